@@ -1,0 +1,820 @@
+//! The catalog document: one Automerge document per center, holding its profile
+//! and its listings, written only by that center's key.
+//!
+//! Layout of the document (all keys fixed; see `docs/protocol.md`):
+//!
+//! ```text
+//! ROOT
+//! ├─ "schema": uint 1
+//! ├─ "center": map { "id", "name", "region", "contact": str, "updated_at": timestamp ms }
+//! └─ "listings": map { <listing id>: map {
+//!        "title": map { "id": str, "en"?: str, "jv"?: str },
+//!        "description": map { "id"?: str, "en"?: str, "jv"?: str },
+//!        "category": str, "price_idr": int, "unit": str, "stock": int,
+//!        "producer": str, "status": "active" | "hidden",
+//!        "created_at": timestamp ms, "updated_at": timestamp ms,
+//!        "removed_at"?: timestamp ms } }
+//! ```
+//!
+//! Removal writes the tombstone `removed_at` and never deletes the listing's map,
+//! so a removal converges: no concurrent edit can bring a removed listing back,
+//! because nothing ever deletes `removed_at` (a listing with it is removed, whatever
+//! its `status`).
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::str::FromStr;
+
+use automerge::transaction::{CommitOptions, Transactable};
+use automerge::{
+    Automerge, AutomergeError, ChangeHash, ObjId, ObjType, PatchAction, Prop, ROOT, ReadDoc,
+    ScalarValue, Value,
+};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+
+use crate::envelope::{SignedChange, VerifiedChange, actor_for};
+use crate::id::{CenterId, DocId, ListingId};
+use crate::identity::Identity;
+use crate::limits::*;
+use crate::validate::{self, ValidNewListing, ValidPatch, ValidProfile};
+
+/// The schema version written into every catalog.
+pub const CATALOG_SCHEMA: u64 = 1;
+
+/// The languages a listing's text can be written in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// Bahasa Indonesia, required for every listing.
+    #[default]
+    Id,
+    /// English.
+    En,
+    /// Basa Jawa.
+    Jv,
+}
+
+impl Lang {
+    /// All languages, Indonesian first.
+    pub const ALL: [Lang; 3] = [Lang::Id, Lang::En, Lang::Jv];
+
+    /// The two-letter code used as a key in the document and on the API.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Lang::Id => "id",
+            Lang::En => "en",
+            Lang::Jv => "jv",
+        }
+    }
+}
+
+impl FromStr for Lang {
+    type Err = ();
+    fn from_str(text: &str) -> Result<Self, ()> {
+        Lang::ALL
+            .into_iter()
+            .find(|l| l.code() == text.to_ascii_lowercase())
+            .ok_or(())
+    }
+}
+
+/// Text in up to three languages; Indonesian is the fallback.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocalizedText {
+    /// Indonesian text.
+    pub id: String,
+    /// English text, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub en: Option<String>,
+    /// Javanese text, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jv: Option<String>,
+}
+
+impl LocalizedText {
+    /// The text in `lang`, falling back to Indonesian.
+    pub fn get(&self, lang: Lang) -> &str {
+        let translated = match lang {
+            Lang::Id => None,
+            Lang::En => self.en.as_deref(),
+            Lang::Jv => self.jv.as_deref(),
+        };
+        translated.filter(|t| !t.is_empty()).unwrap_or(&self.id)
+    }
+}
+
+macro_rules! categories {
+    ($($variant:ident => $slug:literal, $id:literal, $en:literal;)*) => {
+        /// Product categories.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Category {
+            $(
+                #[doc = $en]
+                $variant,
+            )*
+        }
+
+        impl Category {
+            /// Every category, in display order.
+            pub const ALL: [Category; [$($slug),*].len()] = [$(Category::$variant),*];
+
+            /// The stable slug used in documents, URLs and the API.
+            pub const fn slug(self) -> &'static str {
+                match self { $(Category::$variant => $slug,)* }
+            }
+
+            /// The name shown to people in `lang`.
+            pub const fn label(self, lang: Lang) -> &'static str {
+                match (self, lang) {
+                    $((Category::$variant, Lang::En) => $en,)*
+                    $((Category::$variant, _) => $id,)*
+                }
+            }
+        }
+
+        impl FromStr for Category {
+            type Err = ();
+            fn from_str(text: &str) -> Result<Self, ()> {
+                match text { $($slug => Ok(Category::$variant),)* _ => Err(()) }
+            }
+        }
+    };
+}
+
+categories! {
+    Makanan => "makanan", "Makanan", "Food";
+    Minuman => "minuman", "Minuman", "Drinks";
+    Kerajinan => "kerajinan", "Kerajinan", "Crafts";
+    Pertanian => "pertanian", "Hasil pertanian", "Farm produce";
+    JamuKesehatan => "jamu-kesehatan", "Jamu & kesehatan", "Herbal & health";
+    Fesyen => "fesyen", "Fesyen", "Fashion";
+    Jasa => "jasa", "Jasa", "Services";
+    Lainnya => "lainnya", "Lainnya", "Other";
+}
+
+impl fmt::Display for Category {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.slug())
+    }
+}
+
+impl Serialize for Category {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.slug())
+    }
+}
+
+/// Whether a listing is for sale.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ListingStatus {
+    /// Shown and for sale.
+    Active,
+    /// Kept but not shown to buyers.
+    Hidden,
+    /// Removed for good (a tombstone; cannot be undone).
+    Removed,
+}
+
+impl ListingStatus {
+    /// The status as a lowercase word.
+    pub const fn word(self) -> &'static str {
+        match self {
+            ListingStatus::Active => "active",
+            ListingStatus::Hidden => "hidden",
+            ListingStatus::Removed => "removed",
+        }
+    }
+}
+
+impl FromStr for ListingStatus {
+    type Err = ();
+    fn from_str(text: &str) -> Result<Self, ()> {
+        match text {
+            "active" => Ok(ListingStatus::Active),
+            "hidden" => Ok(ListingStatus::Hidden),
+            "removed" => Ok(ListingStatus::Removed),
+            _ => Err(()),
+        }
+    }
+}
+
+/// One listing as read from a catalog document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Listing {
+    /// Id within the catalog.
+    pub id: ListingId,
+    /// Title.
+    pub title: LocalizedText,
+    /// Description (the Indonesian text may be empty).
+    pub description: LocalizedText,
+    /// Category.
+    pub category: Category,
+    /// Price of one unit in whole rupiah.
+    pub price_idr: i64,
+    /// Unit of sale.
+    pub unit: String,
+    /// Units in stock.
+    pub stock: i64,
+    /// Who makes it.
+    pub producer: String,
+    /// Active, hidden or removed.
+    pub status: ListingStatus,
+    /// When it was created, ms since the Unix epoch, UTC.
+    pub created_at_ms: i64,
+    /// When it last changed, ms since the Unix epoch, UTC.
+    pub updated_at_ms: i64,
+}
+
+/// A center's public profile as read from its catalog.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Profile {
+    /// The center.
+    pub center: CenterId,
+    /// Its name.
+    pub name: String,
+    /// Its kabupaten or kota.
+    pub region: String,
+    /// How to reach it (may be empty).
+    pub contact: String,
+    /// When the profile last changed, ms since the Unix epoch, UTC.
+    pub updated_at_ms: i64,
+}
+
+/// Something in a catalog document does not follow the schema.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("catalog does not follow the schema at {path}: {reason}")]
+pub struct SchemaError {
+    /// Where in the document.
+    pub path: String,
+    /// What is wrong.
+    pub reason: String,
+}
+
+/// Why a catalog operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    /// No listing with that id in this catalog.
+    #[error("no listing with id {0} in this catalog")]
+    NoSuchListing(ListingId),
+    /// The listing was removed; removal cannot be undone.
+    #[error("listing {0} was removed and cannot be changed")]
+    Removed(ListingId),
+    /// The catalog is full.
+    #[error("the catalog already holds the maximum of {LISTINGS_PER_CATALOG_MAX} listings")]
+    Full,
+    /// The signing key may not write this catalog.
+    #[error("this key may not write the catalog of {0}")]
+    NotOwner(CenterId),
+    /// The document does not follow the schema.
+    #[error(transparent)]
+    Schema(#[from] SchemaError),
+    /// Automerge refused the operation.
+    #[error("document error: {0}")]
+    Automerge(#[from] AutomergeError),
+    /// The operation changed nothing.
+    #[error("nothing to change")]
+    NoChange,
+}
+
+/// Which parts of a catalog a change touched, for re-indexing.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Touched {
+    /// The profile changed.
+    pub profile: bool,
+    /// These listings changed (ids as found in the document; may be malformed).
+    pub listings: BTreeSet<String>,
+    /// The change touched the document's structure itself: re-read everything.
+    pub everything: bool,
+}
+
+/// One center's catalog document.
+pub struct CatalogDoc {
+    owner: CenterId,
+    doc: Automerge,
+}
+
+/// Milliseconds since the epoch as an Automerge timestamp value.
+fn timestamp(ms: i64) -> ScalarValue {
+    ScalarValue::Timestamp(ms)
+}
+
+impl CatalogDoc {
+    /// An empty catalog of `owner`, ready to receive that center's changes.
+    pub fn empty(owner: CenterId) -> Self {
+        Self {
+            owner,
+            doc: Automerge::new(),
+        }
+    }
+
+    /// Creates a new catalog with its profile; returns the signed genesis change.
+    pub fn create(
+        identity: &Identity,
+        profile: &ValidProfile,
+        now_ms: i64,
+    ) -> Result<(Self, SignedChange), CatalogError> {
+        let owner = identity.center_id();
+        let mut catalog = Self::empty(owner);
+        let signed = catalog.write(identity, now_ms, |tx| {
+            tx.put(ROOT, "schema", ScalarValue::Uint(CATALOG_SCHEMA))?;
+            let center = tx.put_object(ROOT, "center", ObjType::Map)?;
+            tx.put(&center, "id", owner.to_string())?;
+            tx.put(&center, "name", profile.name.clone().unwrap_or_default())?;
+            tx.put(
+                &center,
+                "region",
+                profile.region.clone().unwrap_or_default(),
+            )?;
+            tx.put(
+                &center,
+                "contact",
+                profile.contact.clone().unwrap_or_default(),
+            )?;
+            tx.put(&center, "updated_at", timestamp(now_ms))?;
+            tx.put_object(ROOT, "listings", ObjType::Map)?;
+            Ok(())
+        })?;
+        Ok((catalog, signed))
+    }
+
+    /// Loads a catalog saved with [`CatalogDoc::save`].
+    pub fn load(owner: CenterId, bytes: &[u8]) -> Result<Self, CatalogError> {
+        Ok(Self {
+            owner,
+            doc: Automerge::load(bytes)?,
+        })
+    }
+
+    /// The compact snapshot of the whole document.
+    pub fn save(&self) -> Vec<u8> {
+        self.doc.save()
+    }
+
+    /// The center whose catalog this is.
+    pub fn owner(&self) -> CenterId {
+        self.owner
+    }
+
+    /// The document id.
+    pub fn doc_id(&self) -> DocId {
+        DocId::catalog(self.owner)
+    }
+
+    /// The current heads (hashes of the changes nothing else depends on yet).
+    pub fn heads(&self) -> Vec<ChangeHash> {
+        self.doc.get_heads()
+    }
+
+    /// Whether the document already holds the change with this hash.
+    pub fn has_change(&self, hash: &ChangeHash) -> bool {
+        self.doc.get_change_by_hash(hash).is_some()
+    }
+
+    /// The dependencies of `change` this document does not hold yet.
+    pub fn missing_deps(&self, change: &VerifiedChange) -> Vec<ChangeHash> {
+        change
+            .change
+            .deps()
+            .iter()
+            .filter(|h| !self.has_change(h))
+            .copied()
+            .collect()
+    }
+
+    /// Applies a verified change of this catalog and reports what it touched.
+    ///
+    /// The caller must have verified the change for [`CatalogDoc::doc_id`] and
+    /// checked that its dependencies are present.
+    pub fn apply(&mut self, change: &VerifiedChange) -> Result<Touched, CatalogError> {
+        if change.signed.doc != self.doc_id() {
+            return Err(CatalogError::NotOwner(change.signed.signer));
+        }
+        let before = self.doc.get_heads();
+        self.doc.apply_changes([change.change.clone()])?;
+        let after = self.doc.get_heads();
+        Ok(self.touched_between(&before, &after))
+    }
+
+    fn touched_between(&self, before: &[ChangeHash], after: &[ChangeHash]) -> Touched {
+        let mut touched = Touched::default();
+        for patch in self.doc.diff(before, after) {
+            let first = patch.path.first().map(|(_, prop)| prop);
+            match (first, patch.path.get(1)) {
+                (None, _) => match &patch.action {
+                    PatchAction::PutMap { key, .. } if key == "center" => touched.profile = true,
+                    PatchAction::PutMap { key, .. } if key == "schema" => {}
+                    _ => touched.everything = true,
+                },
+                (Some(Prop::Map(top)), second) if top == "listings" => match second {
+                    Some((_, Prop::Map(id))) => {
+                        touched.listings.insert(id.clone());
+                    }
+                    _ => match &patch.action {
+                        PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key } => {
+                            touched.listings.insert(key.clone());
+                        }
+                        _ => touched.everything = true,
+                    },
+                },
+                (Some(Prop::Map(top)), _) if top == "center" => touched.profile = true,
+                _ => {}
+            }
+        }
+        touched
+    }
+
+    /// Runs one local edit as one Automerge change and signs it.
+    fn write(
+        &mut self,
+        identity: &Identity,
+        now_ms: i64,
+        edit: impl FnOnce(&mut automerge::transaction::Transaction<'_>) -> Result<(), AutomergeError>,
+    ) -> Result<SignedChange, CatalogError> {
+        if identity.center_id() != self.owner {
+            return Err(CatalogError::NotOwner(identity.center_id()));
+        }
+        self.doc.set_actor(actor_for(&self.owner));
+        let result = self
+            .doc
+            .transact_with(|_| CommitOptions::default().with_time(now_ms), edit)
+            .map_err(|failure| failure.error)?;
+        let hash = result.hash.ok_or(CatalogError::NoChange)?;
+        let change = self
+            .doc
+            .get_change_by_hash(&hash)
+            .ok_or(CatalogError::NoChange)?;
+        Ok(SignedChange::sign(
+            identity,
+            self.doc_id(),
+            change.raw_bytes().to_vec(),
+        ))
+    }
+
+    fn listings_obj(&self) -> Result<ObjId, SchemaError> {
+        match self.doc.get(ROOT, "listings") {
+            Ok(Some((Value::Object(ObjType::Map), id))) => Ok(id),
+            _ => Err(SchemaError {
+                path: "listings".into(),
+                reason: "missing or not a map".into(),
+            }),
+        }
+    }
+
+    fn center_obj(&self) -> Result<ObjId, SchemaError> {
+        match self.doc.get(ROOT, "center") {
+            Ok(Some((Value::Object(ObjType::Map), id))) => Ok(id),
+            _ => Err(SchemaError {
+                path: "center".into(),
+                reason: "missing or not a map".into(),
+            }),
+        }
+    }
+
+    fn listing_obj(&self, id: &ListingId) -> Result<Option<ObjId>, SchemaError> {
+        let listings = self.listings_obj()?;
+        match self.doc.get(&listings, id.as_str()) {
+            Ok(Some((Value::Object(ObjType::Map), obj))) => Ok(Some(obj)),
+            Ok(None) => Ok(None),
+            _ => Err(SchemaError {
+                path: format!("listings/{id}"),
+                reason: "not a map".into(),
+            }),
+        }
+    }
+
+    /// Adds a listing with a fresh random id; returns the id and the signed change.
+    pub fn add_listing(
+        &mut self,
+        identity: &Identity,
+        rng: &mut dyn RngCore,
+        listing: &ValidNewListing,
+        now_ms: i64,
+    ) -> Result<(ListingId, SignedChange), CatalogError> {
+        let listings = self.listings_obj()?;
+        if self.doc.length(&listings) >= LISTINGS_PER_CATALOG_MAX {
+            return Err(CatalogError::Full);
+        }
+        let id = loop {
+            let candidate = ListingId::random(rng);
+            if self.listing_obj(&candidate)?.is_none() {
+                break candidate;
+            }
+        };
+        let signed = self.write(identity, now_ms, |tx| {
+            let obj = tx.put_object(&listings, id.as_str(), ObjType::Map)?;
+            let title = tx.put_object(&obj, "title", ObjType::Map)?;
+            tx.put(&title, "id", listing.title.as_str())?;
+            let description = tx.put_object(&obj, "description", ObjType::Map)?;
+            tx.put(&description, "id", listing.description.as_str())?;
+            tx.put(&obj, "category", listing.category.slug())?;
+            tx.put(&obj, "price_idr", ScalarValue::Int(listing.price_idr))?;
+            tx.put(&obj, "unit", listing.unit.as_str())?;
+            tx.put(&obj, "stock", ScalarValue::Int(listing.stock))?;
+            tx.put(&obj, "producer", listing.producer.as_str())?;
+            tx.put(&obj, "status", "active")?;
+            tx.put(&obj, "created_at", timestamp(now_ms))?;
+            tx.put(&obj, "updated_at", timestamp(now_ms))?;
+            Ok(())
+        })?;
+        Ok((id, signed))
+    }
+
+    /// Applies a checked patch to a listing; a `removed` status removes it.
+    pub fn update_listing(
+        &mut self,
+        identity: &Identity,
+        id: &ListingId,
+        patch: &ValidPatch,
+        now_ms: i64,
+    ) -> Result<SignedChange, CatalogError> {
+        let current = self
+            .listing(id)?
+            .ok_or_else(|| CatalogError::NoSuchListing(id.clone()))?;
+        if current.status == ListingStatus::Removed {
+            return Err(CatalogError::Removed(id.clone()));
+        }
+        if patch.is_empty() {
+            return Err(CatalogError::NoChange);
+        }
+        let obj = self
+            .listing_obj(id)?
+            .ok_or_else(|| CatalogError::NoSuchListing(id.clone()))?;
+        let title_obj = self.text_obj(&obj, "title")?;
+        let description_obj = self.text_obj(&obj, "description")?;
+        let lang = patch.lang.code();
+        self.write(identity, now_ms, |tx| {
+            for (text_obj, value) in [
+                (&title_obj, &patch.title),
+                (&description_obj, &patch.description),
+            ] {
+                match value.as_deref() {
+                    Some("") if patch.lang != Lang::Id => tx.delete(text_obj, lang)?,
+                    Some(text) => tx.put(text_obj, lang, text)?,
+                    None => {}
+                }
+            }
+            if let Some(category) = patch.category {
+                tx.put(&obj, "category", category.slug())?;
+            }
+            if let Some(price) = patch.price_idr {
+                tx.put(&obj, "price_idr", ScalarValue::Int(price))?;
+            }
+            if let Some(stock) = patch.stock {
+                tx.put(&obj, "stock", ScalarValue::Int(stock))?;
+            }
+            if let Some(unit) = &patch.unit {
+                tx.put(&obj, "unit", unit.as_str())?;
+            }
+            if let Some(producer) = &patch.producer {
+                tx.put(&obj, "producer", producer.as_str())?;
+            }
+            match patch.status {
+                Some(ListingStatus::Removed) => tx.put(&obj, "removed_at", timestamp(now_ms))?,
+                Some(status) => tx.put(&obj, "status", status.word())?,
+                None => {}
+            }
+            tx.put(&obj, "updated_at", timestamp(now_ms))?;
+            Ok(())
+        })
+    }
+
+    /// Removes a listing for good: writes its tombstone.
+    pub fn remove_listing(
+        &mut self,
+        identity: &Identity,
+        id: &ListingId,
+        now_ms: i64,
+    ) -> Result<SignedChange, CatalogError> {
+        let patch = ValidPatch {
+            status: Some(ListingStatus::Removed),
+            ..ValidPatch::default()
+        };
+        self.update_listing(identity, id, &patch, now_ms)
+    }
+
+    /// Changes the center's profile.
+    pub fn set_profile(
+        &mut self,
+        identity: &Identity,
+        profile: &ValidProfile,
+        now_ms: i64,
+    ) -> Result<SignedChange, CatalogError> {
+        if profile.name.is_none() && profile.region.is_none() && profile.contact.is_none() {
+            return Err(CatalogError::NoChange);
+        }
+        let center = self.center_obj()?;
+        self.write(identity, now_ms, |tx| {
+            for (key, value) in [
+                ("name", &profile.name),
+                ("region", &profile.region),
+                ("contact", &profile.contact),
+            ] {
+                if let Some(value) = value {
+                    tx.put(&center, key, value.as_str())?;
+                }
+            }
+            tx.put(&center, "updated_at", timestamp(now_ms))?;
+            Ok(())
+        })
+    }
+
+    fn text_obj(&self, listing: &ObjId, key: &str) -> Result<ObjId, SchemaError> {
+        match self.doc.get(listing, key) {
+            Ok(Some((Value::Object(ObjType::Map), obj))) => Ok(obj),
+            _ => Err(SchemaError {
+                path: key.into(),
+                reason: "missing or not a map".into(),
+            }),
+        }
+    }
+
+    /// The profile, checked against the schema and its limits.
+    pub fn profile(&self) -> Result<Profile, SchemaError> {
+        let center = self.center_obj()?;
+        let reader = Reader {
+            doc: &self.doc,
+            obj: &center,
+            path: "center".into(),
+        };
+        let id: CenterId = reader
+            .string("id")?
+            .parse()
+            .map_err(|_| reader.bad("id", "not a center id"))?;
+        if id != self.owner {
+            return Err(reader.bad("id", "names another center than the catalog's owner"));
+        }
+        Ok(Profile {
+            center: id,
+            name: reader.line("name", 1, CENTER_NAME_CHARS_MAX)?,
+            region: reader.line("region", 1, REGION_CHARS_MAX)?,
+            contact: reader.line("contact", 0, CONTACT_CHARS_MAX)?,
+            updated_at_ms: reader.time("updated_at")?,
+        })
+    }
+
+    /// The ids of every listing in the document, as found (they may be malformed in
+    /// a peer's catalog; [`CatalogDoc::listing`] checks each).
+    pub fn listing_keys(&self) -> Result<Vec<String>, SchemaError> {
+        let listings = self.listings_obj()?;
+        Ok(self.doc.keys(&listings).collect())
+    }
+
+    /// Reads one listing, checked against the schema and every limit;
+    /// `Ok(None)` if there is no such listing.
+    pub fn listing(&self, id: &ListingId) -> Result<Option<Listing>, SchemaError> {
+        let Some(obj) = self.listing_obj(id)? else {
+            return Ok(None);
+        };
+        let reader = Reader {
+            doc: &self.doc,
+            obj: &obj,
+            path: format!("listings/{id}"),
+        };
+        let title = reader.localized("title", 1, TITLE_CHARS_MAX)?;
+        let description = reader.localized("description", 0, DESCRIPTION_CHARS_MAX)?;
+        let category = reader
+            .string("category")?
+            .parse::<Category>()
+            .map_err(|_| reader.bad("category", "unknown category"))?;
+        let price_idr = validate::price_idr(reader.int("price_idr")?)
+            .map_err(|e| reader.bad("price_idr", &e.message))?;
+        let stock =
+            validate::stock(reader.int("stock")?).map_err(|e| reader.bad("stock", &e.message))?;
+        let removed = reader.has("removed_at");
+        let status = match reader.string("status")?.as_str() {
+            _ if removed => ListingStatus::Removed,
+            "active" => ListingStatus::Active,
+            "hidden" => ListingStatus::Hidden,
+            _ => return Err(reader.bad("status", "expected active or hidden")),
+        };
+        Ok(Some(Listing {
+            id: id.clone(),
+            title,
+            description,
+            category,
+            price_idr,
+            unit: reader.line("unit", 1, UNIT_CHARS_MAX)?,
+            stock,
+            producer: reader.line("producer", 0, PRODUCER_CHARS_MAX)?,
+            status,
+            created_at_ms: reader.time("created_at")?,
+            updated_at_ms: reader.time("updated_at")?,
+        }))
+    }
+}
+
+/// Typed, checked reads of one map in a document that may come from anyone.
+struct Reader<'a> {
+    doc: &'a Automerge,
+    obj: &'a ObjId,
+    path: String,
+}
+
+impl Reader<'_> {
+    fn bad(&self, key: &str, reason: &str) -> SchemaError {
+        SchemaError {
+            path: format!("{}/{}", self.path, key),
+            reason: reason.to_owned(),
+        }
+    }
+
+    fn has(&self, key: &str) -> bool {
+        matches!(self.doc.get(self.obj, key), Ok(Some(_)))
+    }
+
+    fn scalar(&self, obj: &ObjId, key: &str) -> Result<Option<ScalarValue>, SchemaError> {
+        match self.doc.get(obj, key) {
+            Ok(Some((Value::Scalar(value), _))) => Ok(Some(value.into_owned())),
+            Ok(None) => Ok(None),
+            Ok(Some(_)) => Err(self.bad(key, "expected a value, found an object")),
+            Err(e) => Err(self.bad(key, &e.to_string())),
+        }
+    }
+
+    fn string(&self, key: &str) -> Result<String, SchemaError> {
+        match self.scalar(self.obj, key)? {
+            Some(ScalarValue::Str(s)) => Ok(s.to_string()),
+            Some(_) => Err(self.bad(key, "expected text")),
+            None => Err(self.bad(key, "missing")),
+        }
+    }
+
+    fn line(&self, key: &str, min: usize, max: usize) -> Result<String, SchemaError> {
+        let value = self.string(key)?;
+        check_stored_text(&value, min, max, false).map_err(|reason| self.bad(key, &reason))?;
+        Ok(value)
+    }
+
+    fn int(&self, key: &str) -> Result<i64, SchemaError> {
+        match self.scalar(self.obj, key)? {
+            Some(ScalarValue::Int(i)) => Ok(i),
+            Some(ScalarValue::Uint(u)) => i64::try_from(u).map_err(|_| self.bad(key, "too large")),
+            Some(_) => Err(self.bad(key, "expected an integer")),
+            None => Err(self.bad(key, "missing")),
+        }
+    }
+
+    fn time(&self, key: &str) -> Result<i64, SchemaError> {
+        match self.scalar(self.obj, key)? {
+            Some(ScalarValue::Timestamp(ms)) | Some(ScalarValue::Int(ms)) => Ok(ms),
+            Some(_) => Err(self.bad(key, "expected a timestamp")),
+            None => Err(self.bad(key, "missing")),
+        }
+    }
+
+    fn localized(
+        &self,
+        key: &str,
+        id_min: usize,
+        max: usize,
+    ) -> Result<LocalizedText, SchemaError> {
+        let obj = match self.doc.get(self.obj, key) {
+            Ok(Some((Value::Object(ObjType::Map), obj))) => obj,
+            _ => return Err(self.bad(key, "missing or not a map")),
+        };
+        let read = |lang: Lang| -> Result<Option<String>, SchemaError> {
+            match self.scalar(&obj, lang.code())? {
+                Some(ScalarValue::Str(s)) => {
+                    let multi_line = key == "description";
+                    check_stored_text(&s, 0, max, multi_line)
+                        .map_err(|reason| self.bad(key, &reason))?;
+                    Ok(Some(s.to_string()))
+                }
+                Some(_) => Err(self.bad(key, "expected text")),
+                None => Ok(None),
+            }
+        };
+        let id = read(Lang::Id)?.unwrap_or_default();
+        if id.chars().count() < id_min {
+            return Err(self.bad(key, "the Indonesian text is missing"));
+        }
+        Ok(LocalizedText {
+            id,
+            en: read(Lang::En)?,
+            jv: read(Lang::Jv)?,
+        })
+    }
+}
+
+/// The limits of [`validate`] applied to text already in a document.
+fn check_stored_text(value: &str, min: usize, max: usize, multi_line: bool) -> Result<(), String> {
+    let chars = value.chars().count();
+    if chars < min {
+        return Err("empty".into());
+    }
+    if chars > max {
+        return Err(format!("at most {max} characters allowed, found {chars}"));
+    }
+    if value
+        .chars()
+        .any(|c| c.is_control() && !(multi_line && (c == '\n' || c == '\t')))
+    {
+        return Err("contains a control character".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

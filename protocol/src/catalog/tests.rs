@@ -1,0 +1,193 @@
+//! Tests of the catalog document: edits, reads, schema checks and convergence.
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+use super::*;
+use crate::validate::{ListingPatch, NewListing, ProfileInput};
+
+const T0: i64 = 1_763_860_000_000;
+
+fn malang() -> (Identity, CatalogDoc, Vec<SignedChange>) {
+    let identity = Identity::generate(&mut StdRng::seed_from_u64(11));
+    let profile = ProfileInput {
+        name: Some("Telecenter Kota Malang".into()),
+        region: Some("Kota Malang".into()),
+        contact: None,
+    }
+    .validate_new()
+    .unwrap();
+    let (doc, genesis) = CatalogDoc::create(&identity, &profile, T0).unwrap();
+    (identity, doc, vec![genesis])
+}
+
+fn keripik() -> ValidNewListing {
+    NewListing {
+        title: "Keripik Pisang Agung".into(),
+        description: "Keripik pisang agung khas Lumajang, renyah dan manis.".into(),
+        category: "makanan".into(),
+        price_idr: 15_000,
+        stock: 40,
+        unit: Some("bungkus".into()),
+        producer: Some("UMKM Sumber Rejeki".into()),
+        ..Default::default()
+    }
+    .validate()
+    .unwrap()
+}
+
+fn replay(owner: CenterId, changes: &[SignedChange]) -> CatalogDoc {
+    let mut doc = CatalogDoc::empty(owner);
+    for signed in changes {
+        let verified = signed.clone().verify(&DocId::catalog(owner)).unwrap();
+        assert!(doc.missing_deps(&verified).is_empty());
+        doc.apply(&verified).unwrap();
+    }
+    doc
+}
+
+#[test]
+fn add_update_remove_and_read_back() {
+    let (identity, mut doc, _) = malang();
+    let mut rng = StdRng::seed_from_u64(1);
+    let (id, _) = doc
+        .add_listing(&identity, &mut rng, &keripik(), T0 + 1)
+        .unwrap();
+    let listing = doc.listing(&id).unwrap().unwrap();
+    assert_eq!(listing.title.id, "Keripik Pisang Agung");
+    assert_eq!(listing.price_idr, 15_000);
+    assert_eq!(listing.status, ListingStatus::Active);
+
+    let patch = ListingPatch {
+        price_idr: Some(17_500),
+        lang: Some("en".into()),
+        title: Some("Banana chips".into()),
+        ..Default::default()
+    }
+    .validate()
+    .unwrap();
+    doc.update_listing(&identity, &id, &patch, T0 + 2).unwrap();
+    let listing = doc.listing(&id).unwrap().unwrap();
+    assert_eq!(listing.price_idr, 17_500);
+    assert_eq!(listing.title.get(Lang::En), "Banana chips");
+    assert_eq!(listing.title.get(Lang::Jv), "Keripik Pisang Agung");
+    assert_eq!(listing.updated_at_ms, T0 + 2);
+
+    doc.remove_listing(&identity, &id, T0 + 3).unwrap();
+    assert_eq!(
+        doc.listing(&id).unwrap().unwrap().status,
+        ListingStatus::Removed
+    );
+    let unhide = ListingPatch {
+        status: Some("active".into()),
+        ..Default::default()
+    }
+    .validate()
+    .unwrap();
+    assert!(matches!(
+        doc.update_listing(&identity, &id, &unhide, T0 + 4),
+        Err(CatalogError::Removed(_))
+    ));
+    assert_eq!(
+        doc.listing(&id).unwrap().unwrap().status,
+        ListingStatus::Removed
+    );
+}
+
+#[test]
+fn profile_reads_back_and_changes() {
+    let (identity, mut doc, _) = malang();
+    let profile = doc.profile().unwrap();
+    assert_eq!(profile.name, "Telecenter Kota Malang");
+    assert_eq!(profile.center, identity.center_id());
+    let contact = ProfileInput {
+        contact: Some("WA 0812 3456 7890".into()),
+        ..Default::default()
+    }
+    .validate()
+    .unwrap();
+    doc.set_profile(&identity, &contact, T0 + 5).unwrap();
+    assert_eq!(doc.profile().unwrap().contact, "WA 0812 3456 7890");
+    assert_eq!(doc.profile().unwrap().region, "Kota Malang");
+}
+
+#[test]
+fn another_key_cannot_edit() {
+    let (_, mut doc, _) = malang();
+    let stranger = Identity::generate(&mut StdRng::seed_from_u64(99));
+    let mut rng = StdRng::seed_from_u64(1);
+    assert!(matches!(
+        doc.add_listing(&stranger, &mut rng, &keripik(), T0),
+        Err(CatalogError::NotOwner(_))
+    ));
+}
+
+#[test]
+fn replicas_built_from_the_signed_changes_converge_and_report_touched_listings() {
+    let (identity, mut doc, mut changes) = malang();
+    let mut rng = StdRng::seed_from_u64(2);
+    let (a, add_a) = doc
+        .add_listing(&identity, &mut rng, &keripik(), T0 + 1)
+        .unwrap();
+    let (b, add_b) = doc
+        .add_listing(&identity, &mut rng, &keripik(), T0 + 2)
+        .unwrap();
+    changes.extend([add_a, add_b]);
+    let price = ListingPatch {
+        price_idr: Some(9_000),
+        ..Default::default()
+    }
+    .validate()
+    .unwrap();
+    changes.push(doc.update_listing(&identity, &b, &price, T0 + 3).unwrap());
+    changes.push(doc.remove_listing(&identity, &a, T0 + 4).unwrap());
+
+    let replica = replay(identity.center_id(), &changes);
+    assert_eq!(replica.heads(), doc.heads());
+    for id in [&a, &b] {
+        assert_eq!(replica.listing(id).unwrap(), doc.listing(id).unwrap());
+    }
+
+    // Applying the price edit reports exactly that listing as touched.
+    let mut partial = replay(identity.center_id(), &changes[..3]);
+    let verified = changes[3].clone().verify(&doc.doc_id()).unwrap();
+    let touched = partial.apply(&verified).unwrap();
+    assert_eq!(
+        touched.listings.into_iter().collect::<Vec<_>>(),
+        vec![b.to_string()]
+    );
+    assert!(!touched.profile);
+
+    // Re-applying a change already held is a no-op.
+    let again = partial.apply(&verified).unwrap();
+    assert_eq!(again, Touched::default());
+
+    // A change whose dependencies are missing is detected before applying.
+    let fresh = CatalogDoc::empty(identity.center_id());
+    let late = changes[4].clone().verify(&doc.doc_id()).unwrap();
+    assert!(!fresh.missing_deps(&late).is_empty());
+}
+
+#[test]
+fn a_catalog_saved_and_loaded_is_the_same() {
+    let (identity, mut doc, _) = malang();
+    let mut rng = StdRng::seed_from_u64(3);
+    let (id, _) = doc
+        .add_listing(&identity, &mut rng, &keripik(), T0 + 1)
+        .unwrap();
+    let loaded = CatalogDoc::load(identity.center_id(), &doc.save()).unwrap();
+    assert_eq!(loaded.heads(), doc.heads());
+    assert_eq!(loaded.listing(&id).unwrap(), doc.listing(&id).unwrap());
+    assert_eq!(loaded.listing_keys().unwrap(), vec![id.to_string()]);
+}
+
+#[test]
+fn categories_have_slugs_and_labels() {
+    for category in Category::ALL {
+        assert_eq!(category.slug().parse::<Category>(), Ok(category));
+        assert!(!category.label(Lang::Id).is_empty());
+        assert!(!category.label(Lang::En).is_empty());
+    }
+    assert_eq!(Category::JamuKesehatan.slug(), "jamu-kesehatan");
+    assert_eq!(Category::ALL.len(), 8);
+}

@@ -1,0 +1,290 @@
+//! The signed-change envelope: one Automerge change, the document it belongs to,
+//! the key that made it and an ed25519 signature over exactly those bytes.
+//!
+//! Encoding (version 1, all fields fixed-length except the change, which is last):
+//!
+//! | offset | bytes | field |
+//! |---|---|---|
+//! | 0 | 1 | version, `1` |
+//! | 1 | 33 | document id ([`DocId::to_bytes`]) |
+//! | 34 | 32 | signer's public key |
+//! | 66 | 64 | ed25519 signature |
+//! | 130 | n | the Automerge change chunk, exactly as produced (n ≤ [`CHANGE_BYTES_MAX`]) |
+//!
+//! The signature covers `"telecenter v1 catalog-change\0" || doc || signer || change`.
+//! A verifier checks the signature over the received bytes *before* it decodes the
+//! change, and then checks that the change's Automerge actor is the signer's key, so
+//! the author recorded inside the CRDT is the author who signed.
+
+use automerge::{ActorId, Change, ChangeHash};
+use ed25519_dalek::{Signature, VerifyingKey};
+
+use crate::id::{CenterId, DOC_ID_BYTES, DocId, DocKind};
+use crate::identity::Identity;
+use crate::limits::CHANGE_BYTES_MAX;
+
+/// The envelope format version this crate writes and reads.
+pub const ENVELOPE_VERSION: u8 = 1;
+/// Domain-separation tag of catalog change signatures.
+pub const CATALOG_CHANGE_DOMAIN: &[u8] = b"telecenter v1 catalog-change\0";
+/// Bytes before the change in an encoded envelope.
+pub const ENVELOPE_HEADER_BYTES: usize = 1 + DOC_ID_BYTES + 32 + 64;
+
+/// A change with its signature, as stored and sent. Not yet trusted: call
+/// [`SignedChange::verify`] before using it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SignedChange {
+    /// The document this change claims to belong to.
+    pub doc: DocId,
+    /// The key that claims to have made the change.
+    pub signer: CenterId,
+    /// The ed25519 signature.
+    pub signature: [u8; 64],
+    /// The Automerge change chunk.
+    pub change: Vec<u8>,
+}
+
+/// Why a signed change was rejected. Each variant says what was expected and what was found.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VerifyError {
+    /// The envelope is shorter than its fixed header.
+    #[error(
+        "signed change too short: expected at least {ENVELOPE_HEADER_BYTES} bytes but found {found_bytes}"
+    )]
+    TooShort {
+        /// Bytes received.
+        found_bytes: usize,
+    },
+    /// The change is over the size limit.
+    #[error(
+        "signed change too large: the change may be at most {CHANGE_BYTES_MAX} bytes but is {found_bytes}"
+    )]
+    TooLarge {
+        /// Bytes of the change.
+        found_bytes: usize,
+    },
+    /// The envelope version is not one this node reads.
+    #[error("unsupported signed change version: expected {ENVELOPE_VERSION} but found {found}")]
+    UnsupportedVersion {
+        /// The version byte received.
+        found: u8,
+    },
+    /// The document kind byte is unknown.
+    #[error("unknown document kind {found}")]
+    UnknownDocKind {
+        /// The kind byte received.
+        found: u8,
+    },
+    /// The change names another document than the one it was sent for.
+    #[error("change belongs to another document: expected {expected} but found {found}")]
+    WrongDocument {
+        /// The document the change was sent for.
+        expected: DocId,
+        /// The document the change names.
+        found: DocId,
+    },
+    /// The signer may not write this document.
+    #[error("{signer} is not allowed to write {doc}")]
+    Unauthorised {
+        /// The key that signed.
+        signer: CenterId,
+        /// The document it tried to change.
+        doc: DocId,
+    },
+    /// The signer bytes are not a usable ed25519 public key.
+    #[error("signer {signer} is not a valid ed25519 public key")]
+    BadKey {
+        /// The key that claims to have signed.
+        signer: CenterId,
+    },
+    /// The signature does not match the bytes.
+    #[error("signature does not verify: the change was altered or not signed by {signer}")]
+    BadSignature {
+        /// The key that claims to have signed.
+        signer: CenterId,
+    },
+    /// The signed bytes are not a valid Automerge change.
+    #[error("signed bytes are not a valid automerge change: {reason}")]
+    MalformedChange {
+        /// What the decoder said.
+        reason: String,
+    },
+    /// The Automerge actor inside the change is not the signer's key.
+    #[error("change actor does not match its signer: expected actor {expected} but found {found}")]
+    ActorMismatch {
+        /// The signer's key in hex, which must be the actor.
+        expected: String,
+        /// The actor found in the change, in hex.
+        found: String,
+    },
+}
+
+/// A change whose signature, signer, document and actor binding have all been checked.
+#[derive(Clone, Debug)]
+pub struct VerifiedChange {
+    /// The envelope as received, for storing and relaying unchanged.
+    pub signed: SignedChange,
+    /// The decoded Automerge change.
+    pub change: Change,
+}
+
+impl VerifiedChange {
+    /// The Automerge hash of the change (SHA-256 of its chunk).
+    pub fn hash(&self) -> ChangeHash {
+        self.change.hash()
+    }
+}
+
+/// The Automerge actor id that a key must use: exactly its 32 public-key bytes.
+pub fn actor_for(center: &CenterId) -> ActorId {
+    ActorId::from(center.as_bytes().as_slice())
+}
+
+/// Whether `signer` may write `doc`. Version 1: a catalog is written only by its owner's key.
+pub fn is_authorised(doc: &DocId, signer: &CenterId) -> bool {
+    match doc.kind {
+        DocKind::Catalog => doc.owner == *signer,
+    }
+}
+
+fn domain_for(kind: DocKind) -> &'static [u8] {
+    match kind {
+        DocKind::Catalog => CATALOG_CHANGE_DOMAIN,
+    }
+}
+
+impl SignedChange {
+    /// Signs `change` (the exact chunk bytes from Automerge) for `doc`.
+    pub fn sign(identity: &Identity, doc: DocId, change: Vec<u8>) -> Self {
+        let signer = identity.center_id();
+        let signature = identity.sign(
+            domain_for(doc.kind),
+            &[&doc.to_bytes(), signer.as_bytes(), &change],
+        );
+        Self {
+            doc,
+            signer,
+            signature,
+            change,
+        }
+    }
+
+    /// The envelope in its wire and storage encoding.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut bytes = Vec::with_capacity(ENVELOPE_HEADER_BYTES + self.change.len());
+        bytes.push(ENVELOPE_VERSION);
+        bytes.extend_from_slice(&self.doc.to_bytes());
+        bytes.extend_from_slice(self.signer.as_bytes());
+        bytes.extend_from_slice(&self.signature);
+        bytes.extend_from_slice(&self.change);
+        bytes
+    }
+
+    /// Splits an encoded envelope into its fields. Checks only the framing; the
+    /// result is not trusted until [`SignedChange::verify`] succeeds.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, VerifyError> {
+        if bytes.len() < ENVELOPE_HEADER_BYTES {
+            return Err(VerifyError::TooShort {
+                found_bytes: bytes.len(),
+            });
+        }
+        let change_bytes = bytes.len() - ENVELOPE_HEADER_BYTES;
+        if change_bytes > CHANGE_BYTES_MAX {
+            return Err(VerifyError::TooLarge {
+                found_bytes: change_bytes,
+            });
+        }
+        if bytes[0] != ENVELOPE_VERSION {
+            return Err(VerifyError::UnsupportedVersion { found: bytes[0] });
+        }
+        let (doc_bytes, rest) = bytes[1..].split_at(DOC_ID_BYTES);
+        let doc_bytes: [u8; DOC_ID_BYTES] =
+            doc_bytes.try_into().map_err(|_| VerifyError::TooShort {
+                found_bytes: bytes.len(),
+            })?;
+        let doc = DocId::from_bytes(&doc_bytes).ok_or(VerifyError::UnknownDocKind {
+            found: doc_bytes[0],
+        })?;
+        let (signer, rest) = rest.split_at(32);
+        let (signature, change) = rest.split_at(64);
+        let signer: [u8; 32] = signer.try_into().map_err(|_| VerifyError::TooShort {
+            found_bytes: bytes.len(),
+        })?;
+        let signature: [u8; 64] = signature.try_into().map_err(|_| VerifyError::TooShort {
+            found_bytes: bytes.len(),
+        })?;
+        Ok(Self {
+            doc,
+            signer: CenterId::from_bytes(signer),
+            signature,
+            change: change.to_vec(),
+        })
+    }
+
+    /// Checks everything that makes a change trustworthy, in this order:
+    /// size limit; the change is for `expected_doc`; the signer may write that
+    /// document; the signature verifies (strictly) over the exact received bytes;
+    /// only then the bytes are decoded as an Automerge change; and the change's
+    /// actor is the signer's key.
+    pub fn verify(self, expected_doc: &DocId) -> Result<VerifiedChange, VerifyError> {
+        if self.change.len() > CHANGE_BYTES_MAX {
+            return Err(VerifyError::TooLarge {
+                found_bytes: self.change.len(),
+            });
+        }
+        if self.doc != *expected_doc {
+            return Err(VerifyError::WrongDocument {
+                expected: *expected_doc,
+                found: self.doc,
+            });
+        }
+        if !is_authorised(&self.doc, &self.signer) {
+            return Err(VerifyError::Unauthorised {
+                signer: self.signer,
+                doc: self.doc,
+            });
+        }
+        let key =
+            VerifyingKey::from_bytes(self.signer.as_bytes()).map_err(|_| VerifyError::BadKey {
+                signer: self.signer,
+            })?;
+        let mut message =
+            Vec::with_capacity(CATALOG_CHANGE_DOMAIN.len() + DOC_ID_BYTES + 32 + self.change.len());
+        message.extend_from_slice(domain_for(self.doc.kind));
+        message.extend_from_slice(&self.doc.to_bytes());
+        message.extend_from_slice(self.signer.as_bytes());
+        message.extend_from_slice(&self.change);
+        key.verify_strict(&message, &Signature::from_bytes(&self.signature))
+            .map_err(|_| VerifyError::BadSignature {
+                signer: self.signer,
+            })?;
+        let change =
+            Change::try_from(self.change.as_slice()).map_err(|e| VerifyError::MalformedChange {
+                reason: e.to_string(),
+            })?;
+        let expected_actor = actor_for(&self.signer);
+        if *change.actor_id() != expected_actor {
+            return Err(VerifyError::ActorMismatch {
+                expected: expected_actor.to_hex_string(),
+                found: change.actor_id().to_hex_string(),
+            });
+        }
+        Ok(VerifiedChange {
+            signed: self,
+            change,
+        })
+    }
+}
+
+impl std::fmt::Debug for SignedChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignedChange")
+            .field("doc", &self.doc)
+            .field("signer", &self.signer)
+            .field("change_bytes", &self.change.len())
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests;

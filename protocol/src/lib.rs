@@ -1,0 +1,22 @@
+//! `telecenter-protocol`: the pure core of telecenter.
+//!
+//! This crate owns what two telecenter nodes must agree on, and nothing else:
+//! center identities and their printable form ([`CenterId`]), the signed-change
+//! envelope ([`SignedChange`]), the catalog document schema ([`catalog`]) and the
+//! validation rules and size limits ([`limits`], [`validate`]).
+//!
+//! It does no I/O, reads no clock and draws no randomness of its own: callers pass
+//! the time and the random source in. That keeps it deterministic, easy to test and
+//! fuzzable. The wire format is written up in `docs/protocol.md`.
+
+pub mod catalog;
+pub mod envelope;
+pub mod id;
+pub mod identity;
+pub mod limits;
+pub mod validate;
+
+pub use catalog::{CatalogDoc, Category, Listing, ListingStatus, LocalizedText, Profile};
+pub use envelope::{SignedChange, VerifiedChange, VerifyError};
+pub use id::{CenterId, DocId, DocKind, IdError, ListingId};
+pub use identity::Identity;

@@ -1,0 +1,40 @@
+//! Every size and count limit of the protocol, in one place.
+//!
+//! Units come last in the names. `docs/protocol.md` lists the same numbers; a node
+//! rejects anything over them with a clear error and changes nothing.
+
+/// Longest listing title, in characters (Unicode scalar values), per language.
+pub const TITLE_CHARS_MAX: usize = 120;
+/// Longest listing description, in characters, per language.
+pub const DESCRIPTION_CHARS_MAX: usize = 2_000;
+/// Longest unit ("bungkus", "kg", "botol 250 ml"), in characters.
+pub const UNIT_CHARS_MAX: usize = 24;
+/// Longest producer (the UMKM or group that makes the product), in characters.
+pub const PRODUCER_CHARS_MAX: usize = 120;
+/// Longest center name, in characters.
+pub const CENTER_NAME_CHARS_MAX: usize = 100;
+/// Longest region (kabupaten/kota), in characters.
+pub const REGION_CHARS_MAX: usize = 100;
+/// Longest contact line (phone, WhatsApp, address), in characters.
+pub const CONTACT_CHARS_MAX: usize = 200;
+/// Highest price of one unit, in whole rupiah (one billion rupiah).
+///
+/// Far above any micro-business product; it keeps price × quantity × fee
+/// arithmetic far inside `i64`.
+pub const PRICE_IDR_MAX: i64 = 1_000_000_000;
+/// Highest stock count of one listing.
+pub const STOCK_MAX: i64 = 1_000_000;
+/// Most listings (of any status, removed ones included) in one center's catalog.
+pub const LISTINGS_PER_CATALOG_MAX: usize = 10_000;
+/// Largest encoded Automerge change inside a signed envelope, in bytes.
+pub const CHANGE_BYTES_MAX: usize = 64 * 1024;
+/// Longest search query, in characters.
+pub const QUERY_CHARS_MAX: usize = 200;
+/// Most words of a search query that are used; the rest are ignored.
+pub const QUERY_TERMS_MAX: usize = 8;
+/// Most results one search page returns.
+pub const PAGE_LIMIT_MAX: u32 = 100;
+/// Default number of results of one search page.
+pub const PAGE_LIMIT_DEFAULT: u32 = 20;
+/// Deepest offset a search may page to.
+pub const PAGE_OFFSET_MAX: u32 = 10_000;
