@@ -1,1 +1,24 @@
-//! placeholder
+//! `telecenter-node`: one telecenter's node as a library.
+//!
+//! - [`store`]: SQLite (WAL, durable commits): signed changes, snapshots, the
+//!   listing index and its FTS5 full-text search.
+//! - [`node`]: the [`Node`], which validates, signs, commits and indexes every edit,
+//!   and verifies every received change before it touches anything.
+//! - [`search`]: what a search means and how Indonesian text is normalised.
+//! - [`http`]: the axum router (public JSON API and token-protected admin API)
+//!   and the one place errors become status codes.
+//! - [`data_dir`]: the layout of a node's data folder and its write lock.
+//! - [`clock`]: the injected clock; nothing else reads the OS time.
+
+pub mod api;
+pub mod clock;
+pub mod data_dir;
+pub mod http;
+pub mod node;
+pub mod sample;
+pub mod search;
+pub mod store;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use data_dir::DataDir;
+pub use node::{Node, NodeError};

@@ -397,6 +397,11 @@ impl CatalogDoc {
         Ok(self.touched_between(&before, &after))
     }
 
+    /// What changed in the document since it stood at `before`.
+    pub fn touched_since(&self, before: &[ChangeHash]) -> Touched {
+        self.touched_between(before, &self.doc.get_heads())
+    }
+
     fn touched_between(&self, before: &[ChangeHash], after: &[ChangeHash]) -> Touched {
         let mut touched = Touched::default();
         for patch in self.doc.diff(before, after) {

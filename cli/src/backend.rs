@@ -1,0 +1,258 @@
+//! Where a command's work happens: in this process on the database (when no
+//! node is serving), or through the serving node's admin API. Both give the same
+//! answers in the same shapes.
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result, anyhow, bail};
+use telecenter_node::api::{ErrorBody, InfoView, ListingView, ListingsView};
+use telecenter_node::data_dir::{DataDir, DataDirError, WriteLock};
+use telecenter_node::search::RawSearch;
+use telecenter_node::{Clock, Node};
+use telecenter_protocol::ListingId;
+use telecenter_protocol::catalog::Lang;
+use telecenter_protocol::validate::{ListingPatch, NewListing, ProfileInput};
+
+/// How long the CLI waits for a running node's answer.
+const REMOTE_TIMEOUT_SECS: u64 = 30;
+
+/// Where commands run.
+pub(crate) enum Backend {
+    /// This process holds the write lock and the database.
+    Local {
+        /// The node, opened from the data folder.
+        node: Box<Node>,
+        /// Held for as long as the command runs.
+        _lock: WriteLock,
+    },
+    /// A serving node holds the data folder; talk to its admin API.
+    Remote {
+        /// HTTP client (no redirects, with a timeout).
+        client: reqwest::Client,
+        /// The node's base URL.
+        url: String,
+        /// The admin token.
+        token: String,
+    },
+}
+
+fn parse_id(id: &str) -> Result<ListingId> {
+    Ok(id.parse::<ListingId>()?)
+}
+
+impl Backend {
+    /// Opens the data folder, or finds the node that is serving it.
+    pub(crate) async fn connect(data: &DataDir, clock: Arc<dyn Clock>) -> Result<Self> {
+        if !data.is_initialised() {
+            return Err(DataDirError::NotInitialised(data.root().to_owned()).into());
+        }
+        if let Some(lock) = data.try_lock()? {
+            let node = data.open(clock, &lock)?;
+            return Ok(Backend::Local {
+                node: Box::new(node),
+                _lock: lock,
+            });
+        }
+        let runtime = data
+            .runtime()?
+            .ok_or_else(|| DataDirError::Busy(data.root().to_owned()))?;
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(std::time::Duration::from_secs(REMOTE_TIMEOUT_SECS))
+            .build()?;
+        Ok(Backend::Remote {
+            client,
+            url: runtime.url,
+            token: data.admin_token()?,
+        })
+    }
+
+    async fn call<T: serde::de::DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        query: Option<&RawSearch>,
+        body: Option<serde_json::Value>,
+    ) -> Result<T> {
+        let Backend::Remote { client, url, token } = self else {
+            bail!("not connected to a running node");
+        };
+        let mut request = client
+            .request(method, format!("{url}{path}"))
+            .bearer_auth(token);
+        if let Some(query) = query {
+            request = request.query(&query_pairs(query));
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request
+            .send()
+            .await
+            .with_context(|| format!("the running node at {url} did not answer"))?;
+        let status = response.status();
+        let bytes = response.bytes().await?;
+        if status.is_success() {
+            return serde_json::from_slice(&bytes)
+                .with_context(|| format!("unexpected answer from the node at {url}"));
+        }
+        match serde_json::from_slice::<ErrorBody>(&bytes) {
+            Ok(body) => Err(anyhow!(body.error.message)),
+            Err(_) => Err(anyhow!("the node at {url} answered {status}")),
+        }
+    }
+
+    /// Adds a listing.
+    pub(crate) async fn add(&self, input: NewListing) -> Result<ListingView> {
+        match self {
+            Backend::Local { node, .. } => {
+                Ok(ListingView::new(&node.add_listing(&input)?, Lang::Id))
+            }
+            Backend::Remote { .. } => {
+                self.call(
+                    reqwest::Method::POST,
+                    "/api/v1/admin/listings",
+                    None,
+                    Some(serde_json::to_value(input)?),
+                )
+                .await
+            }
+        }
+    }
+
+    /// Changes a listing.
+    pub(crate) async fn update(&self, id: &str, patch: ListingPatch) -> Result<ListingView> {
+        let id = parse_id(id)?;
+        match self {
+            Backend::Local { node, .. } => Ok(ListingView::new(
+                &node.update_listing(&id, &patch)?,
+                Lang::Id,
+            )),
+            Backend::Remote { .. } => {
+                self.call(
+                    reqwest::Method::PATCH,
+                    &format!("/api/v1/admin/listings/{id}"),
+                    None,
+                    Some(serde_json::to_value(patch)?),
+                )
+                .await
+            }
+        }
+    }
+
+    /// Removes a listing.
+    pub(crate) async fn remove(&self, id: &str) -> Result<ListingView> {
+        let id = parse_id(id)?;
+        match self {
+            Backend::Local { node, .. } => {
+                Ok(ListingView::new(&node.remove_listing(&id)?, Lang::Id))
+            }
+            Backend::Remote { .. } => {
+                self.call(
+                    reqwest::Method::DELETE,
+                    &format!("/api/v1/admin/listings/{id}"),
+                    None,
+                    None,
+                )
+                .await
+            }
+        }
+    }
+
+    /// One of this center's listings.
+    pub(crate) async fn show(&self, id: &str) -> Result<ListingView> {
+        let id = parse_id(id)?;
+        match self {
+            Backend::Local { node, .. } => Ok(ListingView::new(&node.own_listing(&id)?, Lang::Id)),
+            Backend::Remote { .. } => {
+                self.call(
+                    reqwest::Method::GET,
+                    &format!("/api/v1/admin/listings/{id}"),
+                    None,
+                    None,
+                )
+                .await
+            }
+        }
+    }
+
+    /// This center's listings.
+    pub(crate) async fn own_listings(&self, raw: RawSearch) -> Result<ListingsView> {
+        match self {
+            Backend::Local { node, .. } => {
+                let mut query = raw.validate()?;
+                query.center = Some(node.center_id());
+                Ok(ListingsView::new(&node.search(&query)?, query.lang))
+            }
+            Backend::Remote { .. } => {
+                self.call(
+                    reqwest::Method::GET,
+                    "/api/v1/admin/listings",
+                    Some(&raw),
+                    None,
+                )
+                .await
+            }
+        }
+    }
+
+    /// Searches the whole catalog (active listings).
+    pub(crate) async fn search(&self, raw: RawSearch) -> Result<ListingsView> {
+        match self {
+            Backend::Local { node, .. } => {
+                let query = raw.validate()?;
+                Ok(ListingsView::new(&node.search(&query)?, query.lang))
+            }
+            Backend::Remote { .. } => {
+                self.call(reqwest::Method::GET, "/api/v1/listings", Some(&raw), None)
+                    .await
+            }
+        }
+    }
+
+    /// The center's info.
+    pub(crate) async fn info(&self) -> Result<InfoView> {
+        match self {
+            Backend::Local { node, .. } => Ok(InfoView::new(&node.profile()?)),
+            Backend::Remote { .. } => {
+                self.call(reqwest::Method::GET, "/api/v1/info", None, None)
+                    .await
+            }
+        }
+    }
+
+    /// Changes the center's profile.
+    pub(crate) async fn set_profile(&self, input: ProfileInput) -> Result<InfoView> {
+        match self {
+            Backend::Local { node, .. } => Ok(InfoView::new(&node.set_profile(&input)?)),
+            Backend::Remote { .. } => {
+                self.call(
+                    reqwest::Method::PATCH,
+                    "/api/v1/admin/profile",
+                    None,
+                    Some(serde_json::to_value(input)?),
+                )
+                .await
+            }
+        }
+    }
+}
+
+fn query_pairs(raw: &RawSearch) -> Vec<(&'static str, String)> {
+    let fields = [
+        ("q", &raw.q),
+        ("category", &raw.category),
+        ("center", &raw.center),
+        ("min_price", &raw.min_price),
+        ("max_price", &raw.max_price),
+        ("limit", &raw.limit),
+        ("offset", &raw.offset),
+        ("lang", &raw.lang),
+        ("sort", &raw.sort),
+        ("status", &raw.status),
+    ];
+    fields
+        .into_iter()
+        .filter_map(|(name, value)| value.clone().map(|v| (name, v)))
+        .collect()
+}

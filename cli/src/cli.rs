@@ -1,0 +1,454 @@
+//! Command-line arguments (clap) and what each command does.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use telecenter_node::data_dir::{DataDir, RuntimeInfo};
+use telecenter_node::http::{self, AppState};
+use telecenter_node::sample;
+use telecenter_node::search::{RawSearch, parse_rupiah};
+use telecenter_node::{Clock, SystemClock};
+use telecenter_protocol::validate::{ListingPatch, NewListing, ProfileInput};
+
+use crate::backend::Backend;
+use crate::output;
+
+/// telecenter — a node of the province-wide telecenter market.
+#[derive(Parser, Debug)]
+#[command(
+    name = "telecenter",
+    version,
+    about = "Run a telecenter node and manage its catalog of local products",
+    after_help = "Examples:\n  telecenter init --name \"Telecenter Kota Malang\" --region \"Kota Malang\"\n  telecenter listing add --title \"Keripik Tempe Sanan\" --price 15.000 --stock 60 --category makanan\n  telecenter serve\n  telecenter search kripik --category makanan"
+)]
+pub(crate) struct Cli {
+    /// Data folder of the node.
+    #[arg(
+        long,
+        global = true,
+        env = "TELECENTER_DATA",
+        default_value = "./telecenter-data",
+        value_name = "DIR"
+    )]
+    pub(crate) data: PathBuf,
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    pub(crate) json: bool,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// The commands.
+#[derive(Subcommand, Debug)]
+pub(crate) enum Command {
+    /// Create this center: its identity, database and settings; prints the center id.
+    #[command(
+        after_help = "Example:\n  telecenter init --name \"Telecenter Kota Malang\" --region \"Kota Malang\" --contact \"WA 0812-3456-7890\""
+    )]
+    Init(InitArgs),
+    /// Run the node: serve the catalog over HTTP until Ctrl-C.
+    #[command(
+        after_help = "Examples:\n  telecenter serve\n  telecenter serve --listen 0.0.0.0:8470    (reachable from the telecenter's network)\n  telecenter serve --sample                (try it: creates a sample center if the folder is empty)"
+    )]
+    Serve(ServeArgs),
+    /// Add, change, remove and list this center's listings.
+    #[command(subcommand)]
+    Listing(ListingCommand),
+    /// Search the catalog.
+    #[command(
+        after_help = "Examples:\n  telecenter search kripik\n  telecenter search \"kopi dampit\" --max-price 50.000\n  telecenter search --category kerajinan --sort price_asc"
+    )]
+    Search(SearchArgs),
+    /// Show this center's id, name and region.
+    #[command(after_help = "Example:\n  telecenter info --json")]
+    Info,
+    /// Change this center's name, region or contact.
+    #[command(after_help = "Example:\n  telecenter profile --contact \"WA 0812-3456-7890\"")]
+    Profile(ProfileArgs),
+}
+
+/// `telecenter init`.
+#[derive(Args, Debug)]
+pub(crate) struct InitArgs {
+    /// The center's name, e.g. "Telecenter Kota Malang".
+    #[arg(long)]
+    pub(crate) name: String,
+    /// Its kabupaten or kota, e.g. "Kota Malang".
+    #[arg(long)]
+    pub(crate) region: String,
+    /// How buyers and other centers reach it (phone, WhatsApp, address).
+    #[arg(long)]
+    pub(crate) contact: Option<String>,
+    /// Also add the built-in sample listings.
+    #[arg(long)]
+    pub(crate) sample: bool,
+}
+
+/// `telecenter serve`.
+#[derive(Args, Debug)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on (default from config.toml, normally 127.0.0.1:8470).
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) listen: Option<SocketAddr>,
+    /// If the data folder is empty, create a sample center with sample listings first.
+    #[arg(long)]
+    pub(crate) sample: bool,
+}
+
+/// `telecenter listing ...`.
+#[derive(Subcommand, Debug)]
+pub(crate) enum ListingCommand {
+    /// Add a listing; prints its id.
+    #[command(
+        after_help = "Example:\n  telecenter listing add --title \"Keripik Pisang Agung\" --price 15.000 --stock 40 \\\n      --category makanan --unit \"bungkus 250 g\" --producer \"UMKM Sumber Rejeki\"\n\nCategories: makanan, minuman, kerajinan, pertanian, jamu-kesehatan, fesyen, jasa, lainnya"
+    )]
+    Add(AddArgs),
+    /// Change a listing; only the fields given change.
+    #[command(
+        after_help = "Examples:\n  telecenter listing update k3v9q2m7xa --price 17.500 --stock 30\n  telecenter listing update k3v9q2m7xa --lang en --title \"Banana chips\"\n  telecenter listing update k3v9q2m7xa --status hidden"
+    )]
+    Update(UpdateArgs),
+    /// Remove a listing for good.
+    #[command(after_help = "Example:\n  telecenter listing remove k3v9q2m7xa")]
+    Remove(IdArgs),
+    /// Show one listing.
+    #[command(after_help = "Example:\n  telecenter listing show k3v9q2m7xa")]
+    Show(IdArgs),
+    /// List this center's listings (active and hidden).
+    #[command(
+        after_help = "Examples:\n  telecenter listing list\n  telecenter listing list --all --json"
+    )]
+    List(ListArgs),
+}
+
+/// `telecenter listing add`.
+#[derive(Args, Debug)]
+pub(crate) struct AddArgs {
+    /// Title (in Indonesian).
+    #[arg(long)]
+    pub(crate) title: String,
+    /// Price of one unit in whole rupiah: 15000, 15.000 or "Rp 15.000".
+    #[arg(long, value_name = "RUPIAH")]
+    pub(crate) price: String,
+    /// Units in stock.
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub(crate) stock: i64,
+    /// Category: makanan, minuman, kerajinan, pertanian, jamu-kesehatan, fesyen, jasa or lainnya.
+    #[arg(long)]
+    pub(crate) category: String,
+    /// Unit of sale, e.g. "bungkus 250 g" (default: buah).
+    #[arg(long)]
+    pub(crate) unit: Option<String>,
+    /// The UMKM or group that makes it.
+    #[arg(long)]
+    pub(crate) producer: Option<String>,
+    /// Description (in Indonesian).
+    #[arg(long, default_value = "")]
+    pub(crate) description: String,
+    /// Language of title and description; a new listing needs Indonesian (id).
+    #[arg(long, value_name = "L")]
+    pub(crate) lang: Option<String>,
+}
+
+/// `telecenter listing update`.
+#[derive(Args, Debug)]
+pub(crate) struct UpdateArgs {
+    /// The listing id.
+    pub(crate) id: String,
+    /// New price in whole rupiah.
+    #[arg(long, value_name = "RUPIAH")]
+    pub(crate) price: Option<String>,
+    /// New stock.
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub(crate) stock: Option<i64>,
+    /// New title (in --lang).
+    #[arg(long)]
+    pub(crate) title: Option<String>,
+    /// New description (in --lang).
+    #[arg(long)]
+    pub(crate) description: Option<String>,
+    /// Language of --title and --description: id (default), en or jv.
+    #[arg(long, value_name = "L")]
+    pub(crate) lang: Option<String>,
+    /// New category.
+    #[arg(long)]
+    pub(crate) category: Option<String>,
+    /// New unit.
+    #[arg(long)]
+    pub(crate) unit: Option<String>,
+    /// New producer.
+    #[arg(long)]
+    pub(crate) producer: Option<String>,
+    /// New status: active, hidden or removed.
+    #[arg(long)]
+    pub(crate) status: Option<String>,
+}
+
+/// A listing id argument.
+#[derive(Args, Debug)]
+pub(crate) struct IdArgs {
+    /// The listing id.
+    pub(crate) id: String,
+}
+
+/// `telecenter listing list`.
+#[derive(Args, Debug)]
+pub(crate) struct ListArgs {
+    /// Include removed listings.
+    #[arg(long)]
+    pub(crate) all: bool,
+    /// Most listings to show.
+    #[arg(long, default_value = "100")]
+    pub(crate) limit: String,
+    /// Listings to skip.
+    #[arg(long, default_value = "0")]
+    pub(crate) offset: String,
+}
+
+/// `telecenter search`.
+#[derive(Args, Debug)]
+pub(crate) struct SearchArgs {
+    /// Words to look for (prefixes work: "kerip" finds "keripik").
+    pub(crate) query: Option<String>,
+    /// Only this category.
+    #[arg(long)]
+    pub(crate) category: Option<String>,
+    /// Only this center's listings (center id).
+    #[arg(long)]
+    pub(crate) center: Option<String>,
+    /// Lowest price in rupiah.
+    #[arg(long, value_name = "RUPIAH")]
+    pub(crate) min_price: Option<String>,
+    /// Highest price in rupiah.
+    #[arg(long, value_name = "RUPIAH")]
+    pub(crate) max_price: Option<String>,
+    /// Order: relevance, newest, price_asc or price_desc.
+    #[arg(long)]
+    pub(crate) sort: Option<String>,
+    /// Language of titles: id, en or jv.
+    #[arg(long, value_name = "L")]
+    pub(crate) lang: Option<String>,
+    /// Most results to show (1-100).
+    #[arg(long, value_name = "N")]
+    pub(crate) limit: Option<String>,
+    /// Results to skip.
+    #[arg(long, value_name = "N")]
+    pub(crate) offset: Option<String>,
+}
+
+/// `telecenter profile`.
+#[derive(Args, Debug)]
+pub(crate) struct ProfileArgs {
+    /// New name.
+    #[arg(long)]
+    pub(crate) name: Option<String>,
+    /// New region.
+    #[arg(long)]
+    pub(crate) region: Option<String>,
+    /// New contact.
+    #[arg(long)]
+    pub(crate) contact: Option<String>,
+}
+
+fn clock() -> Arc<dyn Clock> {
+    Arc::new(SystemClock)
+}
+
+fn init_logging(default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TELECENTER_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Runs one parsed command.
+pub(crate) async fn run(cli: Cli) -> Result<()> {
+    let data = DataDir::new(&cli.data);
+    let json = cli.json;
+    match cli.command {
+        Command::Serve(args) => {
+            init_logging("info,tower_http=warn");
+            serve(&data, args, json).await
+        }
+        command => {
+            init_logging("warn");
+            run_command(&data, command, json).await
+        }
+    }
+}
+
+async fn run_command(data: &DataDir, command: Command, json: bool) -> Result<()> {
+    match command {
+        Command::Init(args) => {
+            let lock = data.try_lock()?.ok_or_else(|| {
+                anyhow::anyhow!(
+                    "the data folder {} is in use by a running node",
+                    data.root().display()
+                )
+            })?;
+            let profile = ProfileInput {
+                name: Some(args.name),
+                region: Some(args.region),
+                contact: args.contact,
+            };
+            let node = data.init(&profile, clock(), &lock)?;
+            if args.sample {
+                sample::add_sample_listings(&node)?;
+            }
+            output::created(&node.profile()?, data.root(), json)
+        }
+        Command::Serve(_) => unreachable_serve(),
+        Command::Listing(listing) => {
+            let backend = Backend::connect(data, clock()).await?;
+            match listing {
+                ListingCommand::Add(a) => {
+                    let price_idr = parse_rupiah("price", &a.price)?;
+                    let input = NewListing {
+                        title: a.title,
+                        description: a.description,
+                        lang: a.lang,
+                        category: a.category,
+                        price_idr,
+                        stock: a.stock,
+                        unit: a.unit,
+                        producer: a.producer,
+                    };
+                    let view = backend.add(input).await?;
+                    output::listing_id(&view, json)
+                }
+                ListingCommand::Update(u) => {
+                    let price_idr = u
+                        .price
+                        .as_deref()
+                        .map(|p| parse_rupiah("price", p))
+                        .transpose()?;
+                    let patch = ListingPatch {
+                        lang: u.lang,
+                        title: u.title,
+                        description: u.description,
+                        category: u.category,
+                        price_idr,
+                        stock: u.stock,
+                        unit: u.unit,
+                        producer: u.producer,
+                        status: u.status,
+                    };
+                    let view = backend.update(&u.id, patch).await?;
+                    output::listing(&view, json)
+                }
+                ListingCommand::Remove(r) => {
+                    let view = backend.remove(&r.id).await?;
+                    output::removed(&view, json)
+                }
+                ListingCommand::Show(s) => {
+                    let view = backend.show(&s.id).await?;
+                    output::listing(&view, json)
+                }
+                ListingCommand::List(l) => {
+                    let raw = RawSearch {
+                        status: Some(
+                            if l.all {
+                                "active,hidden,removed"
+                            } else {
+                                "active,hidden"
+                            }
+                            .to_owned(),
+                        ),
+                        sort: Some("newest".to_owned()),
+                        limit: Some(l.limit),
+                        offset: Some(l.offset),
+                        ..RawSearch::default()
+                    };
+                    let page = backend.own_listings(raw).await?;
+                    output::listings(&page, json, true)
+                }
+            }
+        }
+        Command::Search(s) => {
+            let backend = Backend::connect(data, clock()).await?;
+            let raw = RawSearch {
+                q: s.query,
+                category: s.category,
+                center: s.center,
+                min_price: s.min_price,
+                max_price: s.max_price,
+                sort: s.sort,
+                lang: s.lang,
+                limit: s.limit,
+                offset: s.offset,
+                status: None,
+            };
+            let page = backend.search(raw).await?;
+            output::listings(&page, json, false)
+        }
+        Command::Info => {
+            let backend = Backend::connect(data, clock()).await?;
+            output::info(&backend.info().await?, json)
+        }
+        Command::Profile(p) => {
+            let backend = Backend::connect(data, clock()).await?;
+            let input = ProfileInput {
+                name: p.name,
+                region: p.region,
+                contact: p.contact,
+            };
+            output::info(&backend.set_profile(input).await?, json)
+        }
+    }
+}
+
+fn unreachable_serve() -> Result<()> {
+    bail!("serve is handled separately")
+}
+
+async fn serve(data: &DataDir, args: ServeArgs, json: bool) -> Result<()> {
+    // A CLI command may hold the lock for a moment; wait a little before giving up.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    let lock = loop {
+        if let Some(lock) = data.try_lock()? {
+            break lock;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            bail!(
+                "the data folder {} is in use: is another 'telecenter serve' running?",
+                data.root().display()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let node = if !data.is_initialised() && args.sample {
+        let node = data.init(&sample::sample_profile()?, clock(), &lock)?;
+        let added = sample::add_sample_listings(&node)?;
+        tracing::info!(added, "created a sample center");
+        node
+    } else {
+        data.open(clock(), &lock)?
+    };
+    let config = data.config()?;
+    let listen = args.listen.unwrap_or(config.listen);
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let addr = listener.local_addr()?;
+    let url = format!("http://{addr}");
+    data.write_runtime(&RuntimeInfo {
+        url: url.clone(),
+        pid: std::process::id(),
+    })?;
+    let profile = node.profile()?;
+    output::serving(&profile, &url, json)?;
+    let state = AppState {
+        node: Arc::new(node),
+        admin_token: Some(data.admin_token()?.into()),
+    };
+    let result = http::serve(state, listener, http::shutdown_signal()).await;
+    data.clear_runtime();
+    drop(lock);
+    result.context("the HTTP server stopped")
+}

@@ -1,0 +1,135 @@
+//! What commands print: plain text for people, or JSON with `--json`.
+
+use std::path::Path;
+
+use anyhow::Result;
+use telecenter_node::api::{InfoView, ListingView, ListingsView, format_rupiah};
+use telecenter_protocol::Profile;
+
+fn print_json(value: &impl serde::Serialize) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+/// After `init`.
+pub(crate) fn created(profile: &Profile, data: &Path, json: bool) -> Result<()> {
+    if json {
+        return print_json(&serde_json::json!({
+            "center_id": profile.center.to_string(),
+            "name": profile.name,
+            "region": profile.region,
+            "data": data.display().to_string(),
+        }));
+    }
+    println!("{}", profile.center);
+    eprintln!(
+        "Created {} ({}) in {}. Keep a copy of {}/identity.key somewhere safe: it is this center's identity.",
+        profile.name,
+        profile.region,
+        data.display(),
+        data.display()
+    );
+    Ok(())
+}
+
+/// When the node starts serving.
+pub(crate) fn serving(profile: &Profile, url: &str, json: bool) -> Result<()> {
+    if json {
+        return print_json(&serde_json::json!({
+            "center_id": profile.center.to_string(),
+            "name": profile.name,
+            "url": url,
+        }));
+    }
+    println!(
+        "{} ({}) is serving at {url}  — stop with Ctrl-C",
+        profile.name,
+        profile.center.short()
+    );
+    Ok(())
+}
+
+/// After `listing add`: the id alone, so scripts can capture it.
+pub(crate) fn listing_id(view: &ListingView, json: bool) -> Result<()> {
+    if json {
+        return print_json(view);
+    }
+    println!("{}", view.id);
+    Ok(())
+}
+
+/// After `listing remove`.
+pub(crate) fn removed(view: &ListingView, json: bool) -> Result<()> {
+    if json {
+        return print_json(view);
+    }
+    println!("removed {} ({})", view.id, view.title);
+    Ok(())
+}
+
+/// One listing in full.
+pub(crate) fn listing(view: &ListingView, json: bool) -> Result<()> {
+    if json {
+        return print_json(view);
+    }
+    println!("{}  {}", view.id, view.title);
+    println!(
+        "  price:     {} / {}",
+        format_rupiah(view.price_idr),
+        view.unit
+    );
+    println!("  stock:     {}", view.stock);
+    println!("  category:  {}", view.category);
+    if !view.producer.is_empty() {
+        println!("  producer:  {}", view.producer);
+    }
+    println!("  status:    {}", view.status);
+    println!("  center:    {} ({})", view.center_name, view.center_region);
+    println!("  updated:   {}", view.updated_at);
+    if !view.description.is_empty() {
+        println!("  {}", view.description.replace('\n', "\n  "));
+    }
+    Ok(())
+}
+
+/// A page of listings.
+pub(crate) fn listings(page: &ListingsView, json: bool, own: bool) -> Result<()> {
+    if json {
+        return print_json(page);
+    }
+    if page.items.is_empty() {
+        println!("no listings found");
+        return Ok(());
+    }
+    for item in &page.items {
+        let price = format_rupiah(item.price_idr);
+        if own {
+            println!(
+                "{}  {:<7} {:>14}  stock {:>5}  {}",
+                item.id, item.status, price, item.stock, item.title
+            );
+        } else {
+            println!(
+                "{}  {:>14}  {}  — {} ({})",
+                item.id, price, item.title, item.center_name, item.center_region
+            );
+        }
+    }
+    println!("{} of {} shown", page.items.len(), page.total);
+    Ok(())
+}
+
+/// The center's info.
+pub(crate) fn info(view: &InfoView, json: bool) -> Result<()> {
+    if json {
+        return print_json(view);
+    }
+    println!("{}", view.name);
+    println!("  center id: {}", view.center_id);
+    println!("  region:    {}", view.region);
+    if !view.contact.is_empty() {
+        println!("  contact:   {}", view.contact);
+    }
+    println!("  version:   {}", view.version);
+    Ok(())
+}

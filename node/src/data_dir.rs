@@ -1,0 +1,296 @@
+//! The data folder: everything one node keeps on disk, in one place.
+//!
+//! ```text
+//! DATA/
+//! ├─ config.toml      node settings an operator may edit (listen address)
+//! ├─ identity.key     the center's secret key, hex (mode 0600; back it up!)
+//! ├─ admin.token      bearer token for the local admin API (mode 0600)
+//! ├─ telecenter.db    the SQLite database (plus -wal and -shm files)
+//! ├─ node.lock        held (OS file lock) by whichever process writes the database
+//! └─ node.json        written by a serving node: where its admin API listens
+//! ```
+//!
+//! Only one process writes the database at a time: the one holding the
+//! `node.lock` file lock. While `telecenter serve` holds it, the CLI sends its
+//! edits to the node's admin API instead (see `docs/ARCHITECTURE.md`). The OS
+//! releases the lock when a process dies, so a killed node never leaves a stale lock.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rand::RngCore;
+use rand::rngs::OsRng;
+use serde::{Deserialize, Serialize};
+use telecenter_protocol::Identity;
+use telecenter_protocol::validate::ProfileInput;
+
+use crate::clock::Clock;
+use crate::node::{Node, NodeError};
+
+/// The default address a node listens on: loopback only, port 8470.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8470";
+
+/// Node settings kept in `config.toml`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address and port of the HTTP server.
+    pub listen: SocketAddr,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: DEFAULT_LISTEN
+                .parse()
+                .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 8470))),
+        }
+    }
+}
+
+/// What a serving node writes so the CLI can find it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RuntimeInfo {
+    /// Base URL of the node's HTTP server, e.g. `http://127.0.0.1:8470`.
+    pub url: String,
+    /// The serving process.
+    pub pid: u32,
+}
+
+/// Why the data folder could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum DataDirError {
+    /// The folder holds no initialised center.
+    #[error("{0} is not set up yet: run 'telecenter init --name NAME --region REGION' first")]
+    NotInitialised(PathBuf),
+    /// The folder already holds a center.
+    #[error("{0} already holds a center; use another --data folder to create a new one")]
+    AlreadyInitialised(PathBuf),
+    /// Another process holds the write lock and no serving node was found.
+    #[error("the data folder {0} is in use by another telecenter command; try again in a moment")]
+    Busy(PathBuf),
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        source: std::io::Error,
+    },
+    /// A file has content that cannot be read.
+    #[error("{path} is damaged: {reason}")]
+    Damaged {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The node could not be opened or created.
+    #[error(transparent)]
+    Node(#[from] NodeError),
+}
+
+/// The data folder of one node.
+#[derive(Clone, Debug)]
+pub struct DataDir {
+    root: PathBuf,
+}
+
+/// Holds the data folder's write lock until dropped.
+#[derive(Debug)]
+pub struct WriteLock {
+    _file: File,
+}
+
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> DataDirError + '_ {
+    move |source| DataDirError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// Writes a file readable only by its owner (on Unix), atomically: a crash leaves
+/// either the old file or the new one.
+fn write_private(path: &Path, contents: &str) -> Result<(), DataDirError> {
+    let tmp = path.with_extension("tmp");
+    let mut options = OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(&tmp).map_err(io_error(&tmp))?;
+    file.write_all(contents.as_bytes())
+        .map_err(io_error(&tmp))?;
+    file.sync_all().map_err(io_error(&tmp))?;
+    fs::rename(&tmp, path).map_err(io_error(path))?;
+    Ok(())
+}
+
+impl DataDir {
+    /// The data folder at `root` (it may not exist yet).
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    /// The folder.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The SQLite database.
+    pub fn db_path(&self) -> PathBuf {
+        self.root.join("telecenter.db")
+    }
+
+    fn identity_path(&self) -> PathBuf {
+        self.root.join("identity.key")
+    }
+
+    fn token_path(&self) -> PathBuf {
+        self.root.join("admin.token")
+    }
+
+    fn config_path(&self) -> PathBuf {
+        self.root.join("config.toml")
+    }
+
+    fn lock_path(&self) -> PathBuf {
+        self.root.join("node.lock")
+    }
+
+    fn runtime_path(&self) -> PathBuf {
+        self.root.join("node.json")
+    }
+
+    /// Whether a center has been created here.
+    pub fn is_initialised(&self) -> bool {
+        self.identity_path().exists() && self.db_path().exists()
+    }
+
+    /// Takes the write lock, or returns `None` if another process holds it.
+    pub fn try_lock(&self) -> Result<Option<WriteLock>, DataDirError> {
+        fs::create_dir_all(&self.root).map_err(io_error(&self.root))?;
+        let path = self.lock_path();
+        let file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io_error(&path))?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(WriteLock { _file: file })),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+            Err(std::fs::TryLockError::Error(e)) => Err(io_error(&path)(e)),
+        }
+    }
+
+    /// Creates a new center here: identity, admin token, config and database with
+    /// the catalog's genesis change. Fails if one already exists.
+    pub fn init(
+        &self,
+        profile: &ProfileInput,
+        clock: Arc<dyn Clock>,
+        _lock: &WriteLock,
+    ) -> Result<Node, DataDirError> {
+        if self.identity_path().exists() || self.db_path().exists() {
+            return Err(DataDirError::AlreadyInitialised(self.root.clone()));
+        }
+        profile.validate_new().map_err(NodeError::from)?;
+        let identity = Identity::generate(&mut OsRng);
+        let mut token = [0u8; 32];
+        OsRng.fill_bytes(&mut token);
+        write_private(&self.token_path(), &hex::encode(token))?;
+        let config = toml::to_string(&Config::default()).map_err(|e| DataDirError::Damaged {
+            path: self.config_path(),
+            reason: e.to_string(),
+        })?;
+        write_private(
+            &self.config_path(),
+            &format!("# telecenter node settings\n{config}"),
+        )?;
+        // The database first: if the key were written first and the database
+        // failed, the folder would look initialised without a catalog.
+        let secret = identity.to_secret_hex();
+        let node = Node::create(&self.db_path(), identity, profile, clock, Box::new(OsRng))?;
+        write_private(&self.identity_path(), &secret)?;
+        Ok(node)
+    }
+
+    /// Opens the node stored here. The caller must hold the write lock.
+    pub fn open(&self, clock: Arc<dyn Clock>, _lock: &WriteLock) -> Result<Node, DataDirError> {
+        if !self.is_initialised() {
+            return Err(DataDirError::NotInitialised(self.root.clone()));
+        }
+        let identity = self.identity()?;
+        Ok(Node::open(
+            &self.db_path(),
+            identity,
+            clock,
+            Box::new(OsRng),
+        )?)
+    }
+
+    /// The center's identity.
+    pub fn identity(&self) -> Result<Identity, DataDirError> {
+        let path = self.identity_path();
+        let text = fs::read_to_string(&path).map_err(io_error(&path))?;
+        Identity::from_secret_hex(&text).map_err(|e| DataDirError::Damaged {
+            path,
+            reason: e.to_string(),
+        })
+    }
+
+    /// The admin API token.
+    pub fn admin_token(&self) -> Result<String, DataDirError> {
+        let path = self.token_path();
+        let text = fs::read_to_string(&path).map_err(io_error(&path))?;
+        Ok(text.trim().to_owned())
+    }
+
+    /// The node settings (defaults if the file is missing).
+    pub fn config(&self) -> Result<Config, DataDirError> {
+        let path = self.config_path();
+        match fs::read_to_string(&path) {
+            Ok(text) => toml::from_str(&text).map_err(|e| DataDirError::Damaged {
+                path,
+                reason: e.message().to_owned(),
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(e) => Err(io_error(&path)(e)),
+        }
+    }
+
+    /// Records where the serving node listens.
+    pub fn write_runtime(&self, info: &RuntimeInfo) -> Result<(), DataDirError> {
+        let text = serde_json::to_string(info).map_err(|e| DataDirError::Damaged {
+            path: self.runtime_path(),
+            reason: e.to_string(),
+        })?;
+        write_private(&self.runtime_path(), &text)
+    }
+
+    /// Where the serving node listens, if it said so.
+    pub fn runtime(&self) -> Result<Option<RuntimeInfo>, DataDirError> {
+        let path = self.runtime_path();
+        match fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text)
+                .map(Some)
+                .map_err(|e| DataDirError::Damaged {
+                    path,
+                    reason: e.to_string(),
+                }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io_error(&path)(e)),
+        }
+    }
+
+    /// Forgets the runtime file (when the node stops).
+    pub fn clear_runtime(&self) {
+        let _ = fs::remove_file(self.runtime_path());
+    }
+}

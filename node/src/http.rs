@@ -1,0 +1,444 @@
+//! The HTTP server: the public JSON API, the token-protected admin API that the
+//! CLI uses while the node runs, and the one place ([`ApiError`]) where an error
+//! becomes a status code and a JSON reason.
+//!
+//! Routes (all JSON):
+//! - `GET /api/v1/info`
+//! - `GET /api/v1/listings?q=&category=&center=&min_price=&max_price=&sort=&lang=&limit=&offset=`
+//! - `GET /api/v1/listings/{center_id}/{listing_id}`
+//! - admin, with `Authorization: Bearer <DATA/admin.token>`:
+//!   `GET|POST /api/v1/admin/listings`, `GET|PATCH|DELETE /api/v1/admin/listings/{id}`,
+//!   `GET|PATCH /api/v1/admin/profile`
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use telecenter_protocol::catalog::{Lang, ListingStatus};
+use telecenter_protocol::validate::{self, InvalidInput, ListingPatch, NewListing, ProfileInput};
+use telecenter_protocol::{CenterId, ListingId};
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+use crate::api::{ErrorBody, ErrorDetail, InfoView, ListingView, ListingsView};
+use crate::node::{Node, NodeError};
+use crate::search::RawSearch;
+
+/// Largest request body accepted, in bytes.
+pub const REQUEST_BODY_BYTES_MAX: usize = 64 * 1024;
+
+/// Shared state of the handlers.
+#[derive(Clone)]
+pub struct AppState {
+    /// The node.
+    pub node: Arc<Node>,
+    /// The admin bearer token; `None` disables the admin API.
+    pub admin_token: Option<Arc<str>>,
+}
+
+/// Every way a request can fail, and the only place that picks status codes.
+#[derive(Debug)]
+pub enum ApiError {
+    /// A node operation failed.
+    Node(NodeError),
+    /// The request itself is malformed.
+    BadRequest {
+        /// Machine code.
+        code: &'static str,
+        /// Plain message.
+        message: String,
+    },
+    /// The body is too large.
+    TooLarge,
+    /// Missing or wrong admin token.
+    Unauthorized,
+    /// No such route or resource.
+    NotFound(String),
+    /// The route exists but not with this method.
+    MethodNotAllowed,
+}
+
+impl From<NodeError> for ApiError {
+    fn from(error: NodeError) -> Self {
+        ApiError::Node(error)
+    }
+}
+
+impl From<InvalidInput> for ApiError {
+    fn from(error: InvalidInput) -> Self {
+        ApiError::Node(NodeError::Invalid(error))
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return ApiError::TooLarge;
+        }
+        let code = match rejection {
+            JsonRejection::MissingJsonContentType(_) => "unsupported_media_type",
+            _ => "invalid_json",
+        };
+        ApiError::BadRequest {
+            code,
+            message: rejection.body_text(),
+        }
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        ApiError::BadRequest {
+            code: "invalid_query",
+            message: rejection.body_text(),
+        }
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        ApiError::BadRequest {
+            code: "invalid_path",
+            message: rejection.body_text(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, message, field, reason) = match self {
+            ApiError::Node(error) => match error {
+                NodeError::Invalid(e) => (
+                    StatusCode::BAD_REQUEST,
+                    "invalid_input",
+                    e.message.clone(),
+                    Some(e.field.to_owned()),
+                    Some(e.code.to_owned()),
+                ),
+                e @ (NodeError::NoSuchListing(_) | NodeError::UnknownListing { .. }) => {
+                    (StatusCode::NOT_FOUND, "not_found", e.to_string(), None, None)
+                }
+                e @ NodeError::Removed(_) => {
+                    (StatusCode::CONFLICT, "listing_removed", e.to_string(), None, None)
+                }
+                e @ NodeError::Full(_) => {
+                    (StatusCode::CONFLICT, "catalog_full", e.to_string(), None, None)
+                }
+                e @ NodeError::NoChange => {
+                    (StatusCode::BAD_REQUEST, "no_change", e.to_string(), None, None)
+                }
+                e @ (NodeError::Rejected(_) | NodeError::Schema(_)) => {
+                    (StatusCode::BAD_REQUEST, "change_rejected", e.to_string(), None, None)
+                }
+                e @ NodeError::MissingDependencies { .. } => {
+                    (StatusCode::CONFLICT, "missing_dependencies", e.to_string(), None, None)
+                }
+                e @ (NodeError::Store(_) | NodeError::Internal(_)) => {
+                    // 5xx hide internals; the log has the details.
+                    tracing::error!(error = %e, "request failed inside the node");
+                    (
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "internal",
+                        "the node could not complete the request; the operator can find details in its log".to_owned(),
+                        None,
+                        None,
+                    )
+                }
+            },
+            ApiError::BadRequest { code, message } => {
+                (StatusCode::BAD_REQUEST, code, message, None, None)
+            }
+            ApiError::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                format!("request body may be at most {REQUEST_BODY_BYTES_MAX} bytes"),
+                None,
+                None,
+            ),
+            ApiError::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "this needs the node's admin token (Authorization: Bearer <token from DATA/admin.token>)".to_owned(),
+                None,
+                None,
+            ),
+            ApiError::NotFound(what) => (StatusCode::NOT_FOUND, "not_found", what, None, None),
+            ApiError::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this address does not accept that method".to_owned(),
+                None,
+                None,
+            ),
+        };
+        if status.is_client_error() {
+            tracing::debug!(%status, code, %message, "request rejected");
+        }
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: code.to_owned(),
+                message,
+                field,
+                reason,
+            },
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+/// Runs blocking node work (SQLite, Automerge) off the async threads.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, NodeError> + Send + 'static,
+) -> ApiResult<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ApiError::Node(NodeError::Internal(e.to_string())))?
+        .map_err(ApiError::Node)
+}
+
+fn check_admin(state: &AppState, headers: &HeaderMap) -> ApiResult<()> {
+    let expected = state.admin_token.as_deref().ok_or(ApiError::Unauthorized)?;
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or(ApiError::Unauthorized)?;
+    // Compare in constant time so the token cannot be guessed byte by byte.
+    let equal = given.len() == expected.len()
+        && given
+            .bytes()
+            .zip(expected.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
+    if equal {
+        Ok(())
+    } else {
+        Err(ApiError::Unauthorized)
+    }
+}
+
+fn parse_listing_id(text: &str) -> ApiResult<ListingId> {
+    text.parse::<ListingId>().map_err(|e| ApiError::BadRequest {
+        code: "invalid_listing_id",
+        message: e.to_string(),
+    })
+}
+
+/// The full router with every route; `state` is shared by all handlers.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/api/v1/info", get(info))
+        .route("/api/v1/listings", get(listings))
+        .route("/api/v1/listings/{center}/{id}", get(listing))
+        .route(
+            "/api/v1/admin/listings",
+            get(admin_listings).post(admin_add),
+        )
+        .route(
+            "/api/v1/admin/listings/{id}",
+            get(admin_listing).patch(admin_update).delete(admin_remove),
+        )
+        .route(
+            "/api/v1/admin/profile",
+            get(admin_profile).patch(admin_set_profile),
+        )
+        .fallback(|| async { ApiError::NotFound("no such address on this node".to_owned()) })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(DefaultBodyLimit::max(REQUEST_BODY_BYTES_MAX))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn info(State(state): State<AppState>) -> ApiResult<Json<InfoView>> {
+    let node = state.node.clone();
+    let profile = blocking(move || node.profile()).await?;
+    Ok(Json(InfoView::new(&profile)))
+}
+
+async fn listings(
+    State(state): State<AppState>,
+    query: Result<Query<RawSearch>, QueryRejection>,
+) -> ApiResult<Json<ListingsView>> {
+    let Query(raw) = query?;
+    if raw.status.is_some() {
+        return Err(ApiError::BadRequest {
+            code: "invalid_query",
+            message: "the public API lists active listings only; status is for the admin API"
+                .to_owned(),
+        });
+    }
+    let search = raw.validate()?;
+    let lang = search.lang;
+    let node = state.node.clone();
+    let page = blocking(move || node.search(&search)).await?;
+    Ok(Json(ListingsView::new(&page, lang)))
+}
+
+#[derive(serde::Deserialize)]
+struct LangParam {
+    lang: Option<String>,
+}
+
+async fn listing(
+    State(state): State<AppState>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    lang: Result<Query<LangParam>, QueryRejection>,
+) -> ApiResult<Json<ListingView>> {
+    let Path((center, id)) = path?;
+    let lang = validate::lang(lang?.0.lang.as_deref())?;
+    let center = center
+        .parse::<CenterId>()
+        .map_err(|e| ApiError::BadRequest {
+            code: "invalid_center_id",
+            message: e.to_string(),
+        })?;
+    let id = parse_listing_id(&id)?;
+    let node = state.node.clone();
+    let not_found = NodeError::UnknownListing {
+        center,
+        listing: id.clone(),
+    };
+    let row = blocking(move || node.listing(&center, &id)).await?;
+    if row.listing.status != ListingStatus::Active {
+        return Err(not_found.into());
+    }
+    Ok(Json(ListingView::new(&row, lang)))
+}
+
+async fn admin_listings(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<RawSearch>, QueryRejection>,
+) -> ApiResult<Json<ListingsView>> {
+    check_admin(&state, &headers)?;
+    let Query(mut raw) = query?;
+    if raw.status.is_none() {
+        raw.status = Some("active,hidden".to_owned());
+    }
+    let mut search = raw.validate()?;
+    search.center = Some(state.node.center_id());
+    let lang = search.lang;
+    let node = state.node.clone();
+    let page = blocking(move || node.search(&search)).await?;
+    Ok(Json(ListingsView::new(&page, lang)))
+}
+
+async fn admin_add(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<NewListing>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<ListingView>)> {
+    check_admin(&state, &headers)?;
+    let Json(input) = body?;
+    let node = state.node.clone();
+    let row = blocking(move || node.add_listing(&input)).await?;
+    Ok((StatusCode::CREATED, Json(ListingView::new(&row, Lang::Id))))
+}
+
+async fn admin_listing(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    path: Result<Path<String>, PathRejection>,
+) -> ApiResult<Json<ListingView>> {
+    check_admin(&state, &headers)?;
+    let id = parse_listing_id(&path?.0)?;
+    let node = state.node.clone();
+    let row = blocking(move || node.own_listing(&id)).await?;
+    Ok(Json(ListingView::new(&row, Lang::Id)))
+}
+
+async fn admin_update(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    path: Result<Path<String>, PathRejection>,
+    body: Result<Json<ListingPatch>, JsonRejection>,
+) -> ApiResult<Json<ListingView>> {
+    check_admin(&state, &headers)?;
+    let id = parse_listing_id(&path?.0)?;
+    let Json(patch) = body?;
+    let node = state.node.clone();
+    let row = blocking(move || node.update_listing(&id, &patch)).await?;
+    Ok(Json(ListingView::new(&row, Lang::Id)))
+}
+
+async fn admin_remove(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    path: Result<Path<String>, PathRejection>,
+) -> ApiResult<Json<ListingView>> {
+    check_admin(&state, &headers)?;
+    let id = parse_listing_id(&path?.0)?;
+    let node = state.node.clone();
+    let row = blocking(move || node.remove_listing(&id)).await?;
+    Ok(Json(ListingView::new(&row, Lang::Id)))
+}
+
+async fn admin_profile(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> ApiResult<Json<InfoView>> {
+    check_admin(&state, &headers)?;
+    let node = state.node.clone();
+    let profile = blocking(move || node.profile()).await?;
+    Ok(Json(InfoView::new(&profile)))
+}
+
+async fn admin_set_profile(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<ProfileInput>, JsonRejection>,
+) -> ApiResult<Json<InfoView>> {
+    check_admin(&state, &headers)?;
+    let Json(input) = body?;
+    let node = state.node.clone();
+    let profile = blocking(move || node.set_profile(&input)).await?;
+    Ok(Json(InfoView::new(&profile)))
+}
+
+/// Serves `router(state)` on `listener` until `shutdown` completes, then
+/// finishes the requests under way.
+pub async fn serve(
+    state: AppState,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Completes on Ctrl-C (SIGINT) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down");
+}

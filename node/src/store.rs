@@ -1,0 +1,590 @@
+//! The SQLite store: signed changes exactly as received, document snapshots, and
+//! the materialised listing index with full-text search.
+//!
+//! One SQLite file in WAL mode with `synchronous = FULL`, so a transaction that
+//! has returned from `COMMIT` survives a kill or a power cut. Everything one
+//! edit writes (its signed change, the listing rows it touched and sometimes a
+//! fresh snapshot) is written in one transaction: after a crash the index never
+//! disagrees with the changes. Schema versions are numbered from 1 in
+//! [`MIGRATIONS`] and tracked in `PRAGMA user_version`.
+//!
+//! Storage rows (`*Row`) are this module's own types; the HTTP layer converts
+//! them at its boundary.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use telecenter_protocol::catalog::{Lang, Listing, Profile};
+use telecenter_protocol::{CenterId, DocId, ListingId};
+
+use crate::search::{self, SearchQuery, Sort};
+
+/// Schema migrations, applied in order; index + 1 is the schema version.
+/// Never edit a released migration: add a new one.
+pub const MIGRATIONS: &[&str] = &[
+    // Version 1: changes, documents, centers, listings and their full-text index.
+    r#"
+    CREATE TABLE documents (
+        doc_id TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        snapshot BLOB,
+        snapshot_upto INTEGER NOT NULL DEFAULT 0
+    ) STRICT;
+    CREATE TABLE changes (
+        seq_no INTEGER PRIMARY KEY AUTOINCREMENT,
+        hash BLOB NOT NULL UNIQUE,
+        doc_id TEXT NOT NULL REFERENCES documents(doc_id),
+        envelope BLOB NOT NULL,
+        received_at_ms INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX changes_by_doc ON changes(doc_id, seq_no);
+    CREATE TABLE centers (
+        center_id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        region TEXT NOT NULL,
+        contact TEXT NOT NULL,
+        updated_at_ms INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE listings (
+        rowid INTEGER PRIMARY KEY,
+        center_id TEXT NOT NULL,
+        listing_id TEXT NOT NULL,
+        title_id TEXT NOT NULL,
+        title_en TEXT,
+        title_jv TEXT,
+        description_id TEXT NOT NULL,
+        description_en TEXT,
+        description_jv TEXT,
+        category TEXT NOT NULL,
+        price_idr INTEGER NOT NULL,
+        unit TEXT NOT NULL,
+        stock INTEGER NOT NULL,
+        producer TEXT NOT NULL,
+        status TEXT NOT NULL,
+        created_at_ms INTEGER NOT NULL,
+        updated_at_ms INTEGER NOT NULL,
+        UNIQUE (center_id, listing_id)
+    ) STRICT;
+    CREATE INDEX listings_by_status_time ON listings(status, updated_at_ms);
+    CREATE INDEX listings_by_center ON listings(center_id, status);
+    CREATE VIRTUAL TABLE listings_fts USING fts5(
+        title, body, tokenize = 'unicode61 remove_diacritics 2'
+    );
+    "#,
+];
+
+/// Why a store operation failed. These are the node's own faults (disk, corrupt
+/// file), never the caller's: the HTTP layer turns them into a 500 without details.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite reported an error.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The database was written by a newer telecenter.
+    #[error(
+        "the database has schema version {found}, newer than this program's {supported}: upgrade telecenter"
+    )]
+    TooNew {
+        /// The version found in the file.
+        found: usize,
+        /// The newest version this program knows.
+        supported: usize,
+    },
+    /// A stored value could not be read back.
+    #[error("stored data is damaged: {0}")]
+    Corrupt(String),
+}
+
+/// One listing as stored in the index.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListingRow {
+    /// The selling center.
+    pub center_id: CenterId,
+    /// Its name, from the centers table.
+    pub center_name: String,
+    /// Its region, from the centers table.
+    pub center_region: String,
+    /// The listing.
+    pub listing: Listing,
+}
+
+/// A stored document: its newest snapshot and which changes it already contains.
+#[derive(Clone, Debug)]
+pub struct DocumentRow {
+    /// The document.
+    pub doc_id: DocId,
+    /// Automerge `save()` bytes, if a snapshot was taken.
+    pub snapshot: Option<Vec<u8>>,
+    /// Every change with `seq_no` ≤ this is inside the snapshot.
+    pub snapshot_upto: i64,
+}
+
+/// Everything one edit writes, committed in one transaction.
+#[derive(Default)]
+pub struct Commit {
+    /// New signed changes: (document, Automerge hash, encoded envelope).
+    pub changes: Vec<(DocId, [u8; 32], Vec<u8>)>,
+    /// Profiles to upsert.
+    pub profiles: Vec<Profile>,
+    /// Listings to upsert into the index: (center, listing).
+    pub listings: Vec<(CenterId, Listing)>,
+    /// Listings to drop from the index (e.g. they no longer pass the schema).
+    pub unindex: Vec<(CenterId, String)>,
+    /// A new snapshot of a document, covering every change committed so far.
+    pub snapshot: Option<(DocId, Vec<u8>)>,
+}
+
+/// One page of search results.
+#[derive(Clone, Debug)]
+pub struct SearchPage {
+    /// How many listings match in all.
+    pub total: u64,
+    /// This page.
+    pub items: Vec<ListingRow>,
+}
+
+/// A connection to the node's database.
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` for reading and writing,
+    /// and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let conn = Connection::open(path)?;
+        Self::configure(&conn)?;
+        let mut store = Self { conn };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Opens an existing database for reading only.
+    pub fn open_read_only(path: &Path) -> Result<Self, StoreError> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let store = Self { conn };
+        store.check_version()?;
+        Ok(store)
+    }
+
+    fn configure(conn: &Connection) -> Result<(), StoreError> {
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // WAL lets readers work while a write is under way; FULL makes each commit
+        // durable against power loss, not only against a process kill.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        Ok(())
+    }
+
+    fn schema_version(&self) -> Result<usize, StoreError> {
+        let version: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))?;
+        usize::try_from(version).map_err(|_| StoreError::Corrupt("negative schema version".into()))
+    }
+
+    fn check_version(&self) -> Result<usize, StoreError> {
+        let found = self.schema_version()?;
+        if found > MIGRATIONS.len() {
+            return Err(StoreError::TooNew {
+                found,
+                supported: MIGRATIONS.len(),
+            });
+        }
+        Ok(found)
+    }
+
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        let current = self.check_version()?;
+        for (index, sql) in MIGRATIONS.iter().enumerate().skip(current) {
+            let tx = self.conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(
+                None,
+                "user_version",
+                i64::try_from(index + 1).unwrap_or(i64::MAX),
+            )?;
+            tx.commit()?;
+            tracing::info!(version = index + 1, "database schema migrated");
+        }
+        Ok(())
+    }
+
+    /// Runs `PRAGMA quick_check` and returns its verdict (`"ok"` when healthy).
+    pub fn quick_check(&self) -> Result<String, StoreError> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA quick_check", [], |row| row.get(0))?)
+    }
+
+    /// Every stored document.
+    pub fn documents(&self) -> Result<Vec<DocumentRow>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT doc_id, snapshot, snapshot_upto FROM documents ORDER BY doc_id")?;
+        let rows = stmt.query_map([], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, Option<Vec<u8>>>(1)?,
+                row.get::<_, i64>(2)?,
+            ))
+        })?;
+        let mut documents = Vec::new();
+        for row in rows {
+            let (doc_id, snapshot, snapshot_upto) = row?;
+            let doc_id = doc_id
+                .parse()
+                .map_err(|e| StoreError::Corrupt(format!("document id: {e}")))?;
+            documents.push(DocumentRow {
+                doc_id,
+                snapshot,
+                snapshot_upto,
+            });
+        }
+        Ok(documents)
+    }
+
+    /// The envelopes of a document's changes committed after `seq_no`, in commit order.
+    pub fn changes_after(&self, doc: &DocId, seq_no: i64) -> Result<Vec<Vec<u8>>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT envelope FROM changes WHERE doc_id = ?1 AND seq_no > ?2 ORDER BY seq_no",
+        )?;
+        let rows = stmt.query_map(params![doc.to_string(), seq_no], |row| row.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// How many changes of `doc` are not yet folded into its snapshot.
+    pub fn changes_since_snapshot(&self, doc: &DocId) -> Result<u64, StoreError> {
+        let count: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM changes c JOIN documents d ON c.doc_id = d.doc_id
+             WHERE c.doc_id = ?1 AND c.seq_no > d.snapshot_upto",
+            params![doc.to_string()],
+            |row| row.get(0),
+        )?;
+        Ok(count.unsigned_abs())
+    }
+
+    /// Counts stored changes (all documents).
+    pub fn change_count(&self) -> Result<u64, StoreError> {
+        let count: i64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM changes", [], |row| row.get(0))?;
+        Ok(count.unsigned_abs())
+    }
+
+    /// Writes everything in `commit` in one transaction; when this returns `Ok`
+    /// the data is durable.
+    pub fn commit(&mut self, commit: &Commit, now_ms: i64) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        for (doc, hash, envelope) in &commit.changes {
+            tx.execute(
+                "INSERT INTO documents (doc_id, owner) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                params![doc.to_string(), doc.owner.to_string()],
+            )?;
+            tx.execute(
+                "INSERT INTO changes (hash, doc_id, envelope, received_at_ms) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (hash) DO NOTHING",
+                params![hash.as_slice(), doc.to_string(), envelope, now_ms],
+            )?;
+        }
+        for profile in &commit.profiles {
+            tx.execute(
+                "INSERT INTO centers (center_id, name, region, contact, updated_at_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (center_id) DO UPDATE SET name = excluded.name,
+                   region = excluded.region, contact = excluded.contact,
+                   updated_at_ms = excluded.updated_at_ms",
+                params![
+                    profile.center.to_string(),
+                    profile.name,
+                    profile.region,
+                    profile.contact,
+                    profile.updated_at_ms
+                ],
+            )?;
+            // The center's name is part of every one of its listings' search text.
+            let mut stmt = tx.prepare_cached("SELECT rowid FROM listings WHERE center_id = ?1")?;
+            let rowids: Vec<i64> = stmt
+                .query_map(params![profile.center.to_string()], |row| row.get(0))?
+                .collect::<Result<_, _>>()?;
+            drop(stmt);
+            for rowid in rowids {
+                reindex_text(&tx, rowid)?;
+            }
+        }
+        for (center, listing) in &commit.listings {
+            upsert_listing(&tx, center, listing)?;
+        }
+        for (center, listing_id) in &commit.unindex {
+            let rowid: Option<i64> = tx
+                .query_row(
+                    "SELECT rowid FROM listings WHERE center_id = ?1 AND listing_id = ?2",
+                    params![center.to_string(), listing_id],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            if let Some(rowid) = rowid {
+                tx.execute("DELETE FROM listings_fts WHERE rowid = ?1", params![rowid])?;
+                tx.execute("DELETE FROM listings WHERE rowid = ?1", params![rowid])?;
+            }
+        }
+        if let Some((doc, snapshot)) = &commit.snapshot {
+            tx.execute(
+                "UPDATE documents SET snapshot = ?2,
+                   snapshot_upto = (SELECT COALESCE(MAX(seq_no), 0) FROM changes WHERE doc_id = ?1)
+                 WHERE doc_id = ?1",
+                params![doc.to_string(), snapshot],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// One listing by center and id, whatever its status.
+    pub fn listing(
+        &self,
+        center: &CenterId,
+        id: &ListingId,
+    ) -> Result<Option<ListingRow>, StoreError> {
+        let sql = format!("{SELECT_LISTING} WHERE l.center_id = ?1 AND l.listing_id = ?2");
+        self.conn
+            .query_row(
+                &sql,
+                params![center.to_string(), id.as_str()],
+                read_listing_row,
+            )
+            .optional()?
+            .transpose()
+    }
+
+    /// A center's profile as indexed.
+    pub fn center(&self, center: &CenterId) -> Result<Option<Profile>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT name, region, contact, updated_at_ms FROM centers WHERE center_id = ?1",
+                params![center.to_string()],
+                |row| {
+                    Ok(Profile {
+                        center: *center,
+                        name: row.get(0)?,
+                        region: row.get(1)?,
+                        contact: row.get(2)?,
+                        updated_at_ms: row.get(3)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(StoreError::from)
+    }
+
+    /// Searches the index; see [`SearchQuery`] for what each field does.
+    pub fn search(&self, query: &SearchQuery) -> Result<SearchPage, StoreError> {
+        let mut conditions = Vec::new();
+        let mut values: Vec<rusqlite::types::Value> = Vec::new();
+        let mut push = |condition: &str, value: rusqlite::types::Value| {
+            values.push(value);
+            conditions.push(condition.replace('?', &format!("?{}", values.len())));
+        };
+        let match_expr = query.text.as_deref().and_then(search::fts_match_expression);
+        if query.text.is_some() && match_expr.is_none() {
+            // The query had no searchable words at all: nothing matches.
+            return Ok(SearchPage {
+                total: 0,
+                items: Vec::new(),
+            });
+        }
+        if let Some(expr) = &match_expr {
+            push("listings_fts MATCH ?", expr.clone().into());
+        }
+        if let Some(category) = query.category {
+            push("l.category = ?", category.slug().to_owned().into());
+        }
+        if let Some(center) = query.center {
+            push("l.center_id = ?", center.to_string().into());
+        }
+        if let Some(min) = query.min_price_idr {
+            push("l.price_idr >= ?", min.into());
+        }
+        if let Some(max) = query.max_price_idr {
+            push("l.price_idr <= ?", max.into());
+        }
+        // Statuses are fixed words from an enum, never user text.
+        let status_list = query
+            .statuses
+            .iter()
+            .map(|s| format!("'{}'", s.word()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        conditions.push(format!("l.status IN ({status_list})"));
+        let from = if match_expr.is_some() {
+            "FROM listings_fts JOIN listings l ON l.rowid = listings_fts.rowid
+             LEFT JOIN centers c ON c.center_id = l.center_id"
+        } else {
+            "FROM listings l LEFT JOIN centers c ON c.center_id = l.center_id"
+        };
+        let where_clause = format!("WHERE {}", conditions.join(" AND "));
+        let total: i64 = self.conn.query_row(
+            &format!("SELECT COUNT(*) {from} {where_clause}"),
+            rusqlite::params_from_iter(values.iter()),
+            |row| row.get(0),
+        )?;
+        let order = match (query.sort, match_expr.is_some()) {
+            (Sort::Relevance, true) => {
+                "bm25(listings_fts, 10.0, 1.0), l.updated_at_ms DESC, l.rowid"
+            }
+            (Sort::Relevance, false) | (Sort::Newest, _) => "l.updated_at_ms DESC, l.rowid",
+            (Sort::PriceAsc, _) => "l.price_idr ASC, l.updated_at_ms DESC, l.rowid",
+            (Sort::PriceDesc, _) => "l.price_idr DESC, l.updated_at_ms DESC, l.rowid",
+        };
+        values.push(i64::from(query.limit).into());
+        values.push(i64::from(query.offset).into());
+        let sql = format!(
+            "{} {from} {where_clause} ORDER BY {order} LIMIT ?{} OFFSET ?{}",
+            SELECT_LISTING_COLUMNS,
+            values.len() - 1,
+            values.len()
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(values.iter()), read_listing_row)?;
+        let mut items = Vec::new();
+        for row in rows {
+            items.push(row??);
+        }
+        Ok(SearchPage {
+            total: total.unsigned_abs(),
+            items,
+        })
+    }
+}
+
+const SELECT_LISTING_COLUMNS: &str =
+    "SELECT l.center_id, COALESCE(c.name, ''), COALESCE(c.region, ''),
+    l.listing_id, l.title_id, l.title_en, l.title_jv, l.description_id, l.description_en,
+    l.description_jv, l.category, l.price_idr, l.unit, l.stock, l.producer, l.status,
+    l.created_at_ms, l.updated_at_ms";
+
+const SELECT_LISTING: &str = "SELECT l.center_id, COALESCE(c.name, ''), COALESCE(c.region, ''),
+    l.listing_id, l.title_id, l.title_en, l.title_jv, l.description_id, l.description_en,
+    l.description_jv, l.category, l.price_idr, l.unit, l.stock, l.producer, l.status,
+    l.created_at_ms, l.updated_at_ms
+    FROM listings l LEFT JOIN centers c ON c.center_id = l.center_id";
+
+fn read_listing_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<ListingRow, StoreError>> {
+    use telecenter_protocol::LocalizedText;
+    let corrupt = |what: &str| StoreError::Corrupt(what.to_owned());
+    let center: String = row.get(0)?;
+    let listing_id: String = row.get(3)?;
+    let category: String = row.get(10)?;
+    let status: String = row.get(15)?;
+    let built = (|| {
+        Ok(ListingRow {
+            center_id: center.parse().map_err(|_| corrupt("center id"))?,
+            center_name: row.get(1)?,
+            center_region: row.get(2)?,
+            listing: Listing {
+                id: listing_id.parse().map_err(|_| corrupt("listing id"))?,
+                title: LocalizedText {
+                    id: row.get(4)?,
+                    en: row.get(5)?,
+                    jv: row.get(6)?,
+                },
+                description: LocalizedText {
+                    id: row.get(7)?,
+                    en: row.get(8)?,
+                    jv: row.get(9)?,
+                },
+                category: category.parse().map_err(|_| corrupt("category"))?,
+                price_idr: row.get(11)?,
+                unit: row.get(12)?,
+                stock: row.get(13)?,
+                producer: row.get(14)?,
+                status: status.parse().map_err(|_| corrupt("status"))?,
+                created_at_ms: row.get(16)?,
+                updated_at_ms: row.get(17)?,
+            },
+        })
+    })();
+    match built {
+        Ok(row) => Ok(Ok(row)),
+        Err(StoreError::Sqlite(e)) => Err(e),
+        Err(other) => Ok(Err(other)),
+    }
+}
+
+fn upsert_listing(
+    tx: &rusqlite::Transaction<'_>,
+    center: &CenterId,
+    listing: &Listing,
+) -> Result<(), StoreError> {
+    let rowid: i64 = tx.query_row(
+        "INSERT INTO listings (center_id, listing_id, title_id, title_en, title_jv,
+            description_id, description_en, description_jv, category, price_idr, unit, stock,
+            producer, status, created_at_ms, updated_at_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+         ON CONFLICT (center_id, listing_id) DO UPDATE SET
+            title_id = excluded.title_id, title_en = excluded.title_en,
+            title_jv = excluded.title_jv, description_id = excluded.description_id,
+            description_en = excluded.description_en, description_jv = excluded.description_jv,
+            category = excluded.category, price_idr = excluded.price_idr, unit = excluded.unit,
+            stock = excluded.stock, producer = excluded.producer, status = excluded.status,
+            created_at_ms = excluded.created_at_ms, updated_at_ms = excluded.updated_at_ms
+         RETURNING rowid",
+        params![
+            center.to_string(),
+            listing.id.as_str(),
+            listing.title.id,
+            listing.title.en,
+            listing.title.jv,
+            listing.description.id,
+            listing.description.en,
+            listing.description.jv,
+            listing.category.slug(),
+            listing.price_idr,
+            listing.unit,
+            listing.stock,
+            listing.producer,
+            listing.status.word(),
+            listing.created_at_ms,
+            listing.updated_at_ms,
+        ],
+        |row| row.get(0),
+    )?;
+    reindex_text(tx, rowid)
+}
+
+/// Rewrites the full-text row of one listing from the listing and center tables.
+fn reindex_text(tx: &rusqlite::Transaction<'_>, rowid: i64) -> Result<(), StoreError> {
+    let (titles, body): (String, String) = tx.query_row(
+        "SELECT l.title_id || ' ' || COALESCE(l.title_en, '') || ' ' || COALESCE(l.title_jv, ''),
+                l.description_id || ' ' || COALESCE(l.description_en, '') || ' ' ||
+                COALESCE(l.description_jv, '') || ' ' || l.producer || ' ' || l.unit || ' ' ||
+                COALESCE(c.name, '') || ' ' || COALESCE(c.region, '')
+         FROM listings l LEFT JOIN centers c ON c.center_id = l.center_id WHERE l.rowid = ?1",
+        params![rowid],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
+    let category: String = tx.query_row(
+        "SELECT category FROM listings WHERE rowid = ?1",
+        params![rowid],
+        |row| row.get(0),
+    )?;
+    let category_words = category
+        .parse::<telecenter_protocol::Category>()
+        .map(|c| format!("{} {}", c.label(Lang::Id), c.label(Lang::En)))
+        .unwrap_or_default();
+    tx.execute("DELETE FROM listings_fts WHERE rowid = ?1", params![rowid])?;
+    tx.execute(
+        "INSERT INTO listings_fts (rowid, title, body) VALUES (?1, ?2, ?3)",
+        params![
+            rowid,
+            search::index_text(&titles),
+            search::index_text(&format!("{body} {category_words}"))
+        ],
+    )?;
+    Ok(())
+}
