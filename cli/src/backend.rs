@@ -43,7 +43,7 @@ fn parse_id(id: &str) -> Result<ListingId> {
 impl Backend {
     /// Opens the data folder, or finds the node that is serving it.
     pub(crate) async fn connect(data: &DataDir, clock: Arc<dyn Clock>) -> Result<Self> {
-        if !data.is_initialised() {
+        if !data.is_initialised() && !data.db_path().exists() {
             return Err(DataDirError::NotInitialised(data.root().to_owned()).into());
         }
         if let Some(lock) = data.try_lock()? {

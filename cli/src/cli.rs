@@ -132,7 +132,7 @@ pub(crate) struct AddArgs {
     #[arg(long)]
     pub(crate) title: String,
     /// Price of one unit in whole rupiah: 15000, 15.000 or "Rp 15.000".
-    #[arg(long, value_name = "RUPIAH")]
+    #[arg(long, value_name = "RUPIAH", allow_negative_numbers = true)]
     pub(crate) price: String,
     /// Units in stock.
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
@@ -160,7 +160,7 @@ pub(crate) struct UpdateArgs {
     /// The listing id.
     pub(crate) id: String,
     /// New price in whole rupiah.
-    #[arg(long, value_name = "RUPIAH")]
+    #[arg(long, value_name = "RUPIAH", allow_negative_numbers = true)]
     pub(crate) price: Option<String>,
     /// New stock.
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
@@ -221,10 +221,10 @@ pub(crate) struct SearchArgs {
     #[arg(long)]
     pub(crate) center: Option<String>,
     /// Lowest price in rupiah.
-    #[arg(long, value_name = "RUPIAH")]
+    #[arg(long, value_name = "RUPIAH", allow_negative_numbers = true)]
     pub(crate) min_price: Option<String>,
     /// Highest price in rupiah.
-    #[arg(long, value_name = "RUPIAH")]
+    #[arg(long, value_name = "RUPIAH", allow_negative_numbers = true)]
     pub(crate) max_price: Option<String>,
     /// Order: relevance, newest, price_asc or price_desc.
     #[arg(long)]

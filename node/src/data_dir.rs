@@ -69,6 +69,11 @@ pub enum DataDirError {
     /// The folder already holds a center.
     #[error("{0} already holds a center; use another --data folder to create a new one")]
     AlreadyInitialised(PathBuf),
+    /// A database exists without its identity key.
+    #[error(
+        "{0} holds a database but no identity.key: an earlier 'init' was interrupted or the key was lost; restore identity.key from a backup, or remove telecenter.db to start over"
+    )]
+    MissingIdentity(PathBuf),
     /// Another process holds the write lock and no serving node was found.
     #[error("the data folder {0} is in use by another telecenter command; try again in a moment")]
     Busy(PathBuf),
@@ -197,8 +202,11 @@ impl DataDir {
         clock: Arc<dyn Clock>,
         _lock: &WriteLock,
     ) -> Result<Node, DataDirError> {
-        if self.identity_path().exists() || self.db_path().exists() {
+        if self.identity_path().exists() {
             return Err(DataDirError::AlreadyInitialised(self.root.clone()));
+        }
+        if self.db_path().exists() {
+            return Err(DataDirError::MissingIdentity(self.root.clone()));
         }
         profile.validate_new().map_err(NodeError::from)?;
         let identity = Identity::generate(&mut OsRng);
@@ -223,6 +231,9 @@ impl DataDir {
 
     /// Opens the node stored here. The caller must hold the write lock.
     pub fn open(&self, clock: Arc<dyn Clock>, _lock: &WriteLock) -> Result<Node, DataDirError> {
+        if self.db_path().exists() && !self.identity_path().exists() {
+            return Err(DataDirError::MissingIdentity(self.root.clone()));
+        }
         if !self.is_initialised() {
             return Err(DataDirError::NotInitialised(self.root.clone()));
         }

@@ -1,1 +1,6 @@
-//! x
+//! Workspace integration tests: the real `telecenter` binary, real SQLite files,
+//! real HTTP on 127.0.0.1. Every wait polls a condition with a deadline.
+
+mod cli;
+mod durability;
+mod support;

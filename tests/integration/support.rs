@@ -1,0 +1,196 @@
+//! Helpers: run the real binary, start a serving node, poll with deadlines, HTTP.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// Path of the real `telecenter` binary built by cargo for these tests.
+pub(crate) fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_telecenter"))
+}
+
+/// A fresh data folder inside a temporary directory.
+pub(crate) struct Folder {
+    _tmp: tempfile::TempDir,
+    /// The data folder path (not created yet).
+    pub(crate) data: PathBuf,
+}
+
+impl Folder {
+    pub(crate) fn new() -> Self {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let data = tmp.path().join("data");
+        Self { _tmp: tmp, data }
+    }
+
+    /// Runs `telecenter --data DATA args...` and returns its output.
+    pub(crate) fn run(&self, args: &[&str]) -> Output {
+        Command::new(binary())
+            .arg("--data")
+            .arg(&self.data)
+            .args(args)
+            .env_remove("TELECENTER_DATA")
+            .stdin(Stdio::null())
+            .output()
+            .expect("run telecenter")
+    }
+
+    /// Runs a command that must succeed; returns its stdout.
+    pub(crate) fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "telecenter {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8 stdout")
+    }
+
+    /// Runs a command with `--json` that must succeed; returns the parsed JSON.
+    pub(crate) fn json(&self, args: &[&str]) -> Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        serde_json::from_str(&self.ok(&all)).expect("JSON output")
+    }
+
+    /// Runs a command that must fail; returns its stderr, checked to be one line.
+    pub(crate) fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(!out.status.success(), "telecenter {args:?} should fail");
+        let stderr = String::from_utf8(out.stderr).expect("utf-8 stderr");
+        assert_eq!(
+            stderr.trim_end().lines().count(),
+            1,
+            "error should be one line: {stderr:?}"
+        );
+        stderr
+    }
+
+    /// Creates a center here.
+    pub(crate) fn init(&self) -> String {
+        self.ok(&[
+            "init",
+            "--name",
+            "Telecenter Kota Malang",
+            "--region",
+            "Kota Malang",
+        ])
+        .trim()
+        .to_owned()
+    }
+
+    /// Starts `telecenter serve` on a free loopback port and waits until it answers.
+    pub(crate) fn serve(&self, extra: &[&str]) -> Server {
+        let child = Command::new(binary())
+            .arg("--data")
+            .arg(&self.data)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(extra)
+            .env("TELECENTER_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn serve");
+        let mut server = Server {
+            child,
+            url: String::new(),
+        };
+        let runtime_file = self.data.join("node.json");
+        let url = poll(Duration::from_secs(30), || {
+            let text = std::fs::read_to_string(&runtime_file).ok()?;
+            let info: Value = serde_json::from_str(&text).ok()?;
+            let url = info["url"].as_str()?.to_owned();
+            let (status, _) = http("GET", &format!("{url}/api/v1/info"), None, None).ok()?;
+            (status == 200).then_some(url)
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "node did not start serving: exit {:?}",
+                server.child.try_wait()
+            )
+        });
+        server.url = url;
+        server
+    }
+}
+
+/// A running `telecenter serve`; killed (SIGKILL) when dropped.
+pub(crate) struct Server {
+    pub(crate) child: Child,
+    pub(crate) url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Calls `check` until it returns `Some`, or gives up at the deadline.
+pub(crate) fn poll<T>(deadline: Duration, mut check: impl FnMut() -> Option<T>) -> Option<T> {
+    let end = Instant::now() + deadline;
+    let mut pause = Duration::from_millis(10);
+    loop {
+        if let Some(value) = check() {
+            return Some(value);
+        }
+        if Instant::now() >= end {
+            return None;
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(200));
+    }
+}
+
+/// One HTTP request; returns status and parsed JSON body (Null if not JSON).
+pub(crate) fn http(
+    method: &str,
+    url: &str,
+    token: Option<&str>,
+    body: Option<&Value>,
+) -> Result<(u16, Value), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| e.to_string())?;
+        let method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| e.to_string())?;
+        let mut request = client.request(method, url);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.map_err(|e| e.to_string())?;
+        let status = response.status().as_u16();
+        let bytes = response.bytes().await.map_err(|e| e.to_string())?;
+        Ok((
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        ))
+    })
+}
+
+/// The admin token of a data folder.
+pub(crate) fn admin_token(data: &Path) -> String {
+    std::fs::read_to_string(data.join("admin.token"))
+        .expect("admin token")
+        .trim()
+        .to_owned()
+}
+
+/// Runs SQLite's quick_check on a node database.
+pub(crate) fn quick_check(data: &Path) -> String {
+    let conn = rusqlite::Connection::open(data.join("telecenter.db")).expect("open db");
+    conn.query_row("PRAGMA quick_check", [], |row| row.get(0))
+        .expect("quick_check")
+}
