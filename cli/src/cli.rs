@@ -303,7 +303,7 @@ async fn run_command(data: &DataDir, command: Command, json: bool) -> Result<()>
             }
             output::created(&node.profile()?, data.root(), json)
         }
-        Command::Serve(_) => unreachable_serve(),
+        Command::Serve(args) => serve(data, args, json).await,
         Command::Listing(listing) => {
             let backend = Backend::connect(data, clock()).await?;
             match listing {
@@ -401,10 +401,6 @@ async fn run_command(data: &DataDir, command: Command, json: bool) -> Result<()>
             output::info(&backend.set_profile(input).await?, json)
         }
     }
-}
-
-fn unreachable_serve() -> Result<()> {
-    bail!("serve is handled separately")
 }
 
 async fn serve(data: &DataDir, args: ServeArgs, json: bool) -> Result<()> {

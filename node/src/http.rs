@@ -55,6 +55,8 @@ pub enum ApiError {
     },
     /// The body is too large.
     TooLarge,
+    /// The body is not declared as JSON.
+    UnsupportedMediaType,
     /// Missing or wrong admin token.
     Unauthorized,
     /// No such route or resource.
@@ -80,12 +82,11 @@ impl From<JsonRejection> for ApiError {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             return ApiError::TooLarge;
         }
-        let code = match rejection {
-            JsonRejection::MissingJsonContentType(_) => "unsupported_media_type",
-            _ => "invalid_json",
-        };
+        if let JsonRejection::MissingJsonContentType(_) = rejection {
+            return ApiError::UnsupportedMediaType;
+        }
         ApiError::BadRequest {
-            code,
+            code: "invalid_json",
             message: rejection.body_text(),
         }
     }
@@ -138,7 +139,9 @@ impl IntoResponse for ApiError {
                 e @ NodeError::MissingDependencies { .. } => {
                     (StatusCode::CONFLICT, "missing_dependencies", e.to_string(), None, None)
                 }
-                e @ (NodeError::Store(_) | NodeError::Internal(_)) => {
+                e @ (NodeError::Store(_)
+                | NodeError::Internal(_)
+                | NodeError::AlreadyCreated(_)) => {
                     // 5xx hide internals; the log has the details.
                     tracing::error!(error = %e, "request failed inside the node");
                     (
@@ -157,6 +160,13 @@ impl IntoResponse for ApiError {
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "body_too_large",
                 format!("request body may be at most {REQUEST_BODY_BYTES_MAX} bytes"),
+                None,
+                None,
+            ),
+            ApiError::UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "the request body must be JSON with Content-Type: application/json".to_owned(),
                 None,
                 None,
             ),
@@ -208,7 +218,13 @@ fn check_admin(state: &AppState, headers: &HeaderMap) -> ApiResult<()> {
     let given = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(|v| {
+            // The scheme name is case-insensitive (RFC 7235).
+            let (scheme, token) = v.split_once(' ')?;
+            scheme
+                .eq_ignore_ascii_case("bearer")
+                .then_some(token.trim())
+        })
         .ok_or(ApiError::Unauthorized)?;
     // Compare in constant time so the token cannot be guessed byte by byte.
     let equal = given.len() == expected.len()
@@ -442,3 +458,6 @@ pub async fn shutdown_signal() {
     }
     tracing::info!("shutting down");
 }
+
+#[cfg(test)]
+mod tests;

@@ -64,6 +64,9 @@ pub enum NodeError {
     /// A received document does not follow the catalog schema.
     #[error("change rejected: {0}")]
     Schema(String),
+    /// `create` was called on a database that already holds documents.
+    #[error("{} already holds a center's catalog", .0.display())]
+    AlreadyCreated(PathBuf),
     /// Storage failed (the node's fault, not the caller's).
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -158,6 +161,9 @@ impl Node {
     ) -> Result<Self, NodeError> {
         let profile = profile.validate_new()?;
         let mut store = Store::open(db_path)?;
+        if !store.documents()?.is_empty() {
+            return Err(NodeError::AlreadyCreated(db_path.to_owned()));
+        }
         let (own, genesis) = CatalogDoc::create(&identity, &profile, clock.now_ms())?;
         let doc_id = own.doc_id();
         let commit = Commit {
@@ -344,13 +350,15 @@ impl Node {
         let writer = &mut *guard;
         let owner = expected_doc.owner;
         let now = self.clock.now_ms();
+        // A catalog not held yet is only kept once its first change is committed,
+        // so rejected or waiting changes from unknown keys leave nothing in memory.
+        let mut fresh = None;
         let doc = if owner == self.center_id() {
             &mut writer.own
+        } else if let Some(doc) = writer.others.get_mut(&owner) {
+            doc
         } else {
-            writer
-                .others
-                .entry(owner)
-                .or_insert_with(|| CatalogDoc::empty(owner))
+            fresh.insert(CatalogDoc::empty(owner))
         };
         if doc.has_change(&verified.hash()) {
             return Ok(Ingested::Duplicate);
@@ -377,9 +385,17 @@ impl Node {
             tracing::warn!(%error, doc = %expected_doc, "could not store a received change");
             match reload(&writer.store, expected_doc) {
                 Ok(reloaded) => *doc = reloaded,
-                Err(_) => *doc = CatalogDoc::empty(owner),
+                // The database cannot be read back: keep nothing of a fresh catalog;
+                // for a held one, its in-memory state may now be ahead of disk, so
+                // the error says the node must be restarted.
+                Err(reload_error) => {
+                    tracing::error!(%reload_error, doc = %expected_doc, "cannot reload the catalog; restart the node");
+                }
             }
             return Err(error);
+        }
+        if let Some(doc) = fresh {
+            writer.others.insert(owner, doc);
         }
         Ok(Ingested::Applied)
     }
@@ -467,3 +483,6 @@ fn index_commit(doc: &CatalogDoc, touched: &Touched) -> Result<Commit, NodeError
     }
     Ok(commit)
 }
+
+#[cfg(test)]
+mod tests;

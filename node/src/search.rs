@@ -317,9 +317,14 @@ impl RawSearch {
     }
 }
 
-/// Splits text into lowercase words of letters and digits.
-fn words(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| !c.is_alphanumeric())
+/// Splits text into lowercase words of letters and digits. The text is put in
+/// Unicode NFC first, so an accent typed as a separate combining mark ("ko\u{301}pi")
+/// stays inside its word instead of splitting it.
+fn words(text: &str) -> Vec<String> {
+    use unicode_normalization::UnicodeNormalization;
+    let composed: String = text.nfc().collect();
+    composed
+        .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(|w| {
             w.chars()
@@ -327,6 +332,7 @@ fn words(text: &str) -> impl Iterator<Item = String> + '_ {
                 .collect::<String>()
                 .to_lowercase()
         })
+        .collect()
 }
 
 /// The word in modern spelling (see the module comment), if it differs.
@@ -385,6 +391,7 @@ pub fn index_text(text: &str) -> String {
 /// spellings); the user's text never reaches FTS5 syntax unquoted.
 pub fn fts_match_expression(text: &str) -> Option<String> {
     let clauses: Vec<String> = words(text)
+        .into_iter()
         .take(QUERY_TERMS_MAX)
         .map(|word| {
             let alternatives: Vec<String> = spellings(&word)

@@ -588,3 +588,6 @@ fn reindex_text(tx: &rusqlite::Transaction<'_>, rowid: i64) -> Result<(), StoreE
     )?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,1639 @@
+//! Tests of the node: local edits, durability across restarts without a clean
+//! shutdown, receiving changes from other centers, rejections that leave no trace,
+//! input validation, and search over the sample catalog (Indonesian text, filters,
+//! paging, ranking).
+
+use std::collections::BTreeSet;
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use telecenter_protocol::catalog::{Category, ListingStatus};
+use telecenter_protocol::limits::{PRICE_IDR_MAX, TITLE_CHARS_MAX};
+use telecenter_protocol::validate::{ListingPatch, NewListing, ProfileInput};
+use telecenter_protocol::{CenterId, DocId, Identity, ListingId, SignedChange, VerifyError};
+use tempfile::TempDir;
+
+use super::*;
+use crate::clock::ManualClock;
+use crate::sample::add_sample_listings;
+use crate::search::{RawSearch, SearchQuery, Sort};
+use crate::store::{ListingRow, SearchPage, Store};
+
+/// 2025-11-23, a fixed start for every clock.
+const T0: i64 = 1_763_860_000_000;
+
+const MALANG_SEED: u64 = 1;
+const LUMAJANG_SEED: u64 = 2;
+const BATU_SEED: u64 = 3;
+const MALLORY_SEED: u64 = 66;
+
+fn identity(seed: u64) -> Identity {
+    Identity::generate(&mut StdRng::seed_from_u64(seed))
+}
+
+fn center(seed: u64) -> CenterId {
+    identity(seed).center_id()
+}
+
+fn rng(seed: u64) -> Box<dyn RngCore + Send> {
+    Box::new(StdRng::seed_from_u64(seed.wrapping_add(1_000)))
+}
+
+fn profile(name: &str, region: &str) -> ProfileInput {
+    ProfileInput {
+        name: Some(name.to_owned()),
+        region: Some(region.to_owned()),
+        contact: Some("WA 0812-0000-0000".to_owned()),
+    }
+}
+
+/// One node in its own temporary folder, with a clock the test moves.
+struct TestNode {
+    dir: TempDir,
+    seed: u64,
+    clock: Arc<ManualClock>,
+    node: Node,
+}
+
+impl TestNode {
+    fn create(seed: u64, name: &str, region: &str) -> Self {
+        let dir = TempDir::new().unwrap();
+        let clock = Arc::new(ManualClock::new(T0));
+        let node = Node::create(
+            &dir.path().join("node.db"),
+            identity(seed),
+            &profile(name, region),
+            clock.clone(),
+            rng(seed),
+        )
+        .unwrap();
+        Self {
+            dir,
+            seed,
+            clock,
+            node,
+        }
+    }
+
+    fn malang() -> Self {
+        Self::create(MALANG_SEED, "Telecenter Kota Malang", "Kota Malang")
+    }
+
+    fn lumajang() -> Self {
+        Self::create(LUMAJANG_SEED, "Telecenter Lumajang", "Kabupaten Lumajang")
+    }
+
+    fn db_path(&self) -> PathBuf {
+        self.dir.path().join("node.db")
+    }
+
+    /// Opens the same database again with the same identity, as after a restart.
+    fn reopen(&self, rng_seed: u64) -> Node {
+        Node::open(
+            &self.db_path(),
+            identity(self.seed),
+            self.clock.clone(),
+            rng(rng_seed),
+        )
+        .unwrap()
+    }
+
+    fn doc_id(&self) -> DocId {
+        DocId::catalog(self.node.center_id())
+    }
+}
+
+fn new_listing(title: &str, category: &str, price_idr: i64) -> NewListing {
+    NewListing {
+        title: title.to_owned(),
+        description: format!("{title}, buatan UMKM setempat."),
+        lang: None,
+        category: category.to_owned(),
+        price_idr,
+        stock: 10,
+        unit: Some("bungkus".to_owned()),
+        producer: Some("UMKM Sumber Rejeki".to_owned()),
+    }
+}
+
+fn raw_search(text: &str) -> SearchQuery {
+    RawSearch {
+        q: Some(text.to_owned()),
+        limit: Some("100".to_owned()),
+        ..RawSearch::default()
+    }
+    .validate()
+    .unwrap()
+}
+
+fn every_status() -> Vec<ListingStatus> {
+    vec![
+        ListingStatus::Active,
+        ListingStatus::Hidden,
+        ListingStatus::Removed,
+    ]
+}
+
+/// Every listing of `center` in the index, whatever its status, in a fixed order.
+fn all_rows(node: &Node, center: CenterId) -> Vec<ListingRow> {
+    let page = node
+        .search(&SearchQuery {
+            center: Some(center),
+            statuses: every_status(),
+            limit: 100,
+            ..SearchQuery::default()
+        })
+        .unwrap();
+    assert!(page.total <= 100, "test catalogs stay under one page");
+    let mut rows = page.items;
+    rows.sort_by(|a, b| a.listing.id.cmp(&b.listing.id));
+    rows
+}
+
+fn titles(page: &SearchPage) -> Vec<&str> {
+    page.items
+        .iter()
+        .map(|row| row.listing.title.id.as_str())
+        .collect()
+}
+
+fn ids(page: &SearchPage) -> Vec<ListingId> {
+    page.items
+        .iter()
+        .map(|row| row.listing.id.clone())
+        .collect()
+}
+
+fn default_total(node: &Node) -> u64 {
+    node.search(&SearchQuery::default()).unwrap().total
+}
+
+fn change_count(path: &Path) -> u64 {
+    Store::open_read_only(path).unwrap().change_count().unwrap()
+}
+
+// ---------------------------------------------------------------------------
+// Local edits
+
+#[test]
+fn add_update_remove_read_back_through_own_listing_and_search() {
+    let t = TestNode::malang();
+    let node = &t.node;
+
+    let added = node
+        .add_listing(&new_listing("Keripik Pisang Agung", "makanan", 15_000))
+        .unwrap();
+    assert_eq!(added.center_id, node.center_id());
+    assert_eq!(added.center_name, "Telecenter Kota Malang");
+    assert_eq!(added.center_region, "Kota Malang");
+    let l = &added.listing;
+    assert_eq!(l.title.id, "Keripik Pisang Agung");
+    assert_eq!(l.title.en, None);
+    assert_eq!(
+        l.description.id,
+        "Keripik Pisang Agung, buatan UMKM setempat."
+    );
+    assert_eq!(l.category, Category::Makanan);
+    assert_eq!(l.price_idr, 15_000);
+    assert_eq!(l.stock, 10);
+    assert_eq!(l.unit, "bungkus");
+    assert_eq!(l.producer, "UMKM Sumber Rejeki");
+    assert_eq!(l.status, ListingStatus::Active);
+    assert_eq!((l.created_at_ms, l.updated_at_ms), (T0, T0));
+    assert_eq!(node.own_listing(&l.id).unwrap(), added);
+    assert_eq!(node.listing(&node.center_id(), &l.id).unwrap(), added);
+    let id = l.id.clone();
+
+    t.clock.advance(60_000);
+    let updated = node
+        .update_listing(
+            &id,
+            &ListingPatch {
+                price_idr: Some(17_500),
+                stock: Some(3),
+                ..ListingPatch::default()
+            },
+        )
+        .unwrap();
+    node.update_listing(
+        &id,
+        &ListingPatch {
+            lang: Some("en".to_owned()),
+            title: Some("Sweet banana chips".to_owned()),
+            ..ListingPatch::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(updated.listing.price_idr, 17_500);
+    let read = node.own_listing(&id).unwrap();
+    assert_eq!(read.listing.price_idr, 17_500);
+    assert_eq!(read.listing.stock, 3);
+    assert_eq!(read.listing.title.id, "Keripik Pisang Agung");
+    assert_eq!(read.listing.title.en.as_deref(), Some("Sweet banana chips"));
+    assert_eq!(read.listing.created_at_ms, T0);
+    assert_eq!(read.listing.updated_at_ms, T0 + 60_000);
+
+    let found = node.search(&raw_search("keripik")).unwrap();
+    assert_eq!(found.total, 1);
+    assert_eq!(found.items, vec![read.clone()]);
+    // The English title is searchable too.
+    assert_eq!(
+        ids(&node.search(&raw_search("banana")).unwrap()),
+        vec![id.clone()]
+    );
+
+    // Hidden: kept, but not shown by a default search.
+    let bag = node
+        .add_listing(&new_listing("Tas Anyaman Pandan", "kerajinan", 85_000))
+        .unwrap()
+        .listing
+        .id;
+    assert_eq!(default_total(node), 2);
+    let hidden = node
+        .update_listing(
+            &bag,
+            &ListingPatch {
+                status: Some("hidden".to_owned()),
+                ..ListingPatch::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(hidden.listing.status, ListingStatus::Hidden);
+    assert_eq!(default_total(node), 1);
+    assert_eq!(node.search(&raw_search("anyaman")).unwrap().total, 0);
+    let with_hidden = SearchQuery {
+        statuses: vec![ListingStatus::Active, ListingStatus::Hidden],
+        ..raw_search("anyaman")
+    };
+    assert_eq!(ids(&node.search(&with_hidden).unwrap()), vec![bag.clone()]);
+    let all_visible = node
+        .search(&SearchQuery {
+            statuses: vec![ListingStatus::Active, ListingStatus::Hidden],
+            ..SearchQuery::default()
+        })
+        .unwrap();
+    assert_eq!(all_visible.total, 2);
+
+    // Removed: gone from every search that does not ask for removed listings.
+    t.clock.advance(60_000);
+    let removed = node.remove_listing(&id).unwrap();
+    assert_eq!(removed.listing.status, ListingStatus::Removed);
+    assert_eq!(
+        node.own_listing(&id).unwrap().listing.status,
+        ListingStatus::Removed
+    );
+    assert_eq!(default_total(node), 0);
+    assert_eq!(node.search(&raw_search("keripik")).unwrap().total, 0);
+    let active_or_hidden = node
+        .search(&SearchQuery {
+            statuses: vec![ListingStatus::Active, ListingStatus::Hidden],
+            ..SearchQuery::default()
+        })
+        .unwrap();
+    assert_eq!(ids(&active_or_hidden), vec![bag.clone()]);
+    let only_removed = node
+        .search(&SearchQuery {
+            statuses: vec![ListingStatus::Removed],
+            ..SearchQuery::default()
+        })
+        .unwrap();
+    assert_eq!(ids(&only_removed), vec![id.clone()]);
+
+    // Removal cannot be undone, and unknown ids are reported as such.
+    let changes_before = node.changes_of(&t.doc_id()).unwrap().len();
+    for result in [
+        node.update_listing(
+            &id,
+            &ListingPatch {
+                status: Some("active".to_owned()),
+                ..ListingPatch::default()
+            },
+        ),
+        node.remove_listing(&id),
+    ] {
+        assert!(
+            matches!(result, Err(NodeError::Removed(ref r)) if *r == id),
+            "{result:?}"
+        );
+    }
+    let unknown: ListingId = "0000000000".parse().unwrap();
+    assert!(matches!(
+        node.remove_listing(&unknown),
+        Err(NodeError::NoSuchListing(_))
+    ));
+    assert!(matches!(
+        node.own_listing(&unknown),
+        Err(NodeError::NoSuchListing(_))
+    ));
+    assert!(matches!(
+        node.update_listing(&bag, &ListingPatch::default()),
+        Err(NodeError::NoChange)
+    ));
+    assert_eq!(node.changes_of(&t.doc_id()).unwrap().len(), changes_before);
+    assert_eq!(node.own_listing(&id).unwrap(), removed);
+}
+
+#[test]
+fn a_profile_change_is_reindexed_into_every_listing() {
+    let t = TestNode::malang();
+    let id = t
+        .node
+        .add_listing(&new_listing("Gerabah Hias", "kerajinan", 60_000))
+        .unwrap()
+        .listing
+        .id;
+    assert_eq!(
+        t.node.search(&raw_search("malang gerabah")).unwrap().total,
+        1
+    );
+
+    let changed = t
+        .node
+        .set_profile(&ProfileInput {
+            name: Some("Telecenter Dinoyo".to_owned()),
+            contact: Some("WA 0813-1111-2222".to_owned()),
+            ..ProfileInput::default()
+        })
+        .unwrap();
+    assert_eq!(changed.name, "Telecenter Dinoyo");
+    assert_eq!(changed.region, "Kota Malang");
+    assert_eq!(changed.contact, "WA 0813-1111-2222");
+    assert_eq!(t.node.profile().unwrap(), changed);
+    assert_eq!(
+        t.node.own_listing(&id).unwrap().center_name,
+        "Telecenter Dinoyo"
+    );
+    assert_eq!(
+        ids(&t.node.search(&raw_search("dinoyo")).unwrap()),
+        vec![id]
+    );
+    // The region did not change, so "malang" still finds it through the region.
+    assert_eq!(
+        t.node.search(&raw_search("malang gerabah")).unwrap().total,
+        1
+    );
+    assert!(matches!(
+        t.node.set_profile(&ProfileInput::default()),
+        Err(NodeError::NoChange)
+    ));
+}
+
+// ---------------------------------------------------------------------------
+// Durability: every acknowledged write survives a restart without shutdown.
+
+/// Adds, changes, hides and removes a few listings; returns them as acknowledged.
+fn make_some_edits(t: &TestNode) -> Vec<ListingRow> {
+    let node = &t.node;
+    let mut ids = Vec::new();
+    for (i, (title, category)) in [
+        ("Keripik Tempe Sanan", "makanan"),
+        ("Sari Apel Malang", "minuman"),
+        ("Topeng Malangan Kayu", "kerajinan"),
+        ("Jamu Kunyit Asam", "jamu-kesehatan"),
+        ("Madu Kelengkeng Lawang", "pertanian"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        t.clock.advance(1_000);
+        let price = 10_000 * (i64::try_from(i).unwrap() + 1);
+        ids.push(
+            node.add_listing(&new_listing(title, category, price))
+                .unwrap()
+                .listing
+                .id,
+        );
+    }
+    t.clock.advance(1_000);
+    node.update_listing(
+        &ids[0],
+        &ListingPatch {
+            lang: Some("en".to_owned()),
+            title: Some("Sanan tempeh chips".to_owned()),
+            description: Some("Thin, crunchy tempeh chips.".to_owned()),
+            ..ListingPatch::default()
+        },
+    )
+    .unwrap();
+    node.update_listing(
+        &ids[1],
+        &ListingPatch {
+            lang: Some("jv".to_owned()),
+            title: Some("Sari Apel Ngalam".to_owned()),
+            stock: Some(0),
+            ..ListingPatch::default()
+        },
+    )
+    .unwrap();
+    node.update_listing(
+        &ids[2],
+        &ListingPatch {
+            status: Some("hidden".to_owned()),
+            ..ListingPatch::default()
+        },
+    )
+    .unwrap();
+    node.remove_listing(&ids[3]).unwrap();
+    ids.iter().map(|id| node.own_listing(id).unwrap()).collect()
+}
+
+fn assert_same_listings(reopened: &Node, acknowledged: &[ListingRow]) {
+    for row in acknowledged {
+        assert_eq!(&reopened.own_listing(&row.listing.id).unwrap(), row);
+    }
+}
+
+#[test]
+fn drop_without_shutdown_then_reopen_keeps_every_acknowledged_listing() {
+    let t = TestNode::malang();
+    let acknowledged = make_some_edits(&t);
+    let center = t.node.center_id();
+    let heads = t.node.heads_of(&center);
+    let rows = all_rows(&t.node, center);
+    let changes = t.node.changes_of(&t.doc_id()).unwrap();
+    let TestNode {
+        dir,
+        seed,
+        clock,
+        node,
+    } = t;
+    drop(node);
+    let t = TestNode {
+        node: Node::open(
+            &dir.path().join("node.db"),
+            identity(seed),
+            clock.clone(),
+            rng(7),
+        )
+        .unwrap(),
+        dir,
+        seed,
+        clock,
+    };
+
+    assert_eq!(t.node.center_id(), center);
+    assert_same_listings(&t.node, &acknowledged);
+    assert_eq!(all_rows(&t.node, center), rows);
+    assert_eq!(t.node.heads_of(&center), heads);
+    assert_eq!(t.node.changes_of(&t.doc_id()).unwrap(), changes);
+    assert_eq!(t.node.quick_check().unwrap(), "ok");
+    assert_eq!(t.node.profile().unwrap().name, "Telecenter Kota Malang");
+    // The reopened node keeps working on top of what it loaded.
+    let more = t
+        .node
+        .add_listing(&new_listing("Beras Organik", "pertanian", 75_000))
+        .unwrap();
+    assert_eq!(all_rows(&t.node, center).len(), acknowledged.len() + 1);
+    assert_eq!(t.node.own_listing(&more.listing.id).unwrap(), more);
+}
+
+#[test]
+fn a_node_that_never_runs_its_destructor_loses_nothing_acknowledged() {
+    let t = TestNode::malang();
+    let acknowledged = make_some_edits(&t);
+    let center = t.node.center_id();
+    let heads = t.node.heads_of(&center);
+
+    // A crash: copy the files exactly as they are on disk while the node still
+    // holds them open (nothing checkpointed, nothing closed) ...
+    let crashed = TempDir::new().unwrap();
+    for suffix in ["", "-wal"] {
+        let from = t.dir.path().join(format!("node.db{suffix}"));
+        if from.exists() {
+            std::fs::copy(&from, crashed.path().join(format!("node.db{suffix}"))).unwrap();
+        }
+    }
+    // ... and leak the node itself, so no destructor closes the connections.
+    let TestNode {
+        dir,
+        seed,
+        clock,
+        node,
+    } = t;
+    std::mem::forget(node);
+
+    for path in [dir.path().join("node.db"), crashed.path().join("node.db")] {
+        let reopened = Node::open(&path, identity(seed), clock.clone(), rng(8)).unwrap();
+        assert_same_listings(&reopened, &acknowledged);
+        assert_eq!(all_rows(&reopened, center).len(), acknowledged.len());
+        assert_eq!(reopened.heads_of(&center), heads, "{}", path.display());
+        assert_eq!(reopened.quick_check().unwrap(), "ok");
+        drop(reopened);
+    }
+}
+
+#[test]
+fn more_edits_than_the_snapshot_interval_reload_identically() {
+    let t = TestNode::malang();
+    let center = t.node.center_id();
+    let ids: Vec<ListingId> = ["Kopi Robusta Dampit", "Apel Manalagi", "Batik Tulis"]
+        .into_iter()
+        .map(|title| {
+            t.node
+                .add_listing(&new_listing(title, "pertanian", 30_000))
+                .unwrap()
+                .listing
+                .id
+        })
+        .collect();
+    let edits = usize::try_from(SNAPSHOT_EVERY_CHANGES).unwrap() + 40;
+    for i in 0..edits {
+        t.clock.advance(10);
+        let stock = i64::try_from(i).unwrap();
+        t.node
+            .update_listing(
+                &ids[i % ids.len()],
+                &ListingPatch {
+                    stock: Some(stock),
+                    price_idr: Some(30_000 + stock),
+                    ..ListingPatch::default()
+                },
+            )
+            .unwrap();
+    }
+    t.node
+        .update_listing(
+            &ids[1],
+            &ListingPatch {
+                status: Some("hidden".to_owned()),
+                ..ListingPatch::default()
+            },
+        )
+        .unwrap();
+    t.node.remove_listing(&ids[2]).unwrap();
+    let expected_changes = 1 + ids.len() + edits + 2;
+    assert_eq!(
+        t.node.changes_of(&t.doc_id()).unwrap().len(),
+        expected_changes
+    );
+
+    // A snapshot was taken, and only the changes after it are replayed on open.
+    {
+        let store = Store::open_read_only(&t.db_path()).unwrap();
+        let docs = store.documents().unwrap();
+        assert_eq!(docs.len(), 1);
+        assert!(docs[0].snapshot.is_some());
+        assert!(
+            docs[0].snapshot_upto > 1,
+            "no snapshot after the genesis one"
+        );
+        let pending = store.changes_since_snapshot(&t.doc_id()).unwrap();
+        assert!(
+            pending < SNAPSHOT_EVERY_CHANGES,
+            "{pending} changes after the snapshot"
+        );
+        assert_eq!(
+            u64::try_from(expected_changes).unwrap() - pending,
+            u64::try_from(docs[0].snapshot_upto).unwrap()
+        );
+    }
+
+    let rows = all_rows(&t.node, center);
+    let heads = t.node.heads_of(&center);
+    assert_eq!(rows.len(), 3);
+    let reopened = t.reopen(9);
+    assert_eq!(all_rows(&reopened, center), rows);
+    assert_eq!(reopened.heads_of(&center), heads);
+    assert_eq!(reopened.quick_check().unwrap(), "ok");
+    let last = i64::try_from(edits - 1).unwrap();
+    let last_edited = &ids[(edits - 1) % ids.len()];
+    assert_eq!(
+        reopened.own_listing(last_edited).unwrap().listing.stock,
+        last
+    );
+    // Edits after the reload build on the reloaded document.
+    reopened
+        .update_listing(
+            &ids[0],
+            &ListingPatch {
+                stock: Some(1),
+                ..ListingPatch::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(reopened.own_listing(&ids[0]).unwrap().listing.stock, 1);
+    assert_ne!(reopened.heads_of(&center), heads);
+}
+
+const FAIL_CHANGES_TRIGGER: &str = "CREATE TRIGGER simulated_failure BEFORE INSERT ON changes
+     BEGIN SELECT RAISE(ABORT, 'simulated disk failure'); END;";
+
+#[test]
+fn a_failed_commit_leaves_memory_matching_the_disk() {
+    let a = TestNode::malang();
+    let center = a.node.center_id();
+    let id = a
+        .node
+        .add_listing(&new_listing("Keripik Tempe Sanan", "makanan", 15_000))
+        .unwrap()
+        .listing
+        .id;
+    let heads = a.node.heads_of(&center);
+    let rows = all_rows(&a.node, center);
+    let count = change_count(&a.db_path());
+    let price = |price_idr| ListingPatch {
+        price_idr: Some(price_idr),
+        ..ListingPatch::default()
+    };
+
+    // Another connection makes every write of a change fail, as a full disk would.
+    let saboteur = rusqlite::Connection::open(a.db_path()).unwrap();
+    saboteur.execute_batch(FAIL_CHANGES_TRIGGER).unwrap();
+    let result = a.node.update_listing(&id, &price(20_000));
+    assert!(matches!(result, Err(NodeError::Store(_))), "{result:?}");
+    let result = a
+        .node
+        .add_listing(&new_listing("Sari Apel", "minuman", 30_000));
+    assert!(matches!(result, Err(NodeError::Store(_))), "{result:?}");
+    let result = a.node.set_profile(&ProfileInput {
+        name: Some("Telecenter Baru".to_owned()),
+        ..ProfileInput::default()
+    });
+    assert!(matches!(result, Err(NodeError::Store(_))), "{result:?}");
+    // Nothing was acknowledged, and memory did not run ahead of the disk.
+    assert_eq!(a.node.heads_of(&center), heads);
+    assert_eq!(all_rows(&a.node, center), rows);
+    assert_eq!(change_count(&a.db_path()), count);
+    assert_eq!(a.node.profile().unwrap().name, "Telecenter Kota Malang");
+
+    saboteur
+        .execute_batch("DROP TRIGGER simulated_failure")
+        .unwrap();
+    let updated = a.node.update_listing(&id, &price(21_000)).unwrap();
+    assert_eq!(updated.listing.price_idr, 21_000);
+    assert_eq!(change_count(&a.db_path()), count + 1);
+    let reopened = a.reopen(4);
+    assert_eq!(reopened.heads_of(&center), a.node.heads_of(&center));
+    assert_eq!(all_rows(&reopened, center), all_rows(&a.node, center));
+    drop(reopened);
+
+    // The same holds for a change received from another center.
+    let b = TestNode::lumajang();
+    let a_changes = a.node.changes_of(&a.doc_id()).unwrap();
+    assert_eq!(a_changes.len(), 3);
+    assert_eq!(
+        b.node.ingest(&a.doc_id(), &a_changes[0]).unwrap(),
+        Ingested::Applied
+    );
+    let b_heads = b.node.heads_of(&center);
+    let b_count = change_count(&b.db_path());
+    let saboteur = rusqlite::Connection::open(b.db_path()).unwrap();
+    saboteur.execute_batch(FAIL_CHANGES_TRIGGER).unwrap();
+    let result = b.node.ingest(&a.doc_id(), &a_changes[1]);
+    assert!(matches!(result, Err(NodeError::Store(_))), "{result:?}");
+    assert_eq!(b.node.heads_of(&center), b_heads);
+    assert_eq!(change_count(&b.db_path()), b_count);
+    assert!(all_rows(&b.node, center).is_empty());
+    saboteur
+        .execute_batch("DROP TRIGGER simulated_failure")
+        .unwrap();
+    // Not "Duplicate": the failed change never counted as held.
+    for envelope in &a_changes[1..] {
+        assert_eq!(
+            b.node.ingest(&a.doc_id(), envelope).unwrap(),
+            Ingested::Applied
+        );
+    }
+    assert_eq!(all_rows(&b.node, center), all_rows(&a.node, center));
+}
+
+/// Regression test: `Node::create` on
+/// a database that already holds this center's catalog does not refuse. It adds a
+/// second genesis change and overwrites the snapshot with the new, empty catalog
+/// (with `snapshot_upto` covering every earlier change), so the document loses
+/// the earlier listings while the index still shows them: `own_listing` finds a
+/// listing that `update_listing` then reports as `NoSuchListing`.
+#[test]
+fn create_on_an_existing_database_is_refused() {
+    let t = TestNode::malang();
+    let id = t
+        .node
+        .add_listing(&new_listing("Keripik Tempe Sanan", "makanan", 15_000))
+        .unwrap()
+        .listing
+        .id;
+    let again = Node::create(
+        &t.db_path(),
+        identity(MALANG_SEED),
+        &profile("Telecenter Kota Malang", "Kota Malang"),
+        t.clock.clone(),
+        rng(MALANG_SEED),
+    );
+    let refused = again.is_err();
+    drop(again);
+    let reopened = t.reopen(3);
+    let update = reopened.update_listing(
+        &id,
+        &ListingPatch {
+            price_idr: Some(16_000),
+            ..ListingPatch::default()
+        },
+    );
+    assert!(update.is_ok(), "the earlier listing was lost: {update:?}");
+    assert!(
+        refused,
+        "creating over an existing catalog should be refused"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Receiving other centers' changes
+
+#[test]
+fn ingest_in_order_shows_the_other_centers_listings_under_its_name() {
+    let a = TestNode::malang();
+    let b = TestNode::lumajang();
+    let a_center = a.node.center_id();
+    let b_center = b.node.center_id();
+    let keripik = a
+        .node
+        .add_listing(&new_listing("Keripik Tempe Sanan", "makanan", 15_000))
+        .unwrap()
+        .listing
+        .id;
+    let topeng = a
+        .node
+        .add_listing(&new_listing("Topeng Malangan Kayu", "kerajinan", 250_000))
+        .unwrap()
+        .listing
+        .id;
+    let hidden = a
+        .node
+        .add_listing(&new_listing("Batik Cap Malangan", "fesyen", 175_000))
+        .unwrap()
+        .listing
+        .id;
+    a.node
+        .update_listing(
+            &keripik,
+            &ListingPatch {
+                price_idr: Some(16_000),
+                ..ListingPatch::default()
+            },
+        )
+        .unwrap();
+    a.node
+        .update_listing(
+            &hidden,
+            &ListingPatch {
+                status: Some("hidden".to_owned()),
+                ..ListingPatch::default()
+            },
+        )
+        .unwrap();
+    let a_changes = a.node.changes_of(&a.doc_id()).unwrap();
+    assert_eq!(a_changes.len(), 6);
+    b.node
+        .add_listing(&new_listing("Keripik Pisang Agung", "makanan", 18_000))
+        .unwrap();
+
+    for envelope in &a_changes {
+        assert_eq!(
+            b.node.ingest(&a.doc_id(), envelope).unwrap(),
+            Ingested::Applied
+        );
+    }
+
+    assert_eq!(b.node.changes_of(&a.doc_id()).unwrap(), a_changes);
+    assert_eq!(b.node.heads_of(&a_center), a.node.heads_of(&a_center));
+    assert_eq!(all_rows(&b.node, a_center), all_rows(&a.node, a_center));
+    for id in [&keripik, &topeng, &hidden] {
+        assert_eq!(
+            b.node.listing(&a_center, id).unwrap(),
+            a.node.own_listing(id).unwrap()
+        );
+    }
+    let found = b.node.search(&raw_search("keripik")).unwrap();
+    assert_eq!(found.total, 2);
+    let from_a: Vec<&ListingRow> = found
+        .items
+        .iter()
+        .filter(|row| row.center_id == a_center)
+        .collect();
+    assert_eq!(from_a.len(), 1);
+    assert_eq!(from_a[0].center_name, "Telecenter Kota Malang");
+    assert_eq!(from_a[0].center_region, "Kota Malang");
+    assert_eq!(from_a[0].listing.id, keripik);
+    assert_eq!(from_a[0].listing.price_idr, 16_000);
+    // The other center's name is searchable, its hidden listing is not shown.
+    let by_name = b.node.search(&raw_search("telecenter malang")).unwrap();
+    assert_eq!(
+        ids(&by_name).into_iter().collect::<BTreeSet<_>>(),
+        BTreeSet::from([keripik.clone(), topeng.clone()])
+    );
+    assert_eq!(b.node.search(&raw_search("batik")).unwrap().total, 0);
+    // B's own catalog is untouched, and B cannot edit A's listings as its own.
+    assert_eq!(b.node.profile().unwrap().center, b_center);
+    assert!(matches!(
+        b.node.own_listing(&keripik),
+        Err(NodeError::NoSuchListing(_))
+    ));
+
+    // Duplicates change nothing.
+    let count = change_count(&b.db_path());
+    let before = all_rows(&b.node, a_center);
+    for envelope in &a_changes {
+        assert_eq!(
+            b.node.ingest(&a.doc_id(), envelope).unwrap(),
+            Ingested::Duplicate
+        );
+    }
+    assert_eq!(change_count(&b.db_path()), count);
+    assert_eq!(all_rows(&b.node, a_center), before);
+
+    // What B received survives B's restart.
+    let reopened = b.reopen(5);
+    assert_eq!(all_rows(&reopened, a_center), before);
+    assert_eq!(reopened.heads_of(&a_center), a.node.heads_of(&a_center));
+    assert_eq!(
+        reopened.ingest(&a.doc_id(), &a_changes[3]).unwrap(),
+        Ingested::Duplicate
+    );
+}
+
+#[test]
+fn a_change_with_missing_dependencies_is_held_back_until_they_arrive() {
+    let a = TestNode::malang();
+    let b = TestNode::lumajang();
+    let a_center = a.node.center_id();
+    let keripik = a
+        .node
+        .add_listing(&new_listing("Keripik Tempe Sanan", "makanan", 15_000))
+        .unwrap()
+        .listing
+        .id;
+    a.node
+        .update_listing(
+            &keripik,
+            &ListingPatch {
+                price_idr: Some(16_000),
+                ..ListingPatch::default()
+            },
+        )
+        .unwrap();
+    let a_changes = a.node.changes_of(&a.doc_id()).unwrap();
+    assert_eq!(a_changes.len(), 3);
+    let b_count = change_count(&b.db_path());
+
+    // Without the genesis change, nothing of A's can be applied.
+    for envelope in &a_changes[1..] {
+        let result = b.node.ingest(&a.doc_id(), envelope);
+        assert!(
+            matches!(result, Err(NodeError::MissingDependencies { missing: 1 })),
+            "{result:?}"
+        );
+    }
+    assert!(b.node.changes_of(&a.doc_id()).unwrap().is_empty());
+    assert_eq!(change_count(&b.db_path()), b_count);
+    assert!(b.node.heads_of(&a_center).is_empty());
+    assert!(matches!(
+        b.node.listing(&a_center, &keripik),
+        Err(NodeError::UnknownListing { .. })
+    ));
+
+    // The genesis arrives; the price change still waits for the listing it edits.
+    assert_eq!(
+        b.node.ingest(&a.doc_id(), &a_changes[0]).unwrap(),
+        Ingested::Applied
+    );
+    assert!(matches!(
+        b.node.ingest(&a.doc_id(), &a_changes[2]),
+        Err(NodeError::MissingDependencies { missing: 1 })
+    ));
+    assert_eq!(b.node.changes_of(&a.doc_id()).unwrap(), a_changes[..1]);
+    assert_eq!(b.node.search(&raw_search("keripik")).unwrap().total, 0);
+
+    // Once its dependency is in, the held-back change applies.
+    assert_eq!(
+        b.node.ingest(&a.doc_id(), &a_changes[1]).unwrap(),
+        Ingested::Applied
+    );
+    assert_eq!(
+        b.node
+            .listing(&a_center, &keripik)
+            .unwrap()
+            .listing
+            .price_idr,
+        15_000
+    );
+    assert_eq!(
+        b.node.ingest(&a.doc_id(), &a_changes[2]).unwrap(),
+        Ingested::Applied
+    );
+    assert_eq!(
+        b.node.listing(&a_center, &keripik).unwrap(),
+        a.node.own_listing(&keripik).unwrap()
+    );
+    assert_eq!(b.node.heads_of(&a_center), a.node.heads_of(&a_center));
+    assert_eq!(change_count(&b.db_path()), b_count + 3);
+}
+
+/// Everything about B that a rejected change must leave as it was.
+#[derive(Debug, PartialEq)]
+struct Observed {
+    changes_total: u64,
+    changes_per_doc: Vec<usize>,
+    rows_per_center: Vec<Vec<ListingRow>>,
+    heads_per_center: Vec<Vec<String>>,
+    keripik_search: Vec<ListingRow>,
+}
+
+fn observe(t: &TestNode, centers: &[CenterId]) -> Observed {
+    Observed {
+        changes_total: change_count(&t.db_path()),
+        changes_per_doc: centers
+            .iter()
+            .map(|c| t.node.changes_of(&DocId::catalog(*c)).unwrap().len())
+            .collect(),
+        rows_per_center: centers.iter().map(|c| all_rows(&t.node, *c)).collect(),
+        heads_per_center: centers.iter().map(|c| t.node.heads_of(c)).collect(),
+        keripik_search: t.node.search(&raw_search("keripik")).unwrap().items,
+    }
+}
+
+fn assert_rejected(result: Result<Ingested, NodeError>, what: &str) -> VerifyError {
+    match result {
+        Err(NodeError::Rejected(reason)) => reason,
+        other => panic!("{what}: expected a rejection, found {other:?}"),
+    }
+}
+
+#[test]
+fn rejected_changes_store_nothing_and_change_nothing() {
+    let a = TestNode::malang();
+    let b = TestNode::lumajang();
+    let a_center = a.node.center_id();
+    let b_center = b.node.center_id();
+    let c_center = center(BATU_SEED);
+    let mallory = identity(MALLORY_SEED);
+    let centers = [a_center, b_center, c_center, mallory.center_id()];
+    a.node
+        .add_listing(&new_listing("Keripik Tempe Sanan", "makanan", 15_000))
+        .unwrap();
+    b.node
+        .add_listing(&new_listing("Keripik Pisang Agung", "makanan", 18_000))
+        .unwrap();
+    let a_changes = a.node.changes_of(&a.doc_id()).unwrap();
+    assert_eq!(
+        b.node.ingest(&a.doc_id(), &a_changes[0]).unwrap(),
+        Ingested::Applied
+    );
+    let genuine = &a_changes[1];
+    let before = observe(&b, &centers);
+
+    // 1. A tampered envelope: one flipped byte anywhere, or cut short.
+    let middle = genuine.len() / 2;
+    for position in [
+        0,
+        1,
+        2,
+        20,
+        40,
+        70,
+        100,
+        129,
+        130,
+        middle,
+        genuine.len() - 1,
+    ] {
+        let mut tampered = genuine.clone();
+        tampered[position] ^= 0x01;
+        assert_rejected(
+            b.node.ingest(&a.doc_id(), &tampered),
+            &format!("byte {position} flipped"),
+        );
+        assert_eq!(observe(&b, &centers), before, "byte {position} flipped");
+    }
+    let mut tampered = genuine.clone();
+    tampered[middle] ^= 0xff;
+    assert!(matches!(
+        assert_rejected(b.node.ingest(&a.doc_id(), &tampered), "middle byte"),
+        VerifyError::BadSignature { .. }
+    ));
+    for cut in [0, 10, 129, genuine.len() - 1] {
+        assert_rejected(
+            b.node.ingest(&a.doc_id(), &genuine[..cut]),
+            &format!("cut to {cut} bytes"),
+        );
+    }
+    assert_eq!(observe(&b, &centers), before);
+
+    // 2. A genuine change sent as a change of another document.
+    for wrong in [b.doc_id(), DocId::catalog(c_center)] {
+        let reason = assert_rejected(b.node.ingest(&wrong, genuine), "wrong document");
+        assert!(
+            matches!(reason, VerifyError::WrongDocument { expected, found }
+                if expected == wrong && found == a.doc_id()),
+            "{reason:?}"
+        );
+        assert_eq!(observe(&b, &centers), before);
+    }
+
+    // 3. Signed by a key that does not own the catalog.
+    let change = SignedChange::from_bytes(genuine).unwrap().change;
+    let by_mallory = SignedChange::sign(&mallory, a.doc_id(), change.clone()).to_bytes();
+    assert!(matches!(
+        assert_rejected(b.node.ingest(&a.doc_id(), &by_mallory), "signed by mallory"),
+        VerifyError::Unauthorised { signer, .. } if signer == mallory.center_id()
+    ));
+    // A's key writing into B's or C's catalog is just as unauthorised.
+    let a_identity = identity(MALANG_SEED);
+    for (doc, what) in [
+        (b.doc_id(), "A's key for B's catalog"),
+        (DocId::catalog(c_center), "A's key for C's catalog"),
+    ] {
+        let foreign = SignedChange::sign(&a_identity, doc, change.clone()).to_bytes();
+        assert!(matches!(
+            assert_rejected(b.node.ingest(&doc, &foreign), what),
+            VerifyError::Unauthorised { .. }
+        ));
+    }
+    // Claiming to be A while Mallory signed.
+    let mut forged = SignedChange::from_bytes(genuine).unwrap();
+    forged.signature = SignedChange::sign(&mallory, a.doc_id(), change).signature;
+    assert!(matches!(
+        assert_rejected(b.node.ingest(&a.doc_id(), &forged.to_bytes()), "forged"),
+        VerifyError::BadSignature { .. }
+    ));
+    // Mallory's own catalog presented as A's.
+    let mallory_dir = TempDir::new().unwrap();
+    let mallory_node = Node::create(
+        &mallory_dir.path().join("node.db"),
+        identity(MALLORY_SEED),
+        &profile("Telecenter Kota Malang", "Kota Malang"),
+        Arc::new(ManualClock::new(T0)),
+        rng(MALLORY_SEED),
+    )
+    .unwrap();
+    let mallory_genesis = &mallory_node
+        .changes_of(&DocId::catalog(mallory.center_id()))
+        .unwrap()[0];
+    assert_rejected(
+        b.node.ingest(&a.doc_id(), mallory_genesis),
+        "mallory's genesis",
+    );
+    assert_eq!(observe(&b, &centers), before);
+
+    // None of this blocks the genuine change.
+    assert_eq!(
+        b.node.ingest(&a.doc_id(), genuine).unwrap(),
+        Ingested::Applied
+    );
+    assert_eq!(
+        b.node.search(&raw_search("keripik")).unwrap().total,
+        u64::try_from(before.keripik_search.len()).unwrap() + 1
+    );
+    assert_eq!(change_count(&b.db_path()), before.changes_total + 1);
+}
+
+// ---------------------------------------------------------------------------
+// Validation
+
+#[test]
+fn invalid_input_is_refused_with_its_field_and_changes_nothing() {
+    let t = TestNode::malang();
+    let id = t
+        .node
+        .add_listing(&new_listing("Keripik Tempe Sanan", "makanan", 15_000))
+        .unwrap()
+        .listing
+        .id;
+    let center = t.node.center_id();
+    let rows = all_rows(&t.node, center);
+    let count = change_count(&t.db_path());
+    let total = default_total(&t.node);
+    let heads = t.node.heads_of(&center);
+
+    let good = new_listing("Kripik Pisang", "makanan", 18_000);
+    let cases: Vec<(NewListing, &str, &str)> = vec![
+        (
+            NewListing {
+                title: "k".repeat(TITLE_CHARS_MAX + 1),
+                ..good.clone()
+            },
+            "title",
+            "too_long",
+        ),
+        (
+            NewListing {
+                title: "   ".to_owned(),
+                ..good.clone()
+            },
+            "title",
+            "empty",
+        ),
+        (
+            NewListing {
+                title: String::new(),
+                ..good.clone()
+            },
+            "title",
+            "empty",
+        ),
+        (
+            NewListing {
+                price_idr: -1,
+                ..good.clone()
+            },
+            "price_idr",
+            "negative",
+        ),
+        (
+            NewListing {
+                price_idr: PRICE_IDR_MAX + 1,
+                ..good.clone()
+            },
+            "price_idr",
+            "too_large",
+        ),
+        (
+            NewListing {
+                category: "senjata".to_owned(),
+                ..good.clone()
+            },
+            "category",
+            "unknown",
+        ),
+        (
+            NewListing {
+                stock: -5,
+                ..good.clone()
+            },
+            "stock",
+            "negative",
+        ),
+        (
+            NewListing {
+                lang: Some("en".to_owned()),
+                ..good.clone()
+            },
+            "lang",
+            "indonesian_required",
+        ),
+    ];
+    for (input, field, code) in cases {
+        match t.node.add_listing(&input) {
+            Err(NodeError::Invalid(e)) => {
+                assert_eq!((e.field, e.code), (field, code), "{}", e.message);
+            }
+            other => panic!("expected {field} to be refused, found {other:?}"),
+        }
+    }
+    let patches: Vec<(ListingPatch, &str)> = vec![
+        (
+            ListingPatch {
+                title: Some("x".repeat(TITLE_CHARS_MAX + 1)),
+                ..ListingPatch::default()
+            },
+            "title",
+        ),
+        (
+            ListingPatch {
+                title: Some(String::new()),
+                ..ListingPatch::default()
+            },
+            "title",
+        ),
+        (
+            ListingPatch {
+                price_idr: Some(-15_000),
+                ..ListingPatch::default()
+            },
+            "price_idr",
+        ),
+        (
+            ListingPatch {
+                price_idr: Some(PRICE_IDR_MAX + 1),
+                ..ListingPatch::default()
+            },
+            "price_idr",
+        ),
+        (
+            ListingPatch {
+                category: Some("narkoba".to_owned()),
+                ..ListingPatch::default()
+            },
+            "category",
+        ),
+        (
+            ListingPatch {
+                status: Some("sold".to_owned()),
+                ..ListingPatch::default()
+            },
+            "status",
+        ),
+    ];
+    for (patch, field) in patches {
+        match t.node.update_listing(&id, &patch) {
+            Err(NodeError::Invalid(e)) => assert_eq!(e.field, field, "{}", e.message),
+            other => panic!("expected {field} to be refused, found {other:?}"),
+        }
+    }
+    match t.node.set_profile(&ProfileInput {
+        name: Some(String::new()),
+        ..ProfileInput::default()
+    }) {
+        Err(NodeError::Invalid(e)) => assert_eq!(e.field, "name"),
+        other => panic!("expected the empty name to be refused, found {other:?}"),
+    }
+
+    assert_eq!(default_total(&t.node), total);
+    assert_eq!(all_rows(&t.node, center), rows);
+    assert_eq!(change_count(&t.db_path()), count);
+    assert_eq!(t.node.heads_of(&center), heads);
+    assert_eq!(t.node.profile().unwrap().name, "Telecenter Kota Malang");
+
+    let at_limit = t
+        .node
+        .add_listing(&NewListing {
+            title: "k".repeat(TITLE_CHARS_MAX),
+            price_idr: PRICE_IDR_MAX,
+            ..good
+        })
+        .unwrap();
+    assert_eq!(at_limit.listing.title.id.chars().count(), TITLE_CHARS_MAX);
+    assert_eq!(at_limit.listing.price_idr, PRICE_IDR_MAX);
+    assert_eq!(default_total(&t.node), total + 1);
+}
+
+#[test]
+fn creating_a_center_without_name_or_region_is_refused() {
+    let dir = TempDir::new().unwrap();
+    for (input, field) in [
+        (
+            ProfileInput {
+                region: Some("Kota Malang".to_owned()),
+                ..ProfileInput::default()
+            },
+            "name",
+        ),
+        (
+            ProfileInput {
+                name: Some("Telecenter Kota Malang".to_owned()),
+                region: Some("  ".to_owned()),
+                ..ProfileInput::default()
+            },
+            "region",
+        ),
+    ] {
+        let result = Node::create(
+            &dir.path().join("node.db"),
+            identity(MALANG_SEED),
+            &input,
+            Arc::new(ManualClock::new(T0)),
+            rng(MALANG_SEED),
+        );
+        match result {
+            Err(NodeError::Invalid(e)) => assert_eq!(e.field, field),
+            other => panic!("expected {field} to be refused, found {other:?}"),
+        }
+    }
+    assert!(!dir.path().join("node.db").exists());
+}
+
+#[test]
+fn opening_a_database_of_another_center_is_refused() {
+    let t = TestNode::malang();
+    let result = Node::open(
+        &t.db_path(),
+        identity(LUMAJANG_SEED),
+        t.clock.clone(),
+        rng(LUMAJANG_SEED),
+    );
+    assert!(
+        matches!(result, Err(NodeError::Store(StoreError::Corrupt(_)))),
+        "{result:?}"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Search over the sample catalog
+
+fn sample_node() -> TestNode {
+    let t = TestNode::malang();
+    assert_eq!(add_sample_listings(&t.node).unwrap(), 20);
+    t
+}
+
+fn search_titles(node: &Node, text: &str) -> Vec<String> {
+    titles(&node.search(&raw_search(text)).unwrap())
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
+}
+
+fn has(titles: &[String], title: &str) -> bool {
+    titles.iter().any(|t| t == title)
+}
+
+#[test]
+fn indonesian_text_search_handles_prefixes_variants_case_accents_and_old_spelling() {
+    let t = sample_node();
+    let node = &t.node;
+
+    let kerip = search_titles(node, "kerip");
+    for title in [
+        "Keripik Tempe Sanan Original",
+        "Keripik Tempe Sanan Pedas",
+        "Keripik Apel Malang",
+        "Kripik Pisang Agung Manis",
+    ] {
+        assert!(has(&kerip, title), "'kerip' should find {title}: {kerip:?}");
+    }
+    assert_eq!(kerip.len(), 4, "{kerip:?}");
+
+    for query in ["KRIPIK", "kripik", "Keripik", "kéripik", "KERIPIK tempe"] {
+        let found = search_titles(node, query);
+        assert!(
+            has(&found, "Keripik Tempe Sanan Original"),
+            "'{query}' should find keripik tempe: {found:?}"
+        );
+    }
+    assert!(has(
+        &search_titles(node, "keripik"),
+        "Kripik Pisang Agung Manis"
+    ));
+
+    for query in ["kópi", "KOPI", "kopî dampit", "robusta"] {
+        let found = search_titles(node, query);
+        assert!(
+            has(&found, "Kopi Robusta Dampit Bubuk"),
+            "'{query}' should find the coffee: {found:?}"
+        );
+    }
+
+    for query in ["djamoe", "djamu", "Djamoe kunyit", "jamu"] {
+        let found = search_titles(node, query);
+        assert!(
+            has(&found, "Jamu Kunyit Asam"),
+            "'{query}' should find jamu: {found:?}"
+        );
+        if !query.contains("kunyit") {
+            assert!(has(&found, "Jamu Beras Kencur"), "{query}: {found:?}");
+        }
+    }
+    // Old spelling in the catalog is found by the modern spelling, too.
+    let old = node
+        .add_listing(&new_listing("Djamoe Tjap Djago", "jamu-kesehatan", 12_000))
+        .unwrap()
+        .listing
+        .id;
+    for query in ["jamu cap", "djamoe tjap", "jago"] {
+        assert!(
+            ids(&node.search(&raw_search(query)).unwrap()).contains(&old),
+            "'{query}' should find the old spelling"
+        );
+    }
+    // English titles are searchable; every word must match.
+    assert!(has(
+        &search_titles(node, "coffee"),
+        "Kopi Robusta Dampit Bubuk"
+    ));
+    assert!(search_titles(node, "kopi batik").is_empty());
+    assert!(search_titles(node, "zzzzz").is_empty());
+}
+
+/// Regression test: `search::words` once
+/// splits the query at U+0301 COMBINING ACUTE ACCENT (not alphanumeric), so
+/// "ko\u{301}pi" becomes the two prefixes "ko" AND "pi" and finds nothing. The
+/// index itself folds the same text correctly (FTS5 keeps the mark in the token).
+#[test]
+fn decomposed_accent_in_query_does_not_split_the_word() {
+    let t = sample_node();
+    let found = search_titles(&t.node, "ko\u{301}pi");
+    assert!(has(&found, "Kopi Robusta Dampit Bubuk"), "{found:?}");
+}
+
+#[test]
+fn filters_sorting_and_paging_over_the_sample_catalog() {
+    let t = sample_node();
+    let node = &t.node;
+    let everything = node
+        .search(&SearchQuery {
+            limit: 100,
+            ..SearchQuery::default()
+        })
+        .unwrap();
+    assert_eq!(everything.total, 20);
+    assert_eq!(everything.items.len(), 20);
+
+    // Category.
+    let jamu = node
+        .search(&SearchQuery {
+            category: Some(Category::JamuKesehatan),
+            limit: 100,
+            ..SearchQuery::default()
+        })
+        .unwrap();
+    assert_eq!(jamu.total, 3);
+    assert!(
+        jamu.items
+            .iter()
+            .all(|r| r.listing.category == Category::JamuKesehatan)
+    );
+    let jamu_raw = RawSearch {
+        category: Some("jamu-kesehatan".to_owned()),
+        q: Some("jahe".to_owned()),
+        ..RawSearch::default()
+    }
+    .validate()
+    .unwrap();
+    assert_eq!(
+        titles(&node.search(&jamu_raw).unwrap()),
+        vec!["Wedang Jahe Merah Instan"]
+    );
+
+    // Price range, both ends inclusive.
+    let range = RawSearch {
+        min_price: Some("20.000".to_owned()),
+        max_price: Some("Rp 35.000".to_owned()),
+        limit: Some("100".to_owned()),
+        ..RawSearch::default()
+    }
+    .validate()
+    .unwrap();
+    let in_range = node.search(&range).unwrap();
+    let expected = everything
+        .items
+        .iter()
+        .filter(|r| (20_000..=35_000).contains(&r.listing.price_idr))
+        .count();
+    assert_eq!(in_range.total, u64::try_from(expected).unwrap());
+    assert_eq!(in_range.items.len(), expected);
+    assert!(
+        in_range
+            .items
+            .iter()
+            .all(|r| (20_000..=35_000).contains(&r.listing.price_idr))
+    );
+    let in_range_titles = titles(&in_range);
+    assert!(
+        in_range_titles.contains(&"Sambel Pecel Khas Malang"),
+        "20.000 is included"
+    );
+    assert!(
+        in_range_titles.contains(&"Kopi Robusta Dampit Bubuk"),
+        "35.000 is included"
+    );
+    let exact = SearchQuery {
+        min_price_idr: Some(10_000),
+        max_price_idr: Some(10_000),
+        ..SearchQuery::default()
+    };
+    assert_eq!(node.search(&exact).unwrap().total, 2);
+
+    // Sorting by price.
+    for (sort, ascending) in [(Sort::PriceAsc, true), (Sort::PriceDesc, false)] {
+        let sorted = node
+            .search(&SearchQuery {
+                sort,
+                limit: 100,
+                ..SearchQuery::default()
+            })
+            .unwrap();
+        let prices: Vec<i64> = sorted.items.iter().map(|r| r.listing.price_idr).collect();
+        assert_eq!(prices.len(), 20);
+        assert!(
+            prices.windows(2).all(|w| if ascending {
+                w[0] <= w[1]
+            } else {
+                w[0] >= w[1]
+            }),
+            "{sort:?}: {prices:?}"
+        );
+    }
+    let cheap_apples = RawSearch {
+        q: Some("apel".to_owned()),
+        sort: Some("price_asc".to_owned()),
+        ..RawSearch::default()
+    }
+    .validate()
+    .unwrap();
+    let prices: Vec<i64> = node
+        .search(&cheap_apples)
+        .unwrap()
+        .items
+        .iter()
+        .map(|r| r.listing.price_idr)
+        .collect();
+    assert_eq!(prices, vec![25_000, 28_000, 30_000]);
+
+    // Paging: every listing exactly once, with the same total on every page.
+    for (text, sort) in [
+        (None, Sort::Relevance),
+        (None, Sort::PriceAsc),
+        (Some("malang"), Sort::Relevance),
+        (Some("apel"), Sort::Newest),
+    ] {
+        let base = SearchQuery {
+            text: text.map(str::to_owned),
+            sort,
+            limit: 100,
+            ..SearchQuery::default()
+        };
+        let all = node.search(&base).unwrap();
+        let mut seen = Vec::new();
+        let mut offset = 0;
+        loop {
+            let page = node
+                .search(&SearchQuery {
+                    limit: 5,
+                    offset,
+                    ..base.clone()
+                })
+                .unwrap();
+            assert_eq!(page.total, all.total, "{text:?} {sort:?} offset {offset}");
+            if page.items.is_empty() {
+                break;
+            }
+            assert!(page.items.len() <= 5);
+            seen.extend(ids(&page));
+            offset += 5;
+        }
+        assert_eq!(seen, ids(&all), "{text:?} {sort:?}");
+        assert_eq!(seen.len(), usize::try_from(all.total).unwrap());
+        assert_eq!(seen.iter().collect::<BTreeSet<_>>().len(), seen.len());
+    }
+}
+
+#[test]
+fn a_word_in_the_title_ranks_above_the_same_word_in_the_description() {
+    let t = sample_node();
+    let node = &t.node;
+    // The title match is the older listing, so recency cannot explain its rank.
+    t.clock.advance(1_000);
+    let in_title = node
+        .add_listing(&NewListing {
+            description: "Manis alami dari hutan Sumbawa.".to_owned(),
+            ..new_listing("Madu Hutan Sumbawa", "pertanian", 90_000)
+        })
+        .unwrap()
+        .listing
+        .id;
+    t.clock.advance(1_000);
+    let in_description = node
+        .add_listing(&NewListing {
+            description: "Dodol apel Batu, dimaniskan dengan madu hutan asli.".to_owned(),
+            ..new_listing("Dodol Apel Batu", "makanan", 20_000)
+        })
+        .unwrap()
+        .listing
+        .id;
+
+    let found = ids(&node.search(&raw_search("madu")).unwrap());
+    let position = |id: &ListingId| found.iter().position(|f| f == id).unwrap();
+    assert!(
+        position(&in_title) < position(&in_description),
+        "title match should rank first: {found:?}"
+    );
+    let sample_madu = node
+        .search(&raw_search("madu kelengkeng"))
+        .unwrap()
+        .items
+        .remove(0)
+        .listing
+        .id;
+    assert!(position(&sample_madu) < position(&in_description));
+    assert_eq!(found.last(), Some(&in_description));
+}
+
+#[test]
+fn queries_with_no_words_or_fts_syntax_never_error() {
+    let t = sample_node();
+    let node = &t.node;
+    for text in [
+        "?!...", "\"", "*", "---", "()", "'", "^", ":", "  .  ", "\"*()",
+    ] {
+        let page = node.search(&raw_search(text)).unwrap();
+        assert_eq!(page.total, 0, "{text:?}");
+        assert!(page.items.is_empty(), "{text:?}");
+    }
+    for text in [
+        "AND OR NOT (",
+        "title:x",
+        "title:keripik",
+        "keripik\"",
+        "\"keripik",
+        "NEAR(keripik tempe)",
+        "keripik OR",
+        "keripik*",
+        "-keripik",
+        "{title}: keripik",
+        "keripik AND NOT tempe",
+        "'; DROP TABLE listings; --",
+        "kopi \u{0}",
+        &"kata ".repeat(40),
+    ] {
+        let result = node.search(&raw_search(text));
+        assert!(result.is_ok(), "{text:?}: {result:?}");
+    }
+    // Operators are treated as words, not syntax.
+    // "or" is a word prefix here ("Original"), not an operator.
+    assert_eq!(
+        search_titles(node, "keripik OR"),
+        vec!["Keripik Tempe Sanan Original"]
+    );
+    assert_eq!(node.search(&raw_search("title:keripik")).unwrap().total, 0);
+    assert_eq!(node.search(&raw_search("keripik*")).unwrap().total, 4);
+    assert_eq!(node.quick_check().unwrap(), "ok");
+}

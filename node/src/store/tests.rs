@@ -1,0 +1,489 @@
+//! Tests of the store on a real SQLite file: migrations and their version guard,
+//! the pragmas that make commits durable, one-transaction commits, and the
+//! listing index with its full-text rows.
+
+use std::sync::Arc;
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use telecenter_protocol::catalog::{Category, ListingStatus, LocalizedText};
+use telecenter_protocol::validate::ProfileInput;
+use telecenter_protocol::{CenterId, Identity};
+use tempfile::TempDir;
+
+use super::*;
+use crate::clock::ManualClock;
+use crate::node::{Node, NodeError};
+
+const T0: i64 = 1_763_860_000_000;
+
+fn center(seed: u64) -> CenterId {
+    Identity::generate(&mut StdRng::seed_from_u64(seed)).center_id()
+}
+
+fn db(dir: &TempDir) -> std::path::PathBuf {
+    dir.path().join("node.db")
+}
+
+fn user_version(path: &Path) -> i64 {
+    Connection::open(path)
+        .unwrap()
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .unwrap()
+}
+
+fn schema_objects(path: &Path) -> Vec<String> {
+    let conn = Connection::open(path).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT type || ' ' || name FROM sqlite_master ORDER BY type, name")
+        .unwrap();
+    stmt.query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+fn profile(center: CenterId, name: &str) -> Profile {
+    Profile {
+        center,
+        name: name.to_owned(),
+        region: "Kota Malang".to_owned(),
+        contact: String::new(),
+        updated_at_ms: T0,
+    }
+}
+
+fn listing(id: &str, title: &str, price_idr: i64) -> Listing {
+    Listing {
+        id: id.parse().unwrap(),
+        title: LocalizedText {
+            id: title.to_owned(),
+            en: None,
+            jv: None,
+        },
+        description: LocalizedText {
+            id: "Renyah dan gurih.".to_owned(),
+            en: None,
+            jv: None,
+        },
+        category: Category::Makanan,
+        price_idr,
+        unit: "bungkus".to_owned(),
+        stock: 5,
+        producer: "UMKM Sumber Rejeki".to_owned(),
+        status: ListingStatus::Active,
+        created_at_ms: T0,
+        updated_at_ms: T0,
+    }
+}
+
+fn text_query(text: &str) -> SearchQuery {
+    SearchQuery {
+        text: Some(text.to_owned()),
+        ..SearchQuery::default()
+    }
+}
+
+fn fts_rows(store: &Store) -> i64 {
+    store
+        .conn
+        .query_row("SELECT COUNT(*) FROM listings_fts", [], |row| row.get(0))
+        .unwrap()
+}
+
+#[test]
+fn opening_twice_is_idempotent_and_records_the_schema_version() {
+    let dir = TempDir::new().unwrap();
+    let path = db(&dir);
+    let doc = DocId::catalog(center(1));
+    {
+        let mut store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len());
+        store
+            .commit(
+                &Commit {
+                    changes: vec![(doc, [1; 32], b"first".to_vec())],
+                    profiles: vec![profile(doc.owner, "Telecenter Kota Malang")],
+                    listings: vec![(doc.owner, listing("k3v9q2m7xa", "Keripik Tempe", 15_000))],
+                    ..Commit::default()
+                },
+                T0,
+            )
+            .unwrap();
+    }
+    let version = i64::try_from(MIGRATIONS.len()).unwrap();
+    assert_eq!(user_version(&path), version);
+    let objects = schema_objects(&path);
+    for expected in [
+        "table documents",
+        "table changes",
+        "table centers",
+        "table listings",
+        "table listings_fts",
+    ] {
+        assert!(
+            objects.iter().any(|o| o == expected),
+            "{expected}: {objects:?}"
+        );
+    }
+
+    for _ in 0..2 {
+        let store = Store::open(&path).unwrap();
+        assert_eq!(user_version(&path), version);
+        assert_eq!(schema_objects(&path), objects);
+        assert_eq!(store.change_count().unwrap(), 1);
+        assert_eq!(
+            store.changes_after(&doc, 0).unwrap(),
+            vec![b"first".to_vec()]
+        );
+        assert_eq!(store.search(&text_query("keripik")).unwrap().total, 1);
+        assert_eq!(store.quick_check().unwrap(), "ok");
+    }
+    let reader = Store::open_read_only(&path).unwrap();
+    assert_eq!(reader.change_count().unwrap(), 1);
+}
+
+#[test]
+fn a_database_from_a_newer_program_is_refused_and_left_alone() {
+    let dir = TempDir::new().unwrap();
+    let path = db(&dir);
+    drop(Store::open(&path).unwrap());
+    let newer = MIGRATIONS.len() + 1;
+    Connection::open(&path)
+        .unwrap()
+        .pragma_update(None, "user_version", i64::try_from(newer).unwrap())
+        .unwrap();
+    let objects = schema_objects(&path);
+
+    let expect_too_new = |result: Result<Store, StoreError>| match result {
+        Err(StoreError::TooNew { found, supported }) => {
+            assert_eq!((found, supported), (newer, MIGRATIONS.len()));
+        }
+        Err(other) => panic!("expected TooNew, found {other}"),
+        Ok(_) => panic!("expected TooNew, but the database opened"),
+    };
+    expect_too_new(Store::open(&path));
+    expect_too_new(Store::open_read_only(&path));
+    let error = StoreError::TooNew {
+        found: newer,
+        supported: MIGRATIONS.len(),
+    }
+    .to_string();
+    assert!(error.contains("upgrade telecenter"), "{error}");
+
+    let node = Node::open(
+        &path,
+        Identity::generate(&mut StdRng::seed_from_u64(1)),
+        Arc::new(ManualClock::new(T0)),
+        Box::new(StdRng::seed_from_u64(2)),
+    );
+    assert!(
+        matches!(node, Err(NodeError::Store(StoreError::TooNew { .. }))),
+        "{node:?}"
+    );
+    assert_eq!(user_version(&path), i64::try_from(newer).unwrap());
+    assert_eq!(schema_objects(&path), objects);
+}
+
+#[test]
+fn the_database_is_in_wal_mode_with_full_sync() {
+    let dir = TempDir::new().unwrap();
+    let path = db(&dir);
+    let store = Store::open(&path).unwrap();
+    let pragma = |store: &Store, name: &str| -> String {
+        store
+            .conn
+            .pragma_query_value(None, name, |row| {
+                let value: rusqlite::types::Value = row.get(0)?;
+                Ok(match value {
+                    rusqlite::types::Value::Integer(i) => i.to_string(),
+                    rusqlite::types::Value::Text(t) => t,
+                    other => format!("{other:?}"),
+                })
+            })
+            .unwrap()
+    };
+    assert_eq!(pragma(&store, "journal_mode"), "wal");
+    // 2 = FULL: a commit is on disk, not only in the OS cache, when it returns.
+    assert_eq!(pragma(&store, "synchronous"), "2");
+    assert_eq!(pragma(&store, "foreign_keys"), "1");
+    // WAL mode is a property of the file: any later connection sees it.
+    let other: String = Connection::open(&path)
+        .unwrap()
+        .pragma_query_value(None, "journal_mode", |row| row.get(0))
+        .unwrap();
+    assert_eq!(other, "wal");
+    let reader = Store::open_read_only(&path).unwrap();
+    assert_eq!(pragma(&reader, "journal_mode"), "wal");
+}
+
+#[test]
+fn commits_store_each_change_once_in_order_and_track_snapshots() {
+    let dir = TempDir::new().unwrap();
+    let mut store = Store::open(&db(&dir)).unwrap();
+    let a = DocId::catalog(center(1));
+    let b = DocId::catalog(center(2));
+    let change = |doc: DocId, n: u8| (doc, [n; 32], vec![n; 3]);
+    store
+        .commit(
+            &Commit {
+                changes: vec![change(a, 1), change(b, 2), change(a, 3)],
+                ..Commit::default()
+            },
+            T0,
+        )
+        .unwrap();
+    // The same hash again (in a later commit, or twice in one) is kept once.
+    store
+        .commit(
+            &Commit {
+                changes: vec![change(a, 3), change(a, 4), change(a, 4)],
+                ..Commit::default()
+            },
+            T0 + 1,
+        )
+        .unwrap();
+    assert_eq!(store.change_count().unwrap(), 4);
+    assert_eq!(
+        store.changes_after(&a, 0).unwrap(),
+        vec![vec![1; 3], vec![3; 3], vec![4; 3]]
+    );
+    assert_eq!(store.changes_after(&b, 0).unwrap(), vec![vec![2; 3]]);
+    // seq_no counts across documents (and may have gaps): read a's from the table.
+    let seq_nos = |store: &Store, doc: &DocId| -> Vec<i64> {
+        let mut stmt = store
+            .conn
+            .prepare("SELECT seq_no FROM changes WHERE doc_id = ?1 ORDER BY seq_no")
+            .unwrap();
+        stmt.query_map(params![doc.to_string()], |row| row.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let a_seq = seq_nos(&store, &a);
+    assert_eq!(a_seq.len(), 3);
+    assert_eq!(
+        store.changes_after(&a, a_seq[0]).unwrap(),
+        vec![vec![3; 3], vec![4; 3]]
+    );
+    assert!(store.changes_after(&a, a_seq[2]).unwrap().is_empty());
+    let docs: Vec<DocId> = store
+        .documents()
+        .unwrap()
+        .into_iter()
+        .map(|d| d.doc_id)
+        .collect();
+    assert_eq!(docs.len(), 2);
+    assert!(docs.contains(&a) && docs.contains(&b));
+    assert_eq!(store.changes_since_snapshot(&a).unwrap(), 3);
+
+    store
+        .commit(
+            &Commit {
+                changes: vec![change(a, 5)],
+                snapshot: Some((a, b"snapshot of a".to_vec())),
+                ..Commit::default()
+            },
+            T0 + 2,
+        )
+        .unwrap();
+    let row = store
+        .documents()
+        .unwrap()
+        .into_iter()
+        .find(|d| d.doc_id == a)
+        .unwrap();
+    assert_eq!(row.snapshot.as_deref(), Some(&b"snapshot of a"[..]));
+    assert_eq!(Some(&row.snapshot_upto), seq_nos(&store, &a).last());
+    assert_eq!(store.changes_since_snapshot(&a).unwrap(), 0);
+    assert!(
+        store
+            .changes_after(&a, row.snapshot_upto)
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.changes_since_snapshot(&b).unwrap(), 1);
+    store
+        .commit(
+            &Commit {
+                changes: vec![change(a, 6)],
+                ..Commit::default()
+            },
+            T0 + 3,
+        )
+        .unwrap();
+    assert_eq!(store.changes_since_snapshot(&a).unwrap(), 1);
+    assert_eq!(
+        store.changes_after(&a, row.snapshot_upto).unwrap(),
+        vec![vec![6; 3]]
+    );
+}
+
+#[test]
+fn a_failing_commit_writes_nothing_at_all() {
+    let dir = TempDir::new().unwrap();
+    let mut store = Store::open(&db(&dir)).unwrap();
+    let doc = DocId::catalog(center(1));
+    store
+        .conn
+        .execute_batch(
+            "CREATE TEMP TRIGGER simulated_failure BEFORE INSERT ON listings
+             BEGIN SELECT RAISE(ABORT, 'simulated disk failure'); END;",
+        )
+        .unwrap();
+    let result = store.commit(
+        &Commit {
+            changes: vec![(doc, [7; 32], b"change".to_vec())],
+            profiles: vec![profile(doc.owner, "Telecenter Kota Malang")],
+            listings: vec![(doc.owner, listing("k3v9q2m7xa", "Keripik Tempe", 15_000))],
+            snapshot: Some((doc, b"snapshot".to_vec())),
+            ..Commit::default()
+        },
+        T0,
+    );
+    assert!(matches!(result, Err(StoreError::Sqlite(_))), "{result:?}");
+    assert_eq!(store.change_count().unwrap(), 0);
+    assert!(store.documents().unwrap().is_empty());
+    assert_eq!(store.center(&doc.owner).unwrap(), None);
+    assert_eq!(fts_rows(&store), 0);
+}
+
+#[test]
+fn the_listing_index_follows_upserts_renames_and_unindexing() {
+    let dir = TempDir::new().unwrap();
+    let mut store = Store::open(&db(&dir)).unwrap();
+    let owner = center(1);
+    let doc = DocId::catalog(owner);
+    let keripik = listing("k3v9q2m7xa", "Keripik Tempe Sanan", 15_000);
+    store
+        .commit(
+            &Commit {
+                changes: vec![(doc, [1; 32], b"1".to_vec())],
+                profiles: vec![profile(owner, "Telecenter Kota Malang")],
+                listings: vec![(owner, keripik.clone())],
+                ..Commit::default()
+            },
+            T0,
+        )
+        .unwrap();
+    let row = store.listing(&owner, &keripik.id).unwrap().unwrap();
+    assert_eq!(
+        row,
+        ListingRow {
+            center_id: owner,
+            center_name: "Telecenter Kota Malang".to_owned(),
+            center_region: "Kota Malang".to_owned(),
+            listing: keripik.clone(),
+        }
+    );
+    assert_eq!(
+        store.center(&owner).unwrap(),
+        Some(profile(owner, "Telecenter Kota Malang"))
+    );
+    assert_eq!(store.search(&text_query("tempe")).unwrap().items, vec![row]);
+    // Variant spellings are indexed with the listing.
+    assert_eq!(store.search(&text_query("kripik")).unwrap().total, 1);
+    assert_eq!(store.search(&text_query("tempeh")).unwrap().total, 1);
+    // Category labels in both languages are searchable.
+    assert_eq!(store.search(&text_query("makanan")).unwrap().total, 1);
+    assert_eq!(store.search(&text_query("food")).unwrap().total, 1);
+
+    // An upsert replaces the listing and its full-text row.
+    let renamed = Listing {
+        title: LocalizedText {
+            id: "Kerupuk Udang".to_owned(),
+            en: Some("Prawn crackers".to_owned()),
+            jv: None,
+        },
+        price_idr: 12_000,
+        updated_at_ms: T0 + 1,
+        ..keripik.clone()
+    };
+    store
+        .commit(
+            &Commit {
+                listings: vec![(owner, renamed.clone())],
+                ..Commit::default()
+            },
+            T0 + 1,
+        )
+        .unwrap();
+    assert_eq!(store.search(&text_query("tempe")).unwrap().total, 0);
+    assert_eq!(store.search(&text_query("krupuk")).unwrap().total, 1);
+    assert_eq!(store.search(&text_query("prawn")).unwrap().total, 1);
+    assert_eq!(store.search(&SearchQuery::default()).unwrap().total, 1);
+    assert_eq!(fts_rows(&store), 1);
+    assert_eq!(
+        store.listing(&owner, &keripik.id).unwrap().unwrap().listing,
+        renamed
+    );
+
+    // A new center name reaches the listing's row and its search text.
+    store
+        .commit(
+            &Commit {
+                profiles: vec![profile(owner, "Pusat Layanan Dinoyo")],
+                ..Commit::default()
+            },
+            T0 + 2,
+        )
+        .unwrap();
+    assert_eq!(store.search(&text_query("dinoyo")).unwrap().total, 1);
+    assert_eq!(store.search(&text_query("telecenter")).unwrap().total, 0);
+    assert_eq!(
+        store
+            .listing(&owner, &keripik.id)
+            .unwrap()
+            .unwrap()
+            .center_name,
+        "Pusat Layanan Dinoyo"
+    );
+
+    // Unindexing drops the row and its full-text row; unknown ids are ignored.
+    store
+        .commit(
+            &Commit {
+                unindex: vec![
+                    (owner, keripik.id.to_string()),
+                    (owner, "not a listing id".to_owned()),
+                ],
+                ..Commit::default()
+            },
+            T0 + 3,
+        )
+        .unwrap();
+    assert_eq!(store.listing(&owner, &keripik.id).unwrap(), None);
+    assert_eq!(store.search(&text_query("krupuk")).unwrap().total, 0);
+    assert_eq!(store.search(&SearchQuery::default()).unwrap().total, 0);
+    assert_eq!(fts_rows(&store), 0);
+    assert_eq!(store.quick_check().unwrap(), "ok");
+}
+
+#[test]
+fn a_node_created_on_a_store_keeps_the_schema_version() {
+    let dir = TempDir::new().unwrap();
+    let path = db(&dir);
+    let node = Node::create(
+        &path,
+        Identity::generate(&mut StdRng::seed_from_u64(1)),
+        &ProfileInput {
+            name: Some("Telecenter Kota Malang".to_owned()),
+            region: Some("Kota Malang".to_owned()),
+            contact: None,
+        },
+        Arc::new(ManualClock::new(T0)),
+        Box::new(StdRng::seed_from_u64(2)),
+    )
+    .unwrap();
+    assert_eq!(
+        user_version(&path),
+        i64::try_from(MIGRATIONS.len()).unwrap()
+    );
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.documents().unwrap().len(), 1);
+    assert_eq!(store.change_count().unwrap(), 1);
+    assert_eq!(
+        store.center(&node.center_id()).unwrap().unwrap().name,
+        "Telecenter Kota Malang"
+    );
+}
