@@ -5,9 +5,12 @@
 use std::sync::Arc;
 
 use anyhow::{Context, Result, anyhow, bail};
-use telecenter_node::api::{ErrorBody, InfoView, ListingView, ListingsView};
+use telecenter_node::api::{
+    AddPeer, ErrorBody, InfoView, ListingView, ListingsView, PeerView, TrustView,
+};
 use telecenter_node::data_dir::{DataDir, DataDirError, WriteLock};
 use telecenter_node::search::RawSearch;
+use telecenter_node::sync::{RoundReport, SyncEngine, add_peer_by_url, peer_client};
 use telecenter_node::{Clock, Node};
 use telecenter_protocol::ListingId;
 use telecenter_protocol::catalog::Lang;
@@ -21,7 +24,7 @@ pub(crate) enum Backend {
     /// This process holds the write lock and the database.
     Local {
         /// The node, opened from the data folder.
-        node: Box<Node>,
+        node: Arc<Node>,
         /// Held for as long as the command runs.
         _lock: WriteLock,
     },
@@ -49,7 +52,7 @@ impl Backend {
         if let Some(lock) = data.try_lock()? {
             let node = data.open(clock, &lock)?;
             return Ok(Backend::Local {
-                node: Box::new(node),
+                node: Arc::new(node),
                 _lock: lock,
             });
         }
@@ -236,6 +239,126 @@ impl Backend {
             }
         }
     }
+}
+
+impl Backend {
+    /// Adds a peer by address (fetching its identity) or, without address, by center id and name.
+    pub(crate) async fn add_peer(&self, request: AddPeer) -> Result<PeerView> {
+        match self {
+            Backend::Local { node, .. } => {
+                let center = match (&request.url, &request.center_id) {
+                    (Some(url), None) => {
+                        let info = add_peer_by_url(node, &peer_client()?, url).await?;
+                        info.center_id.parse::<telecenter_protocol::CenterId>()?
+                    }
+                    (None, Some(center)) => {
+                        let center = center.parse::<telecenter_protocol::CenterId>()?;
+                        let name = request.name.clone().unwrap_or_default();
+                        let name = telecenter_protocol::validate::text_line("name", &name, 1, 100)?;
+                        node.add_peer(&center, &name, None)?;
+                        center
+                    }
+                    _ => bail!("give either a peer address, or --center and --name"),
+                };
+                let peers = node.peers()?;
+                let row = peers
+                    .iter()
+                    .find(|p| p.center_id == center)
+                    .ok_or_else(|| anyhow!("the peer was not recorded"))?;
+                Ok(PeerView::new(row))
+            }
+            Backend::Remote { .. } => {
+                self.call(
+                    reqwest::Method::POST,
+                    "/api/v1/admin/peers",
+                    None,
+                    Some(serde_json::to_value(request)?),
+                )
+                .await
+            }
+        }
+    }
+
+    /// The configured peers.
+    pub(crate) async fn peers(&self) -> Result<Vec<PeerView>> {
+        match self {
+            Backend::Local { node, .. } => Ok(node.peers()?.iter().map(PeerView::new).collect()),
+            Backend::Remote { .. } => {
+                self.call(reqwest::Method::GET, "/api/v1/admin/peers", None, None)
+                    .await
+            }
+        }
+    }
+
+    /// Removes a peer.
+    pub(crate) async fn remove_peer(&self, center: &str) -> Result<Vec<PeerView>> {
+        let center = center.parse::<telecenter_protocol::CenterId>()?;
+        match self {
+            Backend::Local { node, .. } => {
+                node.remove_peer(&center)?;
+                Ok(node.peers()?.iter().map(PeerView::new).collect())
+            }
+            Backend::Remote { .. } => {
+                self.call(
+                    reqwest::Method::DELETE,
+                    &format!("/api/v1/admin/peers/{center}"),
+                    None,
+                    None,
+                )
+                .await
+            }
+        }
+    }
+
+    /// Trust decisions and accepted centers.
+    pub(crate) async fn trust_view(&self) -> Result<TrustView> {
+        match self {
+            Backend::Local { node, .. } => Ok(local_trust_view(node)),
+            Backend::Remote { .. } => {
+                self.call(reqwest::Method::GET, "/api/v1/admin/trust", None, None)
+                    .await
+            }
+        }
+    }
+
+    /// `trust`, `block` or `unblock` a center.
+    pub(crate) async fn decide(&self, action: &str, center: &str) -> Result<TrustView> {
+        let center = center.parse::<telecenter_protocol::CenterId>()?;
+        match self {
+            Backend::Local { node, .. } => {
+                match action {
+                    "trust" => node.trust(&center)?,
+                    "block" => node.block(&center)?,
+                    _ => node.unblock(&center)?,
+                }
+                Ok(local_trust_view(node))
+            }
+            Backend::Remote { .. } => {
+                self.call(
+                    reqwest::Method::POST,
+                    &format!("/api/v1/admin/{action}/{center}"),
+                    None,
+                    None,
+                )
+                .await
+            }
+        }
+    }
+
+    /// One sync round with every peer now.
+    pub(crate) async fn sync(&self) -> Result<Vec<RoundReport>> {
+        match self {
+            Backend::Local { node, .. } => Ok(SyncEngine::new(node.clone())?.sync_all().await?),
+            Backend::Remote { .. } => {
+                self.call(reqwest::Method::POST, "/api/v1/admin/sync", None, None)
+                    .await
+            }
+        }
+    }
+}
+
+fn local_trust_view(node: &Node) -> TrustView {
+    TrustView::of(node)
 }
 
 fn query_pairs(raw: &RawSearch) -> Vec<(&'static str, String)> {

@@ -7,10 +7,12 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
+use telecenter_node::api::AddPeer;
 use telecenter_node::data_dir::{DataDir, RuntimeInfo};
 use telecenter_node::http::{self, AppState};
 use telecenter_node::sample;
 use telecenter_node::search::{RawSearch, parse_rupiah};
+use telecenter_node::sync::SyncEngine;
 use telecenter_node::{Clock, SystemClock};
 use telecenter_protocol::validate::{ListingPatch, NewListing, ProfileInput};
 
@@ -69,6 +71,86 @@ pub(crate) enum Command {
     /// Change this center's name, region or contact.
     #[command(after_help = "Example:\n  telecenter profile --contact \"WA 0812-3456-7890\"")]
     Profile(ProfileArgs),
+    /// Add, list and remove the peer nodes this node syncs with.
+    #[command(subcommand)]
+    Peer(PeerCommand),
+    /// Trust a center (accept its catalog and vouch for it); without an id, list trust.
+    #[command(
+        after_help = "Examples:\n  telecenter trust tc1qwss00lnecgtu8tsm5vwwj7qn9n7f43snwjs6hcamjrxgyj4xxuqcpmgz9\n  telecenter trust                 (lists trusted, blocked and accepted centers)"
+    )]
+    Trust(TrustArgs),
+    /// Block a center: its catalog is hidden, forgotten and no longer relayed.
+    #[command(
+        after_help = "Example:\n  telecenter block tc1qwss00lnecgtu8tsm5vwwj7qn9n7f43snwjs6hcamjrxgyj4xxuqcpmgz9"
+    )]
+    Block(CenterArgs),
+    /// Lift a block.
+    #[command(
+        after_help = "Example:\n  telecenter unblock tc1qwss00lnecgtu8tsm5vwwj7qn9n7f43snwjs6hcamjrxgyj4xxuqcpmgz9"
+    )]
+    Unblock(CenterArgs),
+    /// Sync with every peer now; returns when done.
+    #[command(after_help = "Example:\n  telecenter sync")]
+    Sync,
+    /// Start a demo province of five telecenters on this computer, until Ctrl-C.
+    #[command(
+        after_help = "Example:\n  telecenter demo\n  telecenter demo --port 9000     (nodes on ports 9000-9004)"
+    )]
+    Demo(DemoArgs),
+}
+
+/// `telecenter peer ...`.
+#[derive(Subcommand, Debug)]
+pub(crate) enum PeerCommand {
+    /// Add a peer by its address (its identity is fetched and shown), or a peer
+    /// behind NAT by its center id and name; the peer's center is trusted.
+    #[command(
+        after_help = "Examples:\n  telecenter peer add http://192.0.2.10:8470\n  telecenter peer add --center tc1qwss00lnecgtu8tsm5vwwj7qn9n7f43snwjs6hcamjrxgyj4xxuqcpmgz9 --name \"Telecenter Ponorogo\""
+    )]
+    Add(PeerAddArgs),
+    /// List peers with their last sync, lag and last error.
+    #[command(after_help = "Example:\n  telecenter peer list")]
+    List,
+    /// Remove a peer (its center stays trusted; use 'block' to stop accepting it).
+    #[command(
+        after_help = "Example:\n  telecenter peer remove tc1qwss00lnecgtu8tsm5vwwj7qn9n7f43snwjs6hcamjrxgyj4xxuqcpmgz9"
+    )]
+    Remove(CenterArgs),
+}
+
+/// `telecenter peer add`.
+#[derive(Args, Debug)]
+pub(crate) struct PeerAddArgs {
+    /// The peer's address, http://host:port.
+    pub(crate) url: Option<String>,
+    /// For a peer without a reachable address: its center id.
+    #[arg(long, value_name = "ID")]
+    pub(crate) center: Option<String>,
+    /// For a peer without a reachable address: its name.
+    #[arg(long)]
+    pub(crate) name: Option<String>,
+}
+
+/// A center id argument.
+#[derive(Args, Debug)]
+pub(crate) struct CenterArgs {
+    /// The center id (tc1...).
+    pub(crate) center: String,
+}
+
+/// `telecenter trust`.
+#[derive(Args, Debug)]
+pub(crate) struct TrustArgs {
+    /// The center id (tc1...); omit to list.
+    pub(crate) center: Option<String>,
+}
+
+/// `telecenter demo`.
+#[derive(Args, Debug)]
+pub(crate) struct DemoArgs {
+    /// First port; the nodes use consecutive ports (default: any free ports).
+    #[arg(long)]
+    pub(crate) port: Option<u16>,
 }
 
 /// `telecenter init`.
@@ -276,6 +358,10 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             init_logging("info,tower_http=warn");
             serve(&data, args, json).await
         }
+        Command::Demo(args) => {
+            init_logging("warn");
+            crate::demo::run(args.port, json).await
+        }
         command => {
             init_logging("warn");
             run_command(&data, command, json).await
@@ -304,6 +390,50 @@ async fn run_command(data: &DataDir, command: Command, json: bool) -> Result<()>
             output::created(&node.profile()?, data.root(), json)
         }
         Command::Serve(args) => serve(data, args, json).await,
+        Command::Demo(args) => crate::demo::run(args.port, json).await,
+        Command::Peer(peer) => {
+            let backend = Backend::connect(data, clock()).await?;
+            match peer {
+                PeerCommand::Add(a) => {
+                    let request = AddPeer {
+                        url: a.url,
+                        center_id: a.center,
+                        name: a.name,
+                    };
+                    output::peer_added(&backend.add_peer(request).await?, json)
+                }
+                PeerCommand::List => output::peers(&backend.peers().await?, json),
+                PeerCommand::Remove(r) => {
+                    output::peers(&backend.remove_peer(&r.center).await?, json)
+                }
+            }
+        }
+        Command::Trust(t) => {
+            let backend = Backend::connect(data, clock()).await?;
+            let view = match t.center {
+                Some(center) => backend.decide("trust", &center).await?,
+                None => backend.trust_view().await?,
+            };
+            output::trust(&view, json)
+        }
+        Command::Block(b) => {
+            let backend = Backend::connect(data, clock()).await?;
+            output::trust(&backend.decide("block", &b.center).await?, json)
+        }
+        Command::Unblock(b) => {
+            let backend = Backend::connect(data, clock()).await?;
+            output::trust(&backend.decide("unblock", &b.center).await?, json)
+        }
+        Command::Sync => {
+            let backend = Backend::connect(data, clock()).await?;
+            let reports = backend.sync().await?;
+            output::sync(&reports, json)?;
+            let failed = reports.iter().filter(|r| !r.ok).count();
+            if failed > 0 {
+                bail!("{failed} of {} peers could not be synced", reports.len());
+            }
+            Ok(())
+        }
         Command::Listing(listing) => {
             let backend = Backend::connect(data, clock()).await?;
             match listing {
@@ -439,11 +569,14 @@ async fn serve(data: &DataDir, args: ServeArgs, json: bool) -> Result<()> {
     })?;
     let profile = node.profile()?;
     output::serving(&profile, &url, json)?;
-    let state = AppState {
-        node: Arc::new(node),
-        admin_token: Some(data.admin_token()?.into()),
-    };
+    let node = Arc::new(node);
+    let engine = SyncEngine::new(node.clone())?;
+    let background = engine.clone().spawn(config.sync_interval_ms);
+    let token = data.admin_token()?;
+    let mut state = AppState::new(node, Some(&token));
+    state.sync = Some(engine);
     let result = http::serve(state, listener, http::shutdown_signal()).await;
+    background.abort();
     data.clear_runtime();
     drop(lock);
     result.context("the HTTP server stopped")

@@ -8,6 +8,7 @@
 
 mod backend;
 mod cli;
+mod demo;
 mod output;
 
 use std::process::ExitCode;

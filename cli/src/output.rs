@@ -3,7 +3,10 @@
 use std::path::Path;
 
 use anyhow::Result;
-use telecenter_node::api::{InfoView, ListingView, ListingsView, format_rupiah};
+use telecenter_node::api::{
+    InfoView, ListingView, ListingsView, PeerView, TrustView, format_rupiah,
+};
+use telecenter_node::sync::RoundReport;
 use telecenter_protocol::Profile;
 
 fn print_json(value: &impl serde::Serialize) -> Result<()> {
@@ -131,5 +134,90 @@ pub(crate) fn info(view: &InfoView, json: bool) -> Result<()> {
         println!("  contact:   {}", view.contact);
     }
     println!("  version:   {}", view.version);
+    Ok(())
+}
+
+/// After `peer add`.
+pub(crate) fn peer_added(peer: &PeerView, json: bool) -> Result<()> {
+    if json {
+        return print_json(peer);
+    }
+    println!("added peer {} ({})", peer.name, peer.center_id);
+    match &peer.url {
+        Some(url) => println!("  address: {url}"),
+        None => println!("  no address: it connects to this node"),
+    }
+    println!("  its catalog is now trusted; check the id above with its operator");
+    Ok(())
+}
+
+/// `peer list`.
+pub(crate) fn peers(peers: &[PeerView], json: bool) -> Result<()> {
+    if json {
+        return print_json(&peers);
+    }
+    if peers.is_empty() {
+        println!("no peers yet: add one with 'telecenter peer add http://host:port'");
+        return Ok(());
+    }
+    for peer in peers {
+        println!("{}  {}", peer.center_id, peer.name);
+        println!(
+            "  address:    {}",
+            peer.url.as_deref().unwrap_or("(connects to us)")
+        );
+        println!(
+            "  last sync:  {}",
+            peer.last_sync_at.as_deref().unwrap_or("never")
+        );
+        println!("  behind by:  {} change(s)", peer.behind);
+        if let Some(error) = &peer.last_error {
+            println!(
+                "  last error: {} ({})",
+                error,
+                peer.last_error_at.as_deref().unwrap_or("")
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `trust`, `block`, `unblock`.
+pub(crate) fn trust(view: &TrustView, json: bool) -> Result<()> {
+    if json {
+        return print_json(view);
+    }
+    for decision in &view.decisions {
+        println!("{}  {}", decision.state, decision.center_id);
+    }
+    println!("accepted catalogs: {}", view.accepted.len());
+    for center in &view.accepted {
+        let how = match center.depth {
+            0 => "this center".to_owned(),
+            1 => "trusted".to_owned(),
+            d => format!("vouched for (depth {d})"),
+        };
+        println!("  {}  {how}", center.center_id);
+    }
+    Ok(())
+}
+
+/// `sync`.
+pub(crate) fn sync(reports: &[RoundReport], json: bool) -> Result<()> {
+    if json {
+        return print_json(&reports);
+    }
+    if reports.is_empty() {
+        println!("no peers with an address to sync with");
+    }
+    for report in reports {
+        match &report.error {
+            None => println!(
+                "{}: ok, received {}, sent {}, behind {}",
+                report.name, report.received, report.sent, report.behind
+            ),
+            Some(error) => println!("{}: failed: {error}", report.name),
+        }
+    }
     Ok(())
 }

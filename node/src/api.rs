@@ -170,3 +170,111 @@ mod tests {
         assert_eq!(format_rupiah(-2_000), "-Rp 2.000");
     }
 }
+
+/// A peer on the admin API.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PeerView {
+    /// The peer center.
+    pub center_id: String,
+    /// Its name when added.
+    pub name: String,
+    /// Its address; absent for a peer that connects to this node (behind NAT).
+    pub url: Option<String>,
+    /// When it was added (RFC 3339, UTC).
+    pub added_at: String,
+    /// Last successful sync.
+    pub last_sync_at: Option<String>,
+    /// Last error, if the last attempt failed.
+    pub last_error: Option<String>,
+    /// When that error happened.
+    pub last_error_at: Option<String>,
+    /// Changes the peer had that this node lacked at the last sync.
+    pub behind: u64,
+}
+
+impl PeerView {
+    /// The API form of a peer row.
+    pub fn new(row: &crate::store::PeerRow) -> Self {
+        Self {
+            center_id: row.center_id.to_string(),
+            name: row.name.clone(),
+            url: row.url.clone(),
+            added_at: rfc3339_utc(row.added_at_ms),
+            last_sync_at: row.last_ok_ms.map(rfc3339_utc),
+            last_error: row.last_error.clone(),
+            last_error_at: row.last_error_ms.map(rfc3339_utc),
+            behind: row.behind,
+        }
+    }
+}
+
+/// `POST /api/v1/admin/peers`: either `url` (a reachable node), or `center_id`
+/// and `name` (a node behind NAT that will connect to this one).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddPeer {
+    /// The peer's address, `http://host:port`.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// The peer's center id (for a peer without address).
+    #[serde(default)]
+    pub center_id: Option<String>,
+    /// The peer's name (for a peer without address).
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// `GET /api/v1/admin/trust`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TrustView {
+    /// Local decisions: `trusted` or `blocked`.
+    pub decisions: Vec<TrustDecision>,
+    /// Centers whose catalogs this node accepts, with their trust depth
+    /// (0 = this center, 1 = directly trusted, 2+ = vouched for).
+    pub accepted: Vec<AcceptedCenter>,
+}
+
+impl TrustView {
+    /// The trust state of `node`.
+    pub fn of(node: &crate::node::Node) -> Self {
+        let (decisions, accepted) = node.trust_state();
+        Self {
+            decisions: decisions
+                .into_iter()
+                .map(|(center, state)| TrustDecision {
+                    center_id: center.to_string(),
+                    state: match state {
+                        crate::store::TrustState::Trusted => "trusted",
+                        crate::store::TrustState::Blocked => "blocked",
+                    }
+                    .to_owned(),
+                })
+                .collect(),
+            accepted: accepted
+                .into_iter()
+                .map(|(center, depth)| AcceptedCenter {
+                    center_id: center.to_string(),
+                    depth,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One local trust decision.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TrustDecision {
+    /// The center.
+    pub center_id: String,
+    /// `trusted` or `blocked`.
+    pub state: String,
+}
+
+/// One accepted center.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AcceptedCenter {
+    /// The center.
+    pub center_id: String,
+    /// Trust depth.
+    pub depth: u32,
+}

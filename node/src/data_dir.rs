@@ -39,6 +39,22 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8470";
 pub struct Config {
     /// Address and port of the HTTP server.
     pub listen: SocketAddr,
+    /// Time between repair rounds with each peer, in ms (edits are pushed at once
+    /// regardless).
+    #[serde(default = "default_sync_interval_ms")]
+    pub sync_interval_ms: u64,
+    /// How far vouching reaches: 1 = only centers this node trusts directly,
+    /// 2 = also centers they vouch for (default).
+    #[serde(default = "default_vouch_depth")]
+    pub vouch_depth: u32,
+}
+
+fn default_sync_interval_ms() -> u64 {
+    crate::sync::SYNC_INTERVAL_MS_DEFAULT
+}
+
+fn default_vouch_depth() -> u32 {
+    crate::node::VOUCH_DEPTH_DEFAULT
 }
 
 impl Default for Config {
@@ -47,6 +63,8 @@ impl Default for Config {
             listen: DEFAULT_LISTEN
                 .parse()
                 .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 8470))),
+            sync_interval_ms: default_sync_interval_ms(),
+            vouch_depth: default_vouch_depth(),
         }
     }
 }
@@ -238,12 +256,12 @@ impl DataDir {
             return Err(DataDirError::NotInitialised(self.root.clone()));
         }
         let identity = self.identity()?;
-        Ok(Node::open(
-            &self.db_path(),
-            identity,
-            clock,
-            Box::new(OsRng),
-        )?)
+        let config = self.config()?;
+        let node = Node::open(&self.db_path(), identity, clock, Box::new(OsRng))?;
+        if config.vouch_depth != crate::node::VOUCH_DEPTH_DEFAULT {
+            node.set_vouch_depth(config.vouch_depth)?;
+        }
+        Ok(node)
     }
 
     /// The center's identity.

@@ -8,7 +8,11 @@
 //! - `GET /api/v1/listings/{center_id}/{listing_id}`
 //! - admin, with `Authorization: Bearer <DATA/admin.token>`:
 //!   `GET|POST /api/v1/admin/listings`, `GET|PATCH|DELETE /api/v1/admin/listings/{id}`,
-//!   `GET|PATCH /api/v1/admin/profile`
+//!   `GET|PATCH /api/v1/admin/profile`, `GET|POST /api/v1/admin/peers`,
+//!   `DELETE /api/v1/admin/peers/{center}`, `GET /api/v1/admin/trust`,
+//!   `POST /api/v1/admin/{trust,block,unblock}/{center}`, `POST /api/v1/admin/sync`
+//! - peers, with a per-hop signed `Authorization: Telecenter ...` header
+//!   (see `federation.rs`): `POST /api/v1/sync/{summary,fetch,push}`
 
 use std::future::Future;
 use std::sync::Arc;
@@ -17,7 +21,7 @@ use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use telecenter_protocol::catalog::{Lang, ListingStatus};
 use telecenter_protocol::validate::{self, InvalidInput, ListingPatch, NewListing, ProfileInput};
@@ -26,11 +30,15 @@ use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
 use crate::api::{ErrorBody, ErrorDetail, InfoView, ListingView, ListingsView};
-use crate::node::{Node, NodeError};
+use crate::node::{Node, NodeError, reject_code};
 use crate::search::RawSearch;
+use crate::sync::SyncEngine;
+use telecenter_protocol::sync::SYNC_BODY_BYTES_MAX;
 
 /// Largest request body accepted, in bytes.
 pub const REQUEST_BODY_BYTES_MAX: usize = 64 * 1024;
+
+pub mod federation;
 
 /// Shared state of the handlers.
 #[derive(Clone)]
@@ -39,6 +47,22 @@ pub struct AppState {
     pub node: Arc<Node>,
     /// The admin bearer token; `None` disables the admin API.
     pub admin_token: Option<Arc<str>>,
+    /// The sync engine, when the node syncs in the background.
+    pub sync: Option<SyncEngine>,
+    /// Per-peer request rate limits.
+    pub rate: federation::SharedRateLimiter,
+}
+
+impl AppState {
+    /// State for `node` with an optional admin token and no background sync.
+    pub fn new(node: Arc<Node>, admin_token: Option<&str>) -> Self {
+        Self {
+            node,
+            admin_token: admin_token.map(Arc::from),
+            sync: None,
+            rate: Arc::default(),
+        }
+    }
 }
 
 /// Every way a request can fail, and the only place that picks status codes.
@@ -59,6 +83,10 @@ pub enum ApiError {
     UnsupportedMediaType,
     /// Missing or wrong admin token.
     Unauthorized,
+    /// A peer request's authentication failed (`true`: the sender is known but not allowed).
+    PeerAuth(String, bool),
+    /// A peer sent too many requests.
+    RateLimited,
     /// No such route or resource.
     NotFound(String),
     /// The route exists but not with this method.
@@ -133,6 +161,12 @@ impl IntoResponse for ApiError {
                 e @ NodeError::NoChange => {
                     (StatusCode::BAD_REQUEST, "no_change", e.to_string(), None, None)
                 }
+                e @ NodeError::NotAccepted(_) => {
+                    (StatusCode::FORBIDDEN, "not_accepted", e.to_string(), None, None)
+                }
+                e @ (NodeError::Conflict(_) | NodeError::QueueFull) => {
+                    (StatusCode::CONFLICT, reject_code(&e), e.to_string(), None, None)
+                }
                 e @ (NodeError::Rejected(_) | NodeError::Schema(_)) => {
                     (StatusCode::BAD_REQUEST, "change_rejected", e.to_string(), None, None)
                 }
@@ -174,6 +208,20 @@ impl IntoResponse for ApiError {
                 StatusCode::UNAUTHORIZED,
                 "unauthorized",
                 "this needs the node's admin token (Authorization: Bearer <token from DATA/admin.token>)".to_owned(),
+                None,
+                None,
+            ),
+            ApiError::PeerAuth(message, forbidden) => (
+                if forbidden { StatusCode::FORBIDDEN } else { StatusCode::UNAUTHORIZED },
+                if forbidden { "peer_not_allowed" } else { "peer_auth" },
+                message,
+                None,
+                None,
+            ),
+            ApiError::RateLimited => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "too many requests from this peer; slow down".to_owned(),
                 None,
                 None,
             ),
@@ -264,6 +312,26 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/v1/admin/profile",
             get(admin_profile).patch(admin_set_profile),
+        )
+        .route(
+            "/api/v1/admin/peers",
+            get(federation::list_peers).post(federation::add_peer),
+        )
+        .route(
+            "/api/v1/admin/peers/{center}",
+            axum::routing::delete(federation::remove_peer),
+        )
+        .route("/api/v1/admin/trust", get(federation::get_trust))
+        .route("/api/v1/admin/trust/{center}", post(federation::trust))
+        .route("/api/v1/admin/block/{center}", post(federation::block))
+        .route("/api/v1/admin/unblock/{center}", post(federation::unblock))
+        .route("/api/v1/admin/sync", post(federation::sync_now))
+        .merge(
+            Router::new()
+                .route("/api/v1/sync/summary", post(federation::summary))
+                .route("/api/v1/sync/fetch", post(federation::fetch))
+                .route("/api/v1/sync/push", post(federation::push))
+                .layer(DefaultBodyLimit::max(SYNC_BODY_BYTES_MAX)),
         )
         .fallback(|| async { ApiError::NotFound("no such address on this node".to_owned()) })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })

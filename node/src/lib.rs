@@ -18,6 +18,7 @@ pub mod node;
 pub mod sample;
 pub mod search;
 pub mod store;
+pub mod sync;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use data_dir::DataDir;

@@ -7,20 +7,27 @@
 //! an acknowledgement; if the commit fails, the in-memory document is reloaded
 //! from the store so memory never runs ahead of disk.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use base64::Engine;
 use rand::RngCore;
 use telecenter_protocol::catalog::{CatalogDoc, CatalogError, Touched};
+use telecenter_protocol::envelope::VerifiedChange;
+use telecenter_protocol::hop::{HOP_WINDOW_MS, HopAuth, HopError};
+use telecenter_protocol::sync::{Changes, SYNC_BODY_BYTES_MAX};
 use telecenter_protocol::validate::{InvalidInput, ListingPatch, NewListing, ProfileInput};
 use telecenter_protocol::{
     CenterId, DocId, Identity, ListingId, Profile, SignedChange, VerifyError,
 };
+use tokio::sync::watch;
 
 use crate::clock::Clock;
 use crate::search::SearchQuery;
-use crate::store::{Commit, ListingRow, SearchPage, Store, StoreError};
+use crate::store::{
+    Commit, ListingRow, NewChange, PeerRow, SearchPage, Store, StoreError, TrustState,
+};
 
 /// A snapshot of a document is saved after this many changes since the last one,
 /// so a restart replays at most this many changes per document.
@@ -61,6 +68,15 @@ pub enum NodeError {
         /// How many dependencies are missing.
         missing: usize,
     },
+    /// The change's catalog is not accepted here (not trusted, not vouched for, or blocked).
+    #[error("the catalog of {0} is not accepted by this node")]
+    NotAccepted(CenterId),
+    /// The change conflicts with one already held.
+    #[error("conflicting change: {0}")]
+    Conflict(String),
+    /// Too many changes are waiting for their predecessors.
+    #[error("too many changes are waiting for earlier changes; send the earlier ones first")]
+    QueueFull,
     /// A received document does not follow the catalog schema.
     #[error("change rejected: {0}")]
     Schema(String),
@@ -83,6 +99,7 @@ impl From<CatalogError> for NodeError {
             CatalogError::Full => NodeError::Full(error.to_string()),
             CatalogError::NoChange => NodeError::NoChange,
             CatalogError::Schema(e) => NodeError::Schema(e.to_string()),
+            e @ CatalogError::MissingDependencies(_) => NodeError::Conflict(e.to_string()),
             other => NodeError::Internal(other.to_string()),
         }
     }
@@ -95,13 +112,34 @@ pub enum Ingested {
     Applied,
     /// Already held; nothing to do.
     Duplicate,
+    /// Verified, but the changes before it have not arrived: held in memory (in a
+    /// bounded queue) and applied when they do.
+    Pending,
 }
+
+/// Most changes waiting for their predecessors, per document and in all.
+pub const PENDING_PER_DOC_MAX: usize = 1_000;
+/// See [`PENDING_PER_DOC_MAX`].
+pub const PENDING_TOTAL_MAX: usize = 10_000;
+/// Default depth of vouching: directly trusted centers are depth 1, centers
+/// they vouch for depth 2.
+pub const VOUCH_DEPTH_DEFAULT: u32 = 2;
+/// Most nonces of peer requests remembered (each for the hop window).
+const NONCES_MAX: usize = 100_000;
 
 struct Writer {
     store: Store,
     own: CatalogDoc,
     others: HashMap<CenterId, CatalogDoc>,
+    /// Verified changes waiting for their predecessors: doc → seq → envelope.
+    pending: HashMap<CenterId, BTreeMap<u64, (VerifiedChange, Vec<u8>)>>,
+    trust: HashMap<CenterId, TrustState>,
+    /// Accepted centers and their trust depth (own center: 0).
+    accepted: HashMap<CenterId, u32>,
+    vouch_depth: u32,
     rng: Box<dyn RngCore + Send>,
+    /// Nonces of peer requests seen recently, with their request time.
+    nonces: HashMap<[u8; 16], i64>,
 }
 
 /// A running telecenter node (without its HTTP server).
@@ -111,6 +149,8 @@ pub struct Node {
     db_path: PathBuf,
     writer: Mutex<Writer>,
     reader: Mutex<Store>,
+    /// Bumped after every commit that changes what this node holds or accepts.
+    changed: watch::Sender<u64>,
 }
 
 impl std::fmt::Debug for Node {
@@ -149,6 +189,106 @@ fn load_catalog(
     Ok(doc)
 }
 
+/// A machine code for a rejected change.
+pub fn reject_code(error: &NodeError) -> &'static str {
+    match error {
+        NodeError::Rejected(e) => match e {
+            VerifyError::TooShort { .. } => "too_short",
+            VerifyError::TooLarge { .. } => "too_large",
+            VerifyError::UnsupportedVersion { .. } => "unsupported_version",
+            VerifyError::UnknownDocKind { .. } => "unknown_document_kind",
+            VerifyError::WrongDocument { .. } => "wrong_document",
+            VerifyError::Unauthorised { .. } => "unauthorised",
+            VerifyError::BadKey { .. } | VerifyError::BadSignature { .. } => "bad_signature",
+            VerifyError::MalformedChange { .. } => "malformed_change",
+            VerifyError::ActorMismatch { .. } => "actor_mismatch",
+        },
+        NodeError::NotAccepted(_) => "not_accepted",
+        NodeError::Conflict(_) => "conflicting_change",
+        NodeError::QueueFull => "queue_full",
+        NodeError::Schema(_) => "schema_violation",
+        _ => "internal",
+    }
+}
+
+impl Writer {
+    fn doc(&self, own: &CenterId, center: &CenterId) -> Option<&CatalogDoc> {
+        if center == own {
+            Some(&self.own)
+        } else {
+            self.others.get(center)
+        }
+    }
+
+    fn doc_mut(&mut self, own: &CenterId, center: &CenterId) -> &mut CatalogDoc {
+        if center == own {
+            &mut self.own
+        } else {
+            self.others
+                .entry(*center)
+                .or_insert_with(|| CatalogDoc::empty(*center))
+        }
+    }
+
+    /// Recomputes which centers are accepted: this center, the directly trusted
+    /// ones (depth 1), and the ones vouched for by accepted centers up to the
+    /// vouch depth; blocked centers never. Catalogs no longer accepted are
+    /// forgotten (store, memory, index). Returns the centers forgotten.
+    fn recompute_acceptance(&mut self, own: CenterId) -> Result<Vec<CenterId>, NodeError> {
+        let mut accepted = HashMap::from([(own, 0u32)]);
+        let blocked = |c: &CenterId| self.trust.get(c) == Some(&TrustState::Blocked);
+        let mut frontier: Vec<CenterId> = self
+            .trust
+            .iter()
+            .filter(|(c, s)| **s == TrustState::Trusted && **c != own)
+            .map(|(c, _)| *c)
+            .collect();
+        for depth in 1..=self.vouch_depth {
+            let mut next = Vec::new();
+            for center in frontier {
+                if blocked(&center) || accepted.contains_key(&center) {
+                    continue;
+                }
+                accepted.insert(center, depth);
+                if let Some(doc) = self.others.get(&center) {
+                    next.extend(doc.vouches());
+                }
+            }
+            frontier = next;
+        }
+        let forgotten: Vec<CenterId> = self
+            .others
+            .keys()
+            .filter(|c| !accepted.contains_key(c))
+            .copied()
+            .collect();
+        for center in &forgotten {
+            self.store.purge_document(&DocId::catalog(*center))?;
+            self.others.remove(center);
+            tracing::info!(%center, "catalog no longer accepted: forgotten");
+        }
+        self.pending.retain(|c, _| accepted.contains_key(c));
+        self.accepted = accepted;
+        Ok(forgotten)
+    }
+}
+
+/// Touched parts of several documents during one batch.
+#[derive(Default)]
+struct BatchTouched {
+    docs: BTreeMap<CenterId, Touched>,
+}
+
+impl BatchTouched {
+    fn add(&mut self, center: CenterId, touched: Touched) {
+        let entry = self.docs.entry(center).or_default();
+        entry.profile |= touched.profile;
+        entry.vouches |= touched.vouches;
+        entry.everything |= touched.everything;
+        entry.listings.extend(touched.listings);
+    }
+}
+
 impl Node {
     /// Creates a new center: a fresh database at `db_path` holding the genesis
     /// change of its catalog with `profile`.
@@ -166,8 +306,14 @@ impl Node {
         }
         let (own, genesis) = CatalogDoc::create(&identity, &profile, clock.now_ms())?;
         let doc_id = own.doc_id();
+        let verified = genesis.clone().verify(&doc_id)?;
         let commit = Commit {
-            changes: vec![(doc_id, genesis_hash(&genesis)?, genesis.to_bytes())],
+            changes: vec![NewChange {
+                doc: doc_id,
+                hash: verified.hash().0,
+                seq: verified.change.seq(),
+                envelope: genesis.to_bytes(),
+            }],
             profiles: vec![
                 own.profile()
                     .map_err(|e| NodeError::Schema(e.to_string()))?,
@@ -209,18 +355,27 @@ impl Node {
                 identity.center_id()
             ))
         })?;
+        let trust = store.trust_list()?.into_iter().collect();
         let reader = Store::open_read_only(db_path)?;
+        let mut writer = Writer {
+            store,
+            own,
+            others,
+            pending: HashMap::new(),
+            trust,
+            accepted: HashMap::new(),
+            vouch_depth: VOUCH_DEPTH_DEFAULT,
+            rng,
+            nonces: HashMap::new(),
+        };
+        writer.recompute_acceptance(identity.center_id())?;
         Ok(Self {
             identity,
             clock,
             db_path: db_path.to_owned(),
-            writer: Mutex::new(Writer {
-                store,
-                own,
-                others,
-                rng,
-            }),
+            writer: Mutex::new(writer),
             reader: Mutex::new(reader),
+            changed: watch::channel(0).0,
         })
     }
 
@@ -242,6 +397,26 @@ impl Node {
         &self.clock
     }
 
+    /// A receiver that sees a new value after every change to what this node holds.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.changed.subscribe()
+    }
+
+    fn bump(&self) {
+        self.changed.send_modify(|v| *v = v.wrapping_add(1));
+    }
+
+    /// Sets how deep vouching reaches (1 = only directly trusted centers) and
+    /// re-evaluates which catalogs are accepted.
+    pub fn set_vouch_depth(&self, depth: u32) -> Result<(), NodeError> {
+        let mut writer = lock(&self.writer);
+        writer.vouch_depth = depth.clamp(1, 8);
+        writer.recompute_acceptance(self.center_id())?;
+        drop(writer);
+        self.bump();
+        Ok(())
+    }
+
     /// Runs one local edit and commits it with the rows it touched.
     fn edit(
         &self,
@@ -255,16 +430,18 @@ impl Node {
         let mut guard = lock(&self.writer);
         let writer = &mut *guard;
         let now = self.clock.now_ms();
-        let before = writer.own.heads();
         let signed = make(&mut writer.own, &self.identity, writer.rng.as_mut(), now)?;
         let doc_id = writer.own.doc_id();
         let result = (|| {
             let verified = signed.clone().verify(&doc_id)?;
-            let touched = touched_since(&writer.own, &before);
+            let touched = writer.own.touched_by(&verified.change);
             let mut commit = index_commit(&writer.own, &touched)?;
-            commit
-                .changes
-                .push((doc_id, verified.hash().0, signed.to_bytes()));
+            commit.changes.push(NewChange {
+                doc: doc_id,
+                hash: verified.hash().0,
+                seq: verified.change.seq(),
+                envelope: signed.to_bytes(),
+            });
             if writer.store.changes_since_snapshot(&doc_id)? + 1 >= SNAPSHOT_EVERY_CHANGES {
                 commit.snapshot = Some((doc_id, writer.own.save()));
             }
@@ -279,6 +456,8 @@ impl Node {
             }
             return Err(error);
         }
+        drop(guard);
+        self.bump();
         Ok(signed)
     }
 
@@ -341,63 +520,197 @@ impl Node {
         Ok(lock(&self.reader).search(query)?)
     }
 
-    /// Receives one signed change of `expected_doc` from elsewhere: verifies it
-    /// before anything else, then stores, applies and indexes it in one
-    /// transaction. A rejected change leaves no trace.
+    /// Receives one signed change of `expected_doc` from elsewhere. See
+    /// [`Node::receive`] for the checks.
     pub fn ingest(&self, expected_doc: &DocId, envelope: &[u8]) -> Result<Ingested, NodeError> {
-        let verified = SignedChange::from_bytes(envelope).and_then(|s| s.verify(expected_doc))?;
+        let signed = SignedChange::from_bytes(envelope)?;
+        if signed.doc != *expected_doc {
+            return Err(VerifyError::WrongDocument {
+                expected: *expected_doc,
+                found: signed.doc,
+            }
+            .into());
+        }
+        let mut outcomes = self.receive(&[envelope.to_vec()])?;
+        outcomes
+            .pop()
+            .unwrap_or(Err(NodeError::Internal("no outcome".into())))
+    }
+
+    /// Receives signed changes from a peer, in one durable transaction.
+    ///
+    /// Each change is checked before anything else happens: its catalog must be
+    /// accepted here (trusted or vouched for, not blocked); its envelope must verify
+    /// ([`SignedChange::verify`]); a change with a seq already held must be the same
+    /// change (else it is a conflicting fork and refused). A change whose
+    /// predecessors are missing waits in a bounded queue. Rejected changes leave no
+    /// trace. Returns one outcome per change, in order; `Err` only if storage failed.
+    pub fn receive(
+        &self,
+        envelopes: &[Vec<u8>],
+    ) -> Result<Vec<Result<Ingested, NodeError>>, NodeError> {
+        let own = self.center_id();
+        let now = self.clock.now_ms();
         let mut guard = lock(&self.writer);
         let writer = &mut *guard;
-        let owner = expected_doc.owner;
-        let now = self.clock.now_ms();
-        // A catalog not held yet is only kept once its first change is committed,
-        // so rejected or waiting changes from unknown keys leave nothing in memory.
-        let mut fresh = None;
-        let doc = if owner == self.center_id() {
-            &mut writer.own
-        } else if let Some(doc) = writer.others.get_mut(&owner) {
-            doc
-        } else {
-            fresh.insert(CatalogDoc::empty(owner))
-        };
-        if doc.has_change(&verified.hash()) {
-            return Ok(Ingested::Duplicate);
+        let mut outcomes = Vec::with_capacity(envelopes.len());
+        let mut touched = BatchTouched::default();
+        let mut new_changes = Vec::new();
+        for envelope in envelopes {
+            let outcome = (|| {
+                let signed = SignedChange::from_bytes(envelope)?;
+                let center = signed.doc.owner;
+                if center == own {
+                    // Our own changes come only from ourselves.
+                    let verified = signed.verify(&DocId::catalog(own))?;
+                    return if writer.own.has_change(&verified.hash()) {
+                        Ok(Ingested::Duplicate)
+                    } else {
+                        Err(NodeError::Conflict(format!(
+                            "a change of this center's own catalog (seq {}) that this node did not make",
+                            verified.change.seq()
+                        )))
+                    };
+                }
+                if !writer.accepted.contains_key(&center) {
+                    return Err(NodeError::NotAccepted(center));
+                }
+                let doc_id = DocId::catalog(center);
+                let verified = signed.verify(&doc_id)?;
+                let seq = verified.change.seq();
+                let held = writer.doc(&own, &center).map(CatalogDoc::seq).unwrap_or(0);
+                if seq <= held {
+                    let same = writer
+                        .doc(&own, &center)
+                        .is_some_and(|d| d.has_change(&verified.hash()));
+                    return if same {
+                        Ok(Ingested::Duplicate)
+                    } else {
+                        Err(NodeError::Conflict(format!(
+                            "{center} signed two different changes with seq {seq}; keeping the first"
+                        )))
+                    };
+                }
+                if seq > held + 1 {
+                    let total: usize = writer.pending.values().map(BTreeMap::len).sum();
+                    let queue = writer.pending.entry(center).or_default();
+                    if queue.contains_key(&seq) {
+                        return Ok(Ingested::Pending);
+                    }
+                    if queue.len() >= PENDING_PER_DOC_MAX || total >= PENDING_TOTAL_MAX {
+                        return Err(NodeError::QueueFull);
+                    }
+                    queue.insert(seq, (verified, envelope.clone()));
+                    return Ok(Ingested::Pending);
+                }
+                // The change must build on exactly the history held here: a change
+                // with the next seq but other dependencies is a fork.
+                let doc = writer.doc_mut(&own, &center);
+                if !doc.missing_deps(&verified).is_empty() {
+                    return Err(NodeError::Conflict(format!(
+                        "{center} change {seq} builds on a change {} that differs from the one held here",
+                        seq - 1
+                    )));
+                }
+                let applied = doc.apply(&verified)?;
+                touched.add(center, applied);
+                new_changes.push(NewChange {
+                    doc: doc_id,
+                    hash: verified.hash().0,
+                    seq,
+                    envelope: envelope.clone(),
+                });
+                // Then every queued change that now follows, as long as each builds
+                // on what is held; a queued fork is dropped.
+                let mut held = seq;
+                while let Some((queued, queued_envelope)) = writer
+                    .pending
+                    .get_mut(&center)
+                    .and_then(|q| q.remove(&(held + 1)))
+                {
+                    let doc = writer.doc_mut(&own, &center);
+                    if !doc.missing_deps(&queued).is_empty() {
+                        tracing::info!(%center, seq = held + 1, "queued change is a fork; dropped");
+                        break;
+                    }
+                    match doc.apply(&queued) {
+                        Ok(applied) => {
+                            touched.add(center, applied);
+                            held += 1;
+                            new_changes.push(NewChange {
+                                doc: doc_id,
+                                hash: queued.hash().0,
+                                seq: held,
+                                envelope: queued_envelope,
+                            });
+                        }
+                        Err(error) => {
+                            tracing::info!(%center, seq = held + 1, %error, "queued change dropped");
+                            break;
+                        }
+                    }
+                }
+                if let Some(queue) = writer.pending.get_mut(&center) {
+                    queue.retain(|queued_seq, _| *queued_seq > held);
+                }
+                Ok(Ingested::Applied)
+            })();
+            if let Err(error) = &outcome {
+                tracing::info!(%error, "received change rejected");
+            }
+            outcomes.push(outcome);
         }
-        let missing = doc.missing_deps(&verified);
-        if !missing.is_empty() {
-            return Err(NodeError::MissingDependencies {
-                missing: missing.len(),
-            });
+        if new_changes.is_empty() {
+            return Ok(outcomes);
         }
         let result = (|| {
-            let touched = doc.apply(&verified)?;
-            let mut commit = index_commit(doc, &touched)?;
-            commit
-                .changes
-                .push((*expected_doc, verified.hash().0, envelope.to_vec()));
-            if writer.store.changes_since_snapshot(expected_doc)? + 1 >= SNAPSHOT_EVERY_CHANGES {
-                commit.snapshot = Some((*expected_doc, doc.save()));
+            let mut commit = Commit {
+                changes: new_changes,
+                ..Commit::default()
+            };
+            for (center, doc_touched) in &touched.docs {
+                let doc = writer.doc_mut(&own, center);
+                let part = index_commit(doc, doc_touched)?;
+                commit.profiles.extend(part.profiles);
+                commit.listings.extend(part.listings);
+                commit.unindex.extend(part.unindex);
+            }
+            // Snapshot a document that has many changes since its last one.
+            for center in touched.docs.keys() {
+                let doc_id = DocId::catalog(*center);
+                let since = writer.store.changes_since_snapshot(&doc_id)?;
+                let adding = commit.changes.iter().filter(|c| c.doc == doc_id).count() as u64;
+                if since + adding >= SNAPSHOT_EVERY_CHANGES && commit.snapshot.is_none() {
+                    commit.snapshot = Some((doc_id, writer.doc_mut(&own, center).save()));
+                }
             }
             writer.store.commit(&commit, now)?;
             Ok::<_, NodeError>(())
         })();
         if let Err(error) = result {
-            tracing::warn!(%error, doc = %expected_doc, "could not store a received change");
-            match reload(&writer.store, expected_doc) {
-                Ok(reloaded) => *doc = reloaded,
-                // The database cannot be read back: keep nothing of a fresh catalog;
-                // for a held one, its in-memory state may now be ahead of disk, so
-                // the error says the node must be restarted.
-                Err(reload_error) => {
-                    tracing::error!(%reload_error, doc = %expected_doc, "cannot reload the catalog; restart the node");
+            tracing::warn!(%error, "could not store received changes; reloading");
+            for center in touched.docs.keys() {
+                let doc_id = DocId::catalog(*center);
+                match reload(&writer.store, &doc_id) {
+                    Ok(doc) if doc.seq() > 0 => {
+                        writer.others.insert(*center, doc);
+                    }
+                    Ok(_) => {
+                        writer.others.remove(center);
+                    }
+                    Err(reload_error) => {
+                        tracing::error!(%reload_error, doc = %doc_id, "cannot reload a catalog; restart the node");
+                    }
                 }
             }
             return Err(error);
         }
-        if let Some(doc) = fresh {
-            writer.others.insert(owner, doc);
+        if touched.docs.values().any(|t| t.vouches || t.everything) {
+            writer.recompute_acceptance(own)?;
         }
-        Ok(Ingested::Applied)
+        drop(guard);
+        self.bump();
+        Ok(outcomes)
     }
 
     /// Every stored change of `doc`, as envelopes, in commit order.
@@ -408,13 +721,249 @@ impl Node {
     /// The current heads of a catalog this node holds, as hex hashes.
     pub fn heads_of(&self, center: &CenterId) -> Vec<String> {
         let writer = lock(&self.writer);
-        let doc = if *center == self.center_id() {
-            Some(&writer.own)
-        } else {
-            writer.others.get(center)
-        };
-        doc.map(|d| d.heads().iter().map(|h| h.to_string()).collect())
+        writer
+            .doc(&self.center_id(), center)
+            .map(|d| d.heads().iter().map(|h| h.to_string()).collect())
             .unwrap_or_default()
+    }
+
+    /// What this node offers its peers: for every accepted catalog, the highest
+    /// seq held (0 if none yet).
+    pub fn have(&self) -> BTreeMap<String, u64> {
+        let writer = lock(&self.writer);
+        let own = self.center_id();
+        writer
+            .accepted
+            .keys()
+            .map(|center| {
+                let seq = writer.doc(&own, center).map(CatalogDoc::seq).unwrap_or(0);
+                (DocId::catalog(*center).to_string(), seq)
+            })
+            .collect()
+    }
+
+    /// The changes a peer asks for, limited to accepted catalogs and to
+    /// [`FETCH_CHANGES_MAX`] changes / about [`FETCH_BYTES_MAX`] bytes.
+    pub fn fetch(&self, want: &BTreeMap<String, u64>) -> Result<Changes, NodeError> {
+        self.fetch_limited(want, FETCH_CHANGES_MAX, FETCH_BYTES_MAX)
+    }
+
+    /// Like [`Node::fetch`] with explicit limits (at least one change is returned
+    /// if any is wanted).
+    pub fn fetch_limited(
+        &self,
+        want: &BTreeMap<String, u64>,
+        count_max: usize,
+        bytes_max: usize,
+    ) -> Result<Changes, NodeError> {
+        let accepted: Vec<CenterId> = lock(&self.writer).accepted.keys().copied().collect();
+        let reader = lock(&self.reader);
+        let mut changes = Vec::new();
+        let mut bytes = 0usize;
+        let mut more = false;
+        for (doc, after) in want {
+            let Ok(doc) = doc.parse::<DocId>() else {
+                continue;
+            };
+            if !accepted.contains(&doc.owner) {
+                continue;
+            }
+            let count_left = count_max.saturating_sub(changes.len());
+            let bytes_left = bytes_max.saturating_sub(bytes);
+            if count_left == 0 || bytes_left == 0 {
+                more = true;
+                break;
+            }
+            let (found, doc_more) =
+                reader.changes_after_seq(&doc, *after, count_left, bytes_left)?;
+            for envelope in found {
+                bytes += envelope.len();
+                changes.push(base64::engine::general_purpose::STANDARD.encode(envelope));
+            }
+            if doc_more {
+                more = true;
+                break;
+            }
+        }
+        Ok(Changes { changes, more })
+    }
+
+    /// Trusts a center directly and publishes a vouch for it in this center's catalog.
+    pub fn trust(&self, center: &CenterId) -> Result<(), NodeError> {
+        self.set_trust(center, Some(TrustState::Trusted))
+    }
+
+    /// Blocks a center: its catalog is forgotten, never shown, stored or relayed,
+    /// whoever vouches for it; this center withdraws its own vouch.
+    pub fn block(&self, center: &CenterId) -> Result<(), NodeError> {
+        self.set_trust(center, Some(TrustState::Blocked))
+    }
+
+    /// Lifts a block (the center is then accepted only if trusted or vouched for).
+    pub fn unblock(&self, center: &CenterId) -> Result<(), NodeError> {
+        let blocked = lock(&self.writer).trust.get(center) == Some(&TrustState::Blocked);
+        if !blocked {
+            return Err(NodeError::Invalid(InvalidInput {
+                field: "center",
+                code: "not_blocked",
+                message: format!("{center} is not blocked"),
+            }));
+        }
+        self.set_trust(center, None)
+    }
+
+    fn set_trust(&self, center: &CenterId, state: Option<TrustState>) -> Result<(), NodeError> {
+        if *center == self.center_id() {
+            return Err(NodeError::Invalid(InvalidInput {
+                field: "center",
+                code: "own_center",
+                message: "that is this center itself".to_owned(),
+            }));
+        }
+        {
+            let mut writer = lock(&self.writer);
+            writer.store.set_trust(center, state, self.clock.now_ms())?;
+            match state {
+                Some(state) => writer.trust.insert(*center, state),
+                None => writer.trust.remove(center),
+            };
+            writer.recompute_acceptance(self.center_id())?;
+        }
+        // Publish (or withdraw) the vouch: a signed record in our own catalog.
+        let vouch = state == Some(TrustState::Trusted);
+        match self.edit(|doc, identity, _, now| Ok(doc.set_vouch(identity, center, vouch, now)?)) {
+            Ok(_) | Err(NodeError::NoChange) => {}
+            Err(error) => return Err(error),
+        }
+        self.bump();
+        Ok(())
+    }
+
+    /// Local trust decisions and the resulting accepted centers with their depth.
+    #[allow(clippy::type_complexity)] // two plain lists; a struct would add nothing
+    pub fn trust_state(&self) -> (Vec<(CenterId, TrustState)>, Vec<(CenterId, u32)>) {
+        let writer = lock(&self.writer);
+        let mut decisions: Vec<_> = writer.trust.iter().map(|(c, s)| (*c, *s)).collect();
+        decisions.sort();
+        let mut accepted: Vec<_> = writer.accepted.iter().map(|(c, d)| (*c, *d)).collect();
+        accepted.sort_by_key(|(c, d)| (*d, *c));
+        (decisions, accepted)
+    }
+
+    /// Whether this node accepts `center`'s catalog.
+    pub fn accepts(&self, center: &CenterId) -> bool {
+        lock(&self.writer).accepted.contains_key(center)
+    }
+
+    /// Adds (or updates) a peer and trusts its center.
+    pub fn add_peer(
+        &self,
+        center: &CenterId,
+        name: &str,
+        url: Option<&str>,
+    ) -> Result<(), NodeError> {
+        if *center == self.center_id() {
+            return Err(NodeError::Invalid(InvalidInput {
+                field: "url",
+                code: "own_center",
+                message: "that address is this node itself".to_owned(),
+            }));
+        }
+        lock(&self.writer)
+            .store
+            .upsert_peer(center, name, url, self.clock.now_ms())?;
+        if lock(&self.writer).trust.get(center) != Some(&TrustState::Blocked) {
+            self.trust(center)?;
+        }
+        self.bump();
+        Ok(())
+    }
+
+    /// Removes a peer (trust decisions stay).
+    pub fn remove_peer(&self, center: &CenterId) -> Result<(), NodeError> {
+        if !lock(&self.writer).store.remove_peer(center)? {
+            return Err(NodeError::Invalid(InvalidInput {
+                field: "center",
+                code: "not_a_peer",
+                message: format!("{center} is not a peer of this node"),
+            }));
+        }
+        Ok(())
+    }
+
+    /// The configured peers.
+    pub fn peers(&self) -> Result<Vec<PeerRow>, NodeError> {
+        Ok(lock(&self.writer).store.peers()?)
+    }
+
+    /// Records how a sync attempt with a peer went.
+    pub fn record_sync(
+        &self,
+        center: &CenterId,
+        outcome: Result<u64, &str>,
+    ) -> Result<(), NodeError> {
+        let now = self.clock.now_ms();
+        Ok(lock(&self.writer).store.record_sync(center, now, outcome)?)
+    }
+
+    /// Signs a request to peer `to` (the `Authorization` header value).
+    pub fn sign_request(
+        &self,
+        to: &CenterId,
+        method: &str,
+        path: &str,
+        body: &[u8],
+    ) -> Result<String, NodeError> {
+        let mut nonce = [0u8; 16];
+        lock(&self.writer).rng.fill_bytes(&mut nonce);
+        HopAuth::sign(
+            &self.identity,
+            *to,
+            self.clock.now_ms(),
+            nonce,
+            method,
+            path,
+            body,
+        )
+        .map_err(|e| NodeError::Internal(e.to_string()))
+    }
+
+    /// Checks a peer request's `Authorization` header for exactly this request:
+    /// form, audience, time window, signature, that the sender is a configured
+    /// peer, and that its nonce was not used before. Returns the sender.
+    pub fn check_request(
+        &self,
+        header: &str,
+        method: &str,
+        path: &str,
+        body: &[u8],
+    ) -> Result<CenterId, PeerAuthError> {
+        let auth = HopAuth::parse(header)?;
+        let now = self.clock.now_ms();
+        auth.verify(&self.center_id(), now, method, path, body)?;
+        let mut writer = lock(&self.writer);
+        let is_peer = writer
+            .store
+            .peers()
+            .map_err(|e| PeerAuthError::Internal(e.to_string()))?
+            .iter()
+            .any(|p| p.center_id == auth.from);
+        if !is_peer {
+            return Err(PeerAuthError::NotAPeer(auth.from));
+        }
+        if writer.trust.get(&auth.from) == Some(&TrustState::Blocked) {
+            return Err(PeerAuthError::Blocked(auth.from));
+        }
+        writer
+            .nonces
+            .retain(|_, at| (now - *at).abs() <= HOP_WINDOW_MS);
+        if writer.nonces.len() >= NONCES_MAX {
+            return Err(PeerAuthError::Busy);
+        }
+        if writer.nonces.insert(auth.nonce, auth.at_ms).is_some() {
+            return Err(PeerAuthError::Replayed);
+        }
+        Ok(auth.from)
     }
 
     /// Runs SQLite's `quick_check`; `"ok"` when the file is healthy.
@@ -428,10 +977,37 @@ impl Node {
     }
 }
 
-fn genesis_hash(genesis: &SignedChange) -> Result<[u8; 32], NodeError> {
-    let verified = genesis.clone().verify(&genesis.doc)?;
-    Ok(verified.hash().0)
+/// Why a peer request's authentication was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum PeerAuthError {
+    /// The header is wrong (form, audience, time, signature).
+    #[error(transparent)]
+    Hop(#[from] HopError),
+    /// The sender is not a configured peer of this node.
+    #[error("{0} is not a peer of this node: its operator must add it with 'telecenter peer add'")]
+    NotAPeer(CenterId),
+    /// The sender is blocked here.
+    #[error("{0} is blocked by this node")]
+    Blocked(CenterId),
+    /// The request was seen before.
+    #[error("this request was already received (replay)")]
+    Replayed,
+    /// Too many requests to remember; try again later.
+    #[error("too many peer requests; try again shortly")]
+    Busy,
+    /// The node failed.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
+
+/// Most changes a node sends in one fetch answer or push: small batches keep each
+/// receiving transaction short (a kill loses at most one batch of work, never data)
+/// and Automerge's memory use low.
+pub const FETCH_CHANGES_MAX: usize = 200;
+
+/// Most bytes of changes in one fetch answer (the body stays under [`SYNC_BODY_BYTES_MAX`]
+/// after base64).
+pub const FETCH_BYTES_MAX: usize = SYNC_BODY_BYTES_MAX / 2;
 
 fn reload(store: &Store, doc_id: &DocId) -> Result<CatalogDoc, NodeError> {
     let row = store
@@ -442,11 +1018,6 @@ fn reload(store: &Store, doc_id: &DocId) -> Result<CatalogDoc, NodeError> {
         Some(row) => load_catalog(store, doc_id, row.snapshot.as_deref(), row.snapshot_upto),
         None => Ok(CatalogDoc::empty(doc_id.owner)),
     }
-}
-
-/// What a local edit touched: compare the heads before it with now.
-fn touched_since(doc: &CatalogDoc, before: &[automerge::ChangeHash]) -> Touched {
-    doc.touched_since(before)
 }
 
 /// The index rows to write for what a change touched. Listings that do not pass

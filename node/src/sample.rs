@@ -1,5 +1,6 @@
 //! The sample catalog built into the binary, so a new node can be tried with no
-//! setup: a profile and twenty listings of the kind a telecenter in Malang serves.
+//! setup: five East Java centers with 19-20 listings each of the products their
+//! micro-businesses make. Catalog 0 (Kota Malang) is the single-node sample.
 
 use serde::Deserialize;
 use telecenter_protocol::validate::{ListingPatch, NewListing, ProfileInput};
@@ -31,21 +32,41 @@ struct NewListingFields {
     producer: String,
 }
 
-const SAMPLE_JSON: &str = include_str!("sample_catalog.json");
+/// The built-in sample catalogs: Kota Malang (the default sample) first, then
+/// Kab Blitar, Ponorogo, Sumenep and Gresik (used by `telecenter demo`).
+pub const SAMPLES: [&str; 5] = [
+    include_str!("sample_catalog.json"),
+    include_str!("sample_catalog_blitar.json"),
+    include_str!("sample_catalog_ponorogo.json"),
+    include_str!("sample_catalog_sumenep.json"),
+    include_str!("sample_catalog_gresik.json"),
+];
 
-fn parse() -> Result<SampleCatalog, NodeError> {
-    serde_json::from_str(SAMPLE_JSON)
-        .map_err(|e| NodeError::Internal(format!("sample catalog: {e}")))
+fn parse(index: usize) -> Result<SampleCatalog, NodeError> {
+    let json = SAMPLES
+        .get(index)
+        .ok_or_else(|| NodeError::Internal(format!("no sample catalog {index}")))?;
+    serde_json::from_str(json).map_err(|e| NodeError::Internal(format!("sample catalog: {e}")))
 }
 
 /// The profile of the sample center.
 pub fn sample_profile() -> Result<ProfileInput, NodeError> {
-    Ok(parse()?.profile)
+    sample_profile_of(0)
+}
+
+/// The profile of sample center `index` (see [`SAMPLES`]).
+pub fn sample_profile_of(index: usize) -> Result<ProfileInput, NodeError> {
+    Ok(parse(index)?.profile)
 }
 
 /// Adds the sample listings to `node`; returns how many were added.
 pub fn add_sample_listings(node: &Node) -> Result<usize, NodeError> {
-    let catalog = parse()?;
+    add_sample_listings_of(node, 0)
+}
+
+/// Adds the listings of sample catalog `index` to `node`; returns how many.
+pub fn add_sample_listings_of(node: &Node, index: usize) -> Result<usize, NodeError> {
+    let catalog = parse(index)?;
     for sample in &catalog.listings {
         let f = &sample.listing;
         let row = node.add_listing(&NewListing {

@@ -34,10 +34,27 @@ pub const MIGRATIONS: &[&str] = &[
         seq_no INTEGER PRIMARY KEY AUTOINCREMENT,
         hash BLOB NOT NULL UNIQUE,
         doc_id TEXT NOT NULL REFERENCES documents(doc_id),
+        change_seq INTEGER NOT NULL,
         envelope BLOB NOT NULL,
-        received_at_ms INTEGER NOT NULL
+        received_at_ms INTEGER NOT NULL,
+        UNIQUE (doc_id, change_seq)
     ) STRICT;
     CREATE INDEX changes_by_doc ON changes(doc_id, seq_no);
+    CREATE TABLE peers (
+        center_id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        url TEXT,
+        added_at_ms INTEGER NOT NULL,
+        last_ok_ms INTEGER,
+        last_error TEXT,
+        last_error_ms INTEGER,
+        behind INTEGER NOT NULL DEFAULT 0
+    ) STRICT;
+    CREATE TABLE trust (
+        center_id TEXT PRIMARY KEY,
+        state TEXT NOT NULL CHECK (state IN ('trusted', 'blocked')),
+        at_ms INTEGER NOT NULL
+    ) STRICT;
     CREATE TABLE centers (
         center_id TEXT PRIMARY KEY,
         name TEXT NOT NULL,
@@ -122,8 +139,8 @@ pub struct DocumentRow {
 /// Everything one edit writes, committed in one transaction.
 #[derive(Default)]
 pub struct Commit {
-    /// New signed changes: (document, Automerge hash, encoded envelope).
-    pub changes: Vec<(DocId, [u8; 32], Vec<u8>)>,
+    /// New signed changes.
+    pub changes: Vec<NewChange>,
     /// Profiles to upsert.
     pub profiles: Vec<Profile>,
     /// Listings to upsert into the index: (center, listing).
@@ -132,6 +149,49 @@ pub struct Commit {
     pub unindex: Vec<(CenterId, String)>,
     /// A new snapshot of a document, covering every change committed so far.
     pub snapshot: Option<(DocId, Vec<u8>)>,
+}
+
+/// One signed change to store.
+#[derive(Clone, Debug)]
+pub struct NewChange {
+    /// Its document.
+    pub doc: DocId,
+    /// Its Automerge hash.
+    pub hash: [u8; 32],
+    /// Its sequence number in the document (the owner's actor seq).
+    pub seq: u64,
+    /// The envelope exactly as signed.
+    pub envelope: Vec<u8>,
+}
+
+/// A configured peer and how syncing with it went.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PeerRow {
+    /// The peer center.
+    pub center_id: CenterId,
+    /// Its name when added.
+    pub name: String,
+    /// Where to reach it; `None` for a peer that only connects to us (behind NAT).
+    pub url: Option<String>,
+    /// When it was added.
+    pub added_at_ms: i64,
+    /// Last successful sync.
+    pub last_ok_ms: Option<i64>,
+    /// Last error, if the last attempt failed.
+    pub last_error: Option<String>,
+    /// When that error happened.
+    pub last_error_ms: Option<i64>,
+    /// Changes the peer had that this node lacked at the last summary.
+    pub behind: u64,
+}
+
+/// A local trust decision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TrustState {
+    /// Accept this center's catalog.
+    Trusted,
+    /// Never accept, store, show or relay it.
+    Blocked,
 }
 
 /// One page of search results.
@@ -281,15 +341,23 @@ impl Store {
     /// the data is durable.
     pub fn commit(&mut self, commit: &Commit, now_ms: i64) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
-        for (doc, hash, envelope) in &commit.changes {
+        for change in &commit.changes {
             tx.execute(
                 "INSERT INTO documents (doc_id, owner) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-                params![doc.to_string(), doc.owner.to_string()],
+                params![change.doc.to_string(), change.doc.owner.to_string()],
             )?;
             tx.execute(
-                "INSERT INTO changes (hash, doc_id, envelope, received_at_ms) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (hash) DO NOTHING",
-                params![hash.as_slice(), doc.to_string(), envelope, now_ms],
+                // A change already held (same hash, or same seq: the node refuses
+                // conflicting changes before they get here) is left as it is.
+                "INSERT OR IGNORE INTO changes (hash, doc_id, change_seq, envelope, received_at_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    change.hash.as_slice(),
+                    change.doc.to_string(),
+                    i64::try_from(change.seq).unwrap_or(i64::MAX),
+                    change.envelope,
+                    now_ms
+                ],
             )?;
         }
         for profile in &commit.profiles {
@@ -342,6 +410,202 @@ impl Store {
             )?;
         }
         tx.commit()?;
+        Ok(())
+    }
+
+    /// Envelopes of `doc` with seq > `after_seq`, in seq order, at most `count_max`
+    /// of them and about `bytes_max` bytes (at least one if any); the flag says
+    /// whether more remain.
+    pub fn changes_after_seq(
+        &self,
+        doc: &DocId,
+        after_seq: u64,
+        count_max: usize,
+        bytes_max: usize,
+    ) -> Result<(Vec<Vec<u8>>, bool), StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT envelope FROM changes WHERE doc_id = ?1 AND change_seq > ?2
+             ORDER BY change_seq LIMIT ?3",
+        )?;
+        let limit = i64::try_from(count_max.saturating_add(1)).unwrap_or(i64::MAX);
+        let after = i64::try_from(after_seq).unwrap_or(i64::MAX);
+        let mut rows = stmt.query(params![doc.to_string(), after, limit])?;
+        let mut out = Vec::new();
+        let mut bytes = 0usize;
+        while let Some(row) = rows.next()? {
+            let envelope: Vec<u8> = row.get(0)?;
+            if out.len() == count_max || (!out.is_empty() && bytes + envelope.len() > bytes_max) {
+                return Ok((out, true));
+            }
+            bytes += envelope.len();
+            out.push(envelope);
+        }
+        Ok((out, false))
+    }
+
+    /// The hash of the stored change of `doc` with this seq, if any.
+    pub fn change_hash_at(&self, doc: &DocId, seq: u64) -> Result<Option<[u8; 32]>, StoreError> {
+        let hash: Option<Vec<u8>> = self
+            .conn
+            .query_row(
+                "SELECT hash FROM changes WHERE doc_id = ?1 AND change_seq = ?2",
+                params![doc.to_string(), i64::try_from(seq).unwrap_or(i64::MAX)],
+                |row| row.get(0),
+            )
+            .optional()?;
+        Ok(hash.and_then(|h| h.try_into().ok()))
+    }
+
+    /// Forgets a document entirely: its changes, snapshot, listings and profile
+    /// (used when its center is blocked or no longer accepted).
+    pub fn purge_document(&mut self, doc: &DocId) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        let center = doc.owner.to_string();
+        tx.execute(
+            "DELETE FROM listings_fts WHERE rowid IN (SELECT rowid FROM listings WHERE center_id = ?1)",
+            params![center],
+        )?;
+        tx.execute("DELETE FROM listings WHERE center_id = ?1", params![center])?;
+        tx.execute("DELETE FROM centers WHERE center_id = ?1", params![center])?;
+        tx.execute(
+            "DELETE FROM changes WHERE doc_id = ?1",
+            params![doc.to_string()],
+        )?;
+        tx.execute(
+            "DELETE FROM documents WHERE doc_id = ?1",
+            params![doc.to_string()],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Every local trust decision.
+    pub fn trust_list(&self) -> Result<Vec<(CenterId, TrustState)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT center_id, state FROM trust ORDER BY center_id")?;
+        let rows = stmt.query_map([], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (center, state) = row?;
+            let center = center
+                .parse()
+                .map_err(|_| StoreError::Corrupt("center id in trust".into()))?;
+            let state = match state.as_str() {
+                "trusted" => TrustState::Trusted,
+                _ => TrustState::Blocked,
+            };
+            out.push((center, state));
+        }
+        Ok(out)
+    }
+
+    /// Records a trust decision (`None` forgets it).
+    pub fn set_trust(
+        &mut self,
+        center: &CenterId,
+        state: Option<TrustState>,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        match state {
+            None => {
+                self.conn.execute(
+                    "DELETE FROM trust WHERE center_id = ?1",
+                    params![center.to_string()],
+                )?;
+            }
+            Some(state) => {
+                let word = match state {
+                    TrustState::Trusted => "trusted",
+                    TrustState::Blocked => "blocked",
+                };
+                self.conn.execute(
+                    "INSERT INTO trust (center_id, state, at_ms) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (center_id) DO UPDATE SET state = excluded.state, at_ms = excluded.at_ms",
+                    params![center.to_string(), word, now_ms],
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Every configured peer.
+    pub fn peers(&self) -> Result<Vec<PeerRow>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT center_id, name, url, added_at_ms, last_ok_ms, last_error, last_error_ms, behind
+             FROM peers ORDER BY added_at_ms, center_id",
+        )?;
+        let rows = stmt.query_map([], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                PeerRow {
+                    center_id: CenterId::from_bytes([0; 32]),
+                    name: row.get(1)?,
+                    url: row.get(2)?,
+                    added_at_ms: row.get(3)?,
+                    last_ok_ms: row.get(4)?,
+                    last_error: row.get(5)?,
+                    last_error_ms: row.get(6)?,
+                    behind: row.get::<_, i64>(7)?.unsigned_abs(),
+                },
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (center, mut peer) = row?;
+            peer.center_id = center
+                .parse()
+                .map_err(|_| StoreError::Corrupt("center id in peers".into()))?;
+            out.push(peer);
+        }
+        Ok(out)
+    }
+
+    /// Adds or updates a peer (keeps its sync history).
+    pub fn upsert_peer(
+        &mut self,
+        center: &CenterId,
+        name: &str,
+        url: Option<&str>,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO peers (center_id, name, url, added_at_ms) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (center_id) DO UPDATE SET name = excluded.name, url = excluded.url",
+            params![center.to_string(), name, url, now_ms],
+        )?;
+        Ok(())
+    }
+
+    /// Removes a peer; returns whether it existed.
+    pub fn remove_peer(&mut self, center: &CenterId) -> Result<bool, StoreError> {
+        let removed = self.conn.execute(
+            "DELETE FROM peers WHERE center_id = ?1",
+            params![center.to_string()],
+        )?;
+        Ok(removed > 0)
+    }
+
+    /// Records the outcome of a sync attempt with a peer.
+    pub fn record_sync(
+        &mut self,
+        center: &CenterId,
+        now_ms: i64,
+        outcome: Result<u64, &str>,
+    ) -> Result<(), StoreError> {
+        match outcome {
+            Ok(behind) => self.conn.execute(
+                "UPDATE peers SET last_ok_ms = ?2, last_error = NULL, last_error_ms = NULL, behind = ?3
+                 WHERE center_id = ?1",
+                params![center.to_string(), now_ms, i64::try_from(behind).unwrap_or(i64::MAX)],
+            )?,
+            Err(error) => self.conn.execute(
+                "UPDATE peers SET last_error = ?2, last_error_ms = ?3 WHERE center_id = ?1",
+                params![center.to_string(), error, now_ms],
+            )?,
+        };
         Ok(())
     }
 

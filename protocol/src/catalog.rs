@@ -27,8 +27,7 @@ use std::str::FromStr;
 
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{
-    Automerge, AutomergeError, ChangeHash, ObjId, ObjType, PatchAction, Prop, ROOT, ReadDoc,
-    ScalarValue, Value,
+    Automerge, AutomergeError, ChangeHash, ObjId, ObjType, Prop, ROOT, ReadDoc, ScalarValue, Value,
 };
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -276,6 +275,9 @@ pub enum CatalogError {
     /// The operation changed nothing.
     #[error("nothing to change")]
     NoChange,
+    /// A change builds on changes this document does not hold.
+    #[error("the change builds on {0} change(s) this catalog does not hold")]
+    MissingDependencies(usize),
 }
 
 /// Which parts of a catalog a change touched, for re-indexing.
@@ -285,6 +287,8 @@ pub struct Touched {
     pub profile: bool,
     /// These listings changed (ids as found in the document; may be malformed).
     pub listings: BTreeSet<String>,
+    /// The center's vouches changed.
+    pub vouches: bool,
     /// The change touched the document's structure itself: re-read everything.
     pub everything: bool,
 }
@@ -293,6 +297,8 @@ pub struct Touched {
 pub struct CatalogDoc {
     owner: CenterId,
     doc: Automerge,
+    /// Highest seq of the owner's changes held (see [`CatalogDoc::seq`]).
+    seq: u64,
 }
 
 /// Milliseconds since the epoch as an Automerge timestamp value.
@@ -305,7 +311,9 @@ impl CatalogDoc {
     pub fn empty(owner: CenterId) -> Self {
         Self {
             owner,
-            doc: Automerge::new(),
+            // The owner's key is the only actor of a catalog (see `seq`).
+            doc: Automerge::new().with_actor(actor_for(&owner)),
+            seq: 0,
         }
     }
 
@@ -334,6 +342,7 @@ impl CatalogDoc {
             )?;
             tx.put(&center, "updated_at", timestamp(now_ms))?;
             tx.put_object(ROOT, "listings", ObjType::Map)?;
+            tx.put_object(ROOT, "vouches", ObjType::Map)?;
             Ok(())
         })?;
         Ok((catalog, signed))
@@ -341,10 +350,16 @@ impl CatalogDoc {
 
     /// Loads a catalog saved with [`CatalogDoc::save`].
     pub fn load(owner: CenterId, bytes: &[u8]) -> Result<Self, CatalogError> {
-        Ok(Self {
-            owner,
-            doc: Automerge::load(bytes)?,
-        })
+        let doc = Automerge::load(bytes)?.with_actor(actor_for(&owner));
+        // History is linear (one writer), so the head is the latest change.
+        let seq = doc
+            .get_heads()
+            .iter()
+            .filter_map(|h| doc.get_change_by_hash(h))
+            .map(|c| c.seq())
+            .max()
+            .unwrap_or(0);
+        Ok(Self { owner, doc, seq })
     }
 
     /// The compact snapshot of the whole document.
@@ -391,39 +406,61 @@ impl CatalogDoc {
         if change.signed.doc != self.doc_id() {
             return Err(CatalogError::NotOwner(change.signed.signer));
         }
-        let before = self.doc.get_heads();
+        if self.has_change(&change.hash()) {
+            return Ok(Touched::default());
+        }
+        // Automerge would queue a change with missing dependencies silently; a
+        // catalog only ever takes complete history.
+        let missing = self.missing_deps(change).len();
+        if missing > 0 {
+            return Err(CatalogError::MissingDependencies(missing));
+        }
         self.doc.apply_changes([change.change.clone()])?;
-        let after = self.doc.get_heads();
-        Ok(self.touched_between(&before, &after))
+        self.seq = self.seq.max(change.change.seq());
+        Ok(self.touched_by(&change.change))
     }
 
-    /// What changed in the document since it stood at `before`.
-    pub fn touched_since(&self, before: &[ChangeHash]) -> Touched {
-        self.touched_between(before, &self.doc.get_heads())
-    }
-
-    fn touched_between(&self, before: &[ChangeHash], after: &[ChangeHash]) -> Touched {
+    /// Which parts of the catalog `change` (already applied) touched, read from the
+    /// change's own operations: the cost grows with the change, not the catalog.
+    pub fn touched_by(&self, change: &automerge::Change) -> Touched {
         let mut touched = Touched::default();
-        for patch in self.doc.diff(before, after) {
-            let first = patch.path.first().map(|(_, prop)| prop);
-            match (first, patch.path.get(1)) {
-                (None, _) => match &patch.action {
-                    PatchAction::PutMap { key, .. } if key == "center" => touched.profile = true,
-                    PatchAction::PutMap { key, .. } if key == "schema" => {}
-                    _ => touched.everything = true,
-                },
-                (Some(Prop::Map(top)), second) if top == "listings" => match second {
+        for op in change.decode().operations {
+            let key = match &op.key {
+                automerge::legacy::Key::Map(key) => Some(key.to_string()),
+                automerge::legacy::Key::Seq(_) => None,
+            };
+            let obj = op.obj.to_string();
+            if obj == "_root" {
+                match key.as_deref() {
+                    Some("center") => touched.profile = true,
+                    Some("vouches") => touched.vouches = true,
+                    Some("listings") => touched.everything = true,
+                    _ => {}
+                }
+                continue;
+            }
+            let path = self
+                .doc
+                .import_obj(&obj)
+                .and_then(|id| self.doc.parents(&id).map(|p| p.path()));
+            let Ok(path) = path else {
+                touched.everything = true;
+                continue;
+            };
+            match path.first().map(|(_, prop)| prop) {
+                Some(Prop::Map(top)) if top == "listings" => match path.get(1) {
                     Some((_, Prop::Map(id))) => {
                         touched.listings.insert(id.clone());
                     }
-                    _ => match &patch.action {
-                        PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key } => {
-                            touched.listings.insert(key.clone());
+                    // The op is on the listings map itself: its key is the listing id.
+                    _ => {
+                        if let Some(key) = key {
+                            touched.listings.insert(key);
                         }
-                        _ => touched.everything = true,
-                    },
+                    }
                 },
-                (Some(Prop::Map(top)), _) if top == "center" => touched.profile = true,
+                Some(Prop::Map(top)) if top == "center" => touched.profile = true,
+                Some(Prop::Map(top)) if top == "vouches" => touched.vouches = true,
                 _ => {}
             }
         }
@@ -450,6 +487,7 @@ impl CatalogDoc {
             .doc
             .get_change_by_hash(&hash)
             .ok_or(CatalogError::NoChange)?;
+        self.seq = self.seq.max(change.seq());
         Ok(SignedChange::sign(
             identity,
             self.doc_id(),
@@ -623,6 +661,80 @@ impl CatalogDoc {
             tx.put(&center, "updated_at", timestamp(now_ms))?;
             Ok(())
         })
+    }
+
+    /// Publishes (`active`) or withdraws this center's vouch for `center`: a signed
+    /// statement that other nodes may accept `center`'s catalog on this center's word.
+    pub fn set_vouch(
+        &mut self,
+        identity: &Identity,
+        center: &CenterId,
+        active: bool,
+        now_ms: i64,
+    ) -> Result<SignedChange, CatalogError> {
+        let vouches = match self.doc.get(ROOT, "vouches") {
+            Ok(Some((Value::Object(ObjType::Map), id))) => Some(id),
+            _ => None,
+        };
+        let existing = match &vouches {
+            Some(map) => match self.doc.get(map, center.to_string()) {
+                Ok(Some((Value::Object(ObjType::Map), id))) => Some(id),
+                _ => None,
+            },
+            None => None,
+        };
+        if existing.is_none() && !active {
+            return Err(CatalogError::NoChange);
+        }
+        if existing.is_some() && self.vouches().contains(center) == active {
+            return Err(CatalogError::NoChange);
+        }
+        let key = center.to_string();
+        self.write(identity, now_ms, |tx| {
+            let map = match vouches {
+                Some(map) => map,
+                None => tx.put_object(ROOT, "vouches", ObjType::Map)?,
+            };
+            let entry = match existing {
+                Some(entry) => entry,
+                None => tx.put_object(&map, key.as_str(), ObjType::Map)?,
+            };
+            tx.put(&entry, "active", active)?;
+            tx.put(&entry, "at", timestamp(now_ms))?;
+            Ok(())
+        })
+    }
+
+    /// The centers this catalog's owner vouches for (malformed entries are skipped).
+    pub fn vouches(&self) -> Vec<CenterId> {
+        let Ok(Some((Value::Object(ObjType::Map), map))) = self.doc.get(ROOT, "vouches") else {
+            return Vec::new();
+        };
+        self.doc
+            .keys(&map)
+            .filter_map(|key| {
+                let center = key.parse::<CenterId>().ok()?;
+                let Ok(Some((Value::Object(ObjType::Map), entry))) =
+                    self.doc.get(&map, key.as_str())
+                else {
+                    return None;
+                };
+                match self.doc.get(&entry, "active") {
+                    Ok(Some((Value::Scalar(v), _)))
+                        if matches!(v.as_ref(), ScalarValue::Boolean(true)) =>
+                    {
+                        Some(center)
+                    }
+                    _ => None,
+                }
+            })
+            .collect()
+    }
+
+    /// The highest sequence number of the owner's changes held (0 if none).
+    /// Catalogs are single-writer, so this number says exactly which changes are held.
+    pub fn seq(&self) -> u64 {
+        self.seq
     }
 
     fn text_obj(&self, listing: &ObjId, key: &str) -> Result<ObjId, SchemaError> {

@@ -11,9 +11,11 @@
 
 pub mod catalog;
 pub mod envelope;
+pub mod hop;
 pub mod id;
 pub mod identity;
 pub mod limits;
+pub mod sync;
 pub mod validate;
 
 pub use catalog::{CatalogDoc, Category, Listing, ListingStatus, LocalizedText, Profile};

@@ -59,6 +59,46 @@ fn hex_string(bytes: &[u8]) -> String {
 
 const CENTER_ID: &str = "tc1qwss00lnecgtu8tsm5vwwj7qn9n7f43snwjs6hcamjrxgyj4xxuqcpmgz9";
 const PUBLIC_KEY_HEX: &str = "03a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc8664125531b8";
-const GENESIS_ENVELOPE_HEX: &str = "010103a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc8664125531b803a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc8664125531b87a0ef9b78859430ca29372ab27f0c6ddd1fe05b92597e6bcc66787d9edad97e64f41ecac45f5072e4047361dac99feb6fcf8f1fe4097f2b9ff16af92f93f2901856f4a839aa85aca01fe01002003a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc8664125531b8010180a0cfada03400000801060206153a34014207560c576570020002050000010002050200017806736368656d610663656e746572026964046e616d6506726567696f6e07636f6e746163740a757064617465645f6174086c697374696e6773087e010005017f00781300d607e602b601066900017463317177737330306c6e65636774753874736d357677776a37716e396e37663433736e776a73366863616d6a727867796a347878757163706d677a3954656c6563656e746572204b6f7461204d616c616e674b6f7461204d616c616e6780a0cfada0340800";
+const GENESIS_ENVELOPE_HEX: &str = "010103a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc8664125531b803a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc8664125531b881a4d60a1a7eb0e07c9716c21a2ba9caf375b526f387c95c95553d99e27ba42dd73be55c664809e72387e13ad104ab852e3e82e3209826a90020b849a37a2702856f4a8364b6b248018702002003a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc8664125531b8010180a0cfada03400000801060206154234014207560d576570020002050000020002050200027706736368656d610663656e746572026964046e616d6506726567696f6e07636f6e746163740a757064617465645f6174086c697374696e677307766f7563686573097e010005010200791300d607e602b60106690200017463317177737330306c6e65636774753874736d357677776a37716e396e37663433736e776a73366863616d6a727867796a347878757163706d677a3954656c6563656e746572204b6f7461204d616c616e674b6f7461204d616c616e6780a0cfada0340900";
 const GENESIS_CHANGE_HASH: &str =
-    "9aa85acadee905851aed03fa89650618bf7c0f59e03e8590f5069f9bb0038d5f";
+    "64b6b2486b192a0f550637d8df1ad2d3b728ec7093f5483a9ec2a805ac6c6547";
+
+#[test]
+fn hop_authorization_vector() {
+    use telecenter_protocol::hop::HopAuth;
+    let mut receiver_secret = [0u8; 32];
+    for (i, byte) in receiver_secret.iter_mut().enumerate() {
+        *byte = 0x20 + i as u8;
+    }
+    let receiver = Identity::from_secret_bytes(&receiver_secret).center_id();
+    let mut nonce = [0u8; 16];
+    for (i, byte) in nonce.iter_mut().enumerate() {
+        *byte = i as u8;
+    }
+    let header = HopAuth::sign(
+        &vector_identity(),
+        receiver,
+        1_795_392_000_000,
+        nonce,
+        "POST",
+        "/api/v1/sync/summary",
+        br#"{"have":{}}"#,
+    )
+    .unwrap();
+    println!("receiver: {receiver}");
+    println!("header: {header}");
+    assert_eq!(receiver.to_string(), HOP_RECEIVER);
+    assert_eq!(header, HOP_HEADER);
+    let auth = HopAuth::parse(&header).unwrap();
+    auth.verify(
+        &receiver,
+        1_795_392_000_000,
+        "POST",
+        "/api/v1/sync/summary",
+        br#"{"have":{}}"#,
+    )
+    .unwrap();
+}
+
+const HOP_RECEIVER: &str = "tc19xkt4c2phn90pv3wr22dxngtcumpu5ndp0lp9jyhjj7fxg5kdhtsu0ztnp";
+const HOP_HEADER: &str = "Telecenter from=tc1qwss00lnecgtu8tsm5vwwj7qn9n7f43snwjs6hcamjrxgyj4xxuqcpmgz9,to=tc19xkt4c2phn90pv3wr22dxngtcumpu5ndp0lp9jyhjj7fxg5kdhtsu0ztnp,at=1795392000000,nonce=000102030405060708090a0b0c0d0e0f,sig=24091f1a6324fca8b87293fd9012065ac24f0d0e79ee3ff48df069962cfec900e910e281223c3029f0109af11562795cd41b5e88baaaa05b5c3cd17fe5468b0f";

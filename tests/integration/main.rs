@@ -3,4 +3,5 @@
 
 mod cli;
 mod durability;
+mod federation;
 mod support;

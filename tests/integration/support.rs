@@ -83,10 +83,19 @@ impl Folder {
 
     /// Starts `telecenter serve` on a free loopback port and waits until it answers.
     pub(crate) fn serve(&self, extra: &[&str]) -> Server {
+        self.serve_at("127.0.0.1:0", extra)
+    }
+
+    /// Starts `telecenter serve` on `listen` (e.g. to come back on the same port).
+    pub(crate) fn serve_on(&self, listen: &str) -> Server {
+        self.serve_at(listen, &[])
+    }
+
+    fn serve_at(&self, listen: &str, extra: &[&str]) -> Server {
         let child = Command::new(binary())
             .arg("--data")
             .arg(&self.data)
-            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(["serve", "--listen", listen])
             .args(extra)
             .env("TELECENTER_LOG", "warn")
             .stdin(Stdio::null())

@@ -49,10 +49,7 @@ impl Api {
         .unwrap();
         assert_eq!(add_sample_listings(&node).unwrap(), 20);
         let node = Arc::new(node);
-        let app = router(AppState {
-            node: node.clone(),
-            admin_token: admin_token.map(Arc::from),
-        });
+        let app = router(AppState::new(node.clone(), admin_token));
         Self {
             _dir: dir,
             node,

@@ -1,6 +1,8 @@
 //! Tests of the node: local edits, durability across restarts without a clean
-//! shutdown, receiving changes from other centers, rejections that leave no trace,
-//! input validation, and search over the sample catalog (Indonesian text, filters,
+//! shutdown, receiving changes from other centers (in order, out of order, in
+//! batches), rejections that leave no trace, trust (direct, vouched, blocked),
+//! forks, what the node offers its peers, peer request authentication, input
+//! validation, and search over the sample catalog (Indonesian text, filters,
 //! paging, ranking).
 
 use std::collections::BTreeSet;
@@ -25,6 +27,8 @@ const T0: i64 = 1_763_860_000_000;
 const MALANG_SEED: u64 = 1;
 const LUMAJANG_SEED: u64 = 2;
 const BATU_SEED: u64 = 3;
+const PONOROGO_SEED: u64 = 4;
+const SUMENEP_SEED: u64 = 5;
 const MALLORY_SEED: u64 = 66;
 
 fn identity(seed: u64) -> Identity {
@@ -81,6 +85,14 @@ impl TestNode {
 
     fn lumajang() -> Self {
         Self::create(LUMAJANG_SEED, "Telecenter Lumajang", "Kabupaten Lumajang")
+    }
+
+    fn batu() -> Self {
+        Self::create(BATU_SEED, "Telecenter Batu", "Kota Batu")
+    }
+
+    fn ponorogo() -> Self {
+        Self::create(PONOROGO_SEED, "Telecenter Ponorogo", "Kabupaten Ponorogo")
     }
 
     fn db_path(&self) -> PathBuf {
@@ -669,6 +681,7 @@ fn a_failed_commit_leaves_memory_matching_the_disk() {
 
     // The same holds for a change received from another center.
     let b = TestNode::lumajang();
+    b.node.trust(&center).unwrap();
     let a_changes = a.node.changes_of(&a.doc_id()).unwrap();
     assert_eq!(a_changes.len(), 3);
     assert_eq!(
@@ -786,6 +799,7 @@ fn ingest_in_order_shows_the_other_centers_listings_under_its_name() {
     b.node
         .add_listing(&new_listing("Keripik Pisang Agung", "makanan", 18_000))
         .unwrap();
+    b.node.trust(&a_center).unwrap();
 
     for envelope in &a_changes {
         assert_eq!(
@@ -873,16 +887,22 @@ fn a_change_with_missing_dependencies_is_held_back_until_they_arrive() {
         .unwrap();
     let a_changes = a.node.changes_of(&a.doc_id()).unwrap();
     assert_eq!(a_changes.len(), 3);
+    b.node.trust(&a_center).unwrap();
     let b_count = change_count(&b.db_path());
 
-    // Without the genesis change, nothing of A's can be applied.
+    // Without the genesis change, nothing of A's can be applied: the later
+    // changes wait in memory, and nothing of them is stored or shown.
     for envelope in &a_changes[1..] {
-        let result = b.node.ingest(&a.doc_id(), envelope);
-        assert!(
-            matches!(result, Err(NodeError::MissingDependencies { missing: 1 })),
-            "{result:?}"
+        assert_eq!(
+            b.node.ingest(&a.doc_id(), envelope).unwrap(),
+            Ingested::Pending
         );
     }
+    // Sending a waiting change again changes nothing.
+    assert_eq!(
+        b.node.ingest(&a.doc_id(), &a_changes[2]).unwrap(),
+        Ingested::Pending
+    );
     assert!(b.node.changes_of(&a.doc_id()).unwrap().is_empty());
     assert_eq!(change_count(&b.db_path()), b_count);
     assert!(b.node.heads_of(&a_center).is_empty());
@@ -890,42 +910,66 @@ fn a_change_with_missing_dependencies_is_held_back_until_they_arrive() {
         b.node.listing(&a_center, &keripik),
         Err(NodeError::UnknownListing { .. })
     ));
+    assert_eq!(b.node.have().get(&a.doc_id().to_string()), Some(&0));
 
-    // The genesis arrives; the price change still waits for the listing it edits.
+    // The genesis arrives, and the waiting changes apply after it by themselves.
     assert_eq!(
         b.node.ingest(&a.doc_id(), &a_changes[0]).unwrap(),
         Ingested::Applied
     );
-    assert!(matches!(
-        b.node.ingest(&a.doc_id(), &a_changes[2]),
-        Err(NodeError::MissingDependencies { missing: 1 })
-    ));
-    assert_eq!(b.node.changes_of(&a.doc_id()).unwrap(), a_changes[..1]);
-    assert_eq!(b.node.search(&raw_search("keripik")).unwrap().total, 0);
-
-    // Once its dependency is in, the held-back change applies.
-    assert_eq!(
-        b.node.ingest(&a.doc_id(), &a_changes[1]).unwrap(),
-        Ingested::Applied
-    );
-    assert_eq!(
-        b.node
-            .listing(&a_center, &keripik)
-            .unwrap()
-            .listing
-            .price_idr,
-        15_000
-    );
-    assert_eq!(
-        b.node.ingest(&a.doc_id(), &a_changes[2]).unwrap(),
-        Ingested::Applied
-    );
+    assert_eq!(b.node.changes_of(&a.doc_id()).unwrap(), a_changes);
+    assert_eq!(change_count(&b.db_path()), b_count + 3);
     assert_eq!(
         b.node.listing(&a_center, &keripik).unwrap(),
         a.node.own_listing(&keripik).unwrap()
     );
     assert_eq!(b.node.heads_of(&a_center), a.node.heads_of(&a_center));
-    assert_eq!(change_count(&b.db_path()), b_count + 3);
+    assert_eq!(all_rows(&b.node, a_center), all_rows(&a.node, a_center));
+    assert_eq!(b.node.have().get(&a.doc_id().to_string()), Some(&3));
+    for envelope in &a_changes {
+        assert_eq!(
+            b.node.ingest(&a.doc_id(), envelope).unwrap(),
+            Ingested::Duplicate
+        );
+    }
+
+    // With the genesis in, the price change still waits for the listing it edits.
+    let c = TestNode::batu();
+    c.node.trust(&a_center).unwrap();
+    let c_count = change_count(&c.db_path());
+    assert_eq!(
+        c.node.ingest(&a.doc_id(), &a_changes[0]).unwrap(),
+        Ingested::Applied
+    );
+    assert_eq!(
+        c.node.ingest(&a.doc_id(), &a_changes[2]).unwrap(),
+        Ingested::Pending
+    );
+    assert_eq!(c.node.changes_of(&a.doc_id()).unwrap(), a_changes[..1]);
+    assert_eq!(change_count(&c.db_path()), c_count + 1);
+    assert_eq!(c.node.search(&raw_search("keripik")).unwrap().total, 0);
+
+    // Once its predecessor is in, both apply: the waiting one by itself.
+    assert_eq!(
+        c.node.ingest(&a.doc_id(), &a_changes[1]).unwrap(),
+        Ingested::Applied
+    );
+    assert_eq!(c.node.changes_of(&a.doc_id()).unwrap(), a_changes);
+    assert_eq!(change_count(&c.db_path()), c_count + 3);
+    assert_eq!(
+        c.node.listing(&a_center, &keripik).unwrap(),
+        a.node.own_listing(&keripik).unwrap()
+    );
+    assert_eq!(
+        c.node
+            .listing(&a_center, &keripik)
+            .unwrap()
+            .listing
+            .price_idr,
+        16_000
+    );
+    assert_eq!(c.node.heads_of(&a_center), a.node.heads_of(&a_center));
+    assert_eq!(c.node.search(&raw_search("keripik")).unwrap().total, 1);
 }
 
 /// Everything about B that a rejected change must leave as it was.
@@ -974,6 +1018,10 @@ fn rejected_changes_store_nothing_and_change_nothing() {
         .add_listing(&new_listing("Keripik Pisang Agung", "makanan", 18_000))
         .unwrap();
     let a_changes = a.node.changes_of(&a.doc_id()).unwrap();
+    // B accepts A and C, so that what rejects the changes below is their
+    // signature, not trust.
+    b.node.trust(&a_center).unwrap();
+    b.node.trust(&c_center).unwrap();
     assert_eq!(
         b.node.ingest(&a.doc_id(), &a_changes[0]).unwrap(),
         Ingested::Applied
@@ -1084,6 +1132,744 @@ fn rejected_changes_store_nothing_and_change_nothing() {
         u64::try_from(before.keripik_search.len()).unwrap() + 1
     );
     assert_eq!(change_count(&b.db_path()), before.changes_total + 1);
+}
+
+// ---------------------------------------------------------------------------
+// Trust: which catalogs a node accepts
+
+/// The centers `t`'s own catalog vouches for, read back from its stored changes.
+fn own_vouches(t: &TestNode) -> BTreeSet<CenterId> {
+    let mut doc = CatalogDoc::empty(t.node.center_id());
+    for envelope in t.node.changes_of(&t.doc_id()).unwrap() {
+        let verified = SignedChange::from_bytes(&envelope)
+            .unwrap()
+            .verify(&t.doc_id())
+            .unwrap();
+        doc.apply(&verified).unwrap();
+    }
+    doc.vouches().into_iter().collect()
+}
+
+/// Sends every stored change of `from`'s catalog to `to` in one batch.
+fn send_catalog(from: &TestNode, to: &TestNode) -> Vec<Result<Ingested, NodeError>> {
+    to.node
+        .receive(&from.node.changes_of(&from.doc_id()).unwrap())
+        .unwrap()
+}
+
+fn assert_all_applied(outcomes: &[Result<Ingested, NodeError>], what: &str) {
+    assert!(
+        outcomes.iter().all(|o| matches!(o, Ok(Ingested::Applied))),
+        "{what}: {outcomes:?}"
+    );
+}
+
+fn assert_all_not_accepted(outcomes: &[Result<Ingested, NodeError>], center: CenterId, what: &str) {
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| matches!(o, Err(NodeError::NotAccepted(c)) if *c == center)),
+        "{what}: {outcomes:?}"
+    );
+}
+
+fn have_docs(node: &Node) -> BTreeSet<String> {
+    node.have().into_keys().collect()
+}
+
+fn doc_key(center: CenterId) -> String {
+    DocId::catalog(center).to_string()
+}
+
+#[test]
+fn changes_of_an_untrusted_center_are_refused_and_leave_no_trace() {
+    let a = TestNode::malang();
+    let b = TestNode::lumajang();
+    let a_center = a.node.center_id();
+    let centers = [a_center, b.node.center_id()];
+    a.node
+        .add_listing(&new_listing("Keripik Tempe Sanan", "makanan", 15_000))
+        .unwrap();
+    let a_changes = a.node.changes_of(&a.doc_id()).unwrap();
+    let before = observe(&b, &centers);
+
+    assert!(!b.node.accepts(&a_center));
+    for envelope in &a_changes {
+        let result = b.node.ingest(&a.doc_id(), envelope);
+        assert!(
+            matches!(&result, Err(NodeError::NotAccepted(c)) if *c == a_center),
+            "{result:?}"
+        );
+        assert_eq!(reject_code(&result.unwrap_err()), "not_accepted");
+    }
+    assert_all_not_accepted(&send_catalog(&a, &b), a_center, "batch");
+    assert_eq!(observe(&b, &centers), before);
+    assert!(b.node.changes_of(&a.doc_id()).unwrap().is_empty());
+    assert!(b.node.heads_of(&a_center).is_empty());
+    assert_eq!(b.node.search(&raw_search("keripik")).unwrap().total, 0);
+    assert_eq!(b.node.search(&raw_search("malang")).unwrap().total, 0);
+    assert!(!have_docs(&b.node).contains(&doc_key(a_center)));
+
+    // Nothing was held back either: once trusted, every change applies in order.
+    b.node.trust(&a_center).unwrap();
+    assert_all_applied(&send_catalog(&a, &b), "after trust");
+    assert_eq!(all_rows(&b.node, a_center), all_rows(&a.node, a_center));
+    assert_eq!(b.node.search(&raw_search("keripik")).unwrap().total, 1);
+}
+
+#[test]
+fn a_trusted_center_vouches_for_others_up_to_the_vouch_depth() {
+    let a = TestNode::malang();
+    let b = TestNode::lumajang();
+    let c = TestNode::batu();
+    let d = TestNode::ponorogo();
+    let [a_center, b_center, c_center, d_center] = [&a, &b, &c, &d].map(|t| t.node.center_id());
+    a.node
+        .add_listing(&new_listing("Keripik Tempe Sanan", "makanan", 15_000))
+        .unwrap();
+    b.node
+        .add_listing(&new_listing("Pisang Agung Lumajang", "pertanian", 25_000))
+        .unwrap();
+    d.node
+        .add_listing(&new_listing("Reog Ponorogo Mini", "kerajinan", 150_000))
+        .unwrap();
+    // A vouches for B, B vouches for D; C trusts only A.
+    a.node.trust(&b_center).unwrap();
+    b.node.trust(&d_center).unwrap();
+    assert_eq!(own_vouches(&a), BTreeSet::from([b_center]));
+    assert_eq!(own_vouches(&b), BTreeSet::from([d_center]));
+    c.node.trust(&a_center).unwrap();
+    assert_eq!(own_vouches(&c), BTreeSet::from([a_center]));
+    assert!(c.node.accepts(&a_center));
+    assert!(!c.node.accepts(&b_center));
+
+    // Until C holds A's vouch, B's changes are refused.
+    assert_all_not_accepted(&send_catalog(&b, &c), b_center, "before A's vouch");
+    assert!(c.node.changes_of(&b.doc_id()).unwrap().is_empty());
+
+    assert_all_applied(&send_catalog(&a, &c), "A's catalog");
+    assert!(c.node.accepts(&b_center));
+    assert_eq!(
+        c.node.trust_state(),
+        (
+            vec![(a_center, TrustState::Trusted)],
+            vec![(c_center, 0), (a_center, 1), (b_center, 2)]
+        )
+    );
+    assert_all_applied(&send_catalog(&b, &c), "B's catalog");
+    assert_eq!(all_rows(&c.node, b_center), all_rows(&b.node, b_center));
+    assert_eq!(c.node.heads_of(&b_center), b.node.heads_of(&b_center));
+    let pisang = c.node.search(&raw_search("pisang")).unwrap();
+    assert_eq!(pisang.total, 1);
+    assert_eq!(pisang.items[0].center_id, b_center);
+
+    // D is vouched for only by B: depth 3, beyond the default depth of 2.
+    assert_eq!(VOUCH_DEPTH_DEFAULT, 2);
+    assert!(!c.node.accepts(&d_center));
+    assert_all_not_accepted(&send_catalog(&d, &c), d_center, "depth 3");
+    assert!(c.node.changes_of(&d.doc_id()).unwrap().is_empty());
+    assert!(!have_docs(&c.node).contains(&doc_key(d_center)));
+    assert_eq!(c.node.search(&raw_search("reog")).unwrap().total, 0);
+
+    c.node.set_vouch_depth(3).unwrap();
+    assert!(c.node.accepts(&d_center));
+    assert_eq!(
+        c.node.trust_state().1,
+        vec![(c_center, 0), (a_center, 1), (b_center, 2), (d_center, 3)]
+    );
+    assert_all_applied(&send_catalog(&d, &c), "depth 3 allowed");
+    assert_eq!(c.node.search(&raw_search("reog")).unwrap().total, 1);
+
+    // Depth 1: only the directly trusted A; B's and D's catalogs are forgotten.
+    c.node.set_vouch_depth(1).unwrap();
+    assert!(c.node.accepts(&a_center));
+    for (t, center) in [(&b, b_center), (&d, d_center)] {
+        assert!(!c.node.accepts(&center));
+        assert!(c.node.changes_of(&t.doc_id()).unwrap().is_empty());
+        assert!(c.node.heads_of(&center).is_empty());
+        assert!(all_rows(&c.node, center).is_empty());
+        assert_all_not_accepted(&send_catalog(t, &c), center, "depth 1");
+    }
+    assert_eq!(c.node.search(&raw_search("pisang")).unwrap().total, 0);
+    assert_eq!(c.node.search(&raw_search("reog")).unwrap().total, 0);
+    assert_eq!(
+        have_docs(&c.node),
+        BTreeSet::from([doc_key(c_center), doc_key(a_center)])
+    );
+    // A's catalog is kept.
+    assert_eq!(all_rows(&c.node, a_center), all_rows(&a.node, a_center));
+    assert_eq!(c.node.search(&raw_search("keripik")).unwrap().total, 1);
+
+    // Back at depth 2, B is accepted again but must be received anew.
+    c.node.set_vouch_depth(2).unwrap();
+    assert!(c.node.accepts(&b_center));
+    assert!(!c.node.accepts(&d_center));
+    assert_eq!(c.node.have().get(&doc_key(b_center)), Some(&0));
+    assert_all_applied(&send_catalog(&b, &c), "B again");
+    assert_eq!(all_rows(&c.node, b_center), all_rows(&b.node, b_center));
+
+    // What C accepts is decided again on restart from what it stored.
+    let reopened = c.reopen(11);
+    assert!(reopened.accepts(&b_center));
+    assert!(!reopened.accepts(&d_center));
+    assert_eq!(reopened.have(), c.node.have());
+}
+
+#[test]
+fn blocking_a_center_forgets_its_catalog_whoever_trusts_or_vouches_for_it() {
+    let a = TestNode::malang();
+    let b = TestNode::lumajang();
+    let c = TestNode::batu();
+    let d = TestNode::ponorogo();
+    let [a_center, b_center, c_center] = [&a, &b, &c].map(|t| t.node.center_id());
+    b.node
+        .add_listing(&new_listing("Pisang Agung Lumajang", "pertanian", 25_000))
+        .unwrap();
+    a.node.trust(&b_center).unwrap();
+    c.node.trust(&a_center).unwrap();
+    assert_all_applied(&send_catalog(&a, &c), "A's catalog");
+    assert_all_applied(&send_catalog(&b, &c), "B's catalog");
+    // C also trusts B directly, and D accepts B on C's word.
+    c.node.trust(&b_center).unwrap();
+    assert_eq!(own_vouches(&c), BTreeSet::from([a_center, b_center]));
+    d.node.trust(&c_center).unwrap();
+    assert_all_applied(&send_catalog(&c, &d), "C's catalog");
+    assert!(d.node.accepts(&b_center));
+    assert_eq!(c.node.search(&raw_search("pisang")).unwrap().total, 1);
+
+    // Two more changes of B; only the last reaches C, and waits for the other.
+    for title in ["Kopi Lumajang", "Salak Pondoh"] {
+        b.node
+            .add_listing(&new_listing(title, "pertanian", 30_000))
+            .unwrap();
+    }
+    let b_changes = b.node.changes_of(&b.doc_id()).unwrap();
+    let (b_last, b_earlier) = b_changes.split_last().unwrap();
+    assert_eq!(
+        c.node.ingest(&b.doc_id(), b_last).unwrap(),
+        Ingested::Pending
+    );
+
+    c.node.block(&b_center).unwrap();
+    assert!(!c.node.accepts(&b_center));
+    assert_eq!(c.node.search(&raw_search("pisang")).unwrap().total, 0);
+    assert!(all_rows(&c.node, b_center).is_empty());
+    assert!(c.node.changes_of(&b.doc_id()).unwrap().is_empty());
+    assert!(c.node.heads_of(&b_center).is_empty());
+    assert!(!have_docs(&c.node).contains(&doc_key(b_center)));
+    assert_all_not_accepted(&c.node.receive(&b_changes).unwrap(), b_center, "blocked");
+    assert!(c.node.changes_of(&b.doc_id()).unwrap().is_empty());
+    let mut decisions = vec![
+        (a_center, TrustState::Trusted),
+        (b_center, TrustState::Blocked),
+    ];
+    decisions.sort();
+    assert_eq!(
+        c.node.trust_state(),
+        (decisions, vec![(c_center, 0), (a_center, 1)])
+    );
+    // A's catalog is untouched.
+    assert_eq!(c.node.heads_of(&a_center), a.node.heads_of(&a_center));
+    // C withdrew its vouch: D, which accepted B only on C's word, no longer does.
+    assert_eq!(own_vouches(&c), BTreeSet::from([a_center]));
+    let outcomes = send_catalog(&c, &d);
+    assert!(
+        matches!(outcomes.last(), Some(Ok(Ingested::Applied))),
+        "{outcomes:?}"
+    );
+    assert!(!d.node.accepts(&b_center));
+    assert!(d.node.accepts(&a_center));
+    // The block survives a restart.
+    let reopened = c.reopen(12);
+    assert!(!reopened.accepts(&b_center));
+    drop(reopened);
+
+    // Unblocked, B is accepted again on A's word; its catalog must come anew.
+    c.node.unblock(&b_center).unwrap();
+    assert!(c.node.accepts(&b_center));
+    assert_eq!(c.node.have().get(&doc_key(b_center)), Some(&0));
+    assert!(matches!(
+        c.node.unblock(&b_center),
+        Err(NodeError::Invalid(e)) if e.code == "not_blocked"
+    ));
+    c.node.trust(&b_center).unwrap();
+    assert!(c.node.trust_state().1.contains(&(b_center, 1)));
+    assert_eq!(own_vouches(&c), BTreeSet::from([a_center, b_center]));
+    // The change that waited before the block was dropped with the catalog.
+    assert_all_applied(&c.node.receive(b_earlier).unwrap(), "B again");
+    assert_eq!(c.node.changes_of(&b.doc_id()).unwrap(), b_earlier);
+    assert_eq!(
+        c.node.ingest(&b.doc_id(), b_last).unwrap(),
+        Ingested::Applied
+    );
+    assert_eq!(all_rows(&c.node, b_center), all_rows(&b.node, b_center));
+    assert_eq!(c.node.heads_of(&b_center), b.node.heads_of(&b_center));
+    assert_eq!(c.node.search(&raw_search("pisang")).unwrap().total, 1);
+    assert_eq!(
+        c.node.have().get(&doc_key(b_center)),
+        Some(&u64::try_from(b_changes.len()).unwrap())
+    );
+
+    // A center cannot trust or block itself.
+    for result in [c.node.trust(&c_center), c.node.block(&c_center)] {
+        assert!(
+            matches!(&result, Err(NodeError::Invalid(e)) if e.code == "own_center"),
+            "{result:?}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Forks, batches, and what a node offers its peers
+
+#[test]
+fn a_different_change_with_a_seq_already_held_is_a_conflict_and_stores_nothing() {
+    let a = TestNode::malang();
+    // The same identity in another folder: the same center, another history.
+    let forger = TestNode::malang();
+    let a_center = a.node.center_id();
+    assert_eq!(forger.node.center_id(), a_center);
+    a.node
+        .add_listing(&new_listing("Keripik Tempe Sanan", "makanan", 15_000))
+        .unwrap();
+    forger
+        .node
+        .add_listing(&new_listing("Topeng Malangan Palsu", "kerajinan", 1_000))
+        .unwrap();
+    let a_changes = a.node.changes_of(&a.doc_id()).unwrap();
+    let forged = forger.node.changes_of(&a.doc_id()).unwrap();
+    // Same key, clock and profile: the same genesis; the second changes differ.
+    assert_eq!(forged[0], a_changes[0]);
+    assert_ne!(forged[1], a_changes[1]);
+
+    let b = TestNode::lumajang();
+    b.node.trust(&a_center).unwrap();
+    assert_all_applied(&send_catalog(&a, &b), "A's catalog");
+    let centers = [a_center, b.node.center_id()];
+    let before = observe(&b, &centers);
+
+    assert_eq!(
+        b.node.ingest(&a.doc_id(), &forged[0]).unwrap(),
+        Ingested::Duplicate
+    );
+    let result = b.node.ingest(&a.doc_id(), &forged[1]);
+    assert!(matches!(result, Err(NodeError::Conflict(_))), "{result:?}");
+    assert_eq!(reject_code(&result.unwrap_err()), "conflicting_change");
+    let outcomes = b.node.receive(&forged).unwrap();
+    assert!(
+        matches!(
+            outcomes.as_slice(),
+            [Ok(Ingested::Duplicate), Err(NodeError::Conflict(_))]
+        ),
+        "{outcomes:?}"
+    );
+    assert_eq!(observe(&b, &centers), before);
+    assert_eq!(b.node.changes_of(&a.doc_id()).unwrap(), a_changes);
+    assert_eq!(b.node.search(&raw_search("topeng")).unwrap().total, 0);
+
+    // A fork from the genesis on: another profile makes another first change.
+    let other = TestNode::create(MALANG_SEED, "Telecenter Palsu", "Kota Malang");
+    let other_genesis = &other.node.changes_of(&a.doc_id()).unwrap()[0];
+    assert_ne!(other_genesis, &a_changes[0]);
+    let result = b.node.ingest(&a.doc_id(), other_genesis);
+    assert!(matches!(result, Err(NodeError::Conflict(_))), "{result:?}");
+    assert_eq!(observe(&b, &centers), before);
+    // A's name in B's index is still the one of A's genuine genesis.
+    assert_eq!(
+        all_rows(&b.node, a_center)[0].center_name,
+        "Telecenter Kota Malang"
+    );
+
+    // The genuine history goes on as before.
+    a.node
+        .add_listing(&new_listing("Sari Apel Malang", "minuman", 20_000))
+        .unwrap();
+    let next = a.node.changes_of(&a.doc_id()).unwrap().pop().unwrap();
+    assert_eq!(
+        b.node.ingest(&a.doc_id(), &next).unwrap(),
+        Ingested::Applied
+    );
+    assert_eq!(b.node.heads_of(&a_center), a.node.heads_of(&a_center));
+}
+
+/// Regression test: `Node::receive` applies a change whose seq is the next one
+/// without checking that its predecessor is the change held. A forked change
+/// built on another seq-N change is then "applied": Automerge only queues it
+/// (its dependency is missing), but its envelope is stored and reported
+/// `Applied`, so the store holds a change the document does not, and the
+/// genuine change with that seq can no longer be stored.
+#[test]
+fn a_forked_change_with_the_next_seq_is_a_conflict_and_stores_nothing() {
+    let a = TestNode::malang();
+    let forger = TestNode::malang();
+    let a_center = a.node.center_id();
+    a.node
+        .add_listing(&new_listing("Keripik Tempe Sanan", "makanan", 15_000))
+        .unwrap();
+    for title in ["Topeng Malangan Palsu", "Batik Palsu"] {
+        forger
+            .node
+            .add_listing(&new_listing(title, "kerajinan", 1_000))
+            .unwrap();
+    }
+    let a_changes = a.node.changes_of(&a.doc_id()).unwrap();
+    let forged = forger.node.changes_of(&a.doc_id()).unwrap();
+    assert_eq!(a_changes.len(), 2);
+    assert_eq!(forged.len(), 3);
+
+    let b = TestNode::lumajang();
+    b.node.trust(&a_center).unwrap();
+    assert_all_applied(&send_catalog(&a, &b), "A's catalog");
+    let centers = [a_center, b.node.center_id()];
+    let before = observe(&b, &centers);
+    // The forger's third change follows its own second one, not A's.
+    let result = b.node.ingest(&a.doc_id(), &forged[2]);
+    assert!(matches!(result, Err(NodeError::Conflict(_))), "{result:?}");
+    assert_eq!(observe(&b, &centers), before);
+
+    a.node
+        .add_listing(&new_listing("Sari Apel Malang", "minuman", 20_000))
+        .unwrap();
+    let next = a.node.changes_of(&a.doc_id()).unwrap().pop().unwrap();
+    assert_eq!(
+        b.node.ingest(&a.doc_id(), &next).unwrap(),
+        Ingested::Applied
+    );
+    assert_eq!(b.node.heads_of(&a_center), a.node.heads_of(&a_center));
+    assert_eq!(all_rows(&b.node, a_center), all_rows(&a.node, a_center));
+}
+
+#[test]
+fn a_change_of_the_own_catalog_made_elsewhere_is_refused() {
+    let b = TestNode::lumajang();
+    b.node
+        .add_listing(&new_listing("Pisang Agung Lumajang", "pertanian", 25_000))
+        .unwrap();
+    let b_center = b.node.center_id();
+    // Another node with B's key: same genesis, then a change B never made.
+    let twin = TestNode::lumajang();
+    twin.node
+        .add_listing(&new_listing("Batik Tulis Lumajang", "fesyen", 200_000))
+        .unwrap();
+    let other = TestNode::create(LUMAJANG_SEED, "Telecenter Palsu", "Kabupaten Lumajang");
+    let centers = [b_center];
+    let before = observe(&b, &centers);
+    let own_changes = b.node.changes_of(&b.doc_id()).unwrap();
+
+    let twin_changes = twin.node.changes_of(&b.doc_id()).unwrap();
+    assert_eq!(
+        b.node.ingest(&b.doc_id(), &twin_changes[0]).unwrap(),
+        Ingested::Duplicate
+    );
+    let other_genesis = &other.node.changes_of(&b.doc_id()).unwrap()[0];
+    for (envelope, what) in [
+        (&twin_changes[1], "twin's listing"),
+        (other_genesis, "other genesis"),
+    ] {
+        let result = b.node.ingest(&b.doc_id(), envelope);
+        assert!(
+            matches!(result, Err(NodeError::Conflict(_))),
+            "{what}: {result:?}"
+        );
+    }
+    // A change of B's catalog with the next seq, which B has not made (yet).
+    twin.node
+        .add_listing(&new_listing("Kopi Lumajang", "pertanian", 40_000))
+        .unwrap();
+    let twin_next = twin.node.changes_of(&b.doc_id()).unwrap().pop().unwrap();
+    let result = b.node.ingest(&b.doc_id(), &twin_next);
+    assert!(matches!(result, Err(NodeError::Conflict(_))), "{result:?}");
+    assert_eq!(observe(&b, &centers), before);
+    assert_eq!(b.node.search(&raw_search("batik")).unwrap().total, 0);
+    assert_eq!(b.node.profile().unwrap().name, "Telecenter Lumajang");
+
+    // B's own changes sent back to it are duplicates.
+    let outcomes = b.node.receive(&own_changes).unwrap();
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| matches!(o, Ok(Ingested::Duplicate))),
+        "{outcomes:?}"
+    );
+    assert_eq!(observe(&b, &centers), before);
+    // And B goes on editing its catalog as before.
+    b.node
+        .add_listing(&new_listing("Salak Pondoh", "pertanian", 15_000))
+        .unwrap();
+    assert_eq!(
+        b.node.changes_of(&b.doc_id()).unwrap().len(),
+        own_changes.len() + 1
+    );
+}
+
+#[test]
+fn receive_answers_each_change_of_a_batch_in_order_and_stores_the_valid_ones() {
+    let a = TestNode::malang();
+    let b = TestNode::lumajang();
+    let c = TestNode::batu();
+    let a_center = a.node.center_id();
+    for (title, category) in [
+        ("Keripik Tempe Sanan", "makanan"),
+        ("Sari Apel Malang", "minuman"),
+        ("Topeng Malangan Kayu", "kerajinan"),
+    ] {
+        a.node
+            .add_listing(&new_listing(title, category, 20_000))
+            .unwrap();
+    }
+    let a_changes = a.node.changes_of(&a.doc_id()).unwrap();
+    assert_eq!(a_changes.len(), 4);
+    b.node.trust(&a_center).unwrap();
+    assert_eq!(
+        b.node.ingest(&a.doc_id(), &a_changes[0]).unwrap(),
+        Ingested::Applied
+    );
+    let count = change_count(&b.db_path());
+    assert!(b.node.receive(&[]).unwrap().is_empty());
+    assert_eq!(change_count(&b.db_path()), count);
+
+    let mut tampered = a_changes[1].clone();
+    let middle = tampered.len() / 2;
+    tampered[middle] ^= 0xff;
+    let untrusted = c.node.changes_of(&c.doc_id()).unwrap().remove(0);
+    let batch = vec![
+        a_changes[0].clone(), // held already
+        a_changes[2].clone(), // before its predecessor
+        tampered,
+        a_changes[1].clone(), // the predecessor: both apply
+        a_changes[3].clone(),
+        a_changes[3].clone(), // twice in one batch
+        a_changes[2].clone(), // applied earlier in this batch
+        untrusted,
+        b"not a change".to_vec(),
+    ];
+    let outcomes = b.node.receive(&batch).unwrap();
+    assert_eq!(outcomes.len(), batch.len());
+    let c_center = c.node.center_id();
+    assert!(
+        matches!(
+            outcomes.as_slice(),
+            [
+                Ok(Ingested::Duplicate),
+                Ok(Ingested::Pending),
+                Err(NodeError::Rejected(VerifyError::BadSignature { .. })),
+                Ok(Ingested::Applied),
+                Ok(Ingested::Applied),
+                Ok(Ingested::Duplicate),
+                Ok(Ingested::Duplicate),
+                Err(NodeError::NotAccepted(refused)),
+                Err(NodeError::Rejected(_)),
+            ] if *refused == c_center
+        ),
+        "{outcomes:?}"
+    );
+    assert_eq!(b.node.changes_of(&a.doc_id()).unwrap(), a_changes);
+    assert_eq!(change_count(&b.db_path()), count + 3);
+    assert_eq!(all_rows(&b.node, a_center), all_rows(&a.node, a_center));
+    assert_eq!(b.node.heads_of(&a_center), a.node.heads_of(&a_center));
+    assert!(b.node.changes_of(&c.doc_id()).unwrap().is_empty());
+    // Durable: a restart finds every change of the batch.
+    let reopened = b.reopen(13);
+    assert_eq!(all_rows(&reopened, a_center), all_rows(&a.node, a_center));
+    assert_eq!(reopened.heads_of(&a_center), a.node.heads_of(&a_center));
+}
+
+fn decode_changes(changes: &Changes) -> Vec<Vec<u8>> {
+    changes
+        .changes
+        .iter()
+        .map(|c| base64::engine::general_purpose::STANDARD.decode(c).unwrap())
+        .collect()
+}
+
+#[test]
+fn have_and_fetch_cover_own_and_accepted_catalogs_only() {
+    let a = TestNode::malang();
+    let b = TestNode::lumajang();
+    let c = TestNode::batu();
+    let d = TestNode::ponorogo();
+    let [a_center, b_center, c_center, d_center] = [&a, &b, &c, &d].map(|t| t.node.center_id());
+    for title in ["Keripik Tempe Sanan", "Sari Apel Malang"] {
+        a.node
+            .add_listing(&new_listing(title, "makanan", 20_000))
+            .unwrap();
+    }
+    c.node
+        .add_listing(&new_listing("Apel Batu", "pertanian", 20_000))
+        .unwrap();
+    b.node.trust(&a_center).unwrap();
+    b.node.trust(&d_center).unwrap();
+    assert_all_applied(&send_catalog(&a, &b), "A's catalog");
+    assert_all_not_accepted(&send_catalog(&c, &b), c_center, "C's catalog");
+    let a_changes = a.node.changes_of(&a.doc_id()).unwrap();
+    let b_changes = b.node.changes_of(&b.doc_id()).unwrap();
+    // B's own catalog: genesis and two vouches.
+    assert_eq!(b_changes.len(), 3);
+
+    // Own and accepted catalogs, with 0 for D whose catalog has not come yet.
+    assert_eq!(
+        b.node.have(),
+        BTreeMap::from([
+            (doc_key(a_center), 3),
+            (doc_key(b_center), 3),
+            (doc_key(d_center), 0),
+        ])
+    );
+
+    let want = BTreeMap::from([
+        (doc_key(a_center), 1),
+        (doc_key(b_center), 0),
+        (doc_key(c_center), 0),
+        (doc_key(d_center), 0),
+        (doc_key(center(MALLORY_SEED)), 0),
+        ("not a document".to_owned(), 0),
+    ]);
+    let fetched = b.node.fetch(&want).unwrap();
+    assert!(!fetched.more);
+    let envelopes = decode_changes(&fetched);
+    let of = |doc: DocId| -> Vec<Vec<u8>> {
+        envelopes
+            .iter()
+            .filter(|e| SignedChange::from_bytes(e).unwrap().doc == doc)
+            .cloned()
+            .collect()
+    };
+    assert_eq!(of(a.doc_id()), a_changes[1..]);
+    assert_eq!(of(b.doc_id()), b_changes);
+    assert_eq!(envelopes.len(), a_changes.len() - 1 + b_changes.len());
+
+    // Nothing after the last seq, nothing of unaccepted or unknown documents.
+    let nothing = b
+        .node
+        .fetch(&BTreeMap::from([
+            (doc_key(a_center), 3),
+            (doc_key(c_center), 0),
+            ("tc1-not-a-center".to_owned(), 0),
+        ]))
+        .unwrap();
+    assert!(nothing.changes.is_empty(), "{nothing:?}");
+    assert!(!nothing.more);
+
+    // What B fetched is exactly what another node needs to catch up.
+    let e = TestNode::create(SUMENEP_SEED, "Telecenter Sumenep", "Kabupaten Sumenep");
+    e.node.trust(&a_center).unwrap();
+    let all_of_a = b
+        .node
+        .fetch(&BTreeMap::from([(doc_key(a_center), 0)]))
+        .unwrap();
+    assert_all_applied(
+        &e.node.receive(&decode_changes(&all_of_a)).unwrap(),
+        "fetched",
+    );
+    assert_eq!(e.node.heads_of(&a_center), a.node.heads_of(&a_center));
+}
+
+// ---------------------------------------------------------------------------
+// Peer request authentication
+
+#[test]
+fn peer_requests_are_checked_for_peer_audience_body_replay_block_and_time() {
+    let a = TestNode::malang();
+    let b = TestNode::lumajang();
+    let c_center = center(BATU_SEED);
+    let [a_center, b_center] = [&a, &b].map(|t| t.node.center_id());
+    let path = "/api/v1/sync/push";
+    let body = br#"{"changes":[]}"#.as_slice();
+
+    let header = a.node.sign_request(&b_center, "POST", path, body).unwrap();
+    let result = b.node.check_request(&header, "POST", path, body);
+    assert!(
+        matches!(result, Err(PeerAuthError::NotAPeer(from)) if from == a_center),
+        "{result:?}"
+    );
+    b.node
+        .add_peer(&a_center, "Telecenter Kota Malang", None)
+        .unwrap();
+    assert!(
+        b.node
+            .peers()
+            .unwrap()
+            .iter()
+            .any(|p| p.center_id == a_center)
+    );
+    // Adding a peer trusts it.
+    assert!(b.node.accepts(&a_center));
+    assert_eq!(
+        b.node.check_request(&header, "POST", path, body).unwrap(),
+        a_center
+    );
+    let result = b.node.check_request(&header, "POST", path, body);
+    assert!(matches!(result, Err(PeerAuthError::Replayed)), "{result:?}");
+
+    // Another body, method or path than the one signed.
+    let header = a.node.sign_request(&b_center, "POST", path, body).unwrap();
+    for (method, path, body) in [
+        ("POST", path, b"{}".as_slice()),
+        ("GET", path, body),
+        ("POST", "/api/v1/sync/fetch", body),
+    ] {
+        let result = b.node.check_request(&header, method, path, body);
+        assert!(
+            matches!(result, Err(PeerAuthError::Hop(HopError::BadSignature { from })) if from == a_center),
+            "{method} {path}: {result:?}"
+        );
+    }
+    // Failed checks do not use up the nonce.
+    assert_eq!(
+        b.node.check_request(&header, "POST", path, body).unwrap(),
+        a_center
+    );
+
+    // Addressed to another center.
+    let to_c = a.node.sign_request(&c_center, "POST", path, body).unwrap();
+    let result = b.node.check_request(&to_c, "POST", path, body);
+    assert!(
+        matches!(result, Err(PeerAuthError::Hop(HopError::WrongAudience { expected, found }))
+            if expected == b_center && found == c_center),
+        "{result:?}"
+    );
+    let result = b.node.check_request("Bearer secret", "POST", path, body);
+    assert!(
+        matches!(result, Err(PeerAuthError::Hop(HopError::Malformed(_)))),
+        "{result:?}"
+    );
+
+    // Outside the time window, even a request never seen before is refused.
+    let stale = a.node.sign_request(&b_center, "POST", path, body).unwrap();
+    b.clock.advance(HOP_WINDOW_MS + 1);
+    let result = b.node.check_request(&stale, "POST", path, body);
+    assert!(
+        matches!(result, Err(PeerAuthError::Hop(HopError::OutsideWindow { skew_ms })) if skew_ms == -(HOP_WINDOW_MS + 1)),
+        "{result:?}"
+    );
+    a.clock.advance(HOP_WINDOW_MS + 1);
+    let fresh = a.node.sign_request(&b_center, "POST", path, body).unwrap();
+    assert_eq!(
+        b.node.check_request(&fresh, "POST", path, body).unwrap(),
+        a_center
+    );
+
+    // Blocked: refused although still a configured peer.
+    b.node.block(&a_center).unwrap();
+    let header = a.node.sign_request(&b_center, "POST", path, body).unwrap();
+    let result = b.node.check_request(&header, "POST", path, body);
+    assert!(
+        matches!(result, Err(PeerAuthError::Blocked(from)) if from == a_center),
+        "{result:?}"
+    );
+
+    // Removed: no longer a peer.
+    b.node.unblock(&a_center).unwrap();
+    b.node.remove_peer(&a_center).unwrap();
+    let result = b.node.check_request(&header, "POST", path, body);
+    assert!(
+        matches!(result, Err(PeerAuthError::NotAPeer(from)) if from == a_center),
+        "{result:?}"
+    );
+    assert!(matches!(
+        b.node.remove_peer(&a_center),
+        Err(NodeError::Invalid(e)) if e.code == "not_a_peer"
+    ));
 }
 
 // ---------------------------------------------------------------------------

@@ -102,7 +102,12 @@ fn opening_twice_is_idempotent_and_records_the_schema_version() {
         store
             .commit(
                 &Commit {
-                    changes: vec![(doc, [1; 32], b"first".to_vec())],
+                    changes: vec![NewChange {
+                        doc,
+                        hash: [1; 32],
+                        seq: 1,
+                        envelope: b"first".to_vec(),
+                    }],
                     profiles: vec![profile(doc.owner, "Telecenter Kota Malang")],
                     listings: vec![(doc.owner, listing("k3v9q2m7xa", "Keripik Tempe", 15_000))],
                     ..Commit::default()
@@ -223,7 +228,12 @@ fn commits_store_each_change_once_in_order_and_track_snapshots() {
     let mut store = Store::open(&db(&dir)).unwrap();
     let a = DocId::catalog(center(1));
     let b = DocId::catalog(center(2));
-    let change = |doc: DocId, n: u8| (doc, [n; 32], vec![n; 3]);
+    let change = |doc: DocId, n: u8| NewChange {
+        doc,
+        hash: [n; 32],
+        seq: u64::from(n),
+        envelope: vec![n; 3],
+    };
     store
         .commit(
             &Commit {
@@ -333,7 +343,12 @@ fn a_failing_commit_writes_nothing_at_all() {
         .unwrap();
     let result = store.commit(
         &Commit {
-            changes: vec![(doc, [7; 32], b"change".to_vec())],
+            changes: vec![NewChange {
+                doc,
+                hash: [7; 32],
+                seq: 7,
+                envelope: b"change".to_vec(),
+            }],
             profiles: vec![profile(doc.owner, "Telecenter Kota Malang")],
             listings: vec![(doc.owner, listing("k3v9q2m7xa", "Keripik Tempe", 15_000))],
             snapshot: Some((doc, b"snapshot".to_vec())),
@@ -358,7 +373,12 @@ fn the_listing_index_follows_upserts_renames_and_unindexing() {
     store
         .commit(
             &Commit {
-                changes: vec![(doc, [1; 32], b"1".to_vec())],
+                changes: vec![NewChange {
+                    doc,
+                    hash: [1; 32],
+                    seq: 1,
+                    envelope: b"1".to_vec(),
+                }],
                 profiles: vec![profile(owner, "Telecenter Kota Malang")],
                 listings: vec![(owner, keripik.clone())],
                 ..Commit::default()

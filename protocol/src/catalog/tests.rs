@@ -191,3 +191,20 @@ fn categories_have_slugs_and_labels() {
     assert_eq!(Category::JamuKesehatan.slug(), "jamu-kesehatan");
     assert_eq!(Category::ALL.len(), 8);
 }
+
+#[test]
+fn seq_counts_the_owners_changes_held_in_any_replica() {
+    let (identity, mut doc, mut changes) = malang();
+    let mut rng = StdRng::seed_from_u64(5);
+    assert_eq!(doc.seq(), 1);
+    let (_, add) = doc
+        .add_listing(&identity, &mut rng, &keripik(), T0 + 1)
+        .unwrap();
+    changes.push(add);
+    assert_eq!(doc.seq(), 2);
+    let replica = replay(identity.center_id(), &changes);
+    assert_eq!(replica.seq(), 2);
+    let loaded = CatalogDoc::load(identity.center_id(), &replica.save()).unwrap();
+    assert_eq!(loaded.seq(), 2);
+    assert_eq!(CatalogDoc::empty(identity.center_id()).seq(), 0);
+}

@@ -1,0 +1,139 @@
+//! `telecenter demo`: a small province of five telecenters on this computer.
+//!
+//! Each center gets its own data folder (in a temporary folder removed at exit),
+//! its sample catalog of local products, its own HTTP server on 127.0.0.1 and
+//! its own sync engine. They are peered in a chain — Kota Malang – Kab Blitar –
+//! Ponorogo – Sumenep – Gresik — so catalogs reach the ends only by being
+//! relayed through the middle. Every center trusts the other four (as the members
+//! of a provincial association would).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use telecenter_node::data_dir::DataDir;
+use telecenter_node::http::{self, AppState};
+use telecenter_node::sample::{SAMPLES, add_sample_listings_of, sample_profile_of};
+use telecenter_node::search::SearchQuery;
+use telecenter_node::sync::SyncEngine;
+use telecenter_node::{Node, SystemClock};
+
+struct DemoNode {
+    node: Arc<Node>,
+    url: String,
+    name: String,
+}
+
+/// Runs the demo until Ctrl-C.
+pub(crate) async fn run(first_port: Option<u16>, json: bool) -> Result<()> {
+    let dir = tempfile::Builder::new()
+        .prefix("telecenter-demo-")
+        .tempdir()
+        .context("cannot create a temporary folder")?;
+    let mut nodes = Vec::new();
+    let mut servers = Vec::new();
+    let mut listings_total = 0usize;
+    for (index, _) in SAMPLES.iter().enumerate() {
+        let profile = sample_profile_of(index)?;
+        let name = profile.name.clone().unwrap_or_default();
+        let data = DataDir::new(dir.path().join(format!("center-{}", index + 1)));
+        let lock = data.try_lock()?.context("the demo folder is in use")?;
+        let node = data.init(&profile, Arc::new(SystemClock), &lock)?;
+        listings_total += add_sample_listings_of(&node, index)?;
+        let port = first_port
+            .map(|p| p.saturating_add(index as u16))
+            .unwrap_or(0);
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .with_context(|| format!("cannot listen on 127.0.0.1:{port}"))?;
+        let url = format!("http://{}", listener.local_addr()?);
+        let node = Arc::new(node);
+        nodes.push(DemoNode {
+            node: node.clone(),
+            url,
+            name,
+        });
+        servers.push((listener, node, data, lock));
+    }
+    // Trust everyone; peer in a chain, both directions.
+    for (i, a) in nodes.iter().enumerate() {
+        for (j, b) in nodes.iter().enumerate() {
+            if i == j {
+                continue;
+            }
+            let center = b.node.center_id();
+            if i.abs_diff(j) == 1 {
+                a.node.add_peer(&center, &b.name, Some(&b.url))?;
+            } else {
+                a.node.trust(&center)?;
+            }
+        }
+    }
+    let mut tasks = Vec::new();
+    for (listener, node, data, lock) in servers {
+        let engine = SyncEngine::new(node.clone())?;
+        tasks.push(engine.clone().spawn(5_000));
+        let token = data.admin_token()?;
+        let mut state = AppState::new(node, Some(&token));
+        state.sync = Some(engine);
+        tasks.push(tokio::spawn(async move {
+            let _lock = lock;
+            let _ = http::serve(state, listener, std::future::pending()).await;
+        }));
+    }
+    if json {
+        let list: Vec<_> = nodes
+            .iter()
+            .map(|n| serde_json::json!({"name": n.name, "url": n.url, "center_id": n.node.center_id().to_string()}))
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&list)?);
+    } else {
+        println!(
+            "A province of {} telecenters is running (peered in a chain):",
+            nodes.len()
+        );
+        for n in &nodes {
+            println!("  {:<34} {}/api/v1/listings", n.name, n.url);
+        }
+        println!(
+            "Data in {} (removed when you stop). Stop with Ctrl-C.",
+            dir.path().display()
+        );
+    }
+    // Report when every node shows every listing.
+    let started = Instant::now();
+    let all_seen = async {
+        loop {
+            let totals: Vec<u64> = nodes
+                .iter()
+                .map(|n| {
+                    n.node
+                        .search(&SearchQuery::default())
+                        .map(|p| p.total)
+                        .unwrap_or(0)
+                })
+                .collect();
+            if totals.iter().all(|t| *t as usize == listings_total) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    };
+    tokio::select! {
+        () = all_seen => {
+            if !json {
+                println!(
+                    "All {} centers show all {listings_total} listings ({:.1} s after start).",
+                    nodes.len(),
+                    started.elapsed().as_secs_f64()
+                );
+            }
+            http::shutdown_signal().await;
+        }
+        () = http::shutdown_signal() => {}
+    }
+    for task in tasks {
+        task.abort();
+    }
+    Ok(())
+}

@@ -1,0 +1,397 @@
+//! HTTP handlers of federation: the peer sync protocol (`/api/v1/sync/*`,
+//! authenticated per hop) and the admin routes for peers, trust and sync.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, header};
+use base64::Engine;
+use serde::de::DeserializeOwned;
+use telecenter_protocol::CenterId;
+use telecenter_protocol::sync::{
+    Changes, FetchRequest, PushResponse, Rejected, SUMMARY_INLINE_BYTES_MAX, SYNC_CHANGES_MAX,
+    SYNC_DOCS_MAX, SYNC_WAIT_MS_MAX, SummaryRequest, SummaryResponse,
+};
+
+use super::{ApiError, ApiResult, AppState, blocking, check_admin};
+use crate::api::{AddPeer, PeerView, TrustView};
+use crate::node::{Ingested, Node, NodeError, reject_code};
+use crate::sync::{RoundReport, SyncEngine, add_peer_by_url, peer_client};
+
+/// Requests a peer may make per second, on average.
+pub const PEER_REQUESTS_PER_SEC: f64 = 20.0;
+/// Requests a peer may make in a burst.
+pub const PEER_REQUESTS_BURST: f64 = 100.0;
+
+/// Per-peer token buckets: center → (tokens, last refill ms).
+#[derive(Default)]
+pub struct RateLimiter {
+    buckets: Mutex<HashMap<CenterId, (f64, i64)>>,
+}
+
+impl RateLimiter {
+    fn allow(&self, center: &CenterId, now_ms: i64) -> bool {
+        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        let (tokens, last) = buckets
+            .entry(*center)
+            .or_insert((PEER_REQUESTS_BURST, now_ms));
+        let elapsed_s = (now_ms - *last).max(0) as f64 / 1000.0;
+        *tokens = (*tokens + elapsed_s * PEER_REQUESTS_PER_SEC).min(PEER_REQUESTS_BURST);
+        *last = now_ms;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// Checks the hop authorization of a peer request and the peer's rate.
+fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    path: &str,
+    body: &[u8],
+) -> ApiResult<CenterId> {
+    let header = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or(ApiError::PeerAuth(
+            "peer requests need an 'Authorization: Telecenter ...' header".to_owned(),
+            false,
+        ))?;
+    let sender = state
+        .node
+        .check_request(header, "POST", path, body)
+        .map_err(|e| {
+            use crate::node::PeerAuthError as E;
+            let forbidden = matches!(e, E::NotAPeer(_) | E::Blocked(_));
+            tracing::info!(error = %e, "peer request refused");
+            ApiError::PeerAuth(e.to_string(), forbidden)
+        })?;
+    if !state.rate.allow(&sender, state.node.clock().now_ms()) {
+        return Err(ApiError::RateLimited);
+    }
+    Ok(sender)
+}
+
+fn parse<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
+    serde_json::from_slice(body).map_err(|e| ApiError::BadRequest {
+        code: "invalid_json",
+        message: format!("invalid sync message: {e}"),
+    })
+}
+
+fn too_many(what: &str, max: usize) -> ApiError {
+    ApiError::BadRequest {
+        code: "too_many",
+        message: format!("at most {max} {what} per message"),
+    }
+}
+
+/// `POST /api/v1/sync/summary`.
+pub(super) async fn summary(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<SummaryResponse>> {
+    authenticate(&state, &headers, "/api/v1/sync/summary", &body)?;
+    let request: SummaryRequest = parse(&body)?;
+    if request.have.len() > SYNC_DOCS_MAX {
+        return Err(too_many("documents", SYNC_DOCS_MAX));
+    }
+    if request.wait_ms > SYNC_WAIT_MS_MAX {
+        return Err(ApiError::BadRequest {
+            code: "invalid_wait",
+            message: format!("wait_ms may be at most {SYNC_WAIT_MS_MAX}"),
+        });
+    }
+    let center_id = state.node.center_id().to_string();
+    if request.wait_ms == 0 {
+        return Ok(Json(SummaryResponse {
+            center_id,
+            have: state.node.have(),
+            changes: Vec::new(),
+        }));
+    }
+    // Long poll: answer as soon as this node has something the caller lacks.
+    let mut changed = state.node.subscribe();
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(u64::from(request.wait_ms));
+    loop {
+        changed.mark_unchanged();
+        let mine = state.node.have();
+        let news: BTreeMap<String, u64> = request
+            .have
+            .iter()
+            .filter_map(|(doc, theirs)| {
+                let held = *mine.get(doc)?;
+                (held > *theirs).then(|| (doc.clone(), held))
+            })
+            .collect();
+        if !news.is_empty() {
+            let want: BTreeMap<String, u64> = news
+                .keys()
+                .map(|doc| (doc.clone(), request.have.get(doc).copied().unwrap_or(0)))
+                .collect();
+            let node = state.node.clone();
+            let inline = blocking(move || {
+                node.fetch_limited(&want, SYNC_CHANGES_MAX, SUMMARY_INLINE_BYTES_MAX)
+            })
+            .await?;
+            return Ok(Json(SummaryResponse {
+                center_id,
+                have: news,
+                changes: inline.changes,
+            }));
+        }
+        tokio::select! {
+            result = changed.changed() => {
+                if result.is_err() {
+                    break;
+                }
+            }
+            () = tokio::time::sleep_until(deadline) => break,
+        }
+    }
+    Ok(Json(SummaryResponse {
+        center_id,
+        have: BTreeMap::new(),
+        changes: Vec::new(),
+    }))
+}
+
+/// `POST /api/v1/sync/fetch`.
+pub(super) async fn fetch(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<Changes>> {
+    authenticate(&state, &headers, "/api/v1/sync/fetch", &body)?;
+    let request: FetchRequest = parse(&body)?;
+    if request.want.len() > SYNC_DOCS_MAX {
+        return Err(too_many("documents", SYNC_DOCS_MAX));
+    }
+    let node = state.node.clone();
+    Ok(Json(blocking(move || node.fetch(&request.want)).await?))
+}
+
+/// `POST /api/v1/sync/push`.
+pub(super) async fn push(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<PushResponse>> {
+    let sender = authenticate(&state, &headers, "/api/v1/sync/push", &body)?;
+    let request: Changes = parse(&body)?;
+    if request.changes.len() > SYNC_CHANGES_MAX {
+        return Err(too_many("changes", SYNC_CHANGES_MAX));
+    }
+    let mut response = PushResponse::default();
+    let mut envelopes = Vec::new();
+    let mut positions = Vec::new();
+    for (index, text) in request.changes.iter().enumerate() {
+        match base64::engine::general_purpose::STANDARD.decode(text) {
+            Ok(bytes) => {
+                envelopes.push(bytes);
+                positions.push(index);
+            }
+            Err(e) => response.rejected.push(Rejected {
+                index,
+                code: "not_base64".to_owned(),
+                message: format!("change is not base64: {e}"),
+            }),
+        }
+    }
+    let node = state.node.clone();
+    let outcomes = blocking(move || node.receive(&envelopes)).await?;
+    for (outcome, index) in outcomes.into_iter().zip(positions) {
+        match outcome {
+            Ok(Ingested::Applied) => response.applied += 1,
+            Ok(Ingested::Duplicate) => response.duplicates += 1,
+            Ok(Ingested::Pending) => response.pending += 1,
+            Err(error) => {
+                tracing::info!(peer = %sender, index, %error, "pushed change rejected");
+                response.rejected.push(Rejected {
+                    index,
+                    code: reject_code(&error).to_owned(),
+                    message: error.to_string(),
+                });
+            }
+        }
+    }
+    response.rejected.sort_by_key(|r| r.index);
+    Ok(Json(response))
+}
+
+fn parse_center(text: &str) -> ApiResult<CenterId> {
+    text.parse::<CenterId>().map_err(|e| ApiError::BadRequest {
+        code: "invalid_center_id",
+        message: e.to_string(),
+    })
+}
+
+fn peer_views(node: &Node) -> Result<Vec<PeerView>, NodeError> {
+    Ok(node.peers()?.iter().map(PeerView::new).collect())
+}
+
+/// `GET /api/v1/admin/peers`.
+pub(super) async fn list_peers(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> ApiResult<Json<Vec<PeerView>>> {
+    check_admin(&state, &headers)?;
+    let node = state.node.clone();
+    Ok(Json(blocking(move || peer_views(&node)).await?))
+}
+
+/// `POST /api/v1/admin/peers`.
+pub(super) async fn add_peer(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<AddPeer>, JsonRejection>,
+) -> ApiResult<Json<PeerView>> {
+    check_admin(&state, &headers)?;
+    let Json(request) = body?;
+    let center = match (&request.url, &request.center_id) {
+        (Some(url), None) => {
+            let client = match &state.sync {
+                Some(engine) => engine.client().clone(),
+                None => peer_client()?,
+            };
+            let info = add_peer_by_url(&state.node, &client, url)
+                .await
+                .map_err(|e| ApiError::BadRequest {
+                    code: "peer_unreachable",
+                    message: e.to_string(),
+                })?;
+            parse_center(&info.center_id)?
+        }
+        (None, Some(center)) => {
+            let center = parse_center(center)?;
+            let name = request
+                .name
+                .as_deref()
+                .map(|n| telecenter_protocol::validate::text_line("name", n, 1, 100))
+                .transpose()?
+                .ok_or_else(|| ApiError::BadRequest {
+                    code: "invalid_input",
+                    message: "a peer without address needs a name".to_owned(),
+                })?;
+            let node = state.node.clone();
+            blocking(move || node.add_peer(&center, &name, None)).await?;
+            center
+        }
+        _ => {
+            return Err(ApiError::BadRequest {
+                code: "invalid_input",
+                message: "give either url, or center_id and name".to_owned(),
+            });
+        }
+    };
+    let node = state.node.clone();
+    let views = blocking(move || node.peers()).await?;
+    let view = views
+        .iter()
+        .find(|p| p.center_id == center)
+        .map(PeerView::new)
+        .ok_or_else(|| ApiError::Node(NodeError::Internal("peer vanished".into())))?;
+    Ok(Json(view))
+}
+
+/// `DELETE /api/v1/admin/peers/{center}`.
+pub(super) async fn remove_peer(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    path: Result<Path<String>, PathRejection>,
+) -> ApiResult<Json<Vec<PeerView>>> {
+    check_admin(&state, &headers)?;
+    let center = parse_center(&path?.0)?;
+    let node = state.node.clone();
+    Ok(Json(
+        blocking(move || {
+            node.remove_peer(&center)?;
+            peer_views(&node)
+        })
+        .await?,
+    ))
+}
+
+fn trust_view(node: &Node) -> TrustView {
+    TrustView::of(node)
+}
+
+/// `GET /api/v1/admin/trust`.
+pub(super) async fn get_trust(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> ApiResult<Json<TrustView>> {
+    check_admin(&state, &headers)?;
+    Ok(Json(trust_view(&state.node)))
+}
+
+async fn decide(
+    state: AppState,
+    headers: HeaderMap,
+    path: Result<Path<String>, PathRejection>,
+    decision: fn(&Node, &CenterId) -> Result<(), NodeError>,
+) -> ApiResult<Json<TrustView>> {
+    check_admin(&state, &headers)?;
+    let center = parse_center(&path?.0)?;
+    let node = state.node.clone();
+    Ok(Json(
+        blocking(move || {
+            decision(&node, &center)?;
+            Ok(trust_view(&node))
+        })
+        .await?,
+    ))
+}
+
+/// `POST /api/v1/admin/trust/{center}`.
+pub(super) async fn trust(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    path: Result<Path<String>, PathRejection>,
+) -> ApiResult<Json<TrustView>> {
+    decide(state, headers, path, Node::trust).await
+}
+
+/// `POST /api/v1/admin/block/{center}`.
+pub(super) async fn block(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    path: Result<Path<String>, PathRejection>,
+) -> ApiResult<Json<TrustView>> {
+    decide(state, headers, path, Node::block).await
+}
+
+/// `POST /api/v1/admin/unblock/{center}`.
+pub(super) async fn unblock(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    path: Result<Path<String>, PathRejection>,
+) -> ApiResult<Json<TrustView>> {
+    decide(state, headers, path, Node::unblock).await
+}
+
+/// `POST /api/v1/admin/sync`: one round with every peer now.
+pub(super) async fn sync_now(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> ApiResult<Json<Vec<RoundReport>>> {
+    check_admin(&state, &headers)?;
+    let engine = match &state.sync {
+        Some(engine) => engine.clone(),
+        None => SyncEngine::new(state.node.clone())?,
+    };
+    Ok(Json(engine.sync_all().await?))
+}
+
+/// Shared limiter type for the app state.
+pub type SharedRateLimiter = Arc<RateLimiter>;

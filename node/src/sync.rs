@@ -1,0 +1,648 @@
+//! The sync engine: the client side of the peer protocol.
+//!
+//! Every exchange is started by this node over a connection it opens, so a node
+//! behind carrier-grade NAT syncs fully: it pushes its news, pulls everyone
+//! else's, and hears of new changes promptly by long-polling the summary.
+//!
+//! One round with a peer: `summary` (both sides' `have` maps) → `fetch` what the
+//! peer has and this node lacks (for catalogs this node accepts) → `push` what this
+//! node has and the peer lacks (for catalogs the peer offers). A background task per
+//! peer runs a round at start, after every local or received change (so edits are
+//! forwarded hop by hop within seconds), when the peer's long poll says it has
+//! news, and at the repair interval; failures back off exponentially without
+//! holding up other peers.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use telecenter_protocol::CenterId;
+use telecenter_protocol::sync::{
+    Changes, FetchRequest, PushResponse, SYNC_BODY_BYTES_MAX, SYNC_WAIT_MS_MAX, SummaryRequest,
+    SummaryResponse,
+};
+use tokio::task::JoinSet;
+
+use crate::api::{ErrorBody, InfoView};
+use crate::node::{Ingested, Node, NodeError};
+use crate::store::PeerRow;
+
+/// Default time between repair rounds with each peer, in ms.
+pub const SYNC_INTERVAL_MS_DEFAULT: u64 = 60_000;
+/// Timeout of one ordinary sync request.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// First retry delay after a failure; doubles up to [`BACKOFF_MAX`].
+const BACKOFF_MIN: Duration = Duration::from_secs(1);
+const BACKOFF_MAX: Duration = Duration::from_secs(300);
+/// Most fetch or push requests in one round (a round that needs more continues next time).
+const ROUND_REQUESTS_MAX: usize = 1_000;
+/// Largest `/api/v1/info` answer read when adding a peer.
+const INFO_BYTES_MAX: usize = 64 * 1024;
+
+/// Why talking to a peer failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The peer could not be reached or did not answer in time.
+    #[error("cannot reach {url}: {reason}")]
+    Unreachable {
+        /// The peer's address.
+        url: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The peer answered with an error.
+    #[error("{url} refused: {message} ({status})")]
+    Refused {
+        /// The peer's address.
+        url: String,
+        /// HTTP status.
+        status: u16,
+        /// The peer's reason.
+        message: String,
+    },
+    /// The peer's answer is not what the protocol says.
+    #[error("{url} sent an invalid answer: {reason}")]
+    BadAnswer {
+        /// The peer's address.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The peer has no address (it connects to us).
+    #[error("{0} has no address; it syncs by connecting to this node")]
+    NoUrl(CenterId),
+    /// This node failed.
+    #[error(transparent)]
+    Node(#[from] NodeError),
+}
+
+/// What one round with one peer did.
+#[derive(Clone, Debug, Default, Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct RoundReport {
+    /// The peer.
+    pub center_id: String,
+    /// Its name.
+    pub name: String,
+    /// Its address.
+    pub url: Option<String>,
+    /// Whether the round completed.
+    pub ok: bool,
+    /// Changes received and applied.
+    pub received: u64,
+    /// Changes sent that the peer applied.
+    pub sent: u64,
+    /// Changes the peer has that this node still lacks.
+    pub behind: u64,
+    /// The error, if the round failed.
+    pub error: Option<String>,
+}
+
+/// Checks and normalises a peer address given by an operator: `http://host[:port]`,
+/// no path, query, user or fragment.
+pub fn normalise_peer_url(text: &str) -> Result<String, String> {
+    let text = text.trim().trim_end_matches('/');
+    let url = reqwest::Url::parse(text).map_err(|e| format!("'{text}' is not an address: {e}"))?;
+    if url.scheme() != "http" {
+        return Err(format!(
+            "'{text}': only http:// addresses are supported (put a TLS proxy in front for https)"
+        ));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("'{text}' has no host"));
+    }
+    if !url.username().is_empty()
+        || url.password().is_some()
+        || url.query().is_some()
+        || url.fragment().is_some()
+    {
+        return Err(format!("'{text}': give only http://host:port"));
+    }
+    if url.path() != "/" && !url.path().is_empty() {
+        return Err(format!(
+            "'{text}': give only http://host:port, without a path"
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+/// The HTTP client for peers: no redirects followed, timeouts on everything.
+pub fn peer_client() -> Result<reqwest::Client, NodeError> {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(Duration::from_secs(10))
+        .pool_idle_timeout(Duration::from_secs(90))
+        .build()
+        .map_err(|e| NodeError::Internal(e.to_string()))
+}
+
+async fn read_limited(
+    url: &str,
+    mut response: reqwest::Response,
+    bytes_max: usize,
+) -> Result<Vec<u8>, SyncError> {
+    let mut body = Vec::new();
+    loop {
+        let chunk = response.chunk().await.map_err(|e| SyncError::Unreachable {
+            url: url.to_owned(),
+            reason: e.to_string(),
+        })?;
+        let Some(chunk) = chunk else { break };
+        if body.len() + chunk.len() > bytes_max {
+            return Err(SyncError::BadAnswer {
+                url: url.to_owned(),
+                reason: format!("answer larger than {bytes_max} bytes"),
+            });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Fetches a node's public identity from its address.
+pub async fn fetch_info(
+    client: &reqwest::Client,
+    url: &str,
+) -> Result<(CenterId, InfoView), SyncError> {
+    let unreachable = |e: reqwest::Error| SyncError::Unreachable {
+        url: url.to_owned(),
+        reason: e.to_string(),
+    };
+    let response = client
+        .get(format!("{url}/api/v1/info"))
+        .timeout(Duration::from_secs(15))
+        .send()
+        .await
+        .map_err(unreachable)?;
+    let status = response.status();
+    let body = read_limited(url, response, INFO_BYTES_MAX).await?;
+    if !status.is_success() {
+        return Err(SyncError::Refused {
+            url: url.to_owned(),
+            status: status.as_u16(),
+            message: "it does not answer like a telecenter node".to_owned(),
+        });
+    }
+    let info: InfoView = serde_json::from_slice(&body).map_err(|e| SyncError::BadAnswer {
+        url: url.to_owned(),
+        reason: e.to_string(),
+    })?;
+    let center = info
+        .center_id
+        .parse::<CenterId>()
+        .map_err(|e| SyncError::BadAnswer {
+            url: url.to_owned(),
+            reason: e.to_string(),
+        })?;
+    Ok((center, info))
+}
+
+/// Adds the node at `url` as a peer (and trusts its center); returns its info.
+pub async fn add_peer_by_url(
+    node: &Arc<Node>,
+    client: &reqwest::Client,
+    url: &str,
+) -> Result<InfoView, SyncError> {
+    let url = normalise_peer_url(url).map_err(|reason| SyncError::BadAnswer {
+        url: url.to_owned(),
+        reason,
+    })?;
+    let (center, info) = fetch_info(client, &url).await?;
+    let node = node.clone();
+    let name = info.name.clone();
+    tokio::task::spawn_blocking(move || node.add_peer(&center, &name, Some(&url)))
+        .await
+        .map_err(|e| NodeError::Internal(e.to_string()))??;
+    Ok(info)
+}
+
+/// Runs rounds with peers.
+#[derive(Clone)]
+pub struct SyncEngine {
+    node: Arc<Node>,
+    client: reqwest::Client,
+    /// What each peer is known to hold, from its last summary and our pushes.
+    theirs: Arc<std::sync::Mutex<BTreeMap<CenterId, BTreeMap<String, u64>>>>,
+}
+
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, NodeError> + Send + 'static,
+) -> Result<T, NodeError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| NodeError::Internal(e.to_string()))?
+}
+
+impl SyncEngine {
+    /// An engine for `node`.
+    pub fn new(node: Arc<Node>) -> Result<Self, NodeError> {
+        Ok(Self {
+            node,
+            client: peer_client()?,
+            theirs: Arc::default(),
+        })
+    }
+
+    /// The node.
+    pub fn node(&self) -> &Arc<Node> {
+        &self.node
+    }
+
+    /// The HTTP client used for peers.
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    async fn post<B: Serialize, T: DeserializeOwned>(
+        &self,
+        peer: &PeerRow,
+        path: &str,
+        body: &B,
+        timeout: Duration,
+    ) -> Result<T, SyncError> {
+        let url = peer.url.clone().ok_or(SyncError::NoUrl(peer.center_id))?;
+        let bytes = serde_json::to_vec(body).map_err(|e| NodeError::Internal(e.to_string()))?;
+        let auth = self
+            .node
+            .sign_request(&peer.center_id, "POST", path, &bytes)?;
+        let response = self
+            .client
+            .post(format!("{url}{path}"))
+            .header(reqwest::header::AUTHORIZATION, auth)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(bytes)
+            .timeout(timeout)
+            .send()
+            .await
+            .map_err(|e| SyncError::Unreachable {
+                url: url.clone(),
+                reason: e.to_string(),
+            })?;
+        let status = response.status();
+        let body = read_limited(&url, response, SYNC_BODY_BYTES_MAX).await?;
+        if !status.is_success() {
+            let message = serde_json::from_slice::<ErrorBody>(&body)
+                .map(|b| b.error.message)
+                .unwrap_or_else(|_| "no reason given".to_owned());
+            return Err(SyncError::Refused {
+                url,
+                status: status.as_u16(),
+                message,
+            });
+        }
+        serde_json::from_slice(&body).map_err(|e| SyncError::BadAnswer {
+            url,
+            reason: e.to_string(),
+        })
+    }
+
+    /// Asks the peer for its summary; with `wait_ms` > 0 the peer holds the answer
+    /// until it has news for us or the time is up.
+    async fn summary(&self, peer: &PeerRow, wait_ms: u32) -> Result<SummaryResponse, SyncError> {
+        let have = self.node.have();
+        let request = SummaryRequest { have, wait_ms };
+        let timeout = REQUEST_TIMEOUT + Duration::from_millis(u64::from(wait_ms));
+        let summary: SummaryResponse = self
+            .post(peer, "/api/v1/sync/summary", &request, timeout)
+            .await?;
+        if summary.center_id != peer.center_id.to_string() {
+            return Err(SyncError::BadAnswer {
+                url: peer.url.clone().unwrap_or_default(),
+                reason: format!(
+                    "it answered as {} instead of {}",
+                    summary.center_id, peer.center_id
+                ),
+            });
+        }
+        Ok(summary)
+    }
+
+    fn remember(&self, peer: &CenterId, have: &BTreeMap<String, u64>, full: bool) {
+        let mut known = self.theirs.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = known.entry(*peer).or_default();
+        if full {
+            *entry = have.clone();
+        } else {
+            for (doc, seq) in have {
+                let slot = entry.entry(doc.clone()).or_insert(0);
+                *slot = (*slot).max(*seq);
+            }
+        }
+    }
+
+    fn known(&self, peer: &CenterId) -> Option<BTreeMap<String, u64>> {
+        self.theirs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(peer)
+            .cloned()
+    }
+
+    async fn apply_envelopes(&self, peer: &PeerRow, texts: &[String]) -> Result<u64, SyncError> {
+        let mut envelopes = Vec::with_capacity(texts.len());
+        for text in texts {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(text)
+                .map_err(|e| SyncError::BadAnswer {
+                    url: peer.url.clone().unwrap_or_default(),
+                    reason: format!("a change is not base64: {e}"),
+                })?;
+            envelopes.push(bytes);
+        }
+        let node = self.node.clone();
+        let outcomes = blocking(move || node.receive(&envelopes)).await?;
+        Ok(outcomes
+            .iter()
+            .filter(|o| matches!(o, Ok(Ingested::Applied)))
+            .count() as u64)
+    }
+
+    /// Pulls from `peer` every change it offers (per `theirs`) that this node
+    /// accepts and lacks.
+    async fn pull(&self, peer: &PeerRow, theirs: &BTreeMap<String, u64>) -> Result<u64, SyncError> {
+        let mut received = 0;
+        for _ in 0..ROUND_REQUESTS_MAX {
+            let mine = self.node.have();
+            let want: BTreeMap<String, u64> = theirs
+                .iter()
+                .filter_map(|(doc, their_seq)| {
+                    let held = *mine.get(doc)?;
+                    (*their_seq > held).then(|| (doc.clone(), held))
+                })
+                .collect();
+            if want.is_empty() {
+                break;
+            }
+            let changes: Changes = self
+                .post(
+                    peer,
+                    "/api/v1/sync/fetch",
+                    &FetchRequest { want },
+                    REQUEST_TIMEOUT,
+                )
+                .await?;
+            let applied = self.apply_envelopes(peer, &changes.changes).await?;
+            received += applied;
+            if applied == 0 {
+                // Nothing usable came back: do not ask again in a loop.
+                break;
+            }
+        }
+        Ok(received)
+    }
+
+    /// Pushes to `peer` what this node holds beyond what the peer is known to
+    /// hold, for the catalogs the peer offers. Returns the changes it applied.
+    async fn push(&self, peer: &PeerRow) -> Result<u64, SyncError> {
+        let mut sent = 0;
+        for _ in 0..ROUND_REQUESTS_MAX {
+            let Some(theirs) = self.known(&peer.center_id) else {
+                break;
+            };
+            let mine = self.node.have();
+            let want: BTreeMap<String, u64> = mine
+                .iter()
+                .filter_map(|(doc, held)| {
+                    let their_seq = *theirs.get(doc)?;
+                    (*held > their_seq).then(|| (doc.clone(), their_seq))
+                })
+                .collect();
+            if want.is_empty() {
+                break;
+            }
+            let node = self.node.clone();
+            let changes = blocking(move || node.fetch(&want)).await?;
+            if changes.changes.is_empty() {
+                break;
+            }
+            // What the peer will hold if it takes everything: the seqs just sent.
+            let mut now_held = BTreeMap::new();
+            for text in &changes.changes {
+                if let Some((doc, seq)) = doc_and_seq(text) {
+                    now_held.insert(doc, seq);
+                }
+            }
+            let count = changes.changes.len();
+            let answer: PushResponse = self
+                .post(
+                    peer,
+                    "/api/v1/sync/push",
+                    &Changes {
+                        changes: changes.changes,
+                        more: false,
+                    },
+                    REQUEST_TIMEOUT,
+                )
+                .await?;
+            sent += u64::from(answer.applied);
+            if answer.applied as usize + answer.duplicates as usize == count {
+                self.remember(&peer.center_id, &now_held, false);
+            } else {
+                // Some were held back or refused: learn the peer's real state.
+                let summary = self.summary(peer, 0).await?;
+                self.remember(&peer.center_id, &summary.have, true);
+                if answer.applied == 0 {
+                    break;
+                }
+            }
+        }
+        Ok(sent)
+    }
+
+    /// One full round with `peer`: exchange summaries, pull what it has that we
+    /// accept and lack, then push what we have that it offers and lacks.
+    pub async fn round(&self, peer: &PeerRow) -> Result<RoundReport, SyncError> {
+        let summary = self.summary(peer, 0).await?;
+        self.remember(&peer.center_id, &summary.have, true);
+        let received = self.pull(peer, &summary.have).await?;
+        let sent = self.push(peer).await?;
+        let mine = self.node.have();
+        let behind = summary
+            .have
+            .iter()
+            .filter_map(|(doc, theirs)| mine.get(doc).map(|held| theirs.saturating_sub(*held)))
+            .sum();
+        Ok(RoundReport {
+            center_id: peer.center_id.to_string(),
+            name: peer.name.clone(),
+            url: peer.url.clone(),
+            ok: true,
+            received,
+            sent,
+            behind,
+            error: None,
+        })
+    }
+
+    /// Waits (long poll) until `peer` has news for us, then takes it: the inline
+    /// changes first, then anything more by fetching.
+    async fn listen(&self, peer: &PeerRow) -> Result<(), SyncError> {
+        let news = self.summary(peer, SYNC_WAIT_MS_MAX).await?;
+        if news.have.is_empty() {
+            return Ok(());
+        }
+        self.remember(&peer.center_id, &news.have, false);
+        if !news.changes.is_empty() {
+            self.apply_envelopes(peer, &news.changes).await?;
+        }
+        self.pull(peer, &news.have).await?;
+        Ok(())
+    }
+
+    /// Runs one round with every peer that has an address, all at once; one slow
+    /// peer does not hold up the others. Records each outcome.
+    pub async fn sync_all(&self) -> Result<Vec<RoundReport>, NodeError> {
+        let peers = self.node.peers()?;
+        let mut tasks = JoinSet::new();
+        for peer in peers.into_iter().filter(|p| p.url.is_some()) {
+            let engine = self.clone();
+            tasks.spawn(async move { engine.round_and_record(&peer).await });
+        }
+        let mut reports = Vec::new();
+        while let Some(result) = tasks.join_next().await {
+            reports.push(result.map_err(|e| NodeError::Internal(e.to_string()))?);
+        }
+        reports.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(reports)
+    }
+
+    async fn round_and_record(&self, peer: &PeerRow) -> RoundReport {
+        let result = self.round(peer).await;
+        let node = self.node.clone();
+        let center = peer.center_id;
+        let report = match result {
+            Ok(report) => report,
+            Err(error) => {
+                tracing::info!(peer = %peer.name, %error, "sync round failed");
+                RoundReport {
+                    center_id: peer.center_id.to_string(),
+                    name: peer.name.clone(),
+                    url: peer.url.clone(),
+                    ok: false,
+                    error: Some(error.to_string()),
+                    ..RoundReport::default()
+                }
+            }
+        };
+        let outcome = report.clone();
+        let _ = blocking(move || match &outcome.error {
+            None => node.record_sync(&center, Ok(outcome.behind)),
+            Some(error) => node.record_sync(&center, Err(error)),
+        })
+        .await;
+        report
+    }
+
+    /// Runs the background sync until the returned handle is aborted: one task
+    /// per peer with an address (peers added later are picked up).
+    pub fn spawn(self, interval_ms: u64) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            let mut running: BTreeMap<CenterId, tokio::task::JoinHandle<()>> = BTreeMap::new();
+            let mut changes = self.node.subscribe();
+            loop {
+                let peers = self.node.peers().unwrap_or_default();
+                running.retain(|center, handle| {
+                    let keep = peers
+                        .iter()
+                        .any(|p| p.center_id == *center && p.url.is_some());
+                    if !keep {
+                        handle.abort();
+                    }
+                    keep && !handle.is_finished()
+                });
+                for peer in peers.into_iter().filter(|p| p.url.is_some()) {
+                    if !running.contains_key(&peer.center_id) {
+                        let engine = self.clone();
+                        let center = peer.center_id;
+                        running.insert(
+                            center,
+                            tokio::spawn(
+                                async move { engine.peer_loop(center, interval_ms).await },
+                            ),
+                        );
+                    }
+                }
+                // Peer list changes come with a node change; check at least every few seconds.
+                tokio::select! {
+                    _ = changes.changed() => {}
+                    () = tokio::time::sleep(Duration::from_secs(5)) => {}
+                }
+            }
+        })
+    }
+
+    async fn peer_loop(&self, center: CenterId, interval_ms: u64) {
+        let mut changes = self.node.subscribe();
+        let mut backoff = BACKOFF_MIN;
+        let mut full_round_due = true;
+        loop {
+            let Some(peer) = self
+                .node
+                .peers()
+                .ok()
+                .and_then(|peers| peers.into_iter().find(|p| p.center_id == center))
+            else {
+                return;
+            };
+            changes.mark_unchanged();
+            let result = if full_round_due {
+                self.round_and_record(&peer).await.ok
+            } else {
+                // A local or received change: push it on at once (no summary needed).
+                match self.push(&peer).await {
+                    Ok(_) => true,
+                    Err(error) => {
+                        tracing::info!(peer = %peer.name, %error, "push failed");
+                        false
+                    }
+                }
+            };
+            if !result {
+                full_round_due = true;
+                tokio::select! {
+                    () = tokio::time::sleep(backoff) => {}
+                    _ = changes.changed() => {}
+                }
+                backoff = (backoff * 2).min(BACKOFF_MAX);
+                continue;
+            }
+            backoff = BACKOFF_MIN;
+            full_round_due = false;
+            let interval = tokio::time::sleep(Duration::from_millis(interval_ms));
+            tokio::pin!(interval);
+            loop {
+                tokio::select! {
+                    _ = changes.changed() => break,
+                    result = self.listen(&peer) => {
+                        if let Err(error) = result {
+                            tracing::info!(peer = %peer.name, %error, "listening failed");
+                            full_round_due = true;
+                            tokio::select! {
+                                () = tokio::time::sleep(backoff) => {}
+                                _ = changes.changed() => {}
+                            }
+                            backoff = (backoff * 2).min(BACKOFF_MAX);
+                            break;
+                        }
+                    }
+                    () = &mut interval => {
+                        full_round_due = true;
+                        break;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The document and seq of a base64 envelope (for bookkeeping only; the peer verifies).
+fn doc_and_seq(text: &str) -> Option<(String, u64)> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .ok()?;
+    let signed = telecenter_protocol::SignedChange::from_bytes(&bytes).ok()?;
+    let change = automerge::Change::try_from(signed.change.as_slice()).ok()?;
+    Some((signed.doc.to_string(), change.seq()))
+}
