@@ -74,6 +74,18 @@ struct Chain {
     ids: [String; 3],
 }
 
+impl Chain {
+    /// Starts all three nodes and peers them A–B and B–C, both ways.
+    fn serve(&self) -> (Server, Server, Server) {
+        let (sa, sb, sc) = (self.a.serve(&[]), self.b.serve(&[]), self.c.serve(&[]));
+        peer(&self.a, &sb);
+        peer(&self.b, &sa);
+        peer(&self.b, &sc);
+        peer(&self.c, &sb);
+        (sa, sb, sc)
+    }
+}
+
 fn chain() -> Chain {
     let (a, b, c) = (Folder::new(), Folder::new(), Folder::new());
     let ids = [
@@ -101,11 +113,7 @@ fn price_of(page: &Value, title: &str) -> Option<i64> {
 #[test]
 fn a_chain_of_three_relays_adds_edits_and_removals_without_the_origin_online() {
     let chain = chain();
-    let (sa, sb, sc) = (chain.a.serve(&[]), chain.b.serve(&[]), chain.c.serve(&[]));
-    peer(&chain.a, &sb);
-    peer(&chain.b, &sa);
-    peer(&chain.b, &sc);
-    peer(&chain.c, &sb);
+    let (sa, sb, sc) = chain.serve();
     let trust = chain.c.json(&["trust"]);
     assert!(trust["accepted"].as_array().unwrap().len() >= 2, "{trust}");
 
@@ -162,11 +170,7 @@ fn a_chain_of_three_relays_adds_edits_and_removals_without_the_origin_online() {
 #[test]
 fn a_partition_heals_and_every_node_converges() {
     let chain = chain();
-    let (sa, sb, sc) = (chain.a.serve(&[]), chain.b.serve(&[]), chain.c.serve(&[]));
-    peer(&chain.a, &sb);
-    peer(&chain.b, &sa);
-    peer(&chain.b, &sc);
-    peer(&chain.c, &sb);
+    let (sa, sb, sc) = chain.serve();
     let keripik = add_listing(&chain.a, "Keripik Apel Malang", "25.000");
     wait_for(&sc, "q=apel", "first sync", |p| {
         has_title(p, "Keripik Apel Malang")
@@ -202,11 +206,7 @@ fn a_partition_heals_and_every_node_converges() {
 #[test]
 fn blocking_hides_a_center_everywhere_that_relied_on_the_blocker() {
     let chain = chain();
-    let (sa, sb, sc) = (chain.a.serve(&[]), chain.b.serve(&[]), chain.c.serve(&[]));
-    peer(&chain.a, &sb);
-    peer(&chain.b, &sa);
-    peer(&chain.b, &sc);
-    peer(&chain.c, &sb);
+    let (sa, sb, sc) = chain.serve();
     add_listing(&chain.a, "Topeng Malangan", "250.000");
     wait_for(&sc, "q=topeng", "A's listing at C", |p| {
         has_title(p, "Topeng Malangan")
@@ -246,11 +246,7 @@ fn a_center_beyond_the_vouch_depth_is_not_stored_or_shown() {
     let text = std::fs::read_to_string(&config).unwrap();
     assert!(text.contains("vouch_depth = 2"), "{text}");
     std::fs::write(&config, text.replace("vouch_depth = 2", "vouch_depth = 1")).unwrap();
-    let (sa, sb, sc) = (chain.a.serve(&[]), chain.b.serve(&[]), chain.c.serve(&[]));
-    peer(&chain.a, &sb);
-    peer(&chain.b, &sa);
-    peer(&chain.b, &sc);
-    peer(&chain.c, &sb);
+    let (sa, sb, sc) = chain.serve();
     add_listing(&chain.a, "Jamu Kunyit Asam", "10.000");
     add_listing(&chain.b, "Wajik Kletik Blitar", "20.000");
     wait_for(&sc, "q=wajik", "B's listing at C", |p| {
