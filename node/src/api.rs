@@ -278,3 +278,15 @@ pub struct AcceptedCenter {
     /// Trust depth.
     pub depth: u32,
 }
+
+/// `GET /api/v1/admin/catalogs`: what this node holds of each accepted catalog.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct CatalogView {
+    /// The catalog's center.
+    pub center_id: String,
+    /// Highest change seq held (0: accepted but nothing held yet).
+    pub seq: u64,
+    /// The Automerge heads (hex hashes); equal on two nodes exactly when they hold
+    /// the same history.
+    pub heads: Vec<String>,
+}

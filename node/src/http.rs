@@ -9,7 +9,7 @@
 //! - admin, with `Authorization: Bearer <DATA/admin.token>`:
 //!   `GET|POST /api/v1/admin/listings`, `GET|PATCH|DELETE /api/v1/admin/listings/{id}`,
 //!   `GET|PATCH /api/v1/admin/profile`, `GET|POST /api/v1/admin/peers`,
-//!   `DELETE /api/v1/admin/peers/{center}`, `GET /api/v1/admin/trust`,
+//!   `DELETE /api/v1/admin/peers/{center}`, `GET /api/v1/admin/trust`, `GET /api/v1/admin/catalogs`,
 //!   `POST /api/v1/admin/{trust,block,unblock}/{center}`, `POST /api/v1/admin/sync`
 //! - peers, with a per-hop signed `Authorization: Telecenter ...` header
 //!   (see `federation.rs`): `POST /api/v1/sync/{summary,fetch,push}`
@@ -322,6 +322,7 @@ pub fn router(state: AppState) -> Router {
             axum::routing::delete(federation::remove_peer),
         )
         .route("/api/v1/admin/trust", get(federation::get_trust))
+        .route("/api/v1/admin/catalogs", get(federation::catalogs))
         .route("/api/v1/admin/trust/{center}", post(federation::trust))
         .route("/api/v1/admin/block/{center}", post(federation::block))
         .route("/api/v1/admin/unblock/{center}", post(federation::unblock))

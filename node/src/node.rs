@@ -727,6 +727,26 @@ impl Node {
             .unwrap_or_default()
     }
 
+    /// Every accepted catalog with the seq held and its heads, sorted by center.
+    pub fn catalogs(&self) -> Vec<(CenterId, u64, Vec<String>)> {
+        let writer = lock(&self.writer);
+        let own = self.center_id();
+        let mut out: Vec<_> = writer
+            .accepted
+            .keys()
+            .map(|center| match writer.doc(&own, center) {
+                Some(doc) => (
+                    *center,
+                    doc.seq(),
+                    doc.heads().iter().map(|h| h.to_string()).collect(),
+                ),
+                None => (*center, 0, Vec::new()),
+            })
+            .collect();
+        out.sort_by_key(|(center, _, _)| *center);
+        out
+    }
+
     /// What this node offers its peers: for every accepted catalog, the highest
     /// seq held (0 if none yet).
     pub fn have(&self) -> BTreeMap<String, u64> {

@@ -341,24 +341,31 @@ impl Store {
     /// the data is durable.
     pub fn commit(&mut self, commit: &Commit, now_ms: i64) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
+        let mut docs_seen = Vec::new();
         for change in &commit.changes {
-            tx.execute(
-                "INSERT INTO documents (doc_id, owner) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-                params![change.doc.to_string(), change.doc.owner.to_string()],
-            )?;
-            tx.execute(
-                // A change already held (same hash, or same seq: the node refuses
-                // conflicting changes before they get here) is left as it is.
+            if !docs_seen.contains(&change.doc) {
+                tx.prepare_cached(
+                    "INSERT INTO documents (doc_id, owner) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                )?
+                .execute(params![
+                    change.doc.to_string(),
+                    change.doc.owner.to_string()
+                ])?;
+                docs_seen.push(change.doc);
+            }
+            // A change already held (same hash, or same seq: the node refuses
+            // conflicting changes before they get here) is left as it is.
+            tx.prepare_cached(
                 "INSERT OR IGNORE INTO changes (hash, doc_id, change_seq, envelope, received_at_ms)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![
-                    change.hash.as_slice(),
-                    change.doc.to_string(),
-                    i64::try_from(change.seq).unwrap_or(i64::MAX),
-                    change.envelope,
-                    now_ms
-                ],
-            )?;
+            )?
+            .execute(params![
+                change.hash.as_slice(),
+                change.doc.to_string(),
+                i64::try_from(change.seq).unwrap_or(i64::MAX),
+                change.envelope,
+                now_ms
+            ])?;
         }
         for profile in &commit.profiles {
             tx.execute(
@@ -785,8 +792,9 @@ fn upsert_listing(
     center: &CenterId,
     listing: &Listing,
 ) -> Result<(), StoreError> {
-    let rowid: i64 = tx.query_row(
-        "INSERT INTO listings (center_id, listing_id, title_id, title_en, title_jv,
+    let rowid: i64 = tx
+        .prepare_cached(
+            "INSERT INTO listings (center_id, listing_id, title_id, title_en, title_jv,
             description_id, description_en, description_jv, category, price_idr, unit, stock,
             producer, status, created_at_ms, updated_at_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
@@ -798,58 +806,56 @@ fn upsert_listing(
             stock = excluded.stock, producer = excluded.producer, status = excluded.status,
             created_at_ms = excluded.created_at_ms, updated_at_ms = excluded.updated_at_ms
          RETURNING rowid",
-        params![
-            center.to_string(),
-            listing.id.as_str(),
-            listing.title.id,
-            listing.title.en,
-            listing.title.jv,
-            listing.description.id,
-            listing.description.en,
-            listing.description.jv,
-            listing.category.slug(),
-            listing.price_idr,
-            listing.unit,
-            listing.stock,
-            listing.producer,
-            listing.status.word(),
-            listing.created_at_ms,
-            listing.updated_at_ms,
-        ],
-        |row| row.get(0),
-    )?;
+        )?
+        .query_row(
+            params![
+                center.to_string(),
+                listing.id.as_str(),
+                listing.title.id,
+                listing.title.en,
+                listing.title.jv,
+                listing.description.id,
+                listing.description.en,
+                listing.description.jv,
+                listing.category.slug(),
+                listing.price_idr,
+                listing.unit,
+                listing.stock,
+                listing.producer,
+                listing.status.word(),
+                listing.created_at_ms,
+                listing.updated_at_ms,
+            ],
+            |row| row.get(0),
+        )?;
     reindex_text(tx, rowid)
 }
 
 /// Rewrites the full-text row of one listing from the listing and center tables.
 fn reindex_text(tx: &rusqlite::Transaction<'_>, rowid: i64) -> Result<(), StoreError> {
-    let (titles, body): (String, String) = tx.query_row(
+    let (titles, body, category): (String, String, String) = tx.prepare_cached(
         "SELECT l.title_id || ' ' || COALESCE(l.title_en, '') || ' ' || COALESCE(l.title_jv, ''),
                 l.description_id || ' ' || COALESCE(l.description_en, '') || ' ' ||
                 COALESCE(l.description_jv, '') || ' ' || l.producer || ' ' || l.unit || ' ' ||
-                COALESCE(c.name, '') || ' ' || COALESCE(c.region, '')
+                COALESCE(c.name, '') || ' ' || COALESCE(c.region, ''),
+                l.category
          FROM listings l LEFT JOIN centers c ON c.center_id = l.center_id WHERE l.rowid = ?1",
+    )?.query_row(
         params![rowid],
-        |row| Ok((row.get(0)?, row.get(1)?)),
-    )?;
-    let category: String = tx.query_row(
-        "SELECT category FROM listings WHERE rowid = ?1",
-        params![rowid],
-        |row| row.get(0),
+        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
     )?;
     let category_words = category
         .parse::<telecenter_protocol::Category>()
         .map(|c| format!("{} {}", c.label(Lang::Id), c.label(Lang::En)))
         .unwrap_or_default();
-    tx.execute("DELETE FROM listings_fts WHERE rowid = ?1", params![rowid])?;
-    tx.execute(
-        "INSERT INTO listings_fts (rowid, title, body) VALUES (?1, ?2, ?3)",
-        params![
+    tx.prepare_cached("DELETE FROM listings_fts WHERE rowid = ?1")?
+        .execute(params![rowid])?;
+    tx.prepare_cached("INSERT INTO listings_fts (rowid, title, body) VALUES (?1, ?2, ?3)")?
+        .execute(params![
             rowid,
             search::index_text(&titles),
             search::index_text(&format!("{body} {category_words}"))
-        ],
-    )?;
+        ])?;
     Ok(())
 }
 

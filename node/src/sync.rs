@@ -362,35 +362,61 @@ impl SyncEngine {
     /// Pulls from `peer` every change it offers (per `theirs`) that this node
     /// accepts and lacks.
     async fn pull(&self, peer: &PeerRow, theirs: &BTreeMap<String, u64>) -> Result<u64, SyncError> {
+        let mine = self.node.have();
+        let mut want: BTreeMap<String, u64> = theirs
+            .iter()
+            .filter_map(|(doc, their_seq)| {
+                let held = *mine.get(doc)?;
+                (*their_seq > held).then(|| (doc.clone(), held))
+            })
+            .collect();
+        if want.is_empty() {
+            return Ok(0);
+        }
         let mut received = 0;
+        let mut next = Some(self.spawn_fetch(peer, want.clone()));
         for _ in 0..ROUND_REQUESTS_MAX {
-            let mine = self.node.have();
-            let want: BTreeMap<String, u64> = theirs
-                .iter()
-                .filter_map(|(doc, their_seq)| {
-                    let held = *mine.get(doc)?;
-                    (*their_seq > held).then(|| (doc.clone(), held))
-                })
-                .collect();
-            if want.is_empty() {
+            let Some(fetching) = next.take() else { break };
+            let changes = fetching
+                .await
+                .map_err(|e| NodeError::Internal(e.to_string()))??;
+            if changes.changes.is_empty() {
                 break;
             }
-            let changes: Changes = self
+            // Ask for the next slice while this one is verified and applied: the
+            // answer is in order, so the last change of each document says where
+            // the next slice starts.
+            if changes.more {
+                let mut seen = std::collections::BTreeSet::new();
+                for text in changes.changes.iter().rev() {
+                    if let Some((doc, seq)) = doc_and_seq_if_new(text, &mut seen) {
+                        want.insert(doc, seq);
+                    }
+                }
+                next = Some(self.spawn_fetch(peer, want.clone()));
+            }
+            received += self.apply_envelopes(peer, &changes.changes).await?;
+        }
+        Ok(received)
+    }
+
+    fn spawn_fetch(
+        &self,
+        peer: &PeerRow,
+        want: BTreeMap<String, u64>,
+    ) -> tokio::task::JoinHandle<Result<Changes, SyncError>> {
+        let engine = self.clone();
+        let peer = peer.clone();
+        tokio::spawn(async move {
+            engine
                 .post(
-                    peer,
+                    &peer,
                     "/api/v1/sync/fetch",
                     &FetchRequest { want },
                     REQUEST_TIMEOUT,
                 )
-                .await?;
-            let applied = self.apply_envelopes(peer, &changes.changes).await?;
-            received += applied;
-            if applied == 0 {
-                // Nothing usable came back: do not ask again in a loop.
-                break;
-            }
-        }
-        Ok(received)
+                .await
+        })
     }
 
     /// Pushes to `peer` what this node holds beyond what the peer is known to
@@ -635,6 +661,24 @@ impl SyncEngine {
             }
         }
     }
+}
+
+/// The document and seq of a base64 envelope, decoding the change only for a
+/// document not in `seen` yet (bookkeeping only; the changes are verified on apply).
+fn doc_and_seq_if_new(
+    text: &str,
+    seen: &mut std::collections::BTreeSet<String>,
+) -> Option<(String, u64)> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .ok()?;
+    let signed = telecenter_protocol::SignedChange::from_bytes(&bytes).ok()?;
+    let doc = signed.doc.to_string();
+    if !seen.insert(doc.clone()) {
+        return None;
+    }
+    let change = automerge::Change::try_from(signed.change.as_slice()).ok()?;
+    Some((doc, change.seq()))
 }
 
 /// The document and seq of a base64 envelope (for bookkeeping only; the peer verifies).

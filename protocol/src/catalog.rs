@@ -384,18 +384,13 @@ impl CatalogDoc {
 
     /// Whether the document already holds the change with this hash.
     pub fn has_change(&self, hash: &ChangeHash) -> bool {
-        self.doc.get_change_by_hash(hash).is_some()
+        // A look-up in the change graph; `get_change_by_hash` would rebuild the change.
+        self.doc.get_missing_deps(&[*hash]).is_empty()
     }
 
     /// The dependencies of `change` this document does not hold yet.
     pub fn missing_deps(&self, change: &VerifiedChange) -> Vec<ChangeHash> {
-        change
-            .change
-            .deps()
-            .iter()
-            .filter(|h| !self.has_change(h))
-            .copied()
-            .collect()
+        self.doc.get_missing_deps(change.change.deps())
     }
 
     /// Applies a verified change of this catalog and reports what it touched.
@@ -423,7 +418,11 @@ impl CatalogDoc {
     /// Which parts of the catalog `change` (already applied) touched, read from the
     /// change's own operations: the cost grows with the change, not the catalog.
     pub fn touched_by(&self, change: &automerge::Change) -> Touched {
+        /// Where an object sits: under which top-level key, and which listing.
+        type Place = Option<(String, Option<String>)>;
         let mut touched = Touched::default();
+        // A change touches few objects but has many ops: look each object up once.
+        let mut places: std::collections::HashMap<String, Place> = std::collections::HashMap::new();
         for op in change.decode().operations {
             let key = match &op.key {
                 automerge::legacy::Key::Map(key) => Some(key.to_string()),
@@ -439,29 +438,37 @@ impl CatalogDoc {
                 }
                 continue;
             }
-            let path = self
-                .doc
-                .import_obj(&obj)
-                .and_then(|id| self.doc.parents(&id).map(|p| p.path()));
-            let Ok(path) = path else {
-                touched.everything = true;
-                continue;
-            };
-            match path.first().map(|(_, prop)| prop) {
-                Some(Prop::Map(top)) if top == "listings" => match path.get(1) {
-                    Some((_, Prop::Map(id))) => {
+            let place = places.entry(obj).or_insert_with_key(|obj| {
+                let path = self
+                    .doc
+                    .import_obj(obj)
+                    .and_then(|id| self.doc.parents(&id).map(|p| p.path()))
+                    .ok()?;
+                let top = match path.first() {
+                    Some((_, Prop::Map(top))) => top.clone(),
+                    _ => return None,
+                };
+                let listing = match path.get(1) {
+                    Some((_, Prop::Map(id))) => Some(id.clone()),
+                    _ => None,
+                };
+                Some((top, listing))
+            });
+            match place {
+                None => touched.everything = true,
+                Some((top, listing)) if top == "listings" => match (listing, key) {
+                    (Some(id), _) => {
                         touched.listings.insert(id.clone());
                     }
                     // The op is on the listings map itself: its key is the listing id.
-                    _ => {
-                        if let Some(key) = key {
-                            touched.listings.insert(key);
-                        }
+                    (None, Some(key)) => {
+                        touched.listings.insert(key);
                     }
+                    (None, None) => touched.everything = true,
                 },
-                Some(Prop::Map(top)) if top == "center" => touched.profile = true,
-                Some(Prop::Map(top)) if top == "vouches" => touched.vouches = true,
-                _ => {}
+                Some((top, _)) if top == "center" => touched.profile = true,
+                Some((top, _)) if top == "vouches" => touched.vouches = true,
+                Some(_) => {}
             }
         }
         touched

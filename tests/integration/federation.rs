@@ -201,6 +201,29 @@ fn a_partition_heals_and_every_node_converges() {
     wait_for(&sb, everything, "B equal to A", |p| *p == at_a);
     wait_for(&sc, everything, "C equal to A", |p| *p == at_a);
     assert_eq!(at_a["total"], 3);
+    // Identical document heads on all three nodes.
+    let heads = |folder: &Folder, server: &Server| {
+        let token = admin_token(&folder.data);
+        let (status, catalogs) = http(
+            "GET",
+            &format!("{}/api/v1/admin/catalogs", server.url),
+            Some(&token),
+            None,
+        )
+        .unwrap();
+        assert_eq!(status, 200);
+        catalogs
+    };
+    let at_a = heads(&chain.a, &sa);
+    assert_eq!(at_a.as_array().unwrap().len(), 3, "{at_a}");
+    assert!(
+        at_a.as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["heads"].as_array().unwrap().len() == 1)
+    );
+    assert_eq!(heads(&chain.b, &sb), at_a);
+    assert_eq!(heads(&chain.c, &sc), at_a);
 }
 
 #[test]

@@ -19,7 +19,7 @@ use telecenter_protocol::sync::{
 };
 
 use super::{ApiError, ApiResult, AppState, blocking, check_admin};
-use crate::api::{AddPeer, PeerView, TrustView};
+use crate::api::{AddPeer, CatalogView, PeerView, TrustView};
 use crate::node::{Ingested, Node, NodeError, reject_code};
 use crate::sync::{RoundReport, SyncEngine, add_peer_by_url, peer_client};
 
@@ -324,6 +324,25 @@ pub(super) async fn remove_peer(
 
 fn trust_view(node: &Node) -> TrustView {
     TrustView::of(node)
+}
+
+/// `GET /api/v1/admin/catalogs`.
+pub(super) async fn catalogs(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> ApiResult<Json<Vec<CatalogView>>> {
+    check_admin(&state, &headers)?;
+    let views = state
+        .node
+        .catalogs()
+        .into_iter()
+        .map(|(center, seq, heads)| CatalogView {
+            center_id: center.to_string(),
+            seq,
+            heads,
+        })
+        .collect();
+    Ok(Json(views))
 }
 
 /// `GET /api/v1/admin/trust`.
