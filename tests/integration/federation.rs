@@ -448,3 +448,41 @@ fn sigkill_in_the_middle_of_a_large_sync_loses_nothing() {
     assert_eq!(quick_check(&c.data), "ok");
     drop(sa);
 }
+
+#[test]
+fn a_node_behind_nat_syncs_fully_over_connections_it_opens() {
+    // B is reachable; C is "behind NAT": B knows C only by id, never by address.
+    let (b, c) = (Folder::new(), Folder::new());
+    center(&b, "Telecenter Kab Blitar", "Kabupaten Blitar");
+    let c_id = center(&c, "Telecenter Sumenep", "Kabupaten Sumenep");
+    let sb = b.serve(&[]);
+    let sc = c.serve(&[]);
+    b.ok(&[
+        "peer",
+        "add",
+        "--center",
+        &c_id,
+        "--name",
+        "Telecenter Sumenep",
+    ]);
+    let peers = b.json(&["peer", "list"]);
+    assert!(peers[0]["url"].is_null(), "{peers}");
+    peer(&c, &sb);
+
+    // Well inside the 60-second repair interval: C's pushes and long poll carry
+    // both directions.
+    let prompt = Duration::from_secs(20);
+    add_listing(&c, "Garam Krosok Sumenep", "12.000");
+    poll(prompt, || {
+        has_title(&listings(&sb, "q=garam"), "Garam Krosok Sumenep").then_some(())
+    })
+    .expect("C's edit reached B by C's push");
+    add_listing(&b, "Wajik Kletik Blitar", "20.000");
+    poll(prompt, || {
+        has_title(&listings(&sc, "q=wajik"), "Wajik Kletik Blitar").then_some(())
+    })
+    .expect("B's edit reached C through C's long poll");
+    // B cannot sync with C itself (no address), and says so.
+    let out = b.ok(&["sync"]);
+    assert!(out.contains("no peers with an address"), "{out}");
+}
