@@ -1076,4 +1076,6 @@ fn index_commit(doc: &CatalogDoc, touched: &Touched) -> Result<Commit, NodeError
 }
 
 #[cfg(test)]
+mod convergence;
+#[cfg(test)]
 mod tests;
