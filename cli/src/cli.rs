@@ -92,6 +92,11 @@ pub(crate) enum Command {
     /// Sync with every peer now; returns when done.
     #[command(after_help = "Example:\n  telecenter sync")]
     Sync,
+    /// Set the password of the operator web pages (read from standard input).
+    #[command(
+        after_help = "Examples:\n  telecenter password                      (type the password, then Enter)\n  echo 'kata-sandi-rahasia' | telecenter password"
+    )]
+    Password,
     /// Start a demo province of five telecenters on this computer, until Ctrl-C.
     #[command(
         after_help = "Example:\n  telecenter demo\n  telecenter demo --port 9000     (nodes on ports 9000-9004)"
@@ -424,6 +429,33 @@ async fn run_command(data: &DataDir, command: Command, json: bool) -> Result<()>
             let backend = Backend::connect(data, clock()).await?;
             output::trust(&backend.decide("unblock", &b.center).await?, json)
         }
+        Command::Password => {
+            if !data.is_initialised() {
+                return Err(telecenter_node::data_dir::DataDirError::NotInitialised(
+                    data.root().to_owned(),
+                )
+                .into());
+            }
+            if !json {
+                eprintln!(
+                    "New operator password ({} to {} characters), then Enter:",
+                    telecenter_node::web::operator::PASSWORD_CHARS_MIN,
+                    telecenter_node::web::operator::PASSWORD_CHARS_MAX
+                );
+            }
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .context("cannot read the password")?;
+            let password = line.trim_end_matches(['\r', '\n']);
+            data.set_operator_password(password)?;
+            if json {
+                println!("{}", serde_json::json!({"password_set": true}));
+            } else {
+                println!("operator password set; log in at /operator/masuk");
+            }
+            Ok(())
+        }
         Command::Sync => {
             let backend = Backend::connect(data, clock()).await?;
             let reports = backend.sync().await?;
@@ -575,6 +607,9 @@ async fn serve(data: &DataDir, args: ServeArgs, json: bool) -> Result<()> {
     let token = data.admin_token()?;
     let mut state = AppState::new(node, Some(&token));
     state.sync = Some(engine);
+    state.operator = Arc::new(telecenter_node::web::operator::OperatorState::new(
+        data.password_path(),
+    ));
     let result = http::serve(state, listener, http::shutdown_signal()).await;
     background.abort();
     data.clear_runtime();

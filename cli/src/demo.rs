@@ -18,6 +18,9 @@ use telecenter_node::search::SearchQuery;
 use telecenter_node::sync::SyncEngine;
 use telecenter_node::{Node, SystemClock};
 
+/// The operator password of every demo node (printed at start).
+const DEMO_PASSWORD: &str = "telecenter-demo";
+
 struct DemoNode {
     node: Arc<Node>,
     url: String,
@@ -76,6 +79,10 @@ pub(crate) async fn run(first_port: Option<u16>, json: bool) -> Result<()> {
         let token = data.admin_token()?;
         let mut state = AppState::new(node, Some(&token));
         state.sync = Some(engine);
+        data.set_operator_password(DEMO_PASSWORD)?;
+        state.operator = Arc::new(telecenter_node::web::operator::OperatorState::new(
+            data.password_path(),
+        ));
         tasks.push(tokio::spawn(async move {
             let _lock = lock;
             let _ = http::serve(state, listener, std::future::pending()).await;
@@ -84,7 +91,7 @@ pub(crate) async fn run(first_port: Option<u16>, json: bool) -> Result<()> {
     if json {
         let list: Vec<_> = nodes
             .iter()
-            .map(|n| serde_json::json!({"name": n.name, "url": n.url, "center_id": n.node.center_id().to_string()}))
+            .map(|n| serde_json::json!({"name": n.name, "url": n.url, "center_id": n.node.center_id().to_string(), "operator_password": DEMO_PASSWORD}))
             .collect();
         println!("{}", serde_json::to_string_pretty(&list)?);
     } else {
@@ -93,8 +100,12 @@ pub(crate) async fn run(first_port: Option<u16>, json: bool) -> Result<()> {
             nodes.len()
         );
         for n in &nodes {
-            println!("  {:<34} {}/api/v1/listings", n.name, n.url);
+            println!("  {:<34} {}/", n.name, n.url);
         }
+        println!(
+            "Operator pages: {}/operator (password: {DEMO_PASSWORD})",
+            nodes[0].url
+        );
         println!(
             "Data in {} (removed when you stop). Stop with Ctrl-C.",
             dir.path().display()

@@ -5,6 +5,7 @@
 //! ├─ config.toml      node settings an operator may edit (listen address)
 //! ├─ identity.key     the center's secret key, hex (mode 0600; back it up!)
 //! ├─ admin.token      bearer token for the local admin API (mode 0600)
+//! ├─ operator.password argon2 hash of the operator's web password (mode 0600)
 //! ├─ telecenter.db    the SQLite database (plus -wal and -shm files)
 //! ├─ node.lock        held (OS file lock) by whichever process writes the database
 //! └─ node.json        written by a serving node: where its admin API listens
@@ -180,6 +181,22 @@ impl DataDir {
 
     fn config_path(&self) -> PathBuf {
         self.root.join("config.toml")
+    }
+
+    /// The operator password hash (argon2), for the operator web pages.
+    pub fn password_path(&self) -> PathBuf {
+        self.root.join("operator.password")
+    }
+
+    /// Stores a new operator password (hashed).
+    pub fn set_operator_password(&self, password: &str) -> Result<(), DataDirError> {
+        let hash = crate::web::operator::hash_password(password).map_err(|reason| {
+            DataDirError::Damaged {
+                path: self.password_path(),
+                reason,
+            }
+        })?;
+        write_private(&self.password_path(), &hash)
     }
 
     fn lock_path(&self) -> PathBuf {

@@ -51,6 +51,8 @@ pub struct AppState {
     pub sync: Option<SyncEngine>,
     /// Per-peer request rate limits.
     pub rate: federation::SharedRateLimiter,
+    /// Operator sessions and the password file of the operator pages.
+    pub operator: Arc<crate::web::operator::OperatorState>,
 }
 
 impl AppState {
@@ -61,6 +63,7 @@ impl AppState {
             admin_token: admin_token.map(Arc::from),
             sync: None,
             rate: Arc::default(),
+            operator: Arc::default(),
         }
     }
 }
@@ -334,7 +337,8 @@ pub fn router(state: AppState) -> Router {
                 .route("/api/v1/sync/push", post(federation::push))
                 .layer(DefaultBodyLimit::max(SYNC_BODY_BYTES_MAX)),
         )
-        .fallback(|| async { ApiError::NotFound("no such address on this node".to_owned()) })
+        .merge(crate::web::routes())
+        .fallback(crate::web::fallback)
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(REQUEST_BODY_BYTES_MAX))
         .layer(TraceLayer::new_for_http())

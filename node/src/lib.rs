@@ -19,6 +19,7 @@ pub mod sample;
 pub mod search;
 pub mod store;
 pub mod sync;
+pub mod web;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use data_dir::DataDir;

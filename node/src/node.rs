@@ -515,6 +515,16 @@ impl Node {
             })
     }
 
+    /// Every center whose catalog is indexed here, by name.
+    pub fn centers(&self) -> Result<Vec<Profile>, NodeError> {
+        Ok(lock(&self.reader).centers()?)
+    }
+
+    /// One indexed center's profile.
+    pub fn center(&self, center: &CenterId) -> Result<Option<Profile>, NodeError> {
+        Ok(lock(&self.reader).center(center)?)
+    }
+
     /// Searches the index.
     pub fn search(&self, query: &SearchQuery) -> Result<SearchPage, NodeError> {
         Ok(lock(&self.reader).search(query)?)

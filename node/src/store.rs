@@ -633,6 +633,37 @@ impl Store {
             .transpose()
     }
 
+    /// Every indexed center's profile, by name.
+    pub fn centers(&self) -> Result<Vec<Profile>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT center_id, name, region, contact, updated_at_ms FROM centers ORDER BY name, center_id",
+        )?;
+        let rows = stmt.query_map([], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, String>(3)?,
+                row.get::<_, i64>(4)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (center, name, region, contact, updated_at_ms) = row?;
+            let center = center
+                .parse()
+                .map_err(|_| StoreError::Corrupt("center id in centers".into()))?;
+            out.push(Profile {
+                center,
+                name,
+                region,
+                contact,
+                updated_at_ms,
+            });
+        }
+        Ok(out)
+    }
+
     /// A center's profile as indexed.
     pub fn center(&self, center: &CenterId) -> Result<Option<Profile>, StoreError> {
         self.conn

@@ -22,9 +22,9 @@ fn vector_genesis() -> SignedChange {
         contact: Some("".into()),
     }
     .validate_new()
-    .unwrap();
+    .expect("valid profile");
     CatalogDoc::create(&vector_identity(), &profile, 1_795_392_000_000)
-        .unwrap()
+        .expect("genesis")
         .1
 }
 

@@ -1,0 +1,190 @@
+//! The web pages, rendered on the node itself with maud (no JavaScript build;
+//! pages work with JavaScript off): the public market (`/`, `/cari`,
+//! `/produk/...`, `/pusat/...`, `/cara-pesan`) in Bahasa Indonesia with an
+//! English switch. Every string comes from [`i18n`]; times are shown in the
+//! center's zone (WIB, UTC+7), stored and sent as UTC.
+
+pub mod i18n;
+pub mod operator;
+mod public;
+
+pub(crate) use public::fallback;
+
+use axum::Router;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+use telecenter_protocol::catalog::Lang;
+
+use crate::http::AppState;
+use i18n::Texts;
+
+/// The center's local zone for pages: WIB (UTC+7). Indonesia has no daylight time.
+pub const LOCAL_OFFSET_HOURS: i8 = 7;
+/// Its name on pages.
+pub const LOCAL_ZONE_NAME: &str = "WIB";
+/// Results per search page.
+pub const RESULTS_PER_PAGE: u32 = 20;
+/// Deepest search page.
+pub const PAGES_MAX: u32 = 500;
+
+/// The page routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(public::home))
+        .route("/cari", get(public::search))
+        .route("/produk/{center}/{id}", get(public::listing))
+        .route("/pusat/{center}", get(public::center))
+        .route("/cara-pesan", get(public::how_to_order))
+        .route("/operator", get(operator::dashboard))
+        .route(
+            "/operator/masuk",
+            get(operator::login_form).post(operator::login),
+        )
+        .route("/operator/keluar", post(operator::logout))
+        .route(
+            "/operator/produk/baru",
+            get(operator::new_listing_form).post(operator::create_listing),
+        )
+        .route(
+            "/operator/produk/{id}",
+            get(operator::edit_listing_form).post(operator::update_listing),
+        )
+        .route(
+            "/operator/produk/{id}/hapus",
+            post(operator::remove_listing),
+        )
+        .route(
+            "/operator/profil",
+            get(operator::profile_form).post(operator::save_profile),
+        )
+        .route("/operator/jaringan", get(operator::network))
+        .route("/operator/jaringan/peer", post(operator::add_peer))
+        .route("/operator/jaringan/kepercayaan", post(operator::decide))
+        .route("/operator/jaringan/sinkron", post(operator::sync_now))
+}
+
+/// Small, readable on a 360-px screen, large touch targets, visible focus.
+const CSS: &str = r#"
+*{box-sizing:border-box}
+body{margin:0;font:17px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d1d1b;background:#fbfaf7}
+a{color:#0b5e3a}
+header,main,footer{max-width:60rem;margin:0 auto;padding:0 1rem}
+header{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;justify-content:space-between;padding-top:.75rem;padding-bottom:.75rem;border-bottom:3px solid #0b5e3a}
+.brand{font-size:1.3rem;font-weight:700;text-decoration:none}
+nav a{display:inline-block;padding:.5rem .25rem;margin-left:.5rem}
+h1{font-size:1.5rem;line-height:1.25}
+h2{font-size:1.2rem}
+form.search{display:flex;gap:.5rem;flex-wrap:wrap}
+input,select,button,textarea{font:inherit;min-height:2.75rem;padding:.4rem .6rem;border:1px solid #8a8a80;border-radius:.4rem;background:#fff}
+input[type=search]{flex:1 1 14rem}
+button,.button{background:#0b5e3a;color:#fff;border:0;padding:.5rem 1.1rem;border-radius:.4rem;text-decoration:none;display:inline-block;cursor:pointer}
+:focus-visible{outline:3px solid #e0a100;outline-offset:2px}
+label{display:block;font-weight:600;margin-top:.5rem}
+.filters{display:grid;grid-template-columns:repeat(auto-fit,minmax(12rem,1fr));gap:0 1rem;align-items:end;margin:1rem 0}
+.filters button{margin-top:.75rem}
+ul.cards{list-style:none;padding:0;display:grid;grid-template-columns:repeat(auto-fill,minmax(16rem,1fr));gap:1rem}
+.card{background:#fff;border:1px solid #ddd9cc;border-radius:.5rem;padding:.75rem 1rem}
+.card h3{margin:.1rem 0 .3rem;font-size:1.05rem}
+.price{font-weight:700;font-size:1.15rem;color:#7a3b00}
+.muted{color:#5c5c55;font-size:.92rem}
+.cats{display:flex;flex-wrap:wrap;gap:.5rem;padding:0;list-style:none}
+.cats a{display:inline-block;padding:.55rem .9rem;border:1px solid #0b5e3a;border-radius:2rem;text-decoration:none}
+.error{border:2px solid #b3261e;background:#fdecea;padding:.5rem 1rem;border-radius:.4rem}
+.pager{display:flex;gap:1rem;align-items:center;flex-wrap:wrap;margin:1.5rem 0}
+dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}
+dl.facts dt{font-weight:600}
+dl.facts dd{margin:0}
+.order{background:#eef6f0;border-left:4px solid #0b5e3a;padding:.5rem 1rem;margin:1rem 0}
+footer{margin-top:2rem;padding-top:1rem;padding-bottom:2rem;border-top:1px solid #ddd9cc}
+"#;
+
+/// The page language: `?lang=` if given (and then remembered in a cookie), else
+/// the cookie, else Indonesian.
+pub(crate) fn page_lang(query_lang: Option<&str>, headers: &HeaderMap) -> (Lang, bool) {
+    if let Some(lang) = query_lang.and_then(|l| l.parse::<Lang>().ok()) {
+        return (lang, true);
+    }
+    let from_cookie = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().strip_prefix("lang="))
+        .find_map(|l| l.parse::<Lang>().ok());
+    (from_cookie.unwrap_or(Lang::Id), false)
+}
+
+/// A rendered page with its status, cache policy and (if the language was just
+/// chosen) the cookie that remembers it.
+pub(crate) fn respond(status: StatusCode, lang: Lang, remember: bool, markup: Markup) -> Response {
+    let mut response = (status, markup).into_response();
+    let headers = response.headers_mut();
+    // Public pages change when catalogs sync: let browsers reuse them briefly.
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=30"),
+    );
+    headers.insert(header::VARY, HeaderValue::from_static("Cookie"));
+    if remember {
+        let cookie = format!(
+            "lang={}; Path=/; Max-Age=31536000; SameSite=Lax",
+            lang.code()
+        );
+        if let Ok(value) = HeaderValue::from_str(&cookie) {
+            headers.insert(header::SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+/// The page frame: header with the market name, ordering guide and language
+/// switch; the content; a footer.
+pub(crate) fn page(t: &Texts, title: &str, switch_href: &str, content: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang=(t.html_lang) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · " (t.market) }
+                style { (PreEscaped(CSS)) }
+            }
+            body {
+                header {
+                    a.brand href="/" { (t.market) }
+                    nav {
+                        a href="/cara-pesan" { (t.how_to_order) }
+                        a href=(switch_href) lang=(t.other_language_code) hreflang=(t.other_language_code) { (t.other_language) }
+                    }
+                }
+                main { (content) }
+                footer { p.muted { (t.footer) } }
+            }
+        }
+    }
+}
+
+/// A time for people: `23 Nov 2026 08.19 WIB`.
+pub(crate) fn local_time(lang: Lang, ms: i64) -> String {
+    let offset =
+        time::UtcOffset::from_hms(LOCAL_OFFSET_HOURS, 0, 0).unwrap_or(time::UtcOffset::UTC);
+    let Ok(utc) = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+    else {
+        return String::new();
+    };
+    let local = utc.to_offset(offset);
+    let separator = if lang == Lang::En { ':' } else { '.' };
+    format!(
+        "{} {} {} {:02}{separator}{:02} {LOCAL_ZONE_NAME}",
+        local.day(),
+        i18n::month(lang, u8::from(local.month())),
+        local.year(),
+        local.hour(),
+        local.minute()
+    )
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,461 @@
+//! The public market pages: home, search, a listing, a center, how to order.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use maud::{Markup, html};
+use telecenter_protocol::catalog::{Category, Lang, ListingStatus};
+use telecenter_protocol::{CenterId, ListingId, Profile};
+
+use super::i18n::{self, Texts};
+use super::{PAGES_MAX, RESULTS_PER_PAGE, local_time, page, page_lang, respond};
+use crate::api::format_rupiah;
+use crate::http::AppState;
+use crate::node::{Node, NodeError};
+use crate::search::{RawSearch, SearchQuery, Sort};
+use crate::store::{ListingRow, SearchPage};
+
+type Params = Query<HashMap<String, String>>;
+
+/// Runs blocking node work off the async threads; any failure becomes `None`
+/// (pages then show a plain error rather than details).
+async fn node_call<T: Send + 'static>(
+    state: &AppState,
+    work: impl FnOnce(&Node) -> Result<T, NodeError> + Send + 'static,
+) -> Result<T, NodeError> {
+    let node = state.node.clone();
+    tokio::task::spawn_blocking(move || work(&node))
+        .await
+        .map_err(|e| NodeError::Internal(e.to_string()))?
+}
+
+fn switch_href(path: &str, params: &HashMap<String, String>, t: &Texts) -> String {
+    let mut pairs: Vec<(String, String)> = params
+        .iter()
+        .filter(|(k, _)| k.as_str() != "lang")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    pairs.sort();
+    pairs.push(("lang".to_owned(), t.other_language_code.to_owned()));
+    format!("{path}?{}", encode(&pairs))
+}
+
+fn encode(pairs: &[(String, String)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", percent(k), percent(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Percent-encodes a query component.
+fn percent(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(char::from(byte))
+            }
+            b' ' => out.push('+'),
+            other => out.push_str(&format!("%{other:02X}")),
+        }
+    }
+    out
+}
+
+fn listing_href(row: &ListingRow) -> String {
+    format!("/produk/{}/{}", row.center_id, row.listing.id)
+}
+
+fn card(t: &Texts, lang: Lang, row: &ListingRow) -> Markup {
+    let l = &row.listing;
+    html! {
+        li.card {
+            h3 { a href=(listing_href(row)) { (l.title.get(lang)) } }
+            p { span.price { (format_rupiah(l.price_idr)) } " " span.muted { (t.per) " " (l.unit) } }
+            p.muted {
+                (t.sold_by) ": " a href=(format!("/pusat/{}", row.center_id)) { (row.center_name) } " (" (row.center_region) ")"
+                @if !l.producer.is_empty() { br; (t.producer) ": " (l.producer) }
+            }
+        }
+    }
+}
+
+fn cards(t: &Texts, lang: Lang, items: &[ListingRow]) -> Markup {
+    html! { ul.cards { @for row in items { (card(t, lang, row)) } } }
+}
+
+fn search_box(t: &Texts, q: &str) -> Markup {
+    html! {
+        form.search action="/cari" method="get" role="search" {
+            label.visually-hidden for="q" style="position:absolute;left:-9999px" { (t.search_label) }
+            input #q type="search" name="q" value=(q) placeholder=(t.search_placeholder) aria-label=(t.search_label);
+            button type="submit" { (t.search_button) }
+        }
+    }
+}
+
+fn lang_of(params: &HashMap<String, String>, headers: &HeaderMap) -> (Lang, bool) {
+    page_lang(params.get("lang").map(String::as_str), headers)
+}
+
+fn failure(t: &Texts, lang: Lang, remember: bool, error: &NodeError) -> Response {
+    tracing::error!(%error, "page failed");
+    let body = html! { h1 { "500" } p { (t.not_found_text) } };
+    respond(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        lang,
+        remember,
+        page(t, "500", "/", body),
+    )
+}
+
+/// `GET /`.
+pub(super) async fn home(
+    State(state): State<AppState>,
+    Query(params): Params,
+    headers: HeaderMap,
+) -> Response {
+    let (lang, remember) = lang_of(&params, &headers);
+    let t = i18n::texts(lang);
+    let newest = node_call(&state, |node| {
+        node.search(&SearchQuery {
+            sort: Sort::Newest,
+            limit: 8,
+            ..SearchQuery::default()
+        })
+    })
+    .await;
+    let newest = match newest {
+        Ok(page) => page,
+        Err(error) => return failure(t, lang, remember, &error),
+    };
+    let body = html! {
+        h1 { (t.search_label) }
+        (search_box(t, ""))
+        h2 { (t.categories) }
+        ul.cats {
+            @for category in Category::ALL {
+                li { a href=(format!("/cari?kategori={}", category.slug())) { (category.label(lang)) } }
+            }
+        }
+        h2 { (t.newest) }
+        (cards(t, lang, &newest.items))
+        p { a.button href="/cara-pesan" { (t.how_to_order) } }
+    };
+    respond(
+        StatusCode::OK,
+        lang,
+        remember,
+        page(t, t.market, &switch_href("/", &params, t), body),
+    )
+}
+
+/// `GET /cari?q=&kategori=&pusat=&min=&maks=&urut=&hal=`.
+pub(super) async fn search(
+    State(state): State<AppState>,
+    Query(params): Params,
+    headers: HeaderMap,
+) -> Response {
+    let (lang, remember) = lang_of(&params, &headers);
+    let t = i18n::texts(lang);
+    let get = |key: &str| {
+        params
+            .get(key)
+            .map(|v| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let (q, kategori, pusat, min, maks, urut) = (
+        get("q"),
+        get("kategori"),
+        get("pusat"),
+        get("min"),
+        get("maks"),
+        get("urut"),
+    );
+    let page_number: u32 = get("hal").parse().unwrap_or(1).clamp(1, PAGES_MAX);
+    let sort = match urut.as_str() {
+        "terbaru" => "newest",
+        "termurah" => "price_asc",
+        "termahal" => "price_desc",
+        _ => "relevance",
+    };
+    let raw = RawSearch {
+        q: Some(q.clone()).filter(|v| !v.is_empty()),
+        category: Some(kategori.clone()).filter(|v| !v.is_empty()),
+        center: Some(pusat.clone()).filter(|v| !v.is_empty()),
+        min_price: Some(min.clone()).filter(|v| !v.is_empty()),
+        max_price: Some(maks.clone()).filter(|v| !v.is_empty()),
+        limit: Some(RESULTS_PER_PAGE.to_string()),
+        offset: Some(((page_number - 1) * RESULTS_PER_PAGE).to_string()),
+        lang: Some(lang.code().to_owned()),
+        sort: Some(sort.to_owned()),
+        status: None,
+    };
+    let (status, problem, query) = match raw.validate() {
+        Ok(query) => (StatusCode::OK, None, Some(query)),
+        Err(e) => (
+            StatusCode::BAD_REQUEST,
+            Some(i18n::input_error(lang, e.field, e.code)),
+            None,
+        ),
+    };
+    let results = node_call(&state, move |node| {
+        let centers = node.centers()?;
+        let page = match &query {
+            Some(query) => node.search(query)?,
+            None => SearchPage {
+                total: 0,
+                items: Vec::new(),
+            },
+        };
+        Ok((centers, page))
+    })
+    .await;
+    let (centers, results) = match results {
+        Ok(found) => found,
+        Err(error) => return failure(t, lang, remember, &error),
+    };
+    let pages = u32::try_from(results.total.div_ceil(u64::from(RESULTS_PER_PAGE)))
+        .unwrap_or(PAGES_MAX)
+        .clamp(1, PAGES_MAX);
+    let href_for = |n: u32| {
+        let mut pairs: Vec<(String, String)> = [
+            ("q", &q),
+            ("kategori", &kategori),
+            ("pusat", &pusat),
+            ("min", &min),
+            ("maks", &maks),
+            ("urut", &urut),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (k.to_owned(), v.clone()))
+        .collect();
+        pairs.push(("hal".to_owned(), n.to_string()));
+        format!("/cari?{}", encode(&pairs))
+    };
+    let title = if q.is_empty() {
+        t.search_label.to_owned()
+    } else {
+        format!("{} \u{201c}{q}\u{201d}", t.search_label)
+    };
+    let body = html! {
+        h1 { (title) }
+        (search_box(t, &q))
+        @if let Some(problem) = &problem {
+            div.error role="alert" { strong { (t.input_problem) } p { (problem) } }
+        }
+        form.filters action="/cari" method="get" {
+            input type="hidden" name="q" value=(q);
+            div {
+                label for="kategori" { (t.filter_category) }
+                select #kategori name="kategori" {
+                    option value="" { (t.all_categories) }
+                    @for category in Category::ALL {
+                        option value=(category.slug()) selected[kategori == category.slug()] { (category.label(lang)) }
+                    }
+                }
+            }
+            div {
+                label for="pusat" { (t.filter_center) }
+                select #pusat name="pusat" {
+                    option value="" { (t.all_centers) }
+                    @for center in &centers {
+                        option value=(center.center.to_string()) selected[pusat == center.center.to_string()] { (center.name) " — " (center.region) }
+                    }
+                }
+            }
+            div { label for="min" { (t.min_price) } input #min name="min" inputmode="numeric" value=(min); }
+            div { label for="maks" { (t.max_price) } input #maks name="maks" inputmode="numeric" value=(maks); }
+            div {
+                label for="urut" { (t.sort) }
+                select #urut name="urut" {
+                    @for (value, label) in ["relevansi", "terbaru", "termurah", "termahal"].iter().zip(t.sort_options) {
+                        option value=(value) selected[urut == *value || (urut.is_empty() && *value == "relevansi")] { (label) }
+                    }
+                }
+            }
+            div { button type="submit" { (t.apply) } }
+        }
+        @if problem.is_none() {
+            p aria-live="polite" { strong { ((t.found)(results.total)) } }
+            @if results.items.is_empty() { p { (t.nothing_found) } }
+            (cards(t, lang, &results.items))
+            @if pages > 1 {
+                nav.pager aria-label=((t.page_of)(page_number, pages)) {
+                    @if page_number > 1 { a.button href=(href_for(page_number - 1)) rel="prev" { "‹ " (t.previous) } }
+                    span { ((t.page_of)(page_number, pages)) }
+                    @if page_number < pages { a.button href=(href_for(page_number + 1)) rel="next" { (t.next) " ›" } }
+                }
+            }
+        }
+    };
+    let markup = page(t, &title, &switch_href("/cari", &params, t), body);
+    respond(status, lang, remember, markup)
+}
+
+/// Any unknown address: a JSON error under `/api/`, a page elsewhere.
+pub(crate) async fn fallback(uri: axum::http::Uri, headers: HeaderMap) -> Response {
+    use axum::response::IntoResponse;
+    if uri.path().starts_with("/api/") {
+        return crate::http::ApiError::NotFound("no such address on this node".to_owned())
+            .into_response();
+    }
+    let (lang, _) = page_lang(None, &headers);
+    not_found(i18n::texts(lang), lang, false)
+}
+
+fn not_found(t: &Texts, lang: Lang, remember: bool) -> Response {
+    let body = html! {
+        h1 { (t.not_found) }
+        p { (t.not_found_text) }
+        p { a.button href="/" { (t.back_home) } }
+    };
+    respond(
+        StatusCode::NOT_FOUND,
+        lang,
+        remember,
+        page(t, t.not_found, "/", body),
+    )
+}
+
+fn center_facts(t: &Texts, profile: &Profile) -> Markup {
+    html! {
+        dl.facts {
+            dt { (t.region) } dd { (profile.region) }
+            @if !profile.contact.is_empty() { dt { (t.contact) } dd { (profile.contact) } }
+        }
+    }
+}
+
+/// `GET /produk/{center}/{id}`.
+pub(super) async fn listing(
+    State(state): State<AppState>,
+    Path((center, id)): Path<(String, String)>,
+    Query(params): Params,
+    headers: HeaderMap,
+) -> Response {
+    let (lang, remember) = lang_of(&params, &headers);
+    let t = i18n::texts(lang);
+    let (Ok(center), Ok(id)) = (center.parse::<CenterId>(), id.parse::<ListingId>()) else {
+        return not_found(t, lang, remember);
+    };
+    let own = state.node.center_id();
+    let found = node_call(&state, move |node| {
+        let row = match node.listing(&center, &id) {
+            Ok(row) => row,
+            Err(NodeError::UnknownListing { .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        Ok(Some((row, node.center(&center)?)))
+    })
+    .await;
+    let (row, profile) = match found {
+        Ok(Some((row, profile))) if row.listing.status == ListingStatus::Active => (row, profile),
+        Ok(_) => return not_found(t, lang, remember),
+        Err(error) => return failure(t, lang, remember, &error),
+    };
+    let l = &row.listing;
+    let title = l.title.get(lang).to_owned();
+    let body = html! {
+        p.muted { a href=(format!("/cari?kategori={}", l.category.slug())) { (l.category.label(lang)) } }
+        h1 { (title) }
+        p { span.price { (format_rupiah(l.price_idr)) } " " span.muted { (t.per) " " (l.unit) } }
+        dl.facts {
+            dt { (t.stock) } dd { @if l.stock > 0 { (l.stock) " " (l.unit) } @else { (t.out_of_stock) } }
+            @if !l.producer.is_empty() { dt { (t.producer) } dd { (l.producer) } }
+            dt { (t.sold_by) } dd { a href=(format!("/pusat/{}", row.center_id)) { (row.center_name) } " (" (row.center_region) ")" }
+            dt { (t.updated) } dd { (local_time(lang, l.updated_at_ms)) }
+        }
+        @let description = l.description.get(lang);
+        @if !description.is_empty() {
+            h2 { (t.description) }
+            @for paragraph in description.split("\n\n") { p { (paragraph) } }
+        }
+        div.order {
+            h2 { (t.order) }
+            p { (t.order_hint) }
+            @if let Some(profile) = &profile { (center_facts(t, profile)) }
+            p { a href="/cara-pesan" { (t.how_to_order) } }
+        }
+        p.muted { @if row.center_id == own { (t.from_this_center) } @else { (t.from_other_center) } }
+    };
+    let path = format!("/produk/{}/{}", row.center_id, l.id);
+    respond(
+        StatusCode::OK,
+        lang,
+        remember,
+        page(t, &title, &switch_href(&path, &params, t), body),
+    )
+}
+
+/// `GET /pusat/{center}`.
+pub(super) async fn center(
+    State(state): State<AppState>,
+    Path(center): Path<String>,
+    Query(params): Params,
+    headers: HeaderMap,
+) -> Response {
+    let (lang, remember) = lang_of(&params, &headers);
+    let t = i18n::texts(lang);
+    let Ok(center) = center.parse::<CenterId>() else {
+        return not_found(t, lang, remember);
+    };
+    let found = node_call(&state, move |node| {
+        let Some(profile) = node.center(&center)? else {
+            return Ok(None);
+        };
+        let page = node.search(&SearchQuery {
+            center: Some(center),
+            sort: Sort::Newest,
+            limit: 100,
+            ..SearchQuery::default()
+        })?;
+        Ok(Some((profile, page)))
+    })
+    .await;
+    let (profile, listings) = match found {
+        Ok(Some(found)) => found,
+        Ok(None) => return not_found(t, lang, remember),
+        Err(error) => return failure(t, lang, remember, &error),
+    };
+    let body = html! {
+        h1 { (profile.name) }
+        (center_facts(t, &profile))
+        h2 { (t.products_of) " " (profile.name) }
+        p { ((t.found)(listings.total)) }
+        (cards(t, lang, &listings.items))
+    };
+    let path = format!("/pusat/{}", profile.center);
+    respond(
+        StatusCode::OK,
+        lang,
+        remember,
+        page(t, &profile.name, &switch_href(&path, &params, t), body),
+    )
+}
+
+/// `GET /cara-pesan`.
+pub(super) async fn how_to_order(Query(params): Params, headers: HeaderMap) -> Response {
+    let (lang, remember) = lang_of(&params, &headers);
+    let t = i18n::texts(lang);
+    let body = html! {
+        h1 { (t.how_to_order) }
+        ol { @for step in t.order_steps { li { p { (step) } } } }
+        p { a.button href="/" { (t.back_home) } }
+    };
+    respond(
+        StatusCode::OK,
+        lang,
+        remember,
+        page(
+            t,
+            t.how_to_order,
+            &switch_href("/cara-pesan", &params, t),
+            body,
+        ),
+    )
+}

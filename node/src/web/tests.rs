@@ -1,0 +1,861 @@
+//! Tests of the web pages through the real router with `tower::ServiceExt::oneshot`
+//! (no sockets): status codes, headers and what the HTML says, in Indonesian and
+//! English, for the home, search, listing, center and ordering pages and for
+//! unknown addresses.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use telecenter_protocol::catalog::Category;
+use telecenter_protocol::validate::{ListingPatch, NewListing, ProfileInput};
+use telecenter_protocol::{DocId, Identity};
+use tempfile::TempDir;
+use tower::ServiceExt;
+
+use crate::clock::ManualClock;
+use crate::http::{AppState, router};
+use crate::node::Node;
+use crate::sample::add_sample_listings;
+use crate::store::ListingRow;
+
+const TOKEN: &str = "secret-token";
+/// 2025-11-23 01:06:40 UTC, which is 08.06 WIB.
+const T0: i64 = 1_763_860_000_000;
+/// Largest body of a public page, in bytes.
+const PAGE_BYTES_MAX: usize = 60 * 1024;
+
+/// A node with the Kota Malang sample catalog behind the real router.
+struct Web {
+    _dir: TempDir,
+    node: Arc<Node>,
+    app: Router,
+}
+
+/// What a page request gave back.
+struct Page {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+fn create_node(dir: &TempDir, seed: u64, name: &str, region: &str, contact: &str) -> Node {
+    Node::create(
+        &dir.path().join("node.db"),
+        Identity::generate(&mut StdRng::seed_from_u64(seed)),
+        &ProfileInput {
+            name: Some(name.to_owned()),
+            region: Some(region.to_owned()),
+            contact: Some(contact.to_owned()),
+        },
+        Arc::new(ManualClock::new(T0)),
+        Box::new(StdRng::seed_from_u64(seed + 100)),
+    )
+    .unwrap()
+}
+
+fn new_listing(title: &str, category: &str, price_idr: i64) -> NewListing {
+    NewListing {
+        title: title.to_owned(),
+        description: format!("{title}, buatan tangan."),
+        lang: None,
+        category: category.to_owned(),
+        price_idr,
+        stock: 7,
+        unit: Some("buah".to_owned()),
+        producer: Some("UMKM Uji".to_owned()),
+    }
+}
+
+impl Web {
+    fn new() -> Self {
+        Self::with_node(|_| {})
+    }
+
+    /// The sample node, changed by `prepare` before the router is built.
+    fn with_node(prepare: impl FnOnce(&Node)) -> Self {
+        let dir = TempDir::new().unwrap();
+        let node = create_node(
+            &dir,
+            1,
+            "Telecenter Kota Malang",
+            "Kota Malang",
+            "WA 0812-0000-0000",
+        );
+        assert_eq!(add_sample_listings(&node).unwrap(), 20);
+        prepare(&node);
+        let node = Arc::new(node);
+        let app = router(AppState::new(node.clone(), Some(TOKEN)));
+        Self {
+            _dir: dir,
+            node,
+            app,
+        }
+    }
+
+    /// The sample node plus `extra` more listings of its own (for pagination).
+    fn with_extra_listings(extra: usize) -> Self {
+        Self::with_node(|node| {
+            for i in 0..extra {
+                let price = 40_000 + 1_000 * i64::try_from(i).unwrap();
+                node.add_listing(&new_listing(
+                    &format!("Vas Bunga Uji {i}"),
+                    "kerajinan",
+                    price,
+                ))
+                .unwrap();
+            }
+        })
+    }
+
+    async fn send(&self, request: Request<Body>) -> Page {
+        let response = self.app.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let body = String::from_utf8(bytes.to_vec()).unwrap();
+        Page {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    async fn get(&self, uri: &str) -> Page {
+        self.send(Request::get(uri).body(Body::empty()).unwrap())
+            .await
+    }
+
+    async fn get_with_cookie(&self, uri: &str, cookie: &str) -> Page {
+        self.send(
+            Request::get(uri)
+                .header(header::COOKIE, cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// An HTML page that must answer 200.
+    async fn ok(&self, uri: &str) -> Page {
+        let page = self.get(uri).await;
+        assert_eq!(page.status, StatusCode::OK, "{uri}: {}", page.body);
+        page.assert_html(uri);
+        page
+    }
+
+    /// The public listing of this node titled `title` (Indonesian).
+    fn row(&self, title: &str) -> ListingRow {
+        row_of(&self.node, title)
+    }
+
+    fn listing_uri(&self, title: &str) -> String {
+        let row = self.row(title);
+        format!("/produk/{}/{}", row.center_id, row.listing.id)
+    }
+}
+
+fn row_of(node: &Node, title: &str) -> ListingRow {
+    node.search(&crate::search::SearchQuery {
+        limit: 100,
+        ..crate::search::SearchQuery::default()
+    })
+    .unwrap()
+    .items
+    .into_iter()
+    .find(|row| {
+        row.listing
+            .title
+            .get(telecenter_protocol::catalog::Lang::Id)
+            == title
+    })
+    .unwrap_or_else(|| panic!("no listing titled {title}"))
+}
+
+impl Page {
+    fn header(&self, name: header::HeaderName) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    fn assert_html(&self, what: &str) {
+        let content_type = self.header(header::CONTENT_TYPE).unwrap_or_default();
+        assert!(
+            content_type.starts_with("text/html"),
+            "{what}: content type {content_type}"
+        );
+        assert!(
+            self.body.starts_with("<!DOCTYPE html>"),
+            "{what}: {}",
+            self.body
+        );
+        assert!(
+            self.header(header::CACHE_CONTROL).is_some(),
+            "{what}: no cache-control"
+        );
+        assert!(
+            self.body.len() < PAGE_BYTES_MAX,
+            "{what}: {} bytes",
+            self.body.len()
+        );
+    }
+
+    fn has(&self, text: &str) -> bool {
+        self.body.contains(text)
+    }
+
+    #[track_caller]
+    fn assert_has(&self, text: &str) {
+        assert!(self.has(text), "expected {text:?} in:\n{}", self.body);
+    }
+
+    #[track_caller]
+    fn assert_lacks(&self, text: &str) {
+        assert!(
+            !self.has(text),
+            "did not expect {text:?} in:\n{}",
+            self.body
+        );
+    }
+
+    /// Titles of the result cards, in page order.
+    fn card_titles(&self) -> Vec<String> {
+        self.body
+            .split(r#"<li class="card">"#)
+            .skip(1)
+            .map(|card| {
+                let after_link = card.split("<h3><a href=\"").nth(1).unwrap_or_default();
+                let title = after_link
+                    .split_once("\">")
+                    .map(|(_, rest)| rest)
+                    .unwrap_or_default();
+                title.split("</a>").next().unwrap_or_default().to_owned()
+            })
+            .collect()
+    }
+
+    /// Prices of the result cards, in page order, in rupiah.
+    fn card_prices(&self) -> Vec<i64> {
+        self.body
+            .split(r#"<li class="card">"#)
+            .skip(1)
+            .map(|card| {
+                let price = card
+                    .split(r#"<span class="price">Rp "#)
+                    .nth(1)
+                    .and_then(|rest| rest.split('<').next())
+                    .unwrap_or_else(|| panic!("card without a price: {card}"));
+                price.replace('.', "").parse().unwrap()
+            })
+            .collect()
+    }
+}
+
+/// Two nodes: `web` (Kota Malang, the sample) which trusts and has received the
+/// catalog of a second center (Kab Blitar) with one listing.
+fn two_centers() -> (Web, TempDir, Node) {
+    let other_dir = TempDir::new().unwrap();
+    let other = create_node(
+        &other_dir,
+        3,
+        "Telecenter Kab Blitar",
+        "Kabupaten Blitar",
+        "WA 0813-1111-2222",
+    );
+    other
+        .add_listing(&new_listing("Kendang Jimbe Blitar", "kerajinan", 120_000))
+        .unwrap();
+    let other_center = other.center_id();
+    let changes = other.changes_of(&DocId::catalog(other_center)).unwrap();
+    let web = Web::with_node(|node| {
+        node.trust(&other_center).unwrap();
+        for outcome in node.receive(&changes).unwrap() {
+            outcome.unwrap();
+        }
+    });
+    (web, other_dir, other)
+}
+
+#[tokio::test]
+async fn home_shows_search_categories_and_newest() {
+    let web = Web::new();
+    let page = web.ok("/").await;
+    page.assert_has("<html lang=\"id\">");
+    page.assert_has("<title>Pasar Telecenter · Pasar Telecenter</title>");
+    page.assert_has("Pasar Telecenter");
+    page.assert_has(r#"action="/cari""#);
+    page.assert_has(r#"name="q""#);
+    for category in Category::ALL {
+        page.assert_has(&format!(r#"href="/cari?kategori={}""#, category.slug()));
+    }
+    page.assert_has("Produk terbaru");
+    let titles = page.card_titles();
+    assert_eq!(titles.len(), 8, "{titles:?}");
+    for title in &titles {
+        assert!(!title.is_empty());
+    }
+    page.assert_has(r#"href="/cara-pesan""#);
+    assert_eq!(page.header(header::VARY), Some("Cookie"));
+    assert!(
+        page.header(header::SET_COOKIE).is_none(),
+        "no language was chosen"
+    );
+}
+
+#[tokio::test]
+async fn search_finds_words_and_their_variants() {
+    let web = Web::new();
+    let page = web.ok("/cari?q=kripik").await;
+    let titles = page.card_titles();
+    for expected in [
+        "Kripik Pisang Agung Manis",
+        "Keripik Tempe Sanan Original",
+        "Keripik Tempe Sanan Pedas",
+        "Keripik Apel Malang",
+    ] {
+        assert!(
+            titles.iter().any(|t| t == expected),
+            "{expected}: {titles:?}"
+        );
+    }
+    assert_eq!(titles.len(), 4, "{titles:?}");
+    page.assert_has("4 produk ditemukan");
+    page.assert_has("Rp 15.000");
+    page.assert_has("Rp 18.000");
+    page.assert_has("per bungkus 250 g");
+    // The typed words stay in the search box, and the title repeats them.
+    page.assert_has(r#"value="kripik""#);
+    page.assert_has("Cari produk \u{201c}kripik\u{201d}");
+    // One page of results: no page links.
+    page.assert_lacks(r#"rel="next""#);
+    page.assert_lacks(r#"rel="prev""#);
+
+    let nothing = web.ok("/cari?q=gamelan").await;
+    nothing.assert_has("0 produk ditemukan");
+    nothing.assert_has("Tidak ada produk yang cocok");
+    assert!(nothing.card_titles().is_empty());
+}
+
+#[tokio::test]
+async fn search_filters_by_category_and_price() {
+    let web = Web::new();
+    let page = web.ok("/cari?kategori=jamu-kesehatan").await;
+    let mut titles = page.card_titles();
+    titles.sort();
+    assert_eq!(
+        titles,
+        [
+            "Jamu Beras Kencur",
+            "Jamu Kunyit Asam",
+            "Wedang Jahe Merah Instan"
+        ]
+    );
+    page.assert_has("3 produk ditemukan");
+    // The chosen category stays selected in the filter form.
+    page.assert_has(r#"<option value="jamu-kesehatan" selected>"#);
+
+    // Both ends of the range are included; "20.000" is read as twenty thousand.
+    let page = web.ok("/cari?min=20.000&maks=30000").await;
+    let mut titles = page.card_titles();
+    titles.sort();
+    assert_eq!(
+        titles,
+        [
+            "Apel Manalagi Segar",
+            "Keripik Apel Malang",
+            "Sambel Pecel Khas Malang",
+            "Sari Apel Malang",
+            "Wedang Jahe Merah Instan",
+        ]
+    );
+    for price in page.card_prices() {
+        assert!((20_000..=30_000).contains(&price), "{price}");
+    }
+    page.assert_has("5 produk ditemukan");
+    page.assert_has(r#"value="20.000""#);
+    page.assert_has(r#"value="30000""#);
+
+    // Words, category and price together.
+    let page = web
+        .ok("/cari?q=keripik&kategori=makanan&min=Rp+16.000")
+        .await;
+    let mut titles = page.card_titles();
+    titles.sort();
+    assert_eq!(
+        titles,
+        [
+            "Keripik Apel Malang",
+            "Keripik Tempe Sanan Pedas",
+            "Kripik Pisang Agung Manis"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn search_sorts_by_price() {
+    let web = Web::new();
+    let page = web.ok("/cari?urut=termurah").await;
+    let prices = page.card_prices();
+    assert_eq!(prices.len(), 20);
+    assert_eq!(prices[0], 10_000);
+    assert!(prices.is_sorted(), "{prices:?}");
+    page.assert_has(r#"<option value="termurah" selected>"#);
+
+    let page = web.ok("/cari?urut=termahal").await;
+    let prices = page.card_prices();
+    assert_eq!(prices[0], 450_000);
+    assert!(prices.is_sorted_by(|a, b| a >= b), "{prices:?}");
+    assert_eq!(page.card_titles()[0], "Batik Tulis Malangan Motif Topeng");
+}
+
+#[tokio::test]
+async fn search_filters_by_center() {
+    let (web, _dir, other) = two_centers();
+    let everything = web.ok("/cari").await;
+    everything.assert_has("21 produk ditemukan");
+    // Both centers are offered in the center filter.
+    everything.assert_has("Telecenter Kota Malang — Kota Malang");
+    everything.assert_has("Telecenter Kab Blitar — Kabupaten Blitar");
+
+    let uri = format!("/cari?pusat={}", other.center_id());
+    let page = web.ok(&uri).await;
+    assert_eq!(page.card_titles(), ["Kendang Jimbe Blitar"]);
+    page.assert_has("1 produk ditemukan");
+    page.assert_has(&format!(
+        r#"<option value="{}" selected>"#,
+        other.center_id()
+    ));
+
+    let uri = format!("/cari?pusat={}&q=kripik", web.node.center_id());
+    let page = web.ok(&uri).await;
+    assert_eq!(page.card_titles().len(), 4);
+}
+
+#[tokio::test]
+async fn search_pages_through_many_results() {
+    let web = Web::with_extra_listings(5);
+    let first = web.ok("/cari?urut=termurah").await;
+    first.assert_has("25 produk ditemukan");
+    first.assert_has("Halaman 1 dari 2");
+    let first_titles = first.card_titles();
+    assert_eq!(first_titles.len(), 20);
+    first.assert_has(r#"rel="next""#);
+    first.assert_lacks(r#"rel="prev""#);
+    // The next link keeps the sort order.
+    first.assert_has(r#"href="/cari?urut=termurah&amp;hal=2" rel="next""#);
+
+    let second = web.ok("/cari?urut=termurah&hal=2").await;
+    second.assert_has("Halaman 2 dari 2");
+    let second_titles = second.card_titles();
+    assert_eq!(second_titles.len(), 5);
+    for title in &second_titles {
+        assert!(!first_titles.contains(title), "{title} on both pages");
+    }
+    second.assert_has(r#"href="/cari?urut=termurah&amp;hal=1" rel="prev""#);
+    second.assert_lacks(r#"rel="next""#);
+    // Cheapest first across pages too.
+    let last_of_first = *first.card_prices().last().unwrap();
+    assert!(second.card_prices().iter().all(|p| *p >= last_of_first));
+
+    // Twenty results fit on one page.
+    let one_page = Web::new().ok("/cari").await;
+    one_page.assert_has("20 produk ditemukan");
+    one_page.assert_lacks(r#"rel="next""#);
+    one_page.assert_lacks("Halaman 1");
+}
+
+#[tokio::test]
+async fn bad_search_input_is_explained_in_indonesian_and_kept() {
+    let web = Web::new();
+    let long_q = "k".repeat(201);
+    let cases: Vec<(String, &str, Vec<String>)> = vec![
+        (
+            "/cari?q=kopi&min=abc".to_owned(),
+            "Harga terendah: tulis rupiah bulat dengan angka",
+            vec![r#"value="abc""#.to_owned(), r#"value="kopi""#.to_owned()],
+        ),
+        (
+            "/cari?min=5&maks=1".to_owned(),
+            "Harga terendah lebih tinggi dari harga tertinggi.",
+            vec![r#"value="5""#.to_owned(), r#"value="1""#.to_owned()],
+        ),
+        (
+            "/cari?kategori=senjata&q=tombak".to_owned(),
+            "Kategori tidak sesuai.",
+            vec![r#"value="tombak""#.to_owned()],
+        ),
+        (
+            format!("/cari?q={long_q}"),
+            "Kata pencarian terlalu panjang.",
+            vec![format!(r#"value="{long_q}""#)],
+        ),
+        (
+            "/cari?pusat=bukan-pusat".to_owned(),
+            "Telecenter tidak sesuai.",
+            vec![],
+        ),
+        (
+            "/cari?maks=Rp+99.999.999.999".to_owned(),
+            "Harga tertinggi terlalu besar.",
+            vec![r#"value="Rp 99.999.999.999""#.to_owned()],
+        ),
+    ];
+    for (uri, message, kept) in cases {
+        let page = web.get(&uri).await;
+        assert_eq!(page.status, StatusCode::BAD_REQUEST, "{uri}");
+        page.assert_html(&uri);
+        page.assert_has(r#"role="alert""#);
+        page.assert_has("Ada isian yang perlu diperbaiki");
+        page.assert_has(message);
+        for value in kept {
+            page.assert_has(&value);
+        }
+        // No results and no count are shown for a search that was not run.
+        page.assert_lacks("produk ditemukan");
+        assert!(page.card_titles().is_empty(), "{uri}");
+        // The form is still there to correct the input.
+        page.assert_has(r#"action="/cari""#);
+    }
+
+    // English pages explain in English.
+    let page = web.get("/cari?min=abc&lang=en").await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    page.assert_has("Lowest price: write whole rupiah with digits");
+}
+
+#[tokio::test]
+async fn every_public_page_is_light() {
+    let (web, _dir, other) = two_centers();
+    let uris = [
+        "/".to_owned(),
+        "/?lang=en".to_owned(),
+        "/cari".to_owned(),
+        "/cari?q=apel".to_owned(),
+        "/cari?min=abc".to_owned(),
+        web.listing_uri("Batik Tulis Malangan Motif Topeng"),
+        format!("/pusat/{}", web.node.center_id()),
+        format!("/pusat/{}", other.center_id()),
+        "/cara-pesan".to_owned(),
+        "/tidak-ada".to_owned(),
+    ];
+    let full = web.ok("/cari").await;
+    assert_eq!(full.card_titles().len(), 20);
+    for uri in uris {
+        let page = web.get(&uri).await;
+        page.assert_html(&uri);
+        assert!(
+            page.body.len() < PAGE_BYTES_MAX,
+            "{uri}: {} bytes",
+            page.body.len()
+        );
+    }
+}
+
+#[tokio::test]
+async fn listing_page_shows_the_facts() {
+    let web = Web::new();
+    let row = web.row("Keripik Tempe Sanan Original");
+    let page = web
+        .ok(&web.listing_uri("Keripik Tempe Sanan Original"))
+        .await;
+    page.assert_has("<h1>Keripik Tempe Sanan Original</h1>");
+    page.assert_has("<title>Keripik Tempe Sanan Original · Pasar Telecenter</title>");
+    page.assert_has(r#"<span class="price">Rp 15.000</span>"#);
+    page.assert_has("per bungkus 250 g");
+    page.assert_has("Stok");
+    page.assert_has("60 bungkus 250 g");
+    page.assert_has("Pembuat");
+    page.assert_has("UMKM Tempe Sanan Jaya");
+    page.assert_has("Dijual oleh");
+    page.assert_has(&format!(
+        r#"<a href="/pusat/{}">Telecenter Kota Malang</a>"#,
+        row.center_id
+    ));
+    page.assert_has("Diperbarui");
+    page.assert_has("23 Nov 2025 08.06 WIB");
+    page.assert_has(r#"href="/cari?kategori=makanan""#);
+    page.assert_has("WA 0812-0000-0000");
+    page.assert_has(r#"href="/cara-pesan""#);
+    page.assert_has("Data dari telecenter ini");
+    page.assert_lacks("Data dari telecenter lain");
+
+    let english = web
+        .ok(&format!(
+            "{}?lang=en",
+            web.listing_uri("Keripik Tempe Sanan Original")
+        ))
+        .await;
+    english.assert_has("<h1>Sanan tempeh chips, original</h1>");
+    english.assert_has("23 Nov 2025 08:06 WIB");
+    english.assert_has("Updated");
+}
+
+#[tokio::test]
+async fn out_of_stock_listing_says_so() {
+    let web = Web::with_node(|node| {
+        let id = row_of(node, "Madu Kelengkeng Lawang").listing.id;
+        node.update_listing(
+            &id,
+            &ListingPatch {
+                stock: Some(0),
+                ..ListingPatch::default()
+            },
+        )
+        .unwrap();
+    });
+    let page = web.ok(&web.listing_uri("Madu Kelengkeng Lawang")).await;
+    page.assert_has("Stok habis");
+}
+
+#[tokio::test]
+async fn hidden_removed_and_malformed_listings_are_not_found() {
+    let web = Web::new();
+    let hidden_uri = web.listing_uri("Jamu Kunyit Asam");
+    let removed_uri = web.listing_uri("Gerabah Hias Dinoyo");
+    let own = web.node.center_id();
+    let hidden = web.row("Jamu Kunyit Asam").listing.id;
+    let removed = web.row("Gerabah Hias Dinoyo").listing.id;
+    web.node
+        .update_listing(
+            &hidden,
+            &ListingPatch {
+                status: Some("hidden".to_owned()),
+                ..ListingPatch::default()
+            },
+        )
+        .unwrap();
+    web.node.remove_listing(&removed).unwrap();
+
+    let stranger = Identity::generate(&mut StdRng::seed_from_u64(99)).center_id();
+    let uris = [
+        hidden_uri,
+        removed_uri,
+        // A real listing id under a center that does not sell it.
+        format!("/produk/{stranger}/{hidden}"),
+        format!("/produk/{own}/bukan-id-yang-sah"),
+        format!("/produk/bukan-pusat/{hidden}"),
+        "/produk/x/y".to_owned(),
+        format!("/produk/{own}/{}", "a".repeat(500)),
+    ];
+    for uri in uris {
+        let page = web.get(&uri).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{uri}");
+        page.assert_html(&uri);
+        page.assert_has("Halaman tidak ditemukan");
+        page.assert_has(r#"<a class="button" href="/">"#);
+    }
+
+    // Hidden and removed listings are gone from search and the center page too.
+    let search = web.ok("/cari?kategori=jamu-kesehatan").await;
+    let mut titles = search.card_titles();
+    titles.sort();
+    assert_eq!(titles, ["Jamu Beras Kencur", "Wedang Jahe Merah Instan"]);
+    let center = web.ok(&format!("/pusat/{own}")).await;
+    center.assert_lacks("Jamu Kunyit Asam");
+    center.assert_lacks("Gerabah Hias Dinoyo");
+    center.assert_has("18 produk ditemukan");
+}
+
+#[tokio::test]
+async fn listing_of_another_center_says_where_it_comes_from() {
+    let (web, _dir, other) = two_centers();
+    let row = row_of(&web.node, "Kendang Jimbe Blitar");
+    assert_eq!(row.center_id, other.center_id());
+    let page = web
+        .ok(&format!("/produk/{}/{}", row.center_id, row.listing.id))
+        .await;
+    page.assert_has("<h1>Kendang Jimbe Blitar</h1>");
+    page.assert_has("Rp 120.000");
+    page.assert_has(&format!(
+        r#"<a href="/pusat/{}">Telecenter Kab Blitar</a>"#,
+        other.center_id()
+    ));
+    page.assert_has("Kabupaten Blitar");
+    page.assert_has("WA 0813-1111-2222");
+    page.assert_has("Data dari telecenter lain");
+    page.assert_lacks("Data dari telecenter ini");
+
+    let own = web.ok(&web.listing_uri("Sari Apel Malang")).await;
+    own.assert_has("Data dari telecenter ini");
+    own.assert_lacks("Data dari telecenter lain");
+}
+
+#[tokio::test]
+async fn center_page_shows_profile_and_listings() {
+    let (web, _dir, other) = two_centers();
+    let page = web.ok(&format!("/pusat/{}", web.node.center_id())).await;
+    page.assert_has("<h1>Telecenter Kota Malang</h1>");
+    page.assert_has("Wilayah");
+    page.assert_has("Kota Malang");
+    page.assert_has("Kontak");
+    page.assert_has("WA 0812-0000-0000");
+    page.assert_has("Produk dari Telecenter Kota Malang");
+    page.assert_has("20 produk ditemukan");
+    let titles = page.card_titles();
+    assert_eq!(titles.len(), 20);
+    assert!(titles.iter().any(|t| t == "Topeng Malangan Kayu"));
+    assert!(!titles.iter().any(|t| t == "Kendang Jimbe Blitar"));
+
+    let page = web.ok(&format!("/pusat/{}", other.center_id())).await;
+    page.assert_has("<h1>Telecenter Kab Blitar</h1>");
+    page.assert_has("Kabupaten Blitar");
+    page.assert_has("WA 0813-1111-2222");
+    assert_eq!(page.card_titles(), ["Kendang Jimbe Blitar"]);
+
+    let stranger = Identity::generate(&mut StdRng::seed_from_u64(99)).center_id();
+    for uri in [
+        format!("/pusat/{stranger}"),
+        "/pusat/bukan-pusat".to_owned(),
+    ] {
+        let page = web.get(&uri).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{uri}");
+        page.assert_html(&uri);
+        page.assert_has("Halaman tidak ditemukan");
+    }
+}
+
+#[tokio::test]
+async fn how_to_order_lists_the_steps() {
+    let web = Web::new();
+    let page = web.ok("/cara-pesan").await;
+    page.assert_has("<h1>Cara memesan</h1>");
+    let list = page
+        .body
+        .split("<ol>")
+        .nth(1)
+        .and_then(|rest| rest.split("</ol>").next())
+        .unwrap_or_else(|| panic!("no ordered list: {}", page.body));
+    assert_eq!(list.matches("<li>").count(), 4, "{list}");
+    assert!(list.contains("telecenter terdekat"));
+
+    let english = web.ok("/cara-pesan?lang=en").await;
+    english.assert_has("<h1>How to order</h1>");
+    english.assert_has("nearest telecenter");
+}
+
+#[tokio::test]
+async fn language_is_chosen_by_query_then_cookie() {
+    let web = Web::new();
+    let page = web.ok("/?lang=en").await;
+    page.assert_has("<html lang=\"en\">");
+    page.assert_has("Telecenter Market");
+    page.assert_has("Find products");
+    page.assert_has("Newest products");
+    page.assert_lacks("Produk terbaru");
+    let cookie = page.header(header::SET_COOKIE).unwrap_or_default();
+    assert!(cookie.starts_with("lang=en"), "{cookie}");
+    assert!(cookie.contains("Path=/"), "{cookie}");
+    // The switch leads back to Indonesian.
+    page.assert_has(r#"href="/?lang=id""#);
+
+    // The cookie is honoured without a query, and not set again.
+    let page = web.get_with_cookie("/cari?q=apel", "lang=en").await;
+    assert_eq!(page.status, StatusCode::OK);
+    page.assert_has("<html lang=\"en\">");
+    page.assert_has("products found");
+    assert!(page.header(header::SET_COOKIE).is_none());
+    let page = web
+        .get_with_cookie("/cara-pesan", "theme=dark; lang=en")
+        .await;
+    page.assert_has("How to order");
+
+    // The query wins over the cookie.
+    let page = web.get_with_cookie("/?lang=id", "lang=en").await;
+    page.assert_has("<html lang=\"id\">");
+    page.assert_has("Pasar Telecenter");
+    assert!(
+        page.header(header::SET_COOKIE)
+            .is_some_and(|c| c.starts_with("lang=id"))
+    );
+
+    // Default: Indonesian; an unknown language is ignored.
+    for uri in ["/", "/?lang=xx"] {
+        let page = web.ok(uri).await;
+        page.assert_has("<html lang=\"id\">");
+        page.assert_has("Cari produk");
+        page.assert_has(r#"hreflang="en""#);
+        assert!(page.header(header::SET_COOKIE).is_none(), "{uri}");
+    }
+}
+
+#[tokio::test]
+async fn language_switch_keeps_the_query() {
+    let web = Web::new();
+    let page = web.ok("/cari?q=kopi").await;
+    page.assert_has(r#"href="/cari?q=kopi&amp;lang=en""#);
+
+    let page = web.ok("/cari?q=kopi&kategori=minuman&lang=en").await;
+    page.assert_has(r#"href="/cari?kategori=minuman&amp;q=kopi&amp;lang=id""#);
+
+    let uri = web.listing_uri("Sari Apel Malang");
+    let page = web.ok(&uri).await;
+    page.assert_has(&format!(r#"href="{uri}?lang=en""#));
+
+    // Words with spaces and symbols are encoded in the link.
+    let page = web.ok("/cari?q=jahe+merah%26co").await;
+    page.assert_has(r#"href="/cari?q=jahe+merah%26co&amp;lang=en""#);
+}
+
+#[tokio::test]
+async fn text_from_catalogs_is_escaped() {
+    let web = Web::with_node(|node| {
+        node.add_listing(&NewListing {
+            producer: Some("<b>Bu Sri</b> & anak".to_owned()),
+            ..new_listing("<script>alert(1)</script> Keripik", "makanan", 9_000)
+        })
+        .unwrap();
+    });
+    let uri = web.listing_uri("<script>alert(1)</script> Keripik");
+    // Every sample listing has the same time, so the home page may not show it
+    // among the newest; it must still not carry the raw markup.
+    web.ok("/").await.assert_lacks("<script>alert");
+    let pages = [
+        web.ok("/cari?q=keripik").await,
+        web.ok(&uri).await,
+        web.ok(&format!("/pusat/{}", web.node.center_id())).await,
+    ];
+    for page in pages {
+        page.assert_lacks("<script>alert");
+        page.assert_lacks("<b>Bu Sri</b>");
+        page.assert_has("&lt;script&gt;alert(1)&lt;/script&gt; Keripik");
+    }
+
+    // Typed search words are escaped too.
+    let page = web.ok("/cari?q=%3Cscript%3Ealert(2)%3C/script%3E").await;
+    page.assert_lacks("<script>alert");
+    page.assert_has("&lt;script&gt;alert(2)");
+    let page = web.get("/cari?min=%22%3E%3Cscript%3Ealert(3)").await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    page.assert_lacks("<script>alert");
+    page.assert_has(r#"value="&quot;&gt;&lt;script&gt;alert(3)""#);
+}
+
+#[tokio::test]
+async fn unknown_addresses_give_a_page_or_json() {
+    let web = Web::new();
+    for uri in ["/tidak-ada", "/produk", "/pusat/", "/cari/lagi"] {
+        let page = web.get(uri).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{uri}");
+        page.assert_html(uri);
+        page.assert_has("Halaman tidak ditemukan");
+        page.assert_has(r#"href="/""#);
+        page.assert_has("Kembali ke pasar");
+    }
+    let page = web.get_with_cookie("/tidak-ada", "lang=en").await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    page.assert_has("Page not found");
+
+    let page = web.get("/api/v1/tidak-ada").await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    let content_type = page.header(header::CONTENT_TYPE).unwrap_or_default();
+    assert!(
+        content_type.starts_with("application/json"),
+        "{content_type}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&page.body).unwrap();
+    assert_eq!(json["error"]["code"], "not_found", "{json}");
+}
