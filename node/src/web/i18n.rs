@@ -256,6 +256,8 @@ pub fn input_error(lang: Lang, field: &str, code: &str) -> String {
         (Lang::En, "min_price") => "Lowest price",
         (Lang::En, "max_price") => "Highest price",
         (Lang::En, "q") => "Search words",
+        (Lang::En, "category") | (Lang::En, "kategori") => "Category",
+        (Lang::En, "center") | (Lang::En, "pusat") => "Telecenter",
         (Lang::En, other) => other,
         (_, "min_price") => "Harga terendah",
         (_, "max_price") => "Harga tertinggi",

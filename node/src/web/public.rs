@@ -108,7 +108,7 @@ fn failure(t: &Texts, lang: Lang, remember: bool, error: &NodeError) -> Response
         StatusCode::INTERNAL_SERVER_ERROR,
         lang,
         remember,
-        page(t, "500", "/", body),
+        page(t, "500", &format!("/?lang={}", t.other_language_code), body),
     )
 }
 
@@ -240,7 +240,8 @@ pub(super) async fn search(
     let title = if q.is_empty() {
         t.search_label.to_owned()
     } else {
-        format!("{} \u{201c}{q}\u{201d}", t.search_label)
+        let shown: String = q.chars().take(60).collect();
+        format!("{} \u{201c}{shown}\u{201d}", t.search_label)
     };
     let body = html! {
         h1 { (title) }
@@ -283,6 +284,9 @@ pub(super) async fn search(
         @if problem.is_none() {
             p aria-live="polite" { strong { ((t.found)(results.total)) } }
             @if results.items.is_empty() { p { (t.nothing_found) } }
+            @if page_number > pages && results.total > 0 {
+                p { a.button href=(href_for(pages)) rel="prev" { "‹ " ((t.page_of)(pages, pages)) } }
+            }
             (cards(t, lang, &results.items))
             @if pages > 1 {
                 nav.pager aria-label=((t.page_of)(page_number, pages)) {
@@ -304,7 +308,12 @@ pub(crate) async fn fallback(uri: axum::http::Uri, headers: HeaderMap) -> Respon
         return crate::http::ApiError::NotFound("no such address on this node".to_owned())
             .into_response();
     }
-    let (lang, _) = page_lang(None, &headers);
+    let query_lang = uri
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("lang="));
+    let (lang, _) = page_lang(query_lang, &headers);
     not_found(i18n::texts(lang), lang, false)
 }
 
@@ -318,7 +327,12 @@ fn not_found(t: &Texts, lang: Lang, remember: bool) -> Response {
         StatusCode::NOT_FOUND,
         lang,
         remember,
-        page(t, t.not_found, "/", body),
+        page(
+            t,
+            t.not_found,
+            &format!("/?lang={}", t.other_language_code),
+            body,
+        ),
     )
 }
 
