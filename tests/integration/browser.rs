@@ -1,0 +1,440 @@
+//! End-to-end tests in a real headless Chromium (Debian's `chromium` and
+//! `chromium-driver`, installed by `.ci/run`), driven through chromedriver with
+//! fantoccini, against the real `telecenter` binary. Screenshots of the main
+//! pages at 360 and 1280 pixels wide go to `target/screenshots/`.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+use crate::support::{Folder, Server, poll};
+
+const DEADLINE: Duration = Duration::from_secs(30);
+
+/// A chromedriver process on a free loopback port; killed when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+fn driver() -> Driver {
+    let chromedriver = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .expect(
+            "chromedriver not found: install Debian's chromium and chromium-driver (.ci/run does)",
+        );
+    let port = free_port();
+    let child = Command::new(chromedriver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let url = format!("http://127.0.0.1:{port}");
+    let status = format!("{url}/status");
+    poll(DEADLINE, || {
+        crate::support::http("GET", &status, None, None)
+            .ok()
+            .filter(|(code, _)| *code == 200)
+    })
+    .expect("chromedriver answers");
+    Driver {
+        child,
+        url,
+        _profile: tempfile::tempdir().expect("profile dir"),
+    }
+}
+
+async fn browser(driver: &Driver) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".to_owned(),
+        json!({
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", "--hide-scrollbars",
+                "--window-size=1280,900",
+                format!("--user-data-dir={}", driver._profile.path().display()),
+            ]
+        }),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .expect("start a Chromium session")
+}
+
+fn screenshots_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot folder");
+    dir
+}
+
+async fn screenshot(client: &Client, name: &str) {
+    for width in [360u32, 1280] {
+        client.set_window_size(width, 900).await.expect("resize");
+        let png = client.screenshot().await.expect("screenshot");
+        std::fs::write(screenshots_dir().join(format!("{name}-{width}.png")), png)
+            .expect("save screenshot");
+    }
+    client.set_window_size(1280, 900).await.expect("resize");
+}
+
+async fn text_of(client: &Client, css: &str) -> String {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+        .text()
+        .await
+        .expect("text")
+}
+
+/// The visible text of the page; retried while a navigation replaces the page
+/// under our feet.
+async fn body(client: &Client) -> String {
+    for _ in 0..50 {
+        if let Ok(element) = client.find(Locator::Css("body")).await
+            && let Ok(text) = element.text().await
+        {
+            return text;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    text_of(client, "body").await
+}
+
+fn run<F: std::future::Future<Output = ()>>(future: F) {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(future);
+}
+
+fn sample_node() -> (Folder, Server) {
+    let folder = Folder::new();
+    folder.ok(&[
+        "init",
+        "--name",
+        "Telecenter Kota Malang",
+        "--region",
+        "Kota Malang",
+        "--sample",
+    ]);
+    let server = folder.serve(&[]);
+    (folder, server)
+}
+
+#[test]
+fn a_buyer_searches_filters_opens_a_listing_and_switches_language() {
+    let (_folder, server) = sample_node();
+    let driver = driver();
+    run(async {
+        let client = browser(&driver).await;
+        client
+            .goto(&format!("{}/", server.url))
+            .await
+            .expect("open home");
+        screenshot(&client, "home").await;
+        assert!(body(&client).await.contains("Kategori"));
+
+        // Search by typing, as a person would.
+        let search = client
+            .find(Locator::Css("input[name=q]"))
+            .await
+            .expect("search box");
+        search.send_keys("kripik").await.expect("type");
+        client
+            .find(Locator::Css("form.search button"))
+            .await
+            .expect("search button")
+            .click()
+            .await
+            .expect("click");
+        client
+            .wait()
+            .for_element(Locator::Css("ul.cards li"))
+            .await
+            .expect("results");
+        let results = body(&client).await;
+        assert!(results.contains("4 produk ditemukan"), "{results}");
+        assert!(results.contains("Kripik Pisang Agung Manis"));
+        screenshot(&client, "search").await;
+
+        // Filter by price and apply.
+        let max = client
+            .find(Locator::Css("input[name=maks]"))
+            .await
+            .expect("max price");
+        max.send_keys("16.000").await.expect("type");
+        client
+            .find(Locator::Css("form.filters button"))
+            .await
+            .expect("apply")
+            .click()
+            .await
+            .expect("click");
+        poll_text(&client, "2 produk ditemukan").await;
+
+        // Open a listing.
+        client
+            .find(Locator::LinkText("Keripik Tempe Sanan Original"))
+            .await
+            .expect("listing link")
+            .click()
+            .await
+            .expect("click");
+        poll_text(&client, "Rp 15.000").await;
+        let listing = body(&client).await;
+        assert!(listing.contains("Dijual oleh"));
+        assert!(listing.contains("WIB"));
+        screenshot(&client, "listing").await;
+
+        // Switch to English, and it stays English.
+        client
+            .find(Locator::LinkText("English"))
+            .await
+            .expect("language switch")
+            .click()
+            .await
+            .expect("click");
+        poll_text(&client, "Sold by").await;
+        assert!(body(&client).await.contains("Sanan tempeh chips, original"));
+        client
+            .goto(&format!("{}/", server.url))
+            .await
+            .expect("home");
+        poll_text(&client, "Find products").await;
+        client.close().await.expect("close");
+    });
+}
+
+async fn poll_text(client: &Client, text: &str) {
+    for _ in 0..100 {
+        if body(client).await.contains(text) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("page never showed {text:?}: {}", body(client).await);
+}
+
+#[test]
+fn an_operator_logs_in_adds_a_listing_and_finds_it() {
+    let (folder, server) = sample_node();
+    let mut password = Command::new(crate::support::binary())
+        .arg("--data")
+        .arg(&folder.data)
+        .arg("password")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("telecenter password");
+    {
+        use std::io::Write;
+        let mut stdin = password.stdin.take().expect("stdin");
+        writeln!(stdin, "kata-sandi-rahasia").expect("write password");
+    }
+    assert!(password.wait().expect("wait").success());
+    let driver = driver();
+    run(async {
+        let client = browser(&driver).await;
+        client
+            .goto(&format!("{}/operator", server.url))
+            .await
+            .expect("open operator");
+        // Not logged in: sent to the login page; a wrong password is refused.
+        poll_text(&client, "Masuk petugas").await;
+        screenshot(&client, "login").await;
+        let field = client
+            .find(Locator::Css("input[name=password]"))
+            .await
+            .expect("password");
+        field.send_keys("salah-sekali").await.expect("type");
+        client
+            .find(Locator::Css("main form button"))
+            .await
+            .expect("login")
+            .click()
+            .await
+            .expect("click");
+        poll_text(&client, "Kata sandi salah").await;
+        let field = client
+            .find(Locator::Css("input[name=password]"))
+            .await
+            .expect("password");
+        field.send_keys("kata-sandi-rahasia").await.expect("type");
+        client
+            .find(Locator::Css("main form button"))
+            .await
+            .expect("login")
+            .click()
+            .await
+            .expect("click");
+        poll_text(&client, "Produk saya").await;
+        screenshot(&client, "operator").await;
+
+        // Add a listing, first with a bad price (kept values, clear message), then fixed.
+        client
+            .find(Locator::LinkText("Tambah produk"))
+            .await
+            .expect("add link")
+            .click()
+            .await
+            .expect("click");
+        poll_text(&client, "Nama produk").await;
+        client
+            .find(Locator::Css("#title"))
+            .await
+            .expect("title")
+            .send_keys("Dodol Durian Ngebel")
+            .await
+            .expect("type");
+        client
+            .find(Locator::Css("#price"))
+            .await
+            .expect("price")
+            .send_keys("abc")
+            .await
+            .expect("type");
+        client
+            .find(Locator::Css("#stock"))
+            .await
+            .expect("stock")
+            .clear()
+            .await
+            .expect("clear");
+        client
+            .find(Locator::Css("#stock"))
+            .await
+            .expect("stock")
+            .send_keys("12")
+            .await
+            .expect("type");
+        client
+            .find(Locator::Css("#category"))
+            .await
+            .expect("category")
+            .select_by_value("makanan")
+            .await
+            .expect("select");
+        let save = "form[action='/operator/produk/baru'] button[type=submit]";
+        client
+            .find(Locator::Css(save))
+            .await
+            .expect("save")
+            .click()
+            .await
+            .expect("click");
+        poll_text(&client, "tulis rupiah bulat").await;
+        let kept = client
+            .find(Locator::Css("#title"))
+            .await
+            .expect("title")
+            .prop("value")
+            .await
+            .expect("value");
+        assert_eq!(kept.as_deref(), Some("Dodol Durian Ngebel"));
+        screenshot(&client, "operator-form-error").await;
+        let price = client.find(Locator::Css("#price")).await.expect("price");
+        price.clear().await.expect("clear");
+        price.send_keys("25.000").await.expect("type");
+        client
+            .find(Locator::Css(save))
+            .await
+            .expect("save")
+            .click()
+            .await
+            .expect("click");
+        poll_text(&client, "Tersimpan").await;
+
+        // Buyers find it.
+        client
+            .goto(&format!("{}/cari?q=dodol", server.url))
+            .await
+            .expect("search");
+        poll_text(&client, "Dodol Durian Ngebel").await;
+        assert!(body(&client).await.contains("Rp 25.000"));
+        client.close().await.expect("close");
+    });
+}
+
+#[test]
+fn a_listing_from_another_node_of_the_federation_shows_up() {
+    let (malang, malang_server) = sample_node();
+    let blitar = Folder::new();
+    blitar.ok(&[
+        "init",
+        "--name",
+        "Telecenter Kab Blitar",
+        "--region",
+        "Kabupaten Blitar",
+    ]);
+    let blitar_server = blitar.serve(&[]);
+    malang.ok(&["peer", "add", &blitar_server.url]);
+    blitar.ok(&["peer", "add", &malang_server.url]);
+    blitar.ok(&[
+        "listing",
+        "add",
+        "--title",
+        "Ikan Koi Blitar",
+        "--price",
+        "150.000",
+        "--stock",
+        "3",
+        "--category",
+        "lainnya",
+    ]);
+    let driver = driver();
+    run(async {
+        let client = browser(&driver).await;
+        let url = format!("{}/cari?q=koi", malang_server.url);
+        let mut found = false;
+        for _ in 0..100 {
+            client.goto(&url).await.expect("search");
+            if body(&client).await.contains("Ikan Koi Blitar") {
+                found = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        assert!(found, "Blitar's listing never reached Malang's pages");
+        assert!(body(&client).await.contains("Telecenter Kab Blitar"));
+        client
+            .find(Locator::LinkText("Ikan Koi Blitar"))
+            .await
+            .expect("link")
+            .click()
+            .await
+            .expect("click");
+        poll_text(&client, "Data dari telecenter lain").await;
+        screenshot(&client, "federated-listing").await;
+        client.close().await.expect("close");
+    });
+}
