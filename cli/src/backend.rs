@@ -123,6 +123,35 @@ impl Backend {
         }
     }
 
+    /// Checks, resizes and stores a photo; returns its image names.
+    pub(crate) async fn upload_photo(
+        &self,
+        bytes: Vec<u8>,
+    ) -> Result<telecenter_protocol::catalog::Photo> {
+        match self {
+            Backend::Local { node, .. } => Ok(node.store_photo(&bytes)?),
+            Backend::Remote { client, url, token } => {
+                let response = client
+                    .post(format!("{url}/api/v1/admin/images"))
+                    .bearer_auth(token)
+                    .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+                    .body(bytes)
+                    .send()
+                    .await
+                    .with_context(|| format!("the running node at {url} did not answer"))?;
+                let status = response.status();
+                let body = response.bytes().await?;
+                if status.is_success() {
+                    return Ok(serde_json::from_slice(&body)?);
+                }
+                match serde_json::from_slice::<ErrorBody>(&body) {
+                    Ok(body) => Err(anyhow!(body.error.message)),
+                    Err(_) => Err(anyhow!("the node at {url} answered {status}")),
+                }
+            }
+        }
+    }
+
     /// Changes a listing.
     pub(crate) async fn update(&self, id: &str, patch: ListingPatch) -> Result<ListingView> {
         let id = parse_id(id)?;

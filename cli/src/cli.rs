@@ -233,6 +233,9 @@ pub(crate) struct AddArgs {
     /// The UMKM or group that makes it.
     #[arg(long)]
     pub(crate) producer: Option<String>,
+    /// A photo of the product (JPEG, PNG or WebP, at most 8 MB).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) photo: Option<PathBuf>,
     /// Description (in Indonesian).
     #[arg(long, default_value = "")]
     pub(crate) description: String,
@@ -270,6 +273,12 @@ pub(crate) struct UpdateArgs {
     /// New producer.
     #[arg(long)]
     pub(crate) producer: Option<String>,
+    /// A new photo (replaces the old ones).
+    #[arg(long, value_name = "FILE", conflicts_with = "remove_photo")]
+    pub(crate) photo: Option<PathBuf>,
+    /// Remove the listing's photos.
+    #[arg(long)]
+    pub(crate) remove_photo: bool,
     /// New status: active, hidden or removed.
     #[arg(long)]
     pub(crate) status: Option<String>,
@@ -339,6 +348,21 @@ pub(crate) struct ProfileArgs {
     /// New contact.
     #[arg(long)]
     pub(crate) contact: Option<String>,
+}
+
+/// Reads a photo file, refusing one over the upload limit before reading it.
+fn read_photo(path: &std::path::Path) -> Result<Vec<u8>> {
+    let max = telecenter_protocol::limits::PHOTO_UPLOAD_BYTES_MAX;
+    let size = std::fs::metadata(path)
+        .with_context(|| format!("cannot read the photo {}", path.display()))?
+        .len();
+    if size > max as u64 {
+        bail!(
+            "the photo {} is too large: at most {max} bytes, found {size}",
+            path.display()
+        );
+    }
+    std::fs::read(path).with_context(|| format!("cannot read the photo {}", path.display()))
 }
 
 fn clock() -> Arc<dyn Clock> {
@@ -471,6 +495,10 @@ async fn run_command(data: &DataDir, command: Command, json: bool) -> Result<()>
             match listing {
                 ListingCommand::Add(a) => {
                     let price_idr = parse_rupiah("price", &a.price)?;
+                    let photos = match &a.photo {
+                        Some(path) => vec![backend.upload_photo(read_photo(path)?).await?],
+                        None => Vec::new(),
+                    };
                     let input = NewListing {
                         title: a.title,
                         description: a.description,
@@ -480,6 +508,7 @@ async fn run_command(data: &DataDir, command: Command, json: bool) -> Result<()>
                         stock: a.stock,
                         unit: a.unit,
                         producer: a.producer,
+                        photos,
                     };
                     let view = backend.add(input).await?;
                     output::listing_id(&view, json)
@@ -490,6 +519,13 @@ async fn run_command(data: &DataDir, command: Command, json: bool) -> Result<()>
                         .as_deref()
                         .map(|p| parse_rupiah("price", p))
                         .transpose()?;
+                    let photos = match (&u.photo, u.remove_photo) {
+                        (Some(path), _) => {
+                            Some(vec![backend.upload_photo(read_photo(path)?).await?])
+                        }
+                        (None, true) => Some(Vec::new()),
+                        (None, false) => None,
+                    };
                     let patch = ListingPatch {
                         lang: u.lang,
                         title: u.title,
@@ -500,6 +536,7 @@ async fn run_command(data: &DataDir, command: Command, json: bool) -> Result<()>
                         unit: u.unit,
                         producer: u.producer,
                         status: u.status,
+                        photos,
                     };
                     let view = backend.update(&u.id, patch).await?;
                     output::listing(&view, json)

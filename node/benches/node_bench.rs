@@ -74,6 +74,7 @@ fn main() {
                 stock: rng.gen_range(0..100),
                 unit: Some("bungkus".into()),
                 producer: Some(format!("UMKM nomor {}", i % 300)),
+                photos: Vec::new(),
             })
             .expect("add");
         add_times.push(t.elapsed());

@@ -68,6 +68,7 @@ async fn main() {
                 unit: Some("bungkus".into()),
                 producer: Some("UMKM Sumber Rejeki".into()),
                 lang: None,
+                photos: Vec::new(),
             }
             .validate()
             .unwrap();

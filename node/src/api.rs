@@ -65,6 +65,9 @@ pub struct ListingView {
     pub stock: i64,
     /// Who makes it.
     pub producer: String,
+    /// Its photos: image hashes, served at `/foto/{hash}` (pages) and
+    /// `/api/v1/images/{hash}` (peers).
+    pub photos: Vec<telecenter_protocol::catalog::Photo>,
     /// `active`, `hidden` or `removed`.
     pub status: String,
     /// When it was created (RFC 3339, UTC).
@@ -91,6 +94,7 @@ impl ListingView {
             unit: l.unit.clone(),
             stock: l.stock,
             producer: l.producer.clone(),
+            photos: l.photos.clone(),
             status: l.status.word().to_owned(),
             created_at: rfc3339_utc(l.created_at_ms),
             updated_at: rfc3339_utc(l.updated_at_ms),

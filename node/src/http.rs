@@ -164,6 +164,13 @@ impl IntoResponse for ApiError {
                 e @ NodeError::NoChange => {
                     (StatusCode::BAD_REQUEST, "no_change", e.to_string(), None, None)
                 }
+                NodeError::Image(e) => (
+                    StatusCode::BAD_REQUEST,
+                    "invalid_image",
+                    e.to_string(),
+                    Some("photo".to_owned()),
+                    None,
+                ),
                 e @ NodeError::NotAccepted(_) => {
                     (StatusCode::FORBIDDEN, "not_accepted", e.to_string(), None, None)
                 }
@@ -304,6 +311,13 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/info", get(info))
         .route("/api/v1/listings", get(listings))
         .route("/api/v1/listings/{center}/{id}", get(listing))
+        .route("/api/v1/images/{hash}", get(image))
+        .route(
+            "/api/v1/admin/images",
+            post(admin_upload_image).layer(DefaultBodyLimit::max(
+                telecenter_protocol::limits::PHOTO_UPLOAD_BYTES_MAX,
+            )),
+        )
         .route(
             "/api/v1/admin/listings",
             get(admin_listings).post(admin_add),
@@ -399,6 +413,45 @@ async fn listing(
         return Err(not_found.into());
     }
     Ok(Json(ListingView::new(&row, lang)))
+}
+
+/// `GET /api/v1/images/{hash}`: an image named by a listing held here (for peers).
+async fn image(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+) -> ApiResult<Response> {
+    let Path(hash) = path?;
+    let node = state.node.clone();
+    let wanted = hash.clone();
+    match blocking(move || node.image_for_peer(&wanted)).await? {
+        Some(bytes) => {
+            let mut response = bytes.into_response();
+            let headers = response.headers_mut();
+            headers.insert(
+                header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static("image/jpeg"),
+            );
+            headers.insert(
+                header::CACHE_CONTROL,
+                axum::http::HeaderValue::from_static("public, max-age=31536000, immutable"),
+            );
+            Ok(response)
+        }
+        None => Err(ApiError::NotFound(format!("no image {hash} here"))),
+    }
+}
+
+/// `POST /api/v1/admin/images`: the body is a JPEG, PNG or WebP photo; answers the
+/// stored [`telecenter_protocol::catalog::Photo`] to put on a listing.
+async fn admin_upload_image(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<(StatusCode, Json<telecenter_protocol::catalog::Photo>)> {
+    check_admin(&state, &headers)?;
+    let node = state.node.clone();
+    let photo = blocking(move || node.store_photo(&body)).await?;
+    Ok((StatusCode::CREATED, Json(photo)))
 }
 
 async fn admin_listings(

@@ -14,6 +14,7 @@ pub mod api;
 pub mod clock;
 pub mod data_dir;
 pub mod http;
+pub mod images;
 pub mod node;
 pub mod sample;
 pub mod search;

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use base64::Engine;
 use rand::RngCore;
-use telecenter_protocol::catalog::{CatalogDoc, CatalogError, Touched};
+use telecenter_protocol::catalog::{CatalogDoc, CatalogError, Photo, Touched, is_image_hash};
 use telecenter_protocol::envelope::VerifiedChange;
 use telecenter_protocol::hop::{HOP_WINDOW_MS, HopAuth, HopError};
 use telecenter_protocol::sync::{Changes, SYNC_BODY_BYTES_MAX};
@@ -83,6 +83,9 @@ pub enum NodeError {
     /// `create` was called on a database that already holds documents.
     #[error("{} already holds a center's catalog", .0.display())]
     AlreadyCreated(PathBuf),
+    /// An uploaded photo is not usable.
+    #[error(transparent)]
+    Image(#[from] crate::images::ImageError),
     /// Storage failed (the node's fault, not the caller's).
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -513,6 +516,54 @@ impl Node {
                 center: *center,
                 listing: id.clone(),
             })
+    }
+
+    /// Checks and resizes an uploaded photo and stores its two images; the
+    /// returned [`Photo`] can then be put on a listing.
+    pub fn store_photo(&self, upload: &[u8]) -> Result<Photo, NodeError> {
+        let processed = crate::images::process(upload)?;
+        let now = self.clock.now_ms();
+        let mut writer = lock(&self.writer);
+        writer
+            .store
+            .put_image(&processed.photo.thumb, &processed.thumb, now)?;
+        writer
+            .store
+            .put_image(&processed.photo.medium, &processed.medium, now)?;
+        Ok(processed.photo)
+    }
+
+    /// A stored image by its hash.
+    pub fn image(&self, hash: &str) -> Result<Option<Vec<u8>>, NodeError> {
+        if !is_image_hash(hash) {
+            return Ok(None);
+        }
+        Ok(lock(&self.reader).image(hash)?)
+    }
+
+    /// A stored image for a peer: only images that listings held here name.
+    pub fn image_for_peer(&self, hash: &str) -> Result<Option<Vec<u8>>, NodeError> {
+        let reader = lock(&self.reader);
+        if !is_image_hash(hash) || !reader.image_is_named(hash)? {
+            return Ok(None);
+        }
+        Ok(reader.image(hash)?)
+    }
+
+    /// Thumbnails named by shown listings that this node does not hold yet.
+    pub fn missing_thumbnails(&self, limit: usize) -> Result<Vec<String>, NodeError> {
+        Ok(lock(&self.reader).missing_thumbnails(limit)?)
+    }
+
+    /// Stores an image fetched from a peer, if its bytes match its name.
+    pub fn put_fetched_image(&self, hash: &str, bytes: &[u8]) -> Result<bool, NodeError> {
+        if crate::images::image_hash(bytes) != hash || !crate::images::is_stored_image(bytes) {
+            tracing::info!(%hash, "fetched image does not match its hash; dropped");
+            return Ok(false);
+        }
+        let now = self.clock.now_ms();
+        lock(&self.writer).store.put_image(hash, bytes, now)?;
+        Ok(true)
     }
 
     /// Every center whose catalog is indexed here, by name.

@@ -78,6 +78,7 @@ pub fn add_sample_listings_of(node: &Node, index: usize) -> Result<usize, NodeEr
             stock: f.stock,
             unit: Some(f.unit.clone()),
             producer: Some(f.producer.clone()),
+            photos: Vec::new(),
         })?;
         if let Some(en) = &sample.en {
             node.update_listing(

@@ -88,6 +88,16 @@ pub const MIGRATIONS: &[&str] = &[
         title, body, tokenize = 'unicode61 remove_diacritics 2'
     );
     "#,
+    // Version 2: photos. Listings name their photos (JSON list of {thumb, medium}
+    // image hashes); images are stored by the SHA-256 of their bytes.
+    r#"
+    ALTER TABLE listings ADD COLUMN photos TEXT NOT NULL DEFAULT '[]';
+    CREATE TABLE images (
+        hash TEXT PRIMARY KEY,
+        bytes BLOB NOT NULL,
+        stored_at_ms INTEGER NOT NULL
+    ) STRICT;
+    "#,
 ];
 
 /// Why a store operation failed. These are the node's own faults (disk, corrupt
@@ -486,6 +496,56 @@ impl Store {
         Ok(())
     }
 
+    /// Stores image bytes under their hash (nothing if already held).
+    pub fn put_image(&mut self, hash: &str, bytes: &[u8], now_ms: i64) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT OR IGNORE INTO images (hash, bytes, stored_at_ms) VALUES (?1, ?2, ?3)",
+            params![hash, bytes, now_ms],
+        )?;
+        Ok(())
+    }
+
+    /// The bytes of a stored image.
+    pub fn image(&self, hash: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT bytes FROM images WHERE hash = ?1",
+                params![hash],
+                |row| row.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Thumbnails named by shown listings but not held here (at most `limit`).
+    pub fn missing_thumbnails(&self, limit: usize) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT DISTINCT json_extract(p.value, '$.thumb') AS thumb
+             FROM listings l, json_each(l.photos) p
+             WHERE l.status = 'active'
+               AND json_extract(p.value, '$.thumb') NOT IN (SELECT hash FROM images)
+             LIMIT ?1",
+        )?;
+        let rows = stmt.query_map(params![i64::try_from(limit).unwrap_or(i64::MAX)], |row| {
+            row.get(0)
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Whether an image is named by some listing held here (only those are served to peers).
+    pub fn image_is_named(&self, hash: &str) -> Result<bool, StoreError> {
+        let pattern = format!("%{hash}%");
+        let found: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT 1 FROM listings WHERE photos LIKE ?1 LIMIT 1",
+                params![pattern],
+                |row| row.get(0),
+            )
+            .optional()?;
+        Ok(found.is_some())
+    }
+
     /// Every local trust decision.
     pub fn trust_list(&self) -> Result<Vec<(CenterId, TrustState)>, StoreError> {
         let mut stmt = self
@@ -768,12 +828,12 @@ const SELECT_LISTING_COLUMNS: &str =
     "SELECT l.center_id, COALESCE(c.name, ''), COALESCE(c.region, ''),
     l.listing_id, l.title_id, l.title_en, l.title_jv, l.description_id, l.description_en,
     l.description_jv, l.category, l.price_idr, l.unit, l.stock, l.producer, l.status,
-    l.created_at_ms, l.updated_at_ms";
+    l.created_at_ms, l.updated_at_ms, l.photos";
 
 const SELECT_LISTING: &str = "SELECT l.center_id, COALESCE(c.name, ''), COALESCE(c.region, ''),
     l.listing_id, l.title_id, l.title_en, l.title_jv, l.description_id, l.description_en,
     l.description_jv, l.category, l.price_idr, l.unit, l.stock, l.producer, l.status,
-    l.created_at_ms, l.updated_at_ms
+    l.created_at_ms, l.updated_at_ms, l.photos
     FROM listings l LEFT JOIN centers c ON c.center_id = l.center_id";
 
 fn read_listing_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<ListingRow, StoreError>> {
@@ -783,6 +843,7 @@ fn read_listing_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<ListingR
     let listing_id: String = row.get(3)?;
     let category: String = row.get(10)?;
     let status: String = row.get(15)?;
+    let photos: String = row.get(18)?;
     let built = (|| {
         Ok(ListingRow {
             center_id: center.parse().map_err(|_| corrupt("center id"))?,
@@ -805,6 +866,7 @@ fn read_listing_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<ListingR
                 unit: row.get(12)?,
                 stock: row.get(13)?,
                 producer: row.get(14)?,
+                photos: serde_json::from_str(&photos).map_err(|_| corrupt("photos"))?,
                 status: status.parse().map_err(|_| corrupt("status"))?,
                 created_at_ms: row.get(16)?,
                 updated_at_ms: row.get(17)?,
@@ -827,15 +889,16 @@ fn upsert_listing(
         .prepare_cached(
             "INSERT INTO listings (center_id, listing_id, title_id, title_en, title_jv,
             description_id, description_en, description_jv, category, price_idr, unit, stock,
-            producer, status, created_at_ms, updated_at_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+            producer, status, created_at_ms, updated_at_ms, photos)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
          ON CONFLICT (center_id, listing_id) DO UPDATE SET
             title_id = excluded.title_id, title_en = excluded.title_en,
             title_jv = excluded.title_jv, description_id = excluded.description_id,
             description_en = excluded.description_en, description_jv = excluded.description_jv,
             category = excluded.category, price_idr = excluded.price_idr, unit = excluded.unit,
             stock = excluded.stock, producer = excluded.producer, status = excluded.status,
-            created_at_ms = excluded.created_at_ms, updated_at_ms = excluded.updated_at_ms
+            created_at_ms = excluded.created_at_ms, updated_at_ms = excluded.updated_at_ms,
+            photos = excluded.photos
          RETURNING rowid",
         )?
         .query_row(
@@ -856,6 +919,7 @@ fn upsert_listing(
                 listing.status.word(),
                 listing.created_at_ms,
                 listing.updated_at_ms,
+                serde_json::to_string(&listing.photos).unwrap_or_else(|_| "[]".to_owned()),
             ],
             |row| row.get(0),
         )?;

@@ -218,6 +218,45 @@ pub async fn add_peer_by_url(
     Ok(info)
 }
 
+/// Most images fetched after one round.
+const IMAGES_PER_ROUND_MAX: usize = 200;
+
+/// Fetches one image by hash from `url` (a peer's base address); checks the bytes
+/// against the hash before returning them.
+pub async fn fetch_image(client: &reqwest::Client, url: &str, hash: &str) -> Option<Vec<u8>> {
+    let response = client
+        .get(format!("{url}/api/v1/images/{hash}"))
+        .timeout(Duration::from_secs(20))
+        .send()
+        .await
+        .ok()?;
+    if !response.status().is_success() {
+        return None;
+    }
+    let bytes = read_limited(url, response, telecenter_protocol::limits::IMAGE_BYTES_MAX)
+        .await
+        .ok()?;
+    (crate::images::image_hash(&bytes) == hash).then_some(bytes)
+}
+
+/// Asks each peer with an address for an image this node lacks (e.g. a medium
+/// image someone wants to see); keeps the first that matches its hash.
+pub async fn fetch_image_from_peers(node: &Arc<Node>, hash: &str) -> Option<Vec<u8>> {
+    let client = peer_client().ok()?;
+    let peers = node.peers().ok()?;
+    for peer in peers {
+        let Some(url) = peer.url else { continue };
+        if let Some(bytes) = fetch_image(&client, &url, hash).await {
+            let store = node.clone();
+            let (name, kept) = (hash.to_owned(), bytes.clone());
+            let _ =
+                tokio::task::spawn_blocking(move || store.put_fetched_image(&name, &kept)).await;
+            return Some(bytes);
+        }
+    }
+    None
+}
+
 /// Runs rounds with peers.
 #[derive(Clone)]
 pub struct SyncEngine {
@@ -419,6 +458,26 @@ impl SyncEngine {
         })
     }
 
+    /// Fetches from `peer` the thumbnails of shown listings that this node lacks:
+    /// thumbnails travel with the catalogs (medium images only on demand).
+    async fn pull_thumbnails(&self, peer: &PeerRow) {
+        let Some(url) = peer.url.clone() else { return };
+        let node = self.node.clone();
+        let Ok(Ok(missing)) =
+            tokio::task::spawn_blocking(move || node.missing_thumbnails(IMAGES_PER_ROUND_MAX))
+                .await
+        else {
+            return;
+        };
+        for hash in missing {
+            if let Some(bytes) = fetch_image(&self.client, &url, &hash).await {
+                let node = self.node.clone();
+                let _ = tokio::task::spawn_blocking(move || node.put_fetched_image(&hash, &bytes))
+                    .await;
+            }
+        }
+    }
+
     /// Pushes to `peer` what this node holds beyond what the peer is known to
     /// hold, for the catalogs the peer offers. Returns the changes it applied.
     async fn push(&self, peer: &PeerRow) -> Result<u64, SyncError> {
@@ -483,6 +542,7 @@ impl SyncEngine {
         let summary = self.summary(peer, 0).await?;
         self.remember(&peer.center_id, &summary.have, true);
         let received = self.pull(peer, &summary.have).await?;
+        self.pull_thumbnails(peer).await;
         let sent = self.push(peer).await?;
         let mine = self.node.have();
         let behind = summary

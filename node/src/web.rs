@@ -65,6 +65,13 @@ pub fn routes() -> Router<AppState> {
         .route("/operator/jaringan/sinkron", post(operator::sync_now))
 }
 
+/// Forms with a photo may carry one upload plus their text fields.
+fn upload_limit() -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::max(
+        telecenter_protocol::limits::PHOTO_UPLOAD_BYTES_MAX + 64 * 1024,
+    )
+}
+
 /// Small, readable on a 360-px screen, large touch targets, visible focus.
 const CSS: &str = r#"
 *{box-sizing:border-box}
@@ -88,6 +95,8 @@ label{display:block;font-weight:600;margin-top:.5rem}
 ul.cards{list-style:none;padding:0;display:grid;grid-template-columns:repeat(auto-fill,minmax(16rem,1fr));gap:1rem}
 .card{background:#fff;border:1px solid #ddd9cc;border-radius:.5rem;padding:.75rem 1rem}
 .card h3{margin:.1rem 0 .3rem;font-size:1.05rem}
+img.thumb{display:block;width:100%;height:auto;aspect-ratio:4/3;object-fit:cover;border-radius:.3rem;background:#eee}
+img.photo{display:block;max-width:100%;height:auto;border-radius:.4rem;margin:.5rem 0}
 .price{font-weight:700;font-size:1.15rem;color:#7a3b00}
 .muted{color:#5c5c55;font-size:.92rem}
 .cats{display:flex;flex-wrap:wrap;gap:.5rem;padding:0;list-style:none}

@@ -199,6 +199,25 @@ impl FromStr for ListingStatus {
     }
 }
 
+/// One photo of a listing: two resized images named by the SHA-256 of their bytes
+/// (lower-case hex). The thumbnail travels with the catalog; the medium image is
+/// fetched when someone looks at the listing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Photo {
+    /// Small image for result lists.
+    pub thumb: String,
+    /// Larger image for the listing page.
+    pub medium: String,
+}
+
+/// Whether `text` is a SHA-256 in lower-case hex, the name of a stored image.
+pub fn is_image_hash(text: &str) -> bool {
+    text.len() == 64
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 /// One listing as read from a catalog document.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Listing {
@@ -218,6 +237,8 @@ pub struct Listing {
     pub stock: i64,
     /// Who makes it.
     pub producer: String,
+    /// Its photos, at most [`PHOTOS_PER_LISTING_MAX`].
+    pub photos: Vec<Photo>,
     /// Active, hidden or removed.
     pub status: ListingStatus,
     /// When it was created, ms since the Unix epoch, UTC.
@@ -564,6 +585,9 @@ impl CatalogDoc {
             tx.put(&obj, "stock", ScalarValue::Int(listing.stock))?;
             tx.put(&obj, "producer", listing.producer.as_str())?;
             tx.put(&obj, "status", "active")?;
+            if !listing.photos.is_empty() {
+                write_photos(tx, &obj, &listing.photos)?;
+            }
             tx.put(&obj, "created_at", timestamp(now_ms))?;
             tx.put(&obj, "updated_at", timestamp(now_ms))?;
             Ok(())
@@ -619,6 +643,9 @@ impl CatalogDoc {
             }
             if let Some(producer) = &patch.producer {
                 tx.put(&obj, "producer", producer.as_str())?;
+            }
+            if let Some(photos) = &patch.photos {
+                write_photos(tx, &obj, photos)?;
             }
             match patch.status {
                 Some(ListingStatus::Removed) => tx.put(&obj, "removed_at", timestamp(now_ms))?,
@@ -822,11 +849,27 @@ impl CatalogDoc {
             unit: reader.line("unit", 1, UNIT_CHARS_MAX)?,
             stock,
             producer: reader.line("producer", 0, PRODUCER_CHARS_MAX)?,
+            photos: reader.photos()?,
             status,
             created_at_ms: reader.time("created_at")?,
             updated_at_ms: reader.time("updated_at")?,
         }))
     }
+}
+
+/// Replaces a listing's photo list.
+fn write_photos(
+    tx: &mut automerge::transaction::Transaction<'_>,
+    listing: &ObjId,
+    photos: &[Photo],
+) -> Result<(), AutomergeError> {
+    let list = tx.put_object(listing, "photos", ObjType::List)?;
+    for (index, photo) in photos.iter().enumerate() {
+        let map = tx.insert_object(&list, index, ObjType::Map)?;
+        tx.put(&map, "thumb", photo.thumb.as_str())?;
+        tx.put(&map, "medium", photo.medium.as_str())?;
+    }
+    Ok(())
 }
 
 /// Typed, checked reads of one map in a document that may come from anyone.
@@ -886,6 +929,37 @@ impl Reader<'_> {
             Some(_) => Err(self.bad(key, "expected a timestamp")),
             None => Err(self.bad(key, "missing")),
         }
+    }
+
+    fn photos(&self) -> Result<Vec<Photo>, SchemaError> {
+        let list = match self.doc.get(self.obj, "photos") {
+            Ok(None) => return Ok(Vec::new()),
+            Ok(Some((Value::Object(ObjType::List), list))) => list,
+            _ => return Err(self.bad("photos", "expected a list")),
+        };
+        let count = self.doc.length(&list);
+        if count > PHOTOS_PER_LISTING_MAX {
+            return Err(self.bad(
+                "photos",
+                &format!("at most {PHOTOS_PER_LISTING_MAX} photos, found {count}"),
+            ));
+        }
+        let mut photos = Vec::with_capacity(count);
+        for index in 0..count {
+            let map = match self.doc.get(&list, index) {
+                Ok(Some((Value::Object(ObjType::Map), map))) => map,
+                _ => return Err(self.bad("photos", "expected a map per photo")),
+            };
+            let hash = |key: &str| match self.scalar(&map, key) {
+                Ok(Some(ScalarValue::Str(s))) if is_image_hash(&s) => Ok(s.to_string()),
+                _ => Err(self.bad("photos", &format!("{key} is not an image hash"))),
+            };
+            photos.push(Photo {
+                thumb: hash("thumb")?,
+                medium: hash("medium")?,
+            });
+        }
+        Ok(photos)
     }
 
     fn localized(

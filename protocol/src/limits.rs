@@ -38,3 +38,9 @@ pub const PAGE_LIMIT_MAX: u32 = 100;
 pub const PAGE_LIMIT_DEFAULT: u32 = 20;
 /// Deepest offset a search may page to.
 pub const PAGE_OFFSET_MAX: u32 = 10_000;
+/// Most photos on one listing.
+pub const PHOTOS_PER_LISTING_MAX: usize = 4;
+/// Largest uploaded photo file, in bytes.
+pub const PHOTO_UPLOAD_BYTES_MAX: usize = 8 * 1024 * 1024;
+/// Largest stored image (a resized thumbnail or medium image), in bytes.
+pub const IMAGE_BYTES_MAX: usize = 1024 * 1024;

@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
-use crate::catalog::{Category, Lang, ListingStatus};
+use crate::catalog::{Category, Lang, ListingStatus, Photo, is_image_hash};
 use crate::limits::*;
 
 /// One rejected input field.
@@ -60,6 +60,9 @@ pub struct NewListing {
     /// The UMKM or group that makes the product; may be empty.
     #[serde(default)]
     pub producer: Option<String>,
+    /// Photos already stored on the node (see `PUT /api/v1/admin/images`).
+    #[serde(default)]
+    pub photos: Vec<Photo>,
 }
 
 /// Changes to a listing as typed by an operator; `None` leaves a field as it is.
@@ -93,6 +96,9 @@ pub struct ListingPatch {
     /// New status: `active`, `hidden` or `removed`.
     #[serde(default)]
     pub status: Option<String>,
+    /// New photo list (replaces the old one; empty removes all photos).
+    #[serde(default)]
+    pub photos: Option<Vec<Photo>>,
 }
 
 /// A center profile as typed by an operator; on creation `name` and `region` are required.
@@ -127,6 +133,8 @@ pub struct ValidNewListing {
     pub unit: String,
     /// Producer (may be empty).
     pub producer: String,
+    /// Photos.
+    pub photos: Vec<Photo>,
 }
 
 /// A checked listing patch.
@@ -150,6 +158,8 @@ pub struct ValidPatch {
     pub producer: Option<String>,
     /// New status.
     pub status: Option<ListingStatus>,
+    /// New photo list.
+    pub photos: Option<Vec<Photo>>,
 }
 
 impl ValidPatch {
@@ -163,6 +173,7 @@ impl ValidPatch {
             && self.unit.is_none()
             && self.producer.is_none()
             && self.status.is_none()
+            && self.photos.is_none()
     }
 }
 
@@ -317,6 +328,31 @@ pub fn status(raw: &str) -> Result<ListingStatus, InvalidInput> {
     })
 }
 
+/// Checks a photo list: at most [`PHOTOS_PER_LISTING_MAX`], each naming two image hashes.
+pub fn photos(list: &[Photo]) -> Result<Vec<Photo>, InvalidInput> {
+    if list.len() > PHOTOS_PER_LISTING_MAX {
+        return Err(InvalidInput::new(
+            "photos",
+            "too_many",
+            format!(
+                "a listing may have at most {PHOTOS_PER_LISTING_MAX} photos, found {}",
+                list.len()
+            ),
+        ));
+    }
+    if list
+        .iter()
+        .any(|p| !is_image_hash(&p.thumb) || !is_image_hash(&p.medium))
+    {
+        return Err(InvalidInput::new(
+            "photos",
+            "invalid",
+            "a photo must name two stored images by their SHA-256 (64 hex characters)".to_owned(),
+        ));
+    }
+    Ok(list.to_vec())
+}
+
 /// The default unit of sale.
 pub const DEFAULT_UNIT: &str = "buah";
 
@@ -348,6 +384,7 @@ impl NewListing {
                 0,
                 PRODUCER_CHARS_MAX,
             )?,
+            photos: photos(&self.photos)?,
         })
     }
 }
@@ -384,6 +421,7 @@ impl ListingPatch {
                 .map(|p| text_line("producer", p, 0, PRODUCER_CHARS_MAX))
                 .transpose()?,
             status: self.status.as_deref().map(status).transpose()?,
+            photos: self.photos.as_deref().map(photos).transpose()?,
         })
     }
 }
@@ -445,6 +483,7 @@ mod tests {
             stock: 40,
             unit: Some("bungkus 250 g".into()),
             producer: Some("UMKM Sumber Rejeki".into()),
+            photos: Vec::new(),
         }
     }
 

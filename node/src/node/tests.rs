@@ -125,6 +125,7 @@ fn new_listing(title: &str, category: &str, price_idr: i64) -> NewListing {
         stock: 10,
         unit: Some("bungkus".to_owned()),
         producer: Some("UMKM Sumber Rejeki".to_owned()),
+        photos: Vec::new(),
     }
 }
 

@@ -71,6 +71,7 @@ fn listing(id: &str, title: &str, price_idr: i64) -> Listing {
         unit: "bungkus".to_owned(),
         stock: 5,
         producer: "UMKM Sumber Rejeki".to_owned(),
+        photos: Vec::new(),
         status: ListingStatus::Active,
         created_at_ms: T0,
         updated_at_ms: T0,

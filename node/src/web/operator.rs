@@ -20,7 +20,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use rand::RngCore;
 use rand::rngs::OsRng;
+use telecenter_protocol::catalog::Photo;
 use telecenter_protocol::catalog::{Category, Lang, ListingStatus};
+use telecenter_protocol::limits::PHOTO_UPLOAD_BYTES_MAX;
 use telecenter_protocol::validate::{InvalidInput, ListingPatch, NewListing, ProfileInput};
 use telecenter_protocol::{CenterId, ListingId};
 
@@ -220,6 +222,9 @@ struct OperatorWords {
     center_id: &'static str,
     trusted_centers: &'static str,
     no_listings: &'static str,
+    photo: &'static str,
+    photo_hint: &'static str,
+    remove_photo: &'static str,
 }
 
 static ID_WORDS: OperatorWords = OperatorWords {
@@ -264,6 +269,9 @@ static ID_WORDS: OperatorWords = OperatorWords {
     center_id: "Id telecenter (tc1...)",
     trusted_centers: "Kepercayaan",
     no_listings: "Belum ada produk.",
+    photo: "Foto produk",
+    photo_hint: "JPEG, PNG atau WebP, paling besar 8 MB. Foto baru mengganti foto lama.",
+    remove_photo: "Hapus foto",
 };
 
 static EN_WORDS: OperatorWords = OperatorWords {
@@ -308,6 +316,9 @@ static EN_WORDS: OperatorWords = OperatorWords {
     center_id: "Telecenter id (tc1...)",
     trusted_centers: "Trust",
     no_listings: "No products yet.",
+    photo: "Product photo",
+    photo_hint: "JPEG, PNG or WebP, at most 8 MB. A new photo replaces the old one.",
+    remove_photo: "Remove the photo",
 };
 
 /// A field problem in people's words.
@@ -356,6 +367,64 @@ fn problem_box(t: &Texts, problem: &Option<String>) -> Markup {
         @if let Some(problem) = problem {
             div.error role="alert" { strong { (t.input_problem) } p { (problem) } }
         }
+    }
+}
+
+/// Most fields in one operator form.
+const FORM_FIELDS_MAX: usize = 32;
+
+/// Reads a multipart form: its text fields and the uploaded photo, if any.
+async fn read_multipart(
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+    lang: Lang,
+) -> Result<(HashMap<String, String>, Option<Vec<u8>>), String> {
+    let too_large = || {
+        if lang == Lang::En {
+            format!(
+                "The photo is too large: at most {} MB.",
+                PHOTO_UPLOAD_BYTES_MAX / (1024 * 1024)
+            )
+        } else {
+            format!(
+                "Foto terlalu besar: paling besar {} MB.",
+                PHOTO_UPLOAD_BYTES_MAX / (1024 * 1024)
+            )
+        }
+    };
+    let mut multipart = multipart.map_err(|_| too_large())?;
+    let mut fields = HashMap::new();
+    let mut photo = None;
+    while let Some(field) = multipart.next_field().await.map_err(|_| too_large())? {
+        if fields.len() >= FORM_FIELDS_MAX {
+            return Err(too_large());
+        }
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "photo" {
+            let bytes = field.bytes().await.map_err(|_| too_large())?;
+            if !bytes.is_empty() {
+                photo = Some(bytes.to_vec());
+            }
+        } else {
+            let text = field.text().await.map_err(|_| too_large())?;
+            fields.insert(name, text);
+        }
+    }
+    Ok((fields, photo))
+}
+
+fn photo_error(lang: Lang, error: &crate::images::ImageError) -> String {
+    use crate::images::ImageError as E;
+    match (lang, error) {
+        (Lang::En, E::NotAnImage | E::Empty) => {
+            "Photo: the file is not a JPEG, PNG or WebP photo.".to_owned()
+        }
+        (Lang::En, E::TooLarge(_)) => "Photo: the file is too large (at most 8 MB).".to_owned(),
+        (Lang::En, _) => "Photo: the picture cannot be read; try another file.".to_owned(),
+        (_, E::NotAnImage | E::Empty) => {
+            "Foto: berkas ini bukan foto JPEG, PNG atau WebP.".to_owned()
+        }
+        (_, E::TooLarge(_)) => "Foto: berkas terlalu besar (paling besar 8 MB).".to_owned(),
+        (_, _) => "Foto: gambar tidak bisa dibaca; coba berkas lain.".to_owned(),
     }
 }
 
@@ -613,7 +682,7 @@ fn listing_form(
 ) -> Markup {
     let w = words(lang);
     html! {
-        form method="post" action=(action) {
+        form method="post" action=(action) enctype="multipart/form-data" {
             input type="hidden" name="csrf" value=(csrf);
             label for="title" { (w.title) }
             input #title name="title" value=(values.title) required maxlength="120";
@@ -633,6 +702,12 @@ fn listing_form(
             input #producer name="producer" value=(values.producer) maxlength="120";
             label for="description" { (w.description) }
             textarea #description name="description" rows="5" maxlength="2000" { (values.description) }
+            label for="photo" { (w.photo) }
+            input #photo type="file" name="photo" accept="image/jpeg,image/png,image/webp";
+            p.muted { (w.photo_hint) }
+            @if editing {
+                label { input type="checkbox" name="remove_photo" value="1"; " " (w.remove_photo) }
+            }
             @if editing {
                 fieldset {
                     legend { (w.status) }
@@ -686,54 +761,136 @@ fn expired(lang: Lang) -> Response {
 pub(super) async fn create_listing(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
     let Some((_, csrf)) = session(&state, &headers) else {
         return to_login();
     };
     let lang = lang(&headers);
+    let (form, upload) = match read_multipart(multipart, lang).await {
+        Ok(read) => read,
+        Err(problem) => {
+            return form_problem(
+                lang,
+                &csrf,
+                "/operator/produk/baru",
+                &ListingForm::default(),
+                problem,
+                false,
+                None,
+            );
+        }
+    };
     if !csrf_ok(&csrf, &form) {
         return expired(lang);
     }
     let values = ListingForm::from_map(&form);
-    let result = match values.numbers() {
-        Ok((price_idr, stock)) => {
-            let input = NewListing {
-                title: values.title.clone(),
-                description: values.description.clone(),
-                lang: None,
-                category: values.category.clone(),
-                price_idr,
-                stock,
-                unit: Some(values.unit.clone()).filter(|u| !u.trim().is_empty()),
-                producer: Some(values.producer.clone()),
-            };
-            node_call(&state, move |node| node.add_listing(&input)).await
+    let numbers = match values.numbers() {
+        Ok(numbers) => numbers,
+        Err(e) => {
+            return form_problem(
+                lang,
+                &csrf,
+                "/operator/produk/baru",
+                &values,
+                field_error(lang, &e),
+                false,
+                None,
+            );
         }
-        Err(e) => Err(NodeError::Invalid(e)),
     };
-    match result {
+    let photos = match store_upload(&state, upload).await {
+        Ok(photo) => photo.into_iter().collect(),
+        Err(problem) => {
+            return form_problem(
+                lang,
+                &csrf,
+                "/operator/produk/baru",
+                &values,
+                problem_text(lang, &problem),
+                false,
+                None,
+            );
+        }
+    };
+    let (price_idr, stock) = numbers;
+    let input = NewListing {
+        title: values.title.clone(),
+        description: values.description.clone(),
+        lang: None,
+        category: values.category.clone(),
+        price_idr,
+        stock,
+        unit: Some(values.unit.clone()).filter(|u| !u.trim().is_empty()),
+        producer: Some(values.producer.clone()),
+        photos,
+    };
+    match node_call(&state, move |node| node.add_listing(&input)).await {
         Ok(row) => no_store(
             Redirect::to(&format!("/operator/produk/{}?tersimpan=1", row.listing.id))
                 .into_response(),
         ),
-        Err(NodeError::Invalid(e)) => {
-            let (t, w) = (i18n::texts(lang), words(lang));
-            let body = html! {
-                (operator_nav(t, &csrf))
-                h1 { (w.add_product) }
-                (problem_box(t, &Some(field_error(lang, &e))))
-                (listing_form(lang, &csrf, "/operator/produk/baru", &values, false))
-            };
-            html_page(
-                StatusCode::BAD_REQUEST,
-                page(t, w.add_product, "/operator", body),
-            )
-        }
+        Err(NodeError::Invalid(e)) => form_problem(
+            lang,
+            &csrf,
+            "/operator/produk/baru",
+            &values,
+            field_error(lang, &e),
+            false,
+            None,
+        ),
         Err(error) => internal(lang, &error),
     }
 }
 
+/// Stores an uploaded photo, if there is one.
+async fn store_upload(
+    state: &AppState,
+    upload: Option<Vec<u8>>,
+) -> Result<Option<Photo>, NodeError> {
+    match upload {
+        None => Ok(None),
+        Some(bytes) => node_call(state, move |node| node.store_photo(&bytes))
+            .await
+            .map(Some),
+    }
+}
+
+fn problem_text(lang: Lang, error: &NodeError) -> String {
+    match error {
+        NodeError::Image(e) => photo_error(lang, e),
+        NodeError::Invalid(e) => field_error(lang, e),
+        other => other.to_string(),
+    }
+}
+
+/// The listing form again, with what was typed and what is wrong.
+fn form_problem(
+    lang: Lang,
+    csrf: &str,
+    action: &str,
+    values: &ListingForm,
+    problem: String,
+    editing: bool,
+    id: Option<&ListingId>,
+) -> Response {
+    let (t, w) = (i18n::texts(lang), words(lang));
+    let body = match (editing, id) {
+        (true, Some(id)) => edit_page(lang, csrf, id, values, Some(problem), false, None, &[]),
+        _ => html! {
+            (operator_nav(t, csrf))
+            h1 { (w.add_product) }
+            (problem_box(t, &Some(problem)))
+            (listing_form(lang, csrf, action, values, false))
+        },
+    };
+    html_page(
+        StatusCode::BAD_REQUEST,
+        page(t, w.add_product, "/operator", body),
+    )
+}
+
+#[allow(clippy::too_many_arguments)] // each is one piece of the page
 fn edit_page(
     lang: Lang,
     csrf: &str,
@@ -742,6 +899,7 @@ fn edit_page(
     problem: Option<String>,
     saved: bool,
     updated: Option<i64>,
+    photos: &[Photo],
 ) -> Markup {
     let (t, w) = (i18n::texts(lang), words(lang));
     let action = format!("/operator/produk/{id}");
@@ -750,6 +908,9 @@ fn edit_page(
         h1 { (w.edit) ": " (values.title) }
         @if saved { p.order role="status" { (w.saved) } }
         @if let Some(ms) = updated { p.muted { (t.updated) ": " (local_time(lang, ms)) } }
+        @for photo in photos {
+            img src=(format!("/foto/{}", photo.thumb)) alt=(values.title) width="160" style="height:auto;border-radius:.4rem";
+        }
         (problem_box(t, &problem))
         (listing_form(lang, csrf, &action, values, true))
         form method="post" action=(format!("/operator/produk/{id}/hapus")) {
@@ -790,6 +951,7 @@ pub(super) async fn edit_listing_form(
         None,
         query.contains_key("tersimpan"),
         Some(row.listing.updated_at_ms),
+        &row.listing.photos,
     );
     html_page(StatusCode::OK, page(t, &values.title, "/operator", body))
 }
@@ -812,64 +974,98 @@ pub(super) async fn update_listing(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Form(form): Form<HashMap<String, String>>,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
     let Some((_, csrf)) = session(&state, &headers) else {
         return to_login();
     };
     let lang = lang(&headers);
-    if !csrf_ok(&csrf, &form) {
-        return expired(lang);
-    }
     let Ok(id) = id.parse::<ListingId>() else {
         return not_found(lang);
     };
-    let values = ListingForm::from_map(&form);
-    let result = match values.numbers() {
-        Ok((price_idr, stock)) => {
-            let patch = ListingPatch {
-                lang: None,
-                title: Some(values.title.clone()),
-                description: Some(values.description.clone()),
-                category: Some(values.category.clone()),
-                price_idr: Some(price_idr),
-                stock: Some(stock),
-                unit: Some(values.unit.clone()),
-                producer: Some(values.producer.clone()),
-                status: Some(
-                    if values.status == "hidden" {
-                        "hidden"
-                    } else {
-                        "active"
-                    }
-                    .to_owned(),
-                ),
-            };
-            let target = id.clone();
-            node_call(&state, move |node| node.update_listing(&target, &patch)).await
+    let action = format!("/operator/produk/{id}");
+    let (form, upload) = match read_multipart(multipart, lang).await {
+        Ok(read) => read,
+        Err(problem) => {
+            return form_problem(
+                lang,
+                &csrf,
+                &action,
+                &ListingForm::default(),
+                problem,
+                true,
+                Some(&id),
+            );
         }
-        Err(e) => Err(NodeError::Invalid(e)),
     };
-    match result {
+    if !csrf_ok(&csrf, &form) {
+        return expired(lang);
+    }
+    let values = ListingForm::from_map(&form);
+    let (price_idr, stock) = match values.numbers() {
+        Ok(numbers) => numbers,
+        Err(e) => {
+            return form_problem(
+                lang,
+                &csrf,
+                &action,
+                &values,
+                field_error(lang, &e),
+                true,
+                Some(&id),
+            );
+        }
+    };
+    // A new upload replaces the photo; the checkbox removes it.
+    let photos = match store_upload(&state, upload).await {
+        Ok(Some(photo)) => Some(vec![photo]),
+        Ok(None) if form.contains_key("remove_photo") => Some(Vec::new()),
+        Ok(None) => None,
+        Err(problem) => {
+            return form_problem(
+                lang,
+                &csrf,
+                &action,
+                &values,
+                problem_text(lang, &problem),
+                true,
+                Some(&id),
+            );
+        }
+    };
+    let patch = ListingPatch {
+        lang: None,
+        title: Some(values.title.clone()),
+        description: Some(values.description.clone()),
+        category: Some(values.category.clone()),
+        price_idr: Some(price_idr),
+        stock: Some(stock),
+        unit: Some(values.unit.clone()),
+        producer: Some(values.producer.clone()),
+        status: Some(
+            if values.status == "hidden" {
+                "hidden"
+            } else {
+                "active"
+            }
+            .to_owned(),
+        ),
+        photos,
+    };
+    let target = id.clone();
+    match node_call(&state, move |node| node.update_listing(&target, &patch)).await {
         Ok(_) => {
             no_store(Redirect::to(&format!("/operator/produk/{id}?tersimpan=1")).into_response())
         }
-        Err(NodeError::Invalid(e)) => {
-            let t = i18n::texts(lang);
-            let body = edit_page(
-                lang,
-                &csrf,
-                &id,
-                &values,
-                Some(field_error(lang, &e)),
-                false,
-                None,
-            );
-            html_page(
-                StatusCode::BAD_REQUEST,
-                page(t, &values.title, "/operator", body),
-            )
-        }
+        Err(NodeError::Invalid(e)) => form_problem(
+            lang,
+            &csrf,
+            &action,
+            &values,
+            field_error(lang, &e),
+            true,
+            Some(&id),
+        ),
         Err(NodeError::NoSuchListing(_) | NodeError::Removed(_)) => not_found(lang),
         Err(error) => internal(lang, &error),
     }

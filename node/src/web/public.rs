@@ -73,6 +73,11 @@ fn card(t: &Texts, lang: Lang, row: &ListingRow) -> Markup {
     let l = &row.listing;
     html! {
         li.card {
+            @if let Some(photo) = l.photos.first() {
+                a href=(listing_href(row)) tabindex="-1" aria-hidden="true" {
+                    img.thumb src=(format!("/foto/{}", photo.thumb)) alt="" loading="lazy" width="320" height="240";
+                }
+            }
             h3 { a href=(listing_href(row)) { (l.title.get(lang)) } }
             p { span.price { (format_rupiah(l.price_idr)) } " " span.muted { (t.per) " " (l.unit) } }
             p.muted {
@@ -377,6 +382,9 @@ pub(super) async fn listing(
     let body = html! {
         p.muted { a href=(format!("/cari?kategori={}", l.category.slug())) { (l.category.label(lang)) } }
         h1 { (title) }
+        @for photo in &l.photos {
+            img.photo src=(format!("/foto/{}", photo.medium)) alt=(title) loading="lazy" width="960" height="720";
+        }
         p { span.price { (format_rupiah(l.price_idr)) } " " span.muted { (t.per) " " (l.unit) } }
         dl.facts {
             dt { (t.stock) } dd { @if l.stock > 0 { (l.stock) " " (l.unit) } @else { (t.out_of_stock) } }
@@ -472,4 +480,35 @@ pub(super) async fn how_to_order(Query(params): Params, headers: HeaderMap) -> R
             body,
         ),
     )
+}
+
+/// `GET /foto/{hash}`: a stored image; a missing one is fetched from the peers
+/// (checked against its hash) and kept. Images never change, so browsers may
+/// keep them for a year.
+pub(super) async fn photo(State(state): State<AppState>, Path(hash): Path<String>) -> Response {
+    use axum::response::IntoResponse;
+    let wanted = hash.clone();
+    let mut found = node_call(&state, move |node| node.image(&wanted))
+        .await
+        .ok()
+        .flatten();
+    if found.is_none() && telecenter_protocol::catalog::is_image_hash(&hash) {
+        found = crate::sync::fetch_image_from_peers(&state.node, &hash).await;
+    }
+    match found {
+        Some(bytes) => {
+            let mut response = bytes.into_response();
+            let headers = response.headers_mut();
+            headers.insert(
+                axum::http::header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static("image/jpeg"),
+            );
+            headers.insert(
+                axum::http::header::CACHE_CONTROL,
+                axum::http::HeaderValue::from_static("public, max-age=31536000, immutable"),
+            );
+            response
+        }
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }

@@ -67,6 +67,7 @@ fn new_listing(title: &str, category: &str, price_idr: i64) -> NewListing {
         stock: 7,
         unit: Some("buah".to_owned()),
         producer: Some("UMKM Uji".to_owned()),
+        photos: Vec::new(),
     }
 }
 
