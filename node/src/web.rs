@@ -45,12 +45,17 @@ pub fn routes() -> Router<AppState> {
         .route("/operator/keluar", post(operator::logout))
         .route(
             "/operator/produk/baru",
-            get(operator::new_listing_form).post(operator::create_listing),
+            get(operator::new_listing_form)
+                .post(operator::create_listing)
+                .layer(upload_limit()),
         )
         .route(
             "/operator/produk/{id}",
-            get(operator::edit_listing_form).post(operator::update_listing),
+            get(operator::edit_listing_form)
+                .post(operator::update_listing)
+                .layer(upload_limit()),
         )
+        .route("/foto/{hash}", get(public::photo))
         .route(
             "/operator/produk/{id}/hapus",
             post(operator::remove_listing),
