@@ -574,6 +574,7 @@ impl SyncEngine {
             self.apply_envelopes(peer, &news.changes).await?;
         }
         self.pull(peer, &news.have).await?;
+        self.pull_thumbnails(peer).await;
         Ok(())
     }
 
@@ -676,9 +677,13 @@ impl SyncEngine {
             let result = if full_round_due {
                 self.round_and_record(&peer).await.ok
             } else {
-                // A local or received change: push it on at once (no summary needed).
+                // A local or received change: push it on at once (no summary needed),
+                // and fetch the thumbnails of listings that just arrived.
                 match self.push(&peer).await {
-                    Ok(_) => true,
+                    Ok(_) => {
+                        self.pull_thumbnails(&peer).await;
+                        true
+                    }
                     Err(error) => {
                         tracing::info!(peer = %peer.name, %error, "push failed");
                         false

@@ -97,6 +97,8 @@ label{display:block;font-weight:600;margin-top:.5rem}
 .filters{display:grid;grid-template-columns:repeat(auto-fit,minmax(12rem,1fr));gap:0 1rem;align-items:end;margin:1rem 0}
 .filters button{margin-top:.75rem}
 .filters input,.filters select{width:100%}
+details.filters-box{margin:1rem 0}
+details.filters-box summary{cursor:pointer;font-weight:600;padding:.6rem 0;min-height:2.75rem}
 ul.cards{list-style:none;padding:0;display:grid;grid-template-columns:repeat(auto-fill,minmax(16rem,1fr));gap:1rem}
 .card{background:#fff;border:1px solid #ddd9cc;border-radius:.5rem;padding:.75rem 1rem}
 .card h3{margin:.1rem 0 .3rem;font-size:1.05rem}

@@ -186,7 +186,14 @@ fn a_buyer_searches_filters_opens_a_listing_and_switches_language() {
         assert!(results.contains("Kripik Pisang Agung Manis"));
         screenshot(&client, "search").await;
 
-        // Filter by price and apply.
+        // Open the filters, filter by price and apply.
+        client
+            .find(Locator::Css("details.filters-box summary"))
+            .await
+            .expect("filter box")
+            .click()
+            .await
+            .expect("open filters");
         let max = client
             .find(Locator::Css("input[name=maks]"))
             .await
@@ -365,6 +372,16 @@ fn an_operator_logs_in_adds_a_listing_and_finds_it() {
         let price = client.find(Locator::Css("#price")).await.expect("price");
         price.clear().await.expect("clear");
         price.send_keys("25.000").await.expect("type");
+        // Attach a photo, as a person picks a file.
+        let photos = tempfile::tempdir().expect("photo dir");
+        let photo = crate::federation::photo_file(photos.path());
+        client
+            .find(Locator::Css("#photo"))
+            .await
+            .expect("photo field")
+            .send_keys(photo.to_str().expect("path"))
+            .await
+            .expect("attach photo");
         client
             .find(Locator::Css(save))
             .await
@@ -381,6 +398,24 @@ fn an_operator_logs_in_adds_a_listing_and_finds_it() {
             .expect("search");
         poll_text(&client, "Dodol Durian Ngebel").await;
         assert!(body(&client).await.contains("Rp 25.000"));
+        // Its thumbnail loads (lazily) in the results.
+        let mut width = 0;
+        for _ in 0..50 {
+            let value = client
+                .execute(
+                    "const i = document.querySelector('img.thumb'); return i ? i.naturalWidth : 0;",
+                    vec![],
+                )
+                .await
+                .expect("script");
+            width = value.as_u64().unwrap_or(0);
+            if width > 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(width, 320, "the thumbnail is shown at its stored size");
+        screenshot(&client, "search-with-photo").await;
         client.close().await.expect("close");
     });
 }

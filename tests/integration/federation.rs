@@ -486,3 +486,113 @@ fn a_node_behind_nat_syncs_fully_over_connections_it_opens() {
     let out = b.ok(&["sync"]);
     assert!(out.contains("no peers with an address"), "{out}");
 }
+
+/// A PNG photo file made here (no files in the repository).
+pub(crate) fn photo_file(dir: &std::path::Path) -> std::path::PathBuf {
+    let img = image::RgbImage::from_fn(800, 600, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+    });
+    let path = dir.join("keripik.png");
+    img.save_with_format(&path, image::ImageFormat::Png)
+        .unwrap();
+    path
+}
+
+fn stored_images(folder: &Folder) -> Vec<String> {
+    let db = rusqlite::Connection::open(folder.data.join("telecenter.db")).unwrap();
+    let mut stmt = db.prepare("SELECT hash FROM images ORDER BY hash").unwrap();
+    stmt.query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+#[test]
+fn thumbnails_travel_with_the_catalog_and_medium_images_come_on_demand() {
+    use sha2::Digest;
+    let (a, b) = (Folder::new(), Folder::new());
+    center(&a, "Telecenter Kota Malang", "Kota Malang");
+    center(&b, "Telecenter Kab Blitar", "Kabupaten Blitar");
+    let (sa, sb) = (a.serve(&[]), b.serve(&[]));
+    peer(&a, &sb);
+    peer(&b, &sa);
+    let dir = tempfile::tempdir().unwrap();
+    let photo = photo_file(dir.path());
+    a.ok(&[
+        "listing",
+        "add",
+        "--title",
+        "Keripik Pisang Agung",
+        "--price",
+        "18.000",
+        "--stock",
+        "9",
+        "--category",
+        "makanan",
+        "--photo",
+        photo.to_str().unwrap(),
+    ]);
+    let page = wait_for(&sb, "q=pisang", "the listing with its photo at B", |p| {
+        p["items"][0]["photos"][0]["thumb"].is_string()
+    });
+    let thumb = page["items"][0]["photos"][0]["thumb"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let medium = page["items"][0]["photos"][0]["medium"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The thumbnail comes with sync; the medium image stays at the origin for now.
+    poll(DEADLINE, || {
+        stored_images(&b).contains(&thumb).then_some(())
+    })
+    .expect("thumbnail synced");
+    assert!(!stored_images(&b).contains(&medium));
+    // Someone opens the listing at B: the medium image is fetched, checked and kept.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let fetch = |url: String| {
+        runtime.block_on(async {
+            let response = reqwest::get(url).await.unwrap();
+            (
+                response.status().as_u16(),
+                response.bytes().await.unwrap().to_vec(),
+            )
+        })
+    };
+    let (status, bytes) = fetch(format!("{}/foto/{medium}", sb.url));
+    assert_eq!(status, 200);
+    assert_eq!(hex::encode(sha2::Sha256::digest(&bytes)), medium);
+    assert!(stored_images(&b).contains(&medium));
+    // Unknown or malformed image names are simply not found.
+    assert_eq!(fetch(format!("{}/foto/{}", sb.url, "0".repeat(64))).0, 404);
+    assert_eq!(fetch(format!("{}/foto/not-a-hash", sb.url)).0, 404);
+    // Peers only hand out images that their listings name.
+    assert_eq!(
+        fetch(format!("{}/api/v1/images/{}", sa.url, "1".repeat(64))).0,
+        404
+    );
+    assert_eq!(fetch(format!("{}/api/v1/images/{thumb}", sa.url)).0, 200);
+    // A file that is not a photo is refused with one clear line, and nothing is added.
+    let fake = dir.path().join("bukan-foto.jpg");
+    std::fs::write(&fake, b"%PDF-1.4 not a photo").unwrap();
+    let err = a.fails(&[
+        "listing",
+        "add",
+        "--title",
+        "Palsu",
+        "--price",
+        "1",
+        "--stock",
+        "1",
+        "--category",
+        "makanan",
+        "--photo",
+        fake.to_str().unwrap(),
+    ]);
+    assert!(err.contains("not a JPEG, PNG or WebP"), "{err}");
+    assert_eq!(a.json(&["listing", "list"])["total"], 1);
+}

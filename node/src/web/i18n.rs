@@ -31,6 +31,8 @@ pub struct Texts {
     pub found: fn(u64) -> String,
     /// No results.
     pub nothing_found: &'static str,
+    /// Summary of the filter box.
+    pub filter_sort: &'static str,
     /// Filter labels.
     pub filter_category: &'static str,
     /// All categories option.
@@ -133,6 +135,7 @@ pub static ID: Texts = Texts {
     other_language_code: "en",
     found: found_id,
     nothing_found: "Tidak ada produk yang cocok. Coba kata lain atau hapus saringan.",
+    filter_sort: "Saring dan urutkan",
     filter_category: "Kategori",
     all_categories: "Semua kategori",
     filter_center: "Telecenter",
@@ -187,6 +190,7 @@ pub static EN: Texts = Texts {
     other_language_code: "id",
     found: found_en,
     nothing_found: "No matching products. Try other words or clear the filters.",
+    filter_sort: "Filter and sort",
     filter_category: "Category",
     all_categories: "All categories",
     filter_center: "Telecenter",

@@ -254,37 +254,41 @@ pub(super) async fn search(
         @if let Some(problem) = &problem {
             div.error role="alert" { strong { (t.input_problem) } p { (problem) } }
         }
-        form.filters action="/cari" method="get" {
-            input type="hidden" name="q" value=(q);
-            div {
-                label for="kategori" { (t.filter_category) }
-                select #kategori name="kategori" {
-                    option value="" { (t.all_categories) }
-                    @for category in Category::ALL {
-                        option value=(category.slug()) selected[kategori == category.slug()] { (category.label(lang)) }
+        @let filtering = !kategori.is_empty() || !pusat.is_empty() || !min.is_empty() || !maks.is_empty() || !urut.is_empty() || problem.is_some();
+        details.filters-box open[filtering] {
+            summary { (t.filter_sort) }
+            form.filters action="/cari" method="get" {
+                input type="hidden" name="q" value=(q);
+                div {
+                    label for="kategori" { (t.filter_category) }
+                    select #kategori name="kategori" {
+                        option value="" { (t.all_categories) }
+                        @for category in Category::ALL {
+                            option value=(category.slug()) selected[kategori == category.slug()] { (category.label(lang)) }
+                        }
                     }
                 }
-            }
-            div {
-                label for="pusat" { (t.filter_center) }
-                select #pusat name="pusat" {
-                    option value="" { (t.all_centers) }
-                    @for center in &centers {
-                        option value=(center.center.to_string()) selected[pusat == center.center.to_string()] { (center.name) " — " (center.region) }
+                div {
+                    label for="pusat" { (t.filter_center) }
+                    select #pusat name="pusat" {
+                        option value="" { (t.all_centers) }
+                        @for center in &centers {
+                            option value=(center.center.to_string()) selected[pusat == center.center.to_string()] { (center.name) " — " (center.region) }
+                        }
                     }
                 }
-            }
-            div { label for="min" { (t.min_price) } input #min name="min" inputmode="numeric" value=(min); }
-            div { label for="maks" { (t.max_price) } input #maks name="maks" inputmode="numeric" value=(maks); }
-            div {
-                label for="urut" { (t.sort) }
-                select #urut name="urut" {
-                    @for (value, label) in ["relevansi", "terbaru", "termurah", "termahal"].iter().zip(t.sort_options) {
-                        option value=(value) selected[urut == *value || (urut.is_empty() && *value == "relevansi")] { (label) }
+                div { label for="min" { (t.min_price) } input #min name="min" inputmode="numeric" value=(min); }
+                div { label for="maks" { (t.max_price) } input #maks name="maks" inputmode="numeric" value=(maks); }
+                div {
+                    label for="urut" { (t.sort) }
+                    select #urut name="urut" {
+                        @for (value, label) in ["relevansi", "terbaru", "termurah", "termahal"].iter().zip(t.sort_options) {
+                            option value=(value) selected[urut == *value || (urut.is_empty() && *value == "relevansi")] { (label) }
+                        }
                     }
                 }
+                div { button type="submit" { (t.apply) } }
             }
-            div { button type="submit" { (t.apply) } }
         }
         @if problem.is_none() {
             p aria-live="polite" { strong { ((t.found)(results.total)) } }
