@@ -164,7 +164,49 @@ fn main() {
     node.search(&browse).expect("browse");
     println!("browse category sorted by price: {:?}", t.elapsed());
 
-    // 4. Reopen (as after a crash): snapshot + replay of the changes after it.
+    // 4. Pages rendered by the node (router in process, no sockets).
+    let node = std::sync::Arc::new(node);
+    let app =
+        telecenter_node::http::router(telecenter_node::http::AppState::new(node.clone(), None));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    for uri in [
+        "/",
+        "/cari?q=kerip",
+        "/cari?q=keripik+pisang&urut=termurah",
+        "/cari?kategori=makanan&hal=3",
+    ] {
+        let mut times = Vec::new();
+        let mut bytes = 0;
+        for _ in 0..30 {
+            let t = Instant::now();
+            let response = runtime.block_on(async {
+                use tower::ServiceExt;
+                let request = axum::http::Request::get(uri)
+                    .body(axum::body::Body::empty())
+                    .expect("request");
+                let response = app.clone().oneshot(request).await.expect("response");
+                axum::body::to_bytes(response.into_body(), usize::MAX)
+                    .await
+                    .expect("body")
+            });
+            times.push(t.elapsed());
+            bytes = response.len();
+        }
+        times.sort();
+        println!(
+            "page {uri}: {} bytes, render p50 {:?} p99 {:?}",
+            bytes,
+            percentile(&times, 0.5),
+            percentile(&times, 0.99)
+        );
+    }
+    drop(app);
+    let node = std::sync::Arc::try_unwrap(node).expect("only owner");
+
+    // 5. Reopen (as after a crash): snapshot + replay of the changes after it.
     drop(node);
     let t = Instant::now();
     let node = Node::open(

@@ -494,17 +494,19 @@ pub(crate) fn photo_file(dir: &std::path::Path) -> std::path::PathBuf {
     });
     let path = dir.join("keripik.png");
     img.save_with_format(&path, image::ImageFormat::Png)
-        .unwrap();
+        .expect("write photo");
     path
 }
 
 fn stored_images(folder: &Folder) -> Vec<String> {
-    let db = rusqlite::Connection::open(folder.data.join("telecenter.db")).unwrap();
-    let mut stmt = db.prepare("SELECT hash FROM images ORDER BY hash").unwrap();
+    let db = rusqlite::Connection::open(folder.data.join("telecenter.db")).expect("open db");
+    let mut stmt = db
+        .prepare("SELECT hash FROM images ORDER BY hash")
+        .expect("query");
     stmt.query_map([], |row| row.get(0))
-        .unwrap()
+        .expect("rows")
         .collect::<Result<_, _>>()
-        .unwrap()
+        .expect("hashes")
 }
 
 #[test]

@@ -381,12 +381,12 @@ async fn read_multipart(
     let too_large = || {
         if lang == Lang::En {
             format!(
-                "The photo is too large: at most {} MB.",
+                "The photo is too large (at most {} MB), or the form could not be read. Try again.",
                 PHOTO_UPLOAD_BYTES_MAX / (1024 * 1024)
             )
         } else {
             format!(
-                "Foto terlalu besar: paling besar {} MB.",
+                "Foto terlalu besar (paling besar {} MB), atau formulir tidak bisa dibaca. Coba lagi.",
                 PHOTO_UPLOAD_BYTES_MAX / (1024 * 1024)
             )
         }
@@ -799,7 +799,31 @@ pub(super) async fn create_listing(
             );
         }
     };
-    let photos = match store_upload(&state, upload).await {
+    let (price_idr, stock) = numbers;
+    let mut input = NewListing {
+        title: values.title.clone(),
+        description: values.description.clone(),
+        lang: None,
+        category: values.category.clone(),
+        price_idr,
+        stock,
+        unit: Some(values.unit.clone()).filter(|u| !u.trim().is_empty()),
+        producer: Some(values.producer.clone()),
+        photos: Vec::new(),
+    };
+    // Check everything typed before keeping the photo, so a refused form stores nothing.
+    if let Err(e) = input.validate() {
+        return form_problem(
+            lang,
+            &csrf,
+            "/operator/produk/baru",
+            &values,
+            field_error(lang, &e),
+            false,
+            None,
+        );
+    }
+    input.photos = match store_upload(&state, upload).await {
         Ok(photo) => photo.into_iter().collect(),
         Err(problem) => {
             return form_problem(
@@ -812,18 +836,6 @@ pub(super) async fn create_listing(
                 None,
             );
         }
-    };
-    let (price_idr, stock) = numbers;
-    let input = NewListing {
-        title: values.title.clone(),
-        description: values.description.clone(),
-        lang: None,
-        category: values.category.clone(),
-        price_idr,
-        stock,
-        unit: Some(values.unit.clone()).filter(|u| !u.trim().is_empty()),
-        producer: Some(values.producer.clone()),
-        photos,
     };
     match node_call(&state, move |node| node.add_listing(&input)).await {
         Ok(row) => no_store(
@@ -987,15 +999,14 @@ pub(super) async fn update_listing(
     let (form, upload) = match read_multipart(multipart, lang).await {
         Ok(read) => read,
         Err(problem) => {
-            return form_problem(
-                lang,
-                &csrf,
-                &action,
-                &ListingForm::default(),
-                problem,
-                true,
-                Some(&id),
-            );
+            // Nothing typed could be read: show the listing as it is stored, so a
+            // second save cannot blank its fields.
+            let lookup = id.clone();
+            let values = match node_call(&state, move |node| node.own_listing(&lookup)).await {
+                Ok(row) => ListingForm::from_row(&row),
+                Err(_) => return not_found(lang),
+            };
+            return form_problem(lang, &csrf, &action, &values, problem, true, Some(&id));
         }
     };
     if !csrf_ok(&csrf, &form) {
@@ -1016,24 +1027,7 @@ pub(super) async fn update_listing(
             );
         }
     };
-    // A new upload replaces the photo; the checkbox removes it.
-    let photos = match store_upload(&state, upload).await {
-        Ok(Some(photo)) => Some(vec![photo]),
-        Ok(None) if form.contains_key("remove_photo") => Some(Vec::new()),
-        Ok(None) => None,
-        Err(problem) => {
-            return form_problem(
-                lang,
-                &csrf,
-                &action,
-                &values,
-                problem_text(lang, &problem),
-                true,
-                Some(&id),
-            );
-        }
-    };
-    let patch = ListingPatch {
+    let mut patch = ListingPatch {
         lang: None,
         title: Some(values.title.clone()),
         description: Some(values.description.clone()),
@@ -1050,7 +1044,43 @@ pub(super) async fn update_listing(
             }
             .to_owned(),
         ),
-        photos,
+        photos: None,
+    };
+    // Check everything typed, and that the listing can still be changed, before
+    // keeping a photo: a refused form stores nothing.
+    if let Err(e) = patch.validate() {
+        return form_problem(
+            lang,
+            &csrf,
+            &action,
+            &values,
+            field_error(lang, &e),
+            true,
+            Some(&id),
+        );
+    }
+    let lookup = id.clone();
+    match node_call(&state, move |node| node.own_listing(&lookup)).await {
+        Ok(row) if row.listing.status != ListingStatus::Removed => {}
+        Ok(_) | Err(NodeError::NoSuchListing(_)) => return not_found(lang),
+        Err(error) => return internal(lang, &error),
+    }
+    // A new upload replaces the photo; the checkbox removes it.
+    patch.photos = match store_upload(&state, upload).await {
+        Ok(Some(photo)) => Some(vec![photo]),
+        Ok(None) if form.contains_key("remove_photo") => Some(Vec::new()),
+        Ok(None) => None,
+        Err(problem) => {
+            return form_problem(
+                lang,
+                &csrf,
+                &action,
+                &values,
+                problem_text(lang, &problem),
+                true,
+                Some(&id),
+            );
+        }
     };
     let target = id.clone();
     match node_call(&state, move |node| node.update_listing(&target, &patch)).await {
@@ -1352,12 +1382,13 @@ pub(super) async fn decide(
             let label = match action.as_str() {
                 "block" => w.block,
                 "unblock" => w.unblock,
-                _ => w.trust,
+                "trust" => w.trust,
+                _ => return network_after(state, lang, csrf, Err(w.bad_form.to_owned())).await,
             };
             node_call(&state, move |node| match action.as_str() {
                 "block" => node.block(&center),
                 "unblock" => node.unblock(&center),
-                _ => node.trust(&center),
+                _ => node.trust(&center), // only "trust" gets here (checked above)
             })
             .await
             .map(|()| format!("{label}: {}", center.short()))
@@ -1406,3 +1437,6 @@ pub(super) async fn sync_now(
         .map_err(|e| e.to_string());
     network_after(state, lang, csrf, outcome).await
 }
+
+#[cfg(test)]
+mod tests;
