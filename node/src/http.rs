@@ -424,19 +424,7 @@ async fn image(
     let node = state.node.clone();
     let wanted = hash.clone();
     match blocking(move || node.image_for_peer(&wanted)).await? {
-        Some(bytes) => {
-            let mut response = bytes.into_response();
-            let headers = response.headers_mut();
-            headers.insert(
-                header::CONTENT_TYPE,
-                axum::http::HeaderValue::from_static("image/jpeg"),
-            );
-            headers.insert(
-                header::CACHE_CONTROL,
-                axum::http::HeaderValue::from_static("public, max-age=31536000, immutable"),
-            );
-            Ok(response)
-        }
+        Some(bytes) => Ok(crate::web::image_response(bytes)),
         None => Err(ApiError::NotFound(format!("no image {hash} here"))),
     }
 }

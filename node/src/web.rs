@@ -183,6 +183,29 @@ pub(crate) fn page(t: &Texts, title: &str, switch_href: &str, content: Markup) -
     }
 }
 
+/// Runs blocking node work (SQLite, Automerge) off the async threads.
+pub(crate) async fn node_call<T: Send + 'static>(
+    state: &AppState,
+    work: impl FnOnce(&crate::node::Node) -> Result<T, crate::node::NodeError> + Send + 'static,
+) -> Result<T, crate::node::NodeError> {
+    let node = state.node.clone();
+    tokio::task::spawn_blocking(move || work(&node))
+        .await
+        .map_err(|e| crate::node::NodeError::Internal(e.to_string()))?
+}
+
+/// A stored image as a response: JPEG, cacheable for a year (its name is its hash).
+pub(crate) fn image_response(bytes: Vec<u8>) -> Response {
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/jpeg"));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=31536000, immutable"),
+    );
+    response
+}
+
 /// A time for people: `23 Nov 2026 08.19 WIB`.
 pub(crate) fn local_time(lang: Lang, ms: i64) -> String {
     let offset =

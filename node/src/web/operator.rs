@@ -27,7 +27,7 @@ use telecenter_protocol::validate::{InvalidInput, ListingPatch, NewListing, Prof
 use telecenter_protocol::{CenterId, ListingId};
 
 use super::i18n::{self, Texts};
-use super::{local_time, page, page_lang};
+use super::{local_time, node_call, page, page_lang};
 use crate::api::format_rupiah;
 use crate::http::AppState;
 use crate::node::{Node, NodeError};
@@ -437,16 +437,6 @@ fn csrf_ok(csrf: &str, form: &HashMap<String, String>) -> bool {
                 .fold(0u8, |a, (x, y)| a | (x ^ y))
                 == 0
     })
-}
-
-async fn node_call<T: Send + 'static>(
-    state: &AppState,
-    work: impl FnOnce(&Node) -> Result<T, NodeError> + Send + 'static,
-) -> Result<T, NodeError> {
-    let node = state.node.clone();
-    tokio::task::spawn_blocking(move || work(&node))
-        .await
-        .map_err(|e| NodeError::Internal(e.to_string()))?
 }
 
 fn login_page(lang: Lang, status: StatusCode, problem: Option<&str>) -> Response {

@@ -10,26 +10,14 @@ use telecenter_protocol::catalog::{Category, Lang, ListingStatus};
 use telecenter_protocol::{CenterId, ListingId, Profile};
 
 use super::i18n::{self, Texts};
-use super::{PAGES_MAX, RESULTS_PER_PAGE, local_time, page, page_lang, respond};
+use super::{PAGES_MAX, RESULTS_PER_PAGE, local_time, node_call, page, page_lang, respond};
 use crate::api::format_rupiah;
 use crate::http::AppState;
-use crate::node::{Node, NodeError};
+use crate::node::NodeError;
 use crate::search::{RawSearch, SearchQuery, Sort};
 use crate::store::{ListingRow, SearchPage};
 
 type Params = Query<HashMap<String, String>>;
-
-/// Runs blocking node work off the async threads; any failure becomes `None`
-/// (pages then show a plain error rather than details).
-async fn node_call<T: Send + 'static>(
-    state: &AppState,
-    work: impl FnOnce(&Node) -> Result<T, NodeError> + Send + 'static,
-) -> Result<T, NodeError> {
-    let node = state.node.clone();
-    tokio::task::spawn_blocking(move || work(&node))
-        .await
-        .map_err(|e| NodeError::Internal(e.to_string()))?
-}
 
 fn switch_href(path: &str, params: &HashMap<String, String>, t: &Texts) -> String {
     let mut pairs: Vec<(String, String)> = params
@@ -500,19 +488,7 @@ pub(super) async fn photo(State(state): State<AppState>, Path(hash): Path<String
         found = crate::sync::fetch_image_from_peers(&state.node, &hash).await;
     }
     match found {
-        Some(bytes) => {
-            let mut response = bytes.into_response();
-            let headers = response.headers_mut();
-            headers.insert(
-                axum::http::header::CONTENT_TYPE,
-                axum::http::HeaderValue::from_static("image/jpeg"),
-            );
-            headers.insert(
-                axum::http::header::CACHE_CONTROL,
-                axum::http::HeaderValue::from_static("public, max-age=31536000, immutable"),
-            );
-            response
-        }
+        Some(bytes) => super::image_response(bytes),
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }
