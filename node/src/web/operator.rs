@@ -428,6 +428,23 @@ fn photo_error(lang: Lang, error: &crate::images::ImageError) -> String {
     }
 }
 
+/// Lets a form through only with a live session and that session's CSRF token:
+/// gives the token and the page language, or the response to send instead.
+fn guard(
+    state: &AppState,
+    headers: &HeaderMap,
+    form: &HashMap<String, String>,
+) -> Result<(String, Lang), Box<Response>> {
+    let Some((_, csrf)) = session(state, headers) else {
+        return Err(Box::new(to_login()));
+    };
+    let lang = lang(headers);
+    if !csrf_ok(&csrf, form) {
+        return Err(Box::new(expired(lang)));
+    }
+    Ok((csrf, lang))
+}
+
 fn csrf_ok(csrf: &str, form: &HashMap<String, String>) -> bool {
     form.get("csrf").is_some_and(|given| {
         given.len() == csrf.len()
@@ -1098,13 +1115,10 @@ pub(super) async fn remove_listing(
     Path(id): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let Some((_, csrf)) = session(&state, &headers) else {
-        return to_login();
+    let (_, lang) = match guard(&state, &headers, &form) {
+        Ok(pass) => pass,
+        Err(response) => return *response,
     };
-    let lang = lang(&headers);
-    if !csrf_ok(&csrf, &form) {
-        return expired(lang);
-    }
     let Ok(id) = id.parse::<ListingId>() else {
         return not_found(lang);
     };
@@ -1179,13 +1193,10 @@ pub(super) async fn save_profile(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let Some((_, csrf)) = session(&state, &headers) else {
-        return to_login();
+    let (csrf, lang) = match guard(&state, &headers, &form) {
+        Ok(pass) => pass,
+        Err(response) => return *response,
     };
-    let lang = lang(&headers);
-    if !csrf_ok(&csrf, &form) {
-        return expired(lang);
-    }
     let values = ProfileInput {
         name: form.get("name").cloned(),
         region: form.get("region").cloned(),
@@ -1328,13 +1339,10 @@ pub(super) async fn add_peer(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let Some((_, csrf)) = session(&state, &headers) else {
-        return to_login();
+    let (csrf, lang) = match guard(&state, &headers, &form) {
+        Ok(pass) => pass,
+        Err(response) => return *response,
     };
-    let lang = lang(&headers);
-    if !csrf_ok(&csrf, &form) {
-        return expired(lang);
-    }
     let url = form.get("url").cloned().unwrap_or_default();
     let client = match &state.sync {
         Some(engine) => engine.client().clone(),
@@ -1356,13 +1364,10 @@ pub(super) async fn decide(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let Some((_, csrf)) = session(&state, &headers) else {
-        return to_login();
+    let (csrf, lang) = match guard(&state, &headers, &form) {
+        Ok(pass) => pass,
+        Err(response) => return *response,
     };
-    let lang = lang(&headers);
-    if !csrf_ok(&csrf, &form) {
-        return expired(lang);
-    }
     let action = form.get("action").cloned().unwrap_or_default();
     let center = form.get("center").cloned().unwrap_or_default();
     let w = words(lang);
@@ -1397,13 +1402,10 @@ pub(super) async fn sync_now(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let Some((_, csrf)) = session(&state, &headers) else {
-        return to_login();
+    let (csrf, lang) = match guard(&state, &headers, &form) {
+        Ok(pass) => pass,
+        Err(response) => return *response,
     };
-    let lang = lang(&headers);
-    if !csrf_ok(&csrf, &form) {
-        return expired(lang);
-    }
     let engine = match &state.sync {
         Some(engine) => engine.clone(),
         None => match crate::sync::SyncEngine::new(state.node.clone()) {
