@@ -342,7 +342,7 @@ impl Backend {
     /// Trust decisions and accepted centers.
     pub(crate) async fn trust_view(&self) -> Result<TrustView> {
         match self {
-            Backend::Local { node, .. } => Ok(local_trust_view(node)),
+            Backend::Local { node, .. } => Ok(TrustView::of(node)),
             Backend::Remote { .. } => {
                 self.call(reqwest::Method::GET, "/api/v1/admin/trust", None, None)
                     .await
@@ -360,7 +360,7 @@ impl Backend {
                     "block" => node.block(&center)?,
                     _ => node.unblock(&center)?,
                 }
-                Ok(local_trust_view(node))
+                Ok(TrustView::of(node))
             }
             Backend::Remote { .. } => {
                 self.call(
@@ -384,10 +384,6 @@ impl Backend {
             }
         }
     }
-}
-
-fn local_trust_view(node: &Node) -> TrustView {
-    TrustView::of(node)
 }
 
 fn query_pairs(raw: &RawSearch) -> Vec<(&'static str, String)> {

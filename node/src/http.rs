@@ -66,6 +66,15 @@ impl AppState {
             operator: Arc::default(),
         }
     }
+
+    /// The background sync engine, or a fresh one for a node that runs without
+    /// (its HTTP client is what talks to peers).
+    pub fn engine(&self) -> Result<SyncEngine, NodeError> {
+        match &self.sync {
+            Some(engine) => Ok(engine.clone()),
+            None => SyncEngine::new(self.node.clone()),
+        }
+    }
 }
 
 /// Every way a request can fail, and the only place that picks status codes.
@@ -265,9 +274,8 @@ type ApiResult<T> = Result<T, ApiError>;
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, NodeError> + Send + 'static,
 ) -> ApiResult<T> {
-    tokio::task::spawn_blocking(work)
+    crate::node::run_blocking(work)
         .await
-        .map_err(|e| ApiError::Node(NodeError::Internal(e.to_string())))?
         .map_err(ApiError::Node)
 }
 

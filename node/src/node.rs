@@ -192,6 +192,16 @@ fn load_catalog(
     Ok(doc)
 }
 
+/// Runs blocking node work (SQLite, Automerge, image decoding) off the async
+/// threads; the one place async code hands work to the blocking pool.
+pub async fn run_blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, NodeError> + Send + 'static,
+) -> Result<T, NodeError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| NodeError::Internal(e.to_string()))?
+}
+
 /// A machine code for a rejected change.
 pub fn reject_code(error: &NodeError) -> &'static str {
     match error {

@@ -27,7 +27,7 @@ use telecenter_protocol::sync::{
 use tokio::task::JoinSet;
 
 use crate::api::{ErrorBody, InfoView};
-use crate::node::{Ingested, Node, NodeError};
+use crate::node::{Ingested, Node, NodeError, run_blocking as blocking};
 use crate::store::PeerRow;
 
 /// Default time between repair rounds with each peer, in ms.
@@ -212,17 +212,15 @@ pub async fn add_peer_by_url(
     let (center, info) = fetch_info(client, &url).await?;
     let node = node.clone();
     let name = info.name.clone();
-    tokio::task::spawn_blocking(move || node.add_peer(&center, &name, Some(&url)))
-        .await
-        .map_err(|e| NodeError::Internal(e.to_string()))??;
+    blocking(move || node.add_peer(&center, &name, Some(&url))).await?;
     Ok(info)
 }
 
 /// Most images fetched after one round.
 const IMAGES_PER_ROUND_MAX: usize = 200;
 
-/// Fetches one image by hash from `url` (a peer's base address); checks the bytes
-/// against the hash before returning them.
+/// Fetches one image by hash from `url` (a peer's base address). The bytes are
+/// not trusted yet: [`Node::put_fetched_image`] checks them against the hash.
 pub async fn fetch_image(client: &reqwest::Client, url: &str, hash: &str) -> Option<Vec<u8>> {
     let response = client
         .get(format!("{url}/api/v1/images/{hash}"))
@@ -233,10 +231,9 @@ pub async fn fetch_image(client: &reqwest::Client, url: &str, hash: &str) -> Opt
     if !response.status().is_success() {
         return None;
     }
-    let bytes = read_limited(url, response, telecenter_protocol::limits::IMAGE_BYTES_MAX)
+    read_limited(url, response, telecenter_protocol::limits::IMAGE_BYTES_MAX)
         .await
-        .ok()?;
-    (crate::images::image_hash(&bytes) == hash).then_some(bytes)
+        .ok()
 }
 
 /// Asks each peer with an address for an image this node lacks (e.g. a medium
@@ -249,9 +246,10 @@ pub async fn fetch_image_from_peers(node: &Arc<Node>, hash: &str) -> Option<Vec<
         if let Some(bytes) = fetch_image(&client, &url, hash).await {
             let store = node.clone();
             let (name, kept) = (hash.to_owned(), bytes.clone());
-            let _ =
-                tokio::task::spawn_blocking(move || store.put_fetched_image(&name, &kept)).await;
-            return Some(bytes);
+            // Stored (and handed on) only if the bytes match their name.
+            if let Ok(true) = blocking(move || store.put_fetched_image(&name, &kept)).await {
+                return Some(bytes);
+            }
         }
     }
     None
@@ -264,14 +262,6 @@ pub struct SyncEngine {
     client: reqwest::Client,
     /// What each peer is known to hold, from its last summary and our pushes.
     theirs: Arc<std::sync::Mutex<BTreeMap<CenterId, BTreeMap<String, u64>>>>,
-}
-
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, NodeError> + Send + 'static,
-) -> Result<T, NodeError> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| NodeError::Internal(e.to_string()))?
 }
 
 impl SyncEngine {
@@ -428,7 +418,14 @@ impl SyncEngine {
             if changes.more {
                 let mut seen = std::collections::BTreeSet::new();
                 for text in changes.changes.iter().rev() {
-                    if let Some((doc, seq)) = doc_and_seq_if_new(text, &mut seen) {
+                    // Only the last change of each document needs decoding.
+                    let Some(signed) = envelope_of(text) else {
+                        continue;
+                    };
+                    let doc = signed.doc.to_string();
+                    if seen.insert(doc.clone())
+                        && let Some(seq) = seq_of(&signed)
+                    {
                         want.insert(doc, seq);
                     }
                 }
@@ -463,17 +460,14 @@ impl SyncEngine {
     async fn pull_thumbnails(&self, peer: &PeerRow) {
         let Some(url) = peer.url.clone() else { return };
         let node = self.node.clone();
-        let Ok(Ok(missing)) =
-            tokio::task::spawn_blocking(move || node.missing_thumbnails(IMAGES_PER_ROUND_MAX))
-                .await
+        let Ok(missing) = blocking(move || node.missing_thumbnails(IMAGES_PER_ROUND_MAX)).await
         else {
             return;
         };
         for hash in missing {
             if let Some(bytes) = fetch_image(&self.client, &url, &hash).await {
                 let node = self.node.clone();
-                let _ = tokio::task::spawn_blocking(move || node.put_fetched_image(&hash, &bytes))
-                    .await;
+                let _ = blocking(move || node.put_fetched_image(&hash, &bytes)).await;
             }
         }
     }
@@ -728,30 +722,24 @@ impl SyncEngine {
     }
 }
 
-/// The document and seq of a base64 envelope, decoding the change only for a
-/// document not in `seen` yet (bookkeeping only; the changes are verified on apply).
-fn doc_and_seq_if_new(
-    text: &str,
-    seen: &mut std::collections::BTreeSet<String>,
-) -> Option<(String, u64)> {
+/// The signed envelope inside a base64 change (bookkeeping only: nothing is
+/// trusted before the receiver verifies it).
+fn envelope_of(text: &str) -> Option<telecenter_protocol::SignedChange> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(text)
         .ok()?;
-    let signed = telecenter_protocol::SignedChange::from_bytes(&bytes).ok()?;
-    let doc = signed.doc.to_string();
-    if !seen.insert(doc.clone()) {
-        return None;
-    }
-    let change = automerge::Change::try_from(signed.change.as_slice()).ok()?;
-    Some((doc, change.seq()))
+    telecenter_protocol::SignedChange::from_bytes(&bytes).ok()
 }
 
-/// The document and seq of a base64 envelope (for bookkeeping only; the peer verifies).
+/// The catalog seq of an envelope's change.
+fn seq_of(signed: &telecenter_protocol::SignedChange) -> Option<u64> {
+    automerge::Change::try_from(signed.change.as_slice())
+        .ok()
+        .map(|c| c.seq())
+}
+
+/// The document and seq of a base64 envelope.
 fn doc_and_seq(text: &str) -> Option<(String, u64)> {
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(text)
-        .ok()?;
-    let signed = telecenter_protocol::SignedChange::from_bytes(&bytes).ok()?;
-    let change = automerge::Change::try_from(signed.change.as_slice()).ok()?;
-    Some((signed.doc.to_string(), change.seq()))
+    let signed = envelope_of(text)?;
+    Some((signed.doc.to_string(), seq_of(&signed)?))
 }

@@ -189,9 +189,7 @@ pub(crate) async fn node_call<T: Send + 'static>(
     work: impl FnOnce(&crate::node::Node) -> Result<T, crate::node::NodeError> + Send + 'static,
 ) -> Result<T, crate::node::NodeError> {
     let node = state.node.clone();
-    tokio::task::spawn_blocking(move || work(&node))
-        .await
-        .map_err(|e| crate::node::NodeError::Internal(e.to_string()))?
+    crate::node::run_blocking(move || work(&node)).await
 }
 
 /// A stored image as a response: JPEG, cacheable for a year (its name is its hash).

@@ -21,7 +21,7 @@ use telecenter_protocol::sync::{
 use super::{ApiError, ApiResult, AppState, blocking, check_admin};
 use crate::api::{AddPeer, CatalogView, PeerView, TrustView};
 use crate::node::{Ingested, Node, NodeError, reject_code};
-use crate::sync::{RoundReport, SyncEngine, add_peer_by_url, peer_client};
+use crate::sync::{RoundReport, add_peer_by_url};
 
 /// Requests a peer may make per second, on average.
 pub const PEER_REQUESTS_PER_SEC: f64 = 20.0;
@@ -260,11 +260,8 @@ pub(super) async fn add_peer(
     let Json(request) = body?;
     let center = match (&request.url, &request.center_id) {
         (Some(url), None) => {
-            let client = match &state.sync {
-                Some(engine) => engine.client().clone(),
-                None => peer_client()?,
-            };
-            let info = add_peer_by_url(&state.node, &client, url)
+            let engine = state.engine()?;
+            let info = add_peer_by_url(&state.node, engine.client(), url)
                 .await
                 .map_err(|e| ApiError::BadRequest {
                     code: "peer_unreachable",
@@ -322,10 +319,6 @@ pub(super) async fn remove_peer(
     ))
 }
 
-fn trust_view(node: &Node) -> TrustView {
-    TrustView::of(node)
-}
-
 /// `GET /api/v1/admin/catalogs`.
 pub(super) async fn catalogs(
     State(state): State<AppState>,
@@ -351,7 +344,7 @@ pub(super) async fn get_trust(
     headers: HeaderMap,
 ) -> ApiResult<Json<TrustView>> {
     check_admin(&state, &headers)?;
-    Ok(Json(trust_view(&state.node)))
+    Ok(Json(TrustView::of(&state.node)))
 }
 
 async fn decide(
@@ -366,7 +359,7 @@ async fn decide(
     Ok(Json(
         blocking(move || {
             decision(&node, &center)?;
-            Ok(trust_view(&node))
+            Ok(TrustView::of(&node))
         })
         .await?,
     ))
@@ -405,11 +398,7 @@ pub(super) async fn sync_now(
     headers: HeaderMap,
 ) -> ApiResult<Json<Vec<RoundReport>>> {
     check_admin(&state, &headers)?;
-    let engine = match &state.sync {
-        Some(engine) => engine.clone(),
-        None => SyncEngine::new(state.node.clone())?,
-    };
-    Ok(Json(engine.sync_all().await?))
+    Ok(Json(state.engine()?.sync_all().await?))
 }
 
 /// Shared limiter type for the app state.

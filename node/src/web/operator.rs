@@ -1298,18 +1298,7 @@ pub(super) async fn network(State(state): State<AppState>, headers: HeaderMap) -
         return to_login();
     };
     let lang = lang(&headers);
-    let t = i18n::texts(lang);
-    let st = state.clone();
-    let markup =
-        tokio::task::spawn_blocking(move || network_page(&st, lang, &csrf, None, None)).await;
-    match markup {
-        Ok(Ok(markup)) => html_page(
-            StatusCode::OK,
-            page(t, words(lang).network, "/operator", markup),
-        ),
-        Ok(Err(error)) => internal(lang, &error),
-        Err(e) => internal(lang, &NodeError::Internal(e.to_string())),
-    }
+    render_network(state, lang, csrf, StatusCode::OK, None, None).await
 }
 
 async fn network_after(
@@ -1318,18 +1307,30 @@ async fn network_after(
     csrf: String,
     outcome: Result<String, String>,
 ) -> Response {
-    let t = i18n::texts(lang);
     let (status, problem, message) = match outcome {
         Ok(message) => (StatusCode::OK, None, Some(message)),
         Err(problem) => (StatusCode::BAD_REQUEST, Some(problem), None),
     };
-    let markup =
-        tokio::task::spawn_blocking(move || network_page(&state, lang, &csrf, problem, message))
-            .await;
-    match markup {
-        Ok(Ok(markup)) => html_page(status, page(t, words(lang).network, "/operator", markup)),
-        Ok(Err(error)) => internal(lang, &error),
-        Err(e) => internal(lang, &NodeError::Internal(e.to_string())),
+    render_network(state, lang, csrf, status, problem, message).await
+}
+
+async fn render_network(
+    state: AppState,
+    lang: Lang,
+    csrf: String,
+    status: StatusCode,
+    problem: Option<String>,
+    message: Option<String>,
+) -> Response {
+    let t = i18n::texts(lang);
+    let st = state.clone();
+    match node_call(&state, move |_| {
+        network_page(&st, lang, &csrf, problem, message)
+    })
+    .await
+    {
+        Ok(markup) => html_page(status, page(t, words(lang).network, "/operator", markup)),
+        Err(error) => internal(lang, &error),
     }
 }
 
@@ -1344,14 +1345,11 @@ pub(super) async fn add_peer(
         Err(response) => return *response,
     };
     let url = form.get("url").cloned().unwrap_or_default();
-    let client = match &state.sync {
-        Some(engine) => engine.client().clone(),
-        None => match crate::sync::peer_client() {
-            Ok(client) => client,
-            Err(error) => return internal(lang, &error),
-        },
+    let engine = match state.engine() {
+        Ok(engine) => engine,
+        Err(error) => return internal(lang, &error),
     };
-    let outcome = crate::sync::add_peer_by_url(&state.node, &client, &url)
+    let outcome = crate::sync::add_peer_by_url(&state.node, engine.client(), &url)
         .await
         .map(|info| format!("{} ({}) — {}", info.name, info.region, info.center_id))
         .map_err(|e| e.to_string());
@@ -1374,23 +1372,20 @@ pub(super) async fn decide(
     let outcome = match center.trim().parse::<CenterId>() {
         Err(e) => Err(e.to_string()),
         Ok(center) => {
-            let label = match action.as_str() {
-                "block" => w.block,
-                "unblock" => w.unblock,
-                "trust" => w.trust,
+            type Decision = fn(&Node, &CenterId) -> Result<(), NodeError>;
+            let (label, decision): (&str, Decision) = match action.as_str() {
+                "block" => (w.block, Node::block),
+                "unblock" => (w.unblock, Node::unblock),
+                "trust" => (w.trust, Node::trust),
                 _ => return network_after(state, lang, csrf, Err(w.bad_form.to_owned())).await,
             };
-            node_call(&state, move |node| match action.as_str() {
-                "block" => node.block(&center),
-                "unblock" => node.unblock(&center),
-                _ => node.trust(&center), // only "trust" gets here (checked above)
-            })
-            .await
-            .map(|()| format!("{label}: {}", center.short()))
-            .map_err(|e| match e {
-                NodeError::Invalid(e) => field_error(lang, &e),
-                other => other.to_string(),
-            })
+            node_call(&state, move |node| decision(node, &center))
+                .await
+                .map(|()| format!("{label}: {}", center.short()))
+                .map_err(|e| match e {
+                    NodeError::Invalid(e) => field_error(lang, &e),
+                    other => other.to_string(),
+                })
         }
     };
     network_after(state, lang, csrf, outcome).await
@@ -1406,12 +1401,9 @@ pub(super) async fn sync_now(
         Ok(pass) => pass,
         Err(response) => return *response,
     };
-    let engine = match &state.sync {
-        Some(engine) => engine.clone(),
-        None => match crate::sync::SyncEngine::new(state.node.clone()) {
-            Ok(engine) => engine,
-            Err(error) => return internal(lang, &error),
-        },
+    let engine = match state.engine() {
+        Ok(engine) => engine,
+        Err(error) => return internal(lang, &error),
     };
     let outcome = engine
         .sync_all()
