@@ -14,24 +14,6 @@ fn ids(page: &Value) -> Vec<String> {
         .collect()
 }
 
-fn add(folder: &Folder, title: &str, price: &str, category: &str) -> String {
-    folder
-        .ok(&[
-            "listing",
-            "add",
-            "--title",
-            title,
-            "--price",
-            price,
-            "--stock",
-            "10",
-            "--category",
-            category,
-        ])
-        .trim()
-        .to_owned()
-}
-
 #[test]
 fn init_edit_search_then_serve_shows_the_same() {
     let folder = Folder::new();
@@ -63,8 +45,8 @@ fn init_edit_search_then_serve_shows_the_same() {
         ])
         .trim()
         .to_owned();
-    let jamu = add(&folder, "Jamu Kunyit Asam", "10000", "jamu-kesehatan");
-    let batik = add(&folder, "Batik Tulis Malangan", "Rp 450.000", "fesyen");
+    let jamu = folder.add_listing("Jamu Kunyit Asam", "10000", "jamu-kesehatan");
+    let batik = folder.add_listing("Batik Tulis Malangan", "Rp 450.000", "fesyen");
 
     folder.ok(&[
         "listing", "update", &keripik, "--price", "17.500", "--stock", "35",
@@ -137,11 +119,11 @@ fn init_edit_search_then_serve_shows_the_same() {
 fn commands_against_a_running_node_go_through_it_and_lose_nothing() {
     let folder = Folder::new();
     folder.init();
-    let before = add(&folder, "Kopi Robusta Dampit", "35000", "minuman");
+    let before = folder.add_listing("Kopi Robusta Dampit", "35000", "minuman");
     let server = folder.serve(&[]);
 
     // Every command now goes through the running node and is visible at once.
-    let during = add(&folder, "Keripik Tempe Sanan", "15000", "makanan");
+    let during = folder.add_listing("Keripik Tempe Sanan", "15000", "makanan");
     let (status, page) = http(
         "GET",
         &format!("{}/api/v1/listings?q=tempe", server.url),
@@ -237,7 +219,7 @@ fn bad_input_gets_one_clear_line_and_changes_nothing() {
     let err = folder.fails(&["listing", "list"]);
     assert!(err.contains("telecenter init"), "{err}");
     folder.init();
-    let id = add(&folder, "Madu Kelengkeng", "95000", "pertanian");
+    let id = folder.add_listing("Madu Kelengkeng", "95000", "pertanian");
     let before = folder.json(&["listing", "list", "--all"]);
 
     let long_title = "x".repeat(121);

@@ -68,14 +68,31 @@ impl Folder {
         stderr
     }
 
-    /// Creates a center here.
+    /// Creates the center Telecenter Kota Malang here; returns its id.
     pub(crate) fn init(&self) -> String {
+        self.init_as("Telecenter Kota Malang", "Kota Malang")
+    }
+
+    /// Creates a center with this name and region here; returns its id.
+    pub(crate) fn init_as(&self, name: &str, region: &str) -> String {
+        self.ok(&["init", "--name", name, "--region", region])
+            .trim()
+            .to_owned()
+    }
+
+    /// Adds a listing (stock 10) through the CLI; returns its id.
+    pub(crate) fn add_listing(&self, title: &str, price: &str, category: &str) -> String {
         self.ok(&[
-            "init",
-            "--name",
-            "Telecenter Kota Malang",
-            "--region",
-            "Kota Malang",
+            "listing",
+            "add",
+            "--title",
+            title,
+            "--price",
+            price,
+            "--stock",
+            "10",
+            "--category",
+            category,
         ])
         .trim()
         .to_owned()
