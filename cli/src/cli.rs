@@ -411,6 +411,7 @@ async fn run_command(data: &DataDir, command: Command, json: bool) -> Result<()>
                 name: Some(args.name),
                 region: Some(args.region),
                 contact: args.contact,
+                ..Default::default()
             };
             let node = data.init(&profile, clock(), &lock)?;
             if args.sample {
@@ -596,6 +597,7 @@ async fn run_command(data: &DataDir, command: Command, json: bool) -> Result<()>
                 name: p.name,
                 region: p.region,
                 contact: p.contact,
+                ..Default::default()
             };
             output::info(&backend.set_profile(input).await?, json)
         }

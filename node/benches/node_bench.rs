@@ -39,6 +39,7 @@ fn main() {
         name: Some("Telecenter Kota Malang".into()),
         region: Some("Kota Malang".into()),
         contact: None,
+        ..Default::default()
     };
     let node = Node::create(
         &db,

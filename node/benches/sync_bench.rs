@@ -27,6 +27,7 @@ fn profile(name: &str) -> ProfileInput {
         name: Some(name.to_owned()),
         region: Some("Jawa Timur".to_owned()),
         contact: None,
+        ..Default::default()
     }
 }
 

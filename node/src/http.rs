@@ -161,8 +161,14 @@ impl IntoResponse for ApiError {
                     Some(e.field.to_owned()),
                     Some(e.code.to_owned()),
                 ),
-                e @ (NodeError::NoSuchListing(_) | NodeError::UnknownListing { .. }) => {
+                e @ (NodeError::NoSuchListing(_)
+                | NodeError::UnknownListing { .. }
+                | NodeError::NoSuchOrder(_)
+                | NodeError::NoSuchSettlement(_)) => {
                     (StatusCode::NOT_FOUND, "not_found", e.to_string(), None, None)
+                }
+                NodeError::Order { code, message } => {
+                    (StatusCode::CONFLICT, code, message, None, None)
                 }
                 e @ NodeError::Removed(_) => {
                     (StatusCode::CONFLICT, "listing_removed", e.to_string(), None, None)
@@ -357,6 +363,10 @@ pub fn router(state: AppState) -> Router {
                 .route("/api/v1/sync/summary", post(federation::summary))
                 .route("/api/v1/sync/fetch", post(federation::fetch))
                 .route("/api/v1/sync/push", post(federation::push))
+                .route(
+                    crate::sync::pair::PAIR_PATH,
+                    post(federation::pair_exchange),
+                )
                 .layer(DefaultBodyLimit::max(SYNC_BODY_BYTES_MAX)),
         )
         .merge(crate::web::routes())

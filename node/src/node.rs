@@ -26,7 +26,7 @@ use tokio::sync::watch;
 use crate::clock::Clock;
 use crate::search::SearchQuery;
 use crate::store::{
-    Commit, ListingRow, NewChange, PeerRow, SearchPage, Store, StoreError, TrustState,
+    Commit, ListingRow, NewChange, PairWrite, PeerRow, SearchPage, Store, StoreError, TrustState,
 };
 
 /// A snapshot of a document is saved after this many changes since the last one,
@@ -89,6 +89,20 @@ pub enum NodeError {
     /// Storage failed (the node's fault, not the caller's).
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// No such order on this node.
+    #[error("no order with id {0} on this node")]
+    NoSuchOrder(telecenter_protocol::order::OrderId),
+    /// No such settlement on this node.
+    #[error("no settlement with id {0} on this node")]
+    NoSuchSettlement(telecenter_protocol::order::OrderId),
+    /// An order or settlement step cannot be taken now (state, stock, price...).
+    #[error("{message}")]
+    Order {
+        /// A stable code for programs (`out_of_stock`, `price_changed`, ...).
+        code: &'static str,
+        /// One line in plain words.
+        message: String,
+    },
     /// Something inside the node went wrong.
     #[error("internal error: {0}")]
     Internal(String),
@@ -145,6 +159,15 @@ struct Writer {
     nonces: HashMap<[u8; 16], i64>,
 }
 
+mod orders;
+pub use orders::{MessageResult, OrderDetail, PlaceOrder, balance_with};
+
+/// Makes one signed change of this center's catalog: (doc, identity, rng, now).
+type MakeChange<'a> = Box<
+    dyn FnOnce(&mut CatalogDoc, &Identity, &mut dyn RngCore, i64) -> Result<SignedChange, NodeError>
+        + 'a,
+>;
+
 /// A running telecenter node (without its HTTP server).
 pub struct Node {
     identity: Identity,
@@ -154,6 +177,8 @@ pub struct Node {
     reader: Mutex<Store>,
     /// Bumped after every commit that changes what this node holds or accepts.
     changed: watch::Sender<u64>,
+    /// Bumped after every order, outbox or settlement write.
+    outbox_changed: watch::Sender<u64>,
 }
 
 impl std::fmt::Debug for Node {
@@ -389,6 +414,7 @@ impl Node {
             writer: Mutex::new(writer),
             reader: Mutex::new(reader),
             changed: watch::channel(0).0,
+            outbox_changed: watch::channel(0).0,
         })
     }
 
@@ -431,17 +457,22 @@ impl Node {
     }
 
     /// Runs one local edit and commits it with the rows it touched.
-    fn edit(
-        &self,
-        make: impl FnOnce(
-            &mut CatalogDoc,
-            &Identity,
-            &mut dyn RngCore,
-            i64,
-        ) -> Result<SignedChange, NodeError>,
-    ) -> Result<SignedChange, NodeError> {
+    fn edit(&self, make: MakeChange<'_>) -> Result<SignedChange, NodeError> {
         let mut guard = lock(&self.writer);
-        let writer = &mut *guard;
+        let signed = self.commit_edit(&mut guard, make, PairWrite::default())?;
+        drop(guard);
+        self.bump();
+        Ok(signed)
+    }
+
+    /// Makes one signed change of this center's catalog and commits it, with the
+    /// rows it touched and `pair`, in one transaction (the caller holds the writer).
+    fn commit_edit(
+        &self,
+        writer: &mut Writer,
+        make: MakeChange<'_>,
+        pair: PairWrite,
+    ) -> Result<SignedChange, NodeError> {
         let now = self.clock.now_ms();
         let signed = make(&mut writer.own, &self.identity, writer.rng.as_mut(), now)?;
         let doc_id = writer.own.doc_id();
@@ -458,6 +489,7 @@ impl Node {
             if writer.store.changes_since_snapshot(&doc_id)? + 1 >= SNAPSHOT_EVERY_CHANGES {
                 commit.snapshot = Some((doc_id, writer.own.save()));
             }
+            commit.pair = pair;
             writer.store.commit(&commit, now)?;
             Ok::<_, NodeError>(())
         })();
@@ -469,8 +501,6 @@ impl Node {
             }
             return Err(error);
         }
-        drop(guard);
-        self.bump();
         Ok(signed)
     }
 
@@ -478,11 +508,11 @@ impl Node {
     pub fn add_listing(&self, input: &NewListing) -> Result<ListingRow, NodeError> {
         let valid = input.validate()?;
         let mut new_id = None;
-        self.edit(|doc, identity, rng, now| {
+        self.edit(Box::new(|doc, identity, rng, now| {
             let (id, signed) = doc.add_listing(identity, rng, &valid, now)?;
             new_id = Some(id);
             Ok(signed)
-        })?;
+        }))?;
         let id = new_id.ok_or_else(|| NodeError::Internal("no listing id".into()))?;
         self.own_listing(&id)
     }
@@ -494,20 +524,26 @@ impl Node {
         patch: &ListingPatch,
     ) -> Result<ListingRow, NodeError> {
         let valid = patch.validate()?;
-        self.edit(|doc, identity, _, now| Ok(doc.update_listing(identity, id, &valid, now)?))?;
+        self.edit(Box::new(|doc, identity, _, now| {
+            Ok(doc.update_listing(identity, id, &valid, now)?)
+        }))?;
         self.own_listing(id)
     }
 
     /// Removes a listing of this center for good.
     pub fn remove_listing(&self, id: &ListingId) -> Result<ListingRow, NodeError> {
-        self.edit(|doc, identity, _, now| Ok(doc.remove_listing(identity, id, now)?))?;
+        self.edit(Box::new(|doc, identity, _, now| {
+            Ok(doc.remove_listing(identity, id, now)?)
+        }))?;
         self.own_listing(id)
     }
 
     /// Changes this center's profile.
     pub fn set_profile(&self, input: &ProfileInput) -> Result<Profile, NodeError> {
         let valid = input.validate()?;
-        self.edit(|doc, identity, _, now| Ok(doc.set_profile(identity, &valid, now)?))?;
+        self.edit(Box::new(|doc, identity, _, now| {
+            Ok(doc.set_profile(identity, &valid, now)?)
+        }))?;
         self.profile()
     }
 
@@ -922,7 +958,9 @@ impl Node {
         }
         // Publish (or withdraw) the vouch: a signed record in our own catalog.
         let vouch = state == Some(TrustState::Trusted);
-        match self.edit(|doc, identity, _, now| Ok(doc.set_vouch(identity, center, vouch, now)?)) {
+        match self.edit(Box::new(|doc, identity, _, now| {
+            Ok(doc.set_vouch(identity, center, vouch, now)?)
+        })) {
             Ok(_) | Err(NodeError::NoChange) => {}
             Err(error) => return Err(error),
         }
@@ -1029,6 +1067,30 @@ impl Node {
         path: &str,
         body: &[u8],
     ) -> Result<CenterId, PeerAuthError> {
+        self.check_hop(header, method, path, body, false)
+    }
+
+    /// Like [`Node::check_request`], but also admits any center whose catalog this
+    /// node accepts: orders come directly from the ordering center, which need
+    /// not be a configured peer.
+    pub fn check_pair_request(
+        &self,
+        header: &str,
+        method: &str,
+        path: &str,
+        body: &[u8],
+    ) -> Result<CenterId, PeerAuthError> {
+        self.check_hop(header, method, path, body, true)
+    }
+
+    fn check_hop(
+        &self,
+        header: &str,
+        method: &str,
+        path: &str,
+        body: &[u8],
+        admit_accepted: bool,
+    ) -> Result<CenterId, PeerAuthError> {
         let auth = HopAuth::parse(header)?;
         let now = self.clock.now_ms();
         auth.verify(&self.center_id(), now, method, path, body)?;
@@ -1039,7 +1101,8 @@ impl Node {
             .map_err(|e| PeerAuthError::Internal(e.to_string()))?
             .iter()
             .any(|p| p.center_id == auth.from);
-        if !is_peer {
+        let admitted = is_peer || (admit_accepted && writer.accepted.contains_key(&auth.from));
+        if !admitted {
             return Err(PeerAuthError::NotAPeer(auth.from));
         }
         if writer.trust.get(&auth.from) == Some(&TrustState::Blocked) {

@@ -19,6 +19,9 @@ use telecenter_protocol::{CenterId, DocId, ListingId};
 
 use crate::search::{self, SearchQuery, Sort};
 
+mod orders;
+pub use orders::{EntryRow, EventRow, OrderFilter, OrderRow, OutboxRow, PairWrite, SettlementRow};
+
 /// Schema migrations, applied in order; index + 1 is the schema version.
 /// Never edit a released migration: add a new one.
 pub const MIGRATIONS: &[&str] = &[
@@ -98,6 +101,82 @@ pub const MIGRATIONS: &[&str] = &[
         stored_at_ms INTEGER NOT NULL
     ) STRICT;
     "#,
+    // Version 3: orders between centers, their pair messages, the outbox, the
+    // ledger and settlements; fee terms and node address in profiles.
+    r#"
+    ALTER TABLE centers ADD COLUMN fee_bp INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE centers ADD COLUMN fee_min_idr INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE centers ADD COLUMN address TEXT;
+    CREATE TABLE orders (
+        order_id TEXT PRIMARY KEY,
+        role TEXT NOT NULL CHECK (role IN ('buyer', 'seller')),
+        counterpart TEXT NOT NULL,
+        status TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        head TEXT NOT NULL,
+        terms TEXT NOT NULL,
+        gross_idr INTEGER NOT NULL,
+        fee_idr INTEGER NOT NULL,
+        placed_at_ms INTEGER NOT NULL,
+        updated_at_ms INTEGER NOT NULL,
+        completed_at_ms INTEGER,
+        pending TEXT,
+        problem TEXT
+    ) STRICT;
+    CREATE INDEX orders_by_time ON orders(updated_at_ms);
+    CREATE INDEX orders_by_counterpart ON orders(counterpart, status);
+    CREATE TABLE order_events (
+        order_id TEXT NOT NULL REFERENCES orders(order_id),
+        seq INTEGER NOT NULL,
+        hash TEXT NOT NULL,
+        message TEXT NOT NULL,
+        proposed INTEGER NOT NULL DEFAULT 0,
+        stored_at_ms INTEGER NOT NULL,
+        PRIMARY KEY (order_id, seq)
+    ) STRICT;
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        counterpart TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        message TEXT NOT NULL,
+        created_at_ms INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        UNIQUE (counterpart, hash)
+    ) STRICT;
+    CREATE TABLE ledger (
+        entry_id TEXT PRIMARY KEY,
+        counterpart TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        creditor TEXT NOT NULL,
+        debtor TEXT NOT NULL,
+        amount_idr INTEGER NOT NULL CHECK (amount_idr > 0),
+        order_id TEXT,
+        settlement_id TEXT,
+        at_ms INTEGER NOT NULL,
+        booked_at_ms INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX ledger_by_counterpart ON ledger(counterpart, at_ms);
+    CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger
+        BEGIN SELECT RAISE(ABORT, 'ledger entries are immutable'); END;
+    CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger
+        BEGIN SELECT RAISE(ABORT, 'ledger entries are immutable'); END;
+    CREATE TABLE settlements (
+        settlement_id TEXT PRIMARY KEY,
+        counterpart TEXT NOT NULL,
+        payer TEXT NOT NULL,
+        payee TEXT NOT NULL,
+        amount_idr INTEGER NOT NULL,
+        reference TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('waiting', 'confirmed', 'declined')),
+        reason TEXT,
+        payment_hash TEXT NOT NULL,
+        payment TEXT NOT NULL,
+        reply TEXT,
+        at_ms INTEGER NOT NULL,
+        answered_at_ms INTEGER
+    ) STRICT;
+    "#,
 ];
 
 /// Why a store operation failed. These are the node's own faults (disk, corrupt
@@ -159,6 +238,8 @@ pub struct Commit {
     pub unindex: Vec<(CenterId, String)>,
     /// A new snapshot of a document, covering every change committed so far.
     pub snapshot: Option<(DocId, Vec<u8>)>,
+    /// Order, outbox, ledger and settlement rows written with the change.
+    pub pair: PairWrite,
 }
 
 /// One signed change to store.
@@ -379,17 +460,22 @@ impl Store {
         }
         for profile in &commit.profiles {
             tx.execute(
-                "INSERT INTO centers (center_id, name, region, contact, updated_at_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
+                "INSERT INTO centers (center_id, name, region, contact, updated_at_ms,
+                   fee_bp, fee_min_idr, address)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                  ON CONFLICT (center_id) DO UPDATE SET name = excluded.name,
                    region = excluded.region, contact = excluded.contact,
-                   updated_at_ms = excluded.updated_at_ms",
+                   updated_at_ms = excluded.updated_at_ms, fee_bp = excluded.fee_bp,
+                   fee_min_idr = excluded.fee_min_idr, address = excluded.address",
                 params![
                     profile.center.to_string(),
                     profile.name,
                     profile.region,
                     profile.contact,
-                    profile.updated_at_ms
+                    profile.updated_at_ms,
+                    i64::from(profile.fees.referral_bp),
+                    profile.fees.min_idr,
+                    profile.address
                 ],
             )?;
             // The center's name is part of every one of its listings' search text.
@@ -426,6 +512,7 @@ impl Store {
                 params![doc.to_string(), snapshot],
             )?;
         }
+        orders::apply(&tx, &commit.pair, now_ms)?;
         tx.commit()?;
         Ok(())
     }
@@ -695,31 +782,13 @@ impl Store {
 
     /// Every indexed center's profile, by name.
     pub fn centers(&self) -> Result<Vec<Profile>, StoreError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT center_id, name, region, contact, updated_at_ms FROM centers ORDER BY name, center_id",
-        )?;
-        let rows = stmt.query_map([], |row| {
-            Ok((
-                row.get::<_, String>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, String>(2)?,
-                row.get::<_, String>(3)?,
-                row.get::<_, i64>(4)?,
-            ))
-        })?;
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {PROFILE_COLUMNS} FROM centers ORDER BY name, center_id"
+        ))?;
+        let rows = stmt.query_map([], profile_row)?;
         let mut out = Vec::new();
         for row in rows {
-            let (center, name, region, contact, updated_at_ms) = row?;
-            let center = center
-                .parse()
-                .map_err(|_| StoreError::Corrupt("center id in centers".into()))?;
-            out.push(Profile {
-                center,
-                name,
-                region,
-                contact,
-                updated_at_ms,
-            });
+            out.push(row??);
         }
         Ok(out)
     }
@@ -728,20 +797,12 @@ impl Store {
     pub fn center(&self, center: &CenterId) -> Result<Option<Profile>, StoreError> {
         self.conn
             .query_row(
-                "SELECT name, region, contact, updated_at_ms FROM centers WHERE center_id = ?1",
+                &format!("SELECT {PROFILE_COLUMNS} FROM centers WHERE center_id = ?1"),
                 params![center.to_string()],
-                |row| {
-                    Ok(Profile {
-                        center: *center,
-                        name: row.get(0)?,
-                        region: row.get(1)?,
-                        contact: row.get(2)?,
-                        updated_at_ms: row.get(3)?,
-                    })
-                },
+                profile_row,
             )
-            .optional()
-            .map_err(StoreError::from)
+            .optional()?
+            .transpose()
     }
 
     /// Searches the index; see [`SearchQuery`] for what each field does.
@@ -822,6 +883,30 @@ impl Store {
             items,
         })
     }
+}
+
+const PROFILE_COLUMNS: &str =
+    "center_id, name, region, contact, updated_at_ms, fee_bp, fee_min_idr, address";
+
+#[allow(clippy::type_complexity)] // rusqlite row closures return nested results
+fn profile_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Profile, StoreError>> {
+    let center: String = row.get(0)?;
+    let fee_bp: i64 = row.get(5)?;
+    let Ok(center) = center.parse() else {
+        return Ok(Err(StoreError::Corrupt("center id in centers".into())));
+    };
+    Ok(Ok(Profile {
+        center,
+        name: row.get(1)?,
+        region: row.get(2)?,
+        contact: row.get(3)?,
+        updated_at_ms: row.get(4)?,
+        fees: telecenter_protocol::order::FeeTerms {
+            referral_bp: u32::try_from(fee_bp).unwrap_or(0),
+            min_idr: row.get(6)?,
+        },
+        address: row.get(7)?,
+    }))
 }
 
 const SELECT_LISTING_COLUMNS: &str =

@@ -30,6 +30,8 @@ use crate::api::{ErrorBody, InfoView};
 use crate::node::{Ingested, Node, NodeError, run_blocking as blocking};
 use crate::store::PeerRow;
 
+pub mod pair;
+
 /// Default time between repair rounds with each peer, in ms.
 pub const SYNC_INTERVAL_MS_DEFAULT: u64 = 60_000;
 /// Timeout of one ordinary sync request.
@@ -292,10 +294,21 @@ impl SyncEngine {
         timeout: Duration,
     ) -> Result<T, SyncError> {
         let url = peer.url.clone().ok_or(SyncError::NoUrl(peer.center_id))?;
+        self.post_to(&peer.center_id, url, path, body, timeout)
+            .await
+    }
+
+    /// Sends one hop-signed POST to `center` at `url` and reads its JSON answer.
+    async fn post_to<B: Serialize, T: DeserializeOwned>(
+        &self,
+        center: &CenterId,
+        url: String,
+        path: &str,
+        body: &B,
+        timeout: Duration,
+    ) -> Result<T, SyncError> {
         let bytes = serde_json::to_vec(body).map_err(|e| NodeError::Internal(e.to_string()))?;
-        let auth = self
-            .node
-            .sign_request(&peer.center_id, "POST", path, &bytes)?;
+        let auth = self.node.sign_request(center, "POST", path, &bytes)?;
         let response = self
             .client
             .post(format!("{url}{path}"))
@@ -620,6 +633,9 @@ impl SyncEngine {
     /// per peer with an address (peers added later are picked up).
     pub fn spawn(self, interval_ms: u64) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
+            // Orders and settlements travel on their own loop; it ends with this task.
+            let pair = tokio::spawn(self.clone().pair_loop(interval_ms));
+            let _abort_pair = AbortOnDrop(pair);
             let mut running: BTreeMap<CenterId, tokio::task::JoinHandle<()>> = BTreeMap::new();
             let mut changes = self.node.subscribe();
             loop {
@@ -719,6 +735,15 @@ impl SyncEngine {
                 }
             }
         }
+    }
+}
+
+/// Aborts a background task when dropped (e.g. when its parent is aborted).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

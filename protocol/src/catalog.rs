@@ -36,6 +36,7 @@ use crate::envelope::{SignedChange, VerifiedChange, actor_for};
 use crate::id::{CenterId, DocId, ListingId};
 use crate::identity::Identity;
 use crate::limits::*;
+use crate::order::FeeTerms;
 use crate::validate::{self, ValidNewListing, ValidPatch, ValidProfile};
 
 /// The schema version written into every catalog.
@@ -260,6 +261,10 @@ pub struct Profile {
     pub contact: String,
     /// When the profile last changed, ms since the Unix epoch, UTC.
     pub updated_at_ms: i64,
+    /// The referral fee terms it publishes (none published: 0 %).
+    pub fees: FeeTerms,
+    /// Where its node takes orders, if it is reachable (`http://…`).
+    pub address: Option<String>,
 }
 
 /// Something in a catalog document does not follow the schema.
@@ -678,7 +683,7 @@ impl CatalogDoc {
         profile: &ValidProfile,
         now_ms: i64,
     ) -> Result<SignedChange, CatalogError> {
-        if profile.name.is_none() && profile.region.is_none() && profile.contact.is_none() {
+        if profile.is_empty() {
             return Err(CatalogError::NoChange);
         }
         let center = self.center_obj()?;
@@ -691,6 +696,15 @@ impl CatalogDoc {
                 if let Some(value) = value {
                     tx.put(&center, key, value.as_str())?;
                 }
+            }
+            if let Some(bp) = profile.referral_fee_bp {
+                tx.put(&center, "referral_bp", ScalarValue::Int(i64::from(bp)))?;
+            }
+            if let Some(min) = profile.referral_fee_min_idr {
+                tx.put(&center, "fee_min_idr", ScalarValue::Int(min))?;
+            }
+            if let Some(address) = &profile.address {
+                tx.put(&center, "address", address.as_str())?;
             }
             tx.put(&center, "updated_at", timestamp(now_ms))?;
             Ok(())
@@ -802,6 +816,31 @@ impl CatalogDoc {
             region: reader.line("region", 1, REGION_CHARS_MAX)?,
             contact: reader.line("contact", 0, CONTACT_CHARS_MAX)?,
             updated_at_ms: reader.time("updated_at")?,
+            fees: {
+                let optional = |key: &str| -> Result<i64, SchemaError> {
+                    if reader.has(key) {
+                        reader.int(key)
+                    } else {
+                        Ok(0)
+                    }
+                };
+                let fees = FeeTerms {
+                    referral_bp: u32::try_from(optional("referral_bp")?)
+                        .map_err(|_| reader.bad("referral_bp", "out of range"))?,
+                    min_idr: optional("fee_min_idr")?,
+                };
+                fees.validate()
+                    .map_err(|e| reader.bad("referral_bp", &e.message))?;
+                fees
+            },
+            address: if reader.has("address") {
+                let text = reader.line("address", 0, ADDRESS_CHARS_MAX)?;
+                let valid = crate::validate::address(&text)
+                    .map_err(|e| reader.bad("address", &e.message))?;
+                (!valid.is_empty()).then_some(valid)
+            } else {
+                None
+            },
         })
     }
 

@@ -37,6 +37,14 @@ pub enum IdError {
         /// The text that was given, shortened if long.
         found: String,
     },
+    /// The order or settlement id is malformed.
+    #[error(
+        "'{found}' is not a valid order id: expected 12 characters from 0-9 and a-z (without i, l, o, u)"
+    )]
+    OrderId {
+        /// The text that was given, shortened if long.
+        found: String,
+    },
     /// The document id is malformed.
     #[error("'{found}' is not a valid document id: expected 'catalog:' followed by a center id")]
     DocId {

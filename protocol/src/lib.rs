@@ -15,6 +15,8 @@ pub mod hop;
 pub mod id;
 pub mod identity;
 pub mod limits;
+pub mod netting;
+pub mod order;
 pub mod sync;
 pub mod validate;
 

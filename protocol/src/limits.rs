@@ -44,3 +44,29 @@ pub const PHOTOS_PER_LISTING_MAX: usize = 4;
 pub const PHOTO_UPLOAD_BYTES_MAX: usize = 8 * 1024 * 1024;
 /// Largest stored image (a resized thumbnail or medium image), in bytes.
 pub const IMAGE_BYTES_MAX: usize = 1024 * 1024;
+/// Most units in one order.
+pub const ORDER_QUANTITY_MAX: i64 = 10_000;
+/// Highest referral fee, in basis points (5 000 = 50 %).
+pub const FEE_BP_MAX: u32 = 5_000;
+/// Highest minimum referral fee per order, whole rupiah.
+pub const FEE_MIN_IDR_MAX: i64 = 10_000_000;
+/// Longest buyer name, in characters.
+pub const BUYER_NAME_CHARS_MAX: usize = 100;
+/// Longest phone number, in characters.
+pub const PHONE_CHARS_MAX: usize = 24;
+/// Longest note on an order, in characters.
+pub const ORDER_NOTE_CHARS_MAX: usize = 500;
+/// Longest reason for rejecting or cancelling, in characters.
+pub const REASON_CHARS_MAX: usize = 200;
+/// Longest settlement reference (bank reference, note), in characters.
+pub const REFERENCE_CHARS_MAX: usize = 100;
+/// Largest single settlement payment, whole rupiah (one trillion).
+pub const SETTLEMENT_IDR_MAX: i64 = 1_000_000_000_000;
+/// Largest pair message body, in bytes.
+pub const PAIR_MESSAGE_BYTES_MAX: usize = 8 * 1024;
+/// Most messages (or results) in one pair exchange.
+pub const PAIR_BATCH_MESSAGES_MAX: usize = 100;
+/// Largest pair exchange request or response body, in bytes.
+pub const PAIR_EXCHANGE_BYTES_MAX: usize = 1024 * 1024;
+/// Longest node address (URL) in a profile, in characters.
+pub const ADDRESS_CHARS_MAX: usize = 200;

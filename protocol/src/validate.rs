@@ -26,7 +26,8 @@ pub struct InvalidInput {
 }
 
 impl InvalidInput {
-    fn new(field: &'static str, code: &'static str, message: String) -> Self {
+    /// An error about `field` with a stable `code` and a plain `message`.
+    pub fn new(field: &'static str, code: &'static str, message: String) -> Self {
         Self {
             field,
             code,
@@ -114,6 +115,16 @@ pub struct ProfileInput {
     /// How to reach the center (phone, WhatsApp, address).
     #[serde(default)]
     pub contact: Option<String>,
+    /// Referral fee this center pays the center that brought a sale, in basis
+    /// points (300 = 3 %).
+    #[serde(default)]
+    pub referral_fee_bp: Option<u32>,
+    /// Smallest referral fee per order, whole rupiah.
+    #[serde(default)]
+    pub referral_fee_min_idr: Option<i64>,
+    /// Where other nodes reach this node for orders (`http://…`); empty clears it.
+    #[serde(default)]
+    pub address: Option<String>,
 }
 
 /// A checked new listing.
@@ -186,6 +197,38 @@ pub struct ValidProfile {
     pub region: Option<String>,
     /// New contact; empty clears it.
     pub contact: Option<String>,
+    /// New referral fee, basis points.
+    pub referral_fee_bp: Option<u32>,
+    /// New minimum referral fee, rupiah.
+    pub referral_fee_min_idr: Option<i64>,
+    /// New node address; empty clears it.
+    pub address: Option<String>,
+}
+
+impl ValidProfile {
+    /// Whether nothing would change.
+    pub fn is_empty(&self) -> bool {
+        self.name.is_none()
+            && self.region.is_none()
+            && self.contact.is_none()
+            && self.referral_fee_bp.is_none()
+            && self.referral_fee_min_idr.is_none()
+            && self.address.is_none()
+    }
+}
+
+/// Checks a node address: empty, or an `http://` or `https://` URL without spaces.
+pub fn address(raw: &str) -> Result<String, InvalidInput> {
+    let value = text_line("address", raw, 0, ADDRESS_CHARS_MAX)?;
+    let scheme_ok = value.starts_with("http://") || value.starts_with("https://");
+    if !value.is_empty() && (!scheme_ok || value.contains(' ') || value.len() < 10) {
+        return Err(InvalidInput::new(
+            "address",
+            "not_a_url",
+            format!("the node address must look like http://host:port, found {value:?}"),
+        ));
+    }
+    Ok(value.trim_end_matches('/').to_owned())
 }
 
 /// Trims, NFC-normalises and checks one line of text: no control characters,
@@ -445,6 +488,29 @@ impl ProfileInput {
                 .as_deref()
                 .map(|c| text_line("contact", c, 0, CONTACT_CHARS_MAX))
                 .transpose()?,
+            referral_fee_bp: match self.referral_fee_bp {
+                Some(bp) => {
+                    crate::order::FeeTerms {
+                        referral_bp: bp,
+                        min_idr: 0,
+                    }
+                    .validate()?;
+                    Some(bp)
+                }
+                None => None,
+            },
+            referral_fee_min_idr: match self.referral_fee_min_idr {
+                Some(min) => {
+                    crate::order::FeeTerms {
+                        referral_bp: 0,
+                        min_idr: min,
+                    }
+                    .validate()?;
+                    Some(min)
+                }
+                None => None,
+            },
+            address: self.address.as_deref().map(address).transpose()?,
         })
     }
 
@@ -671,6 +737,7 @@ mod tests {
             name: Some("n".repeat(CENTER_NAME_CHARS_MAX + 1)),
             region: Some("Kota Malang".into()),
             contact: None,
+            ..Default::default()
         };
         assert_eq!(long_name.validate_new().unwrap_err().code, "too_long");
     }

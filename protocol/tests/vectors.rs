@@ -20,6 +20,7 @@ fn vector_genesis() -> SignedChange {
         name: Some("Telecenter Kota Malang".into()),
         region: Some("Kota Malang".into()),
         contact: Some("".into()),
+        ..Default::default()
     }
     .validate_new()
     .expect("valid profile");

@@ -21,7 +21,9 @@ use telecenter_protocol::sync::{
 use super::{ApiError, ApiResult, AppState, blocking, check_admin};
 use crate::api::{AddPeer, CatalogView, PeerView, TrustView};
 use crate::node::{Ingested, Node, NodeError, reject_code};
+use crate::sync::pair::{PAIR_PATH, PairExchange};
 use crate::sync::{RoundReport, add_peer_by_url};
+use telecenter_protocol::limits::PAIR_BATCH_MESSAGES_MAX;
 
 /// Requests a peer may make per second, on average.
 pub const PEER_REQUESTS_PER_SEC: f64 = 20.0;
@@ -59,6 +61,18 @@ fn authenticate(
     path: &str,
     body: &[u8],
 ) -> ApiResult<CenterId> {
+    authenticate_hop(state, headers, path, body, false)
+}
+
+/// Checks a request's hop authorization; `pair` also admits accepted centers
+/// that are not configured peers (orders come straight from the other center).
+fn authenticate_hop(
+    state: &AppState,
+    headers: &HeaderMap,
+    path: &str,
+    body: &[u8],
+    pair: bool,
+) -> ApiResult<CenterId> {
     let header = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -66,15 +80,17 @@ fn authenticate(
             "peer requests need an 'Authorization: Telecenter ...' header".to_owned(),
             false,
         ))?;
-    let sender = state
-        .node
-        .check_request(header, "POST", path, body)
-        .map_err(|e| {
-            use crate::node::PeerAuthError as E;
-            let forbidden = matches!(e, E::NotAPeer(_) | E::Blocked(_));
-            tracing::info!(error = %e, "peer request refused");
-            ApiError::PeerAuth(e.to_string(), forbidden)
-        })?;
+    let checked = if pair {
+        state.node.check_pair_request(header, "POST", path, body)
+    } else {
+        state.node.check_request(header, "POST", path, body)
+    };
+    let sender = checked.map_err(|e| {
+        use crate::node::PeerAuthError as E;
+        let forbidden = matches!(e, E::NotAPeer(_) | E::Blocked(_));
+        tracing::info!(error = %e, "peer request refused");
+        ApiError::PeerAuth(e.to_string(), forbidden)
+    })?;
     if !state.rate.allow(&sender, state.node.clock().now_ms()) {
         return Err(ApiError::RateLimited);
     }
@@ -403,3 +419,34 @@ pub(super) async fn sync_now(
 
 /// Shared limiter type for the app state.
 pub type SharedRateLimiter = Arc<RateLimiter>;
+
+/// `POST /api/v1/pair/exchange`: pair messages (orders, settlements) straight
+/// from the other center of a pair; answers with results and this node's
+/// waiting messages for the caller.
+pub(super) async fn pair_exchange(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<PairExchange>> {
+    let from = authenticate_hop(&state, &headers, PAIR_PATH, &body, true)?;
+    let request: PairExchange = parse(&body)?;
+    if request.messages.len() > PAIR_BATCH_MESSAGES_MAX {
+        return Err(too_many("pair messages", PAIR_BATCH_MESSAGES_MAX));
+    }
+    if request.results.len() > PAIR_BATCH_MESSAGES_MAX {
+        return Err(too_many("results", PAIR_BATCH_MESSAGES_MAX));
+    }
+    let node = state.node.clone();
+    let answer = blocking(move || {
+        node.pair_results(&from, &request.results)?;
+        let results = node.pair_receive(&from, request.messages);
+        let messages = node
+            .outbox_for(&from)?
+            .into_iter()
+            .map(|m| m.message)
+            .collect();
+        Ok(PairExchange { messages, results })
+    })
+    .await?;
+    Ok(Json(answer))
+}

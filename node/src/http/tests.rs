@@ -42,6 +42,7 @@ impl Api {
                 name: Some("Telecenter Kota Malang".to_owned()),
                 region: Some("Kota Malang".to_owned()),
                 contact: Some("WA 0812-0000-0000".to_owned()),
+                ..Default::default()
             },
             Arc::new(ManualClock::new(T0)),
             Box::new(StdRng::seed_from_u64(2)),

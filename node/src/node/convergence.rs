@@ -22,6 +22,7 @@ fn node(dir: &std::path::Path, seed: u8) -> Node {
             name: Some(format!("Telecenter {seed}")),
             region: Some("Jawa Timur".into()),
             contact: None,
+            ..Default::default()
         },
         Arc::new(ManualClock::new(1_795_392_000_000)),
         Box::new(StdRng::seed_from_u64(u64::from(seed))),

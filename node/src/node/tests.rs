@@ -48,6 +48,7 @@ fn profile(name: &str, region: &str) -> ProfileInput {
         name: Some(name.to_owned()),
         region: Some(region.to_owned()),
         contact: Some("WA 0812-0000-0000".to_owned()),
+        ..Default::default()
     }
 }
 

@@ -50,6 +50,8 @@ fn profile(center: CenterId, name: &str) -> Profile {
         region: "Kota Malang".to_owned(),
         contact: String::new(),
         updated_at_ms: T0,
+        fees: Default::default(),
+        address: None,
     }
 }
 
@@ -491,6 +493,7 @@ fn a_node_created_on_a_store_keeps_the_schema_version() {
             name: Some("Telecenter Kota Malang".to_owned()),
             region: Some("Kota Malang".to_owned()),
             contact: None,
+            ..Default::default()
         },
         Arc::new(ManualClock::new(T0)),
         Box::new(StdRng::seed_from_u64(2)),

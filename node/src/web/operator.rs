@@ -1174,6 +1174,7 @@ pub(super) async fn profile_form(
         name: Some(profile.name),
         region: Some(profile.region),
         contact: Some(profile.contact),
+        ..Default::default()
     };
     let t = i18n::texts(lang);
     html_page(
@@ -1201,6 +1202,7 @@ pub(super) async fn save_profile(
         name: form.get("name").cloned(),
         region: form.get("region").cloned(),
         contact: form.get("contact").cloned(),
+        ..Default::default()
     };
     let input = values.clone();
     match node_call(&state, move |node| node.set_profile(&input)).await {

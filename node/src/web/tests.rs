@@ -50,6 +50,7 @@ fn create_node(dir: &TempDir, seed: u64, name: &str, region: &str, contact: &str
             name: Some(name.to_owned()),
             region: Some(region.to_owned()),
             contact: Some(contact.to_owned()),
+            ..Default::default()
         },
         Arc::new(ManualClock::new(T0)),
         Box::new(StdRng::seed_from_u64(seed + 100)),

@@ -14,6 +14,7 @@ fn malang() -> (Identity, CatalogDoc, Vec<SignedChange>) {
         name: Some("Telecenter Kota Malang".into()),
         region: Some("Kota Malang".into()),
         contact: None,
+        ..Default::default()
     }
     .validate_new()
     .unwrap();

@@ -20,6 +20,7 @@ fn genesis(identity: &Identity) -> SignedChange {
         name: Some("Telecenter Kota Malang".into()),
         region: Some("Kota Malang".into()),
         contact: Some("0812-3456-7890".into()),
+        ..Default::default()
     }
     .validate_new()
     .unwrap();

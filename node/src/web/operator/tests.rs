@@ -90,6 +90,7 @@ impl Op {
                 name: Some("Telecenter Kota Malang".to_owned()),
                 region: Some("Kota Malang".to_owned()),
                 contact: Some("WA 0812-0000-0000".to_owned()),
+                ..Default::default()
             },
             clock.clone(),
             Box::new(StdRng::seed_from_u64(101)),

@@ -1,0 +1,631 @@
+//! Tests of orders between two (or three) nodes in one process: messages are
+//! handed from one node's outbox to the other's `pair_receive` and the answers
+//! back, so loss, duplication, reordering and restarts are under the test's
+//! control. The HTTP transport is tested in `tests/integration/orders.rs`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use telecenter_protocol::order::{Action, Collector, OrderId, PayMethod, Status};
+use telecenter_protocol::validate::{NewListing, ProfileInput};
+use telecenter_protocol::{CenterId, Identity, ListingId};
+use tempfile::TempDir;
+
+use super::*;
+use crate::clock::ManualClock;
+use crate::store::{EntryRow, OrderFilter};
+
+const T0: i64 = 1_795_392_000_000;
+
+pub(crate) struct Center {
+    pub(crate) dir: TempDir,
+    pub(crate) seed: u64,
+    pub(crate) clock: Arc<ManualClock>,
+    pub(crate) node: Node,
+}
+
+impl Center {
+    pub(crate) fn new(seed: u64, name: &str) -> Self {
+        let dir = TempDir::new().unwrap();
+        let clock = Arc::new(ManualClock::new(T0));
+        let node = Node::create(
+            &dir.path().join("node.db"),
+            Identity::generate(&mut StdRng::seed_from_u64(seed)),
+            &ProfileInput {
+                name: Some(name.to_owned()),
+                region: Some("Jawa Timur".to_owned()),
+                ..Default::default()
+            },
+            clock.clone(),
+            Box::new(StdRng::seed_from_u64(seed + 100)),
+        )
+        .unwrap();
+        node.set_profile(&ProfileInput {
+            referral_fee_bp: Some(300),
+            referral_fee_min_idr: Some(1_000),
+            ..Default::default()
+        })
+        .unwrap();
+        Self {
+            dir,
+            seed,
+            clock,
+            node,
+        }
+    }
+
+    pub(crate) fn id(&self) -> CenterId {
+        self.node.center_id()
+    }
+
+    fn db(&self) -> PathBuf {
+        self.dir.path().join("node.db")
+    }
+
+    /// Drops the node without any shutdown and opens the database again.
+    pub(crate) fn restart(&mut self) {
+        let node = Node::open(
+            &self.db(),
+            Identity::generate(&mut StdRng::seed_from_u64(self.seed)),
+            self.clock.clone(),
+            Box::new(StdRng::seed_from_u64(self.seed + 200)),
+        )
+        .unwrap();
+        let old = std::mem::replace(&mut self.node, node);
+        std::mem::forget(old);
+    }
+
+    pub(crate) fn add(&self, title: &str, price_idr: i64, stock: i64) -> ListingId {
+        self.node
+            .add_listing(&NewListing {
+                title: title.to_owned(),
+                description: String::new(),
+                lang: None,
+                category: "makanan".to_owned(),
+                price_idr,
+                stock,
+                unit: Some("bungkus".to_owned()),
+                producer: Some("Bu Sri".to_owned()),
+                photos: Vec::new(),
+            })
+            .unwrap()
+            .listing
+            .id
+    }
+
+    pub(crate) fn stock(&self, id: &ListingId) -> i64 {
+        self.node.own_listing(id).unwrap().listing.stock
+    }
+
+    pub(crate) fn ledger(&self) -> Vec<EntryRow> {
+        self.node.ledger(None, i64::MIN, i64::MAX).unwrap()
+    }
+}
+
+/// Makes every center trust the others and hold their catalogs.
+pub(crate) fn federate(centers: &[&Center]) {
+    for a in centers {
+        for b in centers {
+            if a.id() != b.id() {
+                a.node.trust(&b.id()).unwrap();
+            }
+        }
+    }
+    for a in centers {
+        for b in centers {
+            if a.id() != b.id() {
+                let changes = b
+                    .node
+                    .changes_of(&telecenter_protocol::DocId::catalog(b.id()))
+                    .unwrap();
+                for result in a.node.receive(&changes).unwrap() {
+                    result.unwrap();
+                }
+            }
+        }
+    }
+}
+
+/// Sends `from`'s waiting messages for `to` and hands the answers back.
+pub(crate) fn send(from: &Center, to: &Center) -> Vec<MessageResult> {
+    let messages: Vec<_> = from
+        .node
+        .outbox_for(&to.id())
+        .unwrap()
+        .into_iter()
+        .map(|m| m.message)
+        .collect();
+    let results = to.node.pair_receive(&from.id(), messages);
+    from.node.pair_results(&to.id(), &results).unwrap();
+    results
+}
+
+/// Delivers both ways until both outboxes for each other are empty.
+pub(crate) fn settle_pair(a: &Center, b: &Center) {
+    for _ in 0..10 {
+        send(a, b);
+        send(b, a);
+        if a.node.outbox_for(&b.id()).unwrap().is_empty()
+            && b.node.outbox_for(&a.id()).unwrap().is_empty()
+        {
+            return;
+        }
+    }
+    panic!("messages still waiting after 10 exchanges");
+}
+
+pub(crate) fn order(
+    buyer: &Center,
+    seller: &Center,
+    listing: &ListingId,
+    quantity: i64,
+) -> OrderId {
+    buyer
+        .node
+        .place_order(&PlaceOrder {
+            seller: seller.id(),
+            listing: listing.clone(),
+            quantity,
+            unit_price_idr: None,
+            buyer_name: "Pak Budi".to_owned(),
+            buyer_phone: "0812 3456 7890".to_owned(),
+            payment_at: Collector::BuyerCenter,
+            payment_method: PayMethod::Cash,
+            note: String::new(),
+        })
+        .unwrap()
+        .state
+        .id
+}
+
+fn status(center: &Center, id: &OrderId) -> &'static str {
+    center.node.order(id).unwrap().row.status_word()
+}
+
+fn history(center: &Center, id: &OrderId) -> Vec<(u32, String, bool)> {
+    center
+        .node
+        .order(id)
+        .unwrap()
+        .events
+        .into_iter()
+        .map(|(row, _)| (row.seq, row.hash, row.proposed))
+        .collect()
+}
+
+fn ids(rows: &[EntryRow]) -> Vec<(String, i64)> {
+    rows.iter()
+        .map(|r| (r.entry.id.clone(), r.entry.amount_idr))
+        .collect()
+}
+
+fn pair() -> (Center, Center, ListingId) {
+    let malang = Center::new(1, "Telecenter Kota Malang");
+    let ponorogo = Center::new(2, "Telecenter Ponorogo");
+    federate(&[&malang, &ponorogo]);
+    let listing = malang.add("Keripik pisang", 15_000, 10);
+    federate(&[&malang, &ponorogo]);
+    (malang, ponorogo, listing)
+}
+
+#[test]
+fn a_full_life_cycle_gives_both_nodes_the_same_history_and_ledger() {
+    let (malang, ponorogo, listing) = pair();
+    let id = order(&ponorogo, &malang, &listing, 3);
+    assert_eq!(status(&ponorogo, &id), "placed");
+    assert_eq!(
+        ponorogo.node.order(&id).unwrap().row.pending.as_deref(),
+        Some("place")
+    );
+    settle_pair(&ponorogo, &malang);
+    assert_eq!(status(&malang, &id), "placed");
+    assert_eq!(ponorogo.node.order(&id).unwrap().row.pending, None);
+
+    malang.node.order_step(&id, Action::Accept, None).unwrap();
+    assert_eq!(malang.stock(&listing), 7, "accepting reserves the stock");
+    malang.node.order_step(&id, Action::Ship, None).unwrap();
+    settle_pair(&malang, &ponorogo);
+    assert_eq!(status(&ponorogo, &id), "shipped");
+    ponorogo
+        .node
+        .order_step(&id, Action::Complete, None)
+        .unwrap();
+    assert!(
+        ponorogo.ledger().is_empty(),
+        "booked only once the seller took the step in"
+    );
+    settle_pair(&ponorogo, &malang);
+
+    assert_eq!(status(&malang, &id), "completed");
+    assert_eq!(status(&ponorogo, &id), "completed");
+    assert_eq!(history(&malang, &id), history(&ponorogo, &id));
+    assert_eq!(history(&malang, &id).len(), 4);
+    let expected = vec![
+        (format!("order/{id}/fee"), 1_350),
+        (format!("order/{id}/goods"), 45_000),
+    ];
+    assert_eq!(ids(&malang.ledger()), expected);
+    assert_eq!(ids(&ponorogo.ledger()), expected);
+    let entries_m: Vec<_> = malang.ledger().into_iter().map(|r| r.entry).collect();
+    let entries_p: Vec<_> = ponorogo.ledger().into_iter().map(|r| r.entry).collect();
+    assert_eq!(entries_m, entries_p, "identical entries on both sides");
+    let owed_to_malang = balance_with(&malang.id(), &malang.ledger());
+    assert_eq!(owed_to_malang, 45_000 - 1_350);
+    assert_eq!(
+        balance_with(&ponorogo.id(), &ponorogo.ledger()),
+        -owed_to_malang
+    );
+}
+
+#[test]
+fn duplicate_delivery_and_lost_answers_book_nothing_twice() {
+    let (malang, ponorogo, listing) = pair();
+    let id = order(&ponorogo, &malang, &listing, 1);
+    let placement: Vec<_> = ponorogo
+        .node
+        .outbox_for(&malang.id())
+        .unwrap()
+        .into_iter()
+        .map(|m| m.message)
+        .collect();
+    // Delivered, but the answer is lost: the buyer sends it again.
+    let first = malang.node.pair_receive(&ponorogo.id(), placement.clone());
+    assert_eq!(first[0].status, "appended");
+    let again = malang.node.pair_receive(&ponorogo.id(), placement);
+    assert_eq!(again[0].status, "duplicate");
+    settle_pair(&ponorogo, &malang);
+    for action in [Action::Accept, Action::Ship, Action::Complete] {
+        malang.node.order_step(&id, action, None).unwrap();
+    }
+    let steps: Vec<_> = malang
+        .node
+        .outbox_for(&ponorogo.id())
+        .unwrap()
+        .into_iter()
+        .map(|m| m.message)
+        .collect();
+    assert_eq!(steps.len(), 3);
+    for _ in 0..3 {
+        ponorogo.node.pair_receive(&malang.id(), steps.clone());
+    }
+    settle_pair(&malang, &ponorogo);
+    assert_eq!(ponorogo.ledger().len(), 2);
+    assert_eq!(malang.ledger().len(), 2);
+    assert_eq!(status(&ponorogo, &id), "completed");
+}
+
+#[test]
+fn a_buyer_cancel_that_crosses_the_sellers_accept_loses_and_says_so() {
+    let (malang, ponorogo, listing) = pair();
+    let id = order(&ponorogo, &malang, &listing, 2);
+    settle_pair(&ponorogo, &malang);
+    ponorogo
+        .node
+        .order_step(&id, Action::Cancel, Some("pembeli batal"))
+        .unwrap();
+    malang.node.order_step(&id, Action::Accept, None).unwrap();
+    let results = send(&ponorogo, &malang);
+    assert_eq!(results[0].status, "refused");
+    assert_eq!(results[0].code.as_deref(), Some("order_moved_on"));
+    settle_pair(&malang, &ponorogo);
+    assert_eq!(status(&ponorogo, &id), "accepted");
+    assert_eq!(status(&malang, &id), "accepted");
+    assert_eq!(history(&malang, &id), history(&ponorogo, &id));
+    assert!(ponorogo.node.order(&id).unwrap().row.problem.is_some());
+    assert_eq!(malang.stock(&listing), 8);
+    // The seller may still cancel; the stock comes back.
+    malang
+        .node
+        .order_step(&id, Action::Cancel, Some("stok rusak"))
+        .unwrap();
+    assert_eq!(malang.stock(&listing), 10);
+    settle_pair(&malang, &ponorogo);
+    assert_eq!(status(&ponorogo, &id), "cancelled");
+    assert!(malang.ledger().is_empty() && ponorogo.ledger().is_empty());
+}
+
+#[test]
+fn two_centers_ordering_the_last_unit_get_exactly_one_acceptance() {
+    let malang = Center::new(1, "Telecenter Kota Malang");
+    let ponorogo = Center::new(2, "Telecenter Ponorogo");
+    let blitar = Center::new(3, "Telecenter Blitar");
+    let listing = malang.add("Batik tulis", 350_000, 1);
+    federate(&[&malang, &ponorogo, &blitar]);
+    let first = order(&ponorogo, &malang, &listing, 1);
+    let second = order(&blitar, &malang, &listing, 1);
+    settle_pair(&ponorogo, &malang);
+    settle_pair(&blitar, &malang);
+    let node = &malang.node;
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| node.order_step(&first, Action::Accept, None));
+        let b = s.spawn(|| node.order_step(&second, Action::Accept, None));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    assert_eq!(a.is_ok() as u8 + b.is_ok() as u8, 1, "{a:?} {b:?}");
+    let refused = a.err().or(b.err()).unwrap();
+    assert!(
+        matches!(
+            refused,
+            NodeError::Order {
+                code: "out_of_stock",
+                ..
+            }
+        ),
+        "{refused}"
+    );
+    assert_eq!(malang.stock(&listing), 0);
+    let accepted = node
+        .orders(&OrderFilter {
+            statuses: vec!["accepted".into()],
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(accepted.len(), 1);
+}
+
+#[test]
+fn bad_orders_are_refused_with_a_reason_and_change_nothing() {
+    let (malang, ponorogo, listing) = pair();
+    let mallory = Center::new(66, "Mallory");
+    federate(&[&malang, &ponorogo, &mallory]);
+    let place = |quantity: i64, price: Option<i64>, listing: &ListingId| {
+        ponorogo.node.place_order(&PlaceOrder {
+            seller: malang.id(),
+            listing: listing.clone(),
+            quantity,
+            unit_price_idr: price,
+            buyer_name: "Pak Budi".to_owned(),
+            buyer_phone: "0812 3456 7890".to_owned(),
+            payment_at: Collector::SellerCenter,
+            payment_method: PayMethod::Transfer,
+            note: String::new(),
+        })
+    };
+    let unknown: ListingId = "0000000000".parse().unwrap();
+    assert!(matches!(
+        place(1, None, &unknown),
+        Err(NodeError::UnknownListing { .. })
+    ));
+    assert!(
+        matches!(place(0, None, &listing), Err(NodeError::Invalid(e)) if e.field == "quantity")
+    );
+    assert!(matches!(
+        place(11, None, &listing),
+        Err(NodeError::Order {
+            code: "out_of_stock",
+            ..
+        })
+    ));
+    assert!(matches!(
+        place(i64::MAX, None, &listing),
+        Err(NodeError::Order { .. } | NodeError::Invalid(_))
+    ));
+    assert!(matches!(
+        place(1, Some(14_000), &listing),
+        Err(NodeError::Order {
+            code: "price_changed",
+            ..
+        })
+    ));
+    assert!(
+        ponorogo
+            .node
+            .orders(&OrderFilter::default())
+            .unwrap()
+            .is_empty()
+    );
+    assert!(ponorogo.node.outbox_counterparts().unwrap().is_empty());
+
+    // The price changes after the order was placed but before it arrived.
+    let id = place(1, Some(15_000), &listing).unwrap().state.id;
+    malang
+        .node
+        .update_listing(
+            &listing,
+            &telecenter_protocol::validate::ListingPatch {
+                price_idr: Some(16_000),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let results = send(&ponorogo, &malang);
+    assert_eq!(results[0].code.as_deref(), Some("price_changed"));
+    assert!(results[0].message.as_deref().unwrap().contains("Rp 16.000"));
+    assert_eq!(status(&ponorogo, &id), "refused");
+    assert!(
+        malang
+            .node
+            .orders(&OrderFilter::default())
+            .unwrap()
+            .is_empty()
+    );
+
+    // A third center forges a step of an order between the other two.
+    federate(&[&malang, &ponorogo]);
+    let id = order(&ponorogo, &malang, &listing, 1);
+    settle_pair(&ponorogo, &malang);
+    let detail = ponorogo.node.order(&id).unwrap();
+    let forged = telecenter_protocol::order::OrderEvent {
+        order: id.clone(),
+        seq: 1,
+        prev: Some(detail.row.state.head.clone()),
+        by: mallory.id(),
+        at_ms: T0,
+        action: Action::Accept,
+        reason: None,
+        terms: None,
+    };
+    let (signed, _) = mallory
+        .node
+        .sign_body(&telecenter_protocol::order::Body::OrderEvent(forged))
+        .unwrap();
+    let results = ponorogo
+        .node
+        .pair_receive(&mallory.id(), vec![signed.clone()]);
+    assert_eq!(results[0].code.as_deref(), Some("not_a_party"));
+    // Relayed by the seller, it is still not the seller's step.
+    let results = ponorogo.node.pair_receive(&malang.id(), vec![signed]);
+    assert_eq!(results[0].code.as_deref(), Some("not_sender"));
+    assert_eq!(status(&ponorogo, &id), "placed");
+    assert!(ponorogo.ledger().is_empty());
+    // Out-of-turn steps are refused locally with a plain reason.
+    let error = ponorogo
+        .node
+        .order_step(&id, Action::Ship, None)
+        .unwrap_err();
+    assert!(error.to_string().contains("cannot ship"), "{error}");
+    let error = malang
+        .node
+        .order_step(&id, Action::Reject, None)
+        .unwrap_err();
+    assert!(matches!(
+        error,
+        NodeError::Order {
+            code: "reason_required",
+            ..
+        }
+    ));
+}
+
+#[test]
+fn restarts_between_steps_lose_nothing_and_book_nothing_twice() {
+    let (mut malang, mut ponorogo, listing) = pair();
+    let id = order(&ponorogo, &malang, &listing, 2);
+    ponorogo.restart();
+    // The seller takes the order in; its answer is lost in a crash of the buyer.
+    let messages: Vec<_> = ponorogo
+        .node
+        .outbox_for(&malang.id())
+        .unwrap()
+        .into_iter()
+        .map(|m| m.message)
+        .collect();
+    assert_eq!(messages.len(), 1, "the placement survived the restart");
+    malang.node.pair_receive(&ponorogo.id(), messages);
+    ponorogo.restart();
+    settle_pair(&ponorogo, &malang);
+    malang.node.order_step(&id, Action::Accept, None).unwrap();
+    malang.restart();
+    assert_eq!(malang.stock(&listing), 8);
+    malang.node.order_step(&id, Action::Ship, None).unwrap();
+    settle_pair(&malang, &ponorogo);
+    ponorogo
+        .node
+        .order_step(&id, Action::Complete, None)
+        .unwrap();
+    send(&ponorogo, &malang);
+    malang.restart();
+    ponorogo.restart();
+    settle_pair(&ponorogo, &malang);
+    assert_eq!(malang.ledger().len(), 2);
+    assert_eq!(ponorogo.ledger().len(), 2);
+    assert_eq!(history(&malang, &id), history(&ponorogo, &id));
+    assert_eq!(malang.node.quick_check().unwrap(), "ok");
+}
+
+#[test]
+fn a_confirmed_settlement_moves_the_balance_once_and_a_declined_one_not_at_all() {
+    let (malang, ponorogo, listing) = pair();
+    let id = order(&ponorogo, &malang, &listing, 3);
+    settle_pair(&ponorogo, &malang);
+    for action in [Action::Accept, Action::Ship, Action::Complete] {
+        malang.node.order_step(&id, action, None).unwrap();
+    }
+    settle_pair(&malang, &ponorogo);
+    let owed = -balance_with(&ponorogo.id(), &ponorogo.ledger());
+    assert_eq!(owed, 43_650);
+
+    let declined = ponorogo
+        .node
+        .record_settlement(&malang.id(), 10_000, "salah kirim")
+        .unwrap();
+    settle_pair(&ponorogo, &malang);
+    let error = malang
+        .node
+        .answer_settlement(&declined.id, false, None)
+        .unwrap_err();
+    assert!(matches!(
+        error,
+        NodeError::Order {
+            code: "reason_required",
+            ..
+        }
+    ));
+    malang
+        .node
+        .answer_settlement(&declined.id, false, Some("dana belum masuk"))
+        .unwrap();
+    settle_pair(&malang, &ponorogo);
+    assert_eq!(
+        ponorogo.node.settlements(None).unwrap()[0].status,
+        "declined"
+    );
+
+    let paid = ponorogo
+        .node
+        .record_settlement(&malang.id(), owed, "BRI ref 8812")
+        .unwrap();
+    let error = ponorogo
+        .node
+        .answer_settlement(&paid.id, true, None)
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            NodeError::Order {
+                code: "not_allowed",
+                ..
+            }
+        ),
+        "the payer cannot confirm"
+    );
+    settle_pair(&ponorogo, &malang);
+    malang.node.answer_settlement(&paid.id, true, None).unwrap();
+    let again = malang
+        .node
+        .answer_settlement(&paid.id, true, None)
+        .unwrap_err();
+    assert!(matches!(
+        again,
+        NodeError::Order {
+            code: "already_answered",
+            ..
+        }
+    ));
+    let reply: Vec<_> = malang
+        .node
+        .outbox_for(&ponorogo.id())
+        .unwrap()
+        .into_iter()
+        .map(|m| m.message)
+        .collect();
+    ponorogo.node.pair_receive(&malang.id(), reply.clone());
+    ponorogo.node.pair_receive(&malang.id(), reply);
+    settle_pair(&malang, &ponorogo);
+    assert_eq!(balance_with(&ponorogo.id(), &ponorogo.ledger()), 0);
+    assert_eq!(balance_with(&malang.id(), &malang.ledger()), 0);
+    assert_eq!(ponorogo.ledger().len(), 3);
+    let m: Vec<_> = malang.ledger().into_iter().map(|r| r.entry).collect();
+    let p: Vec<_> = ponorogo.ledger().into_iter().map(|r| r.entry).collect();
+    assert_eq!(m, p);
+}
+
+#[test]
+fn ledger_rows_cannot_be_changed_or_deleted() {
+    let (malang, ponorogo, listing) = pair();
+    let id = order(&ponorogo, &malang, &listing, 1);
+    settle_pair(&ponorogo, &malang);
+    for action in [Action::Accept, Action::Ship, Action::Complete] {
+        malang.node.order_step(&id, action, None).unwrap();
+    }
+    let conn = rusqlite::Connection::open(malang.db()).unwrap();
+    assert!(
+        conn.execute("UPDATE ledger SET amount_idr = 1", [])
+            .is_err()
+    );
+    assert!(conn.execute("DELETE FROM ledger", []).is_err());
+    assert_eq!(malang.ledger().len(), 2);
+    let _ = Status::Placed;
+}
