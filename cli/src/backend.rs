@@ -105,6 +105,34 @@ impl Backend {
         }
     }
 
+    /// Runs one admin operation: `local` on the database when this process holds
+    /// it, else `method path` with `body` on the serving node's admin API. Both
+    /// return the same JSON view.
+    pub(crate) async fn admin<T, F>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+        local: F,
+    ) -> Result<T>
+    where
+        T: serde::de::DeserializeOwned,
+        F: FnOnce(&Arc<Node>) -> Result<T, telecenter_node::NodeError>,
+    {
+        match self {
+            Backend::Local { node, .. } => Ok(local(node)?),
+            Backend::Remote { .. } => self.call(method, path, None, body).await,
+        }
+    }
+
+    /// The node, when this process holds the database.
+    pub(crate) fn local_node(&self) -> Option<&Arc<Node>> {
+        match self {
+            Backend::Local { node, .. } => Some(node),
+            Backend::Remote { .. } => None,
+        }
+    }
+
     /// Adds a listing.
     pub(crate) async fn add(&self, input: NewListing) -> Result<ListingView> {
         match self {

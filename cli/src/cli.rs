@@ -68,8 +68,10 @@ pub(crate) enum Command {
     /// Show this center's id, name and region.
     #[command(after_help = "Example:\n  telecenter info --json")]
     Info,
-    /// Change this center's name, region or contact.
-    #[command(after_help = "Example:\n  telecenter profile --contact \"WA 0812-3456-7890\"")]
+    /// Change this center's name, region, contact, referral fee or node address.
+    #[command(
+        after_help = "Examples:\n  telecenter profile --contact \"WA 0812-3456-7890\"\n  telecenter profile --fee 3 --fee-min 1.000 --address http://203.0.113.5:8470"
+    )]
     Profile(ProfileArgs),
     /// Add, list and remove the peer nodes this node syncs with.
     #[command(subcommand)]
@@ -97,6 +99,12 @@ pub(crate) enum Command {
         after_help = "Examples:\n  telecenter password                      (type the password, then Enter)\n  echo 'kata-sandi-rahasia' | telecenter password"
     )]
     Password,
+    /// Orders with other centers: place, list, show, accept, reject, ship, complete, cancel.
+    #[command(subcommand)]
+    Order(crate::trade::OrderCommand),
+    /// Fees between centers: monthly report, balances, statements, settlements, netting.
+    #[command(subcommand)]
+    Fees(crate::trade::FeesCommand),
     /// Start a demo province of five telecenters on this computer, until Ctrl-C.
     #[command(
         after_help = "Example:\n  telecenter demo\n  telecenter demo --port 9000     (nodes on ports 9000-9004)"
@@ -348,6 +356,15 @@ pub(crate) struct ProfileArgs {
     /// New contact.
     #[arg(long)]
     pub(crate) contact: Option<String>,
+    /// Referral fee this center pays the center that brings a sale, in percent (e.g. 3 or 2,5).
+    #[arg(long, value_name = "PERCENT")]
+    pub(crate) fee: Option<String>,
+    /// Smallest referral fee per order, in rupiah (e.g. 1.000).
+    #[arg(long, value_name = "RUPIAH")]
+    pub(crate) fee_min: Option<String>,
+    /// Where other nodes reach this node for orders, e.g. http://203.0.113.5:8470 ("" clears it).
+    #[arg(long, value_name = "URL")]
+    pub(crate) address: Option<String>,
 }
 
 /// Reads a photo file, refusing one over the upload limit before reading it.
@@ -591,13 +608,31 @@ async fn run_command(data: &DataDir, command: Command, json: bool) -> Result<()>
             let backend = Backend::connect(data, clock()).await?;
             output::info(&backend.info().await?, json)
         }
+        Command::Order(command) => {
+            let backend = Backend::connect(data, clock()).await?;
+            crate::trade::order(data, backend, command, json).await
+        }
+        Command::Fees(command) => {
+            let backend = Backend::connect(data, clock()).await?;
+            crate::trade::fees(backend, command, json).await
+        }
         Command::Profile(p) => {
             let backend = Backend::connect(data, clock()).await?;
             let input = ProfileInput {
                 name: p.name,
                 region: p.region,
                 contact: p.contact,
-                ..Default::default()
+                referral_fee_bp: p
+                    .fee
+                    .as_deref()
+                    .map(telecenter_protocol::order::parse_percent)
+                    .transpose()?,
+                referral_fee_min_idr: p
+                    .fee_min
+                    .as_deref()
+                    .map(|m| parse_rupiah("fee-min", m))
+                    .transpose()?,
+                address: p.address,
             };
             output::info(&backend.set_profile(input).await?, json)
         }

@@ -10,6 +10,7 @@ mod backend;
 mod cli;
 mod demo;
 mod output;
+mod trade;
 
 use std::process::ExitCode;
 

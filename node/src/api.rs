@@ -2,6 +2,8 @@
 //! the CLI when it talks to a running node. Field names are part of the public
 //! API: extend, never rename.
 
+pub mod orders;
+
 use serde::{Deserialize, Serialize};
 use telecenter_protocol::catalog::{Lang, LocalizedText, Profile};
 
@@ -19,6 +21,15 @@ pub struct InfoView {
     pub region: String,
     /// How to reach it.
     pub contact: String,
+    /// The referral fee it pays the center that brings a sale, basis points.
+    #[serde(default)]
+    pub referral_fee_bp: u32,
+    /// The smallest referral fee per order, rupiah.
+    #[serde(default)]
+    pub referral_fee_min_idr: i64,
+    /// Where its node takes orders, if published.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
     /// The telecenter version serving.
     pub version: String,
 }
@@ -31,6 +42,9 @@ impl InfoView {
             name: profile.name.clone(),
             region: profile.region.clone(),
             contact: profile.contact.clone(),
+            referral_fee_bp: profile.fees.referral_bp,
+            referral_fee_min_idr: profile.fees.min_idr,
+            address: profile.address.clone(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
         }
     }

@@ -60,6 +60,13 @@ pub fn rfc3339_utc(ms: i64) -> String {
         .unwrap_or_else(|| "1970-01-01T00:00:00Z".to_owned())
 }
 
+/// Parses an RFC 3339 time back into milliseconds since the epoch.
+pub fn parse_rfc3339_ms(text: &str) -> Option<i64> {
+    let time =
+        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
+    i64::try_from(time.unix_timestamp_nanos() / 1_000_000).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,6 +75,11 @@ mod tests {
     fn times_format_as_utc() {
         assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339_utc(1_795_396_775_123), "2026-11-23T01:19:35Z");
+        assert_eq!(
+            parse_rfc3339_ms("2026-11-23T01:19:35Z"),
+            Some(1_795_396_775_000)
+        );
+        assert_eq!(parse_rfc3339_ms("yesterday"), None);
         let clock = ManualClock::new(5);
         clock.advance(10);
         assert_eq!(clock.now_ms(), 15);

@@ -39,6 +39,7 @@ use telecenter_protocol::sync::SYNC_BODY_BYTES_MAX;
 pub const REQUEST_BODY_BYTES_MAX: usize = 64 * 1024;
 
 pub mod federation;
+pub mod orders;
 
 /// Shared state of the handlers.
 #[derive(Clone)]
@@ -358,6 +359,25 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/admin/block/{center}", post(federation::block))
         .route("/api/v1/admin/unblock/{center}", post(federation::unblock))
         .route("/api/v1/admin/sync", post(federation::sync_now))
+        .route(
+            "/api/v1/admin/orders",
+            get(orders::list).post(orders::place),
+        )
+        .route("/api/v1/admin/orders/deliver", post(orders::deliver))
+        .route("/api/v1/admin/orders/{id}", get(orders::show))
+        .route("/api/v1/admin/orders/{id}/{action}", post(orders::step))
+        .route("/api/v1/admin/fees/report", get(orders::report))
+        .route("/api/v1/admin/fees/balances", get(orders::balances))
+        .route("/api/v1/admin/fees/statement", get(orders::statement))
+        .route(
+            "/api/v1/admin/fees/settlements",
+            get(orders::settlements).post(orders::pay),
+        )
+        .route(
+            "/api/v1/admin/fees/settlements/{id}/{answer}",
+            post(orders::answer),
+        )
+        .route("/api/v1/admin/fees/netting", post(orders::netting))
         .merge(
             Router::new()
                 .route("/api/v1/sync/summary", post(federation::summary))

@@ -205,7 +205,7 @@ pub(crate) fn image_response(bytes: Vec<u8>) -> Response {
 }
 
 /// A time for people: `23 Nov 2026 08.19 WIB`.
-pub(crate) fn local_time(lang: Lang, ms: i64) -> String {
+pub fn local_time(lang: Lang, ms: i64) -> String {
     let offset =
         time::UtcOffset::from_hms(LOCAL_OFFSET_HOURS, 0, 0).unwrap_or(time::UtcOffset::UTC);
     let Ok(utc) = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)

@@ -1148,3 +1148,6 @@ pub fn balance_with(own: &CenterId, entries: &[EntryRow]) -> i64 {
 
 #[cfg(test)]
 pub(crate) mod tests;
+
+#[cfg(test)]
+mod model;

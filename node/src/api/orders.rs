@@ -1,0 +1,253 @@
+//! JSON views and inputs of orders and settlements (admin API and CLI).
+
+use serde::{Deserialize, Serialize};
+use telecenter_protocol::CenterId;
+use telecenter_protocol::order::{Collector, FeeTerms, PayMethod, Role};
+
+use crate::clock::rfc3339_utc;
+use crate::node::{Node, OrderDetail};
+use crate::store::{OrderRow, SettlementRow};
+
+/// One step of an order's history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventView {
+    /// Position in the chain.
+    pub seq: u32,
+    /// `place`, `accept`, ...
+    pub action: String,
+    /// The center that made it.
+    pub by: CenterId,
+    /// When (RFC 3339, UTC).
+    pub at: String,
+    /// Why (reject, cancel).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// SHA-256 of the signed body.
+    pub hash: String,
+    /// True while the seller's node has not yet taken this (buyer's) step in.
+    pub proposed: bool,
+}
+
+/// An order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderView {
+    /// Its id.
+    pub id: String,
+    /// `buyer` (this center placed it) or `seller` (this center sells).
+    pub role: String,
+    /// `placed`, `accepted`, `rejected`, `shipped`, `completed`, `cancelled`, or
+    /// `refused` (the seller turned the placement down on arrival).
+    pub status: String,
+    /// The other center.
+    pub counterpart: CenterId,
+    /// Its name.
+    pub counterpart_name: String,
+    /// The listing in the seller's catalog.
+    pub listing: String,
+    /// Title at placement.
+    pub title: String,
+    /// Unit at placement.
+    pub unit: String,
+    /// Producer at placement.
+    pub producer: String,
+    /// Unit price at placement.
+    pub unit_price_idr: i64,
+    /// Units.
+    pub quantity: i64,
+    /// Price × quantity.
+    pub gross_idr: i64,
+    /// Referral fee the seller owes the buyer center on completion.
+    pub fee_idr: i64,
+    /// The seller's fee terms at placement.
+    pub fee_terms: FeeTerms,
+    /// Who collects the money.
+    pub payment_at: Collector,
+    /// How the buyer pays.
+    pub payment_method: PayMethod,
+    /// Buyer's name (private to the two centers).
+    pub buyer_name: String,
+    /// Buyer's phone (private to the two centers).
+    pub buyer_phone: String,
+    /// Note for the seller.
+    pub note: String,
+    /// When it was placed (RFC 3339, UTC).
+    pub placed_at: String,
+    /// When it last changed.
+    pub updated_at: String,
+    /// When it completed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_at: Option<String>,
+    /// This center's step waiting for the other side, e.g. `cancel`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<String>,
+    /// The last refusal or conflict, in plain words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+    /// The history (only when one order is asked for).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<EventView>,
+}
+
+fn name_of(node: &Node, center: &CenterId) -> String {
+    node.center(center)
+        .ok()
+        .flatten()
+        .map(|p| p.name)
+        .unwrap_or_else(|| center.short())
+}
+
+impl OrderView {
+    /// The view of `row`.
+    pub fn new(node: &Node, row: &OrderRow) -> Self {
+        let s = &row.state;
+        let t = &s.terms;
+        Self {
+            id: s.id.to_string(),
+            role: match row.role {
+                Role::Buyer => "buyer",
+                Role::Seller => "seller",
+            }
+            .to_owned(),
+            status: row.status_word().to_owned(),
+            counterpart: row.counterpart,
+            counterpart_name: name_of(node, &row.counterpart),
+            listing: t.listing.to_string(),
+            title: t.title.clone(),
+            unit: t.unit.clone(),
+            producer: t.producer.clone(),
+            unit_price_idr: t.unit_price_idr,
+            quantity: t.quantity,
+            gross_idr: t.gross_idr(),
+            fee_idr: t.fee_idr(),
+            fee_terms: t.fee,
+            payment_at: t.payment.collected_by,
+            payment_method: t.payment.method,
+            buyer_name: t.buyer.name.clone(),
+            buyer_phone: t.buyer.phone.clone(),
+            note: t.note.clone(),
+            placed_at: rfc3339_utc(s.placed_at_ms),
+            updated_at: rfc3339_utc(s.updated_at_ms),
+            completed_at: row.completed_at_ms.map(rfc3339_utc),
+            pending: row.pending.clone(),
+            problem: row.problem.clone(),
+            events: Vec::new(),
+        }
+    }
+
+    /// The view of one order with its history.
+    pub fn detail(node: &Node, detail: &OrderDetail) -> Self {
+        let mut view = Self::new(node, &detail.row);
+        view.events = detail
+            .events
+            .iter()
+            .map(|(row, event)| EventView {
+                seq: row.seq,
+                action: event.action.word().to_owned(),
+                by: event.by,
+                at: rfc3339_utc(event.at_ms),
+                reason: event.reason.clone(),
+                hash: row.hash.clone(),
+                proposed: row.proposed,
+            })
+            .collect();
+        view
+    }
+}
+
+/// A settlement payment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettlementView {
+    /// Its id.
+    pub id: String,
+    /// `paid` (this center paid) or `received`.
+    pub direction: String,
+    /// The other center.
+    pub counterpart: CenterId,
+    /// Its name.
+    pub counterpart_name: String,
+    /// Amount.
+    pub amount_idr: i64,
+    /// Bank reference or note.
+    pub reference: String,
+    /// `waiting` (for the payee's confirmation), `confirmed` or `declined`.
+    pub status: String,
+    /// Why it was declined.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// When it was recorded.
+    pub at: String,
+    /// When it was answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_at: Option<String>,
+}
+
+impl SettlementView {
+    /// The view of `row`.
+    pub fn new(node: &Node, row: &SettlementRow) -> Self {
+        Self {
+            id: row.id.to_string(),
+            direction: if row.payer == node.center_id() {
+                "paid"
+            } else {
+                "received"
+            }
+            .to_owned(),
+            counterpart: row.counterpart,
+            counterpart_name: name_of(node, &row.counterpart),
+            amount_idr: row.amount_idr,
+            reference: row.reference.clone(),
+            status: row.status.clone(),
+            reason: row.reason.clone(),
+            at: rfc3339_utc(row.at_ms),
+            answered_at: row.answered_at_ms.map(rfc3339_utc),
+        }
+    }
+}
+
+/// Body of an order step (`POST /api/v1/admin/orders/{id}/{action}`) or a
+/// settlement answer.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonInput {
+    /// Why (required to reject, cancel or decline).
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// Body of `POST /api/v1/admin/fees/settlements`: a payment this center made.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettlementInput {
+    /// The center that was paid.
+    pub payee: CenterId,
+    /// How much, whole rupiah.
+    pub amount_idr: i64,
+    /// Bank reference or a note.
+    #[serde(default)]
+    pub reference: String,
+}
+
+/// Query of `GET /api/v1/admin/orders`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderQuery {
+    /// Only this status.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Only orders with this center.
+    #[serde(default)]
+    pub counterpart: Option<String>,
+    /// Only `buyer` or `seller` orders.
+    #[serde(default)]
+    pub role: Option<String>,
+    /// At most this many (default 100, at most 1000).
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+/// A list of orders.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct OrdersView {
+    /// Newest first.
+    pub orders: Vec<OrderView>,
+}

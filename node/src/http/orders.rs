@@ -1,0 +1,429 @@
+//! Admin API of orders, fees and settlements (`/api/v1/admin/orders*`,
+//! `/api/v1/admin/fees/*`). Buyer details appear only here and on the operator
+//! pages, behind the admin token or the operator login.
+
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use telecenter_protocol::CenterId;
+use telecenter_protocol::order::{Action, OrderId, Role};
+
+use super::{ApiError, ApiResult, AppState, blocking, check_admin};
+use crate::api::orders::{
+    OrderQuery, OrderView, OrdersView, ReasonInput, SettlementInput, SettlementView,
+};
+use crate::fees::{self, BalanceLine, BalancesExport, FeeReport, Month, NettingView, Statement};
+use crate::node::PlaceOrder;
+use crate::store::OrderFilter;
+
+/// Most orders one list returns.
+pub const ORDER_LIST_MAX: u32 = 1_000;
+/// Most shared balance lists one netting request may include.
+pub const NETTING_EXPORTS_MAX: usize = 100;
+
+fn bad(code: &'static str, message: String) -> ApiError {
+    ApiError::BadRequest { code, message }
+}
+
+fn order_id(text: &str) -> ApiResult<OrderId> {
+    text.parse()
+        .map_err(|e: telecenter_protocol::IdError| bad("invalid_order_id", e.to_string()))
+}
+
+fn center_id(text: &str) -> ApiResult<CenterId> {
+    text.parse()
+        .map_err(|e: telecenter_protocol::IdError| bad("invalid_center_id", e.to_string()))
+}
+
+/// The order filter of a list query.
+pub fn order_filter(query: &OrderQuery) -> ApiResult<OrderFilter> {
+    const STATUSES: [&str; 7] = [
+        "placed",
+        "accepted",
+        "rejected",
+        "shipped",
+        "completed",
+        "cancelled",
+        "refused",
+    ];
+    let statuses = match query.status.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) if STATUSES.contains(&s) => vec![s.to_owned()],
+        Some(s) => {
+            return Err(bad(
+                "invalid_status",
+                format!("status must be one of {}, found {s:?}", STATUSES.join(", ")),
+            ));
+        }
+        None => Vec::new(),
+    };
+    let role = match query.role.as_deref().filter(|s| !s.is_empty()) {
+        Some("buyer") => Some(Role::Buyer),
+        Some("seller") => Some(Role::Seller),
+        Some(other) => {
+            return Err(bad(
+                "invalid_role",
+                format!("role must be buyer or seller, found {other:?}"),
+            ));
+        }
+        None => None,
+    };
+    let counterpart = query
+        .counterpart
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(center_id)
+        .transpose()?;
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=ORDER_LIST_MAX).contains(&limit) {
+        return Err(bad(
+            "invalid_limit",
+            format!("limit must be between 1 and {ORDER_LIST_MAX}, found {limit}"),
+        ));
+    }
+    Ok(OrderFilter {
+        counterpart,
+        statuses,
+        role,
+        limit,
+    })
+}
+
+/// `GET /api/v1/admin/orders`.
+pub(super) async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<OrderQuery>, QueryRejection>,
+) -> ApiResult<Json<OrdersView>> {
+    check_admin(&state, &headers)?;
+    let filter = order_filter(&query?.0)?;
+    let node = state.node.clone();
+    let orders = blocking(move || {
+        Ok(node
+            .orders(&filter)?
+            .iter()
+            .map(|row| OrderView::new(&node, row))
+            .collect())
+    })
+    .await?;
+    Ok(Json(OrdersView { orders }))
+}
+
+/// `POST /api/v1/admin/orders`: places an order with another center.
+pub(super) async fn place(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<PlaceOrder>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<OrderView>)> {
+    check_admin(&state, &headers)?;
+    let Json(input) = body?;
+    let node = state.node.clone();
+    let view = blocking(move || {
+        let row = node.place_order(&input)?;
+        Ok(OrderView::detail(&node, &node.order(&row.state.id)?))
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// `GET /api/v1/admin/orders/{id}`.
+pub(super) async fn show(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    path: Result<Path<String>, PathRejection>,
+) -> ApiResult<Json<OrderView>> {
+    check_admin(&state, &headers)?;
+    let id = order_id(&path?.0)?;
+    let node = state.node.clone();
+    Ok(Json(
+        blocking(move || Ok(OrderView::detail(&node, &node.order(&id)?))).await?,
+    ))
+}
+
+/// `POST /api/v1/admin/orders/{id}/{action}`.
+pub(super) async fn step(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    path: Result<Path<(String, String)>, PathRejection>,
+    body: Option<Json<ReasonInput>>,
+) -> ApiResult<Json<OrderView>> {
+    check_admin(&state, &headers)?;
+    let Path((id, action)) = path?;
+    let id = order_id(&id)?;
+    let action: Action =
+        action
+            .parse()
+            .map_err(|e: telecenter_protocol::validate::InvalidInput| {
+                bad("invalid_action", e.message)
+            })?;
+    let reason = body.and_then(|Json(b)| b.reason);
+    let node = state.node.clone();
+    Ok(Json(
+        blocking(move || {
+            node.order_step(&id, action, reason.as_deref())?;
+            Ok(OrderView::detail(&node, &node.order(&id)?))
+        })
+        .await?,
+    ))
+}
+
+/// What one delivery round did with one counterpart.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DeliveryView {
+    /// The counterpart.
+    pub center: CenterId,
+    /// Messages the other side answered.
+    pub sent: u64,
+    /// Messages received.
+    pub received: u64,
+    /// Why it failed, if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// `POST /api/v1/admin/orders/deliver`: exchanges order messages now.
+pub(super) async fn deliver(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> ApiResult<Json<Vec<DeliveryView>>> {
+    check_admin(&state, &headers)?;
+    let engine = state.engine().map_err(ApiError::Node)?;
+    Ok(Json(delivery_views(engine.exchange_all().await)))
+}
+
+/// The views of one delivery round.
+pub fn delivery_views(
+    results: Vec<(
+        CenterId,
+        Result<crate::sync::pair::PairReport, crate::sync::SyncError>,
+    )>,
+) -> Vec<DeliveryView> {
+    results
+        .into_iter()
+        .map(|(center, result)| match result {
+            Ok(report) => DeliveryView {
+                center,
+                sent: report.sent,
+                received: report.received,
+                error: None,
+            },
+            Err(error) => DeliveryView {
+                center,
+                sent: 0,
+                received: 0,
+                error: Some(error.to_string()),
+            },
+        })
+        .collect()
+}
+
+/// Query with a month.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MonthQuery {
+    /// `2026-11`; default: the current month.
+    #[serde(default)]
+    pub month: Option<String>,
+    /// `csv` for the spreadsheet form.
+    #[serde(default)]
+    pub format: Option<String>,
+}
+
+/// The month asked for, or the current one.
+pub fn month_or_now(state: &AppState, text: Option<&str>) -> ApiResult<Month> {
+    match text.filter(|t| !t.is_empty()) {
+        Some(text) => Month::parse(text).map_err(|e| bad("invalid_month", e.message)),
+        None => Ok(Month::of(state.node.clock().now_ms())),
+    }
+}
+
+/// `GET /api/v1/admin/fees/report?month=2026-11[&format=csv]`.
+pub(super) async fn report(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<MonthQuery>, QueryRejection>,
+) -> ApiResult<Response> {
+    check_admin(&state, &headers)?;
+    let Query(query) = query?;
+    let month = month_or_now(&state, query.month.as_deref())?;
+    let node = state.node.clone();
+    let report: FeeReport = blocking(move || fees::report(&node, month)).await?;
+    match query.format.as_deref() {
+        None | Some("json") => Ok(Json(report).into_response()),
+        Some("csv") => Ok(csv_response(&report)),
+        Some(other) => Err(bad(
+            "invalid_format",
+            format!("format must be json or csv, found {other:?}"),
+        )),
+    }
+}
+
+/// The report as a CSV download.
+pub fn csv_response(report: &FeeReport) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"telecenter-biaya-{}.csv\"",
+                    report.month
+                ),
+            ),
+        ],
+        fees::report_csv(report),
+    )
+        .into_response()
+}
+
+/// `GET /api/v1/admin/fees/balances`: this center's balances, in the form other
+/// centers can include in a netting suggestion.
+pub(super) async fn balances(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> ApiResult<Json<BalancesExport>> {
+    check_admin(&state, &headers)?;
+    let node = state.node.clone();
+    Ok(Json(
+        blocking(move || {
+            let balances: Vec<BalanceLine> = fees::balances(&node)?;
+            Ok(BalancesExport {
+                center: node.center_id(),
+                balances,
+            })
+        })
+        .await?,
+    ))
+}
+
+/// Query of a statement.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatementQuery {
+    /// The other center.
+    pub counterpart: String,
+    /// First month (default: the current month).
+    #[serde(default)]
+    pub from: Option<String>,
+    /// Last month (default: the first month).
+    #[serde(default)]
+    pub to: Option<String>,
+}
+
+/// `GET /api/v1/admin/fees/statement?counterpart=tc1…&from=2026-10&to=2026-11`.
+pub(super) async fn statement(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<StatementQuery>, QueryRejection>,
+) -> ApiResult<Json<Statement>> {
+    check_admin(&state, &headers)?;
+    let Query(query) = query?;
+    let counterpart = center_id(&query.counterpart)?;
+    let from = month_or_now(&state, query.from.as_deref())?;
+    let to = match query.to.as_deref() {
+        Some(text) if !text.is_empty() => month_or_now(&state, Some(text))?,
+        _ => from,
+    };
+    let node = state.node.clone();
+    Ok(Json(
+        blocking(move || fees::statement(&node, &counterpart, from, to)).await?,
+    ))
+}
+
+/// `GET /api/v1/admin/fees/settlements`.
+pub(super) async fn settlements(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> ApiResult<Json<Vec<SettlementView>>> {
+    check_admin(&state, &headers)?;
+    let node = state.node.clone();
+    Ok(Json(
+        blocking(move || {
+            Ok(node
+                .settlements(None)?
+                .iter()
+                .map(|row| SettlementView::new(&node, row))
+                .collect())
+        })
+        .await?,
+    ))
+}
+
+/// `POST /api/v1/admin/fees/settlements`: records a payment this center made.
+pub(super) async fn pay(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<SettlementInput>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<SettlementView>)> {
+    check_admin(&state, &headers)?;
+    let Json(input) = body?;
+    let node = state.node.clone();
+    let view = blocking(move || {
+        let row = node.record_settlement(&input.payee, input.amount_idr, &input.reference)?;
+        Ok(SettlementView::new(&node, &row))
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// `POST /api/v1/admin/fees/settlements/{id}/{confirm|decline}`.
+pub(super) async fn answer(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    path: Result<Path<(String, String)>, PathRejection>,
+    body: Option<Json<ReasonInput>>,
+) -> ApiResult<Json<SettlementView>> {
+    check_admin(&state, &headers)?;
+    let Path((id, answer)) = path?;
+    let id = order_id(&id)?;
+    let confirmed = match answer.as_str() {
+        "confirm" => true,
+        "decline" => false,
+        other => {
+            return Err(bad(
+                "invalid_action",
+                format!("expected confirm or decline, found {other:?}"),
+            ));
+        }
+    };
+    let reason = body.and_then(|Json(b)| b.reason);
+    let node = state.node.clone();
+    Ok(Json(
+        blocking(move || {
+            let row = node.answer_settlement(&id, confirmed, reason.as_deref())?;
+            Ok(SettlementView::new(&node, &row))
+        })
+        .await?,
+    ))
+}
+
+/// Body of a netting request: balances other centers shared.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NettingInput {
+    /// Other centers' `GET /api/v1/admin/fees/balances` answers.
+    #[serde(default)]
+    pub include: Vec<BalancesExport>,
+}
+
+/// `POST /api/v1/admin/fees/netting`: the netting suggestion (a suggestion only).
+pub(super) async fn netting(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Option<Json<NettingInput>>,
+) -> ApiResult<Json<NettingView>> {
+    check_admin(&state, &headers)?;
+    let include = body.map(|Json(b)| b.include).unwrap_or_default();
+    if include.len() > NETTING_EXPORTS_MAX {
+        return Err(bad(
+            "too_many",
+            format!("at most {NETTING_EXPORTS_MAX} shared balance lists per request"),
+        ));
+    }
+    let node = state.node.clone();
+    Ok(Json(
+        blocking(move || fees::netting(&node, &include)).await?,
+    ))
+}
