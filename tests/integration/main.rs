@@ -5,4 +5,5 @@ mod browser;
 mod cli;
 mod durability;
 mod federation;
+mod orders;
 mod support;

@@ -196,15 +196,6 @@ impl Node {
                 ),
             ));
         }
-        if input.quantity > listing.stock && input.quantity >= 1 {
-            return Err(problem(
-                "out_of_stock",
-                format!(
-                    "only {} {} left in stock, {} ordered",
-                    listing.stock, listing.unit, input.quantity
-                ),
-            ));
-        }
         let profile = self
             .center(&input.seller)?
             .ok_or(NodeError::UnknownListing {
@@ -232,6 +223,15 @@ impl Node {
             note: input.note.clone(),
         }
         .validate()?;
+        if terms.quantity > listing.stock {
+            return Err(problem(
+                "out_of_stock",
+                format!(
+                    "only {} {} left in stock, {} ordered",
+                    listing.stock, listing.unit, terms.quantity
+                ),
+            ));
+        }
         let mut writer = lock(&self.writer);
         let id = OrderId::random(writer.rng.as_mut());
         if writer.store.order(&id)?.is_some() {
