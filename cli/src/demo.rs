@@ -13,13 +13,25 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use telecenter_node::data_dir::DataDir;
 use telecenter_node::http::{self, AppState};
+use telecenter_node::node::PlaceOrder;
 use telecenter_node::sample::{SAMPLES, add_sample_listings_of, sample_profile_of};
+use telecenter_node::search::RawSearch;
 use telecenter_node::search::SearchQuery;
 use telecenter_node::sync::SyncEngine;
 use telecenter_node::{Node, SystemClock};
+use telecenter_protocol::order::{Action, Collector, OrderId, PayMethod};
+use telecenter_protocol::validate::ProfileInput;
 
 /// The operator password of every demo node (printed at start).
 const DEMO_PASSWORD: &str = "telecenter-demo";
+/// Referral fee terms of the demo centers: (basis points, minimum rupiah).
+const DEMO_FEES: [(u32, i64); 5] = [
+    (300, 1_000),
+    (250, 0),
+    (500, 2_000),
+    (300, 500),
+    (400, 1_000),
+];
 
 struct DemoNode {
     node: Arc<Node>,
@@ -50,6 +62,15 @@ pub(crate) async fn run(first_port: Option<u16>, json: bool) -> Result<()> {
             .await
             .with_context(|| format!("cannot listen on 127.0.0.1:{port}"))?;
         let url = format!("http://{}", listener.local_addr()?);
+        // Each center publishes its fee terms and where its node takes orders,
+        // so orders travel directly even between centers that are not peers.
+        let (fee_bp, fee_min_idr) = DEMO_FEES[index % DEMO_FEES.len()];
+        node.set_profile(&ProfileInput {
+            referral_fee_bp: Some(fee_bp),
+            referral_fee_min_idr: Some(fee_min_idr),
+            address: Some(url.clone()),
+            ..ProfileInput::default()
+        })?;
         let node = Arc::new(node);
         nodes.push(DemoNode {
             node: node.clone(),
@@ -139,6 +160,13 @@ pub(crate) async fn run(first_port: Option<u16>, json: bool) -> Result<()> {
                     started.elapsed().as_secs_f64()
                 );
             }
+            match sample_orders(&nodes).await {
+                Ok(count) if !json => println!(
+                    "{count} sample orders between centers are on the operator pages (Pesanan, Biaya)."
+                ),
+                Ok(_) => {}
+                Err(error) => eprintln!("sample orders could not be made: {error:#}"),
+            }
             http::shutdown_signal().await;
         }
         () = http::shutdown_signal() => {}
@@ -147,4 +175,106 @@ pub(crate) async fn run(first_port: Option<u16>, json: bool) -> Result<()> {
         task.abort();
     }
     Ok(())
+}
+
+/// One sample order: (buyer, seller, search word, quantity, who collects the
+/// money, the seller's steps, whether the buyer completes it).
+type SampleOrder = (
+    usize,
+    usize,
+    &'static str,
+    i64,
+    Collector,
+    &'static [Action],
+    bool,
+);
+
+/// Places a few orders between the demo centers and moves them along, so the
+/// operator pages have something to show: one completed (fees booked), one
+/// accepted and one waiting for the seller. Returns how many were placed.
+async fn sample_orders(nodes: &[DemoNode]) -> Result<usize> {
+    let plan: [SampleOrder; 3] = [
+        (
+            2,
+            0,
+            "keripik",
+            3,
+            Collector::BuyerCenter,
+            &[Action::Accept, Action::Ship],
+            true,
+        ),
+        (
+            1,
+            0,
+            "kopi",
+            2,
+            Collector::SellerCenter,
+            &[Action::Accept],
+            false,
+        ),
+        (4, 3, "", 1, Collector::BuyerCenter, &[], false),
+    ];
+    let mut placed = 0;
+    for (buyer, seller, word, quantity, collected_by, steps, complete) in plan {
+        let (buyer, seller) = (&nodes[buyer], &nodes[seller]);
+        let query = RawSearch {
+            q: (!word.is_empty()).then(|| word.to_owned()),
+            center: Some(seller.node.center_id().to_string()),
+            ..RawSearch::default()
+        }
+        .validate()?;
+        let Some(listing) = buyer.node.search(&query)?.items.into_iter().next() else {
+            continue;
+        };
+        let row = buyer.node.place_order(&PlaceOrder {
+            seller: seller.node.center_id(),
+            listing: listing.listing.id.clone(),
+            quantity,
+            unit_price_idr: Some(listing.listing.price_idr),
+            buyer_name: "Ibu Siti Rahayu".to_owned(),
+            buyer_phone: "0812 3300 4455".to_owned(),
+            payment_at: collected_by,
+            payment_method: PayMethod::Cash,
+            note: "Contoh pesanan demo".to_owned(),
+        })?;
+        placed += 1;
+        let id = row.state.id;
+        wait_for_order(&seller.node, &id, |status, pending| {
+            status == "placed" && !pending
+        })
+        .await?;
+        for action in steps {
+            seller.node.order_step(&id, *action, None)?;
+        }
+        if complete {
+            wait_for_order(&buyer.node, &id, |status, _| status == "shipped").await?;
+            buyer.node.order_step(&id, Action::Complete, None)?;
+            wait_for_order(&buyer.node, &id, |status, pending| {
+                status == "completed" && !pending
+            })
+            .await?;
+        }
+    }
+    Ok(placed)
+}
+
+/// Waits (up to 30 s) until `node` holds `id` in a state `check` accepts.
+async fn wait_for_order(
+    node: &Node,
+    id: &OrderId,
+    check: impl Fn(&str, bool) -> bool,
+) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(detail) = node.order(id)
+            && check(detail.row.status_word(), detail.row.pending.is_some())
+        {
+            return Ok(());
+        }
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "order {id} did not arrive in time"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }

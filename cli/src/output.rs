@@ -133,6 +133,17 @@ pub(crate) fn info(view: &InfoView, json: bool) -> Result<()> {
     if !view.contact.is_empty() {
         println!("  contact:   {}", view.contact);
     }
+    println!(
+        "  fee:       {} % referral fee paid to the center that brings a sale, minimum {}",
+        telecenter_protocol::order::percent_text(view.referral_fee_bp),
+        format_rupiah(view.referral_fee_min_idr)
+    );
+    match &view.address {
+        Some(address) => println!("  address:   {address} (other centers send orders here)"),
+        None => {
+            println!("  address:   none published (orders arrive over connections this node opens)")
+        }
+    }
     println!("  version:   {}", view.version);
     Ok(())
 }
