@@ -103,3 +103,80 @@ fn hop_authorization_vector() {
 
 const HOP_RECEIVER: &str = "tc19xkt4c2phn90pv3wr22dxngtcumpu5ndp0lp9jyhjj7fxg5kdhtsu0ztnp";
 const HOP_HEADER: &str = "Telecenter from=tc1qwss00lnecgtu8tsm5vwwj7qn9n7f43snwjs6hcamjrxgyj4xxuqcpmgz9,to=tc19xkt4c2phn90pv3wr22dxngtcumpu5ndp0lp9jyhjj7fxg5kdhtsu0ztnp,at=1795392000000,nonce=000102030405060708090a0b0c0d0e0f,sig=24091f1a6324fca8b87293fd9012065ac24f0d0e79ee3ff48df069962cfec900e910e281223c3029f0109af11562795cd41b5e88baaaa05b5c3cd17fe5468b0f";
+
+/// The pair message vector: a `place` step by the vector key for the center
+/// with secret 0x20..0x3f, signed over `PAIR_DOMAIN || body`.
+fn vector_placement() -> telecenter_protocol::order::SignedMessage {
+    use telecenter_protocol::order::*;
+    let mut secret = [0u8; 32];
+    for (i, byte) in secret.iter_mut().enumerate() {
+        *byte = 0x20 + i as u8;
+    }
+    let seller = Identity::from_secret_bytes(&secret).center_id();
+    let buyer = vector_identity().center_id();
+    let body = Body::OrderEvent(OrderEvent {
+        order: "q3k9v2m7xa4d".parse().expect("order id"),
+        seq: 0,
+        prev: None,
+        by: buyer,
+        at_ms: 1_795_392_000_000,
+        action: Action::Place,
+        reason: None,
+        terms: Some(OrderTerms {
+            buyer_center: buyer,
+            seller_center: seller,
+            listing: "k3v9q2m7xa".parse().expect("listing id"),
+            title: "Keripik Pisang".into(),
+            unit: "bungkus".into(),
+            producer: "Bu Sri".into(),
+            unit_price_idr: 15_000,
+            quantity: 3,
+            fee: FeeTerms {
+                referral_bp: 300,
+                min_idr: 1_000,
+            },
+            payment: Payment {
+                collected_by: Collector::BuyerCenter,
+                method: PayMethod::Cash,
+            },
+            buyer: Buyer {
+                name: "Pak Budi".into(),
+                phone: "0812 3456 7890".into(),
+            },
+            note: String::new(),
+        }),
+    });
+    SignedMessage::sign(&vector_identity(), &body).expect("sign")
+}
+
+const PLACEMENT_BODY: &str = r#"{"type":"order_event","order":"q3k9v2m7xa4d","seq":0,"by":"tc1qwss00lnecgtu8tsm5vwwj7qn9n7f43snwjs6hcamjrxgyj4xxuqcpmgz9","at_ms":1795392000000,"action":"place","terms":{"buyer_center":"tc1qwss00lnecgtu8tsm5vwwj7qn9n7f43snwjs6hcamjrxgyj4xxuqcpmgz9","seller_center":"tc19xkt4c2phn90pv3wr22dxngtcumpu5ndp0lp9jyhjj7fxg5kdhtsu0ztnp","listing":"k3v9q2m7xa","title":"Keripik Pisang","unit":"bungkus","producer":"Bu Sri","unit_price_idr":15000,"quantity":3,"fee":{"referral_bp":300,"min_idr":1000},"payment":{"collected_by":"buyer_center","method":"cash"},"buyer":{"name":"Pak Budi","phone":"0812 3456 7890"},"note":""}}"#;
+const PLACEMENT_HASH: &str = "d98a65c7290feec8a878a2860b27c894a1b35daa924a08952e1669f3515ac759";
+const PLACEMENT_SIG: &str = "425d7edd28739c95ec275b2ab0b8ea9325c546ce5edf7fdff2e1d4f9137a135f2bb2d41572b2ce104a331fccec121e7c04065e0a8ac8a4e145e02a8fd838d109";
+
+#[test]
+fn pair_message_vector() {
+    let signed = vector_placement();
+    println!("body: {}", signed.body);
+    println!(
+        "hash: {}",
+        telecenter_protocol::order::body_hash(&signed.body)
+    );
+    println!("sig: {}", signed.sig);
+    assert_eq!(signed.body, PLACEMENT_BODY);
+    assert_eq!(
+        telecenter_protocol::order::body_hash(&signed.body),
+        PLACEMENT_HASH
+    );
+    assert_eq!(signed.sig, PLACEMENT_SIG);
+    let verified = signed.clone().verify().expect("verifies");
+    let event = match verified.body {
+        telecenter_protocol::order::Body::OrderEvent(e) => e,
+        other => panic!("not an order event: {other:?}"),
+    };
+    let state =
+        telecenter_protocol::order::OrderState::start(&event, &verified.hash).expect("starts");
+    assert_eq!(state.terms.fee_idr(), 1_350);
+    let mut tampered = signed;
+    tampered.body = tampered.body.replace("\"quantity\":3", "\"quantity\":4");
+    assert!(tampered.verify().is_err());
+}
