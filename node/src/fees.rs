@@ -102,8 +102,7 @@ impl Month {
             .unwrap_or(time::Date::MIN)
             .midnight()
             .assume_utc();
-        date.unix_timestamp() * 1_000
-            - i64::from(LOCAL_OFFSET_HOURS) * 3_600_000
+        date.unix_timestamp() * 1_000 - i64::from(LOCAL_OFFSET_HOURS) * 3_600_000
     }
 
     /// The first instant of the next month, UTC ms.
@@ -188,6 +187,7 @@ pub fn report(node: &Node, month: Month) -> Result<FeeReport, NodeError> {
     let (from, to) = (month.start_ms(), month.end_ms());
     let orders = node.orders(&OrderFilter {
         statuses: vec!["completed".to_owned()],
+        completed_between: Some((from, to)),
         ..OrderFilter::default()
     })?;
     let mut total = ReportLine {

@@ -383,11 +383,13 @@ pub fn router(state: AppState) -> Router {
                 .route("/api/v1/sync/summary", post(federation::summary))
                 .route("/api/v1/sync/fetch", post(federation::fetch))
                 .route("/api/v1/sync/push", post(federation::push))
-                .route(
-                    crate::sync::pair::PAIR_PATH,
-                    post(federation::pair_exchange),
-                )
                 .layer(DefaultBodyLimit::max(SYNC_BODY_BYTES_MAX)),
+        )
+        .route(
+            crate::sync::pair::PAIR_PATH,
+            post(federation::pair_exchange).layer(DefaultBodyLimit::max(
+                telecenter_protocol::limits::PAIR_EXCHANGE_BYTES_MAX,
+            )),
         )
         .merge(crate::web::routes())
         .fallback(crate::web::fallback)

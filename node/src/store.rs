@@ -125,6 +125,7 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX orders_by_time ON orders(updated_at_ms);
     CREATE INDEX orders_by_counterpart ON orders(counterpart, status);
+    CREATE INDEX orders_by_completion ON orders(completed_at_ms);
     CREATE TABLE order_events (
         order_id TEXT NOT NULL REFERENCES orders(order_id),
         seq INTEGER NOT NULL,

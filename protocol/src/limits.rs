@@ -66,7 +66,8 @@ pub const SETTLEMENT_IDR_MAX: i64 = 1_000_000_000_000;
 pub const PAIR_MESSAGE_BYTES_MAX: usize = 8 * 1024;
 /// Most messages (or results) in one pair exchange.
 pub const PAIR_BATCH_MESSAGES_MAX: usize = 100;
-/// Largest pair exchange request or response body, in bytes.
-pub const PAIR_EXCHANGE_BYTES_MAX: usize = 1024 * 1024;
+/// Largest pair exchange request or response body, in bytes (room for a full
+/// batch of the largest messages with their JSON escaping).
+pub const PAIR_EXCHANGE_BYTES_MAX: usize = 2 * 1024 * 1024;
 /// Longest node address (URL) in a profile, in characters.
 pub const ADDRESS_CHARS_MAX: usize = 200;

@@ -88,6 +88,7 @@ pub fn order_filter(query: &OrderQuery) -> ApiResult<OrderFilter> {
         statuses,
         role,
         limit,
+        completed_between: None,
     })
 }
 

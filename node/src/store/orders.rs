@@ -388,8 +388,10 @@ pub struct OrderFilter {
     pub statuses: Vec<String>,
     /// Only orders where this node has this role.
     pub role: Option<Role>,
-    /// At most this many, newest first.
+    /// At most this many, newest first (0: all).
     pub limit: u32,
+    /// Only orders completed at or after the first and before the second time (UTC ms).
+    pub completed_between: Option<(i64, i64)>,
 }
 
 impl Store {
@@ -408,16 +410,21 @@ impl Store {
 
     /// Orders, newest first.
     pub fn orders(&self, filter: &OrderFilter) -> Result<Vec<OrderRow>, StoreError> {
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT {ORDER_COLUMNS} FROM orders ORDER BY placed_at_ms DESC, order_id"
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {ORDER_COLUMNS} FROM orders
+             WHERE (?1 IS NULL OR counterpart = ?1)
+               AND (?2 IS NULL OR completed_at_ms >= ?2) AND (?3 IS NULL OR completed_at_ms < ?3)
+             ORDER BY placed_at_ms DESC, order_id"
         ))?;
+        let (from, to) = filter.completed_between.unzip();
+        let counterpart = filter.counterpart.map(|c| c.to_string());
         let mut out = Vec::new();
         let limit = if filter.limit == 0 {
             u32::MAX
         } else {
             filter.limit
         };
-        for raw in stmt.query_map([], raw_order)? {
+        for raw in stmt.query_map(params![counterpart, from, to], raw_order)? {
             let row = order_row(raw?)?;
             let keep = filter.counterpart.is_none_or(|c| c == row.counterpart)
                 && filter.role.is_none_or(|r| r == row.role)
