@@ -68,6 +68,27 @@ pub fn routes() -> Router<AppState> {
         .route("/operator/jaringan/peer", post(operator::add_peer))
         .route("/operator/jaringan/kepercayaan", post(operator::decide))
         .route("/operator/jaringan/sinkron", post(operator::sync_now))
+        .route("/operator/pesanan", get(operator::orders_list))
+        .route("/operator/pesanan/kirim", post(operator::deliver_now))
+        .route(
+            "/operator/pesanan/{id}",
+            get(operator::order_page).post(operator::order_step),
+        )
+        .route(
+            "/operator/pesan",
+            get(operator::place_form).post(operator::place_order),
+        )
+        .route("/operator/biaya", get(operator::fee_report))
+        .route("/operator/biaya.csv", get(operator::fee_csv))
+        .route(
+            "/operator/biaya/setoran",
+            get(operator::settlements).post(operator::record_payment),
+        )
+        .route(
+            "/operator/biaya/setoran/{id}",
+            post(operator::answer_payment),
+        )
+        .route("/operator/biaya/pusat/{center}", get(operator::statement))
 }
 
 /// Forms with a photo may carry one upload plus their text fields.
@@ -115,6 +136,37 @@ dl.facts dt{font-weight:600}
 dl.facts dd{margin:0}
 .order{background:#eef6f0;border-left:4px solid #0b5e3a;padding:.5rem 1rem;margin:1rem 0}
 footer{margin-top:2rem;padding-top:1rem;padding-bottom:2rem;border-top:1px solid #ddd9cc}
+table.rows{width:100%;border-collapse:collapse;margin:.5rem 0 1rem;background:#fff}
+table.rows th,table.rows td{text-align:left;padding:.45rem .6rem;border-bottom:1px solid #ddd9cc;vertical-align:top}
+table.rows .num{text-align:right;white-space:nowrap}
+@media (max-width:40rem){table.rows thead{display:none}table.rows,table.rows tbody,table.rows tr,table.rows td{display:block;width:100%}table.rows tr{border:1px solid #ddd9cc;border-radius:.5rem;margin:.6rem 0;padding:.3rem .75rem}table.rows td{display:flex;justify-content:space-between;gap:1rem;border:0;padding:.25rem 0;text-align:right}table.rows td::before{content:attr(data-label);font-weight:600;color:#5c5c55;text-align:left}}
+.code{font-family:ui-monospace,Consolas,monospace}
+.tag{display:inline-block;padding:0 .5rem;border-radius:1rem;font-size:.9rem;background:#e8e4d8;white-space:nowrap}
+.tag.wait{background:#fff1c2}.tag.go{background:#dbe9f7}.tag.ok{background:#d3ecdc}.tag.bad{background:#f8d7d4}
+.problem{color:#b3261e}
+.steps{display:grid;grid-template-columns:repeat(auto-fit,minmax(15rem,1fr));gap:1rem;margin:.5rem 0 1rem}
+form.step{background:#fff;border:1px solid #ddd9cc;border-radius:.5rem;padding:.5rem 1rem .75rem}
+form.step input{width:100%;margin-bottom:.5rem}
+button.danger{background:#b3261e}
+.hint{border:2px dashed #8a8a80;border-radius:.5rem;padding:.25rem 1rem;margin:1.5rem 0}
+.inline-form{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:end;margin:.5rem 0}
+.inline-form label{margin:0}
+.legend{display:flex;justify-content:space-between;font-size:.9rem;color:#5c5c55;margin:.5rem 0 0}
+ul.chart{list-style:none;padding:0;margin:.25rem 0 1rem}
+ul.chart li{margin:.75rem 0}
+ul.chart .label{display:flex;flex-wrap:wrap;justify-content:space-between;gap:0 1rem}
+ul.chart .track{display:grid;grid-template-columns:1fr 1fr;height:1.25rem;background:#efece3;border-radius:.3rem;margin:.2rem 0}
+ul.chart .left{display:flex;justify-content:flex-end;border-right:2px solid #1d1d1b}
+.bar-neg,.bar-pos{display:block;height:100%}
+.bar-neg{background:#b3261e;border-radius:.3rem 0 0 .3rem}
+.bar-pos{background:#0b5e3a;border-radius:0 .3rem .3rem 0}
+.neg{color:#b3261e}.pos{color:#0b5e3a}
+a.small{display:inline-block;padding:.3rem 0;font-size:.95rem}
+select{max-width:100%}
+label.choice{display:flex;align-items:center;gap:.6rem;font-weight:400}
+label.choice input{min-height:0;width:1.3rem;height:1.3rem;margin:0;flex:none}
+dl.facts.stack{grid-template-columns:minmax(9rem,max-content) 1fr}
+@media (max-width:30rem){dl.facts.stack{grid-template-columns:1fr;gap:0}dl.facts.stack dd{margin-bottom:.5rem}}
 "#;
 
 /// The page language: `?lang=` if given (and then remembered in a cookie), else

@@ -251,9 +251,9 @@ async fn poll_text(client: &Client, text: &str) {
     panic!("page never showed {text:?}: {}", body(client).await);
 }
 
-#[test]
-fn an_operator_logs_in_adds_a_listing_and_finds_it() {
-    let (folder, server) = sample_node();
+/// Sets the operator password of the node in `folder` through `telecenter
+/// password`, typed on its standard input as an operator would.
+fn set_password(folder: &Folder, secret: &str) {
     let mut password = Command::new(crate::support::binary())
         .arg("--data")
         .arg(&folder.data)
@@ -266,9 +266,15 @@ fn an_operator_logs_in_adds_a_listing_and_finds_it() {
     {
         use std::io::Write;
         let mut stdin = password.stdin.take().expect("stdin");
-        writeln!(stdin, "kata-sandi-rahasia").expect("write password");
+        writeln!(stdin, "{secret}").expect("write password");
     }
     assert!(password.wait().expect("wait").success());
+}
+
+#[test]
+fn an_operator_logs_in_adds_a_listing_and_finds_it() {
+    let (folder, server) = sample_node();
+    set_password(&folder, "kata-sandi-rahasia");
     let driver = driver();
     run(async {
         let client = browser(&driver).await;
@@ -470,6 +476,227 @@ fn a_listing_from_another_node_of_the_federation_shows_up() {
             .expect("click");
         poll_text(&client, "Data dari telecenter lain").await;
         screenshot(&client, "federated-listing").await;
+        client.close().await.expect("close");
+    });
+}
+
+/// Clicks the element `css` selects.
+async fn click(client: &Client, locator: Locator<'_>) {
+    client
+        .find(locator)
+        .await
+        .expect("element to click")
+        .click()
+        .await
+        .expect("click");
+}
+
+/// Clicks the button with exactly this text.
+async fn press(client: &Client, label: &str) {
+    click(
+        client,
+        Locator::XPath(&format!("//button[normalize-space()='{label}']")),
+    )
+    .await;
+}
+
+/// Replaces the text of the field `css` with `text`, as a person types it.
+async fn type_into(client: &Client, css: &str, text: &str) {
+    let field = client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no field {css}: {e}"));
+    field.clear().await.expect("clear");
+    field.send_keys(text).await.expect("type");
+}
+
+/// Logs in on the operator pages of the node at `base`.
+async fn log_in(client: &Client, base: &str, secret: &str) {
+    client
+        .goto(&format!("{base}/operator/masuk"))
+        .await
+        .expect("open the login page");
+    poll_text(client, "Masuk petugas").await;
+    type_into(client, "input[name=password]", secret).await;
+    click(client, Locator::Css("main form button")).await;
+    poll_text(client, "Produk saya").await;
+}
+
+/// Opens `url` again and again until the page shows `text` (news between
+/// nodes travels in the background).
+async fn reload_until(client: &Client, url: &str, text: &str) {
+    for _ in 0..150 {
+        client.goto(url).await.expect("open page");
+        if body(client).await.contains(text) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("{url} never showed {text:?}: {}", body(client).await);
+}
+
+#[test]
+fn two_operators_place_accept_and_account_for_an_order() {
+    // Malang (the sample catalog) orders for a buyer from Blitar, which sells
+    // sambal pecel with a 3 % referral fee of at least Rp 1.000.
+    let (malang, malang_server) = sample_node();
+    let blitar = Folder::new();
+    let blitar_id = blitar.init_as("Telecenter Kab Blitar", "Kabupaten Blitar");
+    blitar.ok(&["profile", "--fee", "3", "--fee-min", "1.000"]);
+    let listing = blitar
+        .ok(&[
+            "listing",
+            "add",
+            "--title",
+            "Sambal Pecel Bu Sri",
+            "--price",
+            "15.000",
+            "--stock",
+            "10",
+            "--category",
+            "makanan",
+            "--unit",
+            "bungkus",
+            "--producer",
+            "Bu Sri",
+        ])
+        .trim()
+        .to_owned();
+    set_password(&malang, "sandi-malang-2025");
+    set_password(&blitar, "sandi-blitar-2025");
+    let blitar_server = blitar.serve(&[]);
+    malang.ok(&["peer", "add", &blitar_server.url]);
+    blitar.ok(&["peer", "add", &malang_server.url]);
+    let driver = driver();
+    run(async {
+        let client = browser(&driver).await;
+        let (m, b) = (malang_server.url.as_str(), blitar_server.url.as_str());
+
+        // Malang's operator finds Blitar's product in the market and orders it.
+        log_in(&client, m, "sandi-malang-2025").await;
+        let product = format!("{m}/produk/{blitar_id}/{listing}");
+        reload_until(&client, &product, "Sambal Pecel Bu Sri").await;
+        click(&client, Locator::LinkText("Pesan untuk pembeli (petugas)")).await;
+        poll_text(&client, "Nomor HP pembeli").await;
+        let form = body(&client).await;
+        for text in [
+            "Rp 15.000",
+            "10 bungkus",
+            "3 % dari total, paling sedikit Rp 1.000",
+        ] {
+            assert!(form.contains(text), "{text} missing: {form}");
+        }
+        type_into(&client, "#quantity", "3").await;
+        type_into(&client, "#buyer_name", "Ibu Siti Aminah").await;
+        type_into(&client, "#buyer_phone", "0813 2222 4444").await;
+        client
+            .find(Locator::Css("#payment_method"))
+            .await
+            .expect("payment method")
+            .select_by_value("transfer")
+            .await
+            .expect("select");
+        type_into(&client, "#note", "Diambil hari Sabtu").await;
+        screenshot(&client, "order-form").await;
+        press(&client, "Kirim pesanan").await;
+        poll_text(&client, "Menunggu keputusan").await;
+        let placed = body(&client).await;
+        assert!(placed.contains("Ibu Siti Aminah"), "{placed}");
+        assert!(placed.contains("Rp 45.000"), "{placed}");
+        let order_url = client.current_url().await.expect("url");
+        let order = order_url
+            .path()
+            .strip_prefix("/operator/pesanan/")
+            .expect("an order page")
+            .to_owned();
+        screenshot(&client, "order-placed").await;
+        // The background delivery takes it to Blitar.
+        reload_until(
+            &client,
+            &format!("{m}/operator/pesanan"),
+            "Semua kabar pesanan sudah terkirim",
+        )
+        .await;
+        assert!(body(&client).await.contains("Kami membeli"));
+        screenshot(&client, "orders").await;
+
+        // Blitar's operator accepts, ships and completes it.
+        log_in(&client, b, "sandi-blitar-2025").await;
+        let seller_page = format!("{b}/operator/pesanan/{order}");
+        reload_until(&client, &seller_page, "Terima pesanan").await;
+        let offered = body(&client).await;
+        assert!(offered.contains("Kami menjual"), "{offered}");
+        assert!(offered.contains("0813 2222 4444"), "{offered}");
+        assert!(!offered.contains("Tandai sudah dikirim"), "{offered}");
+        screenshot(&client, "order-seller").await;
+        press(&client, "Terima pesanan").await;
+        poll_text(&client, "Tersimpan. Diterima.").await;
+        assert!(body(&client).await.contains("Stok") && body(&client).await.contains("7 bungkus"));
+        press(&client, "Tandai sudah dikirim").await;
+        poll_text(&client, "Tersimpan. Dikirim.").await;
+        press(&client, "Tandai selesai").await;
+        poll_text(&client, "Tersimpan. Selesai.").await;
+        screenshot(&client, "order-completed").await;
+
+        // Blitar's fee page: the month's figures and the balance chart.
+        client
+            .goto(&format!("{b}/operator/biaya"))
+            .await
+            .expect("fees");
+        poll_text(&client, "Saldo sekarang").await;
+        let fees = body(&client).await;
+        for text in [
+            "Rp 45.000",
+            "Rp 1.350",
+            "Rp 43.650 — mereka berutang ke kita",
+            "Saran saja — tidak ada yang dibayar atau dicatat.",
+            "Unduh CSV",
+        ] {
+            assert!(fees.contains(text), "{text} missing: {fees}");
+        }
+        let bars = client
+            .execute(
+                "return [...document.querySelectorAll('.bar-pos')].map(e => e.getBoundingClientRect().width);",
+                vec![],
+            )
+            .await
+            .expect("script");
+        let widths: Vec<f64> = bars
+            .as_array()
+            .expect("widths")
+            .iter()
+            .filter_map(|v| v.as_f64())
+            .collect();
+        assert_eq!(widths.len(), 1, "one bar: {widths:?}");
+        assert!(widths[0] > 100.0, "the bar is drawn: {widths:?}");
+        screenshot(&client, "fees").await;
+
+        // Malang sees the order completed and what it owes, then opens the
+        // settlement form from the chart.
+        log_in(&client, m, "sandi-malang-2025").await;
+        reload_until(
+            &client,
+            &format!("{m}/operator/biaya"),
+            "Rp 43.650 — kita berutang",
+        )
+        .await;
+        screenshot(&client, "fees-buyer").await;
+        click(&client, Locator::LinkText("Catat pembayaran")).await;
+        poll_text(&client, "Catat pembayaran yang kita lakukan").await;
+        let amount = client
+            .find(Locator::Css("#amount"))
+            .await
+            .expect("amount")
+            .prop("value")
+            .await
+            .expect("value");
+        assert_eq!(amount.as_deref(), Some("43.650"));
+        screenshot(&client, "settlements").await;
+        client
+            .goto(&format!("{m}/operator/pesanan/{order}"))
+            .await
+            .expect("order");
+        poll_text(&client, "Selesai").await;
         client.close().await.expect("close");
     });
 }

@@ -1,5 +1,6 @@
 //! The operator's pages behind a login: listings (add, edit, hide, remove), the
-//! center profile, peers and sync status, trust and blocklist.
+//! center profile, peers and sync status, trust and blocklist; orders between
+//! centers and fee accounting live in [`orders`].
 //!
 //! One operator password per node, set with `telecenter password` and stored as
 //! an argon2 hash in the data folder. A login makes a session: a random token in
@@ -43,6 +44,13 @@ pub const PASSWORD_CHARS_MIN: usize = 8;
 /// Longest operator password, in characters.
 pub const PASSWORD_CHARS_MAX: usize = 200;
 const SESSION_COOKIE: &str = "tc_sesi";
+
+mod orders;
+
+pub(super) use orders::{
+    answer_payment, deliver_now, fee_csv, fee_report, order_page, order_step, orders_list,
+    place_form, place_order, record_payment, settlements, statement,
+};
 
 struct Session {
     csrf: String,
@@ -133,6 +141,12 @@ fn session(state: &AppState, headers: &HeaderMap) -> Option<(String, String)> {
         .map(|s| (token.clone(), s.csrf.clone()))
 }
 
+/// Whether the request carries a live operator session: public pages use it to
+/// add operator-only links (never operator data).
+pub(super) fn signed_in(state: &AppState, headers: &HeaderMap) -> bool {
+    session(state, headers).is_some()
+}
+
 fn no_store(mut response: Response) -> Response {
     response
         .headers_mut()
@@ -153,14 +167,30 @@ fn lang(headers: &HeaderMap) -> Lang {
 }
 
 fn operator_nav(t: &Texts, csrf: &str) -> Markup {
-    let (listings, profile, network, logout) = if t.html_lang == "en" {
-        ("My products", "Profile", "Network", "Log out")
+    let (listings, orders, fees, profile, network, logout) = if t.html_lang == "en" {
+        (
+            "My products",
+            "Orders",
+            "Fees",
+            "Profile",
+            "Network",
+            "Log out",
+        )
     } else {
-        ("Produk saya", "Profil", "Jaringan", "Keluar")
+        (
+            "Produk saya",
+            "Pesanan",
+            "Biaya",
+            "Profil",
+            "Jaringan",
+            "Keluar",
+        )
     };
     html! {
         nav.pager aria-label="operator" {
             a href="/operator" { (listings) }
+            a href="/operator/pesanan" { (orders) }
+            a href="/operator/biaya" { (fees) }
             a href="/operator/profil" { (profile) }
             a href="/operator/jaringan" { (network) }
             form method="post" action="/operator/keluar" style="display:inline" {

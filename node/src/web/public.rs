@@ -371,6 +371,9 @@ pub(super) async fn listing(
     };
     let l = &row.listing;
     let title = l.title.get(lang).to_owned();
+    // Staff of this center may order another center's product for a buyer; the
+    // link is all they see extra here (buyer details stay on operator pages).
+    let staff_order = row.center_id != own && super::operator::signed_in(&state, &headers);
     let body = html! {
         p.muted { a href=(format!("/cari?kategori={}", l.category.slug())) { (l.category.label(lang)) } }
         h1 { (title) }
@@ -394,16 +397,27 @@ pub(super) async fn listing(
             p { (t.order_hint) }
             @if let Some(profile) = &profile { (center_facts(t, profile)) }
             p { a href="/cara-pesan" { (t.how_to_order) } }
+            @if staff_order {
+                p { a.button href=(format!("/operator/pesan?produk={}/{}", row.center_id, l.id)) { (t.order_for_buyer) } }
+            }
         }
         p.muted { @if row.center_id == own { (t.from_this_center) } @else { (t.from_other_center) } }
     };
     let path = format!("/produk/{}/{}", row.center_id, l.id);
-    respond(
+    let mut response = respond(
         StatusCode::OK,
         lang,
         remember,
         page(t, &title, &switch_href(&path, &params, t), body),
-    )
+    );
+    if staff_order {
+        // This copy carries a staff link: no cache may keep it for anyone else.
+        response.headers_mut().insert(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("private, no-store"),
+        );
+    }
+    response
 }
 
 /// `GET /pusat/{center}`.

@@ -20,10 +20,12 @@ use telecenter_protocol::{CenterId, Identity, ListingId};
 use tempfile::TempDir;
 use tower::ServiceExt;
 
+use telecenter_protocol::order::{Action, Collector, OrderId, PayMethod};
+
 use super::{LOGINS_PER_MINUTE, OperatorState, SESSION_MS, hash_password};
 use crate::clock::ManualClock;
 use crate::http::{AppState, router};
-use crate::node::Node;
+use crate::node::{Node, PlaceOrder};
 use crate::sample::add_sample_listings;
 use crate::search::SearchQuery;
 use crate::store::{ListingRow, TrustState};
@@ -33,7 +35,7 @@ const T0: i64 = 1_763_860_000_000;
 const PASSWORD: &str = "kopi-tubruk-malang-2025";
 const BOUNDARY: &str = "----telecenter-uji-4f9c2a";
 /// Every page an operator needs a session for, as (method, path).
-const GUARDED: [(&str, &str); 13] = [
+const GUARDED: [(&str, &str); 26] = [
     ("GET", "/operator"),
     ("GET", "/operator/produk/baru"),
     ("POST", "/operator/produk/baru"),
@@ -47,6 +49,19 @@ const GUARDED: [(&str, &str); 13] = [
     ("POST", "/operator/jaringan/kepercayaan"),
     ("POST", "/operator/jaringan/sinkron"),
     ("POST", "/operator/keluar"),
+    ("GET", "/operator/pesanan"),
+    ("GET", "/operator/pesanan?status=placed"),
+    ("POST", "/operator/pesanan/kirim"),
+    ("GET", "/operator/pesanan/q3k9v2m7xa4d"),
+    ("POST", "/operator/pesanan/q3k9v2m7xa4d"),
+    ("GET", "/operator/pesan?produk=x/y"),
+    ("POST", "/operator/pesan"),
+    ("GET", "/operator/biaya?bulan=2025-11"),
+    ("GET", "/operator/biaya.csv?bulan=2025-11"),
+    ("GET", "/operator/biaya/setoran"),
+    ("POST", "/operator/biaya/setoran"),
+    ("POST", "/operator/biaya/setoran/q3k9v2m7xa4d"),
+    ("GET", "/operator/biaya/pusat/tc1qqqq?dari=2025-11"),
 ];
 
 /// A node with the sample catalog behind the real router, operator pages on.
@@ -81,22 +96,35 @@ impl Op {
 
     /// Operator pages whose password file does not exist yet.
     fn without_password() -> Self {
+        Self::center(1, "Telecenter Kota Malang", "Kota Malang", true)
+    }
+
+    /// Another center (identity from `seed`), with a password, without samples.
+    fn other(seed: u64, name: &str, region: &str) -> Self {
+        let op = Self::center(seed, name, region, false);
+        std::fs::write(op.password_file(), hash_password(PASSWORD).unwrap()).unwrap();
+        op
+    }
+
+    fn center(seed: u64, name: &str, region: &str, samples: bool) -> Self {
         let dir = TempDir::new().unwrap();
         let clock = Arc::new(ManualClock::new(T0));
         let node = Node::create(
             &dir.path().join("node.db"),
-            Identity::generate(&mut StdRng::seed_from_u64(1)),
+            Identity::generate(&mut StdRng::seed_from_u64(seed)),
             &ProfileInput {
-                name: Some("Telecenter Kota Malang".to_owned()),
-                region: Some("Kota Malang".to_owned()),
+                name: Some(name.to_owned()),
+                region: Some(region.to_owned()),
                 contact: Some("WA 0812-0000-0000".to_owned()),
                 ..Default::default()
             },
             clock.clone(),
-            Box::new(StdRng::seed_from_u64(101)),
+            Box::new(StdRng::seed_from_u64(seed + 100)),
         )
         .unwrap();
-        assert_eq!(add_sample_listings(&node).unwrap(), 20);
+        if samples {
+            assert_eq!(add_sample_listings(&node).unwrap(), 20);
+        }
         let node = Arc::new(node);
         let mut state = AppState::new(node.clone(), None);
         state.operator = Arc::new(OperatorState::new(dir.path().join("operator_password")));
@@ -1238,4 +1266,1183 @@ async fn a_session_ends_after_twelve_hours() {
     op.get("/operator", Some(&login))
         .await
         .assert_redirect("/operator/masuk", "expired session");
+}
+
+// ---------------------------------------------------------------------------
+// Orders and fees, between two in-process nodes: Malang (the sample catalog;
+// buys here) and Blitar (sells sambal pecel, 3 % referral fee, at least Rp 1.000).
+// Pair messages are handed from one node's outbox to the other directly.
+
+const BUYER_NAME: &str = "Pak Budi Santoso";
+const BUYER_PHONE: &str = "0812 3456 7890";
+
+struct Two {
+    /// Telecenter Kota Malang.
+    a: Op,
+    /// Telecenter Kab Blitar.
+    b: Op,
+    /// Blitar's sambal pecel: Rp 15.000 a bungkus, 10 in stock.
+    listing: ListingId,
+}
+
+impl Two {
+    fn new() -> Self {
+        let a = Op::new();
+        let b = Op::other(2, "Telecenter Kab Blitar", "Kabupaten Blitar");
+        b.node
+            .set_profile(&ProfileInput {
+                referral_fee_bp: Some(300),
+                referral_fee_min_idr: Some(1_000),
+                ..Default::default()
+            })
+            .unwrap();
+        let listing = b
+            .node
+            .add_listing(&NewListing {
+                title: "Sambal Pecel Blitar".to_owned(),
+                description: "Sambal kacang khas Blitar.".to_owned(),
+                lang: None,
+                category: "makanan".to_owned(),
+                price_idr: 15_000,
+                stock: 10,
+                unit: Some("bungkus".to_owned()),
+                producer: Some("Bu Sri".to_owned()),
+                photos: Vec::new(),
+            })
+            .unwrap()
+            .listing
+            .id;
+        a.node.trust(&b.node.center_id()).unwrap();
+        b.node.trust(&a.node.center_id()).unwrap();
+        let two = Self { a, b, listing };
+        two.sync_catalogs();
+        two
+    }
+
+    /// Hands each node the other's whole catalog (duplicates are skipped).
+    fn sync_catalogs(&self) {
+        for (to, from) in [(&self.a, &self.b), (&self.b, &self.a)] {
+            let changes = from
+                .node
+                .changes_of(&telecenter_protocol::DocId::catalog(from.node.center_id()))
+                .unwrap();
+            for result in to.node.receive(&changes).unwrap() {
+                result.unwrap();
+            }
+        }
+    }
+
+    /// Delivers pair messages both ways until both outboxes are empty.
+    fn deliver(&self) {
+        for _ in 0..10 {
+            for (from, to) in [(&self.a, &self.b), (&self.b, &self.a)] {
+                let messages: Vec<_> = from
+                    .node
+                    .outbox_for(&to.node.center_id())
+                    .unwrap()
+                    .into_iter()
+                    .map(|m| m.message)
+                    .collect();
+                let results = to.node.pair_receive(&from.node.center_id(), messages);
+                from.node
+                    .pair_results(&to.node.center_id(), &results)
+                    .unwrap();
+            }
+            if self.a.node.outbox_counterparts().unwrap().is_empty()
+                && self.b.node.outbox_counterparts().unwrap().is_empty()
+            {
+                return;
+            }
+        }
+        panic!("pair messages still waiting after 10 exchanges");
+    }
+
+    /// `center/listing` of the sambal, as the order form takes it.
+    fn product(&self) -> String {
+        format!("{}/{}", self.b.node.center_id(), self.listing)
+    }
+
+    /// Malang orders `quantity` bungkus through its node directly.
+    fn order(&self, quantity: i64) -> OrderId {
+        self.a
+            .node
+            .place_order(&PlaceOrder {
+                seller: self.b.node.center_id(),
+                listing: self.listing.clone(),
+                quantity,
+                unit_price_idr: Some(15_000),
+                buyer_name: BUYER_NAME.to_owned(),
+                buyer_phone: BUYER_PHONE.to_owned(),
+                payment_at: Collector::BuyerCenter,
+                payment_method: PayMethod::Cash,
+                note: "Tolong dibungkus rapat".to_owned(),
+            })
+            .unwrap()
+            .state
+            .id
+    }
+
+    /// An order of 3 bungkus taken to completion (Rp 45.000, fee Rp 1.350,
+    /// paid at Malang: Malang owes Blitar Rp 43.650).
+    fn completed(&self) -> OrderId {
+        let id = self.order(3);
+        self.deliver();
+        for action in [Action::Accept, Action::Ship, Action::Complete] {
+            self.b.node.order_step(&id, action, None).unwrap();
+            self.deliver();
+        }
+        assert_eq!(
+            self.a.node.order(&id).unwrap().row.status_word(),
+            "completed"
+        );
+        id
+    }
+
+    fn status(&self, op: &Op, id: &OrderId) -> &'static str {
+        op.node.order(id).unwrap().row.status_word()
+    }
+}
+
+/// The fields of the place-order form as an operator fills them in.
+fn place_fields<'a>(csrf: &'a str, product: &'a str, price: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("csrf", csrf),
+        ("produk", product),
+        ("unit_price_idr", price),
+        ("quantity", "3"),
+        ("buyer_name", BUYER_NAME),
+        ("buyer_phone", BUYER_PHONE),
+        ("payment_at", "buyer_center"),
+        ("payment_method", "cash"),
+        ("note", "Tolong dibungkus rapat"),
+    ]
+}
+
+/// Replaces one field of a form.
+fn with<'a>(
+    mut fields: Vec<(&'a str, &'a str)>,
+    name: &str,
+    value: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    for field in &mut fields {
+        if field.0 == name {
+            field.1 = value;
+        }
+    }
+    fields
+}
+
+/// The steps a page offers: the `action` values of its step forms, in order.
+fn step_buttons(body: &str) -> Vec<String> {
+    let marker = "name=\"action\" value=\"";
+    body.match_indices(marker)
+        .map(|(i, _)| {
+            let start = i + marker.len();
+            body[start..start + body[start..].find('"').unwrap()].to_owned()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn an_order_placed_through_the_form_shows_on_both_centers() {
+    let two = Two::new();
+    let login = two.a.login().await;
+    let product = two.product();
+
+    // The form shows the product, its price, stock and the seller's fee terms.
+    let form = two
+        .a
+        .get(&format!("/operator/pesan?produk={product}"), Some(&login))
+        .await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    assert_eq!(form.header(header::CACHE_CONTROL), Some("no-store"));
+    for text in [
+        "Sambal Pecel Blitar",
+        "Rp 15.000",
+        "10 bungkus",
+        "Telecenter Kab Blitar",
+        "3 % dari total, paling sedikit Rp 1.000",
+        "name=\"unit_price_idr\" value=\"15000\"",
+        "name=\"payment_at\" value=\"seller_center\"",
+        "value=\"qris\"",
+    ] {
+        assert!(form.body.contains(text), "{text} missing: {}", form.body);
+    }
+    // A pasted product page address works as well as the bare code.
+    let pasted = two
+        .a
+        .get(
+            &format!("/operator/pesan?produk=http%3A%2F%2F10.0.0.2%3A8470%2Fproduk%2F{product}%3Flang%3Den"),
+            Some(&login),
+        )
+        .await;
+    assert_eq!(pasted.status, StatusCode::OK, "{}", pasted.body);
+    assert!(pasted.body.contains("Sambal Pecel Blitar"));
+
+    let placed = two
+        .a
+        .post_form(
+            "/operator/pesan",
+            Some(&login),
+            &place_fields(&login.csrf, &product, "15000"),
+        )
+        .await;
+    assert_eq!(placed.status, StatusCode::SEE_OTHER, "{}", placed.body);
+    let location = placed.header(header::LOCATION).unwrap();
+    let id: OrderId = location
+        .strip_prefix("/operator/pesanan/")
+        .and_then(|rest| rest.strip_suffix("?ok=place"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(two.status(&two.a, &id), "placed");
+
+    let page = two.a.get(location, Some(&login)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert_eq!(page.header(header::CACHE_CONTROL), Some("no-store"));
+    for text in [
+        "Tersimpan. Dipesan.",
+        "Menunggu keputusan",
+        "Kami membeli",
+        BUYER_NAME,
+        BUYER_PHONE,
+        "Tolong dibungkus rapat",
+        "Rp 45.000",
+        "Rp 1.350",
+        "Rp 15.000 per bungkus",
+        "3 bungkus",
+        "belum diterima Telecenter Kab Blitar",
+        "WIB",
+    ] {
+        assert!(page.body.contains(text), "{text} missing: {}", page.body);
+    }
+
+    // The list marks it as not delivered and counts the outbox.
+    let list = two.a.get("/operator/pesanan", Some(&login)).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert_eq!(list.header(header::CACHE_CONTROL), Some("no-store"));
+    for text in [
+        format!("href=\"/operator/pesanan/{id}\""),
+        "Menunggu keputusan".to_owned(),
+        "Kami membeli".to_owned(),
+        "Telecenter Kab Blitar".to_owned(),
+        "Sambal Pecel Blitar".to_owned(),
+        "3 bungkus".to_owned(),
+        "Rp 45.000".to_owned(),
+        "belum terkirim".to_owned(),
+        "<strong>Telecenter Kab Blitar</strong>: 1".to_owned(),
+        "action=\"/operator/pesanan/kirim\"".to_owned(),
+    ] {
+        assert!(list.body.contains(&text), "{text} missing: {}", list.body);
+    }
+
+    // No address is known for Blitar here: the list says so, and "Send now"
+    // has no one to reach (and goes back only to an order page or the list).
+    assert!(
+        list.body
+            .contains("Alamat node telecenter ini belum diketahui"),
+        "{}",
+        list.body
+    );
+    let sent = two
+        .a
+        .post_form(
+            "/operator/pesanan/kirim",
+            Some(&login),
+            &[("csrf", &login.csrf), ("kembali", "https://evil.example/")],
+        )
+        .await;
+    sent.assert_redirect("/operator/pesanan?dikirim=0&gagal=0", "send now");
+    let sent = two
+        .a
+        .post_form(
+            "/operator/pesanan/kirim",
+            Some(&login),
+            &[
+                ("csrf", &login.csrf),
+                ("kembali", &format!("/operator/pesanan/{id}")),
+            ],
+        )
+        .await;
+    sent.assert_redirect(
+        &format!("/operator/pesanan/{id}?dikirim=0&gagal=0"),
+        "send now from the order page",
+    );
+    let after = two
+        .a
+        .get(
+            &format!("/operator/pesanan/{id}?dikirim=0&gagal=0"),
+            Some(&login),
+        )
+        .await;
+    assert!(
+        after
+            .body
+            .contains("Tidak ada telecenter yang bisa dihubungi sekarang."),
+        "{}",
+        after.body
+    );
+    two.a
+        .post_form(
+            "/operator/pesanan/kirim",
+            Some(&login),
+            &[("kembali", "/operator/pesanan")],
+        )
+        .await
+        .assert_expired("send now without a token");
+
+    two.deliver();
+    let list = two.a.get("/operator/pesanan", Some(&login)).await;
+    assert!(!list.body.contains("belum terkirim"), "{}", list.body);
+    assert!(list.body.contains("Semua kabar pesanan sudah terkirim"));
+    let none = two
+        .a
+        .get("/operator/pesanan?status=completed", Some(&login))
+        .await;
+    assert!(none.body.contains("Belum ada pesanan."), "{}", none.body);
+    assert!(!none.body.contains(&format!("/operator/pesanan/{id}\"")));
+
+    // The seller sees it too, as a sale, with the buyer's details.
+    let seller = two.b.login().await;
+    let list = two.b.get("/operator/pesanan", Some(&seller)).await;
+    for text in [
+        format!("href=\"/operator/pesanan/{id}\""),
+        "Kami menjual".to_owned(),
+        "Telecenter Kota Malang".to_owned(),
+        "Menunggu keputusan".to_owned(),
+    ] {
+        assert!(list.body.contains(&text), "{text} missing: {}", list.body);
+    }
+    let page = two
+        .b
+        .get(&format!("/operator/pesanan/{id}"), Some(&seller))
+        .await;
+    assert!(page.body.contains(BUYER_PHONE), "{}", page.body);
+    assert!(
+        page.body
+            .contains("Stok berkurang 3 bungkus (sekarang 10 bungkus)")
+    );
+}
+
+#[tokio::test]
+async fn only_the_steps_this_center_may_take_have_buttons() {
+    let two = Two::new();
+    let (buyer, seller) = (two.a.login().await, two.b.login().await);
+    let id = two.order(3);
+    two.deliver();
+    let path = format!("/operator/pesanan/{id}");
+    let steps = async |op: &Op, login: &Login| step_buttons(&op.get(&path, Some(login)).await.body);
+
+    assert_eq!(steps(&two.b, &seller).await, ["accept", "reject", "cancel"]);
+    assert_eq!(steps(&two.a, &buyer).await, ["cancel"]);
+    let page = two.b.get(&path, Some(&seller)).await;
+    assert!(page.body.contains("Terima pesanan"));
+    assert!(
+        page.body.contains("name=\"reason\""),
+        "reject and cancel ask why"
+    );
+    assert!(!page.body.contains("Tandai sudah dikirim"));
+
+    two.b.node.order_step(&id, Action::Accept, None).unwrap();
+    two.deliver();
+    assert_eq!(steps(&two.b, &seller).await, ["ship", "cancel"]);
+    assert!(steps(&two.a, &buyer).await.is_empty());
+    let page = two.a.get(&path, Some(&buyer)).await;
+    assert!(page.body.contains("Tidak ada langkah"), "{}", page.body);
+    assert!(page.body.contains("Diterima"));
+
+    two.b.node.order_step(&id, Action::Ship, None).unwrap();
+    two.deliver();
+    assert_eq!(steps(&two.b, &seller).await, ["complete"]);
+    assert_eq!(steps(&two.a, &buyer).await, ["complete"]);
+    assert!(
+        two.a
+            .get(&path, Some(&buyer))
+            .await
+            .body
+            .contains("nilai barang Rp 45.000 (utang ke penjual) dan biaya rujukan Rp 1.350")
+    );
+
+    two.a.node.order_step(&id, Action::Complete, None).unwrap();
+    two.deliver();
+    assert!(steps(&two.b, &seller).await.is_empty());
+    assert!(steps(&two.a, &buyer).await.is_empty());
+    let history = two.b.get(&path, Some(&seller)).await.body;
+    for text in [
+        "Dipesan",
+        "Diterima",
+        "Dikirim",
+        "Selesai",
+        "Telecenter Kota Malang",
+    ] {
+        assert!(history.contains(text), "{text} missing: {history}");
+    }
+}
+
+#[tokio::test]
+async fn a_step_needs_the_token_a_reason_and_stock_and_then_changes_the_order() {
+    let two = Two::new();
+    let seller = two.b.login().await;
+    let first = two.order(3);
+    let second = two.order(5);
+    two.deliver();
+    let path = format!("/operator/pesanan/{first}");
+
+    // No token: refused, nothing changes.
+    let page = two
+        .b
+        .post_form(&path, Some(&seller), &[("action", "accept")])
+        .await;
+    page.assert_expired("accept without a token");
+    let page = two
+        .b
+        .post_form(
+            &path,
+            Some(&seller),
+            &[("csrf", "0".repeat(64).as_str()), ("action", "accept")],
+        )
+        .await;
+    page.assert_expired("accept with a wrong token");
+    assert_eq!(two.status(&two.b, &first), "placed");
+
+    // Rejecting without a reason: the form says so and keeps the order.
+    let page = two
+        .b
+        .post_form(
+            &path,
+            Some(&seller),
+            &[
+                ("csrf", &seller.csrf),
+                ("action", "reject"),
+                ("reason", "  "),
+            ],
+        )
+        .await;
+    page.assert_problem("Tulis alasannya dulu", "reject without a reason");
+    assert_eq!(two.status(&two.b, &first), "placed");
+
+    // A step the state does not allow: plain words, nothing changes.
+    let page = two
+        .b
+        .post_form(
+            &path,
+            Some(&seller),
+            &[("csrf", &seller.csrf), ("action", "ship")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::CONFLICT, "{}", page.body);
+    assert!(
+        page.body.contains("tidak bisa dilakukan sekarang"),
+        "{}",
+        page.body
+    );
+    assert_eq!(two.status(&two.b, &first), "placed");
+
+    // Accepting works and reserves the stock.
+    let page = two
+        .b
+        .post_form(
+            &path,
+            Some(&seller),
+            &[("csrf", &seller.csrf), ("action", "accept")],
+        )
+        .await;
+    page.assert_redirect(&format!("{path}?ok=accept"), "accept");
+    assert_eq!(two.status(&two.b, &first), "accepted");
+    assert_eq!(two.b.listing(&two.listing).listing.stock, 7);
+    let shown = two.b.get(&format!("{path}?ok=accept"), Some(&seller)).await;
+    assert!(
+        shown.body.contains("Tersimpan. Diterima."),
+        "{}",
+        shown.body
+    );
+
+    // Too little stock left for the second order: refused with the numbers.
+    two.b
+        .node
+        .update_listing(
+            &two.listing,
+            &telecenter_protocol::validate::ListingPatch {
+                stock: Some(4),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let second_path = format!("/operator/pesanan/{second}");
+    let page = two
+        .b
+        .post_form(
+            &second_path,
+            Some(&seller),
+            &[("csrf", &seller.csrf), ("action", "accept")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::CONFLICT, "{}", page.body);
+    assert!(
+        page.body
+            .contains("Stok tidak cukup: tinggal 4 bungkus, pesanan butuh 5 bungkus"),
+        "{}",
+        page.body
+    );
+    assert_eq!(two.status(&two.b, &second), "placed");
+    assert_eq!(two.b.listing(&two.listing).listing.stock, 4);
+
+    // Rejecting with a reason works; the reason is in the history on both sides.
+    let page = two
+        .b
+        .post_form(
+            &second_path,
+            Some(&seller),
+            &[
+                ("csrf", &seller.csrf),
+                ("action", "reject"),
+                ("reason", "Stok tinggal sedikit"),
+            ],
+        )
+        .await;
+    page.assert_redirect(&format!("{second_path}?ok=reject"), "reject");
+    two.deliver();
+    assert_eq!(two.status(&two.a, &second), "rejected");
+    let buyer = two.a.login().await;
+    let page = two.a.get(&second_path, Some(&buyer)).await;
+    assert!(page.body.contains("Stok tinggal sedikit"), "{}", page.body);
+    assert!(page.body.contains("Ditolak"));
+}
+
+#[tokio::test]
+async fn the_buyers_details_appear_on_operator_pages_and_never_on_public_ones() {
+    let two = Two::new();
+    let id = two.order(3);
+    two.deliver();
+    let (a, b) = (two.a.node.center_id(), two.b.node.center_id());
+    let public = [
+        "/".to_owned(),
+        "/?lang=en".to_owned(),
+        "/cari?q=sambal".to_owned(),
+        format!("/produk/{}", two.product()),
+        format!("/pusat/{a}"),
+        format!("/pusat/{b}"),
+        "/cara-pesan".to_owned(),
+    ];
+    for op in [&two.a, &two.b] {
+        let login = op.login().await;
+        for session in [None, Some(&login)] {
+            for path in &public {
+                let page = op.get(path, session).await;
+                assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.body);
+                for private in [BUYER_NAME, "Budi", BUYER_PHONE, "3456", "dibungkus rapat"] {
+                    assert!(
+                        !page.body.contains(private),
+                        "{private} shown on the public page {path}"
+                    );
+                }
+            }
+        }
+        // Searching for the buyer finds nothing: orders are not in the index.
+        for words in ["Santoso", "081234567890", "dibungkus"] {
+            let page = op.get(&format!("/cari?q={words}"), None).await;
+            assert!(page.body.contains("Tidak ada produk yang cocok"), "{words}");
+        }
+        let page = op
+            .get(&format!("/operator/pesanan/{id}"), Some(&login))
+            .await;
+        assert!(page.body.contains(BUYER_NAME), "{}", page.body);
+        assert!(page.body.contains(BUYER_PHONE));
+        assert!(page.body.contains("href=\"tel:081234567890\""));
+        // The list shows no buyer details either: only the order page does.
+        let list = op.get("/operator/pesanan", Some(&login)).await;
+        assert!(!list.body.contains(BUYER_PHONE));
+    }
+}
+
+#[tokio::test]
+async fn the_product_page_offers_the_order_form_to_staff_only() {
+    let two = Two::new();
+    let login = two.a.login().await;
+    let path = format!("/produk/{}", two.product());
+    let link = format!("href=\"/operator/pesan?produk={}\"", two.product());
+
+    let page = two.a.get(&path, None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("/operator/pesan"), "{}", page.body);
+    assert_eq!(
+        page.header(header::CACHE_CONTROL),
+        Some("public, max-age=30")
+    );
+
+    let page = two.a.get(&path, Some(&login)).await;
+    assert!(page.body.contains(&link), "{}", page.body);
+    assert!(page.body.contains("Pesan untuk pembeli"));
+    assert_eq!(
+        page.header(header::CACHE_CONTROL),
+        Some("private, no-store")
+    );
+
+    // An expired or unknown session sees the public page.
+    let stranger = Login {
+        cookie: format!("tc_sesi={}", "ab".repeat(32)),
+        csrf: String::new(),
+    };
+    assert!(!two.a.get(&path, Some(&stranger)).await.body.contains(&link));
+
+    // No order link on this center's own products: they are sold at the counter.
+    let own = two.a.public_ids()[0].clone();
+    let page = two
+        .a
+        .get(
+            &format!("/produk/{}/{own}", two.a.node.center_id()),
+            Some(&login),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("/operator/pesan"), "{}", page.body);
+    // And the form refuses them in plain words.
+    let form = two
+        .a
+        .get(
+            &format!("/operator/pesan?produk={}/{own}", two.a.node.center_id()),
+            Some(&login),
+        )
+        .await;
+    assert!(
+        form.body.contains("milik telecenter ini sendiri"),
+        "{}",
+        form.body
+    );
+    assert!(!form.body.contains("name=\"buyer_phone\""));
+}
+
+#[tokio::test]
+async fn the_order_form_keeps_what_was_typed_and_refuses_a_changed_price() {
+    let two = Two::new();
+    let login = two.a.login().await;
+    let product = two.product();
+    let orders = |op: &Op| {
+        op.node
+            .orders(&crate::store::OrderFilter::default())
+            .unwrap()
+            .len()
+    };
+
+    // Without the token nothing is placed.
+    let fields = place_fields(&login.csrf, &product, "15000");
+    let page = two
+        .a
+        .post_form("/operator/pesan", Some(&login), &fields[1..])
+        .await;
+    page.assert_expired("order without a token");
+
+    // Input problems keep every typed value.
+    for (field, value, problem) in [
+        (
+            "buyer_phone",
+            "abc-def",
+            "Nomor HP pembeli: hanya angka, spasi, + dan -.",
+        ),
+        (
+            "buyer_phone",
+            "12",
+            "Nomor HP pembeli: paling sedikit 6 angka.",
+        ),
+        ("buyer_name", " ", "Nama pembeli: wajib diisi."),
+        (
+            "quantity",
+            "banyak",
+            "Jumlah: tulis angka bulat 1 sampai 10000.",
+        ),
+        ("quantity", "0", "Jumlah: tulis angka bulat 1 sampai 10000."),
+    ] {
+        let page = two
+            .a
+            .post_form(
+                "/operator/pesan",
+                Some(&login),
+                &with(place_fields(&login.csrf, &product, "15000"), field, value),
+            )
+            .await;
+        page.assert_problem(problem, &format!("{field}={value}"));
+        assert!(page.body.contains("Tolong dibungkus rapat"), "note kept");
+        assert!(
+            page.body.contains(&format!("value=\"{}\"", escaped(value))),
+            "{field} kept"
+        );
+        if field != "buyer_name" {
+            assert!(page.body.contains(&format!("value=\"{BUYER_NAME}\"")));
+        }
+    }
+    // More than the stock: refused with the numbers.
+    let page = two
+        .a
+        .post_form(
+            "/operator/pesan",
+            Some(&login),
+            &with(
+                place_fields(&login.csrf, &product, "15000"),
+                "quantity",
+                "11",
+            ),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::CONFLICT, "{}", page.body);
+    assert!(
+        page.body
+            .contains("Stok tidak cukup: tinggal 10 bungkus, diminta 11 bungkus."),
+        "{}",
+        page.body
+    );
+    assert_eq!(orders(&two.a), 0);
+
+    // Blitar raises the price after the form was shown: the order is refused, the
+    // form shows the new price and sends it the next time.
+    two.b
+        .node
+        .update_listing(
+            &two.listing,
+            &telecenter_protocol::validate::ListingPatch {
+                price_idr: Some(16_000),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    two.sync_catalogs();
+    let page = two
+        .a
+        .post_form(
+            "/operator/pesan",
+            Some(&login),
+            &place_fields(&login.csrf, &product, "15000"),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::CONFLICT, "{}", page.body);
+    assert!(
+        page.body
+            .contains("Harga sudah berubah: sekarang Rp 16.000 per bungkus"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("name=\"unit_price_idr\" value=\"16000\"")
+    );
+    assert!(page.body.contains(&format!("value=\"{BUYER_NAME}\"")));
+    assert_eq!(orders(&two.a), 0);
+    let placed = two
+        .a
+        .post_form(
+            "/operator/pesan",
+            Some(&login),
+            &place_fields(&login.csrf, &product, "16000"),
+        )
+        .await;
+    assert_eq!(placed.status, StatusCode::SEE_OTHER, "{}", placed.body);
+    assert_eq!(orders(&two.a), 1);
+
+    // A product code that is not one, or one this node does not know.
+    let page = two
+        .a
+        .get("/operator/pesan?produk=sambal", Some(&login))
+        .await;
+    page.assert_problem("Kode produk tidak dikenali", "bad product code");
+    let unknown = format!("{}/q3k9v2m7xa", two.b.node.center_id());
+    let page = two
+        .a
+        .get(&format!("/operator/pesan?produk={unknown}"), Some(&login))
+        .await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND, "{}", page.body);
+    assert!(page.body.contains("tidak ada di pasar node ini"));
+    let page = two.a.get("/operator/pesan", Some(&login)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("name=\"produk\""));
+    assert!(page.body.contains("href=\"/cari\""));
+}
+
+#[tokio::test]
+async fn the_fee_report_shows_rupiah_a_chart_and_downloads_as_csv() {
+    let two = Two::new();
+    two.completed();
+    let (buyer, seller) = (two.a.login().await, two.b.login().await);
+
+    // Malang brought the sale: it earned the fee and owes Blitar the goods.
+    let page = two
+        .a
+        .get("/operator/biaya?bulan=2025-11", Some(&buyer))
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert_eq!(page.header(header::CACHE_CONTROL), Some("no-store"));
+    for text in [
+        "November 2025",
+        "href=\"/operator/biaya?bulan=2025-10\"",
+        "Okt 2025",
+        "href=\"/operator/biaya?bulan=2025-12\"",
+        "Rp 1.350",
+        "Rp 43.650 — kita berutang",
+        "class=\"bar-neg\" style=\"width:100%\"",
+        "Saran saja — tidak ada yang dibayar atau dicatat.",
+        "Telecenter Kota Malang (kita) membayar Telecenter Kab Blitar",
+        "href=\"/operator/biaya.csv?bulan=2025-11\"",
+        "Unduh CSV",
+        &format!(
+            "/operator/biaya/setoran?pusat={}&amp;jumlah=43650",
+            two.b.node.center_id()
+        ),
+    ] {
+        assert!(page.body.contains(text), "{text} missing: {}", page.body);
+    }
+
+    // Blitar sold its producer's goods and owes the fee.
+    let page = two
+        .b
+        .get("/operator/biaya?bulan=2025-11", Some(&seller))
+        .await;
+    for text in [
+        "Rp 45.000",
+        "Rp 1.350",
+        "Rp 43.650",
+        "Bu Sri",
+        "Per produsen",
+        "Rp 43.650 — mereka berutang ke kita",
+        "class=\"bar-pos\" style=\"width:100%\"",
+    ] {
+        assert!(page.body.contains(text), "{text} missing: {}", page.body);
+    }
+    // Another month has nothing in it, but the balances are still today's.
+    let page = two
+        .b
+        .get("/operator/biaya?bulan=2025-10", Some(&seller))
+        .await;
+    assert!(page.body.contains("Oktober 2025"));
+    assert!(page.body.contains("mereka berutang ke kita"));
+    let page = two
+        .b
+        .get("/operator/biaya?bulan=2025-13", Some(&seller))
+        .await;
+    page.assert_problem("Bulan: tulis seperti 2026-11.", "bad month");
+
+    let csv = two
+        .b
+        .get("/operator/biaya.csv?bulan=2025-11", Some(&seller))
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert_eq!(
+        csv.header(header::CONTENT_TYPE),
+        Some("text/csv; charset=utf-8")
+    );
+    assert_eq!(
+        csv.header(header::CONTENT_DISPOSITION),
+        Some("attachment; filename=\"telecenter-biaya-2025-11.csv\"")
+    );
+    assert_eq!(csv.header(header::CACHE_CONTROL), Some("no-store"));
+    assert_eq!(&csv.bytes[..3], b"\xEF\xBB\xBF", "byte-order mark");
+    let text = csv.body.trim_start_matches('\u{feff}');
+    let lines: Vec<&str> = text.split("\r\n").collect();
+    assert_eq!(
+        lines[0],
+        "month,section,key,name,orders,gross_sales_idr,fees_earned_idr,fees_owed_idr,net_idr"
+    );
+    assert_eq!(
+        lines[1],
+        "\"2025-11\",\"total\",\"total\",\"Total\",1,45000,0,1350,43650"
+    );
+    assert!(text.contains("\"producer\",\"Bu Sri\",\"Bu Sri\",1,45000,0,1350,43650"));
+}
+
+#[tokio::test]
+async fn a_settlement_is_recorded_confirmed_and_shown_in_the_statement() {
+    let two = Two::new();
+    let order = two.completed();
+    let (buyer, seller) = (two.a.login().await, two.b.login().await);
+    let blitar = two.b.node.center_id().to_string();
+
+    // The chart's link fills in the form with what Malang owes.
+    let page = two
+        .a
+        .get(
+            &format!("/operator/biaya/setoran?pusat={blitar}&jumlah=43650"),
+            Some(&buyer),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("value=\"43.650\""), "{}", page.body);
+    assert!(
+        page.body.contains(&format!("value=\"{blitar}\" selected")),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("Telecenter Kab Blitar — Rp 43.650 — kita berutang")
+    );
+
+    // Bad amounts and unknown payees are refused with the typed values kept.
+    let fields = |amount: &'static str, payee: String| {
+        vec![
+            ("csrf".to_owned(), buyer.csrf.clone()),
+            ("payee".to_owned(), payee),
+            ("amount".to_owned(), amount.to_owned()),
+            ("reference".to_owned(), "BRI 0042".to_owned()),
+        ]
+    };
+    let page = two
+        .a
+        .post_form(
+            "/operator/biaya/setoran",
+            Some(&buyer),
+            &as_refs(&fields("empat puluh", blitar.clone())),
+        )
+        .await;
+    page.assert_problem("Jumlah: tulis rupiah bulat", "amount in words");
+    assert!(page.body.contains("value=\"empat puluh\""));
+    assert!(page.body.contains("value=\"BRI 0042\""));
+    let page = two
+        .a
+        .post_form(
+            "/operator/biaya/setoran",
+            Some(&buyer),
+            &as_refs(&fields("43.650", String::new())),
+        )
+        .await;
+    page.assert_problem("Telecenter tujuan: pilih telecenter.", "no payee");
+    let page = two
+        .a
+        .post_form(
+            "/operator/biaya/setoran",
+            Some(&buyer),
+            &as_refs(&fields("0", blitar.clone())),
+        )
+        .await;
+    page.assert_problem("Jumlah: paling sedikit Rp 1", "zero");
+    assert!(two.a.node.settlements(None).unwrap().is_empty());
+
+    let page = two
+        .a
+        .post_form(
+            "/operator/biaya/setoran",
+            Some(&buyer),
+            &as_refs(&fields("43.650", blitar.clone())),
+        )
+        .await;
+    page.assert_redirect("/operator/biaya/setoran?tercatat=1", "record a payment");
+    let page = two
+        .a
+        .get("/operator/biaya/setoran?tercatat=1", Some(&buyer))
+        .await;
+    for text in [
+        "Pembayaran tercatat",
+        "Kita membayar",
+        "Rp 43.650",
+        "BRI 0042",
+        "Menunggu konfirmasi",
+    ] {
+        assert!(page.body.contains(text), "{text} missing: {}", page.body);
+    }
+    assert!(
+        !page.body.contains("Konfirmasi uang sudah masuk"),
+        "the payer does not confirm"
+    );
+    two.deliver();
+
+    // Blitar answers: a decline needs a reason; then it confirms.
+    let id = two.b.node.settlements(None).unwrap()[0].id.clone();
+    let page = two.b.get("/operator/biaya/setoran", Some(&seller)).await;
+    assert!(
+        page.body.contains("Konfirmasi uang sudah masuk"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains(&format!("action=\"/operator/biaya/setoran/{id}\""))
+    );
+    let answer = format!("/operator/biaya/setoran/{id}");
+    let page = two
+        .b
+        .post_form(
+            &answer,
+            Some(&seller),
+            &[
+                ("csrf", &seller.csrf),
+                ("answer", "decline"),
+                ("reason", ""),
+            ],
+        )
+        .await;
+    page.assert_problem(
+        "Tulis alasan menolak pembayaran ini.",
+        "decline without a reason",
+    );
+    let page = two
+        .b
+        .post_form(&answer, Some(&seller), &[("answer", "confirm")])
+        .await;
+    page.assert_expired("confirm without a token");
+    assert_eq!(two.b.node.settlements(None).unwrap()[0].status, "waiting");
+    let page = two
+        .b
+        .post_form(
+            &answer,
+            Some(&seller),
+            &[("csrf", &seller.csrf), ("answer", "confirm")],
+        )
+        .await;
+    page.assert_redirect("/operator/biaya/setoran?dijawab=confirm", "confirm");
+    assert_eq!(two.b.node.settlements(None).unwrap()[0].status, "confirmed");
+    let page = two
+        .b
+        .get("/operator/biaya/setoran?dijawab=confirm", Some(&seller))
+        .await;
+    assert!(page.body.contains("Dikonfirmasi"), "{}", page.body);
+    assert!(page.body.contains("Kita menerima"));
+    two.deliver();
+
+    // Malang's statement: goods, fee, settlement, settled.
+    let page = two
+        .a
+        .get(
+            &format!("/operator/biaya/pusat/{blitar}?dari=2025-11&sampai=2025-11"),
+            Some(&buyer),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    for text in [
+        "Rekening dengan Telecenter Kab Blitar",
+        "Saldo awal",
+        "Nilai barang",
+        "-Rp 45.000",
+        "Biaya rujukan",
+        "+Rp 1.350",
+        "-Rp 43.650",
+        "Setoran",
+        "+Rp 43.650",
+        "Saldo akhir",
+        "lunas",
+        &format!("href=\"/operator/pesanan/{order}\""),
+    ] {
+        assert!(page.body.contains(text), "{text} missing: {}", page.body);
+    }
+    let page = two
+        .a
+        .get(
+            &format!("/operator/biaya/pusat/{blitar}?dari=2025-10"),
+            Some(&buyer),
+        )
+        .await;
+    assert!(
+        page.body.contains("Tidak ada catatan pada masa ini."),
+        "{}",
+        page.body
+    );
+    let page = two
+        .a
+        .get(
+            &format!("/operator/biaya/pusat/{blitar}?dari=2025-11&sampai=2025-10"),
+            Some(&buyer),
+        )
+        .await;
+    page.assert_problem(
+        "Sampai bulan tidak boleh sebelum dari bulan.",
+        "backwards period",
+    );
+    let page = two
+        .a
+        .get("/operator/biaya?bulan=2025-11", Some(&buyer))
+        .await;
+    assert!(page.body.contains("lunas"), "{}", page.body);
+    assert!(page.body.contains("Tidak ada yang perlu dibayar."));
+}
+
+#[tokio::test]
+async fn the_order_and_fee_pages_speak_english_when_asked() {
+    let two = Two::new();
+    let id = two.order(3);
+    two.deliver();
+    let login = two.b.login().await;
+    let english = Login {
+        cookie: format!("{}; lang=en", login.cookie),
+        csrf: login.csrf.clone(),
+    };
+    let list = two.b.get("/operator/pesanan", Some(&english)).await;
+    assert!(list.body.contains("<html lang=\"en\""));
+    for text in [
+        "Orders",
+        "We sell",
+        "Waiting for decision",
+        "Other center",
+        "Outbox",
+    ] {
+        assert!(list.body.contains(text), "{text} missing: {}", list.body);
+    }
+    let path = format!("/operator/pesanan/{id}");
+    let page = two.b.get(&path, Some(&english)).await;
+    for text in [
+        "Accept the order",
+        "Reject the order",
+        "Buyer's phone",
+        "3 % of the total, at least Rp 1.000",
+        "Reserves 3 bungkus from the stock (now 10 bungkus).",
+    ] {
+        assert!(page.body.contains(text), "{text} missing: {}", page.body);
+    }
+    let refused = two
+        .b
+        .post_form(
+            &path,
+            Some(&english),
+            &[("csrf", &english.csrf), ("action", "cancel")],
+        )
+        .await;
+    refused.assert_problem("Say why: write a reason", "cancel without a reason");
+    assert!(refused.body.contains("Not saved — nothing was changed"));
+    let fees = two
+        .b
+        .get("/operator/biaya?bulan=2025-11", Some(&english))
+        .await;
+    for text in [
+        "Fees and balances",
+        "November 2025",
+        "A suggestion only — nothing is paid or recorded.",
+    ] {
+        assert!(fees.body.contains(text), "{text} missing: {}", fees.body);
+    }
+}
+
+#[tokio::test]
+async fn an_order_the_seller_refuses_on_arrival_says_so_in_plain_words() {
+    let two = Two::new();
+    // Blitar sold most of the stock at its counter; Malang's copy still says 10.
+    two.b
+        .node
+        .update_listing(
+            &two.listing,
+            &telecenter_protocol::validate::ListingPatch {
+                stock: Some(2),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let id = two.order(3);
+    two.deliver();
+    assert_eq!(two.status(&two.a, &id), "refused");
+    let login = two.a.login().await;
+    let list = two
+        .a
+        .get("/operator/pesanan?status=refused", Some(&login))
+        .await;
+    for text in [
+        format!("href=\"/operator/pesanan/{id}\""),
+        "Ditolak saat tiba".to_owned(),
+        "Telecenter penjual menolak pesanan ini saat tiba".to_owned(),
+    ] {
+        assert!(list.body.contains(&text), "{text} missing: {}", list.body);
+    }
+    let page = two
+        .a
+        .get(&format!("/operator/pesanan/{id}"), Some(&login))
+        .await;
+    assert!(page.body.contains("Rincian: "), "{}", page.body);
+    assert!(
+        page.body.contains("stock"),
+        "the node's details: {}",
+        page.body
+    );
+    assert!(step_buttons(&page.body).is_empty());
 }
