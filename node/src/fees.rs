@@ -174,14 +174,6 @@ pub struct FeeReport {
     pub balances: Vec<BalanceLine>,
 }
 
-fn name_of(node: &Node, center: &CenterId) -> String {
-    node.center(center)
-        .ok()
-        .flatten()
-        .map(|p| p.name)
-        .unwrap_or_else(|| center.short())
-}
-
 /// The report for `month`.
 pub fn report(node: &Node, month: Month) -> Result<FeeReport, NodeError> {
     let (from, to) = (month.start_ms(), month.end_ms());
@@ -214,7 +206,7 @@ pub fn report(node: &Node, month: Month) -> Result<FeeReport, NodeError> {
             .entry(order.counterpart)
             .or_insert_with(|| ReportLine {
                 key: order.counterpart.to_string(),
-                name: name_of(node, &order.counterpart),
+                name: node.center_name(&order.counterpart),
                 ..ReportLine::default()
             })
             .add(gross, earned, owed);
@@ -254,7 +246,7 @@ pub fn balances_until(node: &Node, to_ms: i64) -> Result<Vec<BalanceLine>, NodeE
         .into_iter()
         .map(|(center, rows)| BalanceLine {
             center,
-            name: name_of(node, &center),
+            name: node.center_name(&center),
             balance_idr: balance_with(&own, &rows),
             entries: rows.len() as u64,
         })
@@ -343,7 +335,7 @@ pub fn statement(
     }
     Ok(Statement {
         counterpart: *counterpart,
-        name: name_of(node, counterpart),
+        name: node.center_name(counterpart),
         from: from.to_string(),
         to: to.to_string(),
         opening_idr: opening,
@@ -403,8 +395,8 @@ pub fn netting(node: &Node, shared: &[BalancesExport]) -> Result<NettingView, No
         if values.len() > 1 {
             disagreements.push(format!(
                 "{} and {} report different balances; settle their statement first",
-                name_of(node, low),
-                name_of(node, high)
+                node.center_name(low),
+                node.center_name(high)
             ));
             continue;
         }

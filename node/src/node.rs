@@ -423,6 +423,16 @@ impl Node {
         self.identity.center_id()
     }
 
+    /// A center's name for people: its profile name, or its short id when its
+    /// profile is not known here.
+    pub fn center_name(&self, center: &CenterId) -> String {
+        self.center(center)
+            .ok()
+            .flatten()
+            .map(|p| p.name)
+            .unwrap_or_else(|| center.short())
+    }
+
     /// This center's profile as it stands in its catalog.
     pub fn profile(&self) -> Result<Profile, NodeError> {
         lock(&self.writer)

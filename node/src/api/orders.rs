@@ -88,14 +88,6 @@ pub struct OrderView {
     pub events: Vec<EventView>,
 }
 
-fn name_of(node: &Node, center: &CenterId) -> String {
-    node.center(center)
-        .ok()
-        .flatten()
-        .map(|p| p.name)
-        .unwrap_or_else(|| center.short())
-}
-
 impl OrderView {
     /// The view of `row`.
     pub fn new(node: &Node, row: &OrderRow) -> Self {
@@ -110,7 +102,7 @@ impl OrderView {
             .to_owned(),
             status: row.status_word().to_owned(),
             counterpart: row.counterpart,
-            counterpart_name: name_of(node, &row.counterpart),
+            counterpart_name: node.center_name(&row.counterpart),
             listing: t.listing.to_string(),
             title: t.title.clone(),
             unit: t.unit.clone(),
@@ -193,7 +185,7 @@ impl SettlementView {
             }
             .to_owned(),
             counterpart: row.counterpart,
-            counterpart_name: name_of(node, &row.counterpart),
+            counterpart_name: node.center_name(&row.counterpart),
             amount_idr: row.amount_idr,
             reference: row.reference.clone(),
             status: row.status.clone(),

@@ -125,6 +125,50 @@ fn replay(events: &[EventRow], with_proposed: bool) -> Result<Option<OrderState>
     Ok(state)
 }
 
+/// Checks that `listing` can be ordered: active, at the `price` the order
+/// names (if given), with at least `quantity` in stock (if given).
+fn orderable(
+    listing: &telecenter_protocol::Listing,
+    price: Option<i64>,
+    quantity: Option<i64>,
+) -> Result<(), NodeError> {
+    if listing.status != ListingStatus::Active {
+        return Err(problem(
+            "not_for_sale",
+            format!(
+                "listing {} is {} and cannot be ordered",
+                listing.id,
+                listing.status.word()
+            ),
+        ));
+    }
+    if let Some(price) = price
+        && price != listing.price_idr
+    {
+        return Err(problem(
+            "price_changed",
+            format!(
+                "the price is now {} per {}, not {}; check it with the buyer and order again",
+                rupiah(listing.price_idr),
+                listing.unit,
+                rupiah(price)
+            ),
+        ));
+    }
+    if let Some(quantity) = quantity
+        && quantity > listing.stock
+    {
+        return Err(problem(
+            "out_of_stock",
+            format!(
+                "only {} {} left in stock, {} ordered",
+                listing.stock, listing.unit, quantity
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn rupiah(amount: i64) -> String {
     crate::api::format_rupiah(amount)
 }
@@ -173,29 +217,7 @@ impl Node {
                 listing: input.listing.clone(),
             })?;
         let listing = row.listing;
-        if listing.status != ListingStatus::Active {
-            return Err(problem(
-                "not_for_sale",
-                format!(
-                    "listing {} is {} and cannot be ordered",
-                    listing.id,
-                    listing.status.word()
-                ),
-            ));
-        }
-        if let Some(seen) = input.unit_price_idr
-            && seen != listing.price_idr
-        {
-            return Err(problem(
-                "price_changed",
-                format!(
-                    "the price is now {} per {}, not {}; check it with the buyer and order again",
-                    rupiah(listing.price_idr),
-                    listing.unit,
-                    rupiah(seen)
-                ),
-            ));
-        }
+        orderable(&listing, input.unit_price_idr, None)?;
         let profile = self
             .center(&input.seller)?
             .ok_or(NodeError::UnknownListing {
@@ -223,15 +245,7 @@ impl Node {
             note: input.note.clone(),
         }
         .validate()?;
-        if terms.quantity > listing.stock {
-            return Err(problem(
-                "out_of_stock",
-                format!(
-                    "only {} {} left in stock, {} ordered",
-                    listing.stock, listing.unit, terms.quantity
-                ),
-            ));
-        }
+        orderable(&listing, None, Some(terms.quantity))?;
         let mut writer = lock(&self.writer);
         let id = OrderId::random(writer.rng.as_mut());
         if writer.store.order(&id)?.is_some() {
@@ -695,27 +709,7 @@ impl Node {
                     format!("listing {} is not in this center's catalog", terms.listing),
                 )
             })?;
-        if listing.status != ListingStatus::Active {
-            return Err(problem(
-                "not_for_sale",
-                format!(
-                    "listing {} is {} and cannot be ordered",
-                    listing.id,
-                    listing.status.word()
-                ),
-            ));
-        }
-        if listing.price_idr != terms.unit_price_idr {
-            return Err(problem(
-                "price_changed",
-                format!(
-                    "the price is now {} per {}, the order says {}",
-                    rupiah(listing.price_idr),
-                    listing.unit,
-                    rupiah(terms.unit_price_idr)
-                ),
-            ));
-        }
+        orderable(&listing, Some(terms.unit_price_idr), None)?;
         let fees = writer
             .own
             .profile()
@@ -733,15 +727,7 @@ impl Node {
                 ),
             ));
         }
-        if terms.quantity > listing.stock {
-            return Err(problem(
-                "out_of_stock",
-                format!(
-                    "only {} {} left in stock, {} ordered",
-                    listing.stock, listing.unit, terms.quantity
-                ),
-            ));
-        }
+        orderable(&listing, None, Some(terms.quantity))?;
         let order = OrderRow {
             state,
             role: Role::Seller,
@@ -937,7 +923,12 @@ impl Node {
                             Some(state) => order.state = state,
                             None => order.refused = true,
                         }
-                        order.pending = None;
+                        // An earlier proposal may still wait for its answer.
+                        order.pending = kept
+                            .iter()
+                            .filter(|e| e.proposed)
+                            .find_map(|e| event_of(&e.message).ok())
+                            .map(|e| e.action.word().to_owned());
                         order.problem = Some(format!("{} refused: {refusal}", event.action.word()));
                         pair.order = Some(order);
                     } else if !taken {
@@ -979,8 +970,12 @@ impl Node {
             telecenter_protocol::limits::REFERENCE_CHARS_MAX,
         )?;
         let mut writer = lock(&self.writer);
+        let id = OrderId::random(writer.rng.as_mut());
+        if writer.store.settlement(&id)?.is_some() {
+            return Err(NodeError::Internal("settlement id drawn twice".into()));
+        }
         let payment = SettlementPayment {
-            id: OrderId::random(writer.rng.as_mut()),
+            id,
             payer: own,
             payee: *payee,
             amount_idr,

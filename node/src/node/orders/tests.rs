@@ -24,6 +24,7 @@ pub(crate) struct Center {
     pub(crate) seed: u64,
     pub(crate) clock: Arc<ManualClock>,
     pub(crate) node: Node,
+    restarts: u64,
 }
 
 impl Center {
@@ -53,6 +54,7 @@ impl Center {
             seed,
             clock,
             node,
+            restarts: 0,
         }
     }
 
@@ -66,11 +68,15 @@ impl Center {
 
     /// Drops the node without any shutdown and opens the database again.
     pub(crate) fn restart(&mut self) {
+        // A fresh random stream each time, as after a real restart.
+        self.restarts += 1;
         let node = Node::open(
             &self.db(),
             Identity::generate(&mut StdRng::seed_from_u64(self.seed)),
             self.clock.clone(),
-            Box::new(StdRng::seed_from_u64(self.seed + 200)),
+            Box::new(StdRng::seed_from_u64(
+                self.seed * 1_000 + 200 + self.restarts,
+            )),
         )
         .unwrap();
         let old = std::mem::replace(&mut self.node, node);
