@@ -23,6 +23,11 @@ use crate::node::{Node, NodeError, balance_with};
 use crate::store::{EntryRow, OrderFilter};
 use crate::web::LOCAL_OFFSET_HOURS;
 
+/// Most shared balance lines one netting request may include.
+pub const NETTING_LINES_MAX: usize = 50_000;
+/// Largest shared balance, in rupiah either way (keeps every sum inside `i64`).
+pub const NETTING_BALANCE_IDR_MAX: i64 = 100_000_000_000_000;
+
 /// A calendar month in the center's local zone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Month {
@@ -369,6 +374,30 @@ pub struct NettingView {
 /// The netting suggestion over this node's balances plus balances other
 /// centers shared. A pair reported by both sides must agree, else it is left out.
 pub fn netting(node: &Node, shared: &[BalancesExport]) -> Result<NettingView, NodeError> {
+    let lines: usize = shared.iter().map(|e| e.balances.len()).sum();
+    if lines > NETTING_LINES_MAX {
+        return Err(InvalidInput::new(
+            "include",
+            "too_many",
+            format!("at most {NETTING_LINES_MAX} shared balances in all, found {lines}"),
+        )
+        .into());
+    }
+    if let Some(line) = shared
+        .iter()
+        .flat_map(|e| &e.balances)
+        .find(|l| l.balance_idr.unsigned_abs() > NETTING_BALANCE_IDR_MAX.unsigned_abs())
+    {
+        return Err(InvalidInput::new(
+            "include",
+            "out_of_range",
+            format!(
+                "a shared balance must be within ±{NETTING_BALANCE_IDR_MAX} rupiah, found {}",
+                line.balance_idr
+            ),
+        )
+        .into());
+    }
     let mut exports = vec![BalancesExport {
         center: node.center_id(),
         balances: balances(node)?,

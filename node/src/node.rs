@@ -29,6 +29,12 @@ use crate::store::{
     Commit, ListingRow, NewChange, PairWrite, PeerRow, SearchPage, Store, StoreError, TrustState,
 };
 
+/// The method name signed into answers (never a real HTTP method, so an answer's
+/// signature can never pass as a request's).
+pub const RESPONSE_METHOD: &str = "RESPONSE";
+/// The header carrying a signed answer.
+pub const RESPONSE_HEADER: &str = "telecenter-response";
+
 /// A snapshot of a document is saved after this many changes since the last one,
 /// so a restart replays at most this many changes per document.
 pub const SNAPSHOT_EVERY_CHANGES: u64 = 256;
@@ -1067,6 +1073,54 @@ impl Node {
         .map_err(|e| NodeError::Internal(e.to_string()))
     }
 
+    /// Signs the answer to a pair exchange from `to` whose request carried
+    /// `nonce`: a hop signature with method `RESPONSE` over the answer's body,
+    /// so the caller knows the answer comes from this center and belongs to its
+    /// request (the value of the `Telecenter-Response` header).
+    pub fn sign_response(
+        &self,
+        to: &CenterId,
+        nonce: [u8; 16],
+        path: &str,
+        body: &[u8],
+    ) -> Result<String, NodeError> {
+        HopAuth::sign(
+            &self.identity,
+            *to,
+            self.clock.now_ms(),
+            nonce,
+            RESPONSE_METHOD,
+            path,
+            body,
+        )
+        .map_err(|e| NodeError::Internal(e.to_string()))
+    }
+
+    /// Checks the `Telecenter-Response` header of an answer from `from` to this
+    /// node's request with `nonce`.
+    pub fn check_response(
+        &self,
+        header: &str,
+        from: &CenterId,
+        nonce: [u8; 16],
+        path: &str,
+        body: &[u8],
+    ) -> Result<(), HopError> {
+        let auth = HopAuth::parse(header)?;
+        if auth.from != *from || auth.nonce != nonce {
+            return Err(HopError::Malformed(
+                "the answer is signed by another center or for another request".into(),
+            ));
+        }
+        auth.verify(
+            &self.center_id(),
+            self.clock.now_ms(),
+            RESPONSE_METHOD,
+            path,
+            body,
+        )
+    }
+
     /// Checks a peer request's `Authorization` header for exactly this request:
     /// form, audience, time window, signature, that the sender is a configured
     /// peer, and that its nonce was not used before. Returns the sender.
@@ -1077,7 +1131,7 @@ impl Node {
         path: &str,
         body: &[u8],
     ) -> Result<CenterId, PeerAuthError> {
-        self.check_hop(header, method, path, body, false)
+        self.check_hop(header, method, path, body, false, &|_| true)
     }
 
     /// Like [`Node::check_request`], but also admits any center whose catalog this
@@ -1090,16 +1144,21 @@ impl Node {
         path: &str,
         body: &[u8],
     ) -> Result<CenterId, PeerAuthError> {
-        self.check_hop(header, method, path, body, true)
+        self.check_hop(header, method, path, body, true, &|_| true)
     }
 
-    fn check_hop(
+    /// Checks a request's hop authorization: form, audience, time window,
+    /// signature, admission (configured peer; with `admit_accepted` also any
+    /// accepted center), then the sender's rate (`allow`), and only then
+    /// remembers its nonce, so a sender over its rate cannot fill the nonce memory.
+    pub fn check_hop(
         &self,
         header: &str,
         method: &str,
         path: &str,
         body: &[u8],
         admit_accepted: bool,
+        allow: &dyn Fn(&CenterId) -> bool,
     ) -> Result<CenterId, PeerAuthError> {
         let auth = HopAuth::parse(header)?;
         let now = self.clock.now_ms();
@@ -1112,11 +1171,17 @@ impl Node {
             .iter()
             .any(|p| p.center_id == auth.from);
         let admitted = is_peer || (admit_accepted && writer.accepted.contains_key(&auth.from));
+        if !admitted && admit_accepted {
+            return Err(PeerAuthError::NotAccepted(auth.from));
+        }
         if !admitted {
             return Err(PeerAuthError::NotAPeer(auth.from));
         }
         if writer.trust.get(&auth.from) == Some(&TrustState::Blocked) {
             return Err(PeerAuthError::Blocked(auth.from));
+        }
+        if !allow(&auth.from) {
+            return Err(PeerAuthError::RateLimited);
         }
         writer
             .nonces
@@ -1153,6 +1218,12 @@ pub enum PeerAuthError {
     /// The sender is blocked here.
     #[error("{0} is blocked by this node")]
     Blocked(CenterId),
+    /// The sender's catalog is not accepted here (pair exchanges).
+    #[error("{0} is not accepted by this node (neither trusted nor vouched for)")]
+    NotAccepted(CenterId),
+    /// The sender is over its request rate.
+    #[error("too many requests from this center; slow down")]
+    RateLimited,
     /// The request was seen before.
     #[error("this request was already received (replay)")]
     Replayed,

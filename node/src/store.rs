@@ -162,6 +162,14 @@ pub const MIGRATIONS: &[&str] = &[
         BEGIN SELECT RAISE(ABORT, 'ledger entries are immutable'); END;
     CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger
         BEGIN SELECT RAISE(ABORT, 'ledger entries are immutable'); END;
+    CREATE TABLE pair_refusals (
+        hash TEXT PRIMARY KEY,
+        counterpart TEXT NOT NULL,
+        code TEXT NOT NULL,
+        message TEXT NOT NULL,
+        at_ms INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX pair_refusals_by_counterpart ON pair_refusals(counterpart);
     CREATE TABLE settlements (
         settlement_id TEXT PRIMARY KEY,
         counterpart TEXT NOT NULL,

@@ -294,11 +294,13 @@ impl SyncEngine {
         timeout: Duration,
     ) -> Result<T, SyncError> {
         let url = peer.url.clone().ok_or(SyncError::NoUrl(peer.center_id))?;
-        self.post_to(&peer.center_id, url, path, body, timeout)
+        self.post_to(&peer.center_id, url, path, body, timeout, false)
             .await
     }
 
-    /// Sends one hop-signed POST to `center` at `url` and reads its JSON answer.
+    /// Sends one hop-signed POST to `center` at `url` and reads its JSON answer;
+    /// with `signed_answer`, the answer must carry `center`'s signature for this
+    /// very request (pair exchanges act on what the answer says).
     async fn post_to<B: Serialize, T: DeserializeOwned>(
         &self,
         center: &CenterId,
@@ -306,9 +308,13 @@ impl SyncEngine {
         path: &str,
         body: &B,
         timeout: Duration,
+        signed_answer: bool,
     ) -> Result<T, SyncError> {
         let bytes = serde_json::to_vec(body).map_err(|e| NodeError::Internal(e.to_string()))?;
         let auth = self.node.sign_request(center, "POST", path, &bytes)?;
+        let nonce = telecenter_protocol::hop::HopAuth::parse(&auth)
+            .map_err(|e| NodeError::Internal(e.to_string()))?
+            .nonce;
         let response = self
             .client
             .post(format!("{url}{path}"))
@@ -323,6 +329,11 @@ impl SyncEngine {
                 reason: e.to_string(),
             })?;
         let status = response.status();
+        let signature = response
+            .headers()
+            .get(crate::node::RESPONSE_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let body = read_limited(&url, response, SYNC_BODY_BYTES_MAX).await?;
         if !status.is_success() {
             let message = serde_json::from_slice::<ErrorBody>(&body)
@@ -333,6 +344,18 @@ impl SyncEngine {
                 status: status.as_u16(),
                 message,
             });
+        }
+        if signed_answer {
+            let checked = signature
+                .ok_or_else(|| "the answer is not signed".to_owned())
+                .and_then(|header| {
+                    self.node
+                        .check_response(&header, center, nonce, path, &body)
+                        .map_err(|e| format!("the answer's signature is not valid: {e}"))
+                });
+            if let Err(reason) = checked {
+                return Err(SyncError::BadAnswer { url, reason });
+            }
         }
         serde_json::from_slice(&body).map_err(|e| SyncError::BadAnswer {
             url,

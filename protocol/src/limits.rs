@@ -71,3 +71,11 @@ pub const PAIR_BATCH_MESSAGES_MAX: usize = 100;
 pub const PAIR_EXCHANGE_BYTES_MAX: usize = 2 * 1024 * 1024;
 /// Longest node address (URL) in a profile, in characters.
 pub const ADDRESS_CHARS_MAX: usize = 200;
+/// Most orders with one other center that are not yet final (placed, accepted,
+/// shipped); more placements from it are refused until some finish.
+pub const OPEN_ORDERS_PER_CENTER_MAX: u64 = 1_000;
+/// Most settlement payments from one other center waiting for an answer.
+pub const WAITING_SETTLEMENTS_PER_CENTER_MAX: u64 = 100;
+/// Most remembered refusals per other center (beyond, refusals are still sent
+/// but no longer remembered).
+pub const REFUSALS_PER_CENTER_MAX: u64 = 10_000;

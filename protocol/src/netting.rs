@@ -38,8 +38,12 @@ pub struct Suggestion {
 pub fn positions(debts: &[Debt]) -> BTreeMap<CenterId, i64> {
     let mut net: BTreeMap<CenterId, i64> = BTreeMap::new();
     for debt in debts {
-        *net.entry(debt.creditor).or_default() += debt.amount_idr;
-        *net.entry(debt.debtor).or_default() -= debt.amount_idr;
+        // Saturating: callers bound their inputs (see `fees::netting`), this only
+        // keeps a hostile input from wrapping around.
+        let creditor = net.entry(debt.creditor).or_default();
+        *creditor = creditor.saturating_add(debt.amount_idr);
+        let debtor = net.entry(debt.debtor).or_default();
+        *debtor = debtor.saturating_sub(debt.amount_idr);
     }
     net.retain(|_, v| *v != 0);
     net
@@ -109,10 +113,10 @@ fn zero_sum_groups(net: &[(CenterId, i64)]) -> Vec<Vec<usize>> {
         return Vec::new();
     }
     let full = (1usize << n) - 1;
-    let mut sum = vec![0i64; full + 1];
+    let mut sum = vec![0i128; full + 1];
     for mask in 1..=full {
         let low = mask.trailing_zeros() as usize;
-        sum[mask] = sum[mask & (mask - 1)] + net[low].1;
+        sum[mask] = sum[mask & (mask - 1)] + i128::from(net[low].1);
     }
     // best[mask] = most zero-sum groups that exactly cover `mask` (only masks with
     // zero sum can be covered); the last group chosen is remembered to rebuild.

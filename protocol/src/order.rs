@@ -8,7 +8,7 @@
 //! step. The seller's node is the sequencer: its own steps enter the chain
 //! directly, the buyer's steps are proposals that enter the chain when the
 //! seller's node appends them. So there is never a fork to resolve; a proposal
-//! built on an old head is refused with the reason. `docs/protocol.md` §13
+//! built on an old head is refused with the reason. `docs/protocol.md` §11
 //! describes the wire format and every rule checked here.
 
 use std::fmt;
@@ -89,9 +89,17 @@ impl Serialize for OrderId {
 }
 
 impl<'de> Deserialize<'de> for OrderId {
+    /// On the wire an id has exactly one form: twelve lower-case characters, so
+    /// a signed body has one meaning (people's input goes through `FromStr`,
+    /// which also takes upper case and spaces).
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
-        text.parse().map_err(serde::de::Error::custom)
+        match text.parse::<Self>() {
+            Ok(id) if id.0 == text => Ok(id),
+            _ => Err(serde::de::Error::custom(format!(
+                "{text:?} is not an order id in wire form (12 lower-case characters)"
+            ))),
+        }
     }
 }
 
@@ -144,6 +152,28 @@ impl FeeTerms {
         let fee = i64::try_from(rounded).unwrap_or(i64::MAX);
         fee.max(self.min_idr).min(gross_idr)
     }
+}
+
+/// Earliest time accepted on a step, payment or reply (2020-01-01T00:00:00Z): a
+/// PC whose clock was reset must not book entries into a long-closed month.
+pub const TIME_MS_MIN: i64 = 1_577_836_800_000;
+/// How far a step may lie before the previous one (the two centers' clocks differ).
+pub const CLOCK_SKEW_MS_MAX: i64 = 5 * 60 * 1000;
+
+/// Checks a time on a signed body: not before [`TIME_MS_MIN`], and not more than
+/// [`CLOCK_SKEW_MS_MAX`] before `after_ms` (the time of what it follows).
+pub fn check_time(at_ms: i64, after_ms: i64) -> Result<(), String> {
+    if at_ms < TIME_MS_MIN {
+        return Err(format!(
+            "the time {at_ms} is before 2020; check the clock of the computer that made it"
+        ));
+    }
+    if at_ms < after_ms.saturating_sub(CLOCK_SKEW_MS_MAX) {
+        return Err(format!(
+            "the time {at_ms} is more than 5 minutes before the step it follows ({after_ms}); check the clocks"
+        ));
+    }
+    Ok(())
 }
 
 /// Basis points as a percentage for people: `300` → `3`, `250` → `2,5`.
@@ -353,7 +383,8 @@ impl OrderTerms {
             return Err(InvalidInput::new(
                 "buyer_phone",
                 "not_a_phone_number",
-                format!("a phone number has digits, spaces, + and - only, found {phone:?}"),
+                // The number itself is not repeated: errors may travel or be logged.
+                "a phone number has only digits, spaces, +, -, ( and )".to_owned(),
             ));
         }
         Ok(Self {
@@ -827,6 +858,7 @@ impl OrderState {
         if event.reason.is_some() {
             return Err(StepError::BadField("a 'place' step has no reason".into()));
         }
+        check_time(event.at_ms, TIME_MS_MIN).map_err(StepError::BadField)?;
         let valid = terms
             .validate()
             .map_err(|e| StepError::BadPlacement(e.message))?;
@@ -864,6 +896,7 @@ impl OrderState {
                 "only the 'place' step carries terms".into(),
             ));
         }
+        check_time(event.at_ms, self.updated_at_ms).map_err(StepError::BadField)?;
         let status = transition(self.status, event.action, role).ok_or(StepError::NotAllowed {
             role: match role {
                 Role::Buyer => "buying",

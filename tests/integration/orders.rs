@@ -219,6 +219,12 @@ fn exchange(from: &Center, to: &Center, url: &str, messages: Vec<SignedMessage>)
             .await
             .expect("send");
         let status = response.status().as_u16();
+        if status == 200 {
+            assert!(
+                response.headers().contains_key("telecenter-response"),
+                "pair answers are signed"
+            );
+        }
         let value = response.json::<Value>().await.unwrap_or(Value::Null);
         (status, value)
     })

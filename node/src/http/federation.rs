@@ -10,6 +10,7 @@ use axum::body::Bytes;
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, header};
+use axum::response::IntoResponse;
 use base64::Engine;
 use serde::de::DeserializeOwned;
 use telecenter_protocol::CenterId;
@@ -80,21 +81,26 @@ fn authenticate_hop(
             "peer requests need an 'Authorization: Telecenter ...' header".to_owned(),
             false,
         ))?;
-    let checked = if pair {
-        state.node.check_pair_request(header, "POST", path, body)
-    } else {
-        state.node.check_request(header, "POST", path, body)
-    };
-    let sender = checked.map_err(|e| {
-        use crate::node::PeerAuthError as E;
-        let forbidden = matches!(e, E::NotAPeer(_) | E::Blocked(_));
-        tracing::info!(error = %e, "peer request refused");
-        ApiError::PeerAuth(e.to_string(), forbidden)
-    })?;
-    if !state.rate.allow(&sender, state.node.clock().now_ms()) {
-        return Err(ApiError::RateLimited);
-    }
-    Ok(sender)
+    let now = state.node.clock().now_ms();
+    let allow = |center: &CenterId| state.rate.allow(center, now);
+    state
+        .node
+        .check_hop(header, "POST", path, body, pair, &allow)
+        .map_err(|e| {
+            use crate::node::PeerAuthError as E;
+            tracing::info!(error = %e, "peer request refused");
+            match e {
+                E::RateLimited => ApiError::RateLimited,
+                E::Internal(_) => ApiError::PeerAuth(
+                    "the node could not check the request; try again later".to_owned(),
+                    false,
+                ),
+                E::NotAPeer(_) | E::Blocked(_) | E::NotAccepted(_) => {
+                    ApiError::PeerAuth(e.to_string(), true)
+                }
+                other => ApiError::PeerAuth(other.to_string(), false),
+            }
+        })
 }
 
 fn parse<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
@@ -427,7 +433,7 @@ pub(super) async fn pair_exchange(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
-) -> ApiResult<Json<PairExchange>> {
+) -> ApiResult<axum::response::Response> {
     let from = authenticate_hop(&state, &headers, PAIR_PATH, &body, true)?;
     let request: PairExchange = parse(&body)?;
     if request.messages.len() > PAIR_BATCH_MESSAGES_MAX {
@@ -436,8 +442,15 @@ pub(super) async fn pair_exchange(
     if request.results.len() > PAIR_BATCH_MESSAGES_MAX {
         return Err(too_many("results", PAIR_BATCH_MESSAGES_MAX));
     }
+    // The request's nonce, to sign the answer for exactly this request.
+    let nonce = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| telecenter_protocol::hop::HopAuth::parse(v).ok())
+        .map(|auth| auth.nonce)
+        .ok_or_else(|| ApiError::PeerAuth("no request nonce".to_owned(), false))?;
     let node = state.node.clone();
-    let answer = blocking(move || {
+    let (body, signature) = blocking(move || {
         node.pair_results(&from, &request.results)?;
         let results = node.pair_receive(&from, request.messages);
         let messages = node
@@ -445,8 +458,21 @@ pub(super) async fn pair_exchange(
             .into_iter()
             .map(|m| m.message)
             .collect();
-        Ok(PairExchange { messages, results })
+        let body = serde_json::to_vec(&PairExchange { messages, results })
+            .map_err(|e| NodeError::Internal(e.to_string()))?;
+        let signature = node.sign_response(&from, nonce, PAIR_PATH, &body)?;
+        Ok((body, signature))
     })
     .await?;
-    Ok(Json(answer))
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json".to_owned()),
+            (
+                axum::http::HeaderName::from_static(crate::node::RESPONSE_HEADER),
+                signature,
+            ),
+        ],
+        body,
+    )
+        .into_response())
 }

@@ -8,11 +8,14 @@
 //! buyer's are *proposed* until the seller's node answers that it took them in.
 
 use telecenter_protocol::catalog::ListingStatus;
-use telecenter_protocol::limits::{PAIR_BATCH_MESSAGES_MAX, REASON_CHARS_MAX, STOCK_MAX};
+use telecenter_protocol::limits::{
+    OPEN_ORDERS_PER_CENTER_MAX, PAIR_BATCH_MESSAGES_MAX, REASON_CHARS_MAX, REFUSALS_PER_CENTER_MAX,
+    STOCK_MAX, WAITING_SETTLEMENTS_PER_CENTER_MAX,
+};
 use telecenter_protocol::order::{
     Action, Body, Buyer, Collector, LedgerEntry, OrderEvent, OrderId, OrderState, OrderTerms,
     PayMethod, Payment, Role, SettlementPayment, SettlementReply, SignedMessage, Status,
-    VerifiedMessage, order_entries, settlement_entry,
+    TIME_MS_MIN, VerifiedMessage, check_time, order_entries, settlement_entry,
 };
 use telecenter_protocol::validate::{ListingPatch, text_line};
 use telecenter_protocol::{CenterId, ListingId};
@@ -169,11 +172,38 @@ fn orderable(
     Ok(())
 }
 
+/// Text from the other center made fit for a one-line note: control characters
+/// replaced, at most the reason limit; `None` if nothing is left.
+fn plain_line(text: &str) -> Option<String> {
+    let line: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(REASON_CHARS_MAX)
+        .collect();
+    let line = line.trim();
+    (!line.is_empty()).then(|| line.to_owned())
+}
+
 fn rupiah(amount: i64) -> String {
     crate::api::format_rupiah(amount)
 }
 
 impl Node {
+    /// Now, refusing to date a signed step with a clock that is obviously wrong.
+    fn now_for_signing(&self) -> Result<i64, NodeError> {
+        let now = self.clock.now_ms();
+        if now < TIME_MS_MIN {
+            return Err(problem(
+                "clock_wrong",
+                format!(
+                    "this computer's clock says {}; set the right date and time first",
+                    crate::clock::rfc3339_utc(now)
+                ),
+            ));
+        }
+        Ok(now)
+    }
+
     fn sign_body(&self, body: &Body) -> Result<(SignedMessage, String), NodeError> {
         let signed = SignedMessage::sign(&self.identity, body)
             .map_err(|e| NodeError::Internal(e.to_string()))?;
@@ -256,7 +286,7 @@ impl Node {
             seq: 0,
             prev: None,
             by: own,
-            at_ms: self.clock.now_ms(),
+            at_ms: self.now_for_signing()?,
             action: Action::Place,
             reason: None,
             terms: Some(terms),
@@ -333,7 +363,7 @@ impl Node {
             seq: order.state.seq + 1,
             prev: Some(order.state.head.clone()),
             by: own,
-            at_ms: self.clock.now_ms(),
+            at_ms: self.now_for_signing()?,
             action,
             reason,
             terms: None,
@@ -532,7 +562,12 @@ impl Node {
                         result
                     }
                     Err(NodeError::Order { code, message }) => {
+                        self.remember_refusal(from, &verified, code, &message);
                         MessageResult::refused(&hash, code, message)
+                    }
+                    Err(NodeError::Invalid(e)) => {
+                        self.remember_refusal(from, &verified, e.code, &e.message);
+                        MessageResult::refused(&hash, e.code, e.message)
                     }
                     Err(error) => {
                         tracing::error!(%error, "pair message could not be stored");
@@ -552,6 +587,40 @@ impl Node {
         results
     }
 
+    /// Remembers the refusal of a placement or a payment, so that the same
+    /// message, if it comes again (e.g. in a crossing exchange), gets the same
+    /// answer even when stock, price or trust changed meanwhile: the sender has
+    /// already dropped it.
+    fn remember_refusal(&self, from: &CenterId, message: &VerifiedMessage, code: &str, text: &str) {
+        let sticky = matches!(
+            &message.body,
+            Body::OrderEvent(OrderEvent { seq: 0, .. }) | Body::SettlementPayment(_)
+        );
+        if !sticky {
+            return;
+        }
+        let mut writer = lock(&self.writer);
+        let full = writer
+            .store
+            .refusal_count(from)
+            .map_or(true, |n| n >= REFUSALS_PER_CENTER_MAX);
+        if full {
+            return;
+        }
+        let write = PairWrite {
+            refusal: Some((
+                *from,
+                message.hash.clone(),
+                code.to_owned(),
+                text.to_owned(),
+            )),
+            ..Default::default()
+        };
+        if let Err(error) = self.commit_pair(&mut writer, write) {
+            tracing::error!(%error, "a refusal could not be remembered");
+        }
+    }
+
     fn receive_one(
         &self,
         from: &CenterId,
@@ -559,6 +628,14 @@ impl Node {
     ) -> Result<MessageResult, NodeError> {
         let mut writer = lock(&self.writer);
         let hash = message.hash.as_str();
+        if let Some((code, text)) = writer.store.refusal(hash)? {
+            return Ok(MessageResult {
+                hash: hash.to_owned(),
+                status: "refused".to_owned(),
+                code: Some(code),
+                message: Some(text),
+            });
+        }
         match &message.body {
             Body::OrderEvent(event) if event.seq == 0 => {
                 self.receive_placement(&mut writer, from, message, event)
@@ -572,6 +649,7 @@ impl Node {
                     ));
                 }
                 payment.validate()?;
+                check_time(payment.at_ms, TIME_MS_MIN).map_err(|m| problem("bad_field", m))?;
                 if let Some(existing) = writer.store.settlement(&payment.id)? {
                     return Ok(if existing.payment_hash == hash {
                         MessageResult::ok(hash, "duplicate")
@@ -582,6 +660,14 @@ impl Node {
                             "settlement id already used".into(),
                         )
                     });
+                }
+                if writer.store.open_with(from)?.1 >= WAITING_SETTLEMENTS_PER_CENTER_MAX {
+                    return Err(problem(
+                        "too_many_waiting",
+                        format!(
+                            "{WAITING_SETTLEMENTS_PER_CENTER_MAX} payments from your center already wait for an answer here"
+                        ),
+                    ));
                 }
                 let row = SettlementRow {
                     id: payment.id.clone(),
@@ -637,6 +723,17 @@ impl Node {
                     );
                 }
                 let payment = settlement_of(&row.payment)?;
+                check_time(reply.at_ms, payment.at_ms).map_err(|m| problem("bad_field", m))?;
+                let reason = match (&reply.reason, reply.confirmed) {
+                    (Some(r), _) => Some(text_line("reason", r, 1, REASON_CHARS_MAX)?),
+                    (None, false) => {
+                        return Err(problem("bad_field", "a declined payment needs a reason"));
+                    }
+                    (None, true) => None,
+                };
+                if reason.is_some() != reply.reason.is_some() || reason != reply.reason {
+                    return Err(problem("bad_field", "the reason is not in normal form"));
+                }
                 let mut pair = PairWrite::default();
                 if reply.confirmed {
                     row.status = "confirmed".into();
@@ -710,6 +807,26 @@ impl Node {
                 )
             })?;
         orderable(&listing, Some(terms.unit_price_idr), None)?;
+        if listing.title.id != terms.title
+            || listing.unit != terms.unit
+            || listing.producer != terms.producer
+        {
+            return Err(problem(
+                "listing_changed",
+                format!(
+                    "the listing now reads \"{}\", {}, by {}; order again with the current details",
+                    listing.title.id, listing.unit, listing.producer
+                ),
+            ));
+        }
+        if writer.store.open_with(from)?.0 >= OPEN_ORDERS_PER_CENTER_MAX {
+            return Err(problem(
+                "too_many_open_orders",
+                format!(
+                    "{OPEN_ORDERS_PER_CENTER_MAX} orders from your center are still open here; finish some first"
+                ),
+            ));
+        }
         let fees = writer
             .own
             .profile()
@@ -874,7 +991,8 @@ impl Node {
     }
 
     fn apply_result(&self, from: &CenterId, result: &MessageResult) -> Result<bool, NodeError> {
-        if result.status == "later" {
+        // Unknown answers (from a newer node) are treated like `later`.
+        if !matches!(result.status.as_str(), "appended" | "duplicate" | "refused") {
             return Ok(false);
         }
         let mut writer = lock(&self.writer);
@@ -887,9 +1005,7 @@ impl Node {
             ..Default::default()
         };
         let taken = matches!(result.status.as_str(), "appended" | "duplicate");
-        let refusal = result
-            .message
-            .clone()
+        let refusal = plain_line(result.message.as_deref().unwrap_or(""))
             .unwrap_or_else(|| "refused without a reason".to_owned());
         match serde_json::from_str::<Body>(&sent.message.body) {
             Ok(Body::OrderEvent(event)) => {
@@ -980,7 +1096,7 @@ impl Node {
             payee: *payee,
             amount_idr,
             reference,
-            at_ms: self.clock.now_ms(),
+            at_ms: self.now_for_signing()?,
         };
         payment.validate()?;
         if !writer.accepted.contains_key(payee) {
@@ -1059,7 +1175,7 @@ impl Node {
             by: self.center_id(),
             confirmed,
             reason: reason.clone(),
-            at_ms: self.clock.now_ms(),
+            at_ms: self.now_for_signing()?,
         };
         let (signed, hash) = self.sign_body(&Body::SettlementReply(reply.clone()))?;
         let payment = settlement_of(&row.payment)?;

@@ -139,6 +139,9 @@ pub struct PairWrite {
     pub ledger: Vec<EntryRow>,
     /// Settlement to insert or update.
     pub settlement: Option<SettlementRow>,
+    /// A refusal to remember, so the same message always gets the same answer:
+    /// (from, hash, code, message).
+    pub refusal: Option<(CenterId, String, String, String)>,
 }
 
 impl PairWrite {
@@ -152,6 +155,7 @@ impl PairWrite {
             && self.outbox_done.is_empty()
             && self.ledger.is_empty()
             && self.settlement.is_none()
+            && self.refusal.is_none()
     }
 }
 
@@ -269,6 +273,13 @@ pub(super) fn apply(
                 e.at_ms,
                 now_ms
             ],
+        )?;
+    }
+    if let Some((from, hash, code, message)) = &write.refusal {
+        tx.execute(
+            "INSERT OR IGNORE INTO pair_refusals (hash, counterpart, code, message, at_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![hash, from.to_string(), code, message, now_ms],
         )?;
     }
     if let Some(s) = &write.settlement {
@@ -530,6 +541,44 @@ impl Store {
             params![counterpart.to_string(), error],
         )?;
         Ok(())
+    }
+
+    /// The remembered refusal of a message, if any: (code, message).
+    pub fn refusal(&self, hash: &str) -> Result<Option<(String, String)>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT code, message FROM pair_refusals WHERE hash = ?1",
+                params![hash],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    /// How many refusals are remembered for `counterpart`.
+    pub fn refusal_count(&self, counterpart: &CenterId) -> Result<u64, StoreError> {
+        let count: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM pair_refusals WHERE counterpart = ?1",
+            params![counterpart.to_string()],
+            |row| row.get(0),
+        )?;
+        Ok(count.unsigned_abs())
+    }
+
+    /// Orders with `counterpart` that are not final, and its unanswered settlements.
+    pub fn open_with(&self, counterpart: &CenterId) -> Result<(u64, u64), StoreError> {
+        let orders: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM orders WHERE counterpart = ?1
+               AND status NOT IN ('completed', 'rejected', 'cancelled', 'refused')",
+            params![counterpart.to_string()],
+            |row| row.get(0),
+        )?;
+        let settlements: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM settlements WHERE counterpart = ?1 AND status = 'waiting'",
+            params![counterpart.to_string()],
+            |row| row.get(0),
+        )?;
+        Ok((orders.unsigned_abs(), settlements.unsigned_abs()))
     }
 
     /// Counterparts of orders that are not final or of settlements not answered.

@@ -74,7 +74,14 @@ impl SyncEngine {
                 break;
             }
             let response: PairExchange = self
-                .post_to(center, url.clone(), PAIR_PATH, &request, REQUEST_TIMEOUT)
+                .post_to(
+                    center,
+                    url.clone(),
+                    PAIR_PATH,
+                    &request,
+                    REQUEST_TIMEOUT,
+                    true,
+                )
                 .await?;
             report.sent += response
                 .results

@@ -3,6 +3,8 @@ use rand::rngs::StdRng;
 
 use super::*;
 
+const NOW: i64 = 1_795_392_000_000;
+
 fn ids() -> (Identity, Identity, Identity) {
     (
         Identity::generate(&mut StdRng::seed_from_u64(11)),
@@ -43,7 +45,7 @@ fn place(buyer: &Identity, seller: CenterId) -> VerifiedMessage {
         seq: 0,
         prev: None,
         by: buyer.center_id(),
-        at_ms: 1_000,
+        at_ms: NOW,
         action: Action::Place,
         reason: None,
         terms: Some(terms(buyer.center_id(), seller)),
@@ -62,7 +64,7 @@ fn step(
         seq: state.seq + 1,
         prev: Some(state.head.clone()),
         by: by.center_id(),
-        at_ms: 2_000,
+        at_ms: NOW + 1_000,
         action,
         reason: reason.map(str::to_owned),
         terms: None,
@@ -357,5 +359,37 @@ fn settlements_book_one_entry_crediting_the_payer() {
         }
         .validate()
         .is_err()
+    );
+}
+
+#[test]
+fn times_before_2020_or_far_before_the_previous_step_are_refused() {
+    let (buyer, seller, _) = ids();
+    let placed = place(&buyer, seller.center_id());
+    let state = OrderState::start(event(&placed), &placed.hash).unwrap();
+    let mut early = event(&step(&seller, &state, Action::Accept, None)).clone();
+    early.at_ms = NOW - CLOCK_SKEW_MS_MAX - 1;
+    assert_eq!(state.step(&early, "x").unwrap_err().code(), "bad_field");
+    early.at_ms = NOW - CLOCK_SKEW_MS_MAX;
+    assert!(
+        state.step(&early, "x").is_ok(),
+        "clocks may differ by 5 minutes"
+    );
+    let mut reset = event(&placed).clone();
+    reset.at_ms = 946_684_800_000; // 2000-01-01: a PC whose clock was reset
+    assert_eq!(
+        OrderState::start(&reset, "x").unwrap_err().code(),
+        "bad_field"
+    );
+}
+
+#[test]
+fn order_ids_have_one_wire_form() {
+    assert!(serde_json::from_str::<OrderId>("\"q3k9v2m7xa4d\"").is_ok());
+    assert!(serde_json::from_str::<OrderId>("\"Q3K9V2M7XA4D\"").is_err());
+    assert!(serde_json::from_str::<OrderId>("\" q3k9v2m7xa4d\"").is_err());
+    assert_eq!(
+        " Q3K9V2M7XA4D ".parse::<OrderId>().unwrap().as_str(),
+        "q3k9v2m7xa4d"
     );
 }

@@ -239,6 +239,9 @@ struct Model {
     outbox: Vec<Vec<Vec<Msg>>>,
     /// The real hash of each message, filled in by the driver.
     hashes: Vec<String>,
+    /// Refusals of placements and payments, remembered by the receiver: the
+    /// same message always gets the same answer (by message id).
+    refusals: BTreeMap<usize, &'static str>,
 }
 
 /// Replays `events` (in seq order): status, seq and message of the head.
@@ -280,6 +283,7 @@ impl Model {
             ledger: vec![BTreeMap::new(); N],
             outbox: vec![vec![Vec::new(); N]; N],
             hashes: Vec::new(),
+            refusals: BTreeMap::new(),
         }
     }
 
@@ -501,6 +505,19 @@ impl Model {
 
     /// `to` takes in `msg` sent by `from`.
     fn receive(&mut self, to: usize, from: usize, msg: &Msg) -> Outcome {
+        if let Some(code) = self.refusals.get(&msg.mid) {
+            return Outcome::Refused(code);
+        }
+        let sticky = matches!(&msg.body, MBody::Event(_, e) if e.seq == 0)
+            || matches!(&msg.body, MBody::Payment(_));
+        let outcome = self.receive_fresh(to, from, msg);
+        if let (true, Outcome::Refused(code)) = (sticky, outcome) {
+            self.refusals.insert(msg.mid, code);
+        }
+        outcome
+    }
+
+    fn receive_fresh(&mut self, to: usize, from: usize, msg: &Msg) -> Outcome {
         match &msg.body {
             MBody::Event(order, event) if event.seq == 0 => {
                 let order = *order;

@@ -635,3 +635,185 @@ fn ledger_rows_cannot_be_changed_or_deleted() {
     assert_eq!(malang.ledger().len(), 2);
     let _ = Status::Placed;
 }
+
+#[test]
+fn a_refused_placement_stays_refused_when_it_comes_again_after_things_changed() {
+    let (malang, ponorogo, listing) = pair();
+    let id = order(&ponorogo, &malang, &listing, 5);
+    let placement: Vec<_> = ponorogo
+        .node
+        .outbox_for(&malang.id())
+        .unwrap()
+        .into_iter()
+        .map(|m| m.message)
+        .collect();
+    // Stock drops below the order before it arrives: refused.
+    malang
+        .node
+        .update_listing(
+            &listing,
+            &telecenter_protocol::validate::ListingPatch {
+                stock: Some(2),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let first = send(&ponorogo, &malang);
+    assert_eq!(first[0].code.as_deref(), Some("out_of_stock"));
+    assert_eq!(status(&ponorogo, &id), "refused");
+    // Stock comes back; the same placement arrives again (a crossing exchange).
+    malang
+        .node
+        .update_listing(
+            &listing,
+            &telecenter_protocol::validate::ListingPatch {
+                stock: Some(50),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let again = malang.node.pair_receive(&ponorogo.id(), placement);
+    assert_eq!(again[0].status, "refused");
+    assert_eq!(again[0].code.as_deref(), Some("out_of_stock"));
+    assert!(
+        malang
+            .node
+            .orders(&OrderFilter::default())
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn a_placement_whose_details_differ_from_the_listing_is_refused() {
+    let (malang, ponorogo, listing) = pair();
+    malang
+        .node
+        .update_listing(
+            &listing,
+            &telecenter_protocol::validate::ListingPatch {
+                producer: Some("Bu Sri Rahayu".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    // Ponorogo still has the old producer name.
+    let id = order(&ponorogo, &malang, &listing, 1);
+    let results = send(&ponorogo, &malang);
+    assert_eq!(results[0].code.as_deref(), Some("listing_changed"));
+    assert!(
+        results[0]
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("Bu Sri Rahayu")
+    );
+    assert_eq!(status(&ponorogo, &id), "refused");
+}
+
+#[test]
+fn invalid_settlement_messages_are_refused_not_retried_forever() {
+    let (malang, ponorogo, _) = pair();
+    let payment = telecenter_protocol::order::SettlementPayment {
+        id: "0000000000aa".parse().unwrap(),
+        payer: ponorogo.id(),
+        payee: malang.id(),
+        amount_idr: 0,
+        reference: String::new(),
+        at_ms: T0,
+    };
+    let (signed, _) = ponorogo
+        .node
+        .sign_body(&telecenter_protocol::order::Body::SettlementPayment(
+            payment,
+        ))
+        .unwrap();
+    let results = malang
+        .node
+        .pair_receive(&ponorogo.id(), vec![signed.clone()]);
+    assert_eq!(results[0].status, "refused");
+    assert_eq!(results[0].code.as_deref(), Some("out_of_range"));
+    let again = malang.node.pair_receive(&ponorogo.id(), vec![signed]);
+    assert_eq!(again[0].code.as_deref(), Some("out_of_range"));
+    assert!(malang.node.settlements(None).unwrap().is_empty());
+
+    // A decline without a reason is refused; the payment stays waiting.
+    let paid = ponorogo
+        .node
+        .record_settlement(&malang.id(), 1_000, "BRI")
+        .unwrap();
+    settle_pair(&ponorogo, &malang);
+    let reply = telecenter_protocol::order::SettlementReply {
+        id: paid.id.clone(),
+        payment: paid.payment_hash.clone(),
+        by: malang.id(),
+        confirmed: false,
+        reason: None,
+        at_ms: T0 + 1,
+    };
+    let (signed, _) = malang
+        .node
+        .sign_body(&telecenter_protocol::order::Body::SettlementReply(reply))
+        .unwrap();
+    let results = ponorogo.node.pair_receive(&malang.id(), vec![signed]);
+    assert_eq!(results[0].code.as_deref(), Some("bad_field"));
+    assert_eq!(
+        ponorogo.node.settlements(None).unwrap()[0].status,
+        "waiting"
+    );
+}
+
+#[test]
+fn a_node_whose_clock_was_reset_refuses_to_date_steps() {
+    let (malang, ponorogo, listing) = pair();
+    let id = order(&ponorogo, &malang, &listing, 1);
+    settle_pair(&ponorogo, &malang);
+    malang.clock.advance(-(T0 - 946_684_800_000)); // back to 2000-01-01
+    let error = malang
+        .node
+        .order_step(&id, Action::Accept, None)
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            NodeError::Order {
+                code: "clock_wrong",
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert_eq!(status(&malang, &id), "placed");
+}
+
+#[test]
+fn answers_are_signed_for_exactly_one_request() {
+    let (malang, ponorogo, _) = pair();
+    let nonce = [7u8; 16];
+    let header = malang
+        .node
+        .sign_response(&ponorogo.id(), nonce, "/api/v1/pair/exchange", b"{}")
+        .unwrap();
+    let check = |header: &str, nonce: [u8; 16], body: &[u8]| {
+        ponorogo
+            .node
+            .check_response(header, &malang.id(), nonce, "/api/v1/pair/exchange", body)
+    };
+    assert!(check(&header, nonce, b"{}").is_ok());
+    assert!(
+        check(&header, [8u8; 16], b"{}").is_err(),
+        "another request's answer"
+    );
+    assert!(
+        check(&header, nonce, b"{\"results\":[]}").is_err(),
+        "altered answer"
+    );
+    let by_other = ponorogo
+        .node
+        .sign_response(&ponorogo.id(), nonce, "/api/v1/pair/exchange", b"{}")
+        .unwrap();
+    assert!(
+        check(&by_other, nonce, b"{}").is_err(),
+        "signed by someone else"
+    );
+}
