@@ -277,6 +277,12 @@ fn an_order_lives_through_seller_offline_kills_duplicates_and_forgeries_and_book
     // Accept reserves stock; the buyer is killed before the seller ships.
     malang.folder.ok(&["order", "accept", &id]);
     assert_eq!(stock(&malang, &listing), 2);
+    // The seller is killed right after accepting: the step and the reserved
+    // stock survive, and the buyer hears of the acceptance after the restart.
+    malang.kill();
+    malang.start();
+    assert_eq!(stock(&malang, &listing), 2);
+    wait_status(&ponorogo, &id, "accepted");
     ponorogo.kill();
     malang.folder.ok(&["order", "ship", &id]);
     ponorogo.start();
