@@ -135,6 +135,11 @@ pub(crate) enum FeesCommand {
     /// Record, confirm, decline and list settlement payments.
     #[command(subcommand)]
     Settle(SettleCommand),
+    /// Propose a correction to the other center (a new entry; booked when they confirm).
+    #[command(
+        after_help = "Examples:\n  telecenter fees correct --with tc1… --owed-to us --amount 5.000 --reason \"ongkos kirim belum dihitung\"\n  telecenter fees correct --with tc1… --owed-to them --amount 1.350 --reason \"biaya dihitung dua kali\"\n\nThe other center confirms or declines it with 'telecenter fees settle confirm|decline ID'."
+    )]
+    Correct(CorrectArgs),
     /// Suggest the fewest transfers that clear the balances (a suggestion only).
     #[command(
         after_help = "Examples:\n  telecenter fees netting\n  telecenter fees netting --include blitar.json --include sumenep.json\n\nOther centers share their balances with 'telecenter fees balances --json > file.json'."
@@ -195,6 +200,23 @@ pub(crate) struct PayArgs {
     /// Bank reference or a note.
     #[arg(long, default_value = "")]
     pub(crate) reference: String,
+}
+
+/// `fees correct`.
+#[derive(Args, Debug)]
+pub(crate) struct CorrectArgs {
+    /// The other center's id.
+    #[arg(long)]
+    pub(crate) with: String,
+    /// Who is owed the amount: us (the other center owes more) or them (we owe more).
+    #[arg(long, value_name = "us|them")]
+    pub(crate) owed_to: String,
+    /// The amount in rupiah, e.g. 5.000.
+    #[arg(long)]
+    pub(crate) amount: String,
+    /// Why (the other center sees it).
+    #[arg(long)]
+    pub(crate) reason: String,
 }
 
 /// `fees netting`.
@@ -621,6 +643,42 @@ pub(crate) async fn fees(backend: Backend, command: FeesCommand, json: bool) -> 
             Ok(())
         }
         FeesCommand::Settle(command) => settle(backend, command, json).await,
+        FeesCommand::Correct(a) => {
+            let counterpart = center(&a.with)?;
+            let owed_to_us = match a.owed_to.trim().to_ascii_lowercase().as_str() {
+                "us" | "kami" => true,
+                "them" | "mereka" => false,
+                other => bail!("--owed-to must be 'us' or 'them', found {other:?}"),
+            };
+            let amount = parse_rupiah("amount", &a.amount)?;
+            let body = json!({
+                "counterpart": counterpart, "owed_to_us": owed_to_us,
+                "amount_idr": amount, "reason": a.reason,
+            });
+            let view: SettlementView = backend
+                .admin(
+                    Method::POST,
+                    "/api/v1/admin/fees/corrections",
+                    Some(body),
+                    |node| {
+                        let row =
+                            node.record_correction(&counterpart, owed_to_us, amount, &a.reason)?;
+                        Ok(SettlementView::new(node, &row))
+                    },
+                )
+                .await?;
+            if json {
+                return print_json(&view);
+            }
+            println!("{}", view.id);
+            eprintln!(
+                "correction {} of {} sent to {}; it counts once they confirm it",
+                view.id,
+                format_rupiah(view.amount_idr),
+                view.counterpart_name
+            );
+            Ok(())
+        }
         FeesCommand::Netting(a) => {
             let mut include = Vec::new();
             for path in &a.include {
@@ -719,10 +777,15 @@ async fn settle(backend: Backend, command: SettleCommand, json: bool) -> Result<
                 println!("no settlement payments");
             }
             for s in &list {
+                let what = if s.kind == "correction" {
+                    "correct"
+                } else {
+                    s.direction.as_str()
+                };
                 println!(
                     "{}  {:<8}  {:<9}  {:<24}  {:>14}  {}",
                     s.id,
-                    s.direction,
+                    what,
                     s.status,
                     truncate(&s.counterpart_name, 24),
                     format_rupiah(s.amount_idr),

@@ -377,6 +377,7 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/admin/fees/settlements/{id}/{answer}",
             post(orders::answer),
         )
+        .route("/api/v1/admin/fees/corrections", post(orders::correct))
         .route("/api/v1/admin/fees/netting", post(orders::netting))
         .merge(
             Router::new()

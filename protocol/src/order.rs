@@ -559,21 +559,29 @@ pub struct OrderEvent {
     pub terms: Option<OrderTerms>,
 }
 
-/// A settlement payment as recorded by the payer.
+/// A settlement payment as recorded by the payer, or a correction proposed by
+/// one center of a pair; either moves the balance only once the other center
+/// confirms it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SettlementPayment {
     /// The settlement's id (drawn by the payer).
     pub id: OrderId,
-    /// Who paid (the signer).
+    /// Who paid (the signer); for a correction, the center proposing it.
     pub payer: CenterId,
-    /// Who received the money.
+    /// Who received the money; for a correction, the other center.
     pub payee: CenterId,
     /// How much, whole rupiah.
     pub amount_idr: i64,
-    /// Bank reference or a note, e.g. "BRI 2026-11-30 ref 8812".
+    /// Bank reference or a note, e.g. "BRI 2026-11-30 ref 8812"; for a
+    /// correction, why (required).
     pub reference: String,
     /// When it was recorded, UTC ms.
     pub at_ms: i64,
+    /// Present only on a correction: the center that is owed `amount_idr` more
+    /// (one of the two). Ledger entries are never changed; a mistake is put right
+    /// by such a new entry, agreed by both centers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correction_owed_to: Option<CenterId>,
 }
 
 /// The payee's answer to a [`SettlementPayment`].
@@ -949,6 +957,8 @@ pub enum EntryKind {
     ReferralFee,
     /// A settlement payment between the two.
     Settlement,
+    /// A correction agreed by both centers.
+    Correction,
 }
 
 impl EntryKind {
@@ -958,6 +968,7 @@ impl EntryKind {
             Self::Goods => "goods",
             Self::ReferralFee => "referral_fee",
             Self::Settlement => "settlement",
+            Self::Correction => "correction",
         }
     }
 }
@@ -970,6 +981,7 @@ impl FromStr for EntryKind {
             "goods" => Self::Goods,
             "referral_fee" => Self::ReferralFee,
             "settlement" => Self::Settlement,
+            "correction" => Self::Correction,
             other => return Err(format!("unknown entry kind {other:?}")),
         })
     }
@@ -1037,7 +1049,27 @@ pub fn order_entries(id: &OrderId, terms: &OrderTerms, at_ms: i64) -> Vec<Ledger
 
 /// The entry a confirmed settlement books: the payer paid the payee, so the payer
 /// is credited (its debt shrinks) and the payee debited.
+///
+/// A confirmed correction books `correction/<id>`: the center it names is
+/// credited, the other debited.
 pub fn settlement_entry(payment: &SettlementPayment, confirmed_at_ms: i64) -> LedgerEntry {
+    if let Some(owed_to) = payment.correction_owed_to {
+        let debtor = if owed_to == payment.payer {
+            payment.payee
+        } else {
+            payment.payer
+        };
+        return LedgerEntry {
+            id: format!("correction/{}", payment.id),
+            kind: EntryKind::Correction,
+            creditor: owed_to,
+            debtor,
+            amount_idr: payment.amount_idr,
+            order: None,
+            settlement: Some(payment.id.clone()),
+            at_ms: confirmed_at_ms,
+        };
+    }
     LedgerEntry {
         id: format!("settlement/{}", payment.id),
         kind: EntryKind::Settlement,
@@ -1070,7 +1102,19 @@ impl SettlementPayment {
                 ),
             ));
         }
-        let reference = text_line("reference", &self.reference, 0, REFERENCE_CHARS_MAX)?;
+        let correction = self.correction_owed_to.is_some();
+        if let Some(owed_to) = self.correction_owed_to
+            && owed_to != self.payer
+            && owed_to != self.payee
+        {
+            return Err(InvalidInput::new(
+                "correction_owed_to",
+                "not_a_party",
+                "a correction can only credit one of the two centers".into(),
+            ));
+        }
+        let min_chars = usize::from(correction);
+        let reference = text_line("reference", &self.reference, min_chars, REFERENCE_CHARS_MAX)?;
         if reference != self.reference {
             return Err(InvalidInput::new(
                 "reference",

@@ -392,6 +392,36 @@ fn an_order_lives_through_seller_offline_kills_duplicates_and_forgeries_and_book
         .fails(&["fees", "settle", "confirm", &settlement]);
     assert!(error.contains("already confirmed"), "{error}");
 
+    // A correction: Malang forgot the delivery cost. It counts once Ponorogo agrees.
+    let correction = malang.json(&[
+        "fees",
+        "correct",
+        "--with",
+        &ponorogo.id,
+        "--owed-to",
+        "us",
+        "--amount",
+        "5.000",
+        "--reason",
+        "ongkos kirim belum dihitung",
+    ]);
+    assert_eq!(correction["kind"], "correction");
+    let correction = correction["id"].as_str().expect("correction id").to_owned();
+    poll(DEADLINE, || {
+        ponorogo
+            .folder
+            .run(&["fees", "settle", "confirm", &correction])
+            .status
+            .success()
+            .then_some(())
+    })
+    .expect("the correction reaches Ponorogo and is confirmed");
+    poll(DEADLINE, || {
+        (balance_with(&malang, &ponorogo) == 5_000).then_some(())
+    })
+    .expect("the confirmation reaches Malang");
+    assert_eq!(balance_with(&ponorogo, &malang), -5_000);
+
     drop((
         malang.server.take(),
         ponorogo.server.take(),

@@ -146,11 +146,18 @@ impl OrderView {
     }
 }
 
-/// A settlement payment.
+/// A settlement payment or a correction.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SettlementView {
     /// Its id.
     pub id: String,
+    /// `payment` (money sent by bank) or `correction` (a new entry putting a
+    /// mistake right).
+    #[serde(default = "payment_kind")]
+    pub kind: String,
+    /// For a correction: the center owed the amount.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owed_to: Option<CenterId>,
     /// `paid` (this center paid) or `received`.
     pub direction: String,
     /// The other center.
@@ -173,11 +180,21 @@ pub struct SettlementView {
     pub answered_at: Option<String>,
 }
 
+fn payment_kind() -> String {
+    "payment".to_owned()
+}
+
 impl SettlementView {
     /// The view of `row`.
     pub fn new(node: &Node, row: &SettlementRow) -> Self {
         Self {
             id: row.id.to_string(),
+            kind: if row.correction_owed_to.is_some() {
+                "correction".to_owned()
+            } else {
+                payment_kind()
+            },
+            owed_to: row.correction_owed_to,
             direction: if row.payer == node.center_id() {
                 "paid"
             } else {
@@ -217,6 +234,22 @@ pub struct SettlementInput {
     /// Bank reference or a note.
     #[serde(default)]
     pub reference: String,
+}
+
+/// Body of `POST /api/v1/admin/fees/corrections`: a correction proposed to
+/// `counterpart`, booked when it confirms.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectionInput {
+    /// The other center.
+    pub counterpart: CenterId,
+    /// True: the counterpart owes this center `amount_idr` more; false: this
+    /// center owes the counterpart `amount_idr` more.
+    pub owed_to_us: bool,
+    /// How much, whole rupiah.
+    pub amount_idr: i64,
+    /// Why (required; the other center sees it).
+    pub reason: String,
 }
 
 /// Query of `GET /api/v1/admin/orders`.

@@ -13,7 +13,8 @@ use telecenter_protocol::order::{Action, OrderId, Role};
 
 use super::{ApiError, ApiResult, AppState, blocking, check_admin};
 use crate::api::orders::{
-    OrderQuery, OrderView, OrdersView, ReasonInput, SettlementInput, SettlementView,
+    CorrectionInput, OrderQuery, OrderView, OrdersView, ReasonInput, SettlementInput,
+    SettlementView,
 };
 use crate::fees::{self, BalanceLine, BalancesExport, FeeReport, Month, NettingView, Statement};
 use crate::node::PlaceOrder;
@@ -363,6 +364,28 @@ pub(super) async fn pay(
     let node = state.node.clone();
     let view = blocking(move || {
         let row = node.record_settlement(&input.payee, input.amount_idr, &input.reference)?;
+        Ok(SettlementView::new(&node, &row))
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// `POST /api/v1/admin/fees/corrections`: proposes a correction to the other center.
+pub(super) async fn correct(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<CorrectionInput>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<SettlementView>)> {
+    check_admin(&state, &headers)?;
+    let Json(input) = body?;
+    let node = state.node.clone();
+    let view = blocking(move || {
+        let row = node.record_correction(
+            &input.counterpart,
+            input.owed_to_us,
+            input.amount_idr,
+            &input.reason,
+        )?;
         Ok(SettlementView::new(&node, &row))
     })
     .await?;

@@ -683,6 +683,7 @@ impl Node {
                     reply: None,
                     at_ms: payment.at_ms,
                     answered_at_ms: None,
+                    correction_owed_to: payment.correction_owed_to,
                 };
                 self.commit_pair(
                     &mut writer,
@@ -1078,11 +1079,40 @@ impl Node {
         amount_idr: i64,
         reference: &str,
     ) -> Result<SettlementRow, NodeError> {
+        self.propose_settlement(payee, amount_idr, reference, None)
+    }
+
+    /// Proposes a correction with `counterpart`: `amount_idr` more owed to this
+    /// center (`owed_to_us`) or to the counterpart, for `reason`. Ledger entries
+    /// are never changed; the correction is a new entry, booked on both nodes
+    /// when the counterpart confirms it (`answer_settlement`).
+    pub fn record_correction(
+        &self,
+        counterpart: &CenterId,
+        owed_to_us: bool,
+        amount_idr: i64,
+        reason: &str,
+    ) -> Result<SettlementRow, NodeError> {
+        let owed_to = if owed_to_us {
+            self.center_id()
+        } else {
+            *counterpart
+        };
+        self.propose_settlement(counterpart, amount_idr, reason, Some(owed_to))
+    }
+
+    fn propose_settlement(
+        &self,
+        payee: &CenterId,
+        amount_idr: i64,
+        reference: &str,
+        correction_owed_to: Option<CenterId>,
+    ) -> Result<SettlementRow, NodeError> {
         let own = self.center_id();
         let reference = text_line(
             "reference",
             reference,
-            0,
+            usize::from(correction_owed_to.is_some()),
             telecenter_protocol::limits::REFERENCE_CHARS_MAX,
         )?;
         let mut writer = lock(&self.writer);
@@ -1097,6 +1127,7 @@ impl Node {
             amount_idr,
             reference,
             at_ms: self.now_for_signing()?,
+            correction_owed_to,
         };
         payment.validate()?;
         if !writer.accepted.contains_key(payee) {
@@ -1120,6 +1151,7 @@ impl Node {
             reply: None,
             at_ms: payment.at_ms,
             answered_at_ms: None,
+            correction_owed_to: payment.correction_owed_to,
         };
         self.commit_pair(
             &mut writer,
@@ -1160,7 +1192,7 @@ impl Node {
         if row.payee != self.center_id() {
             return Err(problem(
                 "not_allowed",
-                "only the center that received the money confirms a settlement",
+                "only the other center answers: the one paid, or the one asked to agree to a correction",
             ));
         }
         if row.status != "waiting" {

@@ -107,6 +107,8 @@ pub struct SettlementRow {
     pub at_ms: i64,
     /// When it was answered.
     pub answered_at_ms: Option<i64>,
+    /// For a correction (not a payment): the center owed the amount.
+    pub correction_owed_to: Option<CenterId>,
 }
 
 /// A ledger entry with the counterpart from this node's point of view.
@@ -388,6 +390,14 @@ fn order_row(raw: RawOrder) -> Result<OrderRow, StoreError> {
         pending,
         problem,
     })
+}
+
+/// The center a settlement message names as owed, when it is a correction.
+fn correction_of(message: &SignedMessage) -> Option<CenterId> {
+    match serde_json::from_str(&message.body) {
+        Ok(telecenter_protocol::order::Body::SettlementPayment(p)) => p.correction_owed_to,
+        _ => None,
+    }
 }
 
 /// Which orders to list.
@@ -717,7 +727,10 @@ impl Store {
                 reply: reply.map(|r| parse_json(&r, "reply")).transpose()?,
                 at_ms,
                 answered_at_ms,
+                correction_owed_to: None,
             });
+            let last = out.len() - 1;
+            out[last].correction_owed_to = correction_of(&out[last].payment);
         }
         Ok(out)
     }

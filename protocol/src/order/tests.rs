@@ -339,6 +339,7 @@ fn settlements_book_one_entry_crediting_the_payer() {
         amount_idr: 250_000,
         reference: "BRI ref 8812".into(),
         at_ms: 5,
+        correction_owed_to: None,
     };
     assert!(payment.validate().is_ok());
     let entry = settlement_entry(&payment, 9);
@@ -392,4 +393,45 @@ fn order_ids_have_one_wire_form() {
         " Q3K9V2M7XA4D ".parse::<OrderId>().unwrap().as_str(),
         "q3k9v2m7xa4d"
     );
+}
+
+#[test]
+fn a_correction_credits_the_center_it_names_and_needs_a_reason() {
+    let (a, b, c) = ids();
+    let correction = SettlementPayment {
+        id: "0000000000bb".parse().unwrap(),
+        payer: a.center_id(),
+        payee: b.center_id(),
+        amount_idr: 5_000,
+        reference: "salah hitung ongkos kirim".into(),
+        at_ms: NOW,
+        correction_owed_to: Some(b.center_id()),
+    };
+    assert!(correction.validate().is_ok());
+    let entry = settlement_entry(&correction, NOW + 1);
+    assert_eq!(entry.id, "correction/0000000000bb");
+    assert_eq!(entry.kind, EntryKind::Correction);
+    assert_eq!(
+        (entry.creditor, entry.debtor),
+        (b.center_id(), a.center_id())
+    );
+    let to_proposer = SettlementPayment {
+        correction_owed_to: Some(a.center_id()),
+        ..correction.clone()
+    };
+    let entry = settlement_entry(&to_proposer, NOW + 1);
+    assert_eq!(
+        (entry.creditor, entry.debtor),
+        (a.center_id(), b.center_id())
+    );
+    let no_reason = SettlementPayment {
+        reference: String::new(),
+        ..correction.clone()
+    };
+    assert_eq!(no_reason.validate().unwrap_err().field, "reference");
+    let third = SettlementPayment {
+        correction_owed_to: Some(c.center_id()),
+        ..correction
+    };
+    assert_eq!(third.validate().unwrap_err().code, "not_a_party");
 }

@@ -721,6 +721,7 @@ fn invalid_settlement_messages_are_refused_not_retried_forever() {
         amount_idr: 0,
         reference: String::new(),
         at_ms: T0,
+        correction_owed_to: None,
     };
     let (signed, _) = ponorogo
         .node
@@ -815,5 +816,73 @@ fn answers_are_signed_for_exactly_one_request() {
     assert!(
         check(&by_other, nonce, b"{}").is_err(),
         "signed by someone else"
+    );
+}
+
+#[test]
+fn a_correction_is_a_new_entry_booked_on_both_sides_only_once_confirmed() {
+    let (malang, ponorogo, listing) = pair();
+    let id = order(&ponorogo, &malang, &listing, 1);
+    settle_pair(&ponorogo, &malang);
+    for action in [Action::Accept, Action::Ship, Action::Complete] {
+        malang.node.order_step(&id, action, None).unwrap();
+    }
+    settle_pair(&malang, &ponorogo);
+    let before = balance_with(&malang.id(), &malang.ledger());
+    assert_eq!(before, 15_000 - 1_000);
+    // Malang forgot the delivery cost: Ponorogo owes Rp 5.000 more.
+    let error = malang
+        .node
+        .record_correction(&ponorogo.id(), true, 5_000, " ")
+        .unwrap_err();
+    assert!(
+        matches!(error, NodeError::Invalid(ref e) if e.field == "reference"),
+        "{error}"
+    );
+    let proposed = malang
+        .node
+        .record_correction(&ponorogo.id(), true, 5_000, "ongkos kirim belum dihitung")
+        .unwrap();
+    settle_pair(&malang, &ponorogo);
+    assert_eq!(
+        balance_with(&malang.id(), &malang.ledger()),
+        before,
+        "not before it is agreed"
+    );
+    let error = malang
+        .node
+        .answer_settlement(&proposed.id, true, None)
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            NodeError::Order {
+                code: "not_allowed",
+                ..
+            }
+        ),
+        "only the other side agrees"
+    );
+    ponorogo
+        .node
+        .answer_settlement(&proposed.id, true, None)
+        .unwrap();
+    settle_pair(&ponorogo, &malang);
+    assert_eq!(balance_with(&malang.id(), &malang.ledger()), before + 5_000);
+    assert_eq!(
+        balance_with(&ponorogo.id(), &ponorogo.ledger()),
+        -(before + 5_000)
+    );
+    let m: Vec<_> = malang.ledger().into_iter().map(|r| r.entry).collect();
+    let p: Vec<_> = ponorogo.ledger().into_iter().map(|r| r.entry).collect();
+    assert_eq!(m, p);
+    assert!(
+        m.iter()
+            .any(|e| e.id == format!("correction/{}", proposed.id))
+    );
+    // The original entries are untouched.
+    assert!(
+        m.iter()
+            .any(|e| e.id == format!("order/{id}/goods") && e.amount_idr == 15_000)
     );
 }

@@ -166,7 +166,7 @@ struct OrderWords {
     opening: &'static str,
     closing: &'static str,
     kind: &'static str,
-    kinds: [&'static str; 3],
+    kinds: [&'static str; 4],
     balance: &'static str,
     statement_hint: &'static str,
     no_lines: &'static str,
@@ -287,7 +287,7 @@ static ID_WORDS: OrderWords = OrderWords {
     opening: "Saldo awal",
     closing: "Saldo akhir",
     kind: "Jenis",
-    kinds: ["Nilai barang", "Biaya rujukan", "Setoran"],
+    kinds: ["Nilai barang", "Biaya rujukan", "Setoran", "Koreksi"],
     balance: "Saldo",
     statement_hint: "Tanda +: mereka berutang lebih banyak ke kita. Tanda −: kita berutang lebih banyak.",
     no_lines: "Tidak ada catatan pada masa ini.",
@@ -408,7 +408,7 @@ static EN_WORDS: OrderWords = OrderWords {
     opening: "Opening balance",
     closing: "Closing balance",
     kind: "Kind",
-    kinds: ["Goods value", "Referral fee", "Settlement"],
+    kinds: ["Goods value", "Referral fee", "Settlement", "Correction"],
     balance: "Balance",
     statement_hint: "+ : they owe us more. − : we owe more.",
     no_lines: "Nothing recorded in this period.",
@@ -2122,7 +2122,10 @@ fn answer_forms(
             form.step method="post" action=(action) {
                 input type="hidden" name="csrf" value=(csrf);
                 input type="hidden" name="answer" value="confirm";
-                button type="submit" { (w.confirm) }
+                button type="submit" {
+                    @if row.correction_owed_to.is_some() { (pick(lang, "Setujui koreksi", "Agree to the correction")) }
+                    @else { (w.confirm) }
+                }
             }
             form.step method="post" action=(action) {
                 input type="hidden" name="csrf" value=(csrf);
@@ -2171,6 +2174,11 @@ fn settlements_body(lang: Lang, csrf: &str, data: &SettleData, form: &SettleForm
                 @for row in &to_answer {
                     li.card {
                         h3 { (format_rupiah(row.amount_idr)) }
+                        @if let Some(owed_to) = row.correction_owed_to {
+                            p { strong { (w.kinds[3]) ": " }
+                                @if owed_to == names.own { (pick(lang, "mereka mengusulkan kita berhak menerima jumlah ini", "they propose this amount is owed to us")) }
+                                @else { (pick(lang, "mereka mengusulkan kita berutang jumlah ini", "they propose we owe this amount")) } }
+                        }
                         p { (pick(lang, "dari ", "from ")) strong { (names.of(&row.payer)) } " · " (local_time(lang, row.at_ms)) }
                         @if !row.reference.is_empty() { p.muted { (row.reference) } }
                         (answer_forms(lang, csrf, row, typed))
@@ -2222,7 +2230,11 @@ fn settlements_body(lang: Lang, csrf: &str, data: &SettleData, form: &SettleForm
                         @let (label, class) = settle_status(lang, row);
                         tr {
                             td data-label=(w.date) { span { (local_time(lang, row.at_ms)) } }
-                            td data-label=(w.direction) { span { @if row.payer == names.own { (w.we_paid) } @else { (w.we_received) } } }
+                            td data-label=(w.direction) { span {
+                                @if let Some(owed_to) = row.correction_owed_to {
+                                    (w.kinds[3]) ": " @if owed_to == names.own { (pick(lang, "kita berhak", "owed to us")) } @else { (pick(lang, "kita berutang", "we owe")) }
+                                } @else if row.payer == names.own { (w.we_paid) } @else { (w.we_received) }
+                            } }
                             td data-label=(w.counterpart) { a href=(statement_href(&row.counterpart)) { (names.of(&row.counterpart)) } }
                             td.num data-label=(w.amount) { span { (format_rupiah(row.amount_idr)) } }
                             td data-label=(w.reference) { span { (row.reference) } }
@@ -2411,6 +2423,7 @@ fn kind_label(lang: Lang, kind: &str) -> &'static str {
     match kind {
         "goods" => w.kinds[0],
         "referral_fee" => w.kinds[1],
+        "correction" => w.kinds[3],
         _ => w.kinds[2],
     }
 }
