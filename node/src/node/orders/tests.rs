@@ -186,6 +186,17 @@ pub(crate) fn order(
         .id
 }
 
+/// An order taken through its whole life and delivered both ways.
+fn completed_order(buyer: &Center, seller: &Center, listing: &ListingId, quantity: i64) -> OrderId {
+    let id = order(buyer, seller, listing, quantity);
+    settle_pair(buyer, seller);
+    for action in [Action::Accept, Action::Ship, Action::Complete] {
+        seller.node.order_step(&id, action, None).unwrap();
+    }
+    settle_pair(seller, buyer);
+    id
+}
+
 fn status(center: &Center, id: &OrderId) -> &'static str {
     center.node.order(id).unwrap().row.status_word()
 }
@@ -534,12 +545,7 @@ fn restarts_between_steps_lose_nothing_and_book_nothing_twice() {
 #[test]
 fn a_confirmed_settlement_moves_the_balance_once_and_a_declined_one_not_at_all() {
     let (malang, ponorogo, listing) = pair();
-    let id = order(&ponorogo, &malang, &listing, 3);
-    settle_pair(&ponorogo, &malang);
-    for action in [Action::Accept, Action::Ship, Action::Complete] {
-        malang.node.order_step(&id, action, None).unwrap();
-    }
-    settle_pair(&malang, &ponorogo);
+    completed_order(&ponorogo, &malang, &listing, 3);
     let owed = -balance_with(&ponorogo.id(), &ponorogo.ledger());
     assert_eq!(owed, 43_650);
 
@@ -621,11 +627,7 @@ fn a_confirmed_settlement_moves_the_balance_once_and_a_declined_one_not_at_all()
 #[test]
 fn ledger_rows_cannot_be_changed_or_deleted() {
     let (malang, ponorogo, listing) = pair();
-    let id = order(&ponorogo, &malang, &listing, 1);
-    settle_pair(&ponorogo, &malang);
-    for action in [Action::Accept, Action::Ship, Action::Complete] {
-        malang.node.order_step(&id, action, None).unwrap();
-    }
+    completed_order(&ponorogo, &malang, &listing, 1);
     let conn = rusqlite::Connection::open(malang.db()).unwrap();
     assert!(
         conn.execute("UPDATE ledger SET amount_idr = 1", [])
@@ -822,12 +824,7 @@ fn answers_are_signed_for_exactly_one_request() {
 #[test]
 fn a_correction_is_a_new_entry_booked_on_both_sides_only_once_confirmed() {
     let (malang, ponorogo, listing) = pair();
-    let id = order(&ponorogo, &malang, &listing, 1);
-    settle_pair(&ponorogo, &malang);
-    for action in [Action::Accept, Action::Ship, Action::Complete] {
-        malang.node.order_step(&id, action, None).unwrap();
-    }
-    settle_pair(&malang, &ponorogo);
+    let id = completed_order(&ponorogo, &malang, &listing, 1);
     let before = balance_with(&malang.id(), &malang.ledger());
     assert_eq!(before, 15_000 - 1_000);
     // Malang forgot the delivery cost: Ponorogo owes Rp 5.000 more.
