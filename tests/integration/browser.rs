@@ -285,71 +285,20 @@ fn an_operator_logs_in_adds_a_listing_and_finds_it() {
         // Not logged in: sent to the login page; a wrong password is refused.
         poll_text(&client, "Masuk petugas").await;
         screenshot(&client, "login").await;
-        let field = client
-            .find(Locator::Css("input[name=password]"))
-            .await
-            .expect("password");
-        field.send_keys("salah-sekali").await.expect("type");
-        client
-            .find(Locator::Css("main form button"))
-            .await
-            .expect("login")
-            .click()
-            .await
-            .expect("click");
+        type_into(&client, "input[name=password]", "salah-sekali").await;
+        click(&client, Locator::Css("main form button")).await;
         poll_text(&client, "Kata sandi salah").await;
-        let field = client
-            .find(Locator::Css("input[name=password]"))
-            .await
-            .expect("password");
-        field.send_keys("kata-sandi-rahasia").await.expect("type");
-        client
-            .find(Locator::Css("main form button"))
-            .await
-            .expect("login")
-            .click()
-            .await
-            .expect("click");
+        type_into(&client, "input[name=password]", "kata-sandi-rahasia").await;
+        click(&client, Locator::Css("main form button")).await;
         poll_text(&client, "Produk saya").await;
         screenshot(&client, "operator").await;
 
         // Add a listing, first with a bad price (kept values, clear message), then fixed.
-        client
-            .find(Locator::LinkText("Tambah produk"))
-            .await
-            .expect("add link")
-            .click()
-            .await
-            .expect("click");
+        click(&client, Locator::LinkText("Tambah produk")).await;
         poll_text(&client, "Nama produk").await;
-        client
-            .find(Locator::Css("#title"))
-            .await
-            .expect("title")
-            .send_keys("Dodol Durian Ngebel")
-            .await
-            .expect("type");
-        client
-            .find(Locator::Css("#price"))
-            .await
-            .expect("price")
-            .send_keys("abc")
-            .await
-            .expect("type");
-        client
-            .find(Locator::Css("#stock"))
-            .await
-            .expect("stock")
-            .clear()
-            .await
-            .expect("clear");
-        client
-            .find(Locator::Css("#stock"))
-            .await
-            .expect("stock")
-            .send_keys("12")
-            .await
-            .expect("type");
+        type_into(&client, "#title", "Dodol Durian Ngebel").await;
+        type_into(&client, "#price", "abc").await;
+        type_into(&client, "#stock", "12").await;
         client
             .find(Locator::Css("#category"))
             .await
@@ -358,13 +307,7 @@ fn an_operator_logs_in_adds_a_listing_and_finds_it() {
             .await
             .expect("select");
         let save = "form[action='/operator/produk/baru'] button[type=submit]";
-        client
-            .find(Locator::Css(save))
-            .await
-            .expect("save")
-            .click()
-            .await
-            .expect("click");
+        click(&client, Locator::Css(save)).await;
         poll_text(&client, "tulis rupiah bulat").await;
         let kept = client
             .find(Locator::Css("#title"))
@@ -375,9 +318,7 @@ fn an_operator_logs_in_adds_a_listing_and_finds_it() {
             .expect("value");
         assert_eq!(kept.as_deref(), Some("Dodol Durian Ngebel"));
         screenshot(&client, "operator-form-error").await;
-        let price = client.find(Locator::Css("#price")).await.expect("price");
-        price.clear().await.expect("clear");
-        price.send_keys("25.000").await.expect("type");
+        type_into(&client, "#price", "25.000").await;
         // Attach a photo, as a person picks a file.
         let photos = tempfile::tempdir().expect("photo dir");
         let photo = crate::federation::photo_file(photos.path());
@@ -388,13 +329,7 @@ fn an_operator_logs_in_adds_a_listing_and_finds_it() {
             .send_keys(photo.to_str().expect("path"))
             .await
             .expect("attach photo");
-        client
-            .find(Locator::Css(save))
-            .await
-            .expect("save")
-            .click()
-            .await
-            .expect("click");
+        click(&client, Locator::Css(save)).await;
         poll_text(&client, "Tersimpan").await;
 
         // Buyers find it.

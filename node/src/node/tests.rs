@@ -114,6 +114,28 @@ impl TestNode {
     fn doc_id(&self) -> DocId {
         DocId::catalog(self.node.center_id())
     }
+
+    /// Adds a listing (see [`new_listing`]); returns its id.
+    fn add(&self, title: &str, category: &str, price_idr: i64) -> ListingId {
+        self.node
+            .add_listing(&new_listing(title, category, price_idr))
+            .unwrap()
+            .listing
+            .id
+    }
+
+    /// Changes a listing's price.
+    fn set_price(&self, id: &ListingId, price_idr: i64) {
+        self.node
+            .update_listing(
+                id,
+                &ListingPatch {
+                    price_idr: Some(price_idr),
+                    ..ListingPatch::default()
+                },
+            )
+            .unwrap();
+    }
 }
 
 fn new_listing(title: &str, category: &str, price_idr: i64) -> NewListing {
@@ -350,12 +372,7 @@ fn add_update_remove_read_back_through_own_listing_and_search() {
 #[test]
 fn a_profile_change_is_reindexed_into_every_listing() {
     let t = TestNode::malang();
-    let id = t
-        .node
-        .add_listing(&new_listing("Gerabah Hias", "kerajinan", 60_000))
-        .unwrap()
-        .listing
-        .id;
+    let id = t.add("Gerabah Hias", "kerajinan", 60_000);
     assert_eq!(
         t.node.search(&raw_search("malang gerabah")).unwrap().total,
         1
@@ -542,13 +559,7 @@ fn more_edits_than_the_snapshot_interval_reload_identically() {
     let center = t.node.center_id();
     let ids: Vec<ListingId> = ["Kopi Robusta Dampit", "Apel Manalagi", "Batik Tulis"]
         .into_iter()
-        .map(|title| {
-            t.node
-                .add_listing(&new_listing(title, "pertanian", 30_000))
-                .unwrap()
-                .listing
-                .id
-        })
+        .map(|title| t.add(title, "pertanian", 30_000))
         .collect();
     let edits = usize::try_from(SNAPSHOT_EVERY_CHANGES).unwrap() + 40;
     for i in 0..edits {
@@ -636,12 +647,7 @@ const FAIL_CHANGES_TRIGGER: &str = "CREATE TRIGGER simulated_failure BEFORE INSE
 fn a_failed_commit_leaves_memory_matching_the_disk() {
     let a = TestNode::malang();
     let center = a.node.center_id();
-    let id = a
-        .node
-        .add_listing(&new_listing("Keripik Tempe Sanan", "makanan", 15_000))
-        .unwrap()
-        .listing
-        .id;
+    let id = a.add("Keripik Tempe Sanan", "makanan", 15_000);
     let heads = a.node.heads_of(&center);
     let rows = all_rows(&a.node, center);
     let count = change_count(&a.db_path());
@@ -721,12 +727,7 @@ fn a_failed_commit_leaves_memory_matching_the_disk() {
 #[test]
 fn create_on_an_existing_database_is_refused() {
     let t = TestNode::malang();
-    let id = t
-        .node
-        .add_listing(&new_listing("Keripik Tempe Sanan", "makanan", 15_000))
-        .unwrap()
-        .listing
-        .id;
+    let id = t.add("Keripik Tempe Sanan", "makanan", 15_000);
     let again = Node::create(
         &t.db_path(),
         identity(MALANG_SEED),
@@ -760,33 +761,10 @@ fn ingest_in_order_shows_the_other_centers_listings_under_its_name() {
     let b = TestNode::lumajang();
     let a_center = a.node.center_id();
     let b_center = b.node.center_id();
-    let keripik = a
-        .node
-        .add_listing(&new_listing("Keripik Tempe Sanan", "makanan", 15_000))
-        .unwrap()
-        .listing
-        .id;
-    let topeng = a
-        .node
-        .add_listing(&new_listing("Topeng Malangan Kayu", "kerajinan", 250_000))
-        .unwrap()
-        .listing
-        .id;
-    let hidden = a
-        .node
-        .add_listing(&new_listing("Batik Cap Malangan", "fesyen", 175_000))
-        .unwrap()
-        .listing
-        .id;
-    a.node
-        .update_listing(
-            &keripik,
-            &ListingPatch {
-                price_idr: Some(16_000),
-                ..ListingPatch::default()
-            },
-        )
-        .unwrap();
+    let keripik = a.add("Keripik Tempe Sanan", "makanan", 15_000);
+    let topeng = a.add("Topeng Malangan Kayu", "kerajinan", 250_000);
+    let hidden = a.add("Batik Cap Malangan", "fesyen", 175_000);
+    a.set_price(&keripik, 16_000);
     a.node
         .update_listing(
             &hidden,
@@ -872,21 +850,8 @@ fn a_change_with_missing_dependencies_is_held_back_until_they_arrive() {
     let a = TestNode::malang();
     let b = TestNode::lumajang();
     let a_center = a.node.center_id();
-    let keripik = a
-        .node
-        .add_listing(&new_listing("Keripik Tempe Sanan", "makanan", 15_000))
-        .unwrap()
-        .listing
-        .id;
-    a.node
-        .update_listing(
-            &keripik,
-            &ListingPatch {
-                price_idr: Some(16_000),
-                ..ListingPatch::default()
-            },
-        )
-        .unwrap();
+    let keripik = a.add("Keripik Tempe Sanan", "makanan", 15_000);
+    a.set_price(&keripik, 16_000);
     let a_changes = a.node.changes_of(&a.doc_id()).unwrap();
     assert_eq!(a_changes.len(), 3);
     b.node.trust(&a_center).unwrap();
@@ -1880,12 +1845,7 @@ fn peer_requests_are_checked_for_peer_audience_body_replay_block_and_time() {
 #[test]
 fn invalid_input_is_refused_with_its_field_and_changes_nothing() {
     let t = TestNode::malang();
-    let id = t
-        .node
-        .add_listing(&new_listing("Keripik Tempe Sanan", "makanan", 15_000))
-        .unwrap()
-        .listing
-        .id;
+    let id = t.add("Keripik Tempe Sanan", "makanan", 15_000);
     let center = t.node.center_id();
     let rows = all_rows(&t.node, center);
     let count = change_count(&t.db_path());
