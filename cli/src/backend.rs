@@ -125,6 +125,15 @@ impl Backend {
         }
     }
 
+    /// Calls the serving node's admin API (an error when working locally).
+    pub(crate) async fn remote<T: serde::de::DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+    ) -> Result<T> {
+        self.call(method, path, None, None).await
+    }
+
     /// The node, when this process holds the database.
     pub(crate) fn local_node(&self) -> Option<&Arc<Node>> {
         match self {

@@ -610,7 +610,7 @@ async fn run_command(data: &DataDir, command: Command, json: bool) -> Result<()>
         }
         Command::Order(command) => {
             let backend = Backend::connect(data, clock()).await?;
-            crate::trade::order(data, backend, command, json).await
+            crate::trade::order(backend, command, json).await
         }
         Command::Fees(command) => {
             let backend = Backend::connect(data, clock()).await?;

@@ -8,8 +8,10 @@ use clap::{Args, Subcommand};
 use reqwest::Method;
 use serde_json::json;
 use telecenter_node::api::format_rupiah;
-use telecenter_node::api::orders::{OrderQuery, OrderView, OrdersView, SettlementView};
-use telecenter_node::data_dir::DataDir;
+use telecenter_node::api::orders::{
+    self as api, CorrectionInput, OrderQuery, OrderView, OrdersView, SettlementInput,
+    SettlementView,
+};
 use telecenter_node::fees::{self, BalancesExport, FeeReport, Month, NettingView, Statement};
 use telecenter_node::http::orders::{DeliveryView, delivery_views, order_filter};
 use telecenter_node::node::PlaceOrder;
@@ -250,13 +252,7 @@ fn month_or_now(text: Option<&str>) -> Result<Month> {
 }
 
 /// Runs `telecenter order ...`.
-pub(crate) async fn order(
-    data: &DataDir,
-    backend: Backend,
-    command: OrderCommand,
-    json: bool,
-) -> Result<()> {
-    let _ = data;
+pub(crate) async fn order(backend: Backend, command: OrderCommand, json: bool) -> Result<()> {
     match command {
         OrderCommand::Place(a) => {
             let (seller, listing) = a.listing.split_once('/').with_context(|| {
@@ -283,8 +279,7 @@ pub(crate) async fn order(
             let body = serde_json::to_value(&input)?;
             let view: OrderView = backend
                 .admin(Method::POST, "/api/v1/admin/orders", Some(body), |node| {
-                    let row = node.place_order(&input)?;
-                    Ok(OrderView::detail(node, &node.order(&row.state.id)?))
+                    api::place(node, &input)
                 })
                 .await?;
             if json {
@@ -329,15 +324,7 @@ pub(crate) async fn order(
                     .unwrap_or_default(),
             );
             let view: OrdersView = backend
-                .admin(Method::GET, &path, None, |node| {
-                    Ok(OrdersView {
-                        orders: node
-                            .orders(&filter)?
-                            .iter()
-                            .map(|r| OrderView::new(node, r))
-                            .collect(),
-                    })
-                })
+                .admin(Method::GET, &path, None, |node| api::list(node, &filter))
                 .await?;
             if json {
                 return print_json(&view);
@@ -352,7 +339,7 @@ pub(crate) async fn order(
                     Method::GET,
                     &format!("/api/v1/admin/orders/{id}"),
                     None,
-                    |node| Ok(OrderView::detail(node, &node.order(&id)?)),
+                    |node| api::show(node, &id),
                 )
                 .await?;
             if json {
@@ -371,9 +358,7 @@ pub(crate) async fn order(
                 Some(node) => delivery_views(SyncEngine::new(node.clone())?.exchange_all().await),
                 None => {
                     backend
-                        .admin(Method::POST, "/api/v1/admin/orders/deliver", None, |_| {
-                            Ok(Vec::new())
-                        })
+                        .remote(Method::POST, "/api/v1/admin/orders/deliver")
                         .await?
                 }
             };
@@ -427,10 +412,7 @@ async fn step(
             Method::POST,
             &format!("/api/v1/admin/orders/{id}/{}", action.word()),
             Some(body),
-            |node| {
-                node.order_step(&id, action, reason.as_deref())?;
-                Ok(OrderView::detail(node, &node.order(&id)?))
-            },
+            |node| api::step(node, &id, action, reason.as_deref()),
         )
         .await?;
     if json {
@@ -651,20 +633,19 @@ pub(crate) async fn fees(backend: Backend, command: FeesCommand, json: bool) -> 
                 other => bail!("--owed-to must be 'us' or 'them', found {other:?}"),
             };
             let amount = parse_rupiah("amount", &a.amount)?;
-            let body = json!({
-                "counterpart": counterpart, "owed_to_us": owed_to_us,
-                "amount_idr": amount, "reason": a.reason,
-            });
+            let input = CorrectionInput {
+                counterpart,
+                owed_to_us,
+                amount_idr: amount,
+                reason: a.reason,
+            };
+            let body = serde_json::to_value(&input)?;
             let view: SettlementView = backend
                 .admin(
                     Method::POST,
                     "/api/v1/admin/fees/corrections",
                     Some(body),
-                    |node| {
-                        let row =
-                            node.record_correction(&counterpart, owed_to_us, amount, &a.reason)?;
-                        Ok(SettlementView::new(node, &row))
-                    },
+                    |node| api::correct(node, &input),
                 )
                 .await?;
             if json {
@@ -740,16 +721,18 @@ async fn settle(backend: Backend, command: SettleCommand, json: bool) -> Result<
         SettleCommand::Pay(a) => {
             let payee = center(&a.to)?;
             let amount = parse_rupiah("amount", &a.amount)?;
-            let body = json!({ "payee": payee, "amount_idr": amount, "reference": a.reference });
+            let input = SettlementInput {
+                payee,
+                amount_idr: amount,
+                reference: a.reference,
+            };
+            let body = serde_json::to_value(&input)?;
             backend
                 .admin(
                     Method::POST,
                     "/api/v1/admin/fees/settlements",
                     Some(body),
-                    |node| {
-                        let row = node.record_settlement(&payee, amount, &a.reference)?;
-                        Ok(SettlementView::new(node, &row))
-                    },
+                    |node| api::pay(node, &input),
                 )
                 .await?
         }
@@ -761,13 +744,7 @@ async fn settle(backend: Backend, command: SettleCommand, json: bool) -> Result<
                     Method::GET,
                     "/api/v1/admin/fees/settlements",
                     None,
-                    |node| {
-                        Ok(node
-                            .settlements(None)?
-                            .iter()
-                            .map(|r| SettlementView::new(node, r))
-                            .collect())
-                    },
+                    |node| api::settlements(node),
                 )
                 .await?;
             if json {
@@ -823,10 +800,7 @@ async fn answer(
             Method::POST,
             &format!("/api/v1/admin/fees/settlements/{id}/{word}"),
             Some(json!({ "reason": reason })),
-            |node| {
-                let row = node.answer_settlement(&id, confirmed, reason.as_deref())?;
-                Ok(SettlementView::new(node, &row))
-            },
+            |node| api::answer(node, &id, confirmed, reason.as_deref()),
         )
         .await
 }

@@ -18,6 +18,7 @@ use telecenter_protocol::netting::{Debt, Suggestion, suggest};
 use telecenter_protocol::order::Role;
 use telecenter_protocol::validate::InvalidInput;
 
+use crate::api::CenterNames;
 use crate::clock::rfc3339_utc;
 use crate::node::{Node, NodeError, balance_with};
 use crate::store::{EntryRow, OrderFilter};
@@ -192,15 +193,11 @@ pub fn report(node: &Node, month: Month) -> Result<FeeReport, NodeError> {
         name: "Total".into(),
         ..ReportLine::default()
     };
+    let names = CenterNames::load(node)?;
     let mut by_counterpart: BTreeMap<CenterId, ReportLine> = BTreeMap::new();
     let mut by_producer: BTreeMap<String, ReportLine> = BTreeMap::new();
+    // Only orders completed in the month come back from the store.
     for order in orders {
-        let Some(at) = order.completed_at_ms else {
-            continue;
-        };
-        if at < from || at >= to {
-            continue;
-        }
         let terms = &order.state.terms;
         let (gross, earned, owed) = match order.role {
             Role::Seller => (terms.gross_idr(), 0, terms.fee_idr()),
@@ -211,7 +208,7 @@ pub fn report(node: &Node, month: Month) -> Result<FeeReport, NodeError> {
             .entry(order.counterpart)
             .or_insert_with(|| ReportLine {
                 key: order.counterpart.to_string(),
-                name: node.center_name(&order.counterpart),
+                name: names.of(&order.counterpart),
                 ..ReportLine::default()
             })
             .add(gross, earned, owed);
@@ -236,12 +233,16 @@ pub fn report(node: &Node, month: Month) -> Result<FeeReport, NodeError> {
         total,
         by_counterpart: by_counterpart.into_values().collect(),
         by_producer: by_producer.into_values().collect(),
-        balances: balances_until(node, to)?,
+        balances: balances_until(node, &names, to)?,
     })
 }
 
 /// Balances with every counterpart from entries before `to_ms`.
-pub fn balances_until(node: &Node, to_ms: i64) -> Result<Vec<BalanceLine>, NodeError> {
+pub fn balances_until(
+    node: &Node,
+    names: &CenterNames,
+    to_ms: i64,
+) -> Result<Vec<BalanceLine>, NodeError> {
     let own = node.center_id();
     let mut per: BTreeMap<CenterId, Vec<EntryRow>> = BTreeMap::new();
     for row in node.ledger(None, i64::MIN, to_ms)? {
@@ -251,7 +252,7 @@ pub fn balances_until(node: &Node, to_ms: i64) -> Result<Vec<BalanceLine>, NodeE
         .into_iter()
         .map(|(center, rows)| BalanceLine {
             center,
-            name: node.center_name(&center),
+            name: names.of(&center),
             balance_idr: balance_with(&own, &rows),
             entries: rows.len() as u64,
         })
@@ -262,7 +263,7 @@ pub fn balances_until(node: &Node, to_ms: i64) -> Result<Vec<BalanceLine>, NodeE
 
 /// Balances now.
 pub fn balances(node: &Node) -> Result<Vec<BalanceLine>, NodeError> {
-    balances_until(node, i64::MAX)
+    balances_until(node, &CenterNames::load(node)?, i64::MAX)
 }
 
 /// One line of a statement.
@@ -340,7 +341,7 @@ pub fn statement(
     }
     Ok(Statement {
         counterpart: *counterpart,
-        name: node.center_name(counterpart),
+        name: CenterNames::load(node)?.of(counterpart),
         from: from.to_string(),
         to: to.to_string(),
         opening_idr: opening,
@@ -374,6 +375,15 @@ pub struct NettingView {
 /// The netting suggestion over this node's balances plus balances other
 /// centers shared. A pair reported by both sides must agree, else it is left out.
 pub fn netting(node: &Node, shared: &[BalancesExport]) -> Result<NettingView, NodeError> {
+    netting_with(node, balances(node)?, shared)
+}
+
+/// [`netting`] with this node's balances already at hand (`own`).
+pub fn netting_with(
+    node: &Node,
+    own: Vec<BalanceLine>,
+    shared: &[BalancesExport],
+) -> Result<NettingView, NodeError> {
     let lines: usize = shared.iter().map(|e| e.balances.len()).sum();
     if lines > NETTING_LINES_MAX {
         return Err(InvalidInput::new(
@@ -400,7 +410,7 @@ pub fn netting(node: &Node, shared: &[BalancesExport]) -> Result<NettingView, No
     }
     let mut exports = vec![BalancesExport {
         center: node.center_id(),
-        balances: balances(node)?,
+        balances: own,
     }];
     exports.extend(shared.iter().cloned());
     // (low, high) → balance of `low` with `high`, per reporting side.
@@ -418,14 +428,15 @@ pub fn netting(node: &Node, shared: &[BalancesExport]) -> Result<NettingView, No
             }
         }
     }
+    let names = CenterNames::load(node)?;
     let mut debts = Vec::new();
     let mut disagreements = Vec::new();
     for ((low, high), values) in &pairs {
         if values.len() > 1 {
             disagreements.push(format!(
                 "{} and {} report different balances; settle their statement first",
-                node.center_name(low),
-                node.center_name(high)
+                names.of(low),
+                names.of(high)
             ));
             continue;
         }

@@ -429,16 +429,6 @@ impl Node {
         self.identity.center_id()
     }
 
-    /// A center's name for people: its profile name, or its short id when its
-    /// profile is not known here.
-    pub fn center_name(&self, center: &CenterId) -> String {
-        self.center(center)
-            .ok()
-            .flatten()
-            .map(|p| p.name)
-            .unwrap_or_else(|| center.short())
-    }
-
     /// This center's profile as it stands in its catalog.
     pub fn profile(&self) -> Result<Profile, NodeError> {
         lock(&self.writer)
@@ -475,14 +465,12 @@ impl Node {
     /// Runs one local edit and commits it with the rows it touched.
     fn edit(&self, make: MakeChange<'_>) -> Result<SignedChange, NodeError> {
         let mut guard = lock(&self.writer);
-        let signed = self.commit_edit(&mut guard, make, PairWrite::default())?;
-        drop(guard);
-        self.bump();
-        Ok(signed)
+        self.commit_edit(&mut guard, make, PairWrite::default())
     }
 
     /// Makes one signed change of this center's catalog and commits it, with the
-    /// rows it touched and `pair`, in one transaction (the caller holds the writer).
+    /// rows it touched and `pair`, in one transaction (the caller holds the writer);
+    /// then tells the sync engine. Order writes without a catalog change do not.
     fn commit_edit(
         &self,
         writer: &mut Writer,
@@ -517,6 +505,7 @@ impl Node {
             }
             return Err(error);
         }
+        self.bump();
         Ok(signed)
     }
 
@@ -1132,19 +1121,6 @@ impl Node {
         body: &[u8],
     ) -> Result<CenterId, PeerAuthError> {
         self.check_hop(header, method, path, body, false, &|_| true)
-    }
-
-    /// Like [`Node::check_request`], but also admits any center whose catalog this
-    /// node accepts: orders come directly from the ordering center, which need
-    /// not be a configured peer.
-    pub fn check_pair_request(
-        &self,
-        header: &str,
-        method: &str,
-        path: &str,
-        body: &[u8],
-    ) -> Result<CenterId, PeerAuthError> {
-        self.check_hop(header, method, path, body, true, &|_| true)
     }
 
     /// Checks a request's hop authorization: form, audience, time window,

@@ -556,19 +556,6 @@ impl Store {
         Ok((out, false))
     }
 
-    /// The hash of the stored change of `doc` with this seq, if any.
-    pub fn change_hash_at(&self, doc: &DocId, seq: u64) -> Result<Option<[u8; 32]>, StoreError> {
-        let hash: Option<Vec<u8>> = self
-            .conn
-            .query_row(
-                "SELECT hash FROM changes WHERE doc_id = ?1 AND change_seq = ?2",
-                params![doc.to_string(), i64::try_from(seq).unwrap_or(i64::MAX)],
-                |row| row.get(0),
-            )
-            .optional()?;
-        Ok(hash.and_then(|h| h.try_into().ok()))
-    }
-
     /// Forgets a document entirely: its changes, snapshot, listings and profile
     /// (used when its center is blocked or no longer accepted).
     pub fn purge_document(&mut self, doc: &DocId) -> Result<(), StoreError> {

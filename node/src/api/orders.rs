@@ -4,9 +4,12 @@ use serde::{Deserialize, Serialize};
 use telecenter_protocol::CenterId;
 use telecenter_protocol::order::{Collector, FeeTerms, PayMethod, Role};
 
+use super::CenterNames;
 use crate::clock::rfc3339_utc;
-use crate::node::{Node, OrderDetail};
+use crate::node::{Node, NodeError, OrderDetail, PlaceOrder};
+use crate::store::OrderFilter;
 use crate::store::{OrderRow, SettlementRow};
+use telecenter_protocol::order::{Action, OrderId};
 
 /// One step of an order's history.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,7 +93,7 @@ pub struct OrderView {
 
 impl OrderView {
     /// The view of `row`.
-    pub fn new(node: &Node, row: &OrderRow) -> Self {
+    pub fn new(names: &CenterNames, row: &OrderRow) -> Self {
         let s = &row.state;
         let t = &s.terms;
         Self {
@@ -102,7 +105,7 @@ impl OrderView {
             .to_owned(),
             status: row.status_word().to_owned(),
             counterpart: row.counterpart,
-            counterpart_name: node.center_name(&row.counterpart),
+            counterpart_name: names.of(&row.counterpart),
             listing: t.listing.to_string(),
             title: t.title.clone(),
             unit: t.unit.clone(),
@@ -127,8 +130,8 @@ impl OrderView {
     }
 
     /// The view of one order with its history.
-    pub fn detail(node: &Node, detail: &OrderDetail) -> Self {
-        let mut view = Self::new(node, &detail.row);
+    pub fn detail(names: &CenterNames, detail: &OrderDetail) -> Self {
+        let mut view = Self::new(names, &detail.row);
         view.events = detail
             .events
             .iter()
@@ -186,7 +189,7 @@ fn payment_kind() -> String {
 
 impl SettlementView {
     /// The view of `row`.
-    pub fn new(node: &Node, row: &SettlementRow) -> Self {
+    pub fn new(names: &CenterNames, row: &SettlementRow) -> Self {
         Self {
             id: row.id.to_string(),
             kind: if row.correction_owed_to.is_some() {
@@ -195,14 +198,14 @@ impl SettlementView {
                 payment_kind()
             },
             owed_to: row.correction_owed_to,
-            direction: if row.payer == node.center_id() {
+            direction: if row.payer == names.own {
                 "paid"
             } else {
                 "received"
             }
             .to_owned(),
             counterpart: row.counterpart,
-            counterpart_name: node.center_name(&row.counterpart),
+            counterpart_name: names.of(&row.counterpart),
             amount_idr: row.amount_idr,
             reference: row.reference.clone(),
             status: row.status.clone(),
@@ -275,4 +278,82 @@ pub struct OrderQuery {
 pub struct OrdersView {
     /// Newest first.
     pub orders: Vec<OrderView>,
+}
+
+// The operations behind the admin API, shared by its handlers and by the CLI
+// when it works on the database itself, so both give the same answers.
+
+/// Orders matching `filter`, newest first.
+pub fn list(node: &Node, filter: &OrderFilter) -> Result<OrdersView, NodeError> {
+    let names = CenterNames::load(node)?;
+    Ok(OrdersView {
+        orders: node
+            .orders(filter)?
+            .iter()
+            .map(|row| OrderView::new(&names, row))
+            .collect(),
+    })
+}
+
+/// One order with its history.
+pub fn show(node: &Node, id: &OrderId) -> Result<OrderView, NodeError> {
+    Ok(OrderView::detail(
+        &CenterNames::load(node)?,
+        &node.order(id)?,
+    ))
+}
+
+/// Places an order; the new order with its history.
+pub fn place(node: &Node, input: &PlaceOrder) -> Result<OrderView, NodeError> {
+    let row = node.place_order(input)?;
+    show(node, &row.state.id)
+}
+
+/// Takes one step of an order; the order with its history.
+pub fn step(
+    node: &Node,
+    id: &OrderId,
+    action: Action,
+    reason: Option<&str>,
+) -> Result<OrderView, NodeError> {
+    node.order_step(id, action, reason)?;
+    show(node, id)
+}
+
+/// Every settlement payment and correction, newest first.
+pub fn settlements(node: &Node) -> Result<Vec<SettlementView>, NodeError> {
+    let names = CenterNames::load(node)?;
+    Ok(node
+        .settlements(None)?
+        .iter()
+        .map(|row| SettlementView::new(&names, row))
+        .collect())
+}
+
+/// Records a payment this center made.
+pub fn pay(node: &Node, input: &SettlementInput) -> Result<SettlementView, NodeError> {
+    let row = node.record_settlement(&input.payee, input.amount_idr, &input.reference)?;
+    Ok(SettlementView::new(&CenterNames::load(node)?, &row))
+}
+
+/// Proposes a correction.
+pub fn correct(node: &Node, input: &CorrectionInput) -> Result<SettlementView, NodeError> {
+    let row = node.record_correction(
+        &input.counterpart,
+        input.owed_to_us,
+        input.amount_idr,
+        &input.reason,
+    )?;
+    Ok(SettlementView::new(&CenterNames::load(node)?, &row))
+}
+
+/// Confirms or declines a payment or correction made to this center.
+pub fn answer(
+    node: &Node,
+    id: &OrderId,
+    confirmed: bool,
+    reason: Option<&str>,
+) -> Result<SettlementView, NodeError> {
+    let row = node.answer_settlement(id, confirmed, reason)?;
+    Ok(SettlementView::new(&CenterNames::load(node)?, &row))
 }

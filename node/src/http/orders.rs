@@ -13,7 +13,7 @@ use telecenter_protocol::order::{Action, OrderId, Role};
 
 use super::{ApiError, ApiResult, AppState, blocking, check_admin};
 use crate::api::orders::{
-    CorrectionInput, OrderQuery, OrderView, OrdersView, ReasonInput, SettlementInput,
+    self as api, CorrectionInput, OrderQuery, OrderView, OrdersView, ReasonInput, SettlementInput,
     SettlementView,
 };
 use crate::fees::{self, BalanceLine, BalancesExport, FeeReport, Month, NettingView, Statement};
@@ -102,15 +102,7 @@ pub(super) async fn list(
     check_admin(&state, &headers)?;
     let filter = order_filter(&query?.0)?;
     let node = state.node.clone();
-    let orders = blocking(move || {
-        Ok(node
-            .orders(&filter)?
-            .iter()
-            .map(|row| OrderView::new(&node, row))
-            .collect())
-    })
-    .await?;
-    Ok(Json(OrdersView { orders }))
+    Ok(Json(blocking(move || api::list(&node, &filter)).await?))
 }
 
 /// `POST /api/v1/admin/orders`: places an order with another center.
@@ -122,11 +114,7 @@ pub(super) async fn place(
     check_admin(&state, &headers)?;
     let Json(input) = body?;
     let node = state.node.clone();
-    let view = blocking(move || {
-        let row = node.place_order(&input)?;
-        Ok(OrderView::detail(&node, &node.order(&row.state.id)?))
-    })
-    .await?;
+    let view = blocking(move || api::place(&node, &input)).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
@@ -139,9 +127,7 @@ pub(super) async fn show(
     check_admin(&state, &headers)?;
     let id = order_id(&path?.0)?;
     let node = state.node.clone();
-    Ok(Json(
-        blocking(move || Ok(OrderView::detail(&node, &node.order(&id)?))).await?,
-    ))
+    Ok(Json(blocking(move || api::show(&node, &id)).await?))
 }
 
 /// `POST /api/v1/admin/orders/{id}/{action}`.
@@ -163,11 +149,7 @@ pub(super) async fn step(
     let reason = body.and_then(|Json(b)| b.reason);
     let node = state.node.clone();
     Ok(Json(
-        blocking(move || {
-            node.order_step(&id, action, reason.as_deref())?;
-            Ok(OrderView::detail(&node, &node.order(&id)?))
-        })
-        .await?,
+        blocking(move || api::step(&node, &id, action, reason.as_deref())).await?,
     ))
 }
 
@@ -341,16 +323,7 @@ pub(super) async fn settlements(
 ) -> ApiResult<Json<Vec<SettlementView>>> {
     check_admin(&state, &headers)?;
     let node = state.node.clone();
-    Ok(Json(
-        blocking(move || {
-            Ok(node
-                .settlements(None)?
-                .iter()
-                .map(|row| SettlementView::new(&node, row))
-                .collect())
-        })
-        .await?,
-    ))
+    Ok(Json(blocking(move || api::settlements(&node)).await?))
 }
 
 /// `POST /api/v1/admin/fees/settlements`: records a payment this center made.
@@ -362,11 +335,7 @@ pub(super) async fn pay(
     check_admin(&state, &headers)?;
     let Json(input) = body?;
     let node = state.node.clone();
-    let view = blocking(move || {
-        let row = node.record_settlement(&input.payee, input.amount_idr, &input.reference)?;
-        Ok(SettlementView::new(&node, &row))
-    })
-    .await?;
+    let view = blocking(move || api::pay(&node, &input)).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
@@ -379,16 +348,7 @@ pub(super) async fn correct(
     check_admin(&state, &headers)?;
     let Json(input) = body?;
     let node = state.node.clone();
-    let view = blocking(move || {
-        let row = node.record_correction(
-            &input.counterpart,
-            input.owed_to_us,
-            input.amount_idr,
-            &input.reason,
-        )?;
-        Ok(SettlementView::new(&node, &row))
-    })
-    .await?;
+    let view = blocking(move || api::correct(&node, &input)).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
@@ -415,11 +375,7 @@ pub(super) async fn answer(
     let reason = body.and_then(|Json(b)| b.reason);
     let node = state.node.clone();
     Ok(Json(
-        blocking(move || {
-            let row = node.answer_settlement(&id, confirmed, reason.as_deref())?;
-            Ok(SettlementView::new(&node, &row))
-        })
-        .await?,
+        blocking(move || api::answer(&node, &id, confirmed, reason.as_deref())).await?,
     ))
 }
 

@@ -425,7 +425,6 @@ impl Node {
             }
         }
         drop(writer);
-        self.bump();
         self.after_pair_write();
         Ok(order)
     }
@@ -581,7 +580,6 @@ impl Node {
             results.push(result);
         }
         if wrote {
-            self.bump();
             self.after_pair_write();
         }
         results

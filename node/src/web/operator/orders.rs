@@ -29,6 +29,7 @@ use super::{
     expired, field_error, guard, html_page, internal, lang, no_store, not_found, operator_nav,
     problem_box, session, to_login,
 };
+use crate::api::CenterNames as Names;
 use crate::api::format_rupiah;
 use crate::fees::{self, BalanceLine, FeeReport, Month, NettingView, ReportLine, Statement};
 use crate::http::AppState;
@@ -598,41 +599,6 @@ fn month_name(lang: Lang, month: Month) -> String {
 /// `Okt 2026`: short enough for two of them on one line of a phone.
 fn short_month(lang: Lang, month: Month) -> String {
     format!("{} {}", i18n::month(lang, month.month), month.year)
-}
-
-/// Names of the centers this node knows.
-struct Names {
-    own: CenterId,
-    map: HashMap<CenterId, String>,
-}
-
-impl Names {
-    fn load(node: &Node) -> Result<Self, NodeError> {
-        Ok(Self {
-            own: node.center_id(),
-            map: node
-                .centers()?
-                .into_iter()
-                .map(|p| (p.center, p.name))
-                .collect(),
-        })
-    }
-
-    fn of(&self, center: &CenterId) -> String {
-        self.map
-            .get(center)
-            .cloned()
-            .unwrap_or_else(|| center.short())
-    }
-
-    /// The name, marked when it is this center.
-    fn who(&self, lang: Lang, center: &CenterId) -> String {
-        if *center == self.own {
-            format!("{} ({})", self.of(center), words(lang).us)
-        } else {
-            self.of(center)
-        }
-    }
 }
 
 /// Why a POST was refused; nothing was changed.
@@ -1294,9 +1260,9 @@ fn order_body(
             dt { (w.fee) }
             dd { (format_rupiah(terms.fee_idr())) br; span.muted { (fee_terms_text(lang, &terms.fee)) } }
             dt { (w.payment) }
-            dd { (pick(lang, "di ", "at ")) (names.who(lang, &collector)) " · " (method_label(lang, terms.payment.method)) }
-            dt { (w.seller_center) } dd { (names.who(lang, &terms.seller_center)) }
-            dt { (w.buyer_center) } dd { (names.who(lang, &terms.buyer_center)) }
+            dd { (pick(lang, "di ", "at ")) (names.marked(&collector, words(lang).us)) " · " (method_label(lang, terms.payment.method)) }
+            dt { (w.seller_center) } dd { (names.marked(&terms.seller_center, words(lang).us)) }
+            dt { (w.buyer_center) } dd { (names.marked(&terms.buyer_center, words(lang).us)) }
             dt { (w.placed_at) } dd { (local_time(lang, s.placed_at_ms)) }
             @if let Some(listing) = &data.listing {
                 dt { (w.stock) } dd { (listing.listing.stock) " " (listing.listing.unit) }
@@ -1314,7 +1280,7 @@ fn order_body(
             @for (event_row, event) in &data.detail.events {
                 li {
                     strong { (step_done(lang, event.action)) }
-                    " · " (local_time(lang, event.at_ms)) " · " (names.who(lang, &event.by))
+                    " · " (local_time(lang, event.at_ms)) " · " (names.marked(&event.by, words(lang).us))
                     @if let Some(reason) = &event.reason { br; (w.reason_said) ": " (reason) }
                     @if event_row.proposed { " " span."tag wait" { (w.not_delivered) } }
                 }
@@ -1842,10 +1808,11 @@ struct FeeData {
 }
 
 fn fee_data(node: &Node, month: Month) -> Result<FeeData, NodeError> {
+    let balances = fees::balances(node)?;
     Ok(FeeData {
         report: fees::report(node, month)?,
-        balances: fees::balances(node)?,
-        netting: fees::netting(node, &[])?,
+        netting: fees::netting_with(node, balances.clone(), &[])?,
+        balances,
         names: Names::load(node)?,
     })
 }
@@ -1948,7 +1915,7 @@ fn netting_box(lang: Lang, netting: &NettingView, names: &Names) -> Markup {
                 ul {
                     @for debt in &netting.suggestion.transfers {
                         li {
-                            (names.who(lang, &debt.debtor)) " " (w.pays) " " (names.who(lang, &debt.creditor))
+                            (names.marked(&debt.debtor, words(lang).us)) " " (w.pays) " " (names.marked(&debt.creditor, words(lang).us))
                             ": " strong { (format_rupiah(debt.amount_idr)) }
                         }
                     }
