@@ -398,21 +398,12 @@ fn init_logging(default: &str) {
 /// Runs one parsed command.
 pub(crate) async fn run(cli: Cli) -> Result<()> {
     let data = DataDir::new(&cli.data);
-    let json = cli.json;
-    match cli.command {
-        Command::Serve(args) => {
-            init_logging("info,tower_http=warn");
-            serve(&data, args, json).await
-        }
-        Command::Demo(args) => {
-            init_logging("warn");
-            crate::demo::run(args.port, json).await
-        }
-        command => {
-            init_logging("warn");
-            run_command(&data, command, json).await
-        }
-    }
+    // A serving node logs what it does; other commands only warn.
+    init_logging(match &cli.command {
+        Command::Serve(_) => "info,tower_http=warn",
+        _ => "warn",
+    });
+    run_command(&data, cli.command, cli.json).await
 }
 
 async fn run_command(data: &DataDir, command: Command, json: bool) -> Result<()> {

@@ -286,6 +286,17 @@ async fn blocking<T: Send + 'static>(
         .map_err(ApiError::Node)
 }
 
+/// Compares a secret given by a caller with the expected one in constant time,
+/// so it cannot be guessed byte by byte.
+pub(crate) fn same_secret(given: &str, expected: &str) -> bool {
+    given.len() == expected.len()
+        && given
+            .bytes()
+            .zip(expected.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
 fn check_admin(state: &AppState, headers: &HeaderMap) -> ApiResult<()> {
     let expected = state.admin_token.as_deref().ok_or(ApiError::Unauthorized)?;
     let given = headers
@@ -299,14 +310,7 @@ fn check_admin(state: &AppState, headers: &HeaderMap) -> ApiResult<()> {
                 .then_some(token.trim())
         })
         .ok_or(ApiError::Unauthorized)?;
-    // Compare in constant time so the token cannot be guessed byte by byte.
-    let equal = given.len() == expected.len()
-        && given
-            .bytes()
-            .zip(expected.bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0;
-    if equal {
+    if same_secret(given, expected) {
         Ok(())
     } else {
         Err(ApiError::Unauthorized)

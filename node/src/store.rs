@@ -20,7 +20,10 @@ use telecenter_protocol::{CenterId, DocId, ListingId};
 use crate::search::{self, SearchQuery, Sort};
 
 mod orders;
-pub use orders::{EntryRow, EventRow, OrderFilter, OrderRow, OutboxRow, PairWrite, SettlementRow};
+pub use orders::{
+    EntryRow, EventRow, ORDER_STATUS_WORDS, OrderFilter, OrderRow, OutboxRow, PairWrite,
+    SettlementRow,
+};
 
 /// Schema migrations, applied in order; index + 1 is the schema version.
 /// Never edit a released migration: add a new one.

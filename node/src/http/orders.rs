@@ -18,7 +18,7 @@ use crate::api::orders::{
 };
 use crate::fees::{self, BalanceLine, BalancesExport, FeeReport, Month, NettingView, Statement};
 use crate::node::PlaceOrder;
-use crate::store::OrderFilter;
+use crate::store::{ORDER_STATUS_WORDS, OrderFilter};
 
 /// Most orders one list returns.
 pub const ORDER_LIST_MAX: u32 = 1_000;
@@ -41,21 +41,15 @@ fn center_id(text: &str) -> ApiResult<CenterId> {
 
 /// The order filter of a list query.
 pub fn order_filter(query: &OrderQuery) -> ApiResult<OrderFilter> {
-    const STATUSES: [&str; 7] = [
-        "placed",
-        "accepted",
-        "rejected",
-        "shipped",
-        "completed",
-        "cancelled",
-        "refused",
-    ];
     let statuses = match query.status.as_deref().filter(|s| !s.is_empty()) {
-        Some(s) if STATUSES.contains(&s) => vec![s.to_owned()],
+        Some(s) if ORDER_STATUS_WORDS.contains(&s) => vec![s.to_owned()],
         Some(s) => {
             return Err(bad(
                 "invalid_status",
-                format!("status must be one of {}, found {s:?}", STATUSES.join(", ")),
+                format!(
+                    "status must be one of {}, found {s:?}",
+                    ORDER_STATUS_WORDS.join(", ")
+                ),
             ));
         }
         None => Vec::new(),

@@ -995,8 +995,7 @@ impl Node {
             return Ok(false);
         }
         let mut writer = lock(&self.writer);
-        let waiting = writer.store.outbox_for(from, PAIR_BATCH_MESSAGES_MAX)?;
-        let Some(sent) = waiting.into_iter().find(|m| m.hash == result.hash) else {
+        let Some(sent) = writer.store.outbox_message(from, &result.hash)? else {
             return Ok(false);
         };
         let mut pair = PairWrite {

@@ -14,6 +14,18 @@ use telecenter_protocol::order::{
 
 use super::{Store, StoreError};
 
+/// Every status word an order can have here, in the order people follow them:
+/// the protocol's statuses and `refused` (a placement refused on arrival).
+pub const ORDER_STATUS_WORDS: [&str; 7] = [
+    "placed",
+    "accepted",
+    "shipped",
+    "completed",
+    "rejected",
+    "cancelled",
+    "refused",
+];
+
 /// An order as this node holds it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OrderRow {
@@ -161,6 +173,13 @@ impl PairWrite {
     }
 }
 
+fn role_word(role: Role) -> &'static str {
+    match role {
+        Role::Buyer => "buyer",
+        Role::Seller => "seller",
+    }
+}
+
 fn corrupt(what: &str) -> StoreError {
     StoreError::Corrupt(format!("orders: bad {what}"))
 }
@@ -195,10 +214,7 @@ pub(super) fn apply(
                problem = excluded.problem",
             params![
                 s.id.as_str(),
-                match order.role {
-                    Role::Buyer => "buyer",
-                    Role::Seller => "seller",
-                },
+                role_word(order.role),
                 order.counterpart.to_string(),
                 order.status_word(),
                 s.seq,
@@ -435,28 +451,25 @@ impl Store {
             "SELECT {ORDER_COLUMNS} FROM orders
              WHERE (?1 IS NULL OR counterpart = ?1)
                AND (?2 IS NULL OR completed_at_ms >= ?2) AND (?3 IS NULL OR completed_at_ms < ?3)
-             ORDER BY placed_at_ms DESC, order_id"
+               AND (?4 IS NULL OR status IN (SELECT value FROM json_each(?4)))
+               AND (?5 IS NULL OR role = ?5)
+             ORDER BY placed_at_ms DESC, order_id LIMIT ?6"
         ))?;
         let (from, to) = filter.completed_between.unzip();
         let counterpart = filter.counterpart.map(|c| c.to_string());
-        let mut out = Vec::new();
+        let statuses = (!filter.statuses.is_empty())
+            .then(|| json(&filter.statuses))
+            .transpose()?;
+        let role = filter.role.map(role_word);
         let limit = if filter.limit == 0 {
-            u32::MAX
+            -1
         } else {
-            filter.limit
+            i64::from(filter.limit)
         };
-        for raw in stmt.query_map(params![counterpart, from, to], raw_order)? {
-            let row = order_row(raw?)?;
-            let keep = filter.counterpart.is_none_or(|c| c == row.counterpart)
-                && filter.role.is_none_or(|r| r == row.role)
-                && (filter.statuses.is_empty()
-                    || filter.statuses.iter().any(|s| s == row.status_word()));
-            if keep {
-                out.push(row);
-                if out.len() >= limit as usize {
-                    break;
-                }
-            }
+        let mut out = Vec::new();
+        let params = params![counterpart, from, to, statuses, role, limit];
+        for raw in stmt.query_map(params, raw_order)? {
+            out.push(order_row(raw?)?);
         }
         Ok(out)
     }
@@ -494,25 +507,44 @@ impl Store {
         counterpart: &CenterId,
         limit: usize,
     ) -> Result<Vec<OutboxRow>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
+        self.outbox_where(
+            counterpart,
+            "ORDER BY id LIMIT ?2",
+            i64::try_from(limit).unwrap_or(i64::MAX),
+        )
+    }
+
+    /// The waiting message for `counterpart` with this hash, if any.
+    pub fn outbox_message(
+        &self,
+        counterpart: &CenterId,
+        hash: &str,
+    ) -> Result<Option<OutboxRow>, StoreError> {
+        Ok(self
+            .outbox_where(counterpart, "AND hash = ?2", hash)?
+            .into_iter()
+            .next())
+    }
+
+    fn outbox_where(
+        &self,
+        counterpart: &CenterId,
+        condition: &str,
+        value: impl rusqlite::ToSql,
+    ) -> Result<Vec<OutboxRow>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT hash, message, created_at_ms, attempts, last_error FROM outbox
-             WHERE counterpart = ?1 ORDER BY id LIMIT ?2",
-        )?;
-        let rows = stmt.query_map(
-            params![
-                counterpart.to_string(),
-                i64::try_from(limit).unwrap_or(i64::MAX)
-            ],
-            |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, i64>(2)?,
-                    row.get::<_, u32>(3)?,
-                    row.get::<_, Option<String>>(4)?,
-                ))
-            },
-        )?;
+             WHERE counterpart = ?1 {condition}"
+        ))?;
+        let rows = stmt.query_map(params![counterpart.to_string(), value], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, i64>(2)?,
+                row.get::<_, u32>(3)?,
+                row.get::<_, Option<String>>(4)?,
+            ))
+        })?;
         let mut out = Vec::new();
         for row in rows {
             let (hash, message, created_at_ms, attempts, last_error) = row?;

@@ -67,8 +67,6 @@ pub struct Texts {
     pub producer: &'static str,
     /// Sold by label.
     pub sold_by: &'static str,
-    /// Category label.
-    pub category: &'static str,
     /// Updated label.
     pub updated: &'static str,
     /// Description heading.
@@ -155,7 +153,6 @@ pub static ID: Texts = Texts {
     out_of_stock: "Stok habis",
     producer: "Pembuat",
     sold_by: "Dijual oleh",
-    category: "Kategori",
     updated: "Diperbarui",
     description: "Keterangan",
     contact: "Kontak",
@@ -211,7 +208,6 @@ pub static EN: Texts = Texts {
     out_of_stock: "Out of stock",
     producer: "Made by",
     sold_by: "Sold by",
-    category: "Category",
     updated: "Updated",
     description: "Description",
     contact: "Contact",

@@ -476,14 +476,8 @@ fn guard(
 }
 
 fn csrf_ok(csrf: &str, form: &HashMap<String, String>) -> bool {
-    form.get("csrf").is_some_and(|given| {
-        given.len() == csrf.len()
-            && given
-                .bytes()
-                .zip(csrf.bytes())
-                .fold(0u8, |a, (x, y)| a | (x ^ y))
-                == 0
-    })
+    form.get("csrf")
+        .is_some_and(|given| crate::http::same_secret(given, csrf))
 }
 
 fn login_page(lang: Lang, status: StatusCode, problem: Option<&str>) -> Response {

@@ -35,23 +35,12 @@ use crate::fees::{self, BalanceLine, FeeReport, Month, NettingView, ReportLine, 
 use crate::http::AppState;
 use crate::node::{Node, NodeError, OrderDetail, PlaceOrder};
 use crate::search::parse_rupiah;
-use crate::store::{ListingRow, OrderFilter, OrderRow, SettlementRow};
+use crate::store::{ListingRow, ORDER_STATUS_WORDS, OrderFilter, OrderRow, SettlementRow};
 use crate::web::i18n::{self, Texts};
 use crate::web::{local_time, node_call, page};
 
 /// Most orders one list page shows (newest first).
 const ORDERS_SHOWN_MAX: u32 = 200;
-
-/// The status words of the order list filter, in the order the filter offers them.
-const STATUS_WORDS: [&str; 7] = [
-    "placed",
-    "accepted",
-    "shipped",
-    "completed",
-    "rejected",
-    "cancelled",
-    "refused",
-];
 
 /// Strings of the order and fee pages.
 struct OrderWords {
@@ -842,7 +831,7 @@ pub(in crate::web) async fn orders_list(
     let (t, w) = (i18n::texts(lang), words(lang));
     let status = query
         .get("status")
-        .filter(|s| STATUS_WORDS.contains(&s.as_str()))
+        .filter(|s| ORDER_STATUS_WORDS.contains(&s.as_str()))
         .cloned();
     let filter = OrderFilter {
         statuses: status.iter().cloned().collect(),
@@ -864,7 +853,7 @@ pub(in crate::web) async fn orders_list(
                 label for="status" { (w.status) }
                 select #status name="status" {
                     option value="" { (w.all) }
-                    @for word in STATUS_WORDS {
+                    @for word in ORDER_STATUS_WORDS {
                         option value=(word) selected[status.as_deref() == Some(word)] { (status_label(lang, word)) }
                     }
                 }
@@ -2395,12 +2384,7 @@ fn kind_label(lang: Lang, kind: &str) -> &'static str {
     }
 }
 
-fn statement_body(
-    lang: Lang,
-    csrf: &str,
-    statement: &Statement,
-    orders: &HashSet<String>,
-) -> Markup {
+fn statement_body(lang: Lang, csrf: &str, statement: &Statement) -> Markup {
     let (t, w) = (i18n::texts(lang), words(lang));
     let center = statement.counterpart;
     html! {
@@ -2442,7 +2426,8 @@ fn statement_body(
                             }
                             td data-label=(w.kind) { span { (kind_label(lang, &line.kind)) } }
                             td data-label=(w.code) {
-                                @if orders.contains(&line.reference) {
+                                // Goods and fee entries always come from an order held here.
+                                @if matches!(line.kind.as_str(), "goods" | "referral_fee") {
                                     a.code href=(format!("/operator/pesanan/{}", line.reference)) { (line.reference) }
                                 } @else {
                                     span.code { (line.reference) }
@@ -2493,26 +2478,14 @@ pub(in crate::web) async fn statement(
             Err(_) => return bad_month(lang, &csrf),
         },
     };
-    let found = node_call(&state, move |node| {
-        let statement = fees::statement(node, &center, from, to)?;
-        let orders: HashSet<String> = node
-            .orders(&OrderFilter {
-                counterpart: Some(center),
-                ..OrderFilter::default()
-            })?
-            .into_iter()
-            .map(|o| o.state.id.to_string())
-            .collect();
-        Ok((statement, orders))
-    })
-    .await;
+    let found = node_call(&state, move |node| fees::statement(node, &center, from, to)).await;
     let w = words(lang);
     match found {
-        Ok((statement, orders)) => frame(
+        Ok(statement) => frame(
             lang,
             StatusCode::OK,
             &format!("{} {}", w.statement, statement.name),
-            statement_body(lang, &csrf, &statement, &orders),
+            statement_body(lang, &csrf, &statement),
         ),
         Err(NodeError::Invalid(_)) => {
             let t: &Texts = i18n::texts(lang);
