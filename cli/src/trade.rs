@@ -36,8 +36,10 @@ pub(crate) enum OrderCommand {
     )]
     List(ListArgs),
     /// Show one order with its history.
+    #[command(after_help = "Example:\n  telecenter order show q3k9v2m7xa4d")]
     Show(IdArgs),
     /// Accept an order for your listing (reserves the stock).
+    #[command(after_help = "Example:\n  telecenter order accept q3k9v2m7xa4d")]
     Accept(IdArgs),
     /// Reject an order for your listing.
     #[command(
@@ -45,8 +47,10 @@ pub(crate) enum OrderCommand {
     )]
     Reject(ReasonArgs),
     /// Mark an accepted order as sent.
+    #[command(after_help = "Example:\n  telecenter order ship q3k9v2m7xa4d")]
     Ship(IdArgs),
     /// Mark a shipped order as received by the buyer (books the fees).
+    #[command(after_help = "Example:\n  telecenter order complete q3k9v2m7xa4d")]
     Complete(IdArgs),
     /// Cancel an order (buyer: while placed; seller: until shipped).
     #[command(
@@ -54,6 +58,7 @@ pub(crate) enum OrderCommand {
     )]
     Cancel(ReasonArgs),
     /// Deliver waiting order messages to the other centers now.
+    #[command(after_help = "Example:\n  telecenter order deliver")]
     Deliver,
 }
 
@@ -128,6 +133,9 @@ pub(crate) enum FeesCommand {
     )]
     Report(ReportArgs),
     /// What each center owes this one, or is owed (all time).
+    #[command(
+        after_help = "Examples:\n  telecenter fees balances\n  telecenter fees balances --json > malang.json    (to share for netting)"
+    )]
     Balances,
     /// A pair's entries over whole months with running balance.
     #[command(
@@ -182,11 +190,16 @@ pub(crate) enum SettleCommand {
         after_help = "Example:\n  telecenter fees settle pay --to tc1qwss00lnecgtu8tsm5vwwj7qn9n7f43snwjs6hcamjrxgyj4xxuqcpmgz9 --amount 43.650 --reference \"BRI 30/11 ref 8812\""
     )]
     Pay(PayArgs),
-    /// Confirm that a payment to this center arrived (moves the balance).
+    /// Confirm that a payment to this center arrived, or agree to a correction (moves the balance).
+    #[command(after_help = "Example:\n  telecenter fees settle confirm 0f3k9v2m7xa4")]
     Confirm(IdArgs),
-    /// Decline a payment that did not arrive.
+    /// Decline a payment that did not arrive, or a correction you do not agree to.
+    #[command(
+        after_help = "Example:\n  telecenter fees settle decline 0f3k9v2m7xa4 --reason \"dana belum masuk\""
+    )]
     Decline(ReasonArgs),
-    /// List settlement payments.
+    /// List settlement payments and corrections.
+    #[command(after_help = "Example:\n  telecenter fees settle list")]
     List,
 }
 

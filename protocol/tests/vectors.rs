@@ -180,3 +180,25 @@ fn pair_message_vector() {
     tampered.body = tampered.body.replace("\"quantity\":3", "\"quantity\":4");
     assert!(tampered.verify().is_err());
 }
+
+/// The document other teams read must show exactly these values.
+#[test]
+fn every_vector_is_published_in_the_protocol_document() {
+    const DOC: &str = include_str!("../../docs/protocol.md");
+    for (name, value) in [
+        ("center id", CENTER_ID),
+        ("public key", PUBLIC_KEY_HEX),
+        ("genesis envelope", GENESIS_ENVELOPE_HEX),
+        ("genesis change hash", GENESIS_CHANGE_HASH),
+        ("hop receiver", HOP_RECEIVER),
+        ("hop header", HOP_HEADER),
+        ("placement body", PLACEMENT_BODY),
+        ("placement id", PLACEMENT_HASH),
+        ("placement signature", PLACEMENT_SIG),
+    ] {
+        assert!(
+            DOC.contains(value),
+            "docs/protocol.md does not show the {name}"
+        );
+    }
+}

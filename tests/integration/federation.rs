@@ -167,7 +167,9 @@ fn a_partition_heals_and_every_node_converges() {
         .ok(&["listing", "update", &keripik, "--price", "27.000"]);
     chain.a.add_listing("Sari Apel Malang", "30.000", "makanan");
     chain.c.add_listing("Dawet Jabung", "8.000", "makanan");
-    // Nothing can cross while B is down.
+    // Nothing can cross while B is down: syncing fails at both ends.
+    assert!(chain.c.fails(&["sync"]).contains("could not be synced"));
+    assert!(chain.a.fails(&["sync"]).contains("could not be synced"));
     assert!(!has_title(&listings(&sa, "q=dawet"), "Dawet Jabung"));
 
     // B comes back on the same address; everything converges without an operator.

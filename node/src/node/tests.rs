@@ -735,7 +735,8 @@ fn create_on_an_existing_database_is_refused() {
         t.clock.clone(),
         rng(MALANG_SEED),
     );
-    let refused = again.is_err();
+    let refused = matches!(again, Err(NodeError::AlreadyCreated(_)));
+    let outcome = again.as_ref().err().map(ToString::to_string);
     drop(again);
     let reopened = t.reopen(3);
     let update = reopened.update_listing(
@@ -748,7 +749,7 @@ fn create_on_an_existing_database_is_refused() {
     assert!(update.is_ok(), "the earlier listing was lost: {update:?}");
     assert!(
         refused,
-        "creating over an existing catalog should be refused"
+        "creating over an existing catalog should be refused as AlreadyCreated, got {outcome:?}"
     );
 }
 

@@ -814,12 +814,8 @@ async fn bad_input_on_a_new_listing_changes_nothing() {
     }
 }
 
-/// A valid photo sent with a form that is refused must not be kept.
-///
-/// Ignored: `create_listing` and `update_listing` in `web/operator.rs` store the
-/// upload with `store_upload` before `Node::add_listing` / `Node::update_listing`
-/// validate the title and category, so a refused form leaves the photo stored
-/// and served at `/foto/{hash}`.
+/// A valid photo sent with a form that is refused must not be kept: the forms
+/// are checked before the upload is stored, so nothing is served at `/foto/{hash}`.
 #[tokio::test]
 async fn a_refused_form_does_not_keep_its_photo() {
     let op = Op::new();
