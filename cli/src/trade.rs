@@ -574,10 +574,7 @@ pub(crate) async fn fees(backend: Backend, command: FeesCommand, json: bool) -> 
         FeesCommand::Balances => {
             let export: BalancesExport = backend
                 .admin(Method::GET, "/api/v1/admin/fees/balances", None, |node| {
-                    Ok(BalancesExport {
-                        center: node.center_id(),
-                        balances: fees::balances(node)?,
-                    })
+                    BalancesExport::of(node)
                 })
                 .await?;
             if json {

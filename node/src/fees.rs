@@ -359,6 +359,16 @@ pub struct BalancesExport {
     pub balances: Vec<BalanceLine>,
 }
 
+impl BalancesExport {
+    /// This node's balances, in the form other centers include in netting.
+    pub fn of(node: &Node) -> Result<Self, NodeError> {
+        Ok(Self {
+            center: node.center_id(),
+            balances: balances(node)?,
+        })
+    }
+}
+
 /// The netting suggestion with the pairs that could not be used.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NettingView {

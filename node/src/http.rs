@@ -317,6 +317,14 @@ fn check_admin(state: &AppState, headers: &HeaderMap) -> ApiResult<()> {
     }
 }
 
+/// A center id from a path or query, or a 400 `invalid_center_id`.
+fn parse_center(text: &str) -> ApiResult<CenterId> {
+    text.parse::<CenterId>().map_err(|e| ApiError::BadRequest {
+        code: "invalid_center_id",
+        message: e.to_string(),
+    })
+}
+
 fn parse_listing_id(text: &str) -> ApiResult<ListingId> {
     text.parse::<ListingId>().map_err(|e| ApiError::BadRequest {
         code: "invalid_listing_id",
@@ -441,12 +449,7 @@ async fn listing(
 ) -> ApiResult<Json<ListingView>> {
     let Path((center, id)) = path?;
     let lang = validate::lang(lang?.0.lang.as_deref())?;
-    let center = center
-        .parse::<CenterId>()
-        .map_err(|e| ApiError::BadRequest {
-            code: "invalid_center_id",
-            message: e.to_string(),
-        })?;
+    let center = parse_center(&center)?;
     let id = parse_listing_id(&id)?;
     let node = state.node.clone();
     let not_found = NodeError::UnknownListing {

@@ -594,11 +594,16 @@ impl Node {
 
     /// A stored image for a peer: only images that listings held here name.
     pub fn image_for_peer(&self, hash: &str) -> Result<Option<Vec<u8>>, NodeError> {
-        let reader = lock(&self.reader);
-        if !is_image_hash(hash) || !reader.image_is_named(hash)? {
+        if !is_image_hash(hash) {
             return Ok(None);
         }
-        Ok(reader.image(hash)?)
+        let reader = lock(&self.reader);
+        // The cheap look-up first: most unknown hashes end here, before the scan
+        // of every listing's photos.
+        let Some(bytes) = reader.image(hash)? else {
+            return Ok(None);
+        };
+        Ok(reader.image_is_named(hash)?.then_some(bytes))
     }
 
     /// Thumbnails named by shown listings that this node does not hold yet.
@@ -935,22 +940,22 @@ impl Node {
     pub fn unblock(&self, center: &CenterId) -> Result<(), NodeError> {
         let blocked = lock(&self.writer).trust.get(center) == Some(&TrustState::Blocked);
         if !blocked {
-            return Err(NodeError::Invalid(InvalidInput {
-                field: "center",
-                code: "not_blocked",
-                message: format!("{center} is not blocked"),
-            }));
+            return Err(NodeError::Invalid(InvalidInput::new(
+                "center",
+                "not_blocked",
+                format!("{center} is not blocked"),
+            )));
         }
         self.set_trust(center, None)
     }
 
     fn set_trust(&self, center: &CenterId, state: Option<TrustState>) -> Result<(), NodeError> {
         if *center == self.center_id() {
-            return Err(NodeError::Invalid(InvalidInput {
-                field: "center",
-                code: "own_center",
-                message: "that is this center itself".to_owned(),
-            }));
+            return Err(NodeError::Invalid(InvalidInput::new(
+                "center",
+                "own_center",
+                "that is this center itself".to_owned(),
+            )));
         }
         {
             let mut writer = lock(&self.writer);
@@ -997,11 +1002,11 @@ impl Node {
         url: Option<&str>,
     ) -> Result<(), NodeError> {
         if *center == self.center_id() {
-            return Err(NodeError::Invalid(InvalidInput {
-                field: "url",
-                code: "own_center",
-                message: "that address is this node itself".to_owned(),
-            }));
+            return Err(NodeError::Invalid(InvalidInput::new(
+                "url",
+                "own_center",
+                "that address is this node itself".to_owned(),
+            )));
         }
         lock(&self.writer)
             .store
@@ -1016,11 +1021,11 @@ impl Node {
     /// Removes a peer (trust decisions stay).
     pub fn remove_peer(&self, center: &CenterId) -> Result<(), NodeError> {
         if !lock(&self.writer).store.remove_peer(center)? {
-            return Err(NodeError::Invalid(InvalidInput {
-                field: "center",
-                code: "not_a_peer",
-                message: format!("{center} is not a peer of this node"),
-            }));
+            return Err(NodeError::Invalid(InvalidInput::new(
+                "center",
+                "not_a_peer",
+                format!("{center} is not a peer of this node"),
+            )));
         }
         Ok(())
     }
@@ -1121,6 +1126,7 @@ impl Node {
         body: &[u8],
     ) -> Result<CenterId, PeerAuthError> {
         self.check_hop(header, method, path, body, false, &|_| true)
+            .map(|auth| auth.from)
     }
 
     /// Checks a request's hop authorization: form, audience, time window,
@@ -1135,17 +1141,16 @@ impl Node {
         body: &[u8],
         admit_accepted: bool,
         allow: &dyn Fn(&CenterId) -> bool,
-    ) -> Result<CenterId, PeerAuthError> {
+    ) -> Result<HopAuth, PeerAuthError> {
         let auth = HopAuth::parse(header)?;
         let now = self.clock.now_ms();
         auth.verify(&self.center_id(), now, method, path, body)?;
         let mut writer = lock(&self.writer);
         let is_peer = writer
             .store
-            .peers()
+            .peer(&auth.from)
             .map_err(|e| PeerAuthError::Internal(e.to_string()))?
-            .iter()
-            .any(|p| p.center_id == auth.from);
+            .is_some();
         let admitted = is_peer || (admit_accepted && writer.accepted.contains_key(&auth.from));
         if !admitted && admit_accepted {
             return Err(PeerAuthError::NotAccepted(auth.from));
@@ -1159,16 +1164,20 @@ impl Node {
         if !allow(&auth.from) {
             return Err(PeerAuthError::RateLimited);
         }
-        writer
-            .nonces
-            .retain(|_, at| (now - *at).abs() <= HOP_WINDOW_MS);
+        // Nonces outside the time window can never be replayed (the window check
+        // refuses them first), so they are only pruned when the memory is full.
+        if writer.nonces.len() >= NONCES_MAX {
+            writer
+                .nonces
+                .retain(|_, at| (now - *at).abs() <= HOP_WINDOW_MS);
+        }
         if writer.nonces.len() >= NONCES_MAX {
             return Err(PeerAuthError::Busy);
         }
         if writer.nonces.insert(auth.nonce, auth.at_ms).is_some() {
             return Err(PeerAuthError::Replayed);
         }
-        Ok(auth.from)
+        Ok(auth)
     }
 
     /// Runs SQLite's `quick_check`; `"ok"` when the file is healthy.

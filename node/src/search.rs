@@ -69,7 +69,7 @@ impl Sort {
             "newest" => Ok(Sort::Newest),
             "price_asc" => Ok(Sort::PriceAsc),
             "price_desc" => Ok(Sort::PriceDesc),
-            other => Err(invalid(
+            other => Err(InvalidInput::new(
                 "sort",
                 "unknown",
                 format!(
@@ -150,14 +150,6 @@ pub struct RawSearch {
     pub status: Option<String>,
 }
 
-fn invalid(field: &'static str, code: &'static str, message: String) -> InvalidInput {
-    InvalidInput {
-        field,
-        code,
-        message,
-    }
-}
-
 fn short(text: &str) -> String {
     let mut s: String = text.chars().take(40).collect();
     if text.chars().count() > 40 {
@@ -179,7 +171,7 @@ pub fn parse_rupiah(field: &'static str, text: &str) -> Result<i64, InvalidInput
         .trim_start_matches('.')
         .trim();
     let bad = || {
-        invalid(
+        InvalidInput::new(
             field,
             "not_rupiah",
             format!(
@@ -205,14 +197,14 @@ pub fn parse_rupiah(field: &'static str, text: &str) -> Result<i64, InvalidInput
         return Err(bad());
     }
     let value: i64 = digits.parse().map_err(|_| {
-        invalid(
+        InvalidInput::new(
             field,
             "too_large",
             format!("{field} may be at most {PRICE_IDR_MAX} rupiah"),
         )
     })?;
     if value > PRICE_IDR_MAX {
-        return Err(invalid(
+        return Err(InvalidInput::new(
             field,
             "too_large",
             format!("{field} may be at most {PRICE_IDR_MAX} rupiah, found {value}"),
@@ -223,7 +215,7 @@ pub fn parse_rupiah(field: &'static str, text: &str) -> Result<i64, InvalidInput
 
 fn parse_count(field: &'static str, text: &str, max: u32) -> Result<u32, InvalidInput> {
     let value: u32 = text.trim().parse().map_err(|_| {
-        invalid(
+        InvalidInput::new(
             field,
             "not_a_number",
             format!(
@@ -233,7 +225,7 @@ fn parse_count(field: &'static str, text: &str, max: u32) -> Result<u32, Invalid
         )
     })?;
     if value > max {
-        return Err(invalid(
+        return Err(InvalidInput::new(
             field,
             "too_large",
             format!("{field} may be at most {max}, found {value}"),
@@ -250,7 +242,7 @@ impl RawSearch {
             Some(q) => {
                 let chars = q.chars().count();
                 if chars > QUERY_CHARS_MAX {
-                    return Err(invalid(
+                    return Err(InvalidInput::new(
                         "q",
                         "too_long",
                         format!(
@@ -269,7 +261,7 @@ impl RawSearch {
             None | Some("") => None,
             Some(c) => Some(
                 c.parse::<CenterId>()
-                    .map_err(|e| invalid("center", "invalid", e.to_string()))?,
+                    .map_err(|e| InvalidInput::new("center", "invalid", e.to_string()))?,
             ),
         };
         let price = |field, raw: &Option<String>| match raw.as_deref().map(str::trim) {
@@ -281,7 +273,7 @@ impl RawSearch {
         if let (Some(min), Some(max)) = (min_price_idr, max_price_idr)
             && min > max
         {
-            return Err(invalid(
+            return Err(InvalidInput::new(
                 "min_price",
                 "above_max",
                 format!("min_price ({min}) is above max_price ({max})"),

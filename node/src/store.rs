@@ -471,6 +471,13 @@ impl Store {
             ])?;
         }
         for profile in &commit.profiles {
+            let before: Option<(String, String)> = tx
+                .query_row(
+                    "SELECT name, region FROM centers WHERE center_id = ?1",
+                    params![profile.center.to_string()],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()?;
             tx.execute(
                 "INSERT INTO centers (center_id, name, region, contact, updated_at_ms,
                    fee_bp, fee_min_idr, address)
@@ -490,7 +497,12 @@ impl Store {
                     profile.address
                 ],
             )?;
-            // The center's name is part of every one of its listings' search text.
+            // The center's name and region are part of every one of its listings'
+            // search text; other profile changes (contact, fees, address) leave it.
+            let searched = (profile.name.clone(), profile.region.clone());
+            if before.as_ref() == Some(&searched) {
+                continue;
+            }
             let mut stmt = tx.prepare_cached("SELECT rowid FROM listings WHERE center_id = ?1")?;
             let rowids: Vec<i64> = stmt
                 .query_map(params![profile.center.to_string()], |row| row.get(0))?
@@ -686,11 +698,24 @@ impl Store {
 
     /// Every configured peer.
     pub fn peers(&self) -> Result<Vec<PeerRow>, StoreError> {
-        let mut stmt = self.conn.prepare(
+        self.peers_where("", "")
+    }
+
+    /// One configured peer, if `center` is one.
+    pub fn peer(&self, center: &CenterId) -> Result<Option<PeerRow>, StoreError> {
+        Ok(self
+            .peers_where("WHERE center_id = ?1", &center.to_string())?
+            .into_iter()
+            .next())
+    }
+
+    fn peers_where(&self, condition: &str, value: &str) -> Result<Vec<PeerRow>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT center_id, name, url, added_at_ms, last_ok_ms, last_error, last_error_ms, behind
-             FROM peers ORDER BY added_at_ms, center_id",
-        )?;
-        let rows = stmt.query_map([], |row| {
+             FROM peers {condition} ORDER BY added_at_ms, center_id"
+        ))?;
+        let params: &[&dyn rusqlite::ToSql] = if condition.is_empty() { &[] } else { &[&value] };
+        let rows = stmt.query_map(params, |row| {
             Ok((
                 row.get::<_, String>(0)?,
                 PeerRow {

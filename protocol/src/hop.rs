@@ -19,7 +19,6 @@
 //! also refuses a nonce it has already seen inside the window (that state lives
 //! in the node, since this crate is pure).
 
-use ed25519_dalek::{Signature, VerifyingKey};
 use sha2::{Digest, Sha256};
 
 use crate::id::CenterId;
@@ -207,10 +206,7 @@ impl HopAuth {
         if skew_ms.abs() > HOP_WINDOW_MS {
             return Err(HopError::OutsideWindow { skew_ms });
         }
-        let bad = || HopError::BadSignature { from: self.from };
-        let key = VerifyingKey::from_bytes(self.from.as_bytes()).map_err(|_| bad())?;
-        let mut message = HOP_DOMAIN.to_vec();
-        message.extend(signed_bytes(
+        let message = signed_bytes(
             &self.from,
             &self.to,
             self.at_ms,
@@ -218,9 +214,12 @@ impl HopAuth {
             method,
             path,
             body,
-        )?);
-        key.verify_strict(&message, &Signature::from_bytes(&self.signature))
-            .map_err(|_| bad())
+        )?;
+        if crate::identity::verify(&self.from, HOP_DOMAIN, &[&message], &self.signature) {
+            Ok(())
+        } else {
+            Err(HopError::BadSignature { from: self.from })
+        }
     }
 }
 

@@ -154,17 +154,25 @@ impl<'de> Deserialize<'de> for CenterId {
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ListingId(String);
 
+/// `len` (at most 12) random characters of the id alphabet, from one draw.
+pub(crate) fn random_id(rng: &mut dyn RngCore, len: usize) -> String {
+    let bits = rng.next_u64();
+    (0..len.min(12))
+        .map(|i| char::from(LISTING_ID_ALPHABET[((bits >> (i * 5)) & 0x1f) as usize]))
+        .collect()
+}
+
+/// `text` as an id of `len` characters of the alphabet (case and surrounding
+/// spaces forgiven), lower case; `None` if it is not one.
+pub(crate) fn parse_id(text: &str, len: usize) -> Option<String> {
+    let lower = text.trim().to_ascii_lowercase();
+    (lower.len() == len && lower.bytes().all(|b| LISTING_ID_ALPHABET.contains(&b))).then_some(lower)
+}
+
 impl ListingId {
     /// Draws a new random listing id from the caller's random source.
     pub fn random(rng: &mut dyn RngCore) -> Self {
-        let bits = rng.next_u64();
-        let id = (0..LISTING_ID_LEN)
-            .map(|i| {
-                let index = ((bits >> (i * 5)) & 0x1f) as usize;
-                char::from(LISTING_ID_ALPHABET[index])
-            })
-            .collect();
-        Self(id)
+        Self(random_id(rng, LISTING_ID_LEN))
     }
 
     /// The id as text.
@@ -189,16 +197,11 @@ impl FromStr for ListingId {
     type Err = IdError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let lower = text.trim().to_ascii_lowercase();
-        let valid = lower.len() == LISTING_ID_LEN
-            && lower.bytes().all(|b| LISTING_ID_ALPHABET.contains(&b));
-        if valid {
-            Ok(Self(lower))
-        } else {
-            Err(IdError::ListingId {
+        parse_id(text, LISTING_ID_LEN)
+            .map(Self)
+            .ok_or_else(|| IdError::ListingId {
                 found: shorten(text),
             })
-        }
     }
 }
 

@@ -1,9 +1,10 @@
 //! A center's signing identity: the ed25519 key pair behind its [`CenterId`].
 //!
 //! This module and [`crate::envelope`] are the only places that touch key types;
-//! everything else names centers by [`CenterId`].
+//! everything else names centers by [`CenterId`] and signs and checks through
+//! [`Identity::sign`] and [`verify`].
 
-use ed25519_dalek::{Signature, Signer, SigningKey};
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use rand::{CryptoRng, RngCore};
 
 use crate::id::CenterId;
@@ -70,6 +71,22 @@ impl Identity {
         let signature: Signature = self.key.sign(&bytes);
         signature.to_bytes()
     }
+}
+
+/// Whether `signature` is `signer`'s signature over `domain || message…` (the
+/// counterpart of [`Identity::sign`]; strict verification, no malleability).
+pub fn verify(signer: &CenterId, domain: &[u8], message: &[&[u8]], signature: &[u8; 64]) -> bool {
+    let Ok(key) = VerifyingKey::from_bytes(signer.as_bytes()) else {
+        return false;
+    };
+    let mut bytes =
+        Vec::with_capacity(domain.len() + message.iter().map(|m| m.len()).sum::<usize>());
+    bytes.extend_from_slice(domain);
+    for part in message {
+        bytes.extend_from_slice(part);
+    }
+    key.verify_strict(&bytes, &Signature::from_bytes(signature))
+        .is_ok()
 }
 
 impl std::fmt::Debug for Identity {

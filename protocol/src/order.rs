@@ -14,7 +14,6 @@
 use std::fmt;
 use std::str::FromStr;
 
-use ed25519_dalek::{Signature, VerifyingKey};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -29,7 +28,6 @@ pub const PAIR_DOMAIN: &[u8] = b"telecenter v1 pair-message\0";
 /// Version of the pair message format.
 pub const PAIR_VERSION: u32 = 1;
 
-const ORDER_ID_ALPHABET: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
 /// Characters of an order or settlement id.
 pub const ORDER_ID_LEN: usize = 12;
 
@@ -41,12 +39,7 @@ pub struct OrderId(String);
 impl OrderId {
     /// Draws a new random id.
     pub fn random(rng: &mut dyn RngCore) -> Self {
-        let bits = rng.next_u64();
-        Self(
-            (0..ORDER_ID_LEN)
-                .map(|i| char::from(ORDER_ID_ALPHABET[((bits >> (i * 5)) & 0x1f) as usize]))
-                .collect(),
-        )
+        Self(crate::id::random_id(rng, ORDER_ID_LEN))
     }
 
     /// The id as text.
@@ -71,14 +64,11 @@ impl FromStr for OrderId {
     type Err = IdError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let lower = text.trim().to_ascii_lowercase();
-        if lower.len() == ORDER_ID_LEN && lower.bytes().all(|b| ORDER_ID_ALPHABET.contains(&b)) {
-            Ok(Self(lower))
-        } else {
-            Err(IdError::OrderId {
-                found: text.chars().take(40).collect(),
+        crate::id::parse_id(text, ORDER_ID_LEN)
+            .map(Self)
+            .ok_or_else(|| IdError::OrderId {
+                found: crate::id::shorten(text),
             })
-        }
     }
 }
 
@@ -744,11 +734,9 @@ impl SignedMessage {
             .ok()
             .and_then(|b| b.try_into().ok())
             .ok_or_else(bad)?;
-        let key = VerifyingKey::from_bytes(self.signer.as_bytes()).map_err(|_| bad())?;
-        let mut bytes = PAIR_DOMAIN.to_vec();
-        bytes.extend_from_slice(self.body.as_bytes());
-        key.verify_strict(&bytes, &Signature::from_bytes(&sig))
-            .map_err(|_| bad())?;
+        if !crate::identity::verify(&self.signer, PAIR_DOMAIN, &[self.body.as_bytes()], &sig) {
+            return Err(bad());
+        }
         let body: Body =
             serde_json::from_str(&self.body).map_err(|e| MessageError::Malformed(e.to_string()))?;
         if body.author() != self.signer {

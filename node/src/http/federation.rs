@@ -19,7 +19,7 @@ use telecenter_protocol::sync::{
     SYNC_DOCS_MAX, SYNC_WAIT_MS_MAX, SummaryRequest, SummaryResponse,
 };
 
-use super::{ApiError, ApiResult, AppState, blocking, check_admin};
+use super::{ApiError, ApiResult, AppState, blocking, check_admin, parse_center};
 use crate::api::{AddPeer, CatalogView, PeerView, TrustView};
 use crate::node::{Ingested, Node, NodeError, reject_code};
 use crate::sync::pair::{PAIR_PATH, PairExchange};
@@ -62,7 +62,7 @@ fn authenticate(
     path: &str,
     body: &[u8],
 ) -> ApiResult<CenterId> {
-    authenticate_hop(state, headers, path, body, false)
+    authenticate_hop(state, headers, path, body, false).map(|auth| auth.from)
 }
 
 /// Checks a request's hop authorization; `pair` also admits accepted centers
@@ -73,7 +73,7 @@ fn authenticate_hop(
     path: &str,
     body: &[u8],
     pair: bool,
-) -> ApiResult<CenterId> {
+) -> ApiResult<telecenter_protocol::hop::HopAuth> {
     let header = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -249,13 +249,6 @@ pub(super) async fn push(
     }
     response.rejected.sort_by_key(|r| r.index);
     Ok(Json(response))
-}
-
-fn parse_center(text: &str) -> ApiResult<CenterId> {
-    text.parse::<CenterId>().map_err(|e| ApiError::BadRequest {
-        code: "invalid_center_id",
-        message: e.to_string(),
-    })
 }
 
 fn peer_views(node: &Node) -> Result<Vec<PeerView>, NodeError> {
@@ -434,7 +427,8 @@ pub(super) async fn pair_exchange(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<axum::response::Response> {
-    let from = authenticate_hop(&state, &headers, PAIR_PATH, &body, true)?;
+    let auth = authenticate_hop(&state, &headers, PAIR_PATH, &body, true)?;
+    let (from, nonce) = (auth.from, auth.nonce);
     let request: PairExchange = parse(&body)?;
     if request.messages.len() > PAIR_BATCH_MESSAGES_MAX {
         return Err(too_many("pair messages", PAIR_BATCH_MESSAGES_MAX));
@@ -442,13 +436,6 @@ pub(super) async fn pair_exchange(
     if request.results.len() > PAIR_BATCH_MESSAGES_MAX {
         return Err(too_many("results", PAIR_BATCH_MESSAGES_MAX));
     }
-    // The request's nonce, to sign the answer for exactly this request.
-    let nonce = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| telecenter_protocol::hop::HopAuth::parse(v).ok())
-        .map(|auth| auth.nonce)
-        .ok_or_else(|| ApiError::PeerAuth("no request nonce".to_owned(), false))?;
     let node = state.node.clone();
     let (body, signature) = blocking(move || {
         node.pair_results(&from, &request.results)?;

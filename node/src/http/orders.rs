@@ -11,12 +11,12 @@ use serde::{Deserialize, Serialize};
 use telecenter_protocol::CenterId;
 use telecenter_protocol::order::{Action, OrderId, Role};
 
-use super::{ApiError, ApiResult, AppState, blocking, check_admin};
+use super::{ApiError, ApiResult, AppState, blocking, check_admin, parse_center};
 use crate::api::orders::{
     self as api, CorrectionInput, OrderQuery, OrderView, OrdersView, ReasonInput, SettlementInput,
     SettlementView,
 };
-use crate::fees::{self, BalanceLine, BalancesExport, FeeReport, Month, NettingView, Statement};
+use crate::fees::{self, BalancesExport, FeeReport, Month, NettingView, Statement};
 use crate::node::PlaceOrder;
 use crate::store::{ORDER_STATUS_WORDS, OrderFilter};
 
@@ -32,11 +32,6 @@ fn bad(code: &'static str, message: String) -> ApiError {
 fn order_id(text: &str) -> ApiResult<OrderId> {
     text.parse()
         .map_err(|e: telecenter_protocol::IdError| bad("invalid_order_id", e.to_string()))
-}
-
-fn center_id(text: &str) -> ApiResult<CenterId> {
-    text.parse()
-        .map_err(|e: telecenter_protocol::IdError| bad("invalid_center_id", e.to_string()))
 }
 
 /// The order filter of a list query.
@@ -69,7 +64,7 @@ pub fn order_filter(query: &OrderQuery) -> ApiResult<OrderFilter> {
         .counterpart
         .as_deref()
         .filter(|s| !s.is_empty())
-        .map(center_id)
+        .map(parse_center)
         .transpose()?;
     let limit = query.limit.unwrap_or(100);
     if !(1..=ORDER_LIST_MAX).contains(&limit) {
@@ -264,16 +259,7 @@ pub(super) async fn balances(
 ) -> ApiResult<Json<BalancesExport>> {
     check_admin(&state, &headers)?;
     let node = state.node.clone();
-    Ok(Json(
-        blocking(move || {
-            let balances: Vec<BalanceLine> = fees::balances(&node)?;
-            Ok(BalancesExport {
-                center: node.center_id(),
-                balances,
-            })
-        })
-        .await?,
-    ))
+    Ok(Json(blocking(move || BalancesExport::of(&node)).await?))
 }
 
 /// Query of a statement.
@@ -298,7 +284,7 @@ pub(super) async fn statement(
 ) -> ApiResult<Json<Statement>> {
     check_admin(&state, &headers)?;
     let Query(query) = query?;
-    let counterpart = center_id(&query.counterpart)?;
+    let counterpart = parse_center(&query.counterpart)?;
     let from = month_or_now(&state, query.from.as_deref())?;
     let to = match query.to.as_deref() {
         Some(text) if !text.is_empty() => month_or_now(&state, Some(text))?,

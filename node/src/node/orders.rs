@@ -522,12 +522,7 @@ impl Node {
     /// in its profile.
     pub fn pair_url(&self, center: &CenterId) -> Result<Option<String>, NodeError> {
         let reader = lock(&self.reader);
-        if let Some(url) = reader
-            .peers()?
-            .into_iter()
-            .find(|p| p.center_id == *center)
-            .and_then(|p| p.url)
-        {
+        if let Some(url) = reader.peer(center)?.and_then(|p| p.url) {
             return Ok(Some(url));
         }
         Ok(reader.center(center)?.and_then(|p| p.address))
