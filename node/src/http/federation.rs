@@ -56,22 +56,26 @@ impl RateLimiter {
 }
 
 /// Checks the hop authorization of a peer request and the peer's rate.
-fn authenticate(
+async fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
-    path: &str,
-    body: &[u8],
+    path: &'static str,
+    body: &Bytes,
 ) -> ApiResult<CenterId> {
-    authenticate_hop(state, headers, path, body, false).map(|auth| auth.from)
+    authenticate_hop(state, headers, path, body, false)
+        .await
+        .map(|auth| auth.from)
 }
 
 /// Checks a request's hop authorization; `pair` also admits accepted centers
 /// that are not configured peers (orders come straight from the other center).
-fn authenticate_hop(
+/// The check takes the node's writer lock and reads SQLite, so it runs on the
+/// blocking pool, not on the async threads.
+async fn authenticate_hop(
     state: &AppState,
     headers: &HeaderMap,
-    path: &str,
-    body: &[u8],
+    path: &'static str,
+    body: &Bytes,
     pair: bool,
 ) -> ApiResult<telecenter_protocol::hop::HopAuth> {
     let header = headers
@@ -80,27 +84,30 @@ fn authenticate_hop(
         .ok_or(ApiError::PeerAuth(
             "peer requests need an 'Authorization: Telecenter ...' header".to_owned(),
             false,
-        ))?;
-    let now = state.node.clock().now_ms();
-    let allow = |center: &CenterId| state.rate.allow(center, now);
-    state
-        .node
-        .check_hop(header, "POST", path, body, pair, &allow)
-        .map_err(|e| {
-            use crate::node::PeerAuthError as E;
-            tracing::info!(error = %e, "peer request refused");
-            match e {
-                E::RateLimited => ApiError::RateLimited,
-                E::Internal(_) => ApiError::PeerAuth(
-                    "the node could not check the request; try again later".to_owned(),
-                    false,
-                ),
-                E::NotAPeer(_) | E::Blocked(_) | E::NotAccepted(_) => {
-                    ApiError::PeerAuth(e.to_string(), true)
-                }
-                other => ApiError::PeerAuth(other.to_string(), false),
+        ))?
+        .to_owned();
+    let (node, rate, body) = (state.node.clone(), state.rate.clone(), body.clone());
+    let checked = blocking(move || {
+        let now = node.clock().now_ms();
+        let allow = |center: &CenterId| rate.allow(center, now);
+        Ok(node.check_hop(&header, "POST", path, &body, pair, &allow))
+    })
+    .await?;
+    checked.map_err(|e| {
+        use crate::node::PeerAuthError as E;
+        tracing::info!(error = %e, "peer request refused");
+        match e {
+            E::RateLimited => ApiError::RateLimited,
+            E::Internal(_) => ApiError::PeerAuth(
+                "the node could not check the request; try again later".to_owned(),
+                false,
+            ),
+            E::NotAPeer(_) | E::Blocked(_) | E::NotAccepted(_) => {
+                ApiError::PeerAuth(e.to_string(), true)
             }
-        })
+            other => ApiError::PeerAuth(other.to_string(), false),
+        }
+    })
 }
 
 fn parse<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
@@ -123,7 +130,7 @@ pub(super) async fn summary(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<SummaryResponse>> {
-    authenticate(&state, &headers, "/api/v1/sync/summary", &body)?;
+    authenticate(&state, &headers, "/api/v1/sync/summary", &body).await?;
     let request: SummaryRequest = parse(&body)?;
     if request.have.len() > SYNC_DOCS_MAX {
         return Err(too_many("documents", SYNC_DOCS_MAX));
@@ -194,7 +201,7 @@ pub(super) async fn fetch(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<Changes>> {
-    authenticate(&state, &headers, "/api/v1/sync/fetch", &body)?;
+    authenticate(&state, &headers, "/api/v1/sync/fetch", &body).await?;
     let request: FetchRequest = parse(&body)?;
     if request.want.len() > SYNC_DOCS_MAX {
         return Err(too_many("documents", SYNC_DOCS_MAX));
@@ -209,7 +216,7 @@ pub(super) async fn push(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<PushResponse>> {
-    let sender = authenticate(&state, &headers, "/api/v1/sync/push", &body)?;
+    let sender = authenticate(&state, &headers, "/api/v1/sync/push", &body).await?;
     let request: Changes = parse(&body)?;
     if request.changes.len() > SYNC_CHANGES_MAX {
         return Err(too_many("changes", SYNC_CHANGES_MAX));
@@ -427,7 +434,7 @@ pub(super) async fn pair_exchange(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<axum::response::Response> {
-    let auth = authenticate_hop(&state, &headers, PAIR_PATH, &body, true)?;
+    let auth = authenticate_hop(&state, &headers, PAIR_PATH, &body, true).await?;
     let (from, nonce) = (auth.from, auth.nonce);
     let request: PairExchange = parse(&body)?;
     if request.messages.len() > PAIR_BATCH_MESSAGES_MAX {
