@@ -1250,22 +1250,17 @@ pub(super) async fn save_profile(
 }
 
 fn network_page(
-    state: &AppState,
+    node: &Node,
     lang: Lang,
     csrf: &str,
     problem: Option<String>,
     message: Option<String>,
 ) -> Result<Markup, NodeError> {
     let (t, w) = (i18n::texts(lang), words(lang));
-    let peers = state.node.peers()?;
-    let (decisions, accepted) = state.node.trust_state();
-    let names: HashMap<CenterId, String> = state
-        .node
-        .centers()?
-        .into_iter()
-        .map(|p| (p.center, p.name))
-        .collect();
-    let name_of = |c: &CenterId| names.get(c).cloned().unwrap_or_else(|| c.short());
+    let peers = node.peers()?;
+    let (decisions, accepted) = node.trust_state();
+    let names = crate::api::CenterNames::load(node)?;
+    let name_of = |c: &CenterId| names.of(c);
     Ok(html! {
         (operator_nav(t, csrf))
         h1 { (w.network) }
@@ -1349,9 +1344,8 @@ async fn render_network(
     message: Option<String>,
 ) -> Response {
     let t = i18n::texts(lang);
-    let st = state.clone();
-    match node_call(&state, move |_| {
-        network_page(&st, lang, &csrf, problem, message)
+    match node_call(&state, move |node| {
+        network_page(node, lang, &csrf, problem, message)
     })
     .await
     {

@@ -737,16 +737,24 @@ struct ListData {
     unsent: HashSet<OrderId>,
 }
 
+/// The orders with a step among these outbox messages (not yet delivered).
+fn unsent_orders(rows: &[crate::store::OutboxRow]) -> HashSet<OrderId> {
+    rows.iter()
+        .filter_map(
+            |row| match serde_json::from_str::<Body>(&row.message.body) {
+                Ok(Body::OrderEvent(event)) => Some(event.order),
+                _ => None,
+            },
+        )
+        .collect()
+}
+
 fn list_data(node: &Node, filter: &OrderFilter) -> Result<ListData, NodeError> {
     let mut outbox = Vec::new();
     let mut unsent = HashSet::new();
     for (center, count) in node.outbox_counterparts()? {
         let rows = node.outbox_for(&center)?;
-        for row in &rows {
-            if let Ok(Body::OrderEvent(event)) = serde_json::from_str::<Body>(&row.message.body) {
-                unsent.insert(event.order);
-            }
-        }
+        unsent.extend(unsent_orders(&rows));
         let first = rows.into_iter().next();
         outbox.push(Waiting {
             center,
@@ -970,10 +978,7 @@ fn order_data(node: &Node, id: &OrderId) -> Result<OrderData, NodeError> {
     } else {
         None
     };
-    let unsent = node.outbox_for(&detail.row.counterpart)?.iter().any(|m| {
-        matches!(serde_json::from_str::<Body>(&m.message.body),
-                Ok(Body::OrderEvent(event)) if event.order == *id)
-    });
+    let unsent = unsent_orders(&node.outbox_for(&detail.row.counterpart)?).contains(id);
     Ok(OrderData {
         detail,
         names: Names::load(node)?,
