@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use anyhow::{Context, Result, anyhow, bail};
+use reqwest::Method;
 use telecenter_node::api::{
     AddPeer, ErrorBody, InfoView, ListingView, ListingsView, PeerView, TrustView,
 };
@@ -41,6 +42,23 @@ pub(crate) enum Backend {
 
 fn parse_id(id: &str) -> Result<ListingId> {
     Ok(id.parse::<ListingId>()?)
+}
+
+/// Reads a node's answer: the JSON view on success, else its one-line reason.
+async fn decode<T: serde::de::DeserializeOwned>(
+    url: &str,
+    response: reqwest::Response,
+) -> Result<T> {
+    let status = response.status();
+    let bytes = response.bytes().await?;
+    if status.is_success() {
+        return serde_json::from_slice(&bytes)
+            .with_context(|| format!("unexpected answer from the node at {url}"));
+    }
+    match serde_json::from_slice::<ErrorBody>(&bytes) {
+        Ok(body) => Err(anyhow!(body.error.message)),
+        Err(_) => Err(anyhow!("the node at {url} answered {status}")),
+    }
 }
 
 impl Backend {
@@ -93,16 +111,7 @@ impl Backend {
             .send()
             .await
             .with_context(|| format!("the running node at {url} did not answer"))?;
-        let status = response.status();
-        let bytes = response.bytes().await?;
-        if status.is_success() {
-            return serde_json::from_slice(&bytes)
-                .with_context(|| format!("unexpected answer from the node at {url}"));
-        }
-        match serde_json::from_slice::<ErrorBody>(&bytes) {
-            Ok(body) => Err(anyhow!(body.error.message)),
-            Err(_) => Err(anyhow!("the node at {url} answered {status}")),
-        }
+        decode(url, response).await
     }
 
     /// Runs one admin operation: `local` on the database when this process holds
@@ -144,20 +153,11 @@ impl Backend {
 
     /// Adds a listing.
     pub(crate) async fn add(&self, input: NewListing) -> Result<ListingView> {
-        match self {
-            Backend::Local { node, .. } => {
-                Ok(ListingView::new(&node.add_listing(&input)?, Lang::Id))
-            }
-            Backend::Remote { .. } => {
-                self.call(
-                    reqwest::Method::POST,
-                    "/api/v1/admin/listings",
-                    None,
-                    Some(serde_json::to_value(input)?),
-                )
-                .await
-            }
-        }
+        let body = serde_json::to_value(&input)?;
+        self.admin(Method::POST, "/api/v1/admin/listings", Some(body), |node| {
+            Ok(ListingView::new(&node.add_listing(&input)?, Lang::Id))
+        })
+        .await
     }
 
     /// Checks, resizes and stores a photo; returns its image names.
@@ -176,15 +176,7 @@ impl Backend {
                     .send()
                     .await
                     .with_context(|| format!("the running node at {url} did not answer"))?;
-                let status = response.status();
-                let body = response.bytes().await?;
-                if status.is_success() {
-                    return Ok(serde_json::from_slice(&body)?);
-                }
-                match serde_json::from_slice::<ErrorBody>(&body) {
-                    Ok(body) => Err(anyhow!(body.error.message)),
-                    Err(_) => Err(anyhow!("the node at {url} answered {status}")),
-                }
+                decode(url, response).await
             }
         }
     }
@@ -192,57 +184,43 @@ impl Backend {
     /// Changes a listing.
     pub(crate) async fn update(&self, id: &str, patch: ListingPatch) -> Result<ListingView> {
         let id = parse_id(id)?;
-        match self {
-            Backend::Local { node, .. } => Ok(ListingView::new(
-                &node.update_listing(&id, &patch)?,
-                Lang::Id,
-            )),
-            Backend::Remote { .. } => {
-                self.call(
-                    reqwest::Method::PATCH,
-                    &format!("/api/v1/admin/listings/{id}"),
-                    None,
-                    Some(serde_json::to_value(patch)?),
-                )
-                .await
-            }
-        }
+        let body = serde_json::to_value(&patch)?;
+        self.admin(
+            Method::PATCH,
+            &format!("/api/v1/admin/listings/{id}"),
+            Some(body),
+            |node| {
+                Ok(ListingView::new(
+                    &node.update_listing(&id, &patch)?,
+                    Lang::Id,
+                ))
+            },
+        )
+        .await
     }
 
     /// Removes a listing.
     pub(crate) async fn remove(&self, id: &str) -> Result<ListingView> {
         let id = parse_id(id)?;
-        match self {
-            Backend::Local { node, .. } => {
-                Ok(ListingView::new(&node.remove_listing(&id)?, Lang::Id))
-            }
-            Backend::Remote { .. } => {
-                self.call(
-                    reqwest::Method::DELETE,
-                    &format!("/api/v1/admin/listings/{id}"),
-                    None,
-                    None,
-                )
-                .await
-            }
-        }
+        self.admin(
+            Method::DELETE,
+            &format!("/api/v1/admin/listings/{id}"),
+            None,
+            |node| Ok(ListingView::new(&node.remove_listing(&id)?, Lang::Id)),
+        )
+        .await
     }
 
     /// One of this center's listings.
     pub(crate) async fn show(&self, id: &str) -> Result<ListingView> {
         let id = parse_id(id)?;
-        match self {
-            Backend::Local { node, .. } => Ok(ListingView::new(&node.own_listing(&id)?, Lang::Id)),
-            Backend::Remote { .. } => {
-                self.call(
-                    reqwest::Method::GET,
-                    &format!("/api/v1/admin/listings/{id}"),
-                    None,
-                    None,
-                )
-                .await
-            }
-        }
+        self.admin(
+            Method::GET,
+            &format!("/api/v1/admin/listings/{id}"),
+            None,
+            |node| Ok(ListingView::new(&node.own_listing(&id)?, Lang::Id)),
+        )
+        .await
     }
 
     /// This center's listings.
@@ -281,29 +259,19 @@ impl Backend {
 
     /// The center's info.
     pub(crate) async fn info(&self) -> Result<InfoView> {
-        match self {
-            Backend::Local { node, .. } => Ok(InfoView::new(&node.profile()?)),
-            Backend::Remote { .. } => {
-                self.call(reqwest::Method::GET, "/api/v1/info", None, None)
-                    .await
-            }
-        }
+        self.admin(Method::GET, "/api/v1/info", None, |node| {
+            Ok(InfoView::new(&node.profile()?))
+        })
+        .await
     }
 
     /// Changes the center's profile.
     pub(crate) async fn set_profile(&self, input: ProfileInput) -> Result<InfoView> {
-        match self {
-            Backend::Local { node, .. } => Ok(InfoView::new(&node.set_profile(&input)?)),
-            Backend::Remote { .. } => {
-                self.call(
-                    reqwest::Method::PATCH,
-                    "/api/v1/admin/profile",
-                    None,
-                    Some(serde_json::to_value(input)?),
-                )
-                .await
-            }
-        }
+        let body = serde_json::to_value(&input)?;
+        self.admin(Method::PATCH, "/api/v1/admin/profile", Some(body), |node| {
+            Ok(InfoView::new(&node.set_profile(&input)?))
+        })
+        .await
     }
 }
 
@@ -347,68 +315,52 @@ impl Backend {
 
     /// The configured peers.
     pub(crate) async fn peers(&self) -> Result<Vec<PeerView>> {
-        match self {
-            Backend::Local { node, .. } => Ok(node.peers()?.iter().map(PeerView::new).collect()),
-            Backend::Remote { .. } => {
-                self.call(reqwest::Method::GET, "/api/v1/admin/peers", None, None)
-                    .await
-            }
-        }
+        self.admin(Method::GET, "/api/v1/admin/peers", None, |node| {
+            Ok(node.peers()?.iter().map(PeerView::new).collect())
+        })
+        .await
     }
 
     /// Removes a peer.
     pub(crate) async fn remove_peer(&self, center: &str) -> Result<Vec<PeerView>> {
         let center = center.parse::<telecenter_protocol::CenterId>()?;
-        match self {
-            Backend::Local { node, .. } => {
+        self.admin(
+            Method::DELETE,
+            &format!("/api/v1/admin/peers/{center}"),
+            None,
+            |node| {
                 node.remove_peer(&center)?;
                 Ok(node.peers()?.iter().map(PeerView::new).collect())
-            }
-            Backend::Remote { .. } => {
-                self.call(
-                    reqwest::Method::DELETE,
-                    &format!("/api/v1/admin/peers/{center}"),
-                    None,
-                    None,
-                )
-                .await
-            }
-        }
+            },
+        )
+        .await
     }
 
     /// Trust decisions and accepted centers.
     pub(crate) async fn trust_view(&self) -> Result<TrustView> {
-        match self {
-            Backend::Local { node, .. } => Ok(TrustView::of(node)),
-            Backend::Remote { .. } => {
-                self.call(reqwest::Method::GET, "/api/v1/admin/trust", None, None)
-                    .await
-            }
-        }
+        self.admin(Method::GET, "/api/v1/admin/trust", None, |node| {
+            Ok(TrustView::of(node))
+        })
+        .await
     }
 
     /// `trust`, `block` or `unblock` a center.
     pub(crate) async fn decide(&self, action: &str, center: &str) -> Result<TrustView> {
         let center = center.parse::<telecenter_protocol::CenterId>()?;
-        match self {
-            Backend::Local { node, .. } => {
+        self.admin(
+            Method::POST,
+            &format!("/api/v1/admin/{action}/{center}"),
+            None,
+            |node| {
                 match action {
                     "trust" => node.trust(&center)?,
                     "block" => node.block(&center)?,
                     _ => node.unblock(&center)?,
                 }
                 Ok(TrustView::of(node))
-            }
-            Backend::Remote { .. } => {
-                self.call(
-                    reqwest::Method::POST,
-                    &format!("/api/v1/admin/{action}/{center}"),
-                    None,
-                    None,
-                )
-                .await
-            }
-        }
+            },
+        )
+        .await
     }
 
     /// One sync round with every peer now.
