@@ -201,6 +201,14 @@ fn completed_order(buyer: &Center, seller: &Center, listing: &ListingId, quantit
     id
 }
 
+/// Asserts that two centers hold identical ledger entries; returns them.
+fn same_ledger(a: &Center, b: &Center) -> Vec<telecenter_protocol::order::LedgerEntry> {
+    let of_a: Vec<_> = a.ledger().into_iter().map(|r| r.entry).collect();
+    let of_b: Vec<_> = b.ledger().into_iter().map(|r| r.entry).collect();
+    assert_eq!(of_a, of_b, "identical entries on both sides");
+    of_a
+}
+
 fn status(center: &Center, id: &OrderId) -> &'static str {
     center.node.order(id).unwrap().row.status_word()
 }
@@ -269,9 +277,7 @@ fn a_full_life_cycle_gives_both_nodes_the_same_history_and_ledger() {
     ];
     assert_eq!(ids(&malang.ledger()), expected);
     assert_eq!(ids(&ponorogo.ledger()), expected);
-    let entries_m: Vec<_> = malang.ledger().into_iter().map(|r| r.entry).collect();
-    let entries_p: Vec<_> = ponorogo.ledger().into_iter().map(|r| r.entry).collect();
-    assert_eq!(entries_m, entries_p, "identical entries on both sides");
+    same_ledger(&malang, &ponorogo);
     let owed_to_malang = balance_with(&malang.id(), &malang.ledger());
     assert_eq!(owed_to_malang, 45_000 - 1_350);
     assert_eq!(
@@ -608,9 +614,7 @@ fn a_confirmed_settlement_moves_the_balance_once_and_a_declined_one_not_at_all()
     assert_eq!(balance_with(&ponorogo.id(), &ponorogo.ledger()), 0);
     assert_eq!(balance_with(&malang.id(), &malang.ledger()), 0);
     assert_eq!(ponorogo.ledger().len(), 3);
-    let m: Vec<_> = malang.ledger().into_iter().map(|r| r.entry).collect();
-    let p: Vec<_> = ponorogo.ledger().into_iter().map(|r| r.entry).collect();
-    assert_eq!(m, p);
+    same_ledger(&malang, &ponorogo);
 }
 
 #[test]
@@ -856,9 +860,7 @@ fn a_correction_is_a_new_entry_booked_on_both_sides_only_once_confirmed() {
         balance_with(&ponorogo.id(), &ponorogo.ledger()),
         -(before + 5_000)
     );
-    let m: Vec<_> = malang.ledger().into_iter().map(|r| r.entry).collect();
-    let p: Vec<_> = ponorogo.ledger().into_iter().map(|r| r.entry).collect();
-    assert_eq!(m, p);
+    let m = same_ledger(&malang, &ponorogo);
     assert!(
         m.iter()
             .any(|e| e.id == format!("correction/{}", proposed.id))
