@@ -54,7 +54,7 @@ pub(crate) enum Command {
     Init(InitArgs),
     /// Run the node: serve the catalog over HTTP until Ctrl-C.
     #[command(
-        after_help = "Examples:\n  telecenter serve\n  telecenter serve --listen 0.0.0.0:8470    (reachable from the telecenter's network)\n  telecenter serve --sample                (try it: creates a sample center if the folder is empty)"
+        after_help = "Examples:\n  telecenter serve\n  telecenter serve --listen 0.0.0.0:8470    (reachable from the telecenter's network)\n  telecenter serve --sample                (try it: creates a sample center if the folder is empty)\n  telecenter serve --listen 0.0.0.0:8443 --tls-cert cert.pem --tls-key key.pem   (HTTPS)"
     )]
     Serve(ServeArgs),
     /// Add, change, remove and list this center's listings.
@@ -192,6 +192,12 @@ pub(crate) struct ServeArgs {
     /// If the data folder is empty, create a sample center with sample listings first.
     #[arg(long)]
     pub(crate) sample: bool,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key; default from config.toml).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub(crate) tls_cert: Option<std::path::PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub(crate) tls_key: Option<std::path::PathBuf>,
 }
 
 /// `telecenter listing ...`.
@@ -655,27 +661,78 @@ async fn serve(data: &DataDir, args: ServeArgs, json: bool) -> Result<()> {
     };
     let config = data.config()?;
     let listen = args.listen.unwrap_or(config.listen);
+    let tls = match (
+        args.tls_cert.or(config.tls_cert.clone()),
+        args.tls_key.or(config.tls_key.clone()),
+    ) {
+        (Some(cert), Some(key)) => Some(http::load_tls(&cert, &key)?),
+        (None, None) => None,
+        _ => bail!("HTTPS needs both a certificate and its key (--tls-cert and --tls-key)"),
+    };
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
-    let url = format!("http://{addr}");
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let url = format!("{scheme}://{addr}");
+    // The CLI reaches the admin API on this computer over plain HTTP: the main
+    // listener when it is plain, else a second listener on loopback only.
+    let admin_listener = if tls.is_some() {
+        Some(
+            tokio::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))
+                .await
+                .context("cannot open the local admin listener")?,
+        )
+    } else {
+        None
+    };
+    let admin_addr = match &admin_listener {
+        Some(l) => l.local_addr()?,
+        None if addr.ip().is_unspecified() => {
+            SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), addr.port())
+        }
+        None => addr,
+    };
     data.write_runtime(&RuntimeInfo {
-        url: url.clone(),
+        url: format!("http://{admin_addr}"),
         pid: std::process::id(),
     })?;
     let profile = node.profile()?;
     output::serving(&profile, &url, json)?;
+    let secure_cookies = tls.is_some()
+        || config
+            .public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"));
     let node = Arc::new(node);
     let engine = SyncEngine::new(node.clone())?;
     let background = engine.clone().spawn(config.sync_interval_ms);
     let token = data.admin_token()?;
     let mut state = AppState::new(node, Some(&token));
     state.sync = Some(engine);
-    state.operator = Arc::new(telecenter_node::web::operator::OperatorState::new(
-        data.password_path(),
-    ));
-    let result = http::serve(state, listener, http::shutdown_signal()).await;
+    state.operator = Arc::new(
+        telecenter_node::web::operator::OperatorState::new(data.password_path())
+            .with_secure_cookies(secure_cookies),
+    );
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
+    let admin_server = admin_listener
+        .map(|l| tokio::spawn(http::serve(state.clone(), l, stopped(stop_rx.clone()))));
+    let options = http::ServeOptions {
+        tls,
+        ..http::ServeOptions::default()
+    };
+    let main_server = http::serve_with(state, listener, options, stopped(stop_rx));
+    let signal = async move {
+        http::shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    };
+    let (result, ()) = tokio::join!(main_server, signal);
+    if let Some(admin_server) = admin_server {
+        let _ = admin_server.await;
+    }
     background.abort();
     data.clear_runtime();
     drop(lock);

@@ -48,6 +48,18 @@ pub struct Config {
     /// 2 = also centers they vouch for (default).
     #[serde(default = "default_vouch_depth")]
     pub vouch_depth: u32,
+    /// The address people and peers use to reach this node, when it differs from
+    /// `listen` (e.g. `https://hub.example` behind a TLS proxy). An `https://`
+    /// address makes the operator's session cookies `Secure`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
+    /// PEM certificate chain for serving HTTPS itself (with `tls_key`); the
+    /// `serve --tls-cert` flag overrides it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of `tls_cert`; the `serve --tls-key` flag overrides it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_key: Option<PathBuf>,
 }
 
 fn default_sync_interval_ms() -> u64 {
@@ -66,6 +78,9 @@ impl Default for Config {
                 .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 8470))),
             sync_interval_ms: default_sync_interval_ms(),
             vouch_depth: default_vouch_depth(),
+            public_url: None,
+            tls_cert: None,
+            tls_key: None,
         }
     }
 }

@@ -13,6 +13,9 @@
 //!   `POST /api/v1/admin/{trust,block,unblock}/{center}`, `POST /api/v1/admin/sync`
 //! - peers, with a per-hop signed `Authorization: Telecenter ...` header
 //!   (see `federation.rs`): `POST /api/v1/sync/{summary,fetch,push}`
+//!
+//! The admin API answers only clients on this computer (`gate.rs`); the server
+//! loop with its connection and time bounds, and HTTPS, is in `server.rs`.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -20,6 +23,7 @@ use std::sync::Arc;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -39,7 +43,11 @@ use telecenter_protocol::sync::SYNC_BODY_BYTES_MAX;
 pub const REQUEST_BODY_BYTES_MAX: usize = 64 * 1024;
 
 pub mod federation;
+pub mod gate;
 pub mod orders;
+pub mod server;
+
+pub use server::{ServeOptions, ServerLimits, load_tls, serve_with};
 
 /// Shared state of the handlers.
 #[derive(Clone)]
@@ -54,6 +62,8 @@ pub struct AppState {
     pub rate: federation::SharedRateLimiter,
     /// Operator sessions and the password file of the operator pages.
     pub operator: Arc<crate::web::operator::OperatorState>,
+    /// Slots for reading peers' request bodies ([`gate::HOP_BODIES_AT_ONCE`]).
+    pub hop_bodies: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -65,6 +75,7 @@ impl AppState {
             sync: None,
             rate: Arc::default(),
             operator: Arc::default(),
+            hop_bodies: Arc::new(tokio::sync::Semaphore::new(gate::HOP_BODIES_AT_ONCE)),
         }
     }
 
@@ -90,8 +101,8 @@ pub enum ApiError {
         /// Plain message.
         message: String,
     },
-    /// The body is too large.
-    TooLarge,
+    /// The body is over the limit of its route (in bytes).
+    TooLarge(usize),
     /// The body is not declared as JSON.
     UnsupportedMediaType,
     /// Missing or wrong admin token.
@@ -104,6 +115,10 @@ pub enum ApiError {
     NotFound(String),
     /// The route exists but not with this method.
     MethodNotAllowed,
+    /// The request was not answered in time.
+    Timeout,
+    /// The node has no room for this request now; try again shortly.
+    Busy,
 }
 
 impl From<NodeError> for ApiError {
@@ -121,7 +136,7 @@ impl From<InvalidInput> for ApiError {
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            return ApiError::TooLarge;
+            return ApiError::TooLarge(REQUEST_BODY_BYTES_MAX);
         }
         if let JsonRejection::MissingJsonContentType(_) = rejection {
             return ApiError::UnsupportedMediaType;
@@ -216,10 +231,10 @@ impl IntoResponse for ApiError {
             ApiError::BadRequest { code, message } => {
                 (StatusCode::BAD_REQUEST, code, message, None, None)
             }
-            ApiError::TooLarge => (
+            ApiError::TooLarge(limit) => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "body_too_large",
-                format!("request body may be at most {REQUEST_BODY_BYTES_MAX} bytes"),
+                format!("request body may be at most {limit} bytes"),
                 None,
                 None,
             ),
@@ -259,6 +274,20 @@ impl IntoResponse for ApiError {
                 None,
                 None,
             ),
+            ApiError::Timeout => (
+                StatusCode::REQUEST_TIMEOUT,
+                "timeout",
+                "the request took too long; try again".to_owned(),
+                None,
+                None,
+            ),
+            ApiError::Busy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "the node is busy with other requests; try again in a few seconds".to_owned(),
+                None,
+                None,
+            ),
         };
         if status.is_client_error() {
             tracing::debug!(%status, code, %message, "request rejected");
@@ -271,7 +300,13 @@ impl IntoResponse for ApiError {
                 reason,
             },
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::TOO_MANY_REQUESTS {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+        }
+        response
     }
 }
 
@@ -334,11 +369,7 @@ fn parse_listing_id(text: &str) -> ApiResult<ListingId> {
 
 /// The full router with every route; `state` is shared by all handlers.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/api/v1/info", get(info))
-        .route("/api/v1/listings", get(listings))
-        .route("/api/v1/listings/{center}/{id}", get(listing))
-        .route("/api/v1/images/{hash}", get(image))
+    let admin = Router::new()
         .route(
             "/api/v1/admin/images",
             post(admin_upload_image).layer(DefaultBodyLimit::max(
@@ -391,23 +422,41 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/admin/fees/corrections", post(orders::correct))
         .route("/api/v1/admin/fees/netting", post(orders::netting))
-        .merge(
-            Router::new()
-                .route("/api/v1/sync/summary", post(federation::summary))
-                .route("/api/v1/sync/fetch", post(federation::fetch))
-                .route("/api/v1/sync/push", post(federation::push))
-                .layer(DefaultBodyLimit::max(SYNC_BODY_BYTES_MAX)),
-        )
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            gate::admin_gate,
+        ));
+    let peers = Router::new()
+        .route("/api/v1/sync/summary", post(federation::summary))
+        .route("/api/v1/sync/fetch", post(federation::fetch))
+        .route("/api/v1/sync/push", post(federation::push))
+        .layer(DefaultBodyLimit::max(SYNC_BODY_BYTES_MAX))
         .route(
             crate::sync::pair::PAIR_PATH,
             post(federation::pair_exchange).layer(DefaultBodyLimit::max(
                 telecenter_protocol::limits::PAIR_EXCHANGE_BYTES_MAX,
             )),
         )
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            gate::hop_gate,
+        ));
+    Router::new()
+        .route("/api/v1/info", get(info))
+        .route("/api/v1/listings", get(listings))
+        .route("/api/v1/listings/{center}/{id}", get(listing))
+        .route("/api/v1/images/{hash}", get(image))
+        .merge(admin)
+        .merge(peers)
         .merge(crate::web::routes())
         .fallback(crate::web::fallback)
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::web::operator::require_session,
+        ))
         .layer(DefaultBodyLimit::max(REQUEST_BODY_BYTES_MAX))
+        .layer(middleware::from_fn(gate::client_and_headers))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -580,16 +629,14 @@ async fn admin_set_profile(
     Ok(Json(InfoView::new(&profile)))
 }
 
-/// Serves `router(state)` on `listener` until `shutdown` completes, then
-/// finishes the requests under way.
+/// Serves `router(state)` over plain HTTP on `listener` with the default
+/// [`ServerLimits`] until `shutdown` completes (see [`serve_with`]).
 pub async fn serve(
     state: AppState,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    serve_with(state, listener, ServeOptions::default(), shutdown).await
 }
 
 /// Completes on Ctrl-C (SIGINT) or SIGTERM.

@@ -994,6 +994,11 @@ impl Node {
         lock(&self.writer).accepted.contains_key(center)
     }
 
+    /// Whether this node's operator blocked `center`.
+    pub fn blocked(&self, center: &CenterId) -> bool {
+        lock(&self.writer).trust.get(center) == Some(&TrustState::Blocked)
+    }
+
     /// Adds (or updates) a peer and trusts its center.
     pub fn add_peer(
         &self,

@@ -6,7 +6,9 @@
 //! an argon2 hash in the data folder. A login makes a session: a random token in
 //! an `HttpOnly; SameSite=Strict` cookie, valid for 12 hours, kept in memory (a
 //! restart logs the operator out). Every form carries the session's CSRF token
-//! and every POST checks it. Login attempts are limited to 10 a minute.
+//! and every POST checks it; a POST without a session is sent to the login page
+//! before its body is read ([`require_session`]). Wrong passwords are limited per
+//! client address with back-off (`login.rs`).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -37,16 +39,17 @@ use crate::store::ListingRow;
 
 /// How long a login lasts, in ms.
 pub const SESSION_MS: i64 = 12 * 60 * 60 * 1000;
-/// Login attempts allowed per minute (all together).
-pub const LOGINS_PER_MINUTE: u32 = 10;
 /// Shortest operator password, in characters.
 pub const PASSWORD_CHARS_MIN: usize = 8;
 /// Longest operator password, in characters.
 pub const PASSWORD_CHARS_MAX: usize = 200;
 const SESSION_COOKIE: &str = "tc_sesi";
 
+mod login;
 mod orders;
 
+pub use login::{BACKOFF_MAX_MS, FREE_FAILURES, VERIFICATIONS_AT_ONCE};
+pub(super) use login::{login, login_form, logout};
 pub(super) use orders::{
     answer_payment, deliver_now, fee_csv, fee_report, order_page, order_step, orders_list,
     place_form, place_order, record_payment, settlements, statement,
@@ -63,8 +66,10 @@ pub struct OperatorState {
     /// Where the password hash is kept; `None`: operator pages are off.
     pub password_file: Option<PathBuf>,
     sessions: Mutex<HashMap<String, Session>>,
-    /// (attempts in the current minute, minute start ms).
-    attempts: Mutex<(u32, i64)>,
+    /// Wrong passwords per client address, and the password checks under way.
+    login: login::LoginLimiter,
+    /// Session cookies carry `Secure` (the node is reached over HTTPS).
+    pub secure_cookies: bool,
 }
 
 impl OperatorState {
@@ -74,6 +79,13 @@ impl OperatorState {
             password_file: Some(password_file),
             ..Self::default()
         }
+    }
+
+    /// The same, with `Secure` session cookies when `secure` (the node is
+    /// reached over HTTPS: it serves TLS itself or its `public_url` is https).
+    pub fn with_secure_cookies(mut self, secure: bool) -> Self {
+        self.secure_cookies = secure;
+        self
     }
 }
 
@@ -160,6 +172,23 @@ fn html_page(status: StatusCode, markup: Markup) -> Response {
 
 fn to_login() -> Response {
     no_store(Redirect::to("/operator/masuk").into_response())
+}
+
+/// Sends a form post to an operator page without a live session to the login
+/// page before its body (a photo upload may be 8 MiB) is read.
+pub(crate) async fn require_session(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = request.uri().path();
+    let needs_session = request.method() == axum::http::Method::POST
+        && path.starts_with("/operator/")
+        && path != "/operator/masuk";
+    if needs_session && session(&state, request.headers()).is_none() {
+        return to_login();
+    }
+    next.run(request).await
 }
 
 fn lang(headers: &HeaderMap) -> Lang {
@@ -262,7 +291,7 @@ static ID_WORDS: OperatorWords = OperatorWords {
     password: "Kata sandi",
     wrong_password: "Kata sandi salah. Coba lagi.",
     no_password: "Belum ada kata sandi petugas. Buat dulu di komputer telecenter dengan perintah: telecenter password",
-    too_many: "Terlalu banyak percobaan masuk. Tunggu satu menit lalu coba lagi.",
+    too_many: "Terlalu banyak kata sandi salah dari alamat ini. Tunggu sebentar, lalu coba lagi.",
     bad_form: "Formulir sudah kedaluwarsa. Muat ulang halaman lalu coba lagi.",
     my_products: "Produk saya",
     add_product: "Tambah produk",
@@ -309,7 +338,7 @@ static EN_WORDS: OperatorWords = OperatorWords {
     password: "Password",
     wrong_password: "Wrong password. Try again.",
     no_password: "No staff password yet. Set one on the telecenter computer with: telecenter password",
-    too_many: "Too many login attempts. Wait a minute and try again.",
+    too_many: "Too many wrong passwords from this address. Wait a little, then try again.",
     bad_form: "This form has expired. Reload the page and try again.",
     my_products: "My products",
     add_product: "Add a product",
@@ -478,125 +507,6 @@ fn guard(
 fn csrf_ok(csrf: &str, form: &HashMap<String, String>) -> bool {
     form.get("csrf")
         .is_some_and(|given| crate::http::same_secret(given, csrf))
-}
-
-fn login_page(lang: Lang, status: StatusCode, problem: Option<&str>) -> Response {
-    let t = i18n::texts(lang);
-    let w = words(lang);
-    let body = html! {
-        h1 { (w.login) }
-        @if let Some(problem) = problem { div.error role="alert" { p { (problem) } } }
-        form method="post" action="/operator/masuk" {
-            label for="password" { (w.password) }
-            input #password type="password" name="password" autocomplete="current-password" required;
-            p { button type="submit" { (w.login) } }
-        }
-    };
-    html_page(status, page(t, w.login, "/operator/masuk", body))
-}
-
-/// `GET /operator/masuk`.
-pub(super) async fn login_form(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let lang = lang(&headers);
-    if session(&state, &headers).is_some() {
-        return no_store(Redirect::to("/operator").into_response());
-    }
-    let problem = state
-        .operator
-        .password_file
-        .as_ref()
-        .is_none_or(|p| !p.exists())
-        .then_some(words(lang).no_password);
-    login_page(lang, StatusCode::OK, problem)
-}
-
-/// `POST /operator/masuk`.
-pub(super) async fn login(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
-) -> Response {
-    let lang = lang(&headers);
-    let w = words(lang);
-    let now = state.node.clock().now_ms();
-    {
-        let mut attempts = state
-            .operator
-            .attempts
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        if now - attempts.1 > 60_000 {
-            *attempts = (0, now);
-        }
-        attempts.0 += 1;
-        if attempts.0 > LOGINS_PER_MINUTE {
-            return login_page(lang, StatusCode::TOO_MANY_REQUESTS, Some(w.too_many));
-        }
-    }
-    let password = form.get("password").cloned().unwrap_or_default();
-    let operator = state.operator.clone();
-    let ok = tokio::task::spawn_blocking(move || verify_password(&operator, &password))
-        .await
-        .unwrap_or(false);
-    if !ok {
-        let problem = if state
-            .operator
-            .password_file
-            .as_ref()
-            .is_some_and(|p| p.exists())
-        {
-            w.wrong_password
-        } else {
-            w.no_password
-        };
-        return login_page(lang, StatusCode::UNAUTHORIZED, Some(problem));
-    }
-    let token = random_token();
-    state
-        .operator
-        .sessions
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .insert(
-            token.clone(),
-            Session {
-                csrf: random_token(),
-                expires_ms: now + SESSION_MS,
-            },
-        );
-    let mut response = Redirect::to("/operator").into_response();
-    let cookie = format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
-        SESSION_MS / 1000
-    );
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().insert(header::SET_COOKIE, value);
-    }
-    no_store(response)
-}
-
-/// `POST /operator/keluar`.
-pub(super) async fn logout(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
-) -> Response {
-    if let Some((token, csrf)) = session(&state, &headers)
-        && csrf_ok(&csrf, &form)
-    {
-        state
-            .operator
-            .sessions
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&token);
-    }
-    let mut response = to_login();
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_static("tc_sesi=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
-    );
-    response
 }
 
 fn own_listings(node: &Node) -> Result<Vec<ListingRow>, NodeError> {
