@@ -211,6 +211,51 @@ pub enum StoreError {
     /// A stored value could not be read back.
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
+    /// The database file could not be created or made private.
+    #[error("database file {path}: {source}")]
+    File {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What went wrong.
+        source: std::io::Error,
+    },
+}
+
+/// Makes the database and its `-wal` and `-shm` files readable and writable by
+/// their owner only (on Unix): they hold buyers' names and phone numbers. A new
+/// database file is created with mode 0600 before SQLite opens it, and SQLite
+/// gives the `-wal` and `-shm` files it creates the mode of the database file;
+/// files of an older node are changed to 0600.
+fn make_private(path: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let file_error = |path: &Path| {
+            let path = path.to_owned();
+            move |source| StoreError::File { path, source }
+        };
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(path)
+            .map_err(file_error(path))?;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            let file = std::path::PathBuf::from(name);
+            match std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(file_error(&file)(e));
+                }
+                _ => {}
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 /// One listing as stored in the index.
@@ -315,6 +360,7 @@ impl Store {
     /// Opens (creating if needed) the database at `path` for reading and writing,
     /// and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        make_private(path)?;
         let conn = Connection::open(path)?;
         Self::configure(&conn)?;
         let mut store = Self { conn };
