@@ -189,6 +189,11 @@ pub const MIGRATIONS: &[&str] = &[
         answered_at_ms INTEGER
     ) STRICT;
     "#,
+    // Version 4: placements by the time they were stored, to count those taken in
+    // from one center in the last day.
+    r#"
+    CREATE INDEX order_placements_by_time ON order_events(stored_at_ms) WHERE seq = 0;
+    "#,
 ];
 
 /// Why a store operation failed. These are the node's own faults (disk, corrupt
