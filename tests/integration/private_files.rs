@@ -52,6 +52,7 @@ fn data_folder_is_private() {
         .arg("password")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
         .spawn()
         .expect("run telecenter password");
     let mut stdin = password.stdin.take().expect("stdin");
