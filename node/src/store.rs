@@ -190,9 +190,40 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT;
     "#,
     // Version 4: placements by the time they were stored, to count those taken in
-    // from one center in the last day.
+    // from one center in the last day; and the image names of every listing, kept
+    // by triggers, so that asking whether a listing names an image (anyone may ask,
+    // through `/foto/{hash}`) is one index look-up, not a scan of every listing.
     r#"
     CREATE INDEX order_placements_by_time ON order_events(stored_at_ms) WHERE seq = 0;
+    CREATE TABLE listing_photos (
+        hash TEXT NOT NULL,
+        listing INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX listing_photos_by_hash ON listing_photos(hash);
+    CREATE INDEX listing_photos_by_listing ON listing_photos(listing);
+    INSERT INTO listing_photos (hash, listing)
+        SELECT n.value, l.rowid FROM listings l, json_each(l.photos) p,
+            json_each(json_array(json_extract(p.value, '$.thumb'),
+                                 json_extract(p.value, '$.medium'))) n
+        WHERE n.value IS NOT NULL;
+    CREATE TRIGGER listing_photos_insert AFTER INSERT ON listings BEGIN
+        INSERT INTO listing_photos (hash, listing)
+            SELECT n.value, NEW.rowid FROM json_each(NEW.photos) p,
+                json_each(json_array(json_extract(p.value, '$.thumb'),
+                                     json_extract(p.value, '$.medium'))) n
+            WHERE n.value IS NOT NULL;
+    END;
+    CREATE TRIGGER listing_photos_update AFTER UPDATE OF photos ON listings BEGIN
+        DELETE FROM listing_photos WHERE listing = OLD.rowid;
+        INSERT INTO listing_photos (hash, listing)
+            SELECT n.value, NEW.rowid FROM json_each(NEW.photos) p,
+                json_each(json_array(json_extract(p.value, '$.thumb'),
+                                     json_extract(p.value, '$.medium'))) n
+            WHERE n.value IS NOT NULL;
+    END;
+    CREATE TRIGGER listing_photos_delete AFTER DELETE ON listings BEGIN
+        DELETE FROM listing_photos WHERE listing = OLD.rowid;
+    END;
     "#,
 ];
 
@@ -683,12 +714,11 @@ impl Store {
 
     /// Whether an image is named by some listing held here (only those are served to peers).
     pub fn image_is_named(&self, hash: &str) -> Result<bool, StoreError> {
-        let pattern = format!("%{hash}%");
         let found: Option<i64> = self
             .conn
             .query_row(
-                "SELECT 1 FROM listings WHERE photos LIKE ?1 LIMIT 1",
-                params![pattern],
+                "SELECT 1 FROM listing_photos WHERE hash = ?1 LIMIT 1",
+                params![hash],
                 |row| row.get(0),
             )
             .optional()?;
