@@ -6,10 +6,14 @@
 //! ├─ identity.key     the center's secret key, hex (mode 0600; back it up!)
 //! ├─ admin.token      bearer token for the local admin API (mode 0600)
 //! ├─ operator.password argon2 hash of the operator's web password (mode 0600)
-//! ├─ telecenter.db    the SQLite database (plus -wal and -shm files)
+//! ├─ telecenter.db    the SQLite database (plus -wal and -shm files; mode 0600)
 //! ├─ node.lock        held (OS file lock) by whichever process writes the database
 //! └─ node.json        written by a serving node: where its admin API listens
 //! ```
+//!
+//! On Unix the folder is mode 0700 and every file in it 0600, set when a center
+//! is created and again whenever the folder is opened (which also fixes folders
+//! made by older versions).
 //!
 //! Only one process writes the database at a time: the one holding the
 //! `node.lock` file lock. While `telecenter serve` holds it, the CLI sends its
@@ -170,6 +174,33 @@ fn write_private(path: &Path, contents: &str) -> Result<(), DataDirError> {
     Ok(())
 }
 
+/// Creates `root` (and missing parents) readable only by its owner (on Unix).
+fn create_private_dir(root: &Path) -> Result<(), DataDirError> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(root).map_err(io_error(root))
+}
+
+/// Sets the mode of `path` (on Unix), if it exists.
+fn set_mode(path: &Path, mode: u32) -> Result<(), DataDirError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        match fs::set_permissions(path, fs::Permissions::from_mode(mode)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io_error(path)(e)),
+            _ => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
+    Ok(())
+}
+
 impl DataDir {
     /// The data folder at `root` (it may not exist yet).
     pub fn new(root: impl Into<PathBuf>) -> Self {
@@ -222,6 +253,25 @@ impl DataDir {
         self.root.join("node.json")
     }
 
+    /// Makes the folder 0700 and its files 0600 (on Unix), also those of a folder
+    /// made by an older telecenter: they hold the secret key, the admin token and
+    /// buyers' names and phones. (The database's own files are made private when
+    /// it is opened, see `Store::open`.)
+    fn make_private(&self) -> Result<(), DataDirError> {
+        set_mode(&self.root, 0o700)?;
+        for file in [
+            self.identity_path(),
+            self.token_path(),
+            self.config_path(),
+            self.password_path(),
+            self.lock_path(),
+            self.runtime_path(),
+        ] {
+            set_mode(&file, 0o600)?;
+        }
+        Ok(())
+    }
+
     /// Whether a center has been created here.
     pub fn is_initialised(&self) -> bool {
         self.identity_path().exists() && self.db_path().exists()
@@ -229,14 +279,16 @@ impl DataDir {
 
     /// Takes the write lock, or returns `None` if another process holds it.
     pub fn try_lock(&self) -> Result<Option<WriteLock>, DataDirError> {
-        fs::create_dir_all(&self.root).map_err(io_error(&self.root))?;
+        create_private_dir(&self.root)?;
         let path = self.lock_path();
-        let file = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(io_error(&path))?;
+        let mut options = OpenOptions::new();
+        options.write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let file = options.open(&path).map_err(io_error(&path))?;
         match file.try_lock() {
             Ok(()) => Ok(Some(WriteLock { _file: file })),
             Err(std::fs::TryLockError::WouldBlock) => Ok(None),
@@ -259,6 +311,7 @@ impl DataDir {
             return Err(DataDirError::MissingIdentity(self.root.clone()));
         }
         profile.validate_new().map_err(NodeError::from)?;
+        self.make_private()?;
         let identity = Identity::generate(&mut OsRng);
         let mut token = [0u8; 32];
         OsRng.fill_bytes(&mut token);
@@ -287,6 +340,7 @@ impl DataDir {
         if !self.is_initialised() {
             return Err(DataDirError::NotInitialised(self.root.clone()));
         }
+        self.make_private()?;
         let identity = self.identity()?;
         let config = self.config()?;
         let node = Node::open(&self.db_path(), identity, clock, Box::new(OsRng))?;

@@ -2,13 +2,23 @@
 //! its name says), bounded in size and pixels, and turned into two JPEG images —
 //! a thumbnail that travels with the catalog and a medium image fetched on
 //! demand — each named by the SHA-256 of its bytes (content-addressed).
+//!
+//! [`ImageGuards`] bounds the image work a node does for others: photo decodes
+//! at once, image fetches from peers at once, and fetches that failed lately
+//! (not tried again for a while).
 
+use std::collections::{HashMap, VecDeque};
 use std::io::Cursor;
+use std::sync::{Mutex, PoisonError};
 
 use image::{ImageFormat, ImageReader, Limits};
 use sha2::{Digest, Sha256};
 use telecenter_protocol::catalog::Photo;
-use telecenter_protocol::limits::{IMAGE_BYTES_MAX, PHOTO_UPLOAD_BYTES_MAX};
+use telecenter_protocol::limits::{
+    IMAGE_BYTES_MAX, IMAGE_FETCH_FAILURES_MAX, IMAGE_FETCH_RETRY_MS, IMAGE_FETCHES_MAX,
+    PHOTO_DECODES_MAX, PHOTO_UPLOAD_BYTES_MAX,
+};
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 /// Longest side of a thumbnail, in pixels.
 pub const THUMB_PIXELS: u32 = 320;
@@ -37,6 +47,80 @@ pub enum ImageError {
     /// Encoding failed.
     #[error("the photo could not be resized: {0}")]
     Encoding(String),
+    /// As many photos as the node works on at once are being worked on.
+    #[error("the node is busy with other photos; try again in a moment")]
+    Busy,
+}
+
+/// The bounds on image work of one node (see the module comment).
+#[derive(Debug)]
+pub struct ImageGuards {
+    decodes: Semaphore,
+    fetches: Semaphore,
+    failed: Mutex<FailedFetches>,
+}
+
+/// Hashes whose fetch from the peers failed, with the time until which they
+/// are not tried again; oldest first, at most [`IMAGE_FETCH_FAILURES_MAX`].
+#[derive(Debug, Default)]
+struct FailedFetches {
+    until_ms: HashMap<String, i64>,
+    order: VecDeque<(String, i64)>,
+}
+
+impl Default for ImageGuards {
+    fn default() -> Self {
+        Self {
+            decodes: Semaphore::new(PHOTO_DECODES_MAX),
+            fetches: Semaphore::new(IMAGE_FETCHES_MAX),
+            failed: Mutex::default(),
+        }
+    }
+}
+
+impl ImageGuards {
+    /// Takes one of the [`PHOTO_DECODES_MAX`] decode slots, or says the node is
+    /// busy: a burst of uploads never queues unbounded work.
+    pub fn decode_slot(&self) -> Result<SemaphorePermit<'_>, ImageError> {
+        self.decodes.try_acquire().map_err(|_| ImageError::Busy)
+    }
+
+    /// Takes one of the [`IMAGE_FETCHES_MAX`] slots for fetching from peers, if
+    /// one is free.
+    pub fn fetch_slot(&self) -> Option<SemaphorePermit<'_>> {
+        self.fetches.try_acquire().ok()
+    }
+
+    /// Whether fetching `hash` failed less than [`IMAGE_FETCH_RETRY_MS`] before `now_ms`.
+    pub fn failed_recently(&self, hash: &str, now_ms: i64) -> bool {
+        let failed = self.failed.lock().unwrap_or_else(PoisonError::into_inner);
+        failed
+            .until_ms
+            .get(hash)
+            .is_some_and(|until| now_ms < *until)
+    }
+
+    /// Remembers that fetching `hash` failed at `now_ms`; forgets expired
+    /// failures, and the oldest one when [`IMAGE_FETCH_FAILURES_MAX`] are held.
+    pub fn remember_failure(&self, hash: &str, now_ms: i64) {
+        let until = now_ms.saturating_add(IMAGE_FETCH_RETRY_MS);
+        let mut failed = self.failed.lock().unwrap_or_else(PoisonError::into_inner);
+        let FailedFetches { until_ms, order } = &mut *failed;
+        while let Some((oldest, oldest_until)) = order.front() {
+            let room = until_ms.len() < IMAGE_FETCH_FAILURES_MAX
+                && order.len() < 2 * IMAGE_FETCH_FAILURES_MAX;
+            if *oldest_until > now_ms && room {
+                break;
+            }
+            // Only the newest record of a hash is in the map.
+            if until_ms.get(oldest) == Some(oldest_until) {
+                until_ms.remove(oldest);
+            }
+            order.pop_front();
+        }
+        until_ms.insert(hash.to_owned(), until);
+        order.push_back((hash.to_owned(), until));
+    }
 }
 
 /// A processed photo: the two images and their names.
@@ -160,5 +244,41 @@ mod tests {
             process(&png(9000, 10)),
             Err(ImageError::Undecodable(_))
         ));
+    }
+
+    #[test]
+    fn failed_image_fetches_are_remembered_for_a_while_in_bounded_memory() {
+        let guards = ImageGuards::default();
+        let t0 = 1_763_860_000_000;
+        let first = "a".repeat(64);
+        guards.remember_failure(&first, t0);
+        assert!(guards.failed_recently(&first, t0 + IMAGE_FETCH_RETRY_MS - 1));
+        assert!(!guards.failed_recently(&first, t0 + IMAGE_FETCH_RETRY_MS));
+        assert!(!guards.failed_recently(&"b".repeat(64), t0));
+        // Many failures within the retry time: the oldest are forgotten first.
+        for i in 0..IMAGE_FETCH_FAILURES_MAX + 10 {
+            guards.remember_failure(&format!("{i:064x}"), t0 + 1);
+        }
+        let failed = guards.failed.lock().unwrap();
+        assert_eq!(failed.until_ms.len(), IMAGE_FETCH_FAILURES_MAX);
+        assert!(failed.order.len() <= 2 * IMAGE_FETCH_FAILURES_MAX);
+        assert!(!failed.until_ms.contains_key(&first));
+        assert!(!failed.until_ms.contains_key(&format!("{:064x}", 0)));
+        assert!(
+            failed
+                .until_ms
+                .contains_key(&format!("{:064x}", IMAGE_FETCH_FAILURES_MAX + 9))
+        );
+    }
+
+    #[test]
+    fn decode_slots_are_bounded() {
+        let guards = ImageGuards::default();
+        let held: Vec<_> = (0..PHOTO_DECODES_MAX)
+            .map(|_| guards.decode_slot().unwrap())
+            .collect();
+        assert_eq!(guards.decode_slot().unwrap_err(), ImageError::Busy);
+        drop(held);
+        assert!(guards.decode_slot().is_ok());
     }
 }

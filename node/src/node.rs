@@ -185,6 +185,10 @@ pub struct Node {
     changed: watch::Sender<u64>,
     /// Bumped after every order, outbox or settlement write.
     outbox_changed: watch::Sender<u64>,
+    /// Bounds on photo decodes and image fetches.
+    images: crate::images::ImageGuards,
+    /// Pair messages taken in per sender in the current minute.
+    pair_rate: orders::PairRate,
 }
 
 impl std::fmt::Debug for Node {
@@ -421,6 +425,8 @@ impl Node {
             reader: Mutex::new(reader),
             changed: watch::channel(0).0,
             outbox_changed: watch::channel(0).0,
+            images: crate::images::ImageGuards::default(),
+            pair_rate: orders::PairRate::default(),
         })
     }
 
@@ -572,6 +578,8 @@ impl Node {
     /// Checks and resizes an uploaded photo and stores its two images; the
     /// returned [`Photo`] can then be put on a listing.
     pub fn store_photo(&self, upload: &[u8]) -> Result<Photo, NodeError> {
+        // Decoding is the costly part; a burst of uploads is refused, not queued.
+        let _slot = self.images.decode_slot()?;
         let processed = crate::images::process(upload)?;
         let now = self.clock.now_ms();
         let mut writer = lock(&self.writer);
@@ -604,6 +612,20 @@ impl Node {
             return Ok(None);
         };
         Ok(reader.image_is_named(hash)?.then_some(bytes))
+    }
+
+    /// Whether a listing held here names the image `hash` (only such images are
+    /// fetched from peers).
+    pub fn image_is_named(&self, hash: &str) -> Result<bool, NodeError> {
+        if !is_image_hash(hash) {
+            return Ok(false);
+        }
+        Ok(lock(&self.reader).image_is_named(hash)?)
+    }
+
+    /// The bounds on this node's image work.
+    pub fn images(&self) -> &crate::images::ImageGuards {
+        &self.images
     }
 
     /// Thumbnails named by shown listings that this node does not hold yet.

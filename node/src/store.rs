@@ -189,6 +189,42 @@ pub const MIGRATIONS: &[&str] = &[
         answered_at_ms INTEGER
     ) STRICT;
     "#,
+    // Version 4: placements by the time they were stored, to count those taken in
+    // from one center in the last day; and the image names of every listing, kept
+    // by triggers, so that asking whether a listing names an image (anyone may ask,
+    // through `/foto/{hash}`) is one index look-up, not a scan of every listing.
+    r#"
+    CREATE INDEX order_placements_by_time ON order_events(stored_at_ms) WHERE seq = 0;
+    CREATE TABLE listing_photos (
+        hash TEXT NOT NULL,
+        listing INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX listing_photos_by_hash ON listing_photos(hash);
+    CREATE INDEX listing_photos_by_listing ON listing_photos(listing);
+    INSERT INTO listing_photos (hash, listing)
+        SELECT n.value, l.rowid FROM listings l, json_each(l.photos) p,
+            json_each(json_array(json_extract(p.value, '$.thumb'),
+                                 json_extract(p.value, '$.medium'))) n
+        WHERE n.value IS NOT NULL;
+    CREATE TRIGGER listing_photos_insert AFTER INSERT ON listings BEGIN
+        INSERT INTO listing_photos (hash, listing)
+            SELECT n.value, NEW.rowid FROM json_each(NEW.photos) p,
+                json_each(json_array(json_extract(p.value, '$.thumb'),
+                                     json_extract(p.value, '$.medium'))) n
+            WHERE n.value IS NOT NULL;
+    END;
+    CREATE TRIGGER listing_photos_update AFTER UPDATE OF photos ON listings BEGIN
+        DELETE FROM listing_photos WHERE listing = OLD.rowid;
+        INSERT INTO listing_photos (hash, listing)
+            SELECT n.value, NEW.rowid FROM json_each(NEW.photos) p,
+                json_each(json_array(json_extract(p.value, '$.thumb'),
+                                     json_extract(p.value, '$.medium'))) n
+            WHERE n.value IS NOT NULL;
+    END;
+    CREATE TRIGGER listing_photos_delete AFTER DELETE ON listings BEGIN
+        DELETE FROM listing_photos WHERE listing = OLD.rowid;
+    END;
+    "#,
 ];
 
 /// Why a store operation failed. These are the node's own faults (disk, corrupt
@@ -211,6 +247,51 @@ pub enum StoreError {
     /// A stored value could not be read back.
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
+    /// The database file could not be created or made private.
+    #[error("database file {path}: {source}")]
+    File {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What went wrong.
+        source: std::io::Error,
+    },
+}
+
+/// Makes the database and its `-wal` and `-shm` files readable and writable by
+/// their owner only (on Unix): they hold buyers' names and phone numbers. A new
+/// database file is created with mode 0600 before SQLite opens it, and SQLite
+/// gives the `-wal` and `-shm` files it creates the mode of the database file;
+/// files of an older node are changed to 0600.
+fn make_private(path: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let file_error = |path: &Path| {
+            let path = path.to_owned();
+            move |source| StoreError::File { path, source }
+        };
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(path)
+            .map_err(file_error(path))?;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            let file = std::path::PathBuf::from(name);
+            match std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(file_error(&file)(e));
+                }
+                _ => {}
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 /// One listing as stored in the index.
@@ -315,6 +396,7 @@ impl Store {
     /// Opens (creating if needed) the database at `path` for reading and writing,
     /// and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        make_private(path)?;
         let conn = Connection::open(path)?;
         Self::configure(&conn)?;
         let mut store = Self { conn };
@@ -632,12 +714,11 @@ impl Store {
 
     /// Whether an image is named by some listing held here (only those are served to peers).
     pub fn image_is_named(&self, hash: &str) -> Result<bool, StoreError> {
-        let pattern = format!("%{hash}%");
         let found: Option<i64> = self
             .conn
             .query_row(
-                "SELECT 1 FROM listings WHERE photos LIKE ?1 LIMIT 1",
-                params![pattern],
+                "SELECT 1 FROM listing_photos WHERE hash = ?1 LIMIT 1",
+                params![hash],
                 |row| row.get(0),
             )
             .optional()?;

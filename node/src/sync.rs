@@ -27,6 +27,7 @@ use telecenter_protocol::sync::{
 use tokio::task::JoinSet;
 
 use crate::api::{ErrorBody, InfoView};
+use crate::images::ImageError;
 use crate::node::{Ingested, Node, NodeError, run_blocking as blocking};
 use crate::store::PeerRow;
 
@@ -238,23 +239,47 @@ pub async fn fetch_image(client: &reqwest::Client, url: &str, hash: &str) -> Opt
         .ok()
 }
 
-/// Asks each peer with an address for an image this node lacks (e.g. a medium
-/// image someone wants to see); keeps the first that matches its hash.
-pub async fn fetch_image_from_peers(node: &Arc<Node>, hash: &str) -> Option<Vec<u8>> {
-    let client = peer_client().ok()?;
-    let peers = node.peers().ok()?;
-    for peer in peers {
+/// Asks each peer with an address for an image this node lacks but a listing
+/// held here names (e.g. a medium image someone wants to see); keeps the first
+/// that matches its hash. Bounded, since anyone may ask for any name: at most
+/// `IMAGE_FETCHES_MAX` fetches at once (beyond, [`ImageError::Busy`] without
+/// fetching), and a name whose fetch failed is not asked for again for
+/// `IMAGE_FETCH_RETRY_MS`.
+pub async fn fetch_image_from_peers(
+    node: &Arc<Node>,
+    hash: &str,
+) -> Result<Option<Vec<u8>>, ImageError> {
+    let guards = node.images();
+    if !telecenter_protocol::catalog::is_image_hash(hash)
+        || guards.failed_recently(hash, node.clock().now_ms())
+    {
+        return Ok(None);
+    }
+    // The slot also bounds the look-up below, which reads every listing's photos.
+    let _slot = guards.fetch_slot().ok_or(ImageError::Busy)?;
+    let (named, wanted) = (node.clone(), hash.to_owned());
+    if !matches!(
+        blocking(move || named.image_is_named(&wanted)).await,
+        Ok(true)
+    ) {
+        return Ok(None);
+    }
+    let Ok(client) = peer_client() else {
+        return Ok(None);
+    };
+    for peer in node.peers().unwrap_or_default() {
         let Some(url) = peer.url else { continue };
         if let Some(bytes) = fetch_image(&client, &url, hash).await {
             let store = node.clone();
             let (name, kept) = (hash.to_owned(), bytes.clone());
             // Stored (and handed on) only if the bytes match their name.
             if let Ok(true) = blocking(move || store.put_fetched_image(&name, &kept)).await {
-                return Some(bytes);
+                return Ok(Some(bytes));
             }
         }
     }
-    None
+    guards.remember_failure(hash, node.clock().now_ms());
+    Ok(None)
 }
 
 /// Runs rounds with peers.

@@ -79,3 +79,25 @@ pub const WAITING_SETTLEMENTS_PER_CENTER_MAX: u64 = 100;
 /// Most remembered refusals per other center (beyond, refusals are still sent
 /// but no longer remembered).
 pub const REFUSALS_PER_CENTER_MAX: u64 = 10_000;
+/// Most placements taken in from one other center in 24 hours (by the receiver's
+/// clock); beyond, placements are refused `too_many_orders`. Bounds a
+/// place-then-cancel loop, which the open-order limit does not.
+pub const PLACEMENTS_PER_CENTER_PER_DAY_MAX: u64 = 500;
+/// Most pair messages taken in from one other center per minute; beyond, they
+/// are answered `later` (code `too_fast`) and the sender sends them again.
+pub const PAIR_MESSAGES_PER_CENTER_PER_MINUTE_MAX: u32 = 300;
+/// Most senders whose pair-message rate is remembered at once (bounded memory);
+/// when all are in their current minute, new senders are answered `later`.
+pub const PAIR_SENDERS_TRACKED_MAX: usize = 10_000;
+/// How far ahead of the receiver's clock a pair message may be dated, in ms;
+/// a message dated later is answered `later` (code `from_the_future`).
+pub const PAIR_MESSAGE_AHEAD_MS_MAX: i64 = 5 * 60 * 1000;
+/// Most photo uploads decoded at once by one node; more are refused as busy.
+pub const PHOTO_DECODES_MAX: usize = 2;
+/// Most images one node fetches from its peers at once for its web pages; more
+/// requests are answered without fetching.
+pub const IMAGE_FETCHES_MAX: usize = 4;
+/// How long a failed fetch of an image from the peers is not tried again, in ms.
+pub const IMAGE_FETCH_RETRY_MS: i64 = 10 * 60 * 1000;
+/// Most failed image fetches remembered at once (the oldest are forgotten first).
+pub const IMAGE_FETCH_FAILURES_MAX: usize = 4_096;

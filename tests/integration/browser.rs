@@ -1,11 +1,13 @@
 //! End-to-end tests in a real headless Chromium (Debian's `chromium` and
-//! `chromium-driver`, installed by `.ci/run`), driven through chromedriver with
+//! `chromium-driver`, installed by the first browser test when missing, see
+//! [`chromedriver`]), driven through chromedriver with
 //! fantoccini, against the real `telecenter` binary. Screenshots of the main
 //! pages at 360 and 1280 pixels wide go to `target/screenshots/`.
 
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -36,13 +38,128 @@ fn free_port() -> u16 {
         .expect("free port")
 }
 
-fn driver() -> Driver {
-    let chromedriver = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
+/// Where Debian's `chromium` package puts the browser.
+const CHROMIUM: &str = "/usr/bin/chromium";
+/// Where Debian's `chromium-driver` package puts chromedriver.
+const CHROMEDRIVERS: [&str; 2] = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"];
+/// The one line printed when the browser cannot be installed here.
+const INSTALL_BY_HAND: &str = "the browser tests need Debian's chromium and chromium-driver; install them (as root: apt-get install chromium chromium-driver) and run the tests again";
+
+/// chromedriver, when it and Chromium are installed.
+fn installed_chromedriver() -> Option<PathBuf> {
+    if !std::path::Path::new(CHROMIUM).exists() {
+        return None;
+    }
+    CHROMEDRIVERS
         .into_iter()
-        .find(|p| std::path::Path::new(p).exists())
-        .expect(
-            "chromedriver not found: install Debian's chromium and chromium-driver (.ci/run does)",
-        );
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+}
+
+/// Whether `program` is on the `PATH`.
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .map(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
+        .unwrap_or(false)
+}
+
+/// Whether this process runs as root (`id -u` says 0).
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|out| out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+/// Runs `apt-get args` non-interactively, as root directly or through
+/// `sudo -n` (never asking for a password); the error is one line.
+fn apt_get(sudo: bool, args: &[&str]) -> Result<(), String> {
+    let mut command = if sudo {
+        let mut c = Command::new("sudo");
+        c.args(["-n", "env", "DEBIAN_FRONTEND=noninteractive", "apt-get"]);
+        c
+    } else {
+        let mut c = Command::new("apt-get");
+        c.env("DEBIAN_FRONTEND", "noninteractive");
+        c
+    };
+    let out = command
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("apt-get {}: {e}", args.join(" ")))?;
+    if out.status.success() {
+        return Ok(());
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let last = stderr
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
+    Err(format!("apt-get {} failed: {last}", args.join(" ")))
+}
+
+/// Installs Debian's `chromium` and `chromium-driver` when they are missing,
+/// so that the README's test command works on a fresh Debian machine: as root
+/// directly, else through `sudo -n`; otherwise one line says what to install.
+fn install_browser() -> Result<PathBuf, String> {
+    if let Some(found) = installed_chromedriver() {
+        return Ok(found);
+    }
+    if !on_path("apt-get") {
+        return Err(format!("{INSTALL_BY_HAND} (no apt-get on this machine)"));
+    }
+    let sudo = if is_root() {
+        false
+    } else if on_path("sudo")
+        && Command::new("sudo")
+            .args(["-n", "true"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    {
+        true
+    } else {
+        return Err(format!(
+            "{INSTALL_BY_HAND} (not root, and sudo cannot run without a password)"
+        ));
+    };
+    eprintln!("installing chromium and chromium-driver for the browser tests (apt-get)");
+    let done = apt_get(sudo, &["update"]).and_then(|()| {
+        apt_get(
+            sudo,
+            &[
+                "install",
+                "-y",
+                "--no-install-recommends",
+                "chromium",
+                "chromium-driver",
+            ],
+        )
+    });
+    if let Err(reason) = done {
+        return Err(format!("{INSTALL_BY_HAND} ({reason})"));
+    }
+    installed_chromedriver()
+        .ok_or_else(|| format!("{INSTALL_BY_HAND} (still missing after apt-get install)"))
+}
+
+/// chromedriver, installed first if needed: once per test process, however
+/// many browser tests ask at the same time (the others wait for the first).
+fn chromedriver() -> PathBuf {
+    static READY: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    match READY.get_or_init(install_browser) {
+        Ok(path) => path.clone(),
+        Err(line) => panic!("{line}"),
+    }
+}
+
+fn driver() -> Driver {
+    let chromedriver = chromedriver();
     let port = free_port();
     let child = Command::new(chromedriver)
         .arg(format!("--port={port}"))
@@ -70,7 +187,7 @@ async fn browser(driver: &Driver) -> Client {
     caps.insert(
         "goog:chromeOptions".to_owned(),
         json!({
-            "binary": "/usr/bin/chromium",
+            "binary": CHROMIUM,
             "args": [
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-background-networking", "--disable-component-update",

@@ -6,4 +6,6 @@ mod cli;
 mod durability;
 mod federation;
 mod orders;
+#[cfg(unix)]
+mod private_files;
 mod support;

@@ -7,10 +7,15 @@
 //! seller's node sequences each order: its own steps are final at once; the
 //! buyer's are *proposed* until the seller's node answers that it took them in.
 
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
 use telecenter_protocol::catalog::ListingStatus;
+
 use telecenter_protocol::limits::{
-    OPEN_ORDERS_PER_CENTER_MAX, PAIR_BATCH_MESSAGES_MAX, REASON_CHARS_MAX, REFUSALS_PER_CENTER_MAX,
-    STOCK_MAX, WAITING_SETTLEMENTS_PER_CENTER_MAX,
+    OPEN_ORDERS_PER_CENTER_MAX, PAIR_BATCH_MESSAGES_MAX, PAIR_MESSAGE_AHEAD_MS_MAX,
+    PAIR_MESSAGES_PER_CENTER_PER_MINUTE_MAX, PAIR_SENDERS_TRACKED_MAX,
+    PLACEMENTS_PER_CENTER_PER_DAY_MAX, REASON_CHARS_MAX, REFUSALS_PER_CENTER_MAX, STOCK_MAX,
+    WAITING_SETTLEMENTS_PER_CENTER_MAX,
 };
 use telecenter_protocol::order::{
     Action, Body, Buyer, Collector, LedgerEntry, OrderEvent, OrderId, OrderState, OrderTerms,
@@ -84,6 +89,62 @@ impl MessageResult {
             code: Some(code.to_owned()),
             message: Some(message),
         }
+    }
+
+    /// Not taken in now, for a reason that passes: the sender sends it again.
+    fn later(hash: &str, code: &str, message: String) -> Self {
+        Self {
+            hash: hash.to_owned(),
+            status: "later".to_owned(),
+            code: Some(code.to_owned()),
+            message: Some(message),
+        }
+    }
+}
+
+/// One day, in ms: the window of [`PLACEMENTS_PER_CENTER_PER_DAY_MAX`].
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+/// One minute, in ms: the window of [`PAIR_MESSAGES_PER_CENTER_PER_MINUTE_MAX`].
+const MINUTE_MS: i64 = 60 * 1000;
+
+/// How many pair messages each sender had taken in during the current minute
+/// (fixed windows of the node's clock), for at most [`PAIR_SENDERS_TRACKED_MAX`]
+/// senders at once.
+#[derive(Debug, Default)]
+pub(crate) struct PairRate {
+    windows: Mutex<HashMap<CenterId, (i64, u32)>>,
+}
+
+impl PairRate {
+    /// Counts one message from `from` at `now_ms`; false when `from` is over its
+    /// rate (or, with every tracked sender busy this minute, when it is new).
+    fn admit(&self, from: &CenterId, now_ms: i64) -> bool {
+        let minute = now_ms.div_euclid(MINUTE_MS);
+        let mut windows = self.windows.lock().unwrap_or_else(PoisonError::into_inner);
+        if !windows.contains_key(from) && windows.len() >= PAIR_SENDERS_TRACKED_MAX {
+            windows.retain(|_, (at, _)| *at == minute);
+            if windows.len() >= PAIR_SENDERS_TRACKED_MAX {
+                return false;
+            }
+        }
+        let window = windows.entry(*from).or_insert((minute, 0));
+        if window.0 != minute {
+            *window = (minute, 0);
+        }
+        if window.1 >= PAIR_MESSAGES_PER_CENTER_PER_MINUTE_MAX {
+            return false;
+        }
+        window.1 += 1;
+        true
+    }
+}
+
+/// The author's time on a pair message body.
+fn dated(body: &Body) -> i64 {
+    match body {
+        Body::OrderEvent(event) => event.at_ms,
+        Body::SettlementPayment(payment) => payment.at_ms,
+        Body::SettlementReply(reply) => reply.at_ms,
     }
 }
 
@@ -536,12 +597,38 @@ impl Node {
         from: &CenterId,
         messages: Vec<SignedMessage>,
     ) -> Vec<MessageResult> {
-        let mut results = Vec::with_capacity(messages.len());
+        let mut results = Vec::with_capacity(messages.len().min(PAIR_BATCH_MESSAGES_MAX));
         let mut wrote = false;
+        let now = self.clock.now_ms();
         for signed in messages.into_iter().take(PAIR_BATCH_MESSAGES_MAX) {
             let hash = telecenter_protocol::order::body_hash(&signed.body);
+            if !self.pair_rate.admit(from, now) {
+                results.push(MessageResult::later(
+                    &hash,
+                    "too_fast",
+                    format!(
+                        "at most {PAIR_MESSAGES_PER_CENTER_PER_MINUTE_MAX} messages a minute are taken in from your center; the rest wait for the next exchange"
+                    ),
+                ));
+                continue;
+            }
             let result = match signed.verify() {
                 Err(e) => MessageResult::refused(&hash, e.code(), e.to_string()),
+                // Kept out until the receiver's clock reaches it (a far future date
+                // would keep its ledger entries out of every monthly report).
+                Ok(verified)
+                    if dated(&verified.body) > now.saturating_add(PAIR_MESSAGE_AHEAD_MS_MAX) =>
+                {
+                    MessageResult::later(
+                        &hash,
+                        "from_the_future",
+                        format!(
+                            "the message is dated {} ms, more than 5 minutes after this center's clock ({}); check the clocks",
+                            dated(&verified.body),
+                            crate::clock::rfc3339_utc(now)
+                        ),
+                    )
+                }
                 Ok(verified) if verified.signed.signer != *from => MessageResult::refused(
                     &hash,
                     "not_sender",
@@ -818,6 +905,15 @@ impl Node {
                 "too_many_open_orders",
                 format!(
                     "{OPEN_ORDERS_PER_CENTER_MAX} orders from your center are still open here; finish some first"
+                ),
+            ));
+        }
+        let day_ago = self.clock.now_ms().saturating_sub(DAY_MS);
+        if writer.store.placements_since(from, day_ago)? >= PLACEMENTS_PER_CENTER_PER_DAY_MAX {
+            return Err(problem(
+                "too_many_orders",
+                format!(
+                    "{PLACEMENTS_PER_CENTER_PER_DAY_MAX} orders from your center were taken in here in the last 24 hours; order again tomorrow"
                 ),
             ));
         }

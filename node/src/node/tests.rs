@@ -2386,3 +2386,63 @@ fn queries_with_no_words_or_fts_syntax_never_error() {
     assert_eq!(node.search(&raw_search("keripik*")).unwrap().total, 4);
     assert_eq!(node.quick_check().unwrap(), "ok");
 }
+
+/// Issue 9, finding 10: photo decodes were unbounded, so a burst of uploads
+/// decoded (up to 256 MiB each) all at once. Now at most `PHOTO_DECODES_MAX`
+/// run at once; another upload meanwhile is refused as busy, stores nothing,
+/// and succeeds once a decode has finished.
+#[test]
+fn photo_decodes_are_bounded() {
+    use std::sync::Barrier;
+    use telecenter_protocol::limits::PHOTO_DECODES_MAX;
+    let t = TestNode::create(MALANG_SEED, "Telecenter Kota Malang", "Kota Malang");
+    let png = |width: u32, height: u32| {
+        let img = image::RgbImage::from_fn(width, height, |x, y| {
+            image::Rgb([(x % 256) as u8, (y % 256) as u8, 60])
+        });
+        let mut out = Vec::new();
+        img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+            .unwrap();
+        out
+    };
+    let upload = png(300, 200);
+
+    // Every decode slot busy (as while that many large uploads decode).
+    let held: Vec<_> = (0..PHOTO_DECODES_MAX)
+        .map(|_| t.node.images().decode_slot().unwrap())
+        .collect();
+    let error = t.node.store_photo(&upload).unwrap_err();
+    assert!(
+        matches!(error, NodeError::Image(crate::images::ImageError::Busy)),
+        "{error}"
+    );
+    let name = crate::images::process(&upload).unwrap().photo;
+    assert_eq!(t.node.image(&name.thumb).unwrap(), None, "nothing stored");
+    drop(held);
+    assert_eq!(t.node.store_photo(&upload).unwrap(), name);
+
+    // Many uploads at once: each is stored or refused as busy, never queued.
+    let big = png(2_000, 1_500);
+    let start = Barrier::new(6);
+    let outcomes: Vec<Result<_, NodeError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..6)
+            .map(|_| {
+                scope.spawn(|| {
+                    start.wait();
+                    t.node.store_photo(&big)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let stored = outcomes.iter().filter(|o| o.is_ok()).count();
+    assert!(stored >= 1, "{outcomes:?}");
+    for outcome in outcomes {
+        if let Err(error) = outcome {
+            assert!(
+                matches!(error, NodeError::Image(crate::images::ImageError::Busy)),
+                "{error}"
+            );
+        }
+    }
+}

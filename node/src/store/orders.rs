@@ -607,6 +607,23 @@ impl Store {
         Ok(count.unsigned_abs())
     }
 
+    /// How many placements from `counterpart` (orders it placed with this center)
+    /// were stored at or after `since_ms`.
+    pub fn placements_since(
+        &self,
+        counterpart: &CenterId,
+        since_ms: i64,
+    ) -> Result<u64, StoreError> {
+        let count: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM order_events e JOIN orders o ON o.order_id = e.order_id
+              WHERE e.seq = 0 AND e.stored_at_ms >= ?2
+                AND o.counterpart = ?1 AND o.role = 'seller'",
+            params![counterpart.to_string(), since_ms],
+            |row| row.get(0),
+        )?;
+        Ok(count.unsigned_abs())
+    }
+
     /// Orders with `counterpart` that are not final, and its unanswered settlements.
     pub fn open_with(&self, counterpart: &CenterId) -> Result<(u64, u64), StoreError> {
         let orders: i64 = self.conn.query_row(

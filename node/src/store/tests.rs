@@ -511,3 +511,84 @@ fn a_node_created_on_a_store_keeps_the_schema_version() {
         "Telecenter Kota Malang"
     );
 }
+
+/// Issue 9, finding 8: whether a listing names an image (asked for any name by
+/// anyone, through `/foto/{hash}`) was a `LIKE` scan of every listing. Now the
+/// names are kept in `listing_photos` by triggers and found through an index;
+/// they follow listing updates and removals, and an older database is filled in
+/// when it is migrated.
+#[test]
+fn image_names_follow_listings_and_are_found_by_index() {
+    use telecenter_protocol::catalog::Photo;
+    let dir = TempDir::new().unwrap();
+    let path = db(&dir);
+    let owner = center(1);
+    let (a, b, c, d) = (
+        "a".repeat(64),
+        "b".repeat(64),
+        "c".repeat(64),
+        "d".repeat(64),
+    );
+    let with_photos = |thumb: &str, medium: &str| {
+        let mut l = listing("k3v9q2m7xa", "Keripik Tempe", 15_000);
+        l.photos = vec![Photo {
+            thumb: thumb.to_owned(),
+            medium: medium.to_owned(),
+        }];
+        l
+    };
+    let mut store = Store::open(&path).unwrap();
+    let commit = |store: &mut Store, listing: Listing| {
+        store
+            .commit(
+                &Commit {
+                    profiles: vec![profile(owner, "Telecenter Kota Malang")],
+                    listings: vec![(owner, listing)],
+                    ..Commit::default()
+                },
+                T0,
+            )
+            .unwrap();
+    };
+    let named = |store: &Store| [&a, &b, &c, &d].map(|hash| store.image_is_named(hash).unwrap());
+    commit(&mut store, with_photos(&a, &b));
+    assert_eq!(named(&store), [true, true, false, false]);
+    commit(&mut store, with_photos(&c, &d));
+    assert_eq!(named(&store), [false, false, true, true]);
+    let plan: String = store
+        .conn
+        .query_row(
+            "EXPLAIN QUERY PLAN SELECT 1 FROM listing_photos WHERE hash = ?1 LIMIT 1",
+            params![a],
+            |row| row.get(3),
+        )
+        .unwrap();
+    assert!(plan.contains("listing_photos_by_hash"), "{plan}");
+
+    // A database from before version 4 gets the names of the listings it holds.
+    store
+        .conn
+        .execute_batch(
+            "DROP TABLE listing_photos;
+             DROP TRIGGER listing_photos_insert;
+             DROP TRIGGER listing_photos_update;
+             DROP TRIGGER listing_photos_delete;
+             DROP INDEX order_placements_by_time;
+             PRAGMA user_version = 3;",
+        )
+        .unwrap();
+    drop(store);
+    let mut store = Store::open(&path).unwrap();
+    assert_eq!(named(&store), [false, false, true, true]);
+
+    store
+        .commit(
+            &Commit {
+                unindex: vec![(owner, "k3v9q2m7xa".to_owned())],
+                ..Commit::default()
+            },
+            T0,
+        )
+        .unwrap();
+    assert_eq!(named(&store), [false; 4]);
+}

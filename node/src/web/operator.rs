@@ -478,11 +478,17 @@ fn photo_error(lang: Lang, error: &crate::images::ImageError) -> String {
             "Photo: the file is not a JPEG, PNG or WebP photo.".to_owned()
         }
         (Lang::En, E::TooLarge(_)) => "Photo: the file is too large (at most 8 MB).".to_owned(),
+        (Lang::En, E::Busy) => {
+            "Photo: the node is busy with other photos; send the form again in a moment.".to_owned()
+        }
         (Lang::En, _) => "Photo: the picture cannot be read; try another file.".to_owned(),
         (_, E::NotAnImage | E::Empty) => {
             "Foto: berkas ini bukan foto JPEG, PNG atau WebP.".to_owned()
         }
         (_, E::TooLarge(_)) => "Foto: berkas terlalu besar (paling besar 8 MB).".to_owned(),
+        (_, E::Busy) => {
+            "Foto: server sedang mengolah foto lain; kirim formulir lagi sebentar lagi.".to_owned()
+        }
         (_, _) => "Foto: gambar tidak bisa dibaca; coba berkas lain.".to_owned(),
     }
 }

@@ -488,9 +488,11 @@ pub(super) async fn how_to_order(Query(params): Params, headers: HeaderMap) -> R
     )
 }
 
-/// `GET /foto/{hash}`: a stored image; a missing one is fetched from the peers
-/// (checked against its hash) and kept. Images never change, so browsers may
-/// keep them for a year.
+/// `GET /foto/{hash}`: a stored image; a missing one that a listing held here
+/// names is fetched from the peers (checked against its hash) and kept. Anyone
+/// may ask, so fetches are bounded (see [`crate::sync::fetch_image_from_peers`]):
+/// when all fetch slots are taken the answer is 503 without fetching. Images
+/// never change, so browsers may keep them for a year.
 pub(super) async fn photo(State(state): State<AppState>, Path(hash): Path<String>) -> Response {
     use axum::response::IntoResponse;
     let wanted = hash.clone();
@@ -499,7 +501,16 @@ pub(super) async fn photo(State(state): State<AppState>, Path(hash): Path<String
         .ok()
         .flatten();
     if found.is_none() && telecenter_protocol::catalog::is_image_hash(&hash) {
-        found = crate::sync::fetch_image_from_peers(&state.node, &hash).await;
+        match crate::sync::fetch_image_from_peers(&state.node, &hash).await {
+            Ok(fetched) => found = fetched,
+            Err(_) => {
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    [(axum::http::header::RETRY_AFTER, "5")],
+                )
+                    .into_response();
+            }
+        }
     }
     match found {
         Some(bytes) => super::image_response(bytes),

@@ -862,3 +862,165 @@ async fn unknown_addresses_give_a_page_or_json() {
     let json: serde_json::Value = serde_json::from_str(&page.body).unwrap();
     assert_eq!(json["error"]["code"], "not_found", "{json}");
 }
+
+/// A small PNG made here, so the tests need no files.
+fn test_png(width: u32, height: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+    });
+    let mut out = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
+    out
+}
+
+/// Issue 9, finding 8: `/foto/{hash}` made the node ask every peer for any
+/// 64-hex name, without login. Now only images that a listing held here names
+/// are fetched, a failed fetch is not repeated within the retry time, and the
+/// peer (a real listener on 127.0.0.1 counting requests) sees exactly that.
+#[tokio::test]
+async fn unknown_photo_hash_causes_no_outgoing_request() {
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    use telecenter_protocol::limits::IMAGE_FETCH_RETRY_MS;
+
+    // The other center has a listing with two photos; this node will hold the
+    // listing but not the images.
+    let other_dir = TempDir::new().unwrap();
+    let other = create_node(
+        &other_dir,
+        3,
+        "Telecenter Kab Blitar",
+        "Kabupaten Blitar",
+        "WA 0813",
+    );
+    let served = other.store_photo(&test_png(200, 150)).unwrap();
+    let failing = other.store_photo(&test_png(150, 200)).unwrap();
+    let mut listing = new_listing("Kendang Jimbe Blitar", "kerajinan", 120_000);
+    listing.photos = vec![served.clone(), failing.clone()];
+    other.add_listing(&listing).unwrap();
+    let changes = other
+        .changes_of(&DocId::catalog(other.center_id()))
+        .unwrap();
+    let other = Arc::new(other);
+
+    // The peer: serves the first photo's images, fails for the second's.
+    let asked = Arc::new(AtomicUsize::new(0));
+    let peer = {
+        let (asked, other, failing) = (asked.clone(), other.clone(), failing.medium.clone());
+        axum::Router::new().route(
+            "/api/v1/images/{hash}",
+            axum::routing::get(
+                move |axum::extract::Path(hash): axum::extract::Path<String>| {
+                    let (asked, other, failing) = (asked.clone(), other.clone(), failing.clone());
+                    async move {
+                        asked.fetch_add(1, SeqCst);
+                        match other.image_for_peer(&hash).unwrap() {
+                            Some(bytes) if hash != failing => (StatusCode::OK, bytes),
+                            _ => (StatusCode::SERVICE_UNAVAILABLE, Vec::new()),
+                        }
+                    }
+                },
+            ),
+        )
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, peer).await });
+
+    let dir = TempDir::new().unwrap();
+    let clock = Arc::new(ManualClock::new(T0));
+    let node = Node::create(
+        &dir.path().join("node.db"),
+        Identity::generate(&mut StdRng::seed_from_u64(1)),
+        &ProfileInput {
+            name: Some("Telecenter Kota Malang".to_owned()),
+            region: Some("Kota Malang".to_owned()),
+            ..Default::default()
+        },
+        clock.clone(),
+        Box::new(StdRng::seed_from_u64(101)),
+    )
+    .unwrap();
+    node.add_peer(&other.center_id(), "Telecenter Kab Blitar", Some(&url))
+        .unwrap();
+    for outcome in node.receive(&changes).unwrap() {
+        outcome.unwrap();
+    }
+    let app = router(AppState::new(Arc::new(node), Some(TOKEN)));
+    let get = |hash: String| {
+        let app = app.clone();
+        async move {
+            let request = Request::get(format!("/foto/{hash}"))
+                .body(Body::empty())
+                .unwrap();
+            let response = app.oneshot(request).await.unwrap();
+            let status = response.status();
+            let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .unwrap();
+            (status, bytes.to_vec())
+        }
+    };
+
+    // Names no listing here names: not found, and the peer is never asked.
+    for hash in [
+        "7".repeat(64),
+        "0".repeat(64),
+        failing.thumb.replace('a', "b"),
+    ] {
+        let (status, _) = get(hash).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+    assert_eq!(asked.load(SeqCst), 0, "unknown names caused peer requests");
+
+    // A name a listing holds is fetched once, checked, kept and served.
+    for _ in 0..3 {
+        let (status, bytes) = get(served.medium.clone()).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(crate::images::image_hash(&bytes), served.medium);
+    }
+    assert_eq!(asked.load(SeqCst), 1, "one fetch for a named image");
+
+    // A named image the peer fails to give is not asked for again until the
+    // retry time has passed.
+    for _ in 0..3 {
+        let (status, _) = get(failing.medium.clone()).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+    assert_eq!(asked.load(SeqCst), 2, "a failed fetch was repeated at once");
+    clock.advance(IMAGE_FETCH_RETRY_MS);
+    let (status, _) = get(failing.medium.clone()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(asked.load(SeqCst), 3, "asked again after the retry time");
+}
+
+/// Issue 9, finding 8: outgoing image fetches are bounded; with every fetch slot
+/// taken, `/foto/{hash}` answers 503 at once without asking any peer.
+#[tokio::test]
+async fn photo_fetches_beyond_the_bound_are_answered_busy() {
+    use telecenter_protocol::limits::IMAGE_FETCHES_MAX;
+    let (web, _other_dir, other) = two_centers();
+    let photo = other.store_photo(&test_png(120, 90)).unwrap();
+    let held: Vec<_> = (0..IMAGE_FETCHES_MAX)
+        .map(|_| web.node.images().fetch_slot().unwrap())
+        .collect();
+    let response = web
+        .app
+        .clone()
+        .oneshot(
+            Request::get(format!("/foto/{}", photo.medium))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        response
+            .headers()
+            .get(header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok()),
+        Some("5")
+    );
+    drop(held);
+}

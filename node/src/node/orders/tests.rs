@@ -871,3 +871,161 @@ fn a_correction_is_a_new_entry_booked_on_both_sides_only_once_confirmed() {
             .any(|e| e.id == format!("order/{id}/goods") && e.amount_idr == 15_000)
     );
 }
+
+/// Issue 9, finding 10: a center could place and cancel orders in a loop without
+/// end (each cancelled order frees its open-order place). Now at most
+/// `PLACEMENTS_PER_CENTER_PER_DAY_MAX` placements from one center are taken in
+/// per 24 hours, counted in the database; beyond, `too_many_orders`. Other
+/// centers are not affected, and the next day the center may order again.
+#[test]
+fn place_cancel_loop_is_limited_per_sender() {
+    use telecenter_protocol::limits::PLACEMENTS_PER_CENTER_PER_DAY_MAX;
+    let (malang, ponorogo, listing) = pair();
+    let kediri = Center::new(3, "Telecenter Kota Kediri");
+    federate(&[&malang, &ponorogo, &kediri]);
+    let batch = 50;
+    for _ in 0..PLACEMENTS_PER_CENTER_PER_DAY_MAX / batch {
+        let ids: Vec<OrderId> = (0..batch)
+            .map(|_| order(&ponorogo, &malang, &listing, 1))
+            .collect();
+        settle_pair(&ponorogo, &malang);
+        for id in &ids {
+            assert_eq!(status(&malang, id), "placed");
+            ponorogo
+                .node
+                .order_step(id, Action::Cancel, Some("batal"))
+                .unwrap();
+        }
+        settle_pair(&ponorogo, &malang);
+        for id in &ids {
+            assert_eq!(status(&malang, id), "cancelled");
+        }
+        // Within the message rate: a minute passes between rounds.
+        for center in [&malang, &ponorogo, &kediri] {
+            center.clock.advance(60_000);
+        }
+    }
+    assert_eq!(
+        lock(&malang.node.writer)
+            .store
+            .open_with(&ponorogo.id())
+            .unwrap()
+            .0,
+        0
+    );
+
+    let refused = order(&ponorogo, &malang, &listing, 1);
+    let results = send(&ponorogo, &malang);
+    assert_eq!(results[0].status, "refused", "{results:?}");
+    assert_eq!(results[0].code.as_deref(), Some("too_many_orders"));
+    assert!(malang.node.order(&refused).is_err(), "no order stored");
+    assert_eq!(status(&ponorogo, &refused), "refused");
+
+    // Per sender: another center still orders.
+    let other = order(&kediri, &malang, &listing, 1);
+    settle_pair(&kediri, &malang);
+    assert_eq!(status(&malang, &other), "placed");
+
+    // A day after the loop began, placements are taken in again.
+    for center in [&malang, &ponorogo, &kediri] {
+        center.clock.advance(24 * 60 * 60 * 1000);
+    }
+    let next = order(&ponorogo, &malang, &listing, 1);
+    settle_pair(&ponorogo, &malang);
+    assert_eq!(status(&malang, &next), "placed");
+}
+
+/// Issue 9, finding 10: a pair message could be dated in year 2999, which keeps
+/// its ledger entries out of every monthly report. A message dated more than
+/// `PAIR_MESSAGE_AHEAD_MS_MAX` after the receiver's clock is not taken in: it is
+/// answered `later` (`from_the_future`), so it is sent again, and nothing changes.
+#[test]
+fn pair_message_from_year_2999_is_not_taken_in() {
+    /// 2999-01-01T00:00:00Z.
+    const YEAR_2999_MS: i64 = 32_472_144_000_000;
+    let (malang, ponorogo, listing) = pair();
+    let id = order(&ponorogo, &malang, &listing, 2);
+    settle_pair(&ponorogo, &malang);
+    for action in [Action::Accept, Action::Ship] {
+        malang.node.order_step(&id, action, None).unwrap();
+    }
+    settle_pair(&malang, &ponorogo);
+
+    // The buyer's clock says 2999 when it completes the order.
+    ponorogo.clock.advance(YEAR_2999_MS - T0);
+    ponorogo
+        .node
+        .order_step(&id, Action::Complete, None)
+        .unwrap();
+    for _ in 0..2 {
+        let results = send(&ponorogo, &malang);
+        assert_eq!(results.len(), 1);
+        assert_eq!(results[0].status, "later", "{results:?}");
+        assert_eq!(results[0].code.as_deref(), Some("from_the_future"));
+    }
+    assert_eq!(status(&malang, &id), "shipped");
+    assert!(malang.ledger().is_empty(), "no entry dated 2999");
+    assert_eq!(outbox(&ponorogo, &malang).len(), 1, "kept to send again");
+
+    // A placement dated in 2999 is not taken in either.
+    let placed = order(&ponorogo, &malang, &listing, 1);
+    let results = send(&ponorogo, &malang);
+    assert!(results.iter().all(|r| r.status == "later"), "{results:?}");
+    assert!(malang.node.order(&placed).is_err());
+
+    // Up to five minutes ahead is normal clock difference.
+    let kediri = Center::new(3, "Telecenter Kota Kediri");
+    federate(&[&malang, &kediri]);
+    kediri
+        .clock
+        .advance(telecenter_protocol::limits::PAIR_MESSAGE_AHEAD_MS_MAX);
+    let ahead = order(&kediri, &malang, &listing, 1);
+    settle_pair(&kediri, &malang);
+    assert_eq!(status(&malang, &ahead), "placed");
+}
+
+/// Issue 9, finding 10: pair messages from one center were taken in at any
+/// rate. Now at most `PAIR_MESSAGES_PER_CENTER_PER_MINUTE_MAX` a minute per
+/// sender; the rest are answered `later` (`too_fast`), not lost, and taken in
+/// the next minute. Other senders are not affected.
+#[test]
+fn pair_message_rate_is_limited_per_sender() {
+    use telecenter_protocol::limits::{
+        PAIR_BATCH_MESSAGES_MAX, PAIR_MESSAGES_PER_CENTER_PER_MINUTE_MAX,
+    };
+    let (malang, ponorogo, listing) = pair();
+    let kediri = Center::new(3, "Telecenter Kota Kediri");
+    federate(&[&malang, &ponorogo, &kediri]);
+    let first = order(&ponorogo, &malang, &listing, 1);
+    let placement = outbox(&ponorogo, &malang);
+    let rate = usize::try_from(PAIR_MESSAGES_PER_CENTER_PER_MINUTE_MAX).unwrap();
+    let mut statuses = Vec::new();
+    for _ in 0..rate.div_ceil(PAIR_BATCH_MESSAGES_MAX) {
+        let batch = vec![placement[0].clone(); PAIR_BATCH_MESSAGES_MAX];
+        statuses.extend(malang.node.pair_receive(&ponorogo.id(), batch));
+    }
+    let taken = statuses.iter().filter(|r| r.status != "later").count();
+    assert_eq!(taken, rate);
+    assert_eq!(status(&malang, &first), "placed");
+
+    // Over the rate: a new placement waits, and is not refused.
+    let second = order(&ponorogo, &malang, &listing, 1);
+    let results = send(&ponorogo, &malang);
+    assert!(
+        results
+            .iter()
+            .all(|r| r.status == "later" && r.code.as_deref() == Some("too_fast")),
+        "{results:?}"
+    );
+    assert!(malang.node.order(&second).is_err());
+
+    // Another center is not slowed down.
+    let other = order(&kediri, &malang, &listing, 1);
+    settle_pair(&kediri, &malang);
+    assert_eq!(status(&malang, &other), "placed");
+
+    // The next minute the waiting message is taken in.
+    malang.clock.advance(60_000);
+    settle_pair(&ponorogo, &malang);
+    assert_eq!(status(&malang, &second), "placed");
+}
