@@ -195,6 +195,13 @@ impl IntoResponse for ApiError {
                 e @ NodeError::NoChange => {
                     (StatusCode::BAD_REQUEST, "no_change", e.to_string(), None, None)
                 }
+                NodeError::Image(crate::images::ImageError::Busy) => (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "busy",
+                    "the node is busy with other photos; try again in a few seconds".to_owned(),
+                    None,
+                    None,
+                ),
                 NodeError::Image(e) => (
                     StatusCode::BAD_REQUEST,
                     "invalid_image",
