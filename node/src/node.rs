@@ -245,6 +245,8 @@ pub fn reject_code(error: &NodeError) -> &'static str {
             VerifyError::Unauthorised { .. } => "unauthorised",
             VerifyError::BadKey { .. } | VerifyError::BadSignature { .. } => "bad_signature",
             VerifyError::MalformedChange { .. } => "malformed_change",
+            VerifyError::CompressedChange { .. } => "compressed_change",
+            VerifyError::ChangeOverLimit { .. } => "change_over_limit",
             VerifyError::ActorMismatch { .. } => "actor_mismatch",
         },
         NodeError::NotAccepted(_) => "not_accepted",
