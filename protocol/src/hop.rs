@@ -374,8 +374,7 @@ mod tests {
     fn hop_at_i64_max_is_refused() {
         let (malang, blitar) = pair();
         let to = blitar.center_id();
-        let header =
-            HopAuth::sign(&malang, to, i64::MAX, [4; 16], "GET", "/", b"").unwrap();
+        let header = HopAuth::sign(&malang, to, i64::MAX, [4; 16], "GET", "/", b"").unwrap();
         let auth = HopAuth::parse(&header).unwrap();
         assert!(matches!(
             auth.verify(&to, NOW, "GET", "/", b""),

@@ -98,7 +98,10 @@ impl<'a> Cursor<'a> {
     }
 
     fn byte(&mut self, what: &str) -> Result<u8, BoundsError> {
-        let (first, rest) = self.bytes.split_first().ok_or_else(|| Self::malformed(what))?;
+        let (first, rest) = self
+            .bytes
+            .split_first()
+            .ok_or_else(|| Self::malformed(what))?;
         self.bytes = rest;
         Ok(*first)
     }
@@ -357,8 +360,10 @@ pub fn measure(chunk: &[u8]) -> Result<ChangeShape, BoundsError> {
         match spec & 0b111 {
             // Group, actor, integer, value metadata: unsigned values.
             0 | 1 | 2 | 6 => {
-                let sum_max = (is_pred && spec & 0b111 == 0).then_some((CHANGE_PREDS_MAX, "predecessors"));
-                let (rows, sum) = walk_rle(bytes, RleValue::Unsigned, rows_max, sum_max, &mut totals)?;
+                let sum_max =
+                    (is_pred && spec & 0b111 == 0).then_some((CHANGE_PREDS_MAX, "predecessors"));
+                let (rows, sum) =
+                    walk_rle(bytes, RleValue::Unsigned, rows_max, sum_max, &mut totals)?;
                 if id == ACTION_COLUMN_ID {
                     totals.shape.ops = totals.shape.ops.max(rows);
                 }

@@ -252,7 +252,11 @@ fn verify_bomb(malang: &Identity, chunk: Vec<u8>) -> VerifyError {
     let signed = SignedChange::sign(malang, doc, chunk);
     let started = Instant::now();
     let err = signed.verify(&doc).unwrap_err();
-    assert!(started.elapsed() < REFUSAL_TIME_MAX, "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < REFUSAL_TIME_MAX,
+        "took {:?}",
+        started.elapsed()
+    );
     err
 }
 
@@ -281,7 +285,9 @@ fn a_real_catalog_change_is_measured_and_passes() {
     .validate()
     .unwrap();
     let mut rng = StdRng::seed_from_u64(3);
-    let (_, add) = doc.add_listing(&malang, &mut rng, &listing, 1_763_860_001_000).unwrap();
+    let (_, add) = doc
+        .add_listing(&malang, &mut rng, &listing, 1_763_860_001_000)
+        .unwrap();
     let shape = measure(&add.change).unwrap();
     assert!(shape.ops < CHANGE_OPS_MAX / 50, "{shape:?}");
     add.verify(&doc_id).unwrap();
@@ -299,11 +305,17 @@ fn compressed_change_bomb_is_refused() {
             |tx| tx.put(ROOT, "junk", "a".repeat(8 * 1024 * 1024)),
         )
         .unwrap();
-    let mut change = doc.get_change_by_hash(&result.hash.unwrap()).unwrap().clone();
+    let mut change = doc
+        .get_change_by_hash(&result.hash.unwrap())
+        .unwrap()
+        .clone();
     let compressed = change.bytes().to_vec();
     assert_eq!(compressed[8], 2, "automerge did not compress the chunk");
     assert!(compressed.len() < CHANGE_BYTES_MAX, "{}", compressed.len());
-    assert!(matches!(measure(&compressed), Err(BoundsError::Compressed(_))));
+    assert!(matches!(
+        measure(&compressed),
+        Err(BoundsError::Compressed(_))
+    ));
     let err = verify_bomb(&malang, compressed);
     assert!(matches!(err, VerifyError::CompressedChange { .. }), "{err}");
 }
@@ -348,12 +360,18 @@ fn rle_run_of_2_40_actions_is_refused() {
         let mut literal = Vec::new();
         sleb(&mut literal, run);
         let chunk = hand_made_chunk(malang.center_id().as_bytes(), &[(ACTION_INTEGER, literal)]);
-        assert!(matches!(measure(&chunk), Err(BoundsError::OverLimit { .. })));
+        assert!(matches!(
+            measure(&chunk),
+            Err(BoundsError::OverLimit { .. })
+        ));
     }
     let mut nulls = vec![0];
     uleb(&mut nulls, u64::MAX);
     let chunk = hand_made_chunk(malang.center_id().as_bytes(), &[(ACTION_INTEGER, nulls)]);
-    assert!(matches!(measure(&chunk), Err(BoundsError::OverLimit { .. })));
+    assert!(matches!(
+        measure(&chunk),
+        Err(BoundsError::OverLimit { .. })
+    ));
 }
 
 #[test]
@@ -378,7 +396,13 @@ fn huge_pred_run_is_refused() {
     sleb(&mut actors, 1 << 40);
     uleb(&mut actors, 0);
     let chunk = hand_made_chunk(malang.center_id().as_bytes(), &[(PRED_ACTOR, actors)]);
-    assert!(matches!(measure(&chunk), Err(BoundsError::OverLimit { what: "predecessors", .. })));
+    assert!(matches!(
+        measure(&chunk),
+        Err(BoundsError::OverLimit {
+            what: "predecessors",
+            ..
+        })
+    ));
 }
 
 #[test]
