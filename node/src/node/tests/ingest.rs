@@ -164,7 +164,8 @@ fn nonce_flood_by_vouched_ids_leaves_peers_syncing() {
         for (index, flooder) in flooders.iter().enumerate() {
             for k in 0..1_100u64 {
                 let mut nonce = [0u8; 16];
-                nonce[..8].copy_from_slice(&(index as u64).to_be_bytes());
+                // Unique across all senders, so only a per-sender memory matters.
+                nonce[..8].copy_from_slice(&flooder.center_id().as_bytes()[..8]);
                 nonce[8..].copy_from_slice(&k.to_be_bytes());
                 let header =
                     HopAuth::sign(flooder, n_center, T0, nonce, "POST", PAIR_PATH, body).unwrap();
