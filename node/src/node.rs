@@ -378,21 +378,31 @@ impl Node {
         clock: Arc<dyn Clock>,
         rng: Box<dyn RngCore + Send>,
     ) -> Result<Self, NodeError> {
-        let store = Store::open(db_path)?;
+        let mut store = Store::open(db_path)?;
         let own_id = DocId::catalog(identity.center_id());
         let mut own = None;
         let mut others = HashMap::new();
         for row in store.documents()? {
-            let doc = load_catalog(
+            let loaded = load_catalog(
                 &store,
                 &row.doc_id,
                 row.snapshot.as_deref(),
                 row.snapshot_upto,
-            )?;
-            if row.doc_id == own_id {
-                own = Some(doc);
-            } else {
-                others.insert(row.doc_id.owner, doc);
+            );
+            match loaded {
+                Ok(doc) if row.doc_id == own_id => own = Some(doc),
+                Ok(doc) => {
+                    others.insert(row.doc_id.owner, doc);
+                }
+                Err(error) if row.doc_id == own_id => return Err(error),
+                Err(error) => {
+                    // Another center's catalog that no longer verifies (e.g. a
+                    // compressed change stored before such changes were refused)
+                    // is forgotten and fetched again from peers, never a reason
+                    // not to start.
+                    tracing::warn!(doc = %row.doc_id, %error, "stored catalog does not load; forgotten, it will be fetched again");
+                    store.purge_document(&row.doc_id)?;
+                }
             }
         }
         let own = own.ok_or_else(|| {

@@ -260,3 +260,60 @@ fn future_dated_request_holds_no_nonce() {
         .unwrap();
     assert_eq!(lock(&n.node.nonces).len(), 1);
 }
+
+/// Finding 1, for nodes upgraded after an attack: a compressed change stored
+/// before such changes were refused no longer verifies, which must not keep the
+/// node from starting. That catalog is forgotten and received again.
+#[test]
+fn a_stored_compressed_change_from_before_the_fix_does_not_stop_the_node() {
+    let a = TestNode::malang();
+    let n = TestNode::lumajang();
+    let a_center = a.node.center_id();
+    a.add("Keripik Tempe Sanan", "makanan", 15_000);
+    n.node.trust(&a_center).unwrap();
+    assert_all_applied(&send_catalog(&a, &n), "A's catalog");
+
+    // As an older node stored it: seq 3 of A's catalog, compressed.
+    let mut doc = Automerge::new();
+    doc.set_actor(actor_for(&a_center));
+    let mut last = None;
+    for value in ["one", "two", &"a".repeat(64 * 1024)] {
+        let result = doc
+            .transact_with(
+                |_| CommitOptions::default().with_time(T0),
+                |tx| tx.put(ROOT, "junk", value),
+            )
+            .unwrap();
+        last = result.hash;
+    }
+    let mut bomb = doc.get_change_by_hash(&last.unwrap()).unwrap().clone();
+    let chunk = bomb.bytes().to_vec();
+    assert_eq!(chunk[8], 2);
+    let envelope = SignedChange::sign(&identity(MALANG_SEED), a.doc_id(), chunk).to_bytes();
+    let mut store = Store::open(&n.db_path()).unwrap();
+    store
+        .commit(
+            &Commit {
+                changes: vec![NewChange {
+                    doc: a.doc_id(),
+                    hash: bomb.hash().0,
+                    seq: 3,
+                    envelope,
+                }],
+                ..Commit::default()
+            },
+            T0,
+        )
+        .unwrap();
+    drop(store);
+
+    let reopened = n.reopen(7);
+    assert!(reopened.accepts(&a_center));
+    assert!(reopened.heads_of(&a_center).is_empty());
+    assert!(reopened.changes_of(&a.doc_id()).unwrap().is_empty());
+    let outcomes = reopened
+        .receive(&a.node.changes_of(&a.doc_id()).unwrap())
+        .unwrap();
+    assert_all_applied(&outcomes, "A's catalog again");
+    assert_eq!(reopened.heads_of(&a_center), a.node.heads_of(&a_center));
+}
