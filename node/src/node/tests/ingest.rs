@@ -12,6 +12,7 @@ use telecenter_protocol::hop::{HOP_FUTURE_MS, HOP_WINDOW_MS};
 
 use super::*;
 use crate::sync::pair::PAIR_PATH;
+use tempfile::TempDir;
 
 /// Refusing a bomb takes microseconds; inflating and decoding it took seconds.
 const REFUSAL_TIME_MAX: Duration = Duration::from_secs(2);
@@ -316,4 +317,87 @@ fn a_stored_compressed_change_from_before_the_fix_does_not_stop_the_node() {
         .unwrap();
     assert_all_applied(&outcomes, "A's catalog again");
     assert_eq!(reopened.heads_of(&a_center), a.node.heads_of(&a_center));
+}
+
+/// Finding 2, over HTTP: with the pool of non-peer senders full, a vouched-for
+/// center's pair exchange gets 429 `rate_limited` (it was 401 "too many peer
+/// requests", which a sender takes for an authentication failure), while a
+/// configured peer's sync request is still served.
+#[tokio::test]
+async fn nonce_pool_full_answers_429_and_peers_are_still_served() {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode, header};
+    use tower::ServiceExt;
+
+    let dir = TempDir::new().unwrap();
+    let clock = Arc::new(ManualClock::new(T0));
+    let node = Arc::new(
+        Node::create(
+            &dir.path().join("node.db"),
+            identity(MALANG_SEED),
+            &profile("Telecenter Kota Malang", "Kota Malang"),
+            clock.clone(),
+            rng(MALANG_SEED),
+        )
+        .unwrap(),
+    );
+    let n_center = node.center_id();
+    let t = TestNode::lumajang();
+    let p = TestNode::batu();
+    let vouched = identity(20_000);
+    t.node.trust(&vouched.center_id()).unwrap();
+    node.trust(&t.node.center_id()).unwrap();
+    node.add_peer(&p.node.center_id(), "Telecenter Batu", None)
+        .unwrap();
+    assert_all_applied(
+        &node
+            .receive(&t.node.changes_of(&t.doc_id()).unwrap())
+            .unwrap(),
+        "T's catalog",
+    );
+    assert!(node.accepts(&vouched.center_id()));
+    {
+        // Fill the non-peer pool as a flood of other vouched ids would.
+        let mut nonces = lock(&node.nonces);
+        for i in 0..NONCES_NON_PEER_MAX {
+            let mut from = [0u8; 32];
+            from[..8].copy_from_slice(&((i / 1_000) as u64).to_be_bytes());
+            let mut nonce = [0u8; 16];
+            nonce[..8].copy_from_slice(&(i as u64).to_be_bytes());
+            nonces
+                .remember(CenterId::from_bytes(from), false, nonce, T0 + 1_000, T0)
+                .unwrap();
+        }
+    }
+    let app = crate::http::router(crate::http::AppState::new(node.clone(), None));
+    let post = |path: &str, authorization: String, body: &'static [u8]| {
+        Request::builder()
+            .method("POST")
+            .uri(path)
+            .header(header::AUTHORIZATION, authorization)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body))
+            .unwrap()
+    };
+
+    let body = br#"{"messages":[],"results":[]}"#.as_slice();
+    let authorization =
+        HopAuth::sign(&vouched, n_center, T0, [1; 16], "POST", PAIR_PATH, body).unwrap();
+    let response = app
+        .clone()
+        .oneshot(post(PAIR_PATH, authorization, body))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let bytes = axum::body::to_bytes(response.into_body(), 64 * 1024)
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(text.contains("\"rate_limited\""), "{text}");
+
+    let path = "/api/v1/sync/summary";
+    let body = br#"{"have":{},"wait_ms":0}"#.as_slice();
+    let authorization = p.node.sign_request(&n_center, "POST", path, body).unwrap();
+    let response = app.oneshot(post(path, authorization, body)).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
 }
