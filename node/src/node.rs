@@ -15,7 +15,7 @@ use base64::Engine;
 use rand::RngCore;
 use telecenter_protocol::catalog::{CatalogDoc, CatalogError, Photo, Touched, is_image_hash};
 use telecenter_protocol::envelope::VerifiedChange;
-use telecenter_protocol::hop::{HOP_WINDOW_MS, HopAuth, HopError};
+use telecenter_protocol::hop::{HopAuth, HopError};
 use telecenter_protocol::sync::{Changes, SYNC_BODY_BYTES_MAX};
 use telecenter_protocol::validate::{InvalidInput, ListingPatch, NewListing, ProfileInput};
 use telecenter_protocol::{
@@ -140,33 +140,31 @@ pub enum Ingested {
     Pending,
 }
 
-/// Most changes waiting for their predecessors, per document and in all.
-pub const PENDING_PER_DOC_MAX: usize = 1_000;
-/// See [`PENDING_PER_DOC_MAX`].
-pub const PENDING_TOTAL_MAX: usize = 10_000;
 /// Default depth of vouching: directly trusted centers are depth 1, centers
 /// they vouch for depth 2.
 pub const VOUCH_DEPTH_DEFAULT: u32 = 2;
-/// Most nonces of peer requests remembered (each for the hop window).
-const NONCES_MAX: usize = 100_000;
 
 struct Writer {
     store: Store,
     own: CatalogDoc,
     others: HashMap<CenterId, CatalogDoc>,
-    /// Verified changes waiting for their predecessors: doc → seq → envelope.
-    pending: HashMap<CenterId, BTreeMap<u64, (VerifiedChange, Vec<u8>)>>,
+    /// Verified changes waiting for their predecessors, bounded in count and bytes.
+    pending: pending::Pending,
     trust: HashMap<CenterId, TrustState>,
     /// Accepted centers and their trust depth (own center: 0).
     accepted: HashMap<CenterId, u32>,
     vouch_depth: u32,
     rng: Box<dyn RngCore + Send>,
-    /// Nonces of peer requests seen recently, with their request time.
-    nonces: HashMap<[u8; 16], i64>,
 }
 
+mod nonces;
 mod orders;
+mod pending;
+pub use nonces::{NONCES_NON_PEER_MAX, NONCES_PER_SENDER_MAX};
 pub use orders::{MessageResult, OrderDetail, PlaceOrder, balance_with};
+pub use pending::{
+    PENDING_PER_DOC_BYTES_MAX, PENDING_PER_DOC_MAX, PENDING_TOTAL_BYTES_MAX, PENDING_TOTAL_MAX,
+};
 
 /// Makes one signed change of this center's catalog: (doc, identity, rng, now).
 type MakeChange<'a> = Box<
@@ -181,6 +179,8 @@ pub struct Node {
     db_path: PathBuf,
     writer: Mutex<Writer>,
     reader: Mutex<Store>,
+    /// Nonces of hop requests seen recently (their own lock: never the writer's).
+    nonces: Mutex<nonces::Nonces>,
     /// Bumped after every commit that changes what this node holds or accepts.
     changed: watch::Sender<u64>,
     /// Bumped after every order, outbox or settlement write.
@@ -249,6 +249,8 @@ pub fn reject_code(error: &NodeError) -> &'static str {
             VerifyError::Unauthorised { .. } => "unauthorised",
             VerifyError::BadKey { .. } | VerifyError::BadSignature { .. } => "bad_signature",
             VerifyError::MalformedChange { .. } => "malformed_change",
+            VerifyError::CompressedChange { .. } => "compressed_change",
+            VerifyError::ChangeOverLimit { .. } => "change_over_limit",
             VerifyError::ActorMismatch { .. } => "actor_mismatch",
         },
         NodeError::NotAccepted(_) => "not_accepted",
@@ -315,7 +317,7 @@ impl Writer {
             self.others.remove(center);
             tracing::info!(%center, "catalog no longer accepted: forgotten");
         }
-        self.pending.retain(|c, _| accepted.contains_key(c));
+        self.pending.retain_docs(|c| accepted.contains_key(c));
         self.accepted = accepted;
         Ok(forgotten)
     }
@@ -380,21 +382,31 @@ impl Node {
         clock: Arc<dyn Clock>,
         rng: Box<dyn RngCore + Send>,
     ) -> Result<Self, NodeError> {
-        let store = Store::open(db_path)?;
+        let mut store = Store::open(db_path)?;
         let own_id = DocId::catalog(identity.center_id());
         let mut own = None;
         let mut others = HashMap::new();
         for row in store.documents()? {
-            let doc = load_catalog(
+            let loaded = load_catalog(
                 &store,
                 &row.doc_id,
                 row.snapshot.as_deref(),
                 row.snapshot_upto,
-            )?;
-            if row.doc_id == own_id {
-                own = Some(doc);
-            } else {
-                others.insert(row.doc_id.owner, doc);
+            );
+            match loaded {
+                Ok(doc) if row.doc_id == own_id => own = Some(doc),
+                Ok(doc) => {
+                    others.insert(row.doc_id.owner, doc);
+                }
+                Err(error) if row.doc_id == own_id => return Err(error),
+                Err(error) => {
+                    // Another center's catalog that no longer verifies (e.g. a
+                    // compressed change stored before such changes were refused)
+                    // is forgotten and fetched again from peers, never a reason
+                    // not to start.
+                    tracing::warn!(doc = %row.doc_id, %error, "stored catalog does not load; forgotten, it will be fetched again");
+                    store.purge_document(&row.doc_id)?;
+                }
             }
         }
         let own = own.ok_or_else(|| {
@@ -409,12 +421,11 @@ impl Node {
             store,
             own,
             others,
-            pending: HashMap::new(),
+            pending: pending::Pending::default(),
             trust,
             accepted: HashMap::new(),
             vouch_depth: VOUCH_DEPTH_DEFAULT,
             rng,
-            nonces: HashMap::new(),
         };
         writer.recompute_acceptance(identity.center_id())?;
         Ok(Self {
@@ -423,6 +434,7 @@ impl Node {
             db_path: db_path.to_owned(),
             writer: Mutex::new(writer),
             reader: Mutex::new(reader),
+            nonces: Mutex::default(),
             changed: watch::channel(0).0,
             outbox_changed: watch::channel(0).0,
             images: crate::images::ImageGuards::default(),
@@ -682,26 +694,61 @@ impl Node {
     /// accepted here (trusted or vouched for, not blocked); its envelope must verify
     /// ([`SignedChange::verify`]); a change with a seq already held must be the same
     /// change (else it is a conflicting fork and refused). A change whose
-    /// predecessors are missing waits in a bounded queue. Rejected changes leave no
-    /// trace. Returns one outcome per change, in order; `Err` only if storage failed.
+    /// predecessors are missing waits in a queue bounded in count and bytes.
+    /// Rejected changes leave no trace. Returns one outcome per change, in order;
+    /// `Err` only if storage failed.
+    ///
+    /// Verification (signature, the bounded pre-parse and Automerge's decoding) runs
+    /// before the writer lock is taken, so a costly or hostile batch never stalls
+    /// other requests; acceptance is read under a brief lock first, so the changes
+    /// of catalogs not accepted here are never verified at all.
     pub fn receive(
         &self,
         envelopes: &[Vec<u8>],
     ) -> Result<Vec<Result<Ingested, NodeError>>, NodeError> {
         let own = self.center_id();
         let now = self.clock.now_ms();
+        // 1. Frame each envelope and note (under a brief lock) whether its catalog
+        //    is accepted.
+        let framed: Vec<Result<SignedChange, NodeError>> = envelopes
+            .iter()
+            .map(|envelope| SignedChange::from_bytes(envelope).map_err(NodeError::from))
+            .collect();
+        let accepted: Vec<bool> = {
+            let writer = lock(&self.writer);
+            framed
+                .iter()
+                .map(|f| {
+                    f.as_ref()
+                        .is_ok_and(|s| writer.accepted.contains_key(&s.doc.owner))
+                })
+                .collect()
+        };
+        // 2. Verify without any lock.
+        let verified: Vec<Result<VerifiedChange, NodeError>> = framed
+            .into_iter()
+            .zip(&accepted)
+            .map(|(framed, accepted)| {
+                let signed = framed?;
+                let center = signed.doc.owner;
+                if center != own && !accepted {
+                    return Err(NodeError::NotAccepted(center));
+                }
+                Ok(signed.verify(&DocId::catalog(center))?)
+            })
+            .collect();
+        // 3. Sequence, apply and commit under the writer lock.
         let mut guard = lock(&self.writer);
         let writer = &mut *guard;
         let mut outcomes = Vec::with_capacity(envelopes.len());
         let mut touched = BatchTouched::default();
         let mut new_changes = Vec::new();
-        for envelope in envelopes {
+        for (verified, envelope) in verified.into_iter().zip(envelopes) {
             let outcome = (|| {
-                let signed = SignedChange::from_bytes(envelope)?;
-                let center = signed.doc.owner;
+                let verified = verified?;
+                let center = verified.signed.doc.owner;
                 if center == own {
                     // Our own changes come only from ourselves.
-                    let verified = signed.verify(&DocId::catalog(own))?;
                     return if writer.own.has_change(&verified.hash()) {
                         Ok(Ingested::Duplicate)
                     } else {
@@ -711,11 +758,11 @@ impl Node {
                         )))
                     };
                 }
+                // Acceptance may have changed while the batch was verified.
                 if !writer.accepted.contains_key(&center) {
                     return Err(NodeError::NotAccepted(center));
                 }
                 let doc_id = DocId::catalog(center);
-                let verified = signed.verify(&doc_id)?;
                 let seq = verified.change.seq();
                 let held = writer.doc(&own, &center).map(CatalogDoc::seq).unwrap_or(0);
                 if seq <= held {
@@ -731,16 +778,7 @@ impl Node {
                     };
                 }
                 if seq > held + 1 {
-                    let total: usize = writer.pending.values().map(BTreeMap::len).sum();
-                    let queue = writer.pending.entry(center).or_default();
-                    if queue.contains_key(&seq) {
-                        return Ok(Ingested::Pending);
-                    }
-                    if queue.len() >= PENDING_PER_DOC_MAX || total >= PENDING_TOTAL_MAX {
-                        return Err(NodeError::QueueFull);
-                    }
-                    queue.insert(seq, (verified, envelope.clone()));
-                    return Ok(Ingested::Pending);
+                    return writer.pending.hold(center, seq, verified, envelope);
                 }
                 // The change must build on exactly the history held here: a change
                 // with the next seq but other dependencies is a fork.
@@ -762,11 +800,7 @@ impl Node {
                 // Then every queued change that now follows, as long as each builds
                 // on what is held; a queued fork is dropped.
                 let mut held = seq;
-                while let Some((queued, queued_envelope)) = writer
-                    .pending
-                    .get_mut(&center)
-                    .and_then(|q| q.remove(&(held + 1)))
-                {
+                while let Some((queued, queued_envelope)) = writer.pending.take(&center, held + 1) {
                     let doc = writer.doc_mut(&own, &center);
                     if !doc.missing_deps(&queued).is_empty() {
                         tracing::info!(%center, seq = held + 1, "queued change is a fork; dropped");
@@ -789,9 +823,7 @@ impl Node {
                         }
                     }
                 }
-                if let Some(queue) = writer.pending.get_mut(&center) {
-                    queue.retain(|queued_seq, _| *queued_seq > held);
-                }
+                writer.pending.drop_upto(&center, held);
                 Ok(Ingested::Applied)
             })();
             if let Err(error) = &outcome {
@@ -1160,6 +1192,9 @@ impl Node {
     /// signature, admission (configured peer; with `admit_accepted` also any
     /// accepted center), then the sender's rate (`allow`), and only then
     /// remembers its nonce, so a sender over its rate cannot fill the nonce memory.
+    /// Nonces are kept per sender with a quota, senders that are not configured
+    /// peers share one bounded pool, and each nonce is forgotten once its request
+    /// can no longer pass the time window (see `node/nonces.rs`).
     pub fn check_hop(
         &self,
         header: &str,
@@ -1172,38 +1207,35 @@ impl Node {
         let auth = HopAuth::parse(header)?;
         let now = self.clock.now_ms();
         auth.verify(&self.center_id(), now, method, path, body)?;
-        let mut writer = lock(&self.writer);
-        let is_peer = writer
-            .store
-            .peer(&auth.from)
-            .map_err(|e| PeerAuthError::Internal(e.to_string()))?
-            .is_some();
-        let admitted = is_peer || (admit_accepted && writer.accepted.contains_key(&auth.from));
-        if !admitted && admit_accepted {
-            return Err(PeerAuthError::NotAccepted(auth.from));
-        }
-        if !admitted {
-            return Err(PeerAuthError::NotAPeer(auth.from));
-        }
-        if writer.trust.get(&auth.from) == Some(&TrustState::Blocked) {
-            return Err(PeerAuthError::Blocked(auth.from));
-        }
+        let is_peer = {
+            let writer = lock(&self.writer);
+            let is_peer = writer
+                .store
+                .peer(&auth.from)
+                .map_err(|e| PeerAuthError::Internal(e.to_string()))?
+                .is_some();
+            let admitted = is_peer || (admit_accepted && writer.accepted.contains_key(&auth.from));
+            if !admitted && admit_accepted {
+                return Err(PeerAuthError::NotAccepted(auth.from));
+            }
+            if !admitted {
+                return Err(PeerAuthError::NotAPeer(auth.from));
+            }
+            if writer.trust.get(&auth.from) == Some(&TrustState::Blocked) {
+                return Err(PeerAuthError::Blocked(auth.from));
+            }
+            is_peer
+        };
         if !allow(&auth.from) {
             return Err(PeerAuthError::RateLimited);
         }
-        // Nonces outside the time window can never be replayed (the window check
-        // refuses them first), so they are only pruned when the memory is full.
-        if writer.nonces.len() >= NONCES_MAX {
-            writer
-                .nonces
-                .retain(|_, at| (now - *at).abs() <= HOP_WINDOW_MS);
-        }
-        if writer.nonces.len() >= NONCES_MAX {
-            return Err(PeerAuthError::Busy);
-        }
-        if writer.nonces.insert(auth.nonce, auth.at_ms).is_some() {
-            return Err(PeerAuthError::Replayed);
-        }
+        lock(&self.nonces)
+            .remember(auth.from, is_peer, auth.nonce, auth.expires_at_ms(), now)
+            .map_err(|e| match e {
+                nonces::NonceError::Replayed => PeerAuthError::Replayed,
+                nonces::NonceError::SenderFull => PeerAuthError::RateLimited,
+                nonces::NonceError::PoolFull => PeerAuthError::Busy,
+            })?;
         Ok(auth)
     }
 
@@ -1239,8 +1271,9 @@ pub enum PeerAuthError {
     /// The request was seen before.
     #[error("this request was already received (replay)")]
     Replayed,
-    /// Too many requests to remember; try again later.
-    #[error("too many peer requests; try again shortly")]
+    /// The memory for requests from centers that are not configured peers is
+    /// full; try again later (answered like [`PeerAuthError::RateLimited`]).
+    #[error("too many requests from centers that are not peers of this node; try again shortly")]
     Busy,
     /// The node failed.
     #[error("internal error: {0}")]

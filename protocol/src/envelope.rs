@@ -14,7 +14,9 @@
 //! The signature covers `"telecenter v1 catalog-change\0" || doc || signer || change`.
 //! A verifier checks the signature over the received bytes *before* it decodes the
 //! change, and then checks that the change's Automerge actor is the signer's key, so
-//! the author recorded inside the CRDT is the author who signed.
+//! the author recorded inside the CRDT is the author who signed. Between the two,
+//! [`bounds`] measures the chunk without decoding it: only uncompressed change
+//! chunks within the limits of [`crate::limits`] reach Automerge's decoder.
 
 use automerge::{ActorId, Change, ChangeHash};
 use ed25519_dalek::{Signature, VerifyingKey};
@@ -22,6 +24,8 @@ use ed25519_dalek::{Signature, VerifyingKey};
 use crate::id::{CenterId, DOC_ID_BYTES, DocId, DocKind};
 use crate::identity::Identity;
 use crate::limits::CHANGE_BYTES_MAX;
+
+pub mod bounds;
 
 /// The envelope format version this crate writes and reads.
 pub const ENVELOPE_VERSION: u8 = 1;
@@ -108,6 +112,22 @@ pub enum VerifyError {
     MalformedChange {
         /// What the decoder said.
         reason: String,
+    },
+    /// The change chunk is compressed (chunk type 2, or a deflated column): such a
+    /// chunk is refused before it is inflated.
+    #[error("compressed change refused: {reason}")]
+    CompressedChange {
+        /// What was compressed.
+        reason: String,
+    },
+    /// The change claims more operations, predecessors or expanded string bytes
+    /// than [`crate::limits`] allows (checked before it is decoded).
+    #[error("change too complex: it has more than {limit} {what}")]
+    ChangeOverLimit {
+        /// What was counted.
+        what: &'static str,
+        /// The limit crossed.
+        limit: u64,
     },
     /// The Automerge actor inside the change is not the signer's key.
     #[error("change actor does not match its signer: expected actor {expected} but found {found}")]
@@ -224,6 +244,8 @@ impl SignedChange {
     /// Checks everything that makes a change trustworthy, in this order:
     /// size limit; the change is for `expected_doc`; the signer may write that
     /// document; the signature verifies (strictly) over the exact received bytes;
+    /// the chunk is an uncompressed change within the operation, predecessor and
+    /// expanded-size limits ([`bounds::measure`], which reads it without decoding);
     /// only then the bytes are decoded as an Automerge change; and the change's
     /// actor is the signer's key.
     pub fn verify(self, expected_doc: &DocId) -> Result<VerifiedChange, VerifyError> {
@@ -258,6 +280,14 @@ impl SignedChange {
             .map_err(|_| VerifyError::BadSignature {
                 signer: self.signer,
             })?;
+        // Measure the chunk before Automerge decodes (and possibly inflates) it.
+        bounds::measure(&self.change).map_err(|e| match e {
+            bounds::BoundsError::Compressed(reason) => VerifyError::CompressedChange { reason },
+            bounds::BoundsError::OverLimit { what, limit } => {
+                VerifyError::ChangeOverLimit { what, limit }
+            }
+            bounds::BoundsError::Malformed(reason) => VerifyError::MalformedChange { reason },
+        })?;
         let change =
             Change::try_from(self.change.as_slice()).map_err(|e| VerifyError::MalformedChange {
                 reason: e.to_string(),

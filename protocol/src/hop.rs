@@ -18,6 +18,11 @@
 //! change signature never expires and says who wrote the change. The receiver
 //! also refuses a nonce it has already seen inside the window (that state lives
 //! in the node, since this crate is pure).
+//!
+//! The window is asymmetric: a request may be up to [`HOP_WINDOW_MS`] old but at
+//! most [`HOP_FUTURE_MS`] ahead of the receiver's clock, so a receiver keeps a
+//! nonce at most `HOP_WINDOW_MS + HOP_FUTURE_MS` (until [`HopAuth::expires_at_ms`]);
+//! a future-dated request cannot make it remember a nonce for longer.
 
 use sha2::{Digest, Sha256};
 
@@ -26,8 +31,12 @@ use crate::identity::Identity;
 
 /// Domain-separation tag of hop signatures.
 pub const HOP_DOMAIN: &[u8] = b"telecenter v1 hop-request\0";
-/// How far a request's time may be from the receiver's clock, either way, in ms.
+/// How far a request's time may be behind the receiver's clock, in ms.
 pub const HOP_WINDOW_MS: i64 = 5 * 60 * 1000;
+/// How far a request's time may be ahead of the receiver's clock, in ms (clock
+/// skew between two honest nodes; small, because the receiver remembers a nonce
+/// until its request has aged past [`HOP_WINDOW_MS`]).
+pub const HOP_FUTURE_MS: i64 = 60 * 1000;
 /// The authorization scheme word.
 pub const HOP_SCHEME: &str = "Telecenter";
 /// Longest accepted header value, in bytes.
@@ -64,10 +73,11 @@ pub enum HopError {
     },
     /// The request's time is outside the window.
     #[error(
-        "request time is {skew_ms} ms away from this node's clock; at most {HOP_WINDOW_MS} ms allowed (check both clocks)"
+        "request time is {skew_ms} ms away from this node's clock; allowed are {HOP_WINDOW_MS} ms behind to {HOP_FUTURE_MS} ms ahead (check both clocks)"
     )]
     OutsideWindow {
-        /// Signed difference request time − receiver time.
+        /// Signed difference request time − receiver time (saturated at the
+        /// ends of `i64`).
         skew_ms: i64,
     },
     /// The signature does not verify.
@@ -187,7 +197,14 @@ impl HopAuth {
         })
     }
 
-    /// Checks audience, time window and signature for this exact request.
+    /// The receiver-clock time after which this request can no longer pass the
+    /// window, so its nonce need not be remembered any longer.
+    pub fn expires_at_ms(&self) -> i64 {
+        self.at_ms.saturating_add(HOP_WINDOW_MS)
+    }
+
+    /// Checks audience, time window (`at` in `[now − HOP_WINDOW_MS, now +
+    /// HOP_FUTURE_MS]`) and signature for this exact request.
     pub fn verify(
         &self,
         expected_to: &CenterId,
@@ -202,9 +219,19 @@ impl HopAuth {
                 found: self.to,
             });
         }
-        let skew_ms = self.at_ms.saturating_sub(now_ms);
-        if skew_ms.abs() > HOP_WINDOW_MS {
-            return Err(HopError::OutsideWindow { skew_ms });
+        // Checked arithmetic: a difference that does not fit an i64 is outside
+        // any window (a saturated difference must never pass).
+        match self.at_ms.checked_sub(now_ms) {
+            Some(skew_ms) if (-HOP_WINDOW_MS..=HOP_FUTURE_MS).contains(&skew_ms) => {}
+            skew => {
+                return Err(HopError::OutsideWindow {
+                    skew_ms: skew.unwrap_or(if self.at_ms < now_ms {
+                        i64::MIN
+                    } else {
+                        i64::MAX
+                    }),
+                });
+            }
         }
         let message = signed_bytes(
             &self.from,
@@ -288,7 +315,7 @@ mod tests {
         assert!(matches!(
             auth.verify(
                 &to,
-                NOW - HOP_WINDOW_MS - 1,
+                NOW - HOP_FUTURE_MS - 1,
                 "POST",
                 "/api/v1/sync/push",
                 b"{}"
@@ -312,6 +339,73 @@ mod tests {
         assert!(matches!(
             forged.verify(&to, NOW, "POST", "/api/v1/sync/push", b"{}"),
             Err(HopError::BadSignature { .. })
+        ));
+    }
+
+    /// Finding 7 of issue 9: `at = i64::MIN` passed the window check
+    /// (`saturating_sub` then `abs`), so such a request replayed after every restart.
+    #[test]
+    fn hop_at_i64_min_is_refused() {
+        let (malang, blitar) = pair();
+        let to = blitar.center_id();
+        for at in [i64::MIN, i64::MIN + 1, i64::MAX, i64::MAX - 1] {
+            let header =
+                HopAuth::sign(&malang, to, at, [3; 16], "POST", "/api/v1/sync/push", b"").unwrap();
+            let auth = HopAuth::parse(&header).unwrap();
+            for now in [NOW, 0, -NOW, i64::MIN, i64::MAX] {
+                if (at == i64::MAX || at == i64::MAX - 1) && now == i64::MAX {
+                    continue; // genuinely inside the window of that (absurd) clock
+                }
+                if (at == i64::MIN || at == i64::MIN + 1) && now == i64::MIN {
+                    continue;
+                }
+                assert!(
+                    matches!(
+                        auth.verify(&to, now, "POST", "/api/v1/sync/push", b""),
+                        Err(HopError::OutsideWindow { .. })
+                    ),
+                    "at {at} passed at now {now}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn hop_at_i64_max_is_refused() {
+        let (malang, blitar) = pair();
+        let to = blitar.center_id();
+        let header = HopAuth::sign(&malang, to, i64::MAX, [4; 16], "GET", "/", b"").unwrap();
+        let auth = HopAuth::parse(&header).unwrap();
+        assert!(matches!(
+            auth.verify(&to, NOW, "GET", "/", b""),
+            Err(HopError::OutsideWindow { skew_ms }) if skew_ms > 0
+        ));
+    }
+
+    /// The window is asymmetric: five minutes back, one minute ahead.
+    #[test]
+    fn future_dated_requests_are_refused_past_one_minute() {
+        let (malang, blitar) = pair();
+        let to = blitar.center_id();
+        let check = |at: i64| {
+            let header = HopAuth::sign(&malang, to, at, [5; 16], "GET", "/", b"").unwrap();
+            HopAuth::parse(&header)
+                .unwrap()
+                .verify(&to, NOW, "GET", "/", b"")
+        };
+        assert!(check(NOW + HOP_FUTURE_MS).is_ok());
+        assert!(check(NOW - HOP_WINDOW_MS).is_ok());
+        assert!(matches!(
+            check(NOW + HOP_FUTURE_MS + 1),
+            Err(HopError::OutsideWindow { .. })
+        ));
+        assert!(matches!(
+            check(NOW + HOP_WINDOW_MS - 1),
+            Err(HopError::OutsideWindow { .. })
+        ));
+        assert!(matches!(
+            check(NOW - HOP_WINDOW_MS - 1),
+            Err(HopError::OutsideWindow { .. })
         ));
     }
 

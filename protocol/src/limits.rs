@@ -28,6 +28,22 @@ pub const STOCK_MAX: i64 = 1_000_000;
 pub const LISTINGS_PER_CATALOG_MAX: usize = 10_000;
 /// Largest encoded Automerge change inside a signed envelope, in bytes.
 pub const CHANGE_BYTES_MAX: usize = 64 * 1024;
+/// Most operations in one change (rows of its action column), checked before the
+/// change is decoded.
+///
+/// A catalog change holds one edit: a new listing with every field in three
+/// languages is about forty operations, a price edit one. An honestly written
+/// operation takes a few bytes, so [`CHANGE_BYTES_MAX`] holds at most a few
+/// thousand; more can only come from run-length encoding that claims far more
+/// than it carries. 4 096 is a hundred times the largest real edit.
+pub const CHANGE_OPS_MAX: u64 = 4_096;
+/// Most predecessors of all operations of one change together (a catalog has one
+/// writer, so an operation overwrites at most one or two earlier values).
+pub const CHANGE_PREDS_MAX: u64 = 2 * CHANGE_OPS_MAX;
+/// Most bytes of the string columns of one change (map keys, mark names) once
+/// their runs are expanded. Real keys are a few characters each; four times
+/// [`CHANGE_BYTES_MAX`] leaves room for any honest change.
+pub const CHANGE_EXPANDED_BYTES_MAX: u64 = 4 * CHANGE_BYTES_MAX as u64;
 /// Longest search query, in characters.
 pub const QUERY_CHARS_MAX: usize = 200;
 /// Most words of a search query that are used; the rest are ignored.

@@ -97,7 +97,9 @@ async fn authenticate_hop(
         use crate::node::PeerAuthError as E;
         tracing::info!(error = %e, "peer request refused");
         match e {
-            E::RateLimited => ApiError::RateLimited,
+            // A sender over its rate or nonce quota, or the pool of non-peer
+            // senders full: slow down (429), not an authentication failure.
+            E::RateLimited | E::Busy => ApiError::RateLimited,
             E::Internal(_) => ApiError::PeerAuth(
                 "the node could not check the request; try again later".to_owned(),
                 false,

@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use telecenter_protocol::catalog::{Category, ListingStatus};
+use telecenter_protocol::hop::HOP_WINDOW_MS;
 use telecenter_protocol::limits::{PRICE_IDR_MAX, TITLE_CHARS_MAX};
 use telecenter_protocol::validate::{ListingPatch, NewListing, ProfileInput};
 use telecenter_protocol::{CenterId, DocId, Identity, ListingId, SignedChange, VerifyError};
@@ -17,6 +18,8 @@ use tempfile::TempDir;
 
 use super::*;
 use crate::clock::ManualClock;
+
+mod ingest;
 use crate::sample::add_sample_listings;
 use crate::search::{RawSearch, SearchQuery, Sort};
 use crate::store::{ListingRow, SearchPage, Store};

@@ -164,3 +164,312 @@ proptest! {
         prop_assert!(SignedChange::from_bytes(&bytes).and_then(|s| s.verify(&doc)).is_err());
     }
 }
+
+// ---------------------------------------------------------------------------
+// Finding 1 of issue 9: memory bombs in a signed change. Every bomb is signed by
+// the catalog's owner, so only the pre-parse (`bounds::measure`) stands between
+// it and Automerge's decoder.
+
+use std::time::{Duration, Instant};
+
+use bounds::{BoundsError, ChangeShape, measure};
+use sha2::{Digest, Sha256};
+
+use crate::limits::{CHANGE_EXPANDED_BYTES_MAX, CHANGE_OPS_MAX, CHANGE_PREDS_MAX};
+
+/// Generous: each bomb is refused in microseconds; decoding one would take
+/// minutes (or, for the 2^40 runs, never finish).
+const REFUSAL_TIME_MAX: Duration = Duration::from_secs(2);
+
+fn uleb(out: &mut Vec<u8>, mut value: u64) {
+    loop {
+        let byte = (value & 0x7f) as u8;
+        value >>= 7;
+        if value == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+fn sleb(out: &mut Vec<u8>, mut value: i64) {
+    loop {
+        let byte = (value & 0x7f) as u8;
+        value >>= 7;
+        let done = (value == 0 && byte & 0x40 == 0) || (value == -1 && byte & 0x40 != 0);
+        if done {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+/// A change chunk (type 1, valid checksum) by `actor` with these columns
+/// (spec, data), written by hand.
+fn hand_made_chunk(actor: &[u8; 32], columns: &[(u32, Vec<u8>)]) -> Vec<u8> {
+    let mut body = Vec::new();
+    uleb(&mut body, 0); // no dependencies
+    uleb(&mut body, 32);
+    body.extend_from_slice(actor);
+    uleb(&mut body, 1); // seq
+    uleb(&mut body, 1); // start op
+    sleb(&mut body, 0); // time
+    uleb(&mut body, 0); // message
+    uleb(&mut body, 0); // other actors
+    uleb(&mut body, columns.len() as u64);
+    for (spec, data) in columns {
+        uleb(&mut body, u64::from(*spec));
+        uleb(&mut body, data.len() as u64);
+    }
+    for (_, data) in columns {
+        body.extend_from_slice(data);
+    }
+    let mut length = Vec::new();
+    uleb(&mut length, body.len() as u64);
+    let hash = Sha256::new()
+        .chain_update([1u8])
+        .chain_update(&length)
+        .chain_update(&body)
+        .finalize();
+    let mut chunk = vec![0x85, 0x6f, 0x4a, 0x83];
+    chunk.extend_from_slice(&hash[..4]);
+    chunk.push(1);
+    chunk.extend_from_slice(&length);
+    chunk.extend_from_slice(&body);
+    chunk
+}
+
+const ACTION_INTEGER: u32 = (4 << 4) | 2;
+const PRED_GROUP: u32 = 7 << 4;
+const PRED_ACTOR: u32 = (7 << 4) | 1;
+const KEY_STRING: u32 = (1 << 4) | 5;
+
+/// Signs `chunk` as a change of `malang`'s catalog and verifies it, timing the refusal.
+fn verify_bomb(malang: &Identity, chunk: Vec<u8>) -> VerifyError {
+    let doc = DocId::catalog(malang.center_id());
+    let signed = SignedChange::sign(malang, doc, chunk);
+    let started = Instant::now();
+    let err = signed.verify(&doc).unwrap_err();
+    assert!(
+        started.elapsed() < REFUSAL_TIME_MAX,
+        "took {:?}",
+        started.elapsed()
+    );
+    err
+}
+
+#[test]
+fn a_real_catalog_change_is_measured_and_passes() {
+    let malang = identity(20);
+    let signed = genesis(&malang);
+    let shape = measure(&signed.change).unwrap();
+    assert!(shape.ops > 0 && shape.ops < 100, "{shape:?}");
+    assert!(shape.expanded_bytes < 1_000, "{shape:?}");
+    // And a listing with every field, which overwrites values (predecessors).
+    let doc_id = DocId::catalog(malang.center_id());
+    let mut doc = CatalogDoc::empty(malang.center_id());
+    doc.apply(&signed.verify(&doc_id).unwrap()).unwrap();
+    let listing = crate::validate::NewListing {
+        title: "Keripik Tempe Sanan".into(),
+        description: "Keripik tempe renyah buatan UMKM Sanan, Kota Malang.".repeat(30),
+        lang: None,
+        category: "makanan".into(),
+        price_idr: 15_000,
+        stock: 10,
+        unit: Some("bungkus".into()),
+        producer: Some("UMKM Sanan".into()),
+        photos: Vec::new(),
+    }
+    .validate()
+    .unwrap();
+    let mut rng = StdRng::seed_from_u64(3);
+    let (_, add) = doc
+        .add_listing(&malang, &mut rng, &listing, 1_763_860_001_000)
+        .unwrap();
+    let shape = measure(&add.change).unwrap();
+    assert!(shape.ops < CHANGE_OPS_MAX / 50, "{shape:?}");
+    add.verify(&doc_id).unwrap();
+}
+
+#[test]
+fn compressed_change_bomb_is_refused() {
+    let malang = identity(21);
+    // A real change of 8 MiB (one long string) that deflates to a few KiB.
+    let mut doc = Automerge::new();
+    doc.set_actor(actor_for(&malang.center_id()));
+    let result = doc
+        .transact_with(
+            |_| CommitOptions::default().with_time(0),
+            |tx| tx.put(ROOT, "junk", "a".repeat(8 * 1024 * 1024)),
+        )
+        .unwrap();
+    let mut change = doc
+        .get_change_by_hash(&result.hash.unwrap())
+        .unwrap()
+        .clone();
+    let compressed = change.bytes().to_vec();
+    assert_eq!(compressed[8], 2, "automerge did not compress the chunk");
+    assert!(compressed.len() < CHANGE_BYTES_MAX, "{}", compressed.len());
+    assert!(matches!(
+        measure(&compressed),
+        Err(BoundsError::Compressed(_))
+    ));
+    let err = verify_bomb(&malang, compressed);
+    assert!(matches!(err, VerifyError::CompressedChange { .. }), "{err}");
+}
+
+#[test]
+fn a_deflated_column_is_refused() {
+    let malang = identity(22);
+    let chunk = hand_made_chunk(
+        malang.center_id().as_bytes(),
+        &[(ACTION_INTEGER | 0b1000, vec![0x01, 0x01])],
+    );
+    let err = verify_bomb(&malang, chunk);
+    assert!(matches!(err, VerifyError::CompressedChange { .. }), "{err}");
+}
+
+#[test]
+fn rle_run_of_2_40_actions_is_refused() {
+    let malang = identity(23);
+    let mut run = Vec::new();
+    sleb(&mut run, 1 << 40);
+    uleb(&mut run, 1); // action "set"
+    let mut keys = Vec::new();
+    sleb(&mut keys, 1 << 40);
+    uleb(&mut keys, 1);
+    keys.push(b'k');
+    let chunk = hand_made_chunk(
+        malang.center_id().as_bytes(),
+        &[(KEY_STRING, keys), (ACTION_INTEGER, run)],
+    );
+    assert!(chunk.len() < 200);
+    assert_eq!(
+        measure(&chunk),
+        Err(BoundsError::OverLimit {
+            what: "operations",
+            limit: CHANGE_OPS_MAX
+        })
+    );
+    let err = verify_bomb(&malang, chunk);
+    assert!(matches!(err, VerifyError::ChangeOverLimit { .. }), "{err}");
+    // A literal run and a null run that claim as much are refused alike.
+    for run in [-(1i64 << 40), i64::MIN] {
+        let mut literal = Vec::new();
+        sleb(&mut literal, run);
+        let chunk = hand_made_chunk(malang.center_id().as_bytes(), &[(ACTION_INTEGER, literal)]);
+        assert!(matches!(
+            measure(&chunk),
+            Err(BoundsError::OverLimit { .. })
+        ));
+    }
+    let mut nulls = vec![0];
+    uleb(&mut nulls, u64::MAX);
+    let chunk = hand_made_chunk(malang.center_id().as_bytes(), &[(ACTION_INTEGER, nulls)]);
+    assert!(matches!(
+        measure(&chunk),
+        Err(BoundsError::OverLimit { .. })
+    ));
+}
+
+#[test]
+fn huge_pred_run_is_refused() {
+    let malang = identity(24);
+    // Ten operations, each claiming 2^40 predecessors.
+    let mut groups = Vec::new();
+    sleb(&mut groups, 10);
+    uleb(&mut groups, 1 << 40);
+    let chunk = hand_made_chunk(malang.center_id().as_bytes(), &[(PRED_GROUP, groups)]);
+    assert_eq!(
+        measure(&chunk),
+        Err(BoundsError::OverLimit {
+            what: "predecessors",
+            limit: CHANGE_PREDS_MAX
+        })
+    );
+    let err = verify_bomb(&malang, chunk);
+    assert!(matches!(err, VerifyError::ChangeOverLimit { .. }), "{err}");
+    // The predecessor actor column itself may not claim more rows either.
+    let mut actors = Vec::new();
+    sleb(&mut actors, 1 << 40);
+    uleb(&mut actors, 0);
+    let chunk = hand_made_chunk(malang.center_id().as_bytes(), &[(PRED_ACTOR, actors)]);
+    assert!(matches!(
+        measure(&chunk),
+        Err(BoundsError::OverLimit {
+            what: "predecessors",
+            ..
+        })
+    ));
+}
+
+#[test]
+fn repeated_long_key_is_refused() {
+    let malang = identity(25);
+    // 4 000 operations (within the op limit) on one 60 000-byte key: 240 MB of keys.
+    let mut keys = Vec::new();
+    sleb(&mut keys, 4_000);
+    uleb(&mut keys, 60_000);
+    keys.extend(std::iter::repeat_n(b'k', 60_000));
+    let chunk = hand_made_chunk(malang.center_id().as_bytes(), &[(KEY_STRING, keys)]);
+    assert!(chunk.len() <= CHANGE_BYTES_MAX);
+    assert_eq!(
+        measure(&chunk),
+        Err(BoundsError::OverLimit {
+            what: "expanded string bytes",
+            limit: CHANGE_EXPANDED_BYTES_MAX
+        })
+    );
+    let err = verify_bomb(&malang, chunk);
+    assert!(matches!(err, VerifyError::ChangeOverLimit { .. }), "{err}");
+}
+
+#[test]
+fn chunks_that_are_not_changes_or_lie_about_their_length_are_malformed() {
+    let malang = identity(26);
+    let good = hand_made_chunk(malang.center_id().as_bytes(), &[]);
+    assert_eq!(measure(&good), Ok(ChangeShape::default()));
+    let mut document = good.clone();
+    document[8] = 0;
+    let mut longer = good.clone();
+    longer.push(0);
+    let mut bad_sum = good.clone();
+    bad_sum[4] ^= 1;
+    for chunk in [document, longer, bad_sum, good[..good.len() - 1].to_vec()] {
+        assert!(matches!(measure(&chunk), Err(BoundsError::Malformed(_))));
+    }
+}
+
+proptest! {
+    #[test]
+    fn measure_never_panics_on_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+        let _ = measure(&bytes);
+    }
+
+    #[test]
+    fn measure_never_panics_on_hand_made_columns(
+        columns in proptest::collection::vec((0u32..256, proptest::collection::vec(any::<u8>(), 0..64)), 0..6)
+    ) {
+        let mut columns = columns;
+        columns.sort_by_key(|(spec, _)| *spec & !0b1000);
+        let chunk = hand_made_chunk(&[9; 32], &columns);
+        // Whatever the columns claim, measuring is quick and never panics.
+        let started = Instant::now();
+        if let Ok(shape) = measure(&chunk) {
+            prop_assert!(shape.ops <= CHANGE_OPS_MAX && shape.preds <= CHANGE_PREDS_MAX);
+            prop_assert!(shape.expanded_bytes <= CHANGE_EXPANDED_BYTES_MAX);
+        }
+        prop_assert!(started.elapsed() < REFUSAL_TIME_MAX);
+    }
+
+    #[test]
+    fn a_tampered_real_change_never_panics_the_measure(position in 0usize..10_000, byte in any::<u8>()) {
+        let signed = genesis(&identity(27));
+        let mut chunk = signed.change.clone();
+        let position = position % chunk.len();
+        chunk[position] = byte;
+        let _ = measure(&chunk);
+    }
+}
