@@ -166,7 +166,7 @@ struct Writer {
 }
 
 mod orders;
-pub use orders::{MessageResult, OrderDetail, PlaceOrder, balance_with};
+pub use orders::{MessageResult, OrderDetail, PairUrl, PlaceOrder, balance_with};
 
 /// Makes one signed change of this center's catalog: (doc, identity, rng, now).
 type MakeChange<'a> = Box<
@@ -185,6 +185,8 @@ pub struct Node {
     changed: watch::Sender<u64>,
     /// Bumped after every order, outbox or settlement write.
     outbox_changed: watch::Sender<u64>,
+    /// How outgoing connections are made (TLS roots, address rules).
+    outgoing: Mutex<Arc<crate::net::Outgoing>>,
 }
 
 impl std::fmt::Debug for Node {
@@ -421,6 +423,7 @@ impl Node {
             reader: Mutex::new(reader),
             changed: watch::channel(0).0,
             outbox_changed: watch::channel(0).0,
+            outgoing: Mutex::default(),
         })
     }
 
@@ -460,6 +463,17 @@ impl Node {
         drop(writer);
         self.bump();
         Ok(())
+    }
+
+    /// How this node makes outgoing connections (set from `config.toml`).
+    pub fn outgoing(&self) -> Arc<crate::net::Outgoing> {
+        lock(&self.outgoing).clone()
+    }
+
+    /// Sets how this node makes outgoing connections; sync engines made
+    /// afterwards use it.
+    pub fn set_outgoing(&self, outgoing: crate::net::Outgoing) {
+        *lock(&self.outgoing) = Arc::new(outgoing);
     }
 
     /// Runs one local edit and commits it with the rows it touched.
