@@ -165,6 +165,10 @@ impl Outgoing {
     /// A client builder with this TLS configuration, no redirects and a
     /// connect timeout (for callers that add their own settings, like the CLI).
     pub fn client_builder(&self) -> Result<reqwest::ClientBuilder, NetError> {
+        // Also make `ring` the process default, so that a client built elsewhere
+        // without a TLS configuration finds a provider instead of panicking
+        // (an error only means one is installed already).
+        let _ = rustls::crypto::ring::default_provider().install_default();
         Ok(reqwest::Client::builder()
             .tls_backend_preconfigured(self.tls_config()?)
             .redirect(reqwest::redirect::Policy::none())

@@ -7,3 +7,4 @@ mod durability;
 mod federation;
 mod orders;
 mod support;
+mod tls;
