@@ -5,6 +5,6 @@ mod browser;
 mod cli;
 mod durability;
 mod federation;
+mod net;
 mod orders;
 mod support;
-mod tls;

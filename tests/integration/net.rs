@@ -1,4 +1,5 @@
-//! Peers over HTTPS with the real binary: a node served behind a TLS proxy (a
+//! Outgoing connections with the real binary. Published addresses carry no path.
+//! Peers over HTTPS: a node served behind a TLS proxy (a
 //! TLS-terminating proxy in front of `telecenter serve`, as the operator guide
 //! recommends; its certificate is signed by a private CA made with rcgen) is
 //! added and synced when that CA is trusted (`TELECENTER_CA_FILE` or `ca_file`
@@ -177,4 +178,23 @@ fn peer_add_plain_http_to_another_machine_warns() {
     // Loopback is this machine: no warning.
     let out = folder.run(&["peer", "add", "http://127.0.0.1:9"]);
     assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+}
+
+#[test]
+fn published_address_with_a_path_is_refused_when_set() {
+    let folder = Folder::new();
+    folder.init();
+    let error = folder.fails(&[
+        "profile",
+        "--address",
+        "http://127.0.0.1:18499/internal/admin/containers/prune?force=1#",
+    ]);
+    assert!(
+        error.contains("without user, path, query or fragment"),
+        "{error}"
+    );
+    let after = folder.json(&["profile", "--contact", "WA 0812 3456 7890"]);
+    assert!(after["address"].is_null(), "the address changed: {after}");
+    let set = folder.json(&["profile", "--address", "https://Pusat.Example.ID:443/"]);
+    assert_eq!(set["address"], "https://pusat.example.id", "{set}");
 }
