@@ -27,13 +27,10 @@ use std::time::Duration;
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
 use telecenter_protocol::address::{Host, NodeAddress, Scheme};
+use telecenter_protocol::limits::{CA_FILE_BYTES_MAX, CA_FILE_CERTIFICATES_MAX};
 
 /// The environment variable naming an extra CA file (PEM) to trust.
 pub const CA_FILE_ENV: &str = "TELECENTER_CA_FILE";
-/// Largest CA file read, in bytes.
-pub const CA_FILE_BYTES_MAX: u64 = 1024 * 1024;
-/// Most certificates taken from one CA file.
-pub const CA_FILE_CERTIFICATES_MAX: usize = 100;
 /// Time allowed to open a connection.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Time an idle kept-alive connection is kept.
