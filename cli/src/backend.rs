@@ -77,8 +77,10 @@ impl Backend {
         let runtime = data
             .runtime()?
             .ok_or_else(|| DataDirError::Busy(data.root().to_owned()))?;
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
+        // The node's own TLS settings (CA file) apply: it may serve https.
+        let client = data
+            .outgoing()?
+            .client_builder()?
             .timeout(std::time::Duration::from_secs(REMOTE_TIMEOUT_SECS))
             .build()?;
         Ok(Backend::Remote {
@@ -282,7 +284,7 @@ impl Backend {
             Backend::Local { node, .. } => {
                 let center = match (&request.url, &request.center_id) {
                     (Some(url), None) => {
-                        let info = add_peer_by_url(node, &peer_client()?, url).await?;
+                        let info = add_peer_by_url(node, &peer_client(node)?, url).await?;
                         info.center_id.parse::<telecenter_protocol::CenterId>()?
                     }
                     (None, Some(center)) => {

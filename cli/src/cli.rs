@@ -118,7 +118,7 @@ pub(crate) enum PeerCommand {
     /// Add a peer by its address (its identity is fetched and shown), or a peer
     /// behind NAT by its center id and name; the peer's center is trusted.
     #[command(
-        after_help = "Examples:\n  telecenter peer add http://192.0.2.10:8470\n  telecenter peer add --center tc1qwss00lnecgtu8tsm5vwwj7qn9n7f43snwjs6hcamjrxgyj4xxuqcpmgz9 --name \"Telecenter Ponorogo\""
+        after_help = "Examples:\n  telecenter peer add https://pusat.example.id\n  telecenter peer add http://192.0.2.10:8470\n  telecenter peer add --center tc1qwss00lnecgtu8tsm5vwwj7qn9n7f43snwjs6hcamjrxgyj4xxuqcpmgz9 --name \"Telecenter Ponorogo\""
     )]
     Add(PeerAddArgs),
     /// List peers with their last sync, lag and last error.
@@ -134,7 +134,8 @@ pub(crate) enum PeerCommand {
 /// `telecenter peer add`.
 #[derive(Args, Debug)]
 pub(crate) struct PeerAddArgs {
-    /// The peer's address, http://host:port.
+    /// The peer's address, https://host[:port] or http://host[:port]
+    /// (a private CA for https is set with ca_file in config.toml or TELECENTER_CA_FILE).
     pub(crate) url: Option<String>,
     /// For a peer without a reachable address: its center id.
     #[arg(long, value_name = "ID")]
@@ -439,6 +440,15 @@ async fn run_command(data: &DataDir, command: Command, json: bool) -> Result<()>
             let backend = Backend::connect(data, clock()).await?;
             match peer {
                 PeerCommand::Add(a) => {
+                    // Plain http to another machine works, but says what it risks.
+                    let warning = a
+                        .url
+                        .as_deref()
+                        .and_then(|u| telecenter_protocol::address::NodeAddress::parse(u).ok())
+                        .and_then(|u| telecenter_node::net::plain_http_warning(&u));
+                    if let Some(warning) = warning {
+                        eprintln!("{warning}");
+                    }
                     let request = AddPeer {
                         url: a.url,
                         center_id: a.center,

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use telecenter_node::data_dir::DataDir;
 use telecenter_node::http::{self, AppState};
+use telecenter_node::net::Outgoing;
 use telecenter_node::node::PlaceOrder;
 use telecenter_node::sample::{SAMPLES, add_sample_listings_of, sample_profile_of};
 use telecenter_node::search::RawSearch;
@@ -71,6 +72,8 @@ pub(crate) async fn run(first_port: Option<u16>, json: bool) -> Result<()> {
             address: Some(url.clone()),
             ..ProfileInput::default()
         })?;
+        // Every demo center publishes a loopback address: allow those.
+        node.set_outgoing(Outgoing::new(true));
         let node = Arc::new(node);
         nodes.push(DemoNode {
             node: node.clone(),

@@ -272,7 +272,7 @@ impl PeerView {
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AddPeer {
-    /// The peer's address, `http://host:port`.
+    /// The peer's address, `http(s)://host[:port]`.
     #[serde(default)]
     pub url: Option<String>,
     /// The peer's center id (for a peer without address).

@@ -64,6 +64,15 @@ pub struct Config {
     /// PEM private key of `tls_cert`; the `serve --tls-key` flag overrides it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls_key: Option<PathBuf>,
+    /// Whether addresses other centers publish may be private (loopback, LAN,
+    /// CGNAT, ...). Off by default; on only for several nodes on one machine
+    /// or one LAN (demos, tests). Peer addresses the operator adds are always allowed.
+    #[serde(default)]
+    pub allow_private_addresses: bool,
+    /// A PEM file of extra certificates to trust for `https://` peers (a private
+    /// CA or a self-signed certificate), besides the usual public roots.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
 }
 
 fn default_sync_interval_ms() -> u64 {
@@ -85,6 +94,8 @@ impl Default for Config {
             public_url: None,
             tls_cert: None,
             tls_key: None,
+            allow_private_addresses: false,
+            ca_file: None,
         }
     }
 }
@@ -134,6 +145,9 @@ pub enum DataDirError {
     /// The node could not be opened or created.
     #[error(transparent)]
     Node(#[from] NodeError),
+    /// The outgoing-connection settings cannot be used (e.g. a bad CA file).
+    #[error(transparent)]
+    Net(#[from] crate::net::NetError),
 }
 
 /// The data folder of one node.
@@ -347,7 +361,29 @@ impl DataDir {
         if config.vouch_depth != crate::node::VOUCH_DEPTH_DEFAULT {
             node.set_vouch_depth(config.vouch_depth)?;
         }
+        node.set_outgoing(self.outgoing_of(&config)?);
         Ok(node)
+    }
+
+    /// How this node makes outgoing connections: `allow_private_addresses`
+    /// and `ca_file` from `config.toml`, plus the CA file named by the
+    /// environment variable `TELECENTER_CA_FILE`. A CA file that cannot be used
+    /// is an error (so a mistake shows at start, not at the first connection).
+    pub fn outgoing(&self) -> Result<crate::net::Outgoing, DataDirError> {
+        self.outgoing_of(&self.config()?)
+    }
+
+    fn outgoing_of(&self, config: &Config) -> Result<crate::net::Outgoing, DataDirError> {
+        let mut outgoing = crate::net::Outgoing::new(config.allow_private_addresses);
+        let from_env = std::env::var_os(crate::net::CA_FILE_ENV)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from);
+        // A relative path in config.toml is relative to the data folder.
+        let from_config = config.ca_file.as_ref().map(|file| self.root.join(file));
+        for path in from_config.iter().chain(from_env.iter()) {
+            outgoing = outgoing.with_ca_file(path)?;
+        }
+        Ok(outgoing)
     }
 
     /// The center's identity.

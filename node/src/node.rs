@@ -161,7 +161,7 @@ mod nonces;
 mod orders;
 mod pending;
 pub use nonces::{NONCES_NON_PEER_MAX, NONCES_PER_SENDER_MAX};
-pub use orders::{MessageResult, OrderDetail, PlaceOrder, balance_with};
+pub use orders::{MessageResult, OrderDetail, PairUrl, PlaceOrder, balance_with};
 pub use pending::{
     PENDING_PER_DOC_BYTES_MAX, PENDING_PER_DOC_MAX, PENDING_TOTAL_BYTES_MAX, PENDING_TOTAL_MAX,
 };
@@ -189,6 +189,8 @@ pub struct Node {
     images: crate::images::ImageGuards,
     /// Pair messages taken in per sender in the current minute.
     pair_rate: orders::PairRate,
+    /// How outgoing connections are made (TLS roots, address rules).
+    outgoing: Mutex<Arc<crate::net::Outgoing>>,
 }
 
 impl std::fmt::Debug for Node {
@@ -439,6 +441,7 @@ impl Node {
             outbox_changed: watch::channel(0).0,
             images: crate::images::ImageGuards::default(),
             pair_rate: orders::PairRate::default(),
+            outgoing: Mutex::default(),
         })
     }
 
@@ -478,6 +481,17 @@ impl Node {
         drop(writer);
         self.bump();
         Ok(())
+    }
+
+    /// How this node makes outgoing connections (set from `config.toml`).
+    pub fn outgoing(&self) -> Arc<crate::net::Outgoing> {
+        lock(&self.outgoing).clone()
+    }
+
+    /// Sets how this node makes outgoing connections; sync engines made
+    /// afterwards use it.
+    pub fn set_outgoing(&self, outgoing: crate::net::Outgoing) {
+        *lock(&self.outgoing) = Arc::new(outgoing);
     }
 
     /// Runs one local edit and commits it with the rows it touched.

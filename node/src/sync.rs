@@ -26,8 +26,11 @@ use telecenter_protocol::sync::{
 };
 use tokio::task::JoinSet;
 
+use telecenter_protocol::address::NodeAddress;
+
 use crate::api::{ErrorBody, InfoView};
 use crate::images::ImageError;
+use crate::net::Outgoing;
 use crate::node::{Ingested, Node, NodeError, run_blocking as blocking};
 use crate::store::PeerRow;
 
@@ -74,6 +77,22 @@ pub enum SyncError {
         /// What is wrong with it.
         reason: String,
     },
+    /// The address given is not a node address.
+    #[error("{url}: {reason}")]
+    BadAddress {
+        /// The address given.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A published address that the address rules do not let this node contact.
+    #[error("will not contact {url}: {reason}")]
+    AddressRefused {
+        /// The published address.
+        url: String,
+        /// Which rule refused it.
+        reason: String,
+    },
     /// The peer has no address (it connects to us).
     #[error("{0} has no address; it syncs by connecting to this node")]
     NoUrl(CenterId),
@@ -103,42 +122,28 @@ pub struct RoundReport {
     pub error: Option<String>,
 }
 
-/// Checks and normalises a peer address given by an operator: `http://host[:port]`,
-/// no path, query, user or fragment.
+/// Checks and normalises a peer address given by an operator with the one
+/// parser of node addresses ([`NodeAddress::parse`]): `http(s)://host[:port]`, no
+/// path, query, user or fragment.
 pub fn normalise_peer_url(text: &str) -> Result<String, String> {
-    let text = text.trim().trim_end_matches('/');
-    let url = reqwest::Url::parse(text).map_err(|e| format!("'{text}' is not an address: {e}"))?;
-    if url.scheme() != "http" {
-        return Err(format!(
-            "'{text}': only http:// addresses are supported (put a TLS proxy in front for https)"
-        ));
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(format!("'{text}' has no host"));
-    }
-    if !url.username().is_empty()
-        || url.password().is_some()
-        || url.query().is_some()
-        || url.fragment().is_some()
-    {
-        return Err(format!("'{text}': give only http://host:port"));
-    }
-    if url.path() != "/" && !url.path().is_empty() {
-        return Err(format!(
-            "'{text}': give only http://host:port, without a path"
-        ));
-    }
-    Ok(text.to_owned())
+    NodeAddress::parse(text)
+        .map(|address| address.as_str().to_owned())
+        .map_err(|e| e.to_string())
 }
 
-/// The HTTP client for peers: no redirects followed, timeouts on everything.
-pub fn peer_client() -> Result<reqwest::Client, NodeError> {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(Duration::from_secs(10))
-        .pool_idle_timeout(Duration::from_secs(90))
-        .build()
+/// The HTTP client for operator-chosen peers, made as the node's outgoing
+/// settings say (TLS roots, CA file): no redirects followed, timeouts on everything.
+pub fn peer_client(node: &Node) -> Result<reqwest::Client, NodeError> {
+    node.outgoing()
+        .peer_client()
         .map_err(|e| NodeError::Internal(e.to_string()))
+}
+
+fn unreachable(url: &str) -> impl FnOnce(reqwest::Error) -> SyncError + '_ {
+    move |e| SyncError::Unreachable {
+        url: url.to_owned(),
+        reason: crate::net::describe(&e),
+    }
 }
 
 async fn read_limited(
@@ -148,10 +153,7 @@ async fn read_limited(
 ) -> Result<Vec<u8>, SyncError> {
     let mut body = Vec::new();
     loop {
-        let chunk = response.chunk().await.map_err(|e| SyncError::Unreachable {
-            url: url.to_owned(),
-            reason: e.to_string(),
-        })?;
+        let chunk = response.chunk().await.map_err(unreachable(url))?;
         let Some(chunk) = chunk else { break };
         if body.len() + chunk.len() > bytes_max {
             return Err(SyncError::BadAnswer {
@@ -169,16 +171,12 @@ pub async fn fetch_info(
     client: &reqwest::Client,
     url: &str,
 ) -> Result<(CenterId, InfoView), SyncError> {
-    let unreachable = |e: reqwest::Error| SyncError::Unreachable {
-        url: url.to_owned(),
-        reason: e.to_string(),
-    };
     let response = client
         .get(format!("{url}/api/v1/info"))
         .timeout(Duration::from_secs(15))
         .send()
         .await
-        .map_err(unreachable)?;
+        .map_err(unreachable(url))?;
     let status = response.status();
     let body = read_limited(url, response, INFO_BYTES_MAX).await?;
     if !status.is_success() {
@@ -208,10 +206,14 @@ pub async fn add_peer_by_url(
     client: &reqwest::Client,
     url: &str,
 ) -> Result<InfoView, SyncError> {
-    let url = normalise_peer_url(url).map_err(|reason| SyncError::BadAnswer {
+    let address = NodeAddress::parse(url).map_err(|e| SyncError::BadAddress {
         url: url.to_owned(),
-        reason,
+        reason: e.to_string(),
     })?;
+    if let Some(warning) = crate::net::plain_http_warning(&address) {
+        tracing::warn!("{warning}");
+    }
+    let url = address.as_str().to_owned();
     let (center, info) = fetch_info(client, &url).await?;
     let node = node.clone();
     let name = info.name.clone();
@@ -264,7 +266,7 @@ pub async fn fetch_image_from_peers(
     ) {
         return Ok(None);
     }
-    let Ok(client) = peer_client() else {
+    let Ok(client) = peer_client(node) else {
         return Ok(None);
     };
     for peer in node.peers().unwrap_or_default() {
@@ -286,17 +288,26 @@ pub async fn fetch_image_from_peers(
 #[derive(Clone)]
 pub struct SyncEngine {
     node: Arc<Node>,
+    /// For addresses the operator gave (peers).
     client: reqwest::Client,
+    /// For addresses other centers published: only public addresses (see [`crate::net`]).
+    published: reqwest::Client,
+    outgoing: Arc<Outgoing>,
     /// What each peer is known to hold, from its last summary and our pushes.
     theirs: Arc<std::sync::Mutex<BTreeMap<CenterId, BTreeMap<String, u64>>>>,
 }
 
 impl SyncEngine {
     /// An engine for `node`.
+    /// Its HTTP clients follow the node's outgoing settings ([`Node::outgoing`]).
     pub fn new(node: Arc<Node>) -> Result<Self, NodeError> {
+        let outgoing = node.outgoing();
+        let internal = |e: crate::net::NetError| NodeError::Internal(e.to_string());
         Ok(Self {
+            client: outgoing.peer_client().map_err(internal)?,
+            published: outgoing.published_client().map_err(internal)?,
+            outgoing,
             node,
-            client: peer_client()?,
             theirs: Arc::default(),
         })
     }
@@ -319,15 +330,25 @@ impl SyncEngine {
         timeout: Duration,
     ) -> Result<T, SyncError> {
         let url = peer.url.clone().ok_or(SyncError::NoUrl(peer.center_id))?;
-        self.post_to(&peer.center_id, url, path, body, timeout, false)
-            .await
+        self.post_to(
+            &self.client,
+            &peer.center_id,
+            url,
+            path,
+            body,
+            timeout,
+            false,
+        )
+        .await
     }
 
     /// Sends one hop-signed POST to `center` at `url` and reads its JSON answer;
     /// with `signed_answer`, the answer must carry `center`'s signature for this
     /// very request (pair exchanges act on what the answer says).
+    #[allow(clippy::too_many_arguments)] // one private call shape for both kinds of address
     async fn post_to<B: Serialize, T: DeserializeOwned>(
         &self,
+        client: &reqwest::Client,
         center: &CenterId,
         url: String,
         path: &str,
@@ -340,8 +361,7 @@ impl SyncEngine {
         let nonce = telecenter_protocol::hop::HopAuth::parse(&auth)
             .map_err(|e| NodeError::Internal(e.to_string()))?
             .nonce;
-        let response = self
-            .client
+        let response = client
             .post(format!("{url}{path}"))
             .header(reqwest::header::AUTHORIZATION, auth)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
@@ -349,10 +369,7 @@ impl SyncEngine {
             .timeout(timeout)
             .send()
             .await
-            .map_err(|e| SyncError::Unreachable {
-                url: url.clone(),
-                reason: e.to_string(),
-            })?;
+            .map_err(unreachable(&url))?;
         let status = response.status();
         let signature = response
             .headers()

@@ -833,11 +833,15 @@ impl CatalogDoc {
                     .map_err(|e| reader.bad("referral_bp", &e.message))?;
                 fees
             },
+            // A published address that breaks the address rules is ignored (as if
+            // absent): the rest of the profile stays usable, and a node never
+            // contacts an address the rules refuse.
             address: if reader.has("address") {
-                let text = reader.line("address", 0, ADDRESS_CHARS_MAX)?;
-                let valid = crate::validate::address(&text)
-                    .map_err(|e| reader.bad("address", &e.message))?;
-                (!valid.is_empty()).then_some(valid)
+                reader
+                    .line("address", 0, ADDRESS_CHARS_MAX)
+                    .ok()
+                    .and_then(|text| crate::validate::address(&text).ok())
+                    .filter(|valid| !valid.is_empty())
             } else {
                 None
             },

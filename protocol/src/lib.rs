@@ -9,6 +9,7 @@
 //! the time and the random source in. That keeps it deterministic, easy to test and
 //! fuzzable. The wire format is written up in `docs/protocol.md`.
 
+pub mod address;
 pub mod catalog;
 pub mod envelope;
 pub mod hop;

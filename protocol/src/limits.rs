@@ -87,6 +87,10 @@ pub const PAIR_BATCH_MESSAGES_MAX: usize = 100;
 pub const PAIR_EXCHANGE_BYTES_MAX: usize = 2 * 1024 * 1024;
 /// Longest node address (URL) in a profile, in characters.
 pub const ADDRESS_CHARS_MAX: usize = 200;
+/// Largest file of extra trusted CA certificates (`ca_file`, `TELECENTER_CA_FILE`), in bytes.
+pub const CA_FILE_BYTES_MAX: u64 = 1024 * 1024;
+/// Most certificates taken from one CA file.
+pub const CA_FILE_CERTIFICATES_MAX: usize = 100;
 /// Most orders with one other center that are not yet final (placed, accepted,
 /// shipped); more placements from it are refused until some finish.
 pub const OPEN_ORDERS_PER_CENTER_MAX: u64 = 1_000;

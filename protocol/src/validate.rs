@@ -10,6 +10,7 @@
 use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
+use crate::address::NodeAddress;
 use crate::catalog::{Category, Lang, ListingStatus, Photo, is_image_hash};
 use crate::limits::*;
 
@@ -217,18 +218,17 @@ impl ValidProfile {
     }
 }
 
-/// Checks a node address: empty, or an `http://` or `https://` URL without spaces.
+/// Checks a published node address: empty (no address), or a node address as
+/// [`NodeAddress::parse`] reads it (`http(s)://host[:port]`, nothing more);
+/// returns its normal form.
 pub fn address(raw: &str) -> Result<String, InvalidInput> {
     let value = text_line("address", raw, 0, ADDRESS_CHARS_MAX)?;
-    let scheme_ok = value.starts_with("http://") || value.starts_with("https://");
-    if !value.is_empty() && (!scheme_ok || value.contains(' ') || value.len() < 10) {
-        return Err(InvalidInput::new(
-            "address",
-            "not_a_url",
-            format!("the node address must look like http://host:port, found {value:?}"),
-        ));
+    if value.is_empty() {
+        return Ok(value);
     }
-    Ok(value.trim_end_matches('/').to_owned())
+    NodeAddress::parse(&value)
+        .map(|parsed| parsed.as_str().to_owned())
+        .map_err(|e| InvalidInput::new("address", "not_a_url", e.to_string()))
 }
 
 /// Trims, NFC-normalises and checks one line of text: no control characters,

@@ -307,7 +307,7 @@ fn forged_replayed_and_misaddressed_requests_are_rejected_and_the_node_stays_up(
             .build()
             .unwrap();
         runtime.block_on(async {
-            let client = reqwest::Client::new();
+            let client = crate::support::client();
             let mut request = client
                 .post(format!("{}{path}", sb.url))
                 .header("content-type", "application/json")

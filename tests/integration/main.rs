@@ -5,6 +5,7 @@ mod browser;
 mod cli;
 mod durability;
 mod federation;
+mod net;
 mod orders;
 #[cfg(unix)]
 mod private_files;

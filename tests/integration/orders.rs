@@ -210,7 +210,7 @@ fn exchange(from: &Center, to: &Center, url: &str, messages: Vec<SignedMessage>)
         .build()
         .expect("runtime");
     runtime.block_on(async {
-        let response = reqwest::Client::new()
+        let response = crate::support::client()
             .post(format!("{url}/api/v1/pair/exchange"))
             .header("authorization", auth)
             .header("content-type", "application/json")

@@ -156,6 +156,13 @@ impl Drop for Server {
     }
 }
 
+/// An HTTP client like the node's own (rustls with the ring provider).
+pub(crate) fn client() -> reqwest::Client {
+    telecenter_node::net::Outgoing::default()
+        .peer_client()
+        .expect("HTTP client")
+}
+
 /// Calls `check` until it returns `Some`, or gives up at the deadline.
 pub(crate) fn poll<T>(deadline: Duration, mut check: impl FnMut() -> Option<T>) -> Option<T> {
     let end = Instant::now() + deadline;
@@ -184,7 +191,9 @@ pub(crate) fn http(
         .build()
         .map_err(|e| e.to_string())?;
     runtime.block_on(async {
-        let client = reqwest::Client::builder()
+        let client = telecenter_node::net::Outgoing::default()
+            .client_builder()
+            .map_err(|e| e.to_string())?
             .timeout(Duration::from_secs(10))
             .build()
             .map_err(|e| e.to_string())?;

@@ -249,6 +249,15 @@ fn rupiah(amount: i64) -> String {
     crate::api::format_rupiah(amount)
 }
 
+/// Where to reach another center for pair exchanges.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PairUrl {
+    /// The base address.
+    pub url: String,
+    /// Whether the center published it (rather than the operator typing it).
+    pub published: bool,
+}
+
 impl Node {
     /// Now, refusing to date a signed step with a clock that is obviously wrong.
     fn now_for_signing(&self) -> Result<i64, NodeError> {
@@ -579,14 +588,26 @@ impl Node {
         Ok(lock(&self.writer).store.outbox_failed(counterpart, error)?)
     }
 
-    /// Where to reach `center` for orders: its peer address, else the address
-    /// in its profile.
-    pub fn pair_url(&self, center: &CenterId) -> Result<Option<String>, NodeError> {
+    /// Where to reach `center` for orders: its peer address (the operator's
+    /// choice), else the address it published in its profile (contacted only
+    /// if it passes the address rules, see [`crate::net`]). A stored published
+    /// address that is not a node address counts as none.
+    pub fn pair_url(&self, center: &CenterId) -> Result<Option<PairUrl>, NodeError> {
         let reader = lock(&self.reader);
         if let Some(url) = reader.peer(center)?.and_then(|p| p.url) {
-            return Ok(Some(url));
+            return Ok(Some(PairUrl {
+                url,
+                published: false,
+            }));
         }
-        Ok(reader.center(center)?.and_then(|p| p.address))
+        Ok(reader
+            .center(center)?
+            .and_then(|p| p.address)
+            .and_then(|a| telecenter_protocol::address::NodeAddress::parse(&a).ok())
+            .map(|a| PairUrl {
+                url: a.as_str().to_owned(),
+                published: true,
+            }))
     }
 
     /// Takes in pair messages that `from` sent directly; returns one result per

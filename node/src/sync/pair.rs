@@ -51,10 +51,23 @@ impl SyncEngine {
     /// Exchanges pair messages with `center` until neither side has anything
     /// left to say (or the round limit is reached).
     pub async fn exchange_with(&self, center: &CenterId) -> Result<PairReport, SyncError> {
-        let url = self
+        let target = self
             .node
             .pair_url(center)?
             .ok_or(SyncError::NoUrl(*center))?;
+        // A published address passes the address rules before any connection;
+        // host names are checked again on every connect by the published client.
+        let (url, client) = if target.published {
+            let url = self.outgoing.check_published(&target.url).map_err(|e| {
+                SyncError::AddressRefused {
+                    url: target.url.clone(),
+                    reason: e.to_string(),
+                }
+            })?;
+            (url, &self.published)
+        } else {
+            (target.url, &self.client)
+        };
         let mut report = PairReport {
             center: Some(*center),
             ..PairReport::default()
@@ -75,6 +88,7 @@ impl SyncEngine {
             }
             let response: PairExchange = self
                 .post_to(
+                    client,
                     center,
                     url.clone(),
                     PAIR_PATH,

@@ -209,3 +209,45 @@ fn seq_counts_the_owners_changes_held_in_any_replica() {
     assert_eq!(loaded.seq(), 2);
     assert_eq!(CatalogDoc::empty(identity.center_id()).seq(), 0);
 }
+
+#[test]
+fn published_address_with_a_path_is_ignored_when_read() {
+    // A center's own node would refuse this address; a hostile center writes
+    // it into its catalog anyway (the checked type is built by hand here).
+    let (identity, mut doc, _) = malang();
+    let hostile = crate::validate::ValidProfile {
+        contact: Some("WA 0812 3456 7890".into()),
+        address: Some("http://127.0.0.1:18499/internal/admin/containers/prune?force=1#".into()),
+        ..Default::default()
+    };
+    doc.set_profile(&identity, &hostile, T0 + 5).unwrap();
+    let profile = doc.profile().unwrap();
+    assert_eq!(profile.address, None);
+    assert_eq!(profile.contact, "WA 0812 3456 7890");
+    // Refused with a clear reason when an operator types it.
+    let typed = ProfileInput {
+        address: Some("http://127.0.0.1:18499/internal/admin/containers/prune?force=1#".into()),
+        ..Default::default()
+    }
+    .validate()
+    .unwrap_err();
+    assert_eq!((typed.field, typed.code), ("address", "not_a_url"));
+    assert!(
+        typed
+            .message
+            .contains("without user, path, query or fragment"),
+        "{typed}"
+    );
+    // A good one is kept, in its normal form.
+    let good = ProfileInput {
+        address: Some("https://Pusat.Example.ID:443/".into()),
+        ..Default::default()
+    }
+    .validate()
+    .unwrap();
+    doc.set_profile(&identity, &good, T0 + 6).unwrap();
+    assert_eq!(
+        doc.profile().unwrap().address.as_deref(),
+        Some("https://pusat.example.id")
+    );
+}
