@@ -1,19 +1,24 @@
-//! Outgoing connections with the real binary. Published addresses carry no path.
-//! Peers over HTTPS: a node served behind a TLS proxy (a
-//! TLS-terminating proxy in front of `telecenter serve`, as the operator guide
-//! recommends; its certificate is signed by a private CA made with rcgen) is
-//! added and synced when that CA is trusted (`TELECENTER_CA_FILE` or `ca_file`
-//! in `config.toml`), and refused with a clear error when it is not.
+//! Outgoing connections and HTTPS with the real binary. Published addresses carry
+//! no path. Two real nodes talk over real TLS: the hub serves HTTPS itself
+//! (`serve --tls-cert --tls-key`, a certificate signed by a private CA made here
+//! with rcgen); a center behind NAT that trusts the CA (`TELECENTER_CA_FILE` or
+//! `ca_file` in `config.toml`) adds it with `peer add https://…`, syncs, and takes
+//! an order through its whole life over HTTPS; without the CA it gets a clear
+//! error and nothing is added.
 
-use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use std::sync::Arc;
+use std::time::Duration;
 
-use crate::support::{Folder, binary};
+use serde_json::Value;
 
-/// A private CA (PEM) and a TLS server configuration for 127.0.0.1 signed by it.
-fn private_ca() -> (String, rustls::ServerConfig) {
+use crate::support::{Folder, Server, binary, poll};
+
+const DEADLINE: Duration = Duration::from_secs(30);
+
+/// A private CA (PEM) and a certificate with its key (PEM) for 127.0.0.1 and
+/// `localhost` signed by it.
+fn private_ca() -> (String, String, String) {
     let ca_key = rcgen::KeyPair::generate().expect("key");
     let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
     ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
@@ -23,59 +28,19 @@ fn private_ca() -> (String, rustls::ServerConfig) {
     let ca_cert = ca_params.self_signed(&ca_key).expect("CA");
     let issuer = rcgen::Issuer::new(ca_params, ca_key);
     let key = rcgen::KeyPair::generate().expect("key");
-    let cert = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()])
+    let cert = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
         .expect("params")
         .signed_by(&key, &issuer)
         .expect("certificate");
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .expect("versions")
-    .with_no_client_auth()
-    .with_single_cert(
-        vec![cert.der().clone()],
-        rustls_pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
-    )
-    .expect("server config");
-    (ca_cert.pem(), config)
+    (ca_cert.pem(), cert.pem(), key.serialize_pem())
 }
 
-/// Starts a TLS-terminating proxy on 127.0.0.1 in front of `backend`
-/// (`http://host:port`); returns its `https://` address. It runs until the
-/// test process ends.
-fn tls_proxy(config: rustls::ServerConfig, backend: &str) -> String {
-    let backend: SocketAddr = backend
-        .trim_start_matches("http://")
-        .parse()
-        .expect("backend address");
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = format!("https://{}", listener.local_addr().expect("address"));
-    listener.set_nonblocking(true).expect("nonblocking");
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-            let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-            while let Ok((tcp, _)) = listener.accept().await {
-                let acceptor = acceptor.clone();
-                tokio::spawn(async move {
-                    let Ok(mut tls) = acceptor.accept(tcp).await else {
-                        return;
-                    };
-                    let Ok(mut plain) = tokio::net::TcpStream::connect(backend).await else {
-                        return;
-                    };
-                    let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
-                });
-            }
-        });
-    });
-    url
+/// A loopback port nobody listens on right now.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
 }
 
 /// Runs `telecenter --data DATA args...` with `TELECENTER_CA_FILE` set or unset.
@@ -98,15 +63,47 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// Waits until `order` shows `status` with nothing pending at `folder`; each
+/// try first runs one pair exchange (a center without an address collects its
+/// mail over its own connections, so it asks instead of waiting for its poll).
+fn wait_status(folder: &Folder, order: &str, status: &str) -> Value {
+    poll(DEADLINE, || {
+        folder.run(&["order", "deliver"]);
+        let out = folder.run(&["--json", "order", "show", order]);
+        let view: Value = serde_json::from_slice(&out.stdout).ok()?;
+        (view["status"] == status && view["pending"].is_null()).then_some(view)
+    })
+    .unwrap_or_else(|| panic!("{order} never became {status}"))
+}
+
 #[test]
-fn peer_add_https_works_through_a_tls_proxy_with_the_private_ca() {
+fn two_nodes_peer_sync_and_complete_an_order_over_https() {
     let hub = Folder::new();
     let hub_id = hub.init_as("Telecenter Kabupaten Blitar", "Kab. Blitar");
-    hub.add_listing("Keripik pisang", "15000", "makanan");
+    hub.ok(&["profile", "--fee", "3", "--fee-min", "1.000"]);
+    let listing = hub.add_listing("Keripik pisang", "15.000", "makanan");
     let joiner = Folder::new();
     let joiner_id = joiner.init_as("Telecenter Ponorogo", "Ponorogo");
-    let hub_server = hub.serve(&[]);
-    // The hub answers sync requests of its peers only.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (ca_pem, cert_pem, key_pem) = private_ca();
+    let (ca, cert, key) = (
+        dir.path().join("kabupaten-ca.pem"),
+        dir.path().join("cert.pem"),
+        dir.path().join("key.pem"),
+    );
+    std::fs::write(&ca, &ca_pem).expect("write CA");
+    std::fs::write(&cert, &cert_pem).expect("write certificate");
+    std::fs::write(&key, &key_pem).expect("write key");
+
+    // The hub serves HTTPS itself; its CLI still works (loopback admin listener).
+    let port = free_port();
+    let url = format!("https://127.0.0.1:{port}");
+    let (cert_arg, key_arg) = (cert.display().to_string(), key.display().to_string());
+    let _hub_server: Server = hub.serve_on_with(
+        &format!("127.0.0.1:{port}"),
+        &["--tls-cert", &cert_arg, "--tls-key", &key_arg],
+    );
+    // The hub answers sync requests of its peers only; the joiner has no address.
     hub.ok(&[
         "peer",
         "add",
@@ -115,11 +112,6 @@ fn peer_add_https_works_through_a_tls_proxy_with_the_private_ca() {
         "--name",
         "Telecenter Ponorogo",
     ]);
-    let (ca_pem, config) = private_ca();
-    let url = tls_proxy(config, &hub_server.url);
-    let dir = tempfile::tempdir().expect("temp dir");
-    let ca = dir.path().join("kabupaten-ca.pem");
-    std::fs::write(&ca, &ca_pem).expect("write CA");
 
     // Without the CA: refused, one line, saying why; nothing added.
     let out = run_with_ca(&joiner, None, &["peer", "add", &url]);
@@ -147,21 +139,68 @@ fn peer_add_https_works_through_a_tls_proxy_with_the_private_ca() {
     assert!(String::from_utf8_lossy(&out.stdout).contains(&hub_id));
     assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
 
-    // With the CA named in config.toml (relative to the data folder): syncs.
+    // With the CA named in config.toml (relative to the data folder), the joiner
+    // serves (plain, on loopback) and syncs with the hub over https by itself.
     std::fs::copy(&ca, joiner.data.join("kabupaten-ca.pem")).expect("copy CA");
     let config = joiner.data.join("config.toml");
     let mut text = std::fs::read_to_string(&config).expect("config");
     text.push_str("ca_file = \"kabupaten-ca.pem\"\n");
     std::fs::write(&config, text).expect("config");
-    let out = run_with_ca(&joiner, None, &["--json", "sync"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let reports: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    assert!(
-        reports[0]["received"].as_u64().unwrap_or(0) >= 1,
-        "{reports}"
-    );
-    let search = joiner.ok(&["search", "keripik"]);
-    assert!(search.contains("Keripik pisang"), "{search}");
+    let _joiner_server = joiner.serve(&[]);
+    poll(DEADLINE, || {
+        joiner
+            .ok(&["search", "keripik"])
+            .contains("Keripik pisang")
+            .then_some(())
+    })
+    .expect("the hub's listing reaches the joiner over https");
+
+    // An order from the joiner's buyer, through its whole life, over https.
+    let order = joiner
+        .ok(&[
+            "order",
+            "place",
+            &format!("{hub_id}/{listing}"),
+            "--qty",
+            "3",
+            "--buyer-name",
+            "Bu Sri Wahyuni",
+            "--buyer-phone",
+            "0812 3456 7890",
+            "--pay-at",
+            "here",
+            "--method",
+            "cash",
+            "--price",
+            "15.000",
+        ])
+        .trim()
+        .to_owned();
+    wait_status(&hub, &order, "placed");
+    hub.ok(&["order", "accept", &order]);
+    hub.ok(&["order", "ship", &order]);
+    wait_status(&joiner, &order, "shipped");
+    joiner.ok(&["order", "complete", &order]);
+    let seller_view = wait_status(&hub, &order, "completed");
+    let buyer_view = wait_status(&joiner, &order, "completed");
+    assert_eq!(seller_view["fee_idr"], 1_350, "3 % of Rp 45.000");
+    assert_eq!(buyer_view["fee_idr"], seller_view["fee_idr"]);
+    // Both ledgers agree: the hub owes the fee, the joiner owes the goods.
+    let balance = |folder: &Folder, other: &str| -> i64 {
+        folder.json(&["fees", "balances"])["balances"]
+            .as_array()
+            .expect("balances")
+            .iter()
+            .find(|b| b["center"] == other)
+            .map_or(0, |b| b["balance_idr"].as_i64().expect("balance"))
+    };
+    let at_hub = poll(DEADLINE, || {
+        let b = balance(&hub, &joiner_id);
+        (b != 0).then_some(b)
+    })
+    .expect("booked at the hub");
+    assert_eq!(at_hub, 45_000 - 1_350);
+    assert_eq!(balance(&joiner, &hub_id), -at_hub);
 }
 
 #[test]

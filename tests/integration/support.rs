@@ -108,6 +108,11 @@ impl Folder {
         self.serve_at(listen, &[])
     }
 
+    /// Starts `telecenter serve` on `listen` with more flags (e.g. `--tls-cert`).
+    pub(crate) fn serve_on_with(&self, listen: &str, extra: &[&str]) -> Server {
+        self.serve_at(listen, extra)
+    }
+
     fn serve_at(&self, listen: &str, extra: &[&str]) -> Server {
         let child = Command::new(binary())
             .arg("--data")

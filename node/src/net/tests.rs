@@ -209,6 +209,14 @@ async fn order_to_published(address: &str, allow_private: bool) -> Option<String
         })
         .unwrap();
     buyer.set_outgoing(Outgoing::new(allow_private));
+    // The operator's pages say whether the order can be delivered from here: a
+    // published private IP counts as no address unless private ones are allowed.
+    let literal_private = address.starts_with("http://127.");
+    assert_eq!(
+        buyer.can_reach(&seller.center_id()).unwrap(),
+        allow_private || !literal_private,
+        "{address}"
+    );
     let engine = SyncEngine::new(buyer.clone()).unwrap();
     let results = engine.exchange_all().await;
     assert_eq!(results.len(), 1, "one counterpart: {results:?}");

@@ -610,6 +610,23 @@ impl Node {
             }))
     }
 
+    /// Whether this node can deliver to `center` itself: it has an address the
+    /// operator typed, or a published one that passes the address rules (a
+    /// published private address counts as none unless the operator allows
+    /// private addresses). Name resolution is checked only when connecting.
+    pub fn can_reach(&self, center: &CenterId) -> Result<bool, NodeError> {
+        Ok(match self.pair_url(center)? {
+            None => false,
+            Some(PairUrl {
+                published: false, ..
+            }) => true,
+            Some(PairUrl {
+                url,
+                published: true,
+            }) => self.outgoing().check_published(&url).is_ok(),
+        })
+    }
+
     /// Takes in pair messages that `from` sent directly; returns one result per
     /// message. Nothing is trusted before its signature verifies, and a message
     /// must be signed by the center that sent it.

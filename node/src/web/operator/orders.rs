@@ -761,7 +761,7 @@ fn list_data(node: &Node, filter: &OrderFilter) -> Result<ListData, NodeError> {
             count,
             attempts: first.as_ref().map_or(0, |m| m.attempts),
             error: first.and_then(|m| m.last_error),
-            reachable: node.pair_url(&center)?.is_some(),
+            reachable: node.can_reach(&center)?,
         });
     }
     Ok(ListData {
@@ -1436,7 +1436,7 @@ fn offer(node: &Node, center: &CenterId, id: &ListingId) -> Result<Option<Offer>
     Ok(Some(Offer {
         listing,
         seller: node.center(center)?,
-        reachable: node.pair_url(center)?.is_some(),
+        reachable: node.can_reach(center)?,
         own: *center == node.center_id(),
     }))
 }
