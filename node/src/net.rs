@@ -33,8 +33,9 @@ use telecenter_protocol::limits::{CA_FILE_BYTES_MAX, CA_FILE_CERTIFICATES_MAX};
 pub const CA_FILE_ENV: &str = "TELECENTER_CA_FILE";
 /// Time allowed to open a connection.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Time an idle kept-alive connection is kept.
-const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
+/// Time an idle kept-alive connection is kept: below the 60 s after which a node
+/// closes an idle connection, so a pooled connection is not reused as it closes.
+const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Why the outgoing-connection setup failed.
 #[derive(Debug, thiserror::Error)]
