@@ -33,9 +33,10 @@ use telecenter_protocol::limits::{CA_FILE_BYTES_MAX, CA_FILE_CERTIFICATES_MAX};
 pub const CA_FILE_ENV: &str = "TELECENTER_CA_FILE";
 /// Time allowed to open a connection.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Time an idle kept-alive connection is kept: below the 60 s after which a node
-/// closes an idle connection, so a pooled connection is not reused as it closes.
-const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Time an idle kept-alive connection is kept: below the 10 s after which a node
+/// closes a connection that sends no next request, so a pooled connection is not
+/// reused just as the other side closes it.
+const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(8);
 
 /// Why the outgoing-connection setup failed.
 #[derive(Debug, thiserror::Error)]

@@ -9,9 +9,9 @@
 //! - a TLS handshake must finish within [`ServerLimits::tls_handshake_ms`];
 //! - a request's header must arrive within [`ServerLimits::header_read_ms`]
 //!   (hyper's header-read timeout; it also runs while a kept-alive connection
-//!   waits for its next request);
-//! - a connection with no request in flight and no bytes moving for
-//!   [`ServerLimits::idle_ms`] is closed;
+//!   waits for its next request, so an idle connection lasts that long);
+//! - a connection with no request being handled and no bytes moving for
+//!   [`ServerLimits::idle_ms`] (a client that stopped reading its answer) is closed;
 //! - a request (reading its body, handling it, the long poll included) must be
 //!   answered within [`ServerLimits::request_ms`], else 408.
 //!
@@ -50,7 +50,8 @@ pub struct ServerLimits {
     pub tls_handshake_ms: u64,
     /// Time allowed to send a request's header, in ms.
     pub header_read_ms: u64,
-    /// Time a connection may sit with no request in flight and no bytes moving, in ms.
+    /// Time a connection may sit with no request being handled and no bytes
+    /// moving, in ms (waiting for the next request is bounded by `header_read_ms`).
     pub idle_ms: u64,
     /// Time allowed for one request from its header to its answer, in ms.
     pub request_ms: u64,
@@ -66,7 +67,8 @@ pub const CONNECTIONS_PER_IP_MAX: usize = 32;
 pub const TLS_HANDSHAKE_MS: u64 = 10_000;
 /// Time allowed to send a request's header, in ms.
 pub const HEADER_READ_MS: u64 = 10_000;
-/// Idle time after which a kept-alive connection is closed, in ms.
+/// Time after which a connection with no request being handled and no bytes
+/// moving (a client that stopped reading an answer) is closed, in ms.
 pub const IDLE_MS: u64 = 60_000;
 /// Time allowed for one request, in ms: the longest long poll (25 s) and an
 /// 8 MiB photo upload at about 100 kB/s fit.
@@ -455,7 +457,7 @@ async fn serve_connection<S>(
     let connection = builder.serve_connection(io, service);
     tokio::pin!(connection);
     let idle = Duration::from_millis(limits.idle_ms);
-    tokio::select! {
+    let stopping = tokio::select! {
         result = connection.as_mut() => {
             if let Err(error) = result {
                 tracing::debug!(%remote, %error, "connection ended with an error");
@@ -463,14 +465,20 @@ async fn serve_connection<S>(
             return;
         }
         () = activity.idle_for(idle) => {
-            tracing::debug!(%remote, "closing an idle connection");
+            // Nothing moved for `idle` with no request being handled: a client
+            // that stopped reading its answer, say. It gets no more time.
+            tracing::debug!(%remote, "closing a stalled connection");
+            return;
         }
-        _ = stop.wait_for(|stopped| *stopped) => {}
-    }
-    // Idle or shutting down: finish the request under way, if any, then close.
-    connection.as_mut().graceful_shutdown();
-    if let Err(error) = connection.await {
-        tracing::debug!(%remote, %error, "connection ended with an error");
+        _ = stop.wait_for(|stopped| *stopped) => true,
+    };
+    // Shutting down: let the request under way finish (the server loop bounds
+    // the whole shutdown), then close.
+    if stopping {
+        connection.as_mut().graceful_shutdown();
+        if let Err(error) = connection.await {
+            tracing::debug!(%remote, %error, "connection ended with an error");
+        }
     }
 }
 
