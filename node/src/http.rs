@@ -62,8 +62,8 @@ pub struct AppState {
     pub rate: federation::SharedRateLimiter,
     /// Operator sessions and the password file of the operator pages.
     pub operator: Arc<crate::web::operator::OperatorState>,
-    /// Slots for reading peers' request bodies ([`gate::HOP_BODIES_AT_ONCE`]).
-    pub hop_bodies: Arc<tokio::sync::Semaphore>,
+    /// The budget for reading peers' request bodies.
+    pub hop_bodies: Arc<gate::HopBodies>,
 }
 
 impl AppState {
@@ -75,7 +75,7 @@ impl AppState {
             sync: None,
             rate: Arc::default(),
             operator: Arc::default(),
-            hop_bodies: Arc::new(tokio::sync::Semaphore::new(gate::HOP_BODIES_AT_ONCE)),
+            hop_bodies: Arc::default(),
         }
     }
 

@@ -7,12 +7,16 @@
 //!   the same 404 as an unknown address, before the body is read.
 //! - [`hop_gate`] (`/api/v1/sync/*`, the pair exchange): the hop header must be
 //!   present, well formed, addressed to this center and from a center this node
-//!   accepts before the body is read; bodies are then read a few at a time
-//!   ([`HOP_BODIES_AT_ONCE`]), so strangers cannot make the node hold many large
-//!   bodies. The handler then checks the signature over the body, the time window
-//!   and the nonce ([`crate::node::Node::check_hop`]).
+//!   accepts before the body is read; bodies are then read within a budget
+//!   ([`HopBodies`]: bytes held at once, bodies per client address, time), so
+//!   strangers cannot make the node hold many large bodies, nor one address hold
+//!   up the others with slow ones. The handler then checks the signature over the
+//!   body, the time window and the nonce ([`crate::node::Node::check_hop`]).
 
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
@@ -25,9 +29,75 @@ use super::server::Transport;
 use super::{ApiError, AppState};
 use crate::node::PeerAuthError;
 
-/// Request bodies of peers read at once (each at most a few MiB); a request
+/// Bytes of peers' request bodies held at once while they are read (a body
+/// counts with its declared length, or the route's limit without one); a request
 /// beyond gets 503 `busy` and retries.
-pub const HOP_BODIES_AT_ONCE: usize = 8;
+pub const HOP_BODY_BYTES_AT_ONCE: usize = 32 * 1024 * 1024;
+/// Peer request bodies read at once from one client address (loopback, where
+/// nodes on the same computer connect from, is not limited per address).
+pub const HOP_BODIES_PER_ADDRESS: usize = 2;
+/// Time allowed to send a peer request's body, in ms.
+pub const HOP_BODY_READ_MS: u64 = 30_000;
+
+/// The budget for reading peers' request bodies: bytes at once, and bodies per
+/// client address.
+pub struct HopBodies {
+    /// Permits in KiB of body.
+    kib: Arc<tokio::sync::Semaphore>,
+    per_address: Arc<Mutex<HashMap<Option<IpAddr>, usize>>>,
+}
+
+impl Default for HopBodies {
+    fn default() -> Self {
+        Self {
+            kib: Arc::new(tokio::sync::Semaphore::new(HOP_BODY_BYTES_AT_ONCE / 1024)),
+            per_address: Arc::default(),
+        }
+    }
+}
+
+/// A body's share of the budget, given back when dropped.
+struct BodySlot {
+    _kib: tokio::sync::OwnedSemaphorePermit,
+    per_address: Arc<Mutex<HashMap<Option<IpAddr>, usize>>>,
+    key: Option<IpAddr>,
+}
+
+impl Drop for BodySlot {
+    fn drop(&mut self) {
+        let mut map = self.per_address.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(count) = map.get_mut(&self.key) {
+            *count -= 1;
+            if *count == 0 {
+                map.remove(&self.key);
+            }
+        }
+    }
+}
+
+impl HopBodies {
+    /// A slot for a body of at most `bytes` from `ip`, or `None` when the
+    /// address already sends its share or the byte budget is spent.
+    fn take(&self, ip: Option<IpAddr>, bytes: usize) -> Option<BodySlot> {
+        let key = ip.map(super::server::address_group);
+        let mut map = self.per_address.lock().unwrap_or_else(|p| p.into_inner());
+        let count = map.entry(key).or_insert(0);
+        // Nodes on this very computer (a demo, tests) share the loopback address;
+        // a local proxy names the real address, which is limited.
+        let local = key.is_some_and(|ip| ip.is_loopback());
+        if *count >= HOP_BODIES_PER_ADDRESS && !local {
+            return None;
+        }
+        let kib = u32::try_from(bytes.div_ceil(1024).max(1)).ok()?;
+        let permit = self.kib.clone().try_acquire_many_owned(kib).ok()?;
+        *count += 1;
+        Some(BodySlot {
+            _kib: permit,
+            per_address: self.per_address.clone(),
+            key,
+        })
+    }
+}
 
 /// Headers a reverse proxy adds; a request carrying any of them came through one.
 const FORWARDING_HEADERS: [&str; 4] = [
@@ -219,13 +289,16 @@ async fn hop_precheck(state: &AppState, request: Request) -> Result<Request, Api
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(ApiError::TooLarge(limit));
     }
-    let Ok(_slot) = state.hop_bodies.clone().try_acquire_owned() else {
+    let budget = declared.map_or(limit, |n| n as usize);
+    let Some(_slot) = state.hop_bodies.take(client(&request).ip, budget) else {
         return Err(ApiError::Busy);
     };
     let (parts, body) = request.into_parts();
-    let bytes = axum::body::to_bytes(body, limit)
+    let read = axum::body::to_bytes(body, budget);
+    let bytes = tokio::time::timeout(Duration::from_millis(HOP_BODY_READ_MS), read)
         .await
-        .map_err(|_| ApiError::TooLarge(limit))?;
+        .map_err(|_| ApiError::Timeout)?
+        .map_err(|_| ApiError::TooLarge(budget))?;
     Ok(Request::from_parts(parts, Body::from(bytes)))
 }
 

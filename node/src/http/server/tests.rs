@@ -25,6 +25,7 @@ const DEADLINE: Duration = Duration::from_secs(10);
 
 struct Running {
     _dir: TempDir,
+    node: Arc<Node>,
     addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
@@ -45,7 +46,8 @@ impl Running {
             Box::new(StdRng::seed_from_u64(2)),
         )
         .unwrap();
-        let state = AppState::new(Arc::new(node), Some(TOKEN));
+        let node = Arc::new(node);
+        let state = AppState::new(node.clone(), Some(TOKEN));
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
@@ -55,6 +57,7 @@ impl Running {
         }));
         Self {
             _dir: dir,
+            node,
             addr,
             stop: Some(stop),
             task,
@@ -269,6 +272,72 @@ async fn unauthenticated_4_mib_bodies_are_refused_before_they_are_read() {
             assert_eq!(status_of(&head), expected, "{path}: {head}");
         }
     }
+    server.shut_down().await;
+}
+
+/// Slow bodies from one address cannot hold up the peer routes for others: each
+/// address may send at most two bodies at once.
+#[tokio::test]
+async fn one_address_cannot_hold_up_peer_bodies() {
+    let server = Running::start(quick_limits(), None).await;
+    let peer = Identity::generate(&mut StdRng::seed_from_u64(11));
+    server.node.trust(&peer.center_id()).unwrap();
+    let own = center_of(&server).await;
+    let head = |from: &str, nonce: u8| {
+        let auth = telecenter_protocol::hop::HopAuth::sign(
+            &peer,
+            own,
+            T0,
+            [nonce; 16],
+            "POST",
+            "/api/v1/pair/exchange",
+            b"",
+        )
+        .unwrap();
+        format!(
+            "POST /api/v1/pair/exchange HTTP/1.1\r\nHost: node\r\nX-Forwarded-For: {from}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\nAuthorization: {auth}\r\n\r\n"
+        )
+    };
+    // Two slow bodies from one address (through a local proxy) hold their slots...
+    let mut slow = Vec::new();
+    for nonce in 0..2 {
+        let mut stream = server.connect().await;
+        stream
+            .write_all(head("203.0.113.9", nonce).as_bytes())
+            .await
+            .unwrap();
+        slow.push(stream);
+    }
+    // ... wait until both are being read (no answer yet), then a third is busy.
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    loop {
+        let mut third = server.connect().await;
+        third
+            .write_all(head("203.0.113.9", 9).as_bytes())
+            .await
+            .unwrap();
+        let answer = read_head(&mut third).await;
+        if status_of(&answer) == 503 {
+            assert!(
+                answer.to_ascii_lowercase().contains("retry-after"),
+                "{answer}"
+            );
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never busy: {answer}"
+        );
+    }
+    // Another address is still served (its body is read and checked).
+    let mut other = server.connect().await;
+    other
+        .write_all(head("198.51.100.7", 20).as_bytes())
+        .await
+        .unwrap();
+    other.write_all(&[b' '; 1000]).await.unwrap();
+    let answer = read_head(&mut other).await;
+    assert_ne!(status_of(&answer), 503, "{answer}");
     server.shut_down().await;
 }
 
