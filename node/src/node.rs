@@ -1240,6 +1240,11 @@ impl Node {
             }
             is_peer
         };
+        // A replay is refused before it is charged to the sender's rate, so a
+        // captured request replayed many times cannot throttle its real sender.
+        if lock(&self.nonces).seen(&auth.from, &auth.nonce) {
+            return Err(PeerAuthError::Replayed);
+        }
         if !allow(&auth.from) {
             return Err(PeerAuthError::RateLimited);
         }

@@ -29,6 +29,10 @@ pub const RESULTS_PER_PAGE: u32 = 20;
 /// Deepest search page.
 pub const PAGES_MAX: u32 = 500;
 
+/// The JSON API's answer to an address that does not exist (also what the
+/// network gets for the admin API).
+pub(crate) const NO_SUCH_ADDRESS: &str = "no such address on this node";
+
 /// The page routes.
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -99,12 +99,20 @@ impl HopBodies {
     }
 }
 
-/// Headers a reverse proxy adds; a request carrying any of them came through one.
-const FORWARDING_HEADERS: [&str; 4] = [
+/// Headers reverse proxies and CDNs add; a request carrying any of them came
+/// through one.
+const FORWARDING_HEADERS: [&str; 11] = [
     "forwarded",
     "x-forwarded-for",
-    "x-real-ip",
     "x-forwarded-host",
+    "x-forwarded-proto",
+    "x-forwarded-server",
+    "x-original-forwarded-for",
+    "x-real-ip",
+    "x-client-ip",
+    "true-client-ip",
+    "cf-connecting-ip",
+    "via",
 ];
 
 /// Who sent a request, as far as this node can tell.
@@ -214,10 +222,9 @@ pub(crate) async fn admin_gate(
     next: Next,
 ) -> Response {
     if !client(&request).local {
-        // The same answer as an address that does not exist: the admin API is
-        // not there for the network.
-        return ApiError::NotFound(format!("no such address: {}", request.uri().path()))
-            .into_response();
+        // The very answer of an address that does not exist: for the network,
+        // the admin API is not there.
+        return ApiError::NotFound(crate::web::NO_SUCH_ADDRESS.to_owned()).into_response();
     }
     if let Err(error) = super::check_admin(&state, request.headers()) {
         return error.into_response();
@@ -255,6 +262,14 @@ async fn hop_precheck(state: &AppState, request: Request) -> Result<Request, Api
             )
         })?;
     let auth = HopAuth::parse(header).map_err(|e| ApiError::PeerAuth(e.to_string(), false))?;
+    // The signature covers the path alone, so a query string is refused
+    // rather than passed on unsigned.
+    if request.uri().query().is_some() {
+        return Err(ApiError::BadRequest {
+            code: "invalid_query",
+            message: "peer requests take no query string".to_owned(),
+        });
+    }
     let own = state.node.center_id();
     if auth.to != own {
         return Err(ApiError::PeerAuth(

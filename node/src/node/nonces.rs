@@ -117,6 +117,13 @@ impl Nonces {
         outcome
     }
 
+    /// Whether `from` used `nonce` in a request that could still pass the window.
+    pub(crate) fn seen(&self, from: &CenterId, nonce: &[u8; 16]) -> bool {
+        self.senders
+            .get(from)
+            .is_some_and(|sender| sender.nonces.contains(nonce))
+    }
+
     /// How many nonces are remembered in all.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {

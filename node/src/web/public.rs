@@ -302,8 +302,7 @@ pub(super) async fn search(
 pub(crate) async fn fallback(uri: axum::http::Uri, headers: HeaderMap) -> Response {
     use axum::response::IntoResponse;
     if uri.path().starts_with("/api/") {
-        return crate::http::ApiError::NotFound("no such address on this node".to_owned())
-            .into_response();
+        return crate::http::ApiError::NotFound(super::NO_SUCH_ADDRESS.to_owned()).into_response();
     }
     let query_lang = uri
         .query()

@@ -248,6 +248,12 @@ async fn unauthenticated_4_mib_bodies_are_refused_before_they_are_read() {
             format!("Authorization: {forged_hop}\r\n"),
             403,
         ),
+        // The hop signature does not cover a query string: refused.
+        (
+            "/api/v1/sync/push?wait=1",
+            format!("Authorization: {forged_hop}\r\n"),
+            400,
+        ),
         ("/api/v1/admin/images", String::new(), 401),
         (
             "/api/v1/admin/listings",
@@ -424,6 +430,20 @@ async fn admin_api_answers_404_to_a_non_loopback_client() {
             axum::http::StatusCode::NOT_FOUND,
             "{method} {path}"
         );
+        // Word for word what an address that does not exist answers.
+        let body = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .unwrap();
+        let unknown = axum::http::Request::get("/api/v1/no-such-thing")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let unknown = tower::ServiceExt::oneshot(app.clone(), unknown)
+            .await
+            .unwrap();
+        let unknown = axum::body::to_bytes(unknown.into_body(), 4096)
+            .await
+            .unwrap();
+        assert_eq!(body, unknown, "{method} {path}");
     }
 }
 

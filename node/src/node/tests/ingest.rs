@@ -222,6 +222,40 @@ fn nonce_flood_by_vouched_ids_leaves_peers_syncing() {
 
 /// Finding 2: a request dated a little under five minutes ahead kept its nonce
 /// for about ten minutes. Requests more than a minute ahead are now refused.
+/// Found from outside: replaying one captured peer request 200 times spent the
+/// peer's whole rate budget, so its next real request got 429. A replay is now
+/// refused before it is charged.
+#[test]
+fn replayed_requests_do_not_spend_the_peers_rate() {
+    let n = TestNode::malang();
+    let p = TestNode::batu();
+    let (n_center, p_center) = (n.node.center_id(), p.node.center_id());
+    n.node.add_peer(&p_center, "Telecenter Batu", None).unwrap();
+    let path = "/api/v1/sync/summary";
+    let charged = std::cell::Cell::new(0u32);
+    // A budget of 5 requests: only fresh ones may spend it.
+    let rate = |_: &CenterId| {
+        charged.set(charged.get() + 1);
+        charged.get() <= 5
+    };
+    let captured = p.node.sign_request(&n_center, "POST", path, b"{}").unwrap();
+    n.node
+        .check_hop(&captured, "POST", path, b"{}", false, &rate)
+        .unwrap();
+    for _ in 0..200 {
+        let refused = n
+            .node
+            .check_hop(&captured, "POST", path, b"{}", false, &rate)
+            .unwrap_err();
+        assert!(matches!(refused, PeerAuthError::Replayed), "{refused}");
+    }
+    assert_eq!(charged.get(), 1, "replays were charged to the peer");
+    let fresh = p.node.sign_request(&n_center, "POST", path, b"{}").unwrap();
+    n.node
+        .check_hop(&fresh, "POST", path, b"{}", false, &rate)
+        .unwrap();
+}
+
 #[test]
 fn future_dated_request_holds_no_nonce() {
     let n = TestNode::malang();
