@@ -48,7 +48,9 @@ const SESSION_COOKIE: &str = "tc_sesi";
 mod login;
 mod orders;
 
-pub use login::{BACKOFF_MAX_MS, FREE_FAILURES, VERIFICATIONS_AT_ONCE};
+pub use login::{
+    BACKOFF_MAX_MS, CHECK_WAIT_MS, FREE_FAILURES, FREE_FAILURES_PER_NETWORK, VERIFICATIONS_AT_ONCE,
+};
 pub(super) use login::{login, login_form, logout};
 pub(super) use orders::{
     answer_payment, deliver_now, fee_csv, fee_report, order_page, order_step, orders_list,

@@ -22,7 +22,10 @@ use tower::ServiceExt;
 
 use telecenter_protocol::order::{Action, Collector, OrderId, PayMethod};
 
-use super::{BACKOFF_MAX_MS, FREE_FAILURES, OperatorState, SESSION_MS, hash_password};
+use super::{
+    BACKOFF_MAX_MS, CHECK_WAIT_MS, FREE_FAILURES, FREE_FAILURES_PER_NETWORK, OperatorState,
+    SESSION_MS, hash_password,
+};
 use crate::clock::ManualClock;
 use crate::http::{AppState, router};
 use crate::node::{Node, PlaceOrder};
@@ -606,6 +609,64 @@ async fn strangers_wrong_passwords_do_not_lock_out_the_operator() {
         StatusCode::UNAUTHORIZED,
         "count cleared by success"
     );
+}
+
+/// Found from outside: strangers rotating through many IPv6 /64s kept both
+/// password-check slots busy, so every login, the operator's too, got 429.
+/// Known clients (the telecenter's own network, addresses that logged in
+/// before) have a checking thread of their own, and a whole /48 is counted too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn strangers_rotating_addresses_do_not_lock_out_the_operator() {
+    let op = Arc::new(Op::new());
+    // Strangers from 60 /64s of one /48, all at once, two guesses each.
+    let mut guesses = Vec::new();
+    for i in 0..60u32 {
+        let op = op.clone();
+        guesses.push(tokio::spawn(async move {
+            let from = format!("[2001:db8:99:{i:x}::1]:40000");
+            let mut statuses = Vec::new();
+            for _ in 0..2 {
+                statuses.push(op.login_from(&from, "tebak-tebakan").await.status);
+            }
+            statuses
+        }));
+    }
+    // Meanwhile the operator logs in from the telecenter's LAN at once.
+    let started = std::time::Instant::now();
+    op.login_from("192.168.1.20:40000", PASSWORD)
+        .await
+        .assert_redirect("/operator", "the operator during the flood");
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(CHECK_WAIT_MS),
+        "the operator waited for the strangers"
+    );
+    let mut statuses = Vec::new();
+    for guess in guesses {
+        statuses.extend(guess.await.unwrap());
+    }
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::UNAUTHORIZED || *s == StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+    // More than FREE_FAILURES_PER_NETWORK wrong passwords from the /48: a /64 of
+    // it that never guessed must wait too; another network need not.
+    let wrong = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    assert!(wrong as u32 > FREE_FAILURES_PER_NETWORK, "{statuses:?}");
+    let fresh = op.login_from("[2001:db8:99:ffff::1]:40000", PASSWORD).await;
+    assert_eq!(
+        fresh.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        fresh.body
+    );
+    op.login_from("[2001:db8:77:1::1]:40000", PASSWORD)
+        .await
+        .assert_redirect("/operator", "another network");
 }
 
 #[tokio::test]
