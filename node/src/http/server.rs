@@ -4,7 +4,8 @@
 //! What a remote party can hold is limited here, before any handler runs:
 //! - at most [`ServerLimits::connections_max`] connections at once, and at most
 //!   [`ServerLimits::connections_per_ip_max`] from one address (IPv6 counted per
-//!   /64; loopback, where a reverse proxy connects from, is not limited per address);
+//!   /64, and [`NETWORK_FACTOR`] times that per /48; loopback, where a reverse
+//!   proxy connects from, is not limited per address);
 //!   a connection over either cap is closed at once;
 //! - a TLS handshake must finish within [`ServerLimits::tls_handshake_ms`];
 //! - a request's header must arrive within [`ServerLimits::header_read_ms`]
@@ -61,8 +62,11 @@ pub struct ServerLimits {
 
 /// Most connections open at once.
 pub const CONNECTIONS_MAX: usize = 512;
-/// Most connections open at once from one address.
-pub const CONNECTIONS_PER_IP_MAX: usize = 32;
+/// Most connections open at once from one address. Many phones on a mobile
+/// network share one IPv4 address (carrier-grade NAT); a browser keeps about six.
+pub const CONNECTIONS_PER_IP_MAX: usize = 64;
+/// Connections from one IPv6 /48 may be this many times the per-address cap.
+pub const NETWORK_FACTOR: usize = 4;
 /// Time allowed for a TLS handshake, in ms.
 pub const TLS_HANDSHAKE_MS: u64 = 10_000;
 /// Time allowed to send a request's header, in ms.
@@ -173,7 +177,7 @@ pub async fn serve_with(
     let limits = Arc::new(options.limits);
     let acceptor = options.tls.map(tokio_rustls::TlsAcceptor::from);
     let slots = Arc::new(Semaphore::new(limits.connections_max));
-    let per_ip: Arc<Mutex<HashMap<IpAddr, usize>>> = Arc::default();
+    let per_ip: Arc<Mutex<HashMap<(u8, IpAddr), usize>>> = Arc::default();
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut connections = tokio::task::JoinSet::new();
     tokio::pin!(shutdown);
@@ -243,42 +247,58 @@ pub async fn serve_with(
 
 /// One connection's share of the per-address count, given back when dropped.
 struct IpSlot {
-    counts: Arc<Mutex<HashMap<IpAddr, usize>>>,
-    key: Option<IpAddr>,
+    counts: Arc<Mutex<HashMap<(u8, IpAddr), usize>>>,
+    keys: Vec<(u8, IpAddr)>,
 }
 
 impl IpSlot {
-    fn take(counts: &Arc<Mutex<HashMap<IpAddr, usize>>>, ip: IpAddr, max: usize) -> Option<Self> {
+    /// A slot for a connection from `ip`: at most `max` per address (IPv6: per
+    /// /64) and `max` × [`NETWORK_FACTOR`] per IPv6 /48, so hopping between the
+    /// /64s of one network gains little.
+    fn take(
+        counts: &Arc<Mutex<HashMap<(u8, IpAddr), usize>>>,
+        ip: IpAddr,
+        max: usize,
+    ) -> Option<Self> {
         let ip = ip.to_canonical();
-        if ip.is_loopback() {
-            // A reverse proxy on this computer connects from loopback for everyone.
-            return Some(Self {
-                counts: counts.clone(),
-                key: None,
-            });
+        let mut keys = Vec::new();
+        if !ip.is_loopback() {
+            // (A reverse proxy on this computer connects from loopback for everyone.)
+            keys.push(((64, address_group(ip)), max));
+            if let IpAddr::V6(v6) = ip {
+                let mut segments = v6.segments();
+                segments[3..].fill(0);
+                keys.push((
+                    (48, IpAddr::from(segments)),
+                    max.saturating_mul(NETWORK_FACTOR),
+                ));
+            }
         }
-        let key = address_group(ip);
         let mut map = counts.lock().unwrap_or_else(|p| p.into_inner());
-        let count = map.entry(key).or_insert(0);
-        if *count >= max {
+        if keys
+            .iter()
+            .any(|(key, limit)| map.get(key).copied().unwrap_or(0) >= *limit)
+        {
             return None;
         }
-        *count += 1;
+        for (key, _) in &keys {
+            *map.entry(*key).or_insert(0) += 1;
+        }
         Some(Self {
             counts: counts.clone(),
-            key: Some(key),
+            keys: keys.into_iter().map(|(key, _)| key).collect(),
         })
     }
 }
 
 impl Drop for IpSlot {
     fn drop(&mut self) {
-        if let Some(key) = self.key {
-            let mut map = self.counts.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(count) = map.get_mut(&key) {
+        let mut map = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        for key in &self.keys {
+            if let Some(count) = map.get_mut(key) {
                 *count -= 1;
                 if *count == 0 {
-                    map.remove(&key);
+                    map.remove(key);
                 }
             }
         }

@@ -569,4 +569,16 @@ fn the_per_address_cap_counts_and_gives_back() {
     let local: IpAddr = "127.0.0.1".parse().unwrap();
     let many: Vec<_> = (0..5).map(|_| IpSlot::take(&counts, local, 2)).collect();
     assert!(many.iter().all(Option::is_some));
+    // The /64s of one IPv6 /48 share a larger cap.
+    let mut held = Vec::new();
+    for i in 0..(NETWORK_FACTOR as u16) {
+        let ip = IpAddr::from([0x2001, 0xdb8, 0x55, i, 0, 0, 0, 1]);
+        held.push(IpSlot::take(&counts, ip, 2).unwrap());
+        held.push(IpSlot::take(&counts, ip, 2).unwrap());
+    }
+    let next = IpAddr::from([0x2001, 0xdb8, 0x55, 0x99, 0, 0, 0, 1]);
+    assert!(IpSlot::take(&counts, next, 2).is_none(), "the /48 is full");
+    let elsewhere = IpAddr::from([0x2001, 0xdb8, 0x56, 9, 0, 0, 0, 1]);
+    assert!(IpSlot::take(&counts, elsewhere, 2).is_some());
+    drop(held);
 }
