@@ -177,6 +177,58 @@ async fn slow_header_and_idle_connections_are_closed_and_requests_still_answer()
     server.shut_down().await;
 }
 
+/// Found from outside: a client that sends many requests and never reads the
+/// answers kept its connection open past every timeout (hyper waits on the
+/// write). A connection whose bytes stop moving with no request being handled
+/// is now dropped after `idle_ms`.
+#[tokio::test]
+async fn a_client_that_stops_reading_is_dropped() {
+    let server = Running::start(quick_limits(), None).await;
+    crate::sample::add_sample_listings(&server.node).unwrap();
+    // How big one answer is.
+    let mut probe = server.connect().await;
+    probe
+        .write_all(
+            b"GET /api/v1/listings?limit=100 HTTP/1.1\r\nHost: node\r\nConnection: close\r\n\r\n",
+        )
+        .await
+        .unwrap();
+    let one_answer = read_to_close(&mut probe).await.unwrap().len();
+    assert!(one_answer > 5_000, "{one_answer}");
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(2048).unwrap();
+    let mut stream = socket.connect(server.addr).await.unwrap();
+    let one_request = b"GET /api/v1/listings?limit=100 HTTP/1.1\r\nHost: node\r\n\r\n";
+    let request = one_request.repeat(2_000);
+    // Send as much as the server takes in a few seconds, never reading.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+    let mut sent = 0;
+    while sent < request.len() {
+        match tokio::time::timeout_at(deadline, stream.write(&request[sent..])).await {
+            Ok(Ok(n)) => sent += n,
+            _ => break,
+        }
+    }
+    assert!(sent > 0);
+    // The server's answers pile up unread: it must give up on the connection,
+    // which the client sees as its writes failing (the server closed a socket
+    // with unread requests in it), all the while never reading.
+    let started = tokio::time::Instant::now();
+    loop {
+        match stream.try_write(b" ") {
+            Err(e) if e.kind() != std::io::ErrorKind::WouldBlock => break,
+            _ => {}
+        }
+        assert!(
+            started.elapsed() < DEADLINE,
+            "the connection was still open after {:?}",
+            started.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    server.shut_down().await;
+}
+
 /// The connection cap: a connection over it is closed at once, and slots come
 /// back when connections end.
 #[tokio::test]
