@@ -661,8 +661,8 @@ impl Node {
                         &hash,
                         "from_the_future",
                         format!(
-                            "the message is dated {} ms, more than 5 minutes after this center's clock ({}); check the clocks",
-                            dated(&verified.body),
+                            "the message is dated {}, more than 5 minutes after this center's clock ({}); check the clocks",
+                            crate::clock::rfc3339_utc(dated(&verified.body)),
                             crate::clock::rfc3339_utc(now)
                         ),
                     )
@@ -1119,8 +1119,15 @@ impl Node {
     }
 
     fn apply_result(&self, from: &CenterId, result: &MessageResult) -> Result<bool, NodeError> {
-        // Unknown answers (from a newer node) are treated like `later`.
+        // Unknown answers (from a newer node) are treated like `later`. A reason
+        // given with `later` (sending too fast, a clock ahead) is kept on the
+        // outbox row, so the operator sees why the message waits.
         if !matches!(result.status.as_str(), "appended" | "duplicate" | "refused") {
+            if let Some(why) = result.message.as_deref().and_then(plain_line) {
+                lock(&self.writer)
+                    .store
+                    .outbox_waiting(from, &result.hash, &why)?;
+            }
             return Ok(false);
         }
         let mut writer = lock(&self.writer);

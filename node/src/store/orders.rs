@@ -585,6 +585,20 @@ impl Store {
         Ok(())
     }
 
+    /// Notes why `counterpart` asked for one message to be sent again later.
+    pub fn outbox_waiting(
+        &mut self,
+        counterpart: &CenterId,
+        hash: &str,
+        why: &str,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE outbox SET last_error = ?3 WHERE counterpart = ?1 AND hash = ?2",
+            params![counterpart.to_string(), hash, why],
+        )?;
+        Ok(())
+    }
+
     /// The remembered refusal of a message, if any: (code, message).
     pub fn refusal(&self, hash: &str) -> Result<Option<(String, String)>, StoreError> {
         Ok(self

@@ -966,6 +966,13 @@ fn pair_message_from_year_2999_is_not_taken_in() {
     assert_eq!(status(&malang, &id), "shipped");
     assert!(malang.ledger().is_empty(), "no entry dated 2999");
     assert_eq!(outbox(&ponorogo, &malang).len(), 1, "kept to send again");
+    // The sender's operator sees why it waits.
+    let waiting = ponorogo.node.outbox_for(&malang.id()).unwrap();
+    let why = waiting[0].last_error.as_deref().unwrap_or("");
+    assert!(
+        why.contains("2999-01-01T00:00:00Z") && why.contains("check the clocks"),
+        "{why:?}"
+    );
 
     // A placement dated in 2999 is not taken in either.
     let placed = order(&ponorogo, &malang, &listing, 1);
