@@ -176,10 +176,14 @@ impl HopAuth {
         };
         let from = center(from.ok_or_else(|| missing("from"))?)?;
         let to = center(to.ok_or_else(|| missing("to"))?)?;
-        let at_ms = at
-            .ok_or_else(|| missing("at"))?
-            .parse::<i64>()
-            .map_err(|_| HopError::Malformed("'at' is not a whole number".into()))?;
+        // Digits with an optional minus sign, as the signer writes them (Rust's
+        // parser would also take a leading '+').
+        let at_text = at.ok_or_else(|| missing("at"))?;
+        let digits = at_text.strip_prefix('-').unwrap_or(at_text);
+        let at_ms = (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| at_text.parse::<i64>().ok())
+            .flatten()
+            .ok_or_else(|| HopError::Malformed("'at' is not a whole number".into()))?;
         let nonce: [u8; 16] = hex::decode(nonce.ok_or_else(|| missing("nonce"))?)
             .ok()
             .and_then(|b| b.try_into().ok())
@@ -340,6 +344,41 @@ mod tests {
             forged.verify(&to, NOW, "POST", "/api/v1/sync/push", b"{}"),
             Err(HopError::BadSignature { .. })
         ));
+    }
+
+    /// Found from outside: `at=+1763…` was accepted; `at` is digits with an
+    /// optional minus sign, nothing else.
+    #[test]
+    fn hop_at_with_a_plus_sign_or_spaces_is_malformed() {
+        let (malang, blitar) = pair();
+        let header = HopAuth::sign(
+            &malang,
+            blitar.center_id(),
+            NOW,
+            [5; 16],
+            "POST",
+            "/api/v1/sync/push",
+            b"",
+        )
+        .unwrap();
+        assert!(HopAuth::parse(&header).is_ok());
+        let at = format!("at={NOW}");
+        for bad in [
+            format!("at=+{NOW}"),
+            format!("at= {NOW}"),
+            "at=-".to_owned(),
+            "at=".to_owned(),
+            "at=1e3".to_owned(),
+        ] {
+            let tampered = header.replace(&at, &bad);
+            assert!(
+                matches!(HopAuth::parse(&tampered), Err(HopError::Malformed(_))),
+                "{bad} was accepted"
+            );
+        }
+        let negative =
+            HopAuth::sign(&malang, blitar.center_id(), -5, [6; 16], "POST", "/p", b"").unwrap();
+        assert_eq!(HopAuth::parse(&negative).unwrap().at_ms, -5);
     }
 
     /// Finding 7 of issue 9: `at = i64::MIN` passed the window check
