@@ -23,6 +23,8 @@ pub mod sample;
 pub mod search;
 pub mod store;
 pub mod sync;
+#[cfg(test)]
+mod testing;
 pub mod web;
 
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -929,18 +929,13 @@ async fn unknown_photo_hash_causes_no_outgoing_request() {
 
     let dir = TempDir::new().unwrap();
     let clock = Arc::new(ManualClock::new(T0));
-    let node = Node::create(
-        &dir.path().join("node.db"),
-        Identity::generate(&mut StdRng::seed_from_u64(1)),
-        &ProfileInput {
-            name: Some("Telecenter Kota Malang".to_owned()),
-            region: Some("Kota Malang".to_owned()),
-            ..Default::default()
-        },
+    let node = crate::testing::center(
+        dir.path(),
+        (1, 101),
+        "Telecenter Kota Malang",
+        "Kota Malang",
         clock.clone(),
-        Box::new(StdRng::seed_from_u64(101)),
-    )
-    .unwrap();
+    );
     node.add_peer(&other.center_id(), "Telecenter Kab Blitar", Some(&url))
         .unwrap();
     for outcome in node.receive(&changes).unwrap() {

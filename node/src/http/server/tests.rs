@@ -17,7 +17,6 @@ use super::*;
 use crate::clock::ManualClock;
 use crate::node::Node;
 use telecenter_protocol::Identity;
-use telecenter_protocol::validate::ProfileInput;
 
 const TOKEN: &str = "secret-token";
 const T0: i64 = 1_763_860_000_000;
@@ -34,18 +33,13 @@ struct Running {
 impl Running {
     async fn start(limits: ServerLimits, tls: Option<Arc<rustls::ServerConfig>>) -> Self {
         let dir = TempDir::new().unwrap();
-        let node = Node::create(
-            &dir.path().join("node.db"),
-            Identity::generate(&mut StdRng::seed_from_u64(1)),
-            &ProfileInput {
-                name: Some("Telecenter Kota Malang".to_owned()),
-                region: Some("Kota Malang".to_owned()),
-                ..Default::default()
-            },
+        let node = crate::testing::center(
+            dir.path(),
+            (1, 2),
+            "Telecenter Kota Malang",
+            "Kota Malang",
             Arc::new(ManualClock::new(T0)),
-            Box::new(StdRng::seed_from_u64(2)),
-        )
-        .unwrap();
+        );
         let node = Arc::new(node);
         let state = AppState::new(node.clone(), Some(TOKEN));
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -459,18 +453,13 @@ async fn admin_api_answers_404_to_a_non_loopback_client() {
 
     // A client on another computer (driven in-process: no second host here).
     let dir = TempDir::new().unwrap();
-    let node = Node::create(
-        &dir.path().join("node.db"),
-        Identity::generate(&mut StdRng::seed_from_u64(3)),
-        &ProfileInput {
-            name: Some("Telecenter Kab Blitar".to_owned()),
-            region: Some("Kab Blitar".to_owned()),
-            ..Default::default()
-        },
+    let node = crate::testing::center(
+        dir.path(),
+        (3, 4),
+        "Telecenter Kab Blitar",
+        "Kab Blitar",
         Arc::new(ManualClock::new(T0)),
-        Box::new(StdRng::seed_from_u64(4)),
-    )
-    .unwrap();
+    );
     let app = crate::http::router(AppState::new(Arc::new(node), Some(TOKEN)));
     for (method, path) in [
         ("GET", "/api/v1/admin/profile"),

@@ -1,0 +1,35 @@
+//! Helpers shared by the unit tests (compiled only for tests).
+
+use std::path::Path;
+use std::sync::Arc;
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use telecenter_protocol::Identity;
+use telecenter_protocol::validate::ProfileInput;
+
+use crate::clock::Clock;
+use crate::node::Node;
+
+/// A new center named `name` in `region`, stored in `dir/node.db`, with its key
+/// and its randomness drawn from the two seeds.
+pub(crate) fn center(
+    dir: &Path,
+    (key_seed, rng_seed): (u64, u64),
+    name: &str,
+    region: &str,
+    clock: Arc<dyn Clock>,
+) -> Node {
+    Node::create(
+        &dir.join("node.db"),
+        Identity::generate(&mut StdRng::seed_from_u64(key_seed)),
+        &ProfileInput {
+            name: Some(name.to_owned()),
+            region: Some(region.to_owned()),
+            ..Default::default()
+        },
+        clock,
+        Box::new(StdRng::seed_from_u64(rng_seed)),
+    )
+    .expect("a new center")
+}
