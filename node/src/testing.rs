@@ -6,7 +6,7 @@ use std::sync::Arc;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use telecenter_protocol::Identity;
-use telecenter_protocol::validate::ProfileInput;
+use telecenter_protocol::validate::{NewListing, ProfileInput};
 
 use crate::clock::Clock;
 use crate::node::Node;
@@ -32,4 +32,20 @@ pub(crate) fn center(
         Box::new(StdRng::seed_from_u64(rng_seed)),
     )
     .expect("a new center")
+}
+
+/// A product for sale in Indonesian only: `title`, in `makanan`, sold by the
+/// bag by Bu Sri.
+pub(crate) fn product(title: &str, price_idr: i64, stock: i64) -> NewListing {
+    NewListing {
+        title: title.to_owned(),
+        description: String::new(),
+        lang: None,
+        category: "makanan".to_owned(),
+        price_idr,
+        stock,
+        unit: Some("bungkus".to_owned()),
+        producer: Some("Bu Sri".to_owned()),
+        photos: Vec::new(),
+    }
 }

@@ -156,26 +156,7 @@ fn two_nodes_peer_sync_and_complete_an_order_over_https() {
     .expect("the hub's listing reaches the joiner over https");
 
     // An order from the joiner's buyer, through its whole life, over https.
-    let order = joiner
-        .ok(&[
-            "order",
-            "place",
-            &format!("{hub_id}/{listing}"),
-            "--qty",
-            "3",
-            "--buyer-name",
-            "Bu Sri Wahyuni",
-            "--buyer-phone",
-            "0812 3456 7890",
-            "--pay-at",
-            "here",
-            "--method",
-            "cash",
-            "--price",
-            "15.000",
-        ])
-        .trim()
-        .to_owned();
+    let order = joiner.place_order(&hub_id, &listing, "3");
     wait_status(&hub, &order, "placed");
     hub.ok(&["order", "accept", &order]);
     hub.ok(&["order", "ship", &order]);

@@ -139,27 +139,7 @@ fn stock(center: &Center, listing: &str) -> i64 {
 }
 
 fn place(buyer: &Center, seller: &Center, listing: &str, qty: &str) -> String {
-    buyer
-        .folder
-        .ok(&[
-            "order",
-            "place",
-            &format!("{}/{listing}", seller.id),
-            "--qty",
-            qty,
-            "--buyer-name",
-            "Bu Sri Wahyuni",
-            "--buyer-phone",
-            "0812 3456 7890",
-            "--pay-at",
-            "here",
-            "--method",
-            "cash",
-            "--price",
-            "15.000",
-        ])
-        .trim()
-        .to_owned()
+    buyer.folder.place_order(&seller.id, listing, qty)
 }
 
 /// Malang sells (3 %, minimum Rp 1.000) keripik at Rp 15.000, stock `stock`.

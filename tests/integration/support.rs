@@ -98,6 +98,30 @@ impl Folder {
         .to_owned()
     }
 
+    /// Places an order for Bu Sri (cash, paid here, Rp 15.000 a unit) for
+    /// `listing` of center `seller`; returns the order id.
+    pub(crate) fn place_order(&self, seller: &str, listing: &str, qty: &str) -> String {
+        self.ok(&[
+            "order",
+            "place",
+            &format!("{seller}/{listing}"),
+            "--qty",
+            qty,
+            "--buyer-name",
+            "Bu Sri Wahyuni",
+            "--buyer-phone",
+            "0812 3456 7890",
+            "--pay-at",
+            "here",
+            "--method",
+            "cash",
+            "--price",
+            "15.000",
+        ])
+        .trim()
+        .to_owned()
+    }
+
     /// Starts `telecenter serve` on a free loopback port and waits until it answers.
     pub(crate) fn serve(&self, extra: &[&str]) -> Server {
         self.serve_at("127.0.0.1:0", extra)

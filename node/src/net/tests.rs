@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use telecenter_protocol::order::{Collector, PayMethod};
-use telecenter_protocol::validate::{NewListing, ProfileInput};
+use telecenter_protocol::validate::ProfileInput;
 use telecenter_protocol::{DocId, Identity, ListingId};
 use tempfile::TempDir;
 
@@ -41,20 +41,10 @@ fn node(dir: &TempDir, seed: u64, name: &str) -> Arc<Node> {
 }
 
 fn add_listing(node: &Node) -> ListingId {
-    node.add_listing(&NewListing {
-        title: "Keripik pisang".to_owned(),
-        description: String::new(),
-        lang: None,
-        category: "makanan".to_owned(),
-        price_idr: 15_000,
-        stock: 10,
-        unit: Some("bungkus".to_owned()),
-        producer: Some("Bu Sri".to_owned()),
-        photos: Vec::new(),
-    })
-    .unwrap()
-    .listing
-    .id
+    node.add_listing(&crate::testing::product("Keripik pisang", 15_000, 10))
+        .unwrap()
+        .listing
+        .id
 }
 
 /// `buyer` trusts `seller` and holds its catalog as it stands.

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use telecenter_protocol::order::{Action, Collector, OrderId, PayMethod};
-use telecenter_protocol::validate::{NewListing, ProfileInput};
+use telecenter_protocol::validate::ProfileInput;
 use telecenter_protocol::{CenterId, Identity, ListingId};
 use tempfile::TempDir;
 
@@ -85,17 +85,7 @@ impl Center {
 
     pub(crate) fn add(&self, title: &str, price_idr: i64, stock: i64) -> ListingId {
         self.node
-            .add_listing(&NewListing {
-                title: title.to_owned(),
-                description: String::new(),
-                lang: None,
-                category: "makanan".to_owned(),
-                price_idr,
-                stock,
-                unit: Some("bungkus".to_owned()),
-                producer: Some("Bu Sri".to_owned()),
-                photos: Vec::new(),
-            })
+            .add_listing(&crate::testing::product(title, price_idr, stock))
             .unwrap()
             .listing
             .id

@@ -220,8 +220,6 @@ fn nonce_flood_by_vouched_ids_leaves_peers_syncing() {
     assert_eq!(lock(&n.node.nonces).len(), 1);
 }
 
-/// Finding 2: a request dated a little under five minutes ahead kept its nonce
-/// for about ten minutes. Requests more than a minute ahead are now refused.
 /// Found from outside: replaying one captured peer request 200 times spent the
 /// peer's whole rate budget, so its next real request got 429. A replay is now
 /// refused before it is charged.
@@ -256,6 +254,8 @@ fn replayed_requests_do_not_spend_the_peers_rate() {
         .unwrap();
 }
 
+/// Finding 2: a request dated a little under five minutes ahead kept its nonce
+/// for about ten minutes. Requests more than a minute ahead are now refused.
 #[test]
 fn future_dated_request_holds_no_nonce() {
     let n = TestNode::malang();

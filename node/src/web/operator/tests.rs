@@ -1406,15 +1406,8 @@ impl Two {
         let listing = b
             .node
             .add_listing(&NewListing {
-                title: "Sambal Pecel Blitar".to_owned(),
                 description: "Sambal kacang khas Blitar.".to_owned(),
-                lang: None,
-                category: "makanan".to_owned(),
-                price_idr: 15_000,
-                stock: 10,
-                unit: Some("bungkus".to_owned()),
-                producer: Some("Bu Sri".to_owned()),
-                photos: Vec::new(),
+                ..crate::testing::product("Sambal Pecel Blitar", 15_000, 10)
             })
             .unwrap()
             .listing
