@@ -59,6 +59,13 @@ impl Identity {
         CenterId::from_bytes(self.key.verifying_key().to_bytes())
     }
 
+    /// The X25519 secret that matches [`crate::sealed::x25519_public`] of this
+    /// center: the first half of SHA-512 of the ed25519 secret (RFC 8032 §5.1.5),
+    /// clamped when used. Only [`crate::sealed`] opens mail with it.
+    pub(crate) fn x25519_secret(&self) -> [u8; 32] {
+        self.key.to_scalar_bytes()
+    }
+
     /// Signs `message` under the domain tag `domain`; the signed bytes are
     /// `domain || message`, so a signature made for one purpose never verifies for another.
     pub fn sign(&self, domain: &[u8], message: &[&[u8]]) -> [u8; 64] {

@@ -18,6 +18,7 @@ pub mod identity;
 pub mod limits;
 pub mod netting;
 pub mod order;
+pub mod sealed;
 pub mod sync;
 pub mod validate;
 
