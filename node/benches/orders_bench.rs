@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
+use telecenter_node::node::PairExchange;
 use telecenter_node::node::PlaceOrder;
-use telecenter_node::sync::pair::PairExchange;
 use telecenter_node::{Clock, ManualClock, Node, fees};
 use telecenter_protocol::order::{Action, Collector, PayMethod};
 use telecenter_protocol::validate::{NewListing, ProfileInput};

@@ -439,9 +439,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/sync/push", post(federation::push))
         .layer(DefaultBodyLimit::max(SYNC_BODY_BYTES_MAX))
         .route(
-            crate::sync::pair::PAIR_PATH,
-            post(federation::pair_exchange).layer(DefaultBodyLimit::max(
-                telecenter_protocol::limits::PAIR_EXCHANGE_BYTES_MAX,
+            crate::node::MAIL_PATH,
+            post(federation::mail_exchange).layer(DefaultBodyLimit::max(
+                telecenter_protocol::limits::MAIL_EXCHANGE_BYTES_MAX,
             )),
         )
         .route_layer(middleware::from_fn_with_state(

@@ -157,9 +157,17 @@ struct Writer {
     rng: Box<dyn RngCore + Send>,
 }
 
+mod mail;
 mod nonces;
 mod orders;
 mod pending;
+pub mod routes;
+pub use mail::{
+    MAIL_AHEAD_MS_MAX, MAIL_BATCH_BYTES_MAX, MAIL_BATCH_MAX, MAIL_EXPIRY_MS, MAIL_PATH,
+    MAIL_WAIT_MS_MAX, MAILBOX_PER_PAIR, MAILBOX_PER_RECIPIENT, MAILBOX_PER_SENDER, MAILBOX_TOTAL,
+    NOT_DELIVERED_NOTE, PairExchange, RECEIPTS_MAX, RELAY_PER_SENDER_PER_MINUTE, RESEND_FIRST_MS,
+    RESEND_MAX_MS,
+};
 pub use nonces::{NONCES_NON_PEER_MAX, NONCES_PER_SENDER_MAX};
 pub use orders::{MessageResult, OrderDetail, PairUrl, PlaceOrder, balance_with};
 pub use pending::{
@@ -191,6 +199,8 @@ pub struct Node {
     pair_rate: orders::PairRate,
     /// How outgoing connections are made (TLS roots, address rules).
     outgoing: Mutex<Arc<crate::net::Outgoing>>,
+    /// Sealed mail: routes, relay rates, resend times.
+    mail: mail::MailState,
 }
 
 impl std::fmt::Debug for Node {
@@ -442,6 +452,7 @@ impl Node {
             images: crate::images::ImageGuards::default(),
             pair_rate: orders::PairRate::default(),
             outgoing: Mutex::default(),
+            mail: mail::MailState::default(),
         })
     }
 
@@ -1100,6 +1111,7 @@ impl Node {
                 format!("{center} is not a peer of this node"),
             )));
         }
+        lock(&self.mail.routes).forget(center);
         Ok(())
     }
 

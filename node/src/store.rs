@@ -19,7 +19,9 @@ use telecenter_protocol::{CenterId, DocId, ListingId};
 
 use crate::search::{self, SearchQuery, Sort};
 
+mod mail;
 mod orders;
+pub use mail::{MailKind, MailRow, MailUse, PairRoute};
 pub use orders::{
     EntryRow, EventRow, ORDER_STATUS_WORDS, OrderFilter, OrderRow, OutboxRow, PairWrite,
     SettlementRow,
@@ -224,6 +226,34 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER listing_photos_delete AFTER DELETE ON listings BEGIN
         DELETE FROM listing_photos WHERE listing = OLD.rowid;
     END;
+    "#,
+    // Version 5: sealed mail this node holds (its own, and others' it relays),
+    // and ids of mail already handed on, remembered until they expire; and how
+    // the last pair message travelled to and from each counterpart.
+    r#"
+    CREATE TABLE mail (
+        id TEXT PRIMARY KEY,
+        sender TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        at_ms INTEGER NOT NULL,
+        size INTEGER NOT NULL,
+        body TEXT,
+        kind TEXT NOT NULL CHECK (kind IN ('outbox', 'reply', 'relay', 'gone')),
+        came_from TEXT,
+        received_ms INTEGER NOT NULL,
+        handed_to TEXT,
+        handed_ms INTEGER
+    ) STRICT;
+    CREATE INDEX mail_held_by_recipient ON mail(recipient, received_ms) WHERE kind <> 'gone';
+    CREATE INDEX mail_held_by_sender ON mail(sender) WHERE kind <> 'gone';
+    CREATE INDEX mail_by_date ON mail(at_ms);
+    CREATE TABLE pair_routes (
+        counterpart TEXT NOT NULL,
+        direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+        via TEXT NOT NULL,
+        at_ms INTEGER NOT NULL,
+        PRIMARY KEY (counterpart, direction)
+    ) STRICT;
     "#,
 ];
 

@@ -34,7 +34,7 @@ use crate::node::{Ingested, Node, NodeError, run_blocking as blocking};
 use crate::store::PeerRow;
 
 mod images;
-pub mod pair;
+pub mod mail;
 
 pub use images::{fetch_image, fetch_image_from_peers};
 
@@ -234,6 +234,8 @@ pub struct SyncEngine {
     outgoing: Arc<Outgoing>,
     /// What each peer is known to hold, from its last summary and our pushes.
     theirs: Arc<std::sync::Mutex<BTreeMap<CenterId, BTreeMap<String, u64>>>>,
+    /// The digest of this node's routes each center last said it holds.
+    routes_seen: Arc<std::sync::Mutex<std::collections::HashMap<CenterId, String>>>,
 }
 
 impl SyncEngine {
@@ -248,6 +250,7 @@ impl SyncEngine {
             outgoing,
             node,
             theirs: Arc::default(),
+            routes_seen: Arc::default(),
         })
     }
 
@@ -642,9 +645,12 @@ impl SyncEngine {
                         let center = peer.center_id;
                         running.insert(
                             center,
-                            tokio::spawn(
-                                async move { engine.peer_loop(center, interval_ms).await },
-                            ),
+                            tokio::spawn(async move {
+                                tokio::join!(
+                                    engine.peer_loop(center, interval_ms),
+                                    engine.mail_peer_loop(center)
+                                );
+                            }),
                         );
                     }
                 }

@@ -80,11 +80,11 @@ pub const REFERENCE_CHARS_MAX: usize = 100;
 pub const SETTLEMENT_IDR_MAX: i64 = 1_000_000_000_000;
 /// Largest pair message body, in bytes.
 pub const PAIR_MESSAGE_BYTES_MAX: usize = 8 * 1024;
-/// Most messages (or results) in one pair exchange.
+/// Most messages (or results) in one sealed mail.
 pub const PAIR_BATCH_MESSAGES_MAX: usize = 100;
-/// Largest pair exchange request or response body, in bytes (room for a full
-/// batch of the largest messages with their JSON escaping).
-pub const PAIR_EXCHANGE_BYTES_MAX: usize = 2 * 1024 * 1024;
+/// Largest mail exchange request or response body, in bytes (room for 2 MiB of
+/// sealed mail in base64 and a full routes advertisement).
+pub const MAIL_EXCHANGE_BYTES_MAX: usize = 4 * 1024 * 1024;
 /// Longest node address (URL) in a profile, in characters.
 pub const ADDRESS_CHARS_MAX: usize = 200;
 /// Largest file of extra trusted CA certificates (`ca_file`, `TELECENTER_CA_FILE`), in bytes.

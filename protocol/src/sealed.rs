@@ -231,6 +231,18 @@ impl SealedMail {
         Ok(hex::encode(Sha256::digest(&bytes)))
     }
 
+    /// The mail's id as computed from its fields, whether or not its signature
+    /// verifies (for answering about a mail that is refused); a mail whose
+    /// fields do not decode gets the hash of its `ct` text instead.
+    pub fn id_lossy(&self) -> String {
+        match self.parts() {
+            Ok(parts) => hex::encode(Sha256::digest(signed_bytes(
+                &self.from, &self.to, self.at, &parts.enc, &parts.ct,
+            ))),
+            Err(_) => hex::encode(Sha256::digest(self.ct.as_bytes())),
+        }
+    }
+
     /// Verifies the mail and opens it with the recipient's identity.
     pub fn open(&self, identity: &Identity) -> Result<Vec<u8>, SealError> {
         if self.to != identity.center_id() {
@@ -257,6 +269,80 @@ impl SealedMail {
     /// counted against mailbox quotas.
     pub fn size(&self) -> usize {
         self.enc.len() / 4 * 3 + self.ct.len() / 4 * 3
+    }
+}
+
+/// The body of `POST /api/v1/mail/exchange`, in both directions: mail handed
+/// over, receipts for mail handed over before, and the sender's routes.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailExchange {
+    /// Sealed mail for the receiver to take.
+    #[serde(default)]
+    pub mail: Vec<SealedMail>,
+    /// Answers to mail: in a request, to the mail of the previous answer; in an
+    /// answer, to the request's mail.
+    #[serde(default)]
+    pub receipts: Vec<Receipt>,
+    /// The sender's routes (center → hops), when they changed since the
+    /// receiver last had them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routes: Option<std::collections::BTreeMap<CenterId, u8>>,
+    /// Digest of the receiver's routes the sender holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub have_routes: Option<String>,
+    /// Request only: hold the answer up to this many ms until there is mail for
+    /// the caller.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait_ms: Option<u32>,
+}
+
+/// What a node did with one mail handed to it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Receipt {
+    /// The mail's id.
+    pub id: String,
+    /// `taken` (now held or read by the receiver, or known already), `refused`
+    /// (it will not take it: see `code`) or `later` (not now: hand it again later).
+    pub status: String,
+    /// Stable code of a refusal or delay.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// One line for people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+impl Receipt {
+    /// The mail is taken.
+    pub fn taken(id: &str) -> Self {
+        Self {
+            id: id.to_owned(),
+            status: "taken".to_owned(),
+            code: None,
+            message: None,
+        }
+    }
+
+    /// The mail will never be taken by this node.
+    pub fn refused(id: &str, code: &str, message: String) -> Self {
+        Self {
+            id: id.to_owned(),
+            status: "refused".to_owned(),
+            code: Some(code.to_owned()),
+            message: Some(message),
+        }
+    }
+
+    /// Not now; hand it again later.
+    pub fn later(id: &str, code: &str, message: String) -> Self {
+        Self {
+            id: id.to_owned(),
+            status: "later".to_owned(),
+            code: Some(code.to_owned()),
+            message: Some(message),
+        }
     }
 }
 

@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use telecenter_protocol::hop::HopAuth;
 use telecenter_protocol::order::{Action, Body, OrderEvent, SignedMessage};
+use telecenter_protocol::sealed::{MailExchange, SealedMail};
 use telecenter_protocol::{CenterId, Identity};
 
 use crate::support::{Folder, Server, admin_token, http, poll, quick_check};
@@ -169,11 +170,27 @@ fn seller_with_stock(stock: &str) -> (Center, String) {
     (malang, listing)
 }
 
-/// Signs a pair exchange as `from` to `to` and posts it to `url`.
+/// Seals `messages` as `from` for `to`, hands the mail to the node at `url` in a
+/// signed mail exchange, and opens the mail its answer carries for `from`:
+/// returns the status and `{"receipts": [...], "results": [...]}` (the results
+/// of every answer mail, in order).
 fn exchange(from: &Center, to: &Center, url: &str, messages: Vec<SignedMessage>) -> (u16, Value) {
-    let body = serde_json::to_vec(&json!({ "messages": messages })).expect("body");
     let to_id: CenterId = to.id.parse().expect("center id");
     let now = telecenter_node::Clock::now_ms(&telecenter_node::SystemClock);
+    let bundle = serde_json::to_vec(&json!({ "messages": messages })).expect("bundle");
+    let mut mail = Vec::new();
+    if !messages.is_empty() {
+        let sealed = SealedMail::seal(
+            &from.identity(),
+            &to_id,
+            now,
+            &bundle,
+            &mut rand::rngs::OsRng,
+        )
+        .expect("seal");
+        mail.push(sealed);
+    }
+    let body = serde_json::to_vec(&json!({ "mail": mail })).expect("body");
     let nonce: [u8; 16] = rand_nonce();
     let auth = HopAuth::sign(
         &from.identity(),
@@ -181,7 +198,7 @@ fn exchange(from: &Center, to: &Center, url: &str, messages: Vec<SignedMessage>)
         now,
         nonce,
         "POST",
-        "/api/v1/pair/exchange",
+        "/api/v1/mail/exchange",
         &body,
     )
     .expect("sign");
@@ -191,7 +208,7 @@ fn exchange(from: &Center, to: &Center, url: &str, messages: Vec<SignedMessage>)
         .expect("runtime");
     runtime.block_on(async {
         let response = crate::support::client()
-            .post(format!("{url}/api/v1/pair/exchange"))
+            .post(format!("{url}/api/v1/mail/exchange"))
             .header("authorization", auth)
             .header("content-type", "application/json")
             .body(body)
@@ -202,11 +219,28 @@ fn exchange(from: &Center, to: &Center, url: &str, messages: Vec<SignedMessage>)
         if status == 200 {
             assert!(
                 response.headers().contains_key("telecenter-response"),
-                "pair answers are signed"
+                "mail answers are signed"
             );
         }
         let value = response.json::<Value>().await.unwrap_or(Value::Null);
-        (status, value)
+        if status != 200 {
+            return (status, value);
+        }
+        let answer: MailExchange = serde_json::from_value(value).expect("mail exchange answer");
+        let mut results = Vec::new();
+        for mail in answer
+            .mail
+            .iter()
+            .filter(|m| m.to == from.identity().center_id())
+        {
+            let plain = mail.open(&from.identity()).expect("answer mail opens");
+            let bundle: Value = serde_json::from_slice(&plain).expect("bundle");
+            results.extend(bundle["results"].as_array().cloned().unwrap_or_default());
+        }
+        (
+            status,
+            json!({ "receipts": answer.receipts, "results": results }),
+        )
     })
 }
 

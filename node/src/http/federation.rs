@@ -21,10 +21,11 @@ use telecenter_protocol::sync::{
 
 use super::{ApiError, ApiResult, AppState, blocking, check_admin, parse_center};
 use crate::api::{AddPeer, CatalogView, PeerView, TrustView};
+use crate::node::routes::ADVERT_ENTRIES_MAX;
 use crate::node::{Ingested, Node, NodeError, reject_code};
-use crate::sync::pair::{PAIR_PATH, PairExchange};
+use crate::node::{MAIL_BATCH_MAX, MAIL_PATH, MAIL_WAIT_MS_MAX, RECEIPTS_MAX};
 use crate::sync::{RoundReport, add_peer_by_url};
-use telecenter_protocol::limits::PAIR_BATCH_MESSAGES_MAX;
+use telecenter_protocol::sealed::MailExchange;
 
 /// Requests a peer may make per second, on average.
 pub const PEER_REQUESTS_PER_SEC: f64 = 20.0;
@@ -428,35 +429,74 @@ pub(super) async fn sync_now(
 /// Shared limiter type for the app state.
 pub type SharedRateLimiter = Arc<RateLimiter>;
 
-/// `POST /api/v1/pair/exchange`: pair messages (orders, settlements) straight
-/// from the other center of a pair; answers with results and this node's
-/// waiting messages for the caller.
-pub(super) async fn pair_exchange(
+/// `POST /api/v1/mail/exchange`: sealed mail handed over by a peer or by the
+/// recipient's counterpart, receipts for mail this node handed over, routes;
+/// answers with receipts, this node's routes if they changed, and the mail it
+/// holds for the caller (waiting up to `wait_ms` for some). The answer is signed.
+pub(super) async fn mail_exchange(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<axum::response::Response> {
-    let auth = authenticate_hop(&state, &headers, PAIR_PATH, &body, true).await?;
+    let auth = authenticate_hop(&state, &headers, MAIL_PATH, &body, true).await?;
     let (from, nonce) = (auth.from, auth.nonce);
-    let request: PairExchange = parse(&body)?;
-    if request.messages.len() > PAIR_BATCH_MESSAGES_MAX {
-        return Err(too_many("pair messages", PAIR_BATCH_MESSAGES_MAX));
+    let request: MailExchange = parse(&body)?;
+    if request.mail.len() > MAIL_BATCH_MAX {
+        return Err(too_many("mails", MAIL_BATCH_MAX));
     }
-    if request.results.len() > PAIR_BATCH_MESSAGES_MAX {
-        return Err(too_many("results", PAIR_BATCH_MESSAGES_MAX));
+    if request.receipts.len() > RECEIPTS_MAX {
+        return Err(too_many("receipts", RECEIPTS_MAX));
+    }
+    if request
+        .routes
+        .as_ref()
+        .is_some_and(|r| r.len() > ADVERT_ENTRIES_MAX)
+    {
+        return Err(too_many("routes", ADVERT_ENTRIES_MAX));
+    }
+    let wait_ms = request.wait_ms.unwrap_or(0);
+    if wait_ms > MAIL_WAIT_MS_MAX {
+        return Err(ApiError::BadRequest {
+            code: "invalid_wait",
+            message: format!("wait_ms must be at most {MAIL_WAIT_MS_MAX}"),
+        });
     }
     let node = state.node.clone();
+    let mut wake = node.subscribe_mail();
+    let have_routes = request.have_routes.clone();
+    let handed = !request.mail.is_empty();
+    let receipts = blocking(move || {
+        node.routes_heard(&from, request.routes);
+        node.mail_receipts(&from, &request.receipts)?;
+        Ok(node.take_mail(&from, request.mail))
+    })
+    .await?;
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(u64::from(wait_ms));
+    let rows = loop {
+        wake.mark_unchanged();
+        let node = state.node.clone();
+        let rows = blocking(move || node.mail_for_hop(&from)).await?;
+        if !rows.is_empty() || handed || tokio::time::Instant::now() >= deadline {
+            break rows;
+        }
+        tokio::select! {
+            _ = wake.changed() => {}
+            () = tokio::time::sleep_until(deadline) => {}
+        }
+    };
+    let node = state.node.clone();
     let (body, signature) = blocking(move || {
-        node.pair_results(&from, &request.results)?;
-        let results = node.pair_receive(&from, request.messages);
-        let messages = node
-            .outbox_for(&from)?
-            .into_iter()
-            .map(|m| m.message)
-            .collect();
-        let body = serde_json::to_vec(&PairExchange { messages, results })
-            .map_err(|e| NodeError::Internal(e.to_string()))?;
-        let signature = node.sign_response(&from, nonce, PAIR_PATH, &body)?;
+        let advert = node.advert_for(&from)?;
+        let digest = crate::node::routes::digest(&advert);
+        let answer = MailExchange {
+            mail: rows.into_iter().map(|r| r.mail).collect(),
+            receipts,
+            routes: (have_routes.as_deref() != Some(digest.as_str())).then_some(advert),
+            have_routes: node.routes_digest_of(&from),
+            wait_ms: None,
+        };
+        let body = serde_json::to_vec(&answer).map_err(|e| NodeError::Internal(e.to_string()))?;
+        let signature = node.sign_response(&from, nonce, MAIL_PATH, &body)?;
         Ok((body, signature))
     })
     .await?;

@@ -246,8 +246,8 @@ pub(crate) async fn hop_gate(
 }
 
 async fn hop_precheck(state: &AppState, request: Request) -> Result<Request, ApiError> {
-    let limit = if request.uri().path() == crate::sync::pair::PAIR_PATH {
-        telecenter_protocol::limits::PAIR_EXCHANGE_BYTES_MAX
+    let limit = if request.uri().path() == crate::node::MAIL_PATH {
+        telecenter_protocol::limits::MAIL_EXCHANGE_BYTES_MAX
     } else {
         telecenter_protocol::sync::SYNC_BODY_BYTES_MAX
     };

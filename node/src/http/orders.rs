@@ -170,7 +170,7 @@ pub(super) async fn deliver(
 pub fn delivery_views(
     results: Vec<(
         CenterId,
-        Result<crate::sync::pair::PairReport, crate::sync::SyncError>,
+        Result<crate::sync::mail::PairReport, crate::sync::SyncError>,
     )>,
 ) -> Vec<DeliveryView> {
     results

@@ -110,15 +110,30 @@ const MINUTE_MS: i64 = 60 * 1000;
 /// How many pair messages each sender had taken in during the current minute
 /// (fixed windows of the node's clock), for at most [`PAIR_SENDERS_TRACKED_MAX`]
 /// senders at once.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct PairRate {
     windows: Mutex<HashMap<CenterId, (i64, u32)>>,
+    per_minute: u32,
+}
+
+impl Default for PairRate {
+    fn default() -> Self {
+        Self::new(PAIR_MESSAGES_PER_CENTER_PER_MINUTE_MAX)
+    }
 }
 
 impl PairRate {
+    /// A limit of `per_minute` per sender.
+    pub(crate) fn new(per_minute: u32) -> Self {
+        Self {
+            windows: Mutex::default(),
+            per_minute,
+        }
+    }
+
     /// Counts one message from `from` at `now_ms`; false when `from` is over its
     /// rate (or, with every tracked sender busy this minute, when it is new).
-    fn admit(&self, from: &CenterId, now_ms: i64) -> bool {
+    pub(crate) fn admit(&self, from: &CenterId, now_ms: i64) -> bool {
         let minute = now_ms.div_euclid(MINUTE_MS);
         let mut windows = self.windows.lock().unwrap_or_else(PoisonError::into_inner);
         if !windows.contains_key(from) && windows.len() >= PAIR_SENDERS_TRACKED_MAX {
@@ -131,7 +146,7 @@ impl PairRate {
         if window.0 != minute {
             *window = (minute, 0);
         }
-        if window.1 >= PAIR_MESSAGES_PER_CENTER_PER_MINUTE_MAX {
+        if window.1 >= self.per_minute {
             return false;
         }
         window.1 += 1;
@@ -235,7 +250,7 @@ fn orderable(
 
 /// Text from the other center made fit for a one-line note: control characters
 /// replaced, at most the reason limit; `None` if nothing is left.
-fn plain_line(text: &str) -> Option<String> {
+pub(crate) fn plain_line(text: &str) -> Option<String> {
     let line: String = text
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })

@@ -574,6 +574,8 @@ fn image_names_follow_listings_and_are_found_by_index() {
              DROP TRIGGER listing_photos_update;
              DROP TRIGGER listing_photos_delete;
              DROP INDEX order_placements_by_time;
+             DROP TABLE mail;
+             DROP TABLE pair_routes;
              PRAGMA user_version = 3;",
         )
         .unwrap();

@@ -287,7 +287,7 @@ async fn unauthenticated_4_mib_bodies_are_refused_before_they_are_read() {
     .unwrap();
     let cases: Vec<(&str, String, u16)> = vec![
         ("/api/v1/sync/push", String::new(), 401),
-        ("/api/v1/pair/exchange", String::new(), 401),
+        ("/api/v1/mail/exchange", String::new(), 401),
         // A well-formed header from a center this node does not accept.
         (
             "/api/v1/sync/push",
@@ -349,12 +349,12 @@ async fn one_address_cannot_hold_up_peer_bodies() {
             T0,
             [nonce; 16],
             "POST",
-            "/api/v1/pair/exchange",
+            "/api/v1/mail/exchange",
             b"",
         )
         .unwrap();
         format!(
-            "POST /api/v1/pair/exchange HTTP/1.1\r\nHost: node\r\nX-Forwarded-For: {from}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\nAuthorization: {auth}\r\n\r\n"
+            "POST /api/v1/mail/exchange HTTP/1.1\r\nHost: node\r\nX-Forwarded-For: {from}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\nAuthorization: {auth}\r\n\r\n"
         )
     };
     // Two slow bodies from one address (through a local proxy) hold their slots...

@@ -775,12 +775,12 @@ fn answers_are_signed_for_exactly_one_request() {
     let nonce = [7u8; 16];
     let header = malang
         .node
-        .sign_response(&ponorogo.id(), nonce, "/api/v1/pair/exchange", b"{}")
+        .sign_response(&ponorogo.id(), nonce, "/api/v1/mail/exchange", b"{}")
         .unwrap();
     let check = |header: &str, nonce: [u8; 16], body: &[u8]| {
         ponorogo
             .node
-            .check_response(header, &malang.id(), nonce, "/api/v1/pair/exchange", body)
+            .check_response(header, &malang.id(), nonce, "/api/v1/mail/exchange", body)
     };
     assert!(check(&header, nonce, b"{}").is_ok());
     assert!(
@@ -793,7 +793,7 @@ fn answers_are_signed_for_exactly_one_request() {
     );
     let by_other = ponorogo
         .node
-        .sign_response(&ponorogo.id(), nonce, "/api/v1/pair/exchange", b"{}")
+        .sign_response(&ponorogo.id(), nonce, "/api/v1/mail/exchange", b"{}")
         .unwrap();
     assert!(
         check(&by_other, nonce, b"{}").is_err(),

@@ -11,7 +11,7 @@ use telecenter_protocol::envelope::actor_for;
 use telecenter_protocol::hop::{HOP_FUTURE_MS, HOP_WINDOW_MS};
 
 use super::*;
-use crate::sync::pair::PAIR_PATH;
+use crate::node::MAIL_PATH as PAIR_PATH;
 use tempfile::TempDir;
 
 /// Refusing a bomb takes microseconds; inflating and decoding it took seconds.

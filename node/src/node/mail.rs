@@ -1,0 +1,698 @@
+//! Sealed mail on a node: sealing its own pair messages for their recipient,
+//! taking mail handed over by other nodes (opening what is for this center,
+//! holding what it relays), choosing which mail to hand to whom, and the
+//! bounds on all of it.
+//!
+//! Pair messages (section 11 of the protocol) travel inside sealed mail
+//! ([`telecenter_protocol::sealed`]): a bundle `{"messages", "results"}` encrypted
+//! to the other center and signed by the sender. The outbox keeps a message
+//! until the other center's own answer (a `result` inside mail it sealed)
+//! arrives, never on a relay's receipt; messages are idempotent by id, so a
+//! copy arriving by two paths, or sealed again after a loss, is taken in once.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+use telecenter_protocol::CenterId;
+use telecenter_protocol::limits::PAIR_BATCH_MESSAGES_MAX;
+use telecenter_protocol::order::SignedMessage;
+use telecenter_protocol::sealed::{Receipt, SEALED_PLAINTEXT_MAX, SealedMail};
+use tokio::sync::watch;
+
+use super::orders::PairRate;
+use super::routes::{Advert, Routes};
+use super::{MessageResult, Node, NodeError, TrustState, lock};
+use crate::store::{MailKind, MailRow, MailUse};
+
+/// The path of the mail exchange.
+pub const MAIL_PATH: &str = "/api/v1/mail/exchange";
+/// Mail older than this (by its date) is dropped by every node that holds it.
+pub const MAIL_EXPIRY_MS: i64 = 14 * 24 * 60 * 60 * 1000;
+/// Mail dated more than this after the receiver's clock waits (`later`).
+pub const MAIL_AHEAD_MS_MAX: i64 = 5 * 60 * 1000;
+/// Most mails in one exchange body.
+pub const MAIL_BATCH_MAX: usize = 64;
+/// Most bytes of mail (as counted by [`SealedMail::size`]) handed over in one body.
+pub const MAIL_BATCH_BYTES_MAX: u64 = 2 * 1024 * 1024;
+/// Most receipts in one exchange body.
+pub const RECEIPTS_MAX: usize = 256;
+/// Longest long poll, in ms.
+pub const MAIL_WAIT_MS_MAX: u32 = 25_000;
+/// Relayed mail held from one sender for one recipient.
+pub const MAILBOX_PER_PAIR: MailUse = MailUse {
+    count: 100,
+    bytes: 4 * 1024 * 1024,
+};
+/// Relayed mail held for one recipient.
+pub const MAILBOX_PER_RECIPIENT: MailUse = MailUse {
+    count: 1_000,
+    bytes: 32 * 1024 * 1024,
+};
+/// Relayed mail held from one sender.
+pub const MAILBOX_PER_SENDER: MailUse = MailUse {
+    count: 1_000,
+    bytes: 32 * 1024 * 1024,
+};
+/// Relayed mail held in all.
+pub const MAILBOX_TOTAL: MailUse = MailUse {
+    count: 20_000,
+    bytes: 512 * 1024 * 1024,
+};
+/// Mails a relay takes from one sender per minute (beyond: `later`, `too_fast`).
+pub const RELAY_PER_SENDER_PER_MINUTE: u32 = 120;
+/// First wait before sealing unanswered messages again; doubles up to [`RESEND_MAX_MS`].
+pub const RESEND_FIRST_MS: i64 = 60 * 1000;
+/// Longest wait between two sealings of the same unanswered messages.
+pub const RESEND_MAX_MS: i64 = 30 * 60 * 1000;
+/// A hop that answered `later` is not offered that mail again for this long.
+const DEFER_LATER_MS: i64 = 30 * 1000;
+/// A hop that refused a mail it was not the recipient of is not offered it again for this long.
+const DEFER_REFUSED_MS: i64 = 10 * 60 * 1000;
+/// A peer without an address that has not collected its mail for this long
+/// lets other routes carry it.
+const POLLER_QUIET_MS: i64 = 2 * 60 * 1000;
+/// Most deferrals remembered.
+const DEFERRED_MAX: usize = 100_000;
+/// Said on outbox rows whose messages found no answer within the expiry.
+pub const NOT_DELIVERED_NOTE: &str =
+    "not delivered within 14 days; the other center's node may be gone: ask its operator";
+
+/// The plaintext inside a sealed mail: pair messages and answers to the
+/// recipient's earlier messages.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PairExchange {
+    /// Messages for the receiver.
+    #[serde(default)]
+    pub messages: Vec<SignedMessage>,
+    /// Answers to messages the receiver sent before.
+    #[serde(default)]
+    pub results: Vec<MessageResult>,
+}
+
+#[derive(Debug)]
+struct Sealed {
+    hashes: BTreeSet<String>,
+    at_ms: i64,
+    interval_ms: i64,
+}
+
+/// The node's in-memory mail state.
+#[derive(Debug)]
+pub(crate) struct MailState {
+    changed: watch::Sender<u64>,
+    pub(crate) routes: Mutex<Routes>,
+    relay_rate: PairRate,
+    deferred: Mutex<HashMap<(String, CenterId), i64>>,
+    sealed: Mutex<HashMap<CenterId, Sealed>>,
+    /// Centers whose own address failed lately, until when.
+    unreachable: Mutex<HashMap<CenterId, i64>>,
+}
+
+impl Default for MailState {
+    fn default() -> Self {
+        Self {
+            changed: watch::channel(0).0,
+            routes: Mutex::default(),
+            relay_rate: PairRate::new(RELAY_PER_SENDER_PER_MINUTE),
+            deferred: Mutex::default(),
+            sealed: Mutex::default(),
+            unreachable: Mutex::default(),
+        }
+    }
+}
+
+fn over(held: MailUse, size: u64, quota: MailUse) -> bool {
+    held.count >= quota.count || held.bytes.saturating_add(size) > quota.bytes
+}
+
+impl Node {
+    /// A receiver that sees a new value whenever mail is stored or handed on.
+    pub fn subscribe_mail(&self) -> watch::Receiver<u64> {
+        self.mail.changed.subscribe()
+    }
+
+    fn mail_written(&self) {
+        self.mail.changed.send_modify(|v| *v = v.wrapping_add(1));
+    }
+
+    fn seal(
+        &self,
+        to: &CenterId,
+        bundle: &PairExchange,
+    ) -> Result<(String, SealedMail), NodeError> {
+        let plaintext =
+            serde_json::to_vec(bundle).map_err(|e| NodeError::Internal(e.to_string()))?;
+        // Ephemeral HPKE keys come from the operating system's generator.
+        let mail = SealedMail::seal(
+            &self.identity,
+            to,
+            self.clock.now_ms(),
+            &plaintext,
+            &mut rand::rngs::OsRng,
+        )
+        .map_err(|e| NodeError::Internal(format!("cannot seal mail for {to}: {e}")))?;
+        let id = mail
+            .verify()
+            .map_err(|e| NodeError::Internal(e.to_string()))?;
+        Ok((id, mail))
+    }
+
+    /// Seals this node's waiting messages for `to` when some were never sealed,
+    /// or the last sealing is unanswered for longer than the resend interval (or
+    /// `now` is set); the new mail replaces the older sealed mail for `to`.
+    /// Returns how many mails were sealed.
+    pub fn seal_outbox(&self, to: &CenterId, now: bool) -> Result<usize, NodeError> {
+        let at = self.clock.now_ms();
+        let outbox = self.outbox_for(to)?;
+        let hashes: BTreeSet<String> = outbox.iter().map(|r| r.hash.clone()).collect();
+        {
+            let mut sealed = lock(&self.mail.sealed);
+            if hashes.is_empty() {
+                sealed.remove(to);
+                return Ok(0);
+            }
+            let interval_ms = match sealed.get(to) {
+                Some(last) if hashes.is_subset(&last.hashes) => {
+                    if !now && at < last.at_ms.saturating_add(last.interval_ms) {
+                        return Ok(0);
+                    }
+                    last.interval_ms.saturating_mul(2).min(RESEND_MAX_MS)
+                }
+                _ => RESEND_FIRST_MS,
+            };
+            sealed.insert(
+                *to,
+                Sealed {
+                    hashes,
+                    at_ms: at,
+                    interval_ms,
+                },
+            );
+        }
+        // Messages in order, as many to a mail as fit.
+        let mut bundles = vec![PairExchange::default()];
+        let mut bytes = 64;
+        for row in outbox {
+            let len = serde_json::to_vec(&row.message)
+                .map_err(|e| NodeError::Internal(e.to_string()))?
+                .len()
+                + 1;
+            if bytes + len > SEALED_PLAINTEXT_MAX - 64 {
+                bundles.push(PairExchange::default());
+                bytes = 64;
+            }
+            bytes += len;
+            if let Some(last) = bundles.last_mut() {
+                last.messages.push(row.message);
+            }
+        }
+        let mails = bundles
+            .iter()
+            .map(|bundle| self.seal(to, bundle))
+            .collect::<Result<Vec<_>, _>>()?;
+        lock(&self.writer)
+            .store
+            .mail_replace_outbox(to, &mails, at)?;
+        self.mail_written();
+        Ok(mails.len())
+    }
+
+    /// Forgets when this node last sealed for each center, so the next round
+    /// seals everything waiting again.
+    pub fn reseal_all(&self) {
+        lock(&self.mail.sealed).clear();
+    }
+
+    /// Takes mail that `hop` handed over (a peer relaying, or a center sending
+    /// directly, or collecting: it is the center that signed the request or
+    /// answer). Returns one receipt per mail, in order.
+    pub fn take_mail(&self, hop: &CenterId, mails: Vec<SealedMail>) -> Vec<Receipt> {
+        let now = self.clock.now_ms();
+        let hop_is_peer = matches!(lock(&self.reader).peer(hop), Ok(Some(_)));
+        let mut receipts = Vec::with_capacity(mails.len().min(MAIL_BATCH_MAX));
+        let mut stored = false;
+        for mail in mails.into_iter().take(MAIL_BATCH_MAX) {
+            let receipt = match self.take_one(hop, hop_is_peer, &mail, now) {
+                Ok((receipt, wrote)) => {
+                    stored |= wrote;
+                    receipt
+                }
+                Err(error) => {
+                    tracing::error!(%error, "mail could not be stored");
+                    Receipt::later(
+                        &mail.id_lossy(),
+                        "internal",
+                        "this node could not store the mail now".to_owned(),
+                    )
+                }
+            };
+            if receipt.status == "refused" {
+                tracing::info!(%hop, code = ?receipt.code, message = ?receipt.message, "mail refused");
+            }
+            receipts.push(receipt);
+        }
+        if stored {
+            self.mail_written();
+        }
+        receipts
+    }
+
+    fn take_one(
+        &self,
+        hop: &CenterId,
+        hop_is_peer: bool,
+        mail: &SealedMail,
+        now: i64,
+    ) -> Result<(Receipt, bool), NodeError> {
+        let id = match mail.verify() {
+            Ok(id) => id,
+            Err(e) => {
+                return Ok((
+                    Receipt::refused(&mail.id_lossy(), e.code(), e.to_string()),
+                    false,
+                ));
+            }
+        };
+        if lock(&self.reader).mail_known(&id)? {
+            return Ok((Receipt::taken(&id), false));
+        }
+        let me = self.center_id();
+        let (from_ok, to_ok) = {
+            let writer = lock(&self.writer);
+            let admits = |c: &CenterId| {
+                writer.accepted.contains_key(c) && writer.trust.get(c) != Some(&TrustState::Blocked)
+            };
+            (admits(&mail.from), mail.to == me || admits(&mail.to))
+        };
+        if !from_ok || mail.from == me {
+            return Ok((
+                Receipt::refused(
+                    &id,
+                    "not_accepted",
+                    format!("this node does not accept the sender {}", mail.from),
+                ),
+                false,
+            ));
+        }
+        if mail.at > now.saturating_add(MAIL_AHEAD_MS_MAX) {
+            return Ok((
+                Receipt::later(
+                    &id,
+                    "from_the_future",
+                    format!(
+                        "the mail is dated {}, more than 5 minutes after this node's clock ({}); check the clocks",
+                        crate::clock::rfc3339_utc(mail.at),
+                        crate::clock::rfc3339_utc(now)
+                    ),
+                ),
+                false,
+            ));
+        }
+        if mail.at < now.saturating_sub(MAIL_EXPIRY_MS) {
+            return Ok((
+                Receipt::refused(&id, "expired", "the mail is older than 14 days".to_owned()),
+                false,
+            ));
+        }
+        if mail.to == me {
+            return self.open_mail(hop, &id, mail, now).map(|r| (r, false));
+        }
+        if !hop_is_peer {
+            return Ok((
+                Receipt::refused(
+                    &id,
+                    "not_a_relay",
+                    "this node carries mail for others only from its peers".to_owned(),
+                ),
+                false,
+            ));
+        }
+        if !to_ok {
+            return Ok((
+                Receipt::refused(
+                    &id,
+                    "not_accepted",
+                    format!("this node does not accept the recipient {}", mail.to),
+                ),
+                false,
+            ));
+        }
+        if self.hops_for(&mail.to, now)?.iter().all(|h| h == hop) {
+            return Ok((
+                Receipt::refused(
+                    &id,
+                    "no_route",
+                    format!("this node has no way to {}", mail.to),
+                ),
+                false,
+            ));
+        }
+        if !self.mail.relay_rate.admit(&mail.from, now) {
+            return Ok((
+                Receipt::later(
+                    &id,
+                    "too_fast",
+                    format!(
+                        "this node carries at most {RELAY_PER_SENDER_PER_MINUTE} mails a minute from one center"
+                    ),
+                ),
+                false,
+            ));
+        }
+        let size = mail.size() as u64;
+        let mut writer = lock(&self.writer);
+        let store = &writer.store;
+        let full = over(
+            store.mail_use(Some(&mail.from), Some(&mail.to))?,
+            size,
+            MAILBOX_PER_PAIR,
+        ) || over(
+            store.mail_use(None, Some(&mail.to))?,
+            size,
+            MAILBOX_PER_RECIPIENT,
+        ) || over(
+            store.mail_use(Some(&mail.from), None)?,
+            size,
+            MAILBOX_PER_SENDER,
+        ) || over(store.mail_use(None, None)?, size, MAILBOX_TOTAL);
+        if full {
+            return Ok((
+                Receipt::later(
+                    &id,
+                    "mailbox_full",
+                    format!("this node holds as much mail for {} as it may", mail.to),
+                ),
+                false,
+            ));
+        }
+        writer
+            .store
+            .mail_insert(&id, mail, Some(MailKind::Relay), Some(hop), now)?;
+        Ok((Receipt::taken(&id), true))
+    }
+
+    /// Opens mail for this center and takes in what it carries; the answers go
+    /// back sealed to the sender.
+    fn open_mail(
+        &self,
+        hop: &CenterId,
+        id: &str,
+        mail: &SealedMail,
+        now: i64,
+    ) -> Result<Receipt, NodeError> {
+        let plaintext = match mail.open(&self.identity) {
+            Ok(p) => p,
+            Err(e) => return Ok(Receipt::refused(id, e.code(), e.to_string())),
+        };
+        let bundle: PairExchange = match serde_json::from_slice(&plaintext) {
+            Ok(b) => b,
+            Err(e) => {
+                return Ok(Receipt::refused(
+                    id,
+                    "malformed",
+                    format!("the sealed mail does not hold pair messages: {e}"),
+                ));
+            }
+        };
+        if bundle.messages.len() > PAIR_BATCH_MESSAGES_MAX
+            || bundle.results.len() > PAIR_BATCH_MESSAGES_MAX
+        {
+            return Ok(Receipt::refused(
+                id,
+                "too_many",
+                format!("at most {PAIR_BATCH_MESSAGES_MAX} messages and results in one mail"),
+            ));
+        }
+        let from = mail.from;
+        self.pair_results(&from, &bundle.results)?;
+        let results = self.pair_receive(&from, bundle.messages);
+        {
+            let mut writer = lock(&self.writer);
+            writer.store.mail_insert(id, mail, None, Some(hop), now)?;
+            writer.store.set_pair_route(&from, false, hop, now)?;
+        }
+        if !results.is_empty() {
+            let reply = self.seal(
+                &from,
+                &PairExchange {
+                    messages: Vec::new(),
+                    results,
+                },
+            )?;
+            lock(&self.writer).store.mail_insert(
+                &reply.0,
+                &reply.1,
+                Some(MailKind::Reply),
+                None,
+                now,
+            )?;
+            self.mail_written();
+        }
+        Ok(Receipt::taken(id))
+    }
+
+    /// The centers this node may hand mail for `target` to, best first: the
+    /// target itself when it is a peer or has an address this node may use, then
+    /// peers that advertised a route to it.
+    pub fn hops_for(&self, target: &CenterId, now: i64) -> Result<Vec<CenterId>, NodeError> {
+        let peers: Vec<CenterId> = self.peers()?.into_iter().map(|p| p.center_id).collect();
+        self.hops_among(target, &peers, now)
+    }
+
+    fn hops_among(
+        &self,
+        target: &CenterId,
+        peers: &[CenterId],
+        now: i64,
+    ) -> Result<Vec<CenterId>, NodeError> {
+        let mut out = Vec::new();
+        if peers.contains(target) || self.can_reach(target)? {
+            out.push(*target);
+        }
+        for (peer, _) in lock(&self.mail.routes).via(target, peers, now) {
+            if !out.contains(&peer) {
+                out.push(peer);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether mail for `target` should wait for the target itself: it is a peer
+    /// that collects its mail and did so lately, or has an address that did not
+    /// fail lately.
+    fn target_takes_it(
+        &self,
+        target: &CenterId,
+        peers: &[crate::store::PeerRow],
+        now: i64,
+    ) -> bool {
+        let direct_ok = lock(&self.mail.unreachable)
+            .get(target)
+            .is_none_or(|until| *until <= now);
+        match peers.iter().find(|p| p.center_id == *target) {
+            Some(peer) if peer.url.is_some() => direct_ok,
+            Some(_) => lock(&self.mail.routes)
+                .last_heard(target)
+                .is_some_and(|at| now.saturating_sub(at) <= POLLER_QUIET_MS),
+            None => direct_ok && self.can_reach(target).unwrap_or(false),
+        }
+    }
+
+    /// Notes that `center`'s own address failed, so relays carry its mail until `until_ms`.
+    pub fn mark_unreachable(&self, center: &CenterId, until_ms: Option<i64>) {
+        let mut map = lock(&self.mail.unreachable);
+        match until_ms {
+            Some(until) => {
+                if map.len() < DEFERRED_MAX {
+                    map.insert(*center, until);
+                }
+            }
+            None => {
+                map.remove(center);
+            }
+        }
+    }
+
+    /// Mail to hand to `hop` now: mail for it, and mail for centers it routes
+    /// to (unless the recipient takes its mail itself), never mail that came
+    /// from it; at most [`MAIL_BATCH_MAX`] mails and [`MAIL_BATCH_BYTES_MAX`] bytes.
+    pub fn mail_for_hop(&self, hop: &CenterId) -> Result<Vec<MailRow>, NodeError> {
+        let now = self.clock.now_ms();
+        let peers = self.peers()?;
+        let peer_ids: Vec<CenterId> = peers.iter().map(|p| p.center_id).collect();
+        let recipients = lock(&self.reader).mail_recipients()?;
+        let mut out = Vec::new();
+        let mut bytes = 0u64;
+        for (recipient, _) in recipients {
+            if recipient == self.center_id() {
+                continue;
+            }
+            if recipient != *hop {
+                if self.target_takes_it(&recipient, &peers, now) {
+                    continue;
+                }
+                if !self.hops_among(&recipient, &peer_ids, now)?.contains(hop) {
+                    continue;
+                }
+            }
+            let rows = lock(&self.reader).mail_held_for(&recipient, hop, MAIL_BATCH_MAX)?;
+            let deferred = lock(&self.mail.deferred);
+            for row in rows {
+                if row.mail.from == *hop
+                    || deferred
+                        .get(&(row.id.clone(), *hop))
+                        .is_some_and(|until| *until > now)
+                {
+                    continue;
+                }
+                if out.len() >= MAIL_BATCH_MAX
+                    || (!out.is_empty() && bytes.saturating_add(row.size) > MAIL_BATCH_BYTES_MAX)
+                {
+                    return Ok(out);
+                }
+                bytes = bytes.saturating_add(row.size);
+                out.push(row);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Applies `hop`'s receipts for mail this node handed it.
+    pub fn mail_receipts(&self, hop: &CenterId, receipts: &[Receipt]) -> Result<(), NodeError> {
+        let now = self.clock.now_ms();
+        let mut handed = false;
+        for receipt in receipts.iter().take(RECEIPTS_MAX) {
+            match receipt.status.as_str() {
+                "taken" => {
+                    let mut writer = lock(&self.writer);
+                    if let Some((kind, _, recipient)) =
+                        writer.store.mail_handed(&receipt.id, hop, now)?
+                    {
+                        handed = true;
+                        if kind != MailKind::Relay {
+                            writer.store.set_pair_route(&recipient, true, hop, now)?;
+                        }
+                    }
+                }
+                "refused" => {
+                    let header = lock(&self.reader).mail_header(&receipt.id)?;
+                    let Some((kind, _, recipient)) = header else {
+                        continue;
+                    };
+                    let why = crate::node::orders::plain_line(
+                        receipt
+                            .message
+                            .as_deref()
+                            .unwrap_or("refused without a reason"),
+                    )
+                    .unwrap_or_default();
+                    tracing::info!(%hop, id = %receipt.id, code = ?receipt.code, %why, "mail refused by the next node");
+                    if recipient == *hop {
+                        lock(&self.writer)
+                            .store
+                            .mail_handed(&receipt.id, hop, now)?;
+                        handed = true;
+                        if kind != MailKind::Relay {
+                            self.outbox_failed(
+                                &recipient,
+                                &format!("{hop} refused the mail: {why}"),
+                            )?;
+                        }
+                    } else {
+                        self.defer(&receipt.id, hop, now + DEFER_REFUSED_MS);
+                    }
+                }
+                _ => self.defer(&receipt.id, hop, now + DEFER_LATER_MS),
+            }
+        }
+        if handed {
+            self.mail_written();
+        }
+        Ok(())
+    }
+
+    fn defer(&self, id: &str, hop: &CenterId, until: i64) {
+        let mut deferred = lock(&self.mail.deferred);
+        if deferred.len() >= DEFERRED_MAX {
+            let now = self.clock.now_ms();
+            deferred.retain(|_, at| *at > now);
+            if deferred.len() >= DEFERRED_MAX {
+                return;
+            }
+        }
+        deferred.insert((id.to_owned(), *hop), until);
+    }
+
+    /// `peer` talked to this node (an authenticated exchange), with its routes
+    /// if they changed. Only configured peers' routes count.
+    pub fn routes_heard(&self, peer: &CenterId, advert: Option<Advert>) {
+        if matches!(lock(&self.reader).peer(peer), Ok(Some(_))) {
+            lock(&self.mail.routes).heard(peer, advert, self.clock.now_ms());
+        }
+    }
+
+    /// The digest of `peer`'s routes this node holds.
+    pub fn routes_digest_of(&self, peer: &CenterId) -> Option<String> {
+        lock(&self.mail.routes).digest_of(peer, self.clock.now_ms())
+    }
+
+    /// What this node advertises to `to`: centers it accepts that it can hand mail to.
+    pub fn advert_for(&self, to: &CenterId) -> Result<Advert, NodeError> {
+        let peers: Vec<CenterId> = self.peers()?.into_iter().map(|p| p.center_id).collect();
+        let writer = lock(&self.writer);
+        let carries = |c: &CenterId| {
+            writer.accepted.contains_key(c) && writer.trust.get(c) != Some(&TrustState::Blocked)
+        };
+        Ok(lock(&self.mail.routes).advert_for(to, &peers, &carries, self.clock.now_ms()))
+    }
+
+    /// Recipients of mail this node holds (other than itself).
+    pub fn mail_recipients(&self) -> Result<Vec<CenterId>, NodeError> {
+        let me = self.center_id();
+        Ok(lock(&self.reader)
+            .mail_recipients()?
+            .into_iter()
+            .map(|(c, _)| c)
+            .filter(|c| *c != me)
+            .collect())
+    }
+
+    /// Drops mail past its expiry, and notes on outbox messages that waited
+    /// longer than that without an answer that they were not delivered.
+    pub fn expire_mail(&self) -> Result<(), NodeError> {
+        let now = self.clock.now_ms();
+        let cutoff = now.saturating_sub(MAIL_EXPIRY_MS);
+        let expired = lock(&self.writer).store.mail_expire(cutoff)?;
+        for (id, sender, recipient, kind) in &expired {
+            tracing::info!(%id, %sender, %recipient, ?kind, "mail expired undelivered");
+        }
+        for (counterpart, _) in self.outbox_counterparts()? {
+            for row in self.outbox_for(&counterpart)? {
+                if row.created_at_ms < cutoff
+                    && row.last_error.as_deref() != Some(NOT_DELIVERED_NOTE)
+                {
+                    lock(&self.writer).store.outbox_waiting(
+                        &counterpart,
+                        &row.hash,
+                        NOT_DELIVERED_NOTE,
+                    )?;
+                }
+            }
+        }
+        if !expired.is_empty() {
+            self.mail_written();
+        }
+        Ok(())
+    }
+
+    /// How the last pair message travelled to (`outgoing`) or from `counterpart`.
+    pub fn pair_route(
+        &self,
+        counterpart: &CenterId,
+        outgoing: bool,
+    ) -> Result<Option<crate::store::PairRoute>, NodeError> {
+        Ok(lock(&self.reader).pair_route(counterpart, outgoing)?)
+    }
+}
