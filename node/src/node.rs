@@ -161,6 +161,7 @@ mod mail;
 mod nonces;
 mod orders;
 mod pending;
+mod reach;
 pub mod routes;
 pub use mail::{
     MAIL_AHEAD_MS_MAX, MAIL_BATCH_BYTES_MAX, MAIL_BATCH_MAX, MAIL_EXPIRY_MS, MAIL_PATH,

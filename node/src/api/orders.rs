@@ -89,6 +89,65 @@ pub struct OrderView {
     /// The history (only when one order is asked for).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<EventView>,
+    /// How messages travel with the other center (only when one order is asked for).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<DeliveryView>,
+}
+
+/// How pair messages travel between this center and a counterpart, and why
+/// this center accepts it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryView {
+    /// The last message that came from the counterpart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_in: Option<HopView>,
+    /// The last message this center sent it (who took it on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_out: Option<HopView>,
+    /// From a center the operator trusts to the counterpart, each vouching for
+    /// the next (one element: trusted directly; empty: not accepted).
+    pub trust_path: Vec<CenterId>,
+    /// Whether this center has a way to send it messages now (its own address
+    /// or a peer that carries mail for it).
+    pub can_deliver: bool,
+}
+
+/// One hop of a message's travel.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HopView {
+    /// The center that handed it over or took it: the counterpart itself when
+    /// it travelled directly.
+    pub via: CenterId,
+    /// Its name.
+    pub via_name: String,
+    /// `true` when it travelled directly between the two centers.
+    pub direct: bool,
+    /// When (RFC 3339, UTC).
+    pub at: String,
+}
+
+impl DeliveryView {
+    /// What `node` knows about travel to and from `counterpart`.
+    pub fn load(
+        node: &Node,
+        names: &CenterNames,
+        counterpart: &CenterId,
+    ) -> Result<Self, NodeError> {
+        let hop = |route: Option<crate::store::PairRoute>| {
+            route.map(|r| HopView {
+                via_name: names.of(&r.via),
+                direct: r.via == *counterpart,
+                via: r.via,
+                at: rfc3339_utc(r.at_ms),
+            })
+        };
+        Ok(Self {
+            last_in: hop(node.pair_route(counterpart, false)?),
+            last_out: hop(node.pair_route(counterpart, true)?),
+            trust_path: node.trust_path(counterpart),
+            can_deliver: node.can_deliver(counterpart)?,
+        })
+    }
 }
 
 impl OrderView {
@@ -126,6 +185,7 @@ impl OrderView {
             pending: row.pending.clone(),
             problem: row.problem.clone(),
             events: Vec::new(),
+            delivery: None,
         }
     }
 
@@ -297,10 +357,11 @@ pub fn list(node: &Node, filter: &OrderFilter) -> Result<OrdersView, NodeError> 
 
 /// One order with its history.
 pub fn show(node: &Node, id: &OrderId) -> Result<OrderView, NodeError> {
-    Ok(OrderView::detail(
-        &CenterNames::load(node)?,
-        &node.order(id)?,
-    ))
+    let names = CenterNames::load(node)?;
+    let detail = node.order(id)?;
+    let mut view = OrderView::detail(&names, &detail);
+    view.delivery = Some(DeliveryView::load(node, &names, &detail.row.counterpart)?);
+    Ok(view)
 }
 
 /// Places an order; the new order with its history.

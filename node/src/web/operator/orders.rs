@@ -761,7 +761,7 @@ fn list_data(node: &Node, filter: &OrderFilter) -> Result<ListData, NodeError> {
             count,
             attempts: first.as_ref().map_or(0, |m| m.attempts),
             error: first.and_then(|m| m.last_error),
-            reachable: node.can_reach(&center)?,
+            reachable: node.can_deliver(&center)?,
         });
     }
     Ok(ListData {
@@ -969,6 +969,15 @@ struct OrderData {
     listing: Option<ListingRow>,
     /// Whether a message about this order waits in the outbox.
     unsent: bool,
+    /// How the last message came from the counterpart, and went to it.
+    route_in: Option<crate::store::PairRoute>,
+    route_out: Option<crate::store::PairRoute>,
+    /// Why this center accepts the counterpart (see [`Node::trust_path`]).
+    trust_path: Vec<CenterId>,
+    /// Whether this center has a way to send the counterpart messages now.
+    can_deliver: bool,
+    /// The node's clock when the page was made.
+    now_ms: i64,
 }
 
 fn order_data(node: &Node, id: &OrderId) -> Result<OrderData, NodeError> {
@@ -978,12 +987,18 @@ fn order_data(node: &Node, id: &OrderId) -> Result<OrderData, NodeError> {
     } else {
         None
     };
-    let unsent = unsent_orders(&node.outbox_for(&detail.row.counterpart)?).contains(id);
+    let counterpart = detail.row.counterpart;
+    let unsent = unsent_orders(&node.outbox_for(&counterpart)?).contains(id);
     Ok(OrderData {
         detail,
         names: Names::load(node)?,
         listing,
         unsent,
+        route_in: node.pair_route(&counterpart, false)?,
+        route_out: node.pair_route(&counterpart, true)?,
+        trust_path: node.trust_path(&counterpart),
+        can_deliver: node.can_deliver(&counterpart)?,
+        now_ms: node.clock().now_ms(),
     })
 }
 
@@ -1143,6 +1158,80 @@ fn needs_reason(action: Action) -> bool {
     matches!(action, Action::Reject | Action::Cancel)
 }
 
+/// "5 menit lalu": how long ago `at_ms` was, in whole minutes, hours or days.
+fn ago(lang: Lang, now_ms: i64, at_ms: i64) -> String {
+    let minutes = now_ms.saturating_sub(at_ms).max(0) / 60_000;
+    let (n, id, en) = match minutes {
+        0 => return pick(lang, "baru saja", "just now").to_owned(),
+        1..=59 => (minutes, "menit", "min"),
+        60..=2879 => (minutes / 60, "jam", "h"),
+        _ => (minutes / 1440, "hari", "days"),
+    };
+    pick(lang, format!("{n} {id} lalu"), format!("{n} {en} ago"))
+}
+
+/// How messages travel with the other center and why it is accepted.
+fn travel_box(lang: Lang, data: &OrderData) -> Markup {
+    let names = &data.names;
+    let other = data.detail.row.counterpart;
+    let name = names.of(&other);
+    let hop = |route: &Option<crate::store::PairRoute>, incoming: bool| match route {
+        None => pick(lang, "belum ada pesan", "no message yet").to_owned(),
+        Some(r) if r.via == other => format!(
+            "{} · {}",
+            pick(lang, "langsung", "directly"),
+            ago(lang, data.now_ms, r.at_ms)
+        ),
+        Some(r) => format!(
+            "{} {} · {}",
+            match (lang, incoming) {
+                (Lang::En, _) => "through",
+                (_, _) => "lewat",
+            },
+            names.of(&r.via),
+            ago(lang, data.now_ms, r.at_ms)
+        ),
+    };
+    let trust = match data.trust_path.as_slice() {
+        [] => pick(lang, "tidak diterima lagi", "no longer accepted").to_owned(),
+        [_] => pick(
+            lang,
+            "dipercaya langsung oleh operator telecenter ini",
+            "trusted directly by this telecenter's operator",
+        )
+        .to_owned(),
+        [vouchers @ .., _] => {
+            let chain: Vec<String> = vouchers.iter().map(|c| names.of(c)).collect();
+            pick(
+                lang,
+                format!("dijamin oleh {}", chain.join(" → ")),
+                format!("vouched for by {}", chain.join(" → ")),
+            )
+        }
+    };
+    html! {
+        h2 { (pick(lang, "Jalur pesan", "How messages travel")) }
+        dl.facts.stack {
+            dt { (pick(lang, format!("Pesan terakhir dari {name}"), format!("Last message from {name}"))) }
+            dd { (hop(&data.route_in, true)) }
+            dt { (pick(lang, format!("Pesan terakhir ke {name}"), format!("Last message to {name}"))) }
+            dd { (hop(&data.route_out, false)) }
+            dt { (pick(lang, "Diterima karena", "Accepted because")) }
+            dd { (trust) }
+        }
+        @if !data.can_deliver {
+            p.problem {
+                (pick(lang,
+                    format!("Belum ada jalan ke {name}: tidak punya alamat, dan tidak ada mitra yang meneruskan pesan untuknya. Pesan menunggu."),
+                    format!("No way to {name} yet: it has no address and no peer carries messages for it. Messages wait.")))
+            }
+        }
+        p.muted { (pick(lang,
+            "Pesan pesanan dikunci untuk telecenter lawan saja; telecenter perantara tidak bisa membacanya.",
+            "Order messages are sealed for the other telecenter only; telecenters that carry them cannot read them.")) }
+    }
+}
+
 /// The steps this center may take now, by the protocol's table.
 fn allowed_steps(row: &OrderRow) -> Vec<Action> {
     if row.refused {
@@ -1269,6 +1358,7 @@ fn order_body(
             @if !terms.note.is_empty() { dt { (w.note) } dd { (terms.note) } }
         }
         p.muted { (w.private_hint) }
+        (travel_box(lang, data))
         h2 { (w.history) }
         ol.history {
             @for (event_row, event) in &data.detail.events {
@@ -1436,7 +1526,7 @@ fn offer(node: &Node, center: &CenterId, id: &ListingId) -> Result<Option<Offer>
     Ok(Some(Offer {
         listing,
         seller: node.center(center)?,
-        reachable: node.can_reach(center)?,
+        reachable: node.can_deliver(center)?,
         own: *center == node.center_id(),
     }))
 }
