@@ -47,3 +47,48 @@ impl Node {
         if depth == 0 { Vec::new() } else { path }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use telecenter_protocol::DocId;
+
+    use crate::clock::SystemClock;
+    use crate::node::Node;
+    use crate::testing::center;
+
+    /// `to` holds `from`'s catalog as it stands.
+    fn hand(from: &Node, to: &Node) {
+        let changes = from.changes_of(&DocId::catalog(from.center_id())).unwrap();
+        for result in to.receive(&changes).unwrap() {
+            result.unwrap();
+        }
+    }
+
+    #[test]
+    fn a_member_is_accepted_through_the_hub_that_vouches_for_it_and_the_path_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let make = |n: u64, name: &str| {
+            let folder = dir.path().join(name);
+            std::fs::create_dir_all(&folder).unwrap();
+            center(&folder, (n, n), name, "Jawa Timur", Arc::new(SystemClock))
+        };
+        let (ponorogo, hub, malang) = (make(1, "Ponorogo"), make(2, "Hub"), make(3, "Malang"));
+        // The hub vouches for both members; Ponorogo trusts only the hub.
+        hub.trust(&ponorogo.center_id()).unwrap();
+        hub.trust(&malang.center_id()).unwrap();
+        ponorogo.trust(&hub.center_id()).unwrap();
+        hand(&hub, &ponorogo);
+        hand(&malang, &ponorogo);
+        assert_eq!(
+            ponorogo.trust_path(&malang.center_id()),
+            vec![hub.center_id(), malang.center_id()]
+        );
+        assert_eq!(ponorogo.trust_path(&hub.center_id()), vec![hub.center_id()]);
+        assert!(ponorogo.trust_path(&ponorogo.center_id()).is_empty());
+        // Blocking the hub's member takes it out, and the path with it.
+        ponorogo.block(&malang.center_id()).unwrap();
+        assert!(ponorogo.trust_path(&malang.center_id()).is_empty());
+    }
+}
