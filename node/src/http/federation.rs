@@ -475,8 +475,17 @@ pub(super) async fn mail_exchange(
     let rows = loop {
         wake.mark_unchanged();
         let node = state.node.clone();
-        let rows = blocking(move || node.mail_for_hop(&from)).await?;
-        if !rows.is_empty() || handed || tokio::time::Instant::now() >= deadline {
+        let known = have_routes.clone();
+        let (rows, routes_changed) = blocking(move || {
+            let digest = crate::node::routes::digest(&node.advert_for(&from)?);
+            Ok((
+                node.mail_for_hop(&from)?,
+                known.as_deref() != Some(digest.as_str()),
+            ))
+        })
+        .await?;
+        // New mail for the caller, or new routes to tell it: answer now.
+        if !rows.is_empty() || routes_changed || handed || tokio::time::Instant::now() >= deadline {
             break rows;
         }
         tokio::select! {

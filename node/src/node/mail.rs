@@ -628,8 +628,19 @@ impl Node {
     /// `peer` talked to this node (an authenticated exchange), with its routes
     /// if they changed. Only configured peers' routes count.
     pub fn routes_heard(&self, peer: &CenterId, advert: Option<Advert>) {
-        if matches!(lock(&self.reader).peer(peer), Ok(Some(_))) {
-            lock(&self.mail.routes).heard(peer, advert, self.clock.now_ms());
+        if !matches!(lock(&self.reader).peer(peer), Ok(Some(_))) {
+            return;
+        }
+        let now = self.clock.now_ms();
+        let changed = {
+            let mut routes = lock(&self.mail.routes);
+            let before = routes.digest_of(peer, now);
+            routes.heard(peer, advert, now);
+            routes.digest_of(peer, now) != before
+        };
+        // What this node advertises may have changed: long polls answer at once.
+        if changed {
+            self.mail_written();
         }
     }
 

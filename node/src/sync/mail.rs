@@ -244,11 +244,17 @@ impl SyncEngine {
                         }
                         // New mail this peer may carry: give up the long poll (what it
                         // would have answered is offered again) and hand it over now.
+                        // New routes to tell it: the same.
                         let node = self.node.clone();
-                        let has_mail = blocking(move || Ok(!node.mail_for_hop(&center)?.is_empty()))
-                            .await
-                            .unwrap_or(false);
-                        if has_mail {
+                        let told = lock_map(&self.routes_seen).get(&center).cloned();
+                        let has_news = blocking(move || {
+                            let digest = crate::node::routes::digest(&node.advert_for(&center)?);
+                            Ok(!node.mail_for_hop(&center)?.is_empty()
+                                || told.as_deref() != Some(digest.as_str()))
+                        })
+                        .await
+                        .unwrap_or(false);
+                        if has_news {
                             break None;
                         }
                     }
