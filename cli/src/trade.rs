@@ -528,6 +528,33 @@ fn print_order(o: &OrderView) {
     if let Some(problem) = &o.problem {
         println!("  Problem:   {problem}");
     }
+    if let Some(delivery) = &o.delivery {
+        let hop = |h: &Option<telecenter_node::api::orders::HopView>| match h {
+            None => "no message yet".to_owned(),
+            Some(h) if h.direct => format!("directly, {}", local(&h.at)),
+            Some(h) => format!("through {}, {}", h.via_name, local(&h.at)),
+        };
+        println!("  From them: {}", hop(&delivery.last_in));
+        println!("  To them:   {}", hop(&delivery.last_out));
+        let trust = match delivery.trust_path.as_slice() {
+            [] => "no longer accepted".to_owned(),
+            [_] => "trusted directly".to_owned(),
+            [vouchers @ .., _] => format!(
+                "vouched for by {}",
+                vouchers
+                    .iter()
+                    .map(|c| c.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" → ")
+            ),
+        };
+        println!("  Accepted:  {trust}");
+        if !delivery.can_deliver {
+            println!(
+                "  Warning:   no way to send them messages yet (no address, and no peer carries mail for them)"
+            );
+        }
+    }
     println!("  History:");
     for e in &o.events {
         println!(

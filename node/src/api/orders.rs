@@ -106,10 +106,19 @@ pub struct DeliveryView {
     pub last_out: Option<HopView>,
     /// From a center the operator trusts to the counterpart, each vouching for
     /// the next (one element: trusted directly; empty: not accepted).
-    pub trust_path: Vec<CenterId>,
+    pub trust_path: Vec<NamedCenter>,
     /// Whether this center has a way to send it messages now (its own address
     /// or a peer that carries mail for it).
     pub can_deliver: bool,
+}
+
+/// A center with its name.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NamedCenter {
+    /// Its id.
+    pub center_id: CenterId,
+    /// Its name.
+    pub name: String,
 }
 
 /// One hop of a message's travel.
@@ -144,7 +153,14 @@ impl DeliveryView {
         Ok(Self {
             last_in: hop(node.pair_route(counterpart, false)?),
             last_out: hop(node.pair_route(counterpart, true)?),
-            trust_path: node.trust_path(counterpart),
+            trust_path: node
+                .trust_path(counterpart)
+                .into_iter()
+                .map(|c| NamedCenter {
+                    name: names.of(&c),
+                    center_id: c,
+                })
+                .collect(),
             can_deliver: node.can_deliver(counterpart)?,
         })
     }
