@@ -686,7 +686,7 @@ impl Node {
                     &hash,
                     "not_sender",
                     format!(
-                        "pair messages travel only between the two centers; this one was signed by {}, not by the sender {from}",
+                        "a pair message must be signed by the center that sealed it; this one was signed by {}, not by {from}",
                         verified.signed.signer
                     ),
                 ),

@@ -6,6 +6,23 @@ use telecenter_protocol::CenterId;
 use super::{Node, NodeError, lock};
 
 impl Node {
+    /// Sealed mail this node holds for other centers as a relay: per recipient
+    /// (count), and in all (count and bytes). Nothing in it can be read here.
+    pub fn mailbox(&self) -> Result<(Vec<(CenterId, u64)>, crate::store::MailUse), NodeError> {
+        let reader = lock(&self.reader);
+        let me = self.center_id();
+        let mut per_recipient = Vec::new();
+        for (recipient, _) in reader.mail_recipients()? {
+            if recipient != me {
+                let held = reader.mail_use(None, Some(&recipient))?;
+                if held.count > 0 {
+                    per_recipient.push((recipient, held.count));
+                }
+            }
+        }
+        Ok((per_recipient, reader.mail_use(None, None)?))
+    }
+
     /// Whether this node has a way to get mail to `center`: its own address,
     /// or a peer that carries mail for it.
     pub fn can_deliver(&self, center: &CenterId) -> Result<bool, NodeError> {

@@ -1179,11 +1179,29 @@ fn network_page(
     let (decisions, accepted) = node.trust_state();
     let names = crate::api::CenterNames::load(node)?;
     let name_of = |c: &CenterId| names.of(c);
+    let (held, held_total) = node.mailbox()?;
+    let pick = |id: String, en: String| if lang == Lang::En { en } else { id };
     Ok(html! {
         (operator_nav(t, csrf))
         h1 { (w.network) }
         @if let Some(message) = message { p.order role="status" { (message) } }
         (problem_box(t, &problem))
+        @if held_total.count > 0 {
+            section.order aria-labelledby="titipan" {
+                h2 #titipan { (pick("Pesan titipan".into(), "Mail carried for others".into())) }
+                p {
+                    (pick(
+                        format!("Telecenter ini menyimpan {} pesan tertutup ({} KB) untuk diteruskan. Isinya tidak bisa dibaca di sini; pesan dihapus setelah diteruskan atau setelah 14 hari.", held_total.count, held_total.bytes.div_ceil(1024)),
+                        format!("This telecenter holds {} sealed messages ({} KB) to pass on. They cannot be read here; each is deleted once passed on, or after 14 days.", held_total.count, held_total.bytes.div_ceil(1024))))
+                }
+                ul {
+                    @for (recipient, count) in &held {
+                        @let name = peers.iter().find(|p| p.center_id == *recipient).map_or_else(|| name_of(recipient), |p| p.name.clone());
+                        li { (name) ": " (count) }
+                    }
+                }
+            }
+        }
         h2 { (w.peers) }
         ul.cards {
             @for peer in &peers {

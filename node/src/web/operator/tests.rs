@@ -1235,6 +1235,37 @@ async fn the_network_page_shows_peers_and_trust_forms() {
 }
 
 #[tokio::test]
+async fn a_hub_sees_how_much_sealed_mail_it_holds_for_whom_but_not_what_it_says() {
+    let op = Op::new();
+    let sender = Identity::generate(&mut StdRng::seed_from_u64(21));
+    let recipient = Identity::generate(&mut StdRng::seed_from_u64(22)).center_id();
+    op.node
+        .add_peer(&sender.center_id(), "Telecenter Ponorogo", None)
+        .unwrap();
+    op.node
+        .add_peer(&recipient, "Telecenter Kota Malang", None)
+        .unwrap();
+    let now = op.node.clock().now_ms();
+    let mail = telecenter_protocol::sealed::SealedMail::seal(
+        &sender,
+        &recipient,
+        now,
+        b"{\"messages\":[],\"note\":\"Bu Sri 0812\"}",
+        &mut StdRng::seed_from_u64(5),
+    )
+    .unwrap();
+    let receipts = op.node.take_mail(&sender.center_id(), vec![mail]);
+    assert_eq!(receipts[0].status, "taken", "{receipts:?}");
+    let login = op.login().await;
+    let page = op.get("/operator/jaringan", Some(&login)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("Pesan titipan"), "{}", page.body);
+    assert!(page.body.contains("menyimpan 1 pesan tertutup"));
+    assert!(page.body.contains("Telecenter Kota Malang: 1"));
+    assert!(!page.body.contains("Bu Sri"));
+}
+
+#[tokio::test]
 async fn the_trust_form_checks_the_center_id() {
     let op = Op::new();
     let login = op.login().await;
