@@ -181,6 +181,129 @@ fn pair_message_vector() {
     assert!(tampered.verify().is_err());
 }
 
+/// The sealed mail vector: from the center with secret 0x20..0x3f to the
+/// vector key (secret 0x00..0x1f), dated `1795392000000`, holding an empty
+/// bundle, with the HPKE ephemeral key drawn from ChaCha20 seeded with 32 bytes
+/// of 7 (its first 32 output bytes are HPKE's `ikm`, published below).
+fn vector_sealed_mail() -> (telecenter_protocol::sealed::SealedMail, [u8; 32]) {
+    use rand::RngCore;
+    use rand_chacha::ChaCha20Rng;
+    use rand_chacha::rand_core::SeedableRng;
+    use telecenter_protocol::sealed::SealedMail;
+    let mut secret = [0u8; 32];
+    for (i, byte) in secret.iter_mut().enumerate() {
+        *byte = 0x20 + i as u8;
+    }
+    let sender = Identity::from_secret_bytes(&secret);
+    let mut rng = ChaCha20Rng::from_seed([7; 32]);
+    let mut ikm = [0u8; 32];
+    rng.clone().fill_bytes(&mut ikm);
+    let mail = SealedMail::seal(
+        &sender,
+        &vector_identity().center_id(),
+        1_795_392_000_000,
+        SEALED_PLAINTEXT.as_bytes(),
+        &mut rng,
+    )
+    .expect("seals");
+    (mail, ikm)
+}
+
+const SEALED_PLAINTEXT: &str = r#"{"messages":[],"results":[]}"#;
+const SEALED_X25519_PUBLIC_HEX: &str =
+    "4701d08488451f545a409fb58ae3e58581ca40ac3f7f114698cd71deac73ca01";
+const SEALED_X25519_SECRET_HEX: &str =
+    "3d94eea49c580aef816935762be049559d6d1440dede12e6a125f1841fff8e6f";
+const SEALED_IKM_HEX: &str = "f400927857aaf64114f561baacb379708c79a1dc1476ab573216a4020764bde5";
+const SEALED_SIGNED_HEX: &str = "29acbae141bccaf0b22e1a94d34d0bc7361e526d0bfe12c89794bc9322966dd703a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc8664125531b8000001a205b3d000e6baf1c66739169e2a993107a026167dcb02acec87fcee36be8eaab51244217b0000002caf7e5f81c72a9705452fdb3a1c6c11d249959ab150ebb4b6bc459a598ceb28347a962ea0ef4fb49a677b11c5";
+const SEALED_JSON: &str = r#"{"v":1,"from":"tc19xkt4c2phn90pv3wr22dxngtcumpu5ndp0lp9jyhjj7fxg5kdhtsu0ztnp","to":"tc1qwss00lnecgtu8tsm5vwwj7qn9n7f43snwjs6hcamjrxgyj4xxuqcpmgz9","at":1795392000000,"enc":"5rrxxmc5Fp4qmTEHoCYWfcsCrOyH/O42vo6qtRJEIXs=","ct":"r35fgccqlwVFL9s6HGwR0kmVmrFQ67S2vEWaWYzrKDR6li6g70+0mmd7EcU=","sig":"08ad59a3d59ddd1dc1912ee5c7691e6bcda6d73fde722cae339965bd9ac79ece56c3fc37ba990bd527708c0eb20f023d535e4f92434e896babe24e9af9c3f507"}"#;
+const SEALED_ID: &str = "95ab59693859b116645ac549d238506b363f84e5594ec53c5de8209dd78f65ec";
+
+#[test]
+fn sealed_mail_vector() {
+    use hpke::{Kem as _, Serializable as _};
+    use sha2::{Digest, Sha256, Sha512};
+    use telecenter_protocol::sealed::{SEALED_DOMAIN, SealedMail, x25519_public};
+    let recipient = vector_identity();
+    // The recipient's X25519 key pair is its ed25519 key pair in Montgomery form.
+    let public = x25519_public(&recipient.center_id()).expect("usable key");
+    let mut seed = [0u8; 32];
+    for (i, byte) in seed.iter_mut().enumerate() {
+        *byte = i as u8;
+    }
+    let scalar = &Sha512::digest(seed)[..32];
+    println!("x25519 public: {}", hex_string(&public));
+    println!("x25519 secret (before clamping): {}", hex_string(scalar));
+    let (mail, ikm) = vector_sealed_mail();
+    println!("ikm: {}", hex_string(&ikm));
+    let json = serde_json::to_string(&mail).expect("json");
+    println!("mail: {json}");
+    let id = mail.verify().expect("verifies");
+    println!("id: {id}");
+    // The signed bytes, without the domain tag: from, to, at, enc, len(ct), ct.
+    let b64 = |s: &str| {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD
+            .decode(s)
+            .expect("base64")
+    };
+    let (enc, ct) = (b64(&mail.enc), b64(&mail.ct));
+    let mut signed = Vec::new();
+    signed.extend_from_slice(mail.from.as_bytes());
+    signed.extend_from_slice(mail.to.as_bytes());
+    signed.extend_from_slice(&mail.at.to_be_bytes());
+    signed.extend_from_slice(&enc);
+    signed.extend_from_slice(&(ct.len() as u32).to_be_bytes());
+    signed.extend_from_slice(&ct);
+    println!("signed bytes ({}): {}", signed.len(), hex_string(&signed));
+    assert_eq!(hex_string(&public), SEALED_X25519_PUBLIC_HEX);
+    assert_eq!(hex_string(scalar), SEALED_X25519_SECRET_HEX);
+    assert_eq!(hex_string(&ikm), SEALED_IKM_HEX);
+    assert_eq!(hex_string(&signed), SEALED_SIGNED_HEX);
+    assert_eq!(json, SEALED_JSON);
+    assert_eq!(id, SEALED_ID);
+    assert_eq!(id, hex_string(&Sha256::digest(&signed)));
+    // enc is the public key HPKE's DeriveKeyPair makes from ikm (RFC 9180 §7.1.3).
+    let (_, ephemeral) = hpke::kem::X25519HkdfSha256::derive_keypair(&ikm);
+    assert_eq!(ephemeral.to_bytes().as_slice(), enc.as_slice());
+    // The signature is the sender's, over the domain tag and the signed bytes.
+    let mut sig = [0u8; 64];
+    hex::decode_to_slice(&mail.sig, &mut sig).expect("hex");
+    assert!(telecenter_protocol::identity::verify(
+        &mail.from,
+        SEALED_DOMAIN,
+        &[&signed],
+        &sig
+    ));
+    // A mail parsed from the published JSON opens to the plaintext with the
+    // recipient's key, and with no other.
+    let parsed: SealedMail = serde_json::from_str(SEALED_JSON).expect("parses");
+    assert_eq!(
+        parsed.open(&recipient).expect("opens"),
+        SEALED_PLAINTEXT.as_bytes()
+    );
+    assert!(
+        parsed
+            .open(&Identity::from_secret_bytes(&[0x20; 32]))
+            .is_err()
+    );
+    // Re-dated, re-addressed or altered, it no longer verifies or opens.
+    let mut redated = parsed.clone();
+    redated.at += 1;
+    assert!(redated.verify().is_err() && redated.open(&recipient).is_err());
+    let mut readdressed = parsed.clone();
+    readdressed.to = readdressed.from;
+    assert!(readdressed.verify().is_err());
+    let mut altered = parsed;
+    let mut bytes = b64(&altered.ct);
+    bytes[0] ^= 1;
+    altered.ct = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    };
+    assert!(altered.verify().is_err() && altered.open(&recipient).is_err());
+}
+
 /// The document other teams read must show exactly these values.
 #[test]
 fn every_vector_is_published_in_the_protocol_document() {
@@ -195,6 +318,13 @@ fn every_vector_is_published_in_the_protocol_document() {
         ("placement body", PLACEMENT_BODY),
         ("placement id", PLACEMENT_HASH),
         ("placement signature", PLACEMENT_SIG),
+        ("sealed plaintext", SEALED_PLAINTEXT),
+        ("sealed x25519 public key", SEALED_X25519_PUBLIC_HEX),
+        ("sealed x25519 secret", SEALED_X25519_SECRET_HEX),
+        ("sealed ikm", SEALED_IKM_HEX),
+        ("sealed signed bytes", SEALED_SIGNED_HEX),
+        ("sealed mail", SEALED_JSON),
+        ("sealed mail id", SEALED_ID),
     ] {
         assert!(
             DOC.contains(value),
