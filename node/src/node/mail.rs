@@ -59,7 +59,8 @@ pub const MAILBOX_TOTAL: MailUse = MailUse {
     count: 20_000,
     bytes: 512 * 1024 * 1024,
 };
-/// Mails a relay takes from one sender per minute (beyond: `later`, `too_fast`).
+/// Mails a node takes from one sender per minute, for itself and (counted
+/// apart) to carry on (beyond: `later`, `too_fast`).
 pub const RELAY_PER_SENDER_PER_MINUTE: u32 = 120;
 /// First wait before sealing unanswered messages again; doubles up to [`RESEND_MAX_MS`].
 pub const RESEND_FIRST_MS: i64 = 60 * 1000;
@@ -104,6 +105,7 @@ pub(crate) struct MailState {
     changed: watch::Sender<u64>,
     pub(crate) routes: Mutex<Routes>,
     relay_rate: PairRate,
+    inbox_rate: PairRate,
     deferred: Mutex<HashMap<(String, CenterId), i64>>,
     sealed: Mutex<HashMap<CenterId, Sealed>>,
     /// Centers whose own address failed lately, until when.
@@ -116,6 +118,7 @@ impl Default for MailState {
             changed: watch::channel(0).0,
             routes: Mutex::default(),
             relay_rate: PairRate::new(RELAY_PER_SENDER_PER_MINUTE),
+            inbox_rate: PairRate::new(RELAY_PER_SENDER_PER_MINUTE),
             deferred: Mutex::default(),
             sealed: Mutex::default(),
             unreachable: Mutex::default(),
@@ -316,7 +319,21 @@ impl Node {
                 false,
             ));
         }
+        let too_fast = || {
+            Receipt::later(
+                &id,
+                "too_fast",
+                format!(
+                    "this node takes at most {RELAY_PER_SENDER_PER_MINUTE} mails a minute from one center"
+                ),
+            )
+        };
         if mail.to == me {
+            // Every mail taken leaves its id behind until it expires, so mail
+            // from one sender is bounded here too.
+            if !self.mail.inbox_rate.admit(&mail.from, now) {
+                return Ok((too_fast(), false));
+            }
             return self.open_mail(hop, &id, mail, now).map(|r| (r, false));
         }
         if !hop_is_peer {
@@ -350,16 +367,7 @@ impl Node {
             ));
         }
         if !self.mail.relay_rate.admit(&mail.from, now) {
-            return Ok((
-                Receipt::later(
-                    &id,
-                    "too_fast",
-                    format!(
-                        "this node carries at most {RELAY_PER_SENDER_PER_MINUTE} mails a minute from one center"
-                    ),
-                ),
-                false,
-            ));
+            return Ok((too_fast(), false));
         }
         let size = mail.size() as u64;
         let mut writer = lock(&self.writer);
@@ -525,8 +533,14 @@ impl Node {
         let recipients = lock(&self.reader).mail_recipients()?;
         let mut out = Vec::new();
         let mut bytes = 0u64;
+        // A hop carries mail for itself and for centers it advertised; most
+        // callers (centers without peers of their own) advertise nothing.
+        let carried = lock(&self.mail.routes).advertised_by(hop, now);
         for (recipient, _) in recipients {
             if recipient == self.center_id() {
+                continue;
+            }
+            if recipient != *hop && !carried.contains(&recipient) {
                 continue;
             }
             if recipient != *hop {
@@ -564,6 +578,15 @@ impl Node {
         let now = self.clock.now_ms();
         let mut handed = false;
         for receipt in receipts.iter().take(RECEIPTS_MAX) {
+            // Ids are 64 lower-case hex characters; anything else names no mail.
+            let well_formed = receipt.id.len() == 64
+                && receipt
+                    .id
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+            if !well_formed {
+                continue;
+            }
             match receipt.status.as_str() {
                 "taken" => {
                     let mut writer = lock(&self.writer);
@@ -604,7 +627,11 @@ impl Node {
                         self.defer(&receipt.id, hop, now + DEFER_REFUSED_MS);
                     }
                 }
-                _ => self.defer(&receipt.id, hop, now + DEFER_LATER_MS),
+                _ => {
+                    if lock(&self.reader).mail_header(&receipt.id)?.is_some() {
+                        self.defer(&receipt.id, hop, now + DEFER_LATER_MS);
+                    }
+                }
             }
         }
         if handed {

@@ -83,6 +83,19 @@ impl Routes {
         self.heard.get(peer).map(|h| h.heard_ms)
     }
 
+    /// The centers `peer` advertised (fresh advertisements only).
+    pub(crate) fn advertised_by(
+        &self,
+        peer: &CenterId,
+        now_ms: i64,
+    ) -> std::collections::BTreeSet<CenterId> {
+        self.heard
+            .get(peer)
+            .filter(|h| now_ms.saturating_sub(h.heard_ms) <= ADVERT_STALE_MS)
+            .map(|h| h.advert.keys().copied().collect())
+            .unwrap_or_default()
+    }
+
     /// Forgets a peer's advertisement (the peer was removed).
     pub(crate) fn forget(&mut self, peer: &CenterId) {
         self.heard.remove(peer);
