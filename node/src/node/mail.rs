@@ -715,3 +715,6 @@ impl Node {
         Ok(lock(&self.reader).pair_route(counterpart, outgoing)?)
     }
 }
+
+#[cfg(test)]
+mod tests;
