@@ -99,14 +99,14 @@ fn sealed_order(buyer: &Center, seller: &Center, listing: &ListingId) -> (OrderI
 }
 
 /// What a center holds that a relay's tampering must not change: its orders
-/// with their chains, its ledger, and the mail it holds per recipient.
-fn snapshot(
-    center: &Center,
-) -> (
+/// with their event hashes, its ledger entry ids, and its held mail per recipient.
+type Snapshot = (
     Vec<(String, Vec<String>)>,
     Vec<String>,
     Vec<(CenterId, u64)>,
-) {
+);
+
+fn snapshot(center: &Center) -> Snapshot {
     let orders = center
         .node
         .orders(&OrderFilter::default())
