@@ -543,21 +543,40 @@ impl Node {
             if recipient != *hop && !carried.contains(&recipient) {
                 continue;
             }
+            let mut hops = Vec::new();
             if recipient != *hop {
                 if self.target_takes_it(&recipient, &peers, now) {
                     continue;
                 }
-                if !self.hops_among(&recipient, &peer_ids, now)?.contains(hop) {
+                hops = self.hops_among(&recipient, &peer_ids, now)?;
+                if !hops.contains(hop) {
                     continue;
                 }
             }
             let rows = lock(&self.reader).mail_held_for(&recipient, hop, MAIL_BATCH_MAX)?;
             let deferred = lock(&self.mail.deferred);
+            let deferred_to = |id: &str, h: &CenterId| {
+                deferred
+                    .get(&(id.to_owned(), *h))
+                    .is_some_and(|until| *until > now)
+            };
             for row in rows {
-                if row.mail.from == *hop
-                    || deferred
-                        .get(&(row.id.clone(), *hop))
-                        .is_some_and(|until| *until > now)
+                if row.mail.from == *hop || deferred_to(&row.id, hop) {
+                    continue;
+                }
+                // Carried on only by the best hop that may take it now, so that
+                // mail follows the shortest route instead of going round a loop
+                // (and ending next to its sender, which never takes it back).
+                if recipient != *hop
+                    && hops
+                        .iter()
+                        .find(|h| {
+                            **h != recipient
+                                && **h != row.mail.from
+                                && row.came_from.as_ref() != Some(*h)
+                                && !deferred_to(&row.id, h)
+                        })
+                        .is_some_and(|best| best != hop)
                 {
                     continue;
                 }
@@ -734,3 +753,6 @@ impl Node {
         Ok(lock(&self.reader).pair_route(counterpart, outgoing)?)
     }
 }
+
+#[cfg(test)]
+mod tests;
