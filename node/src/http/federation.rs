@@ -472,13 +472,22 @@ pub(super) async fn mail_exchange(
     })
     .await?;
     let deadline = tokio::time::Instant::now() + Duration::from_millis(u64::from(wait_ms));
+    // The long poll also ends when this node's routes for the caller change, so
+    // they travel on at once.
+    let mut routes_before = None;
     let rows = loop {
         wake.mark_unchanged();
         let node = state.node.clone();
-        let rows = blocking(move || node.mail_for_hop(&from)).await?;
-        if !rows.is_empty() || handed || tokio::time::Instant::now() >= deadline {
+        let (rows, routes_now) =
+            blocking(move || Ok((node.mail_for_hop(&from)?, node.advert_digest_for(&from)?)))
+                .await?;
+        let routes_changed = routes_before
+            .as_ref()
+            .is_some_and(|before| *before != routes_now);
+        if !rows.is_empty() || handed || routes_changed || tokio::time::Instant::now() >= deadline {
             break rows;
         }
+        routes_before = Some(routes_now);
         tokio::select! {
             _ = wake.changed() => {}
             () = tokio::time::sleep_until(deadline) => {}

@@ -233,6 +233,8 @@ impl SyncEngine {
                 return;
             }
             wake.mark_unchanged();
+            let node = self.node.clone();
+            let routes_before = blocking(move || node.advert_digest_for(&center)).await.ok();
             let exchange = self.mail_once(&center, MAIL_WAIT_MS_MAX, std::mem::take(&mut receipts));
             tokio::pin!(exchange);
             let result = loop {
@@ -242,13 +244,19 @@ impl SyncEngine {
                         if changed.is_err() {
                             return;
                         }
-                        // New mail this peer may carry: give up the long poll (what it
-                        // would have answered is offered again) and hand it over now.
+                        // New mail this peer may carry, or new routes to tell it: give
+                        // up the long poll (what it would have answered is offered
+                        // again) and hand them over now.
                         let node = self.node.clone();
-                        let has_mail = blocking(move || Ok(!node.mail_for_hop(&center)?.is_empty()))
-                            .await
-                            .unwrap_or(false);
-                        if has_mail {
+                        let (has_mail, routes_now) = blocking(move || {
+                            Ok((
+                                !node.mail_for_hop(&center)?.is_empty(),
+                                node.advert_digest_for(&center).ok(),
+                            ))
+                        })
+                        .await
+                        .unwrap_or((false, None));
+                        if has_mail || routes_now != routes_before {
                             break None;
                         }
                     }
