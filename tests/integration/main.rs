@@ -9,4 +9,5 @@ mod net;
 mod orders;
 #[cfg(unix)]
 mod private_files;
+mod relay;
 mod support;

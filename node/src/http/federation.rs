@@ -472,24 +472,27 @@ pub(super) async fn mail_exchange(
     })
     .await?;
     let deadline = tokio::time::Instant::now() + Duration::from_millis(u64::from(wait_ms));
+    // The long poll also ends when the caller lacks this node's routes for it
+    // (first contact), or when they change during the wait, so routes travel on
+    // at once. (A caller that holds them says so in `have_routes`.)
+    let mut routes_before = have_routes.clone();
+    // What this node accepts (and so its routes) changes with catalogs and trust.
+    let mut catalogs = state.node.subscribe();
     let rows = loop {
         wake.mark_unchanged();
+        catalogs.mark_unchanged();
         let node = state.node.clone();
-        let known = have_routes.clone();
-        let (rows, routes_changed) = blocking(move || {
-            let digest = crate::node::routes::digest(&node.advert_for(&from)?);
-            Ok((
-                node.mail_for_hop(&from)?,
-                known.as_deref() != Some(digest.as_str()),
-            ))
-        })
-        .await?;
-        // New mail for the caller, or new routes to tell it: answer now.
-        if !rows.is_empty() || routes_changed || handed || tokio::time::Instant::now() >= deadline {
+        let (rows, routes_now) =
+            blocking(move || Ok((node.mail_for_hop(&from)?, node.advert_digest_for(&from)?)))
+                .await?;
+        let routes_changed = routes_before.as_deref() != Some(routes_now.as_str());
+        if !rows.is_empty() || handed || routes_changed || tokio::time::Instant::now() >= deadline {
             break rows;
         }
+        routes_before = Some(routes_now);
         tokio::select! {
             _ = wake.changed() => {}
+            _ = catalogs.changed() => {}
             () = tokio::time::sleep_until(deadline) => {}
         }
     };

@@ -672,22 +672,21 @@ impl Node {
     }
 
     /// `peer` talked to this node (an authenticated exchange), with its routes
-    /// if they changed. Only configured peers' routes count.
+    /// if they changed. Only configured peers' routes count. A change wakes the
+    /// mail loops and long polls, so new routes travel on at once instead of
+    /// with the next long poll of each hop.
     pub fn routes_heard(&self, peer: &CenterId, advert: Option<Advert>) {
-        if !matches!(lock(&self.reader).peer(peer), Ok(Some(_))) {
-            return;
+        if matches!(lock(&self.reader).peer(peer), Ok(Some(_))) {
+            let changed = lock(&self.mail.routes).heard(peer, advert, self.clock.now_ms());
+            if changed {
+                self.mail_written();
+            }
         }
-        let now = self.clock.now_ms();
-        let changed = {
-            let mut routes = lock(&self.mail.routes);
-            let before = routes.digest_of(peer, now);
-            routes.heard(peer, advert, now);
-            routes.digest_of(peer, now) != before
-        };
-        // What this node advertises may have changed: long polls answer at once.
-        if changed {
-            self.mail_written();
-        }
+    }
+
+    /// The digest of what this node advertises to `to` now.
+    pub fn advert_digest_for(&self, to: &CenterId) -> Result<String, NodeError> {
+        Ok(super::routes::digest(&self.advert_for(to)?))
     }
 
     /// The digest of `peer`'s routes this node holds.

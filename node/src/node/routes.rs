@@ -47,7 +47,8 @@ pub(crate) struct Routes {
 
 impl Routes {
     /// `peer` talked to this node at `now_ms`, with a new advertisement or none.
-    pub(crate) fn heard(&mut self, peer: &CenterId, advert: Option<Advert>, now_ms: i64) {
+    /// Returns whether the peer's advertisement changed.
+    pub(crate) fn heard(&mut self, peer: &CenterId, advert: Option<Advert>, now_ms: i64) -> bool {
         match advert {
             Some(mut advert) => {
                 advert
@@ -56,6 +57,7 @@ impl Routes {
                     advert.pop_last();
                 }
                 let digest = digest(&advert);
+                let changed = self.heard.get(peer).is_none_or(|h| h.digest != digest);
                 self.heard.insert(
                     *peer,
                     Heard {
@@ -64,6 +66,7 @@ impl Routes {
                         heard_ms: now_ms,
                     },
                 );
+                changed
             }
             None => {
                 self.heard
@@ -74,6 +77,7 @@ impl Routes {
                         heard_ms: now_ms,
                     })
                     .heard_ms = now_ms;
+                false
             }
         }
     }

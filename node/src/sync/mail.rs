@@ -220,6 +220,7 @@ impl SyncEngine {
     /// hands over at once whatever mail it may carry.
     pub(super) async fn mail_peer_loop(&self, center: CenterId) {
         let mut wake = self.node.subscribe_mail();
+        let mut catalogs = self.node.subscribe();
         let mut backoff = BACKOFF_MIN;
         let mut receipts: Vec<Receipt> = Vec::new();
         loop {
@@ -233,28 +234,39 @@ impl SyncEngine {
                 return;
             }
             wake.mark_unchanged();
+            catalogs.mark_unchanged();
+            let node = self.node.clone();
+            let routes_before = blocking(move || node.advert_digest_for(&center)).await.ok();
             let exchange = self.mail_once(&center, MAIL_WAIT_MS_MAX, std::mem::take(&mut receipts));
             tokio::pin!(exchange);
             let result = loop {
                 tokio::select! {
                     result = &mut exchange => break Some(result),
+                    // A change of what this node accepts changes its routes too.
+                    _ = catalogs.changed() => {
+                        let node = self.node.clone();
+                        let routes_now = blocking(move || node.advert_digest_for(&center)).await.ok();
+                        if routes_now != routes_before {
+                            break None;
+                        }
+                    }
                     changed = wake.changed() => {
                         if changed.is_err() {
                             return;
                         }
-                        // New mail this peer may carry: give up the long poll (what it
-                        // would have answered is offered again) and hand it over now.
-                        // New routes to tell it: the same.
+                        // New mail this peer may carry, or new routes to tell it: give
+                        // up the long poll (what it would have answered is offered
+                        // again) and hand them over now.
                         let node = self.node.clone();
-                        let told = lock_map(&self.routes_seen).get(&center).cloned();
-                        let has_news = blocking(move || {
-                            let digest = crate::node::routes::digest(&node.advert_for(&center)?);
-                            Ok(!node.mail_for_hop(&center)?.is_empty()
-                                || told.as_deref() != Some(digest.as_str()))
+                        let (has_mail, routes_now) = blocking(move || {
+                            Ok((
+                                !node.mail_for_hop(&center)?.is_empty(),
+                                node.advert_digest_for(&center).ok(),
+                            ))
                         })
                         .await
-                        .unwrap_or(false);
-                        if has_news {
+                        .unwrap_or((false, None));
+                        if has_mail || routes_now != routes_before {
                             break None;
                         }
                     }
