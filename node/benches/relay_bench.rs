@@ -9,7 +9,10 @@
 //! ship and complete (seller → buyer): four relayed steps.
 //!
 //! Run: `cargo bench -p telecenter-node --bench relay_bench` (release build).
-//! `ORDERS=N` sets the number of orders (default 50, so 200 steps).
+//! `ORDERS=N` sets the number of orders (default 50, so 200 steps);
+//! `PACE_MS=N` waits N ms after each step arrived before the next one (default
+//! 0: back to back, far faster than people click, so the hub's per-peer request
+//! rate limit is what the tail shows).
 //! Prints one line per measurement; nothing is asserted.
 
 use std::collections::VecDeque;
@@ -28,6 +31,11 @@ use telecenter_protocol::order::{Action, Collector, PayMethod, Status};
 use telecenter_protocol::validate::{NewListing, ProfileInput};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+
+thread_local! {
+    /// Prints the nodes' state (set once the nodes exist).
+    static DUMP: std::cell::RefCell<Option<Box<dyn Fn()>>> = const { std::cell::RefCell::new(None) };
+}
 
 const MAIL_PATH: &str = "/api/v1/mail/exchange";
 
@@ -170,19 +178,62 @@ async fn proxy(target: std::net::SocketAddr, counts: Arc<Counts>) -> std::net::S
 }
 
 /// Waits until `check` holds on `node`, woken by its order notifications.
+/// Prints what each node holds, for a step that did not arrive.
+fn dump(nodes: &[&Arc<Node>]) {
+    for node in nodes {
+        let outbox = node.outbox_counterparts().unwrap_or_default();
+        let held = node.mail_recipients().unwrap_or_default();
+        let mailbox = node.mailbox().map(|m| m.1.count).unwrap_or(0);
+        eprintln!(
+            "{}: outbox {:?}, mail held for {:?}, relaying {mailbox}",
+            node.center_id().short(),
+            outbox
+                .iter()
+                .map(|(c, n)| (c.short(), *n))
+                .collect::<Vec<_>>(),
+            held.iter().map(|c| c.short()).collect::<Vec<_>>()
+        );
+        for (c, _) in &outbox {
+            for row in node.outbox_for(c).unwrap_or_default() {
+                eprintln!(
+                    "   waiting {} attempts {} error {:?}",
+                    &row.hash[..8],
+                    row.attempts,
+                    row.last_error
+                );
+            }
+        }
+    }
+}
+
 async fn arrives(node: &Node, check: impl Fn(&Node) -> bool) -> Duration {
     let started = Instant::now();
+    let _slow = SlowStep(started);
     let mut wake = node.subscribe_orders();
     loop {
         wake.mark_unchanged();
         if check(node) {
             return started.elapsed();
         }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "a step did not arrive within 60 s"
-        );
+        if started.elapsed() > Duration::from_secs(60) {
+            DUMP.with(|d| d.borrow().as_ref().map(|f| f()));
+            panic!(
+                "a step did not arrive within 60 s at {}",
+                node.center_id().short()
+            );
+        }
         let _ = tokio::time::timeout(Duration::from_millis(200), wake.changed()).await;
+    }
+}
+
+/// Says so on standard error when a step took over a second (with `RUST_LOG` set).
+struct SlowStep(Instant);
+
+impl Drop for SlowStep {
+    fn drop(&mut self) {
+        if self.0.elapsed() > Duration::from_secs(1) && std::env::var_os("RUST_LOG").is_some() {
+            tracing::warn!(ms = self.0.elapsed().as_millis() as u64, "slow step");
+        }
     }
 }
 
@@ -197,6 +248,12 @@ fn status(node: &Node, id: &telecenter_protocol::order::OrderId) -> Option<Statu
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
+    if std::env::var_os("RUST_LOG").is_some() {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let orders: usize = std::env::var("ORDERS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -243,9 +300,19 @@ async fn main() {
         .map(|n| SyncEngine::new(n.clone()).expect("engine").spawn(60_000))
         .collect();
     let seller_id = seller.center_id();
+    {
+        let (h, b, s) = (hub.clone(), buyer.clone(), seller.clone());
+        DUMP.with(|d| *d.borrow_mut() = Some(Box::new(move || dump(&[&h, &b, &s]))));
+    }
     let arrived = arrives(&buyer, |b| b.listing(&seller_id, &listing).is_ok()).await;
     println!("catalog through the hub: {} ms", arrived.as_millis());
 
+    let pace = Duration::from_millis(
+        std::env::var("PACE_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0),
+    );
     let mut times = Vec::new();
     let before = (
         counts.head.load(Ordering::Relaxed),
@@ -268,13 +335,16 @@ async fn main() {
             .expect("place");
         let id = order.state.id.clone();
         times.push(arrives(&seller, |s| status(s, &id) == Some(Status::Placed)).await);
+        tokio::time::sleep(pace).await;
         for (action, done) in [
             (Action::Accept, Status::Accepted),
             (Action::Ship, Status::Shipped),
             (Action::Complete, Status::Completed),
         ] {
             seller.order_step(&id, action, None).expect("step");
+
             times.push(arrives(&buyer, |b| status(b, &id) == Some(done)).await);
+            tokio::time::sleep(pace).await;
         }
     }
     // Let the last answers travel back before counting.
@@ -289,7 +359,8 @@ async fn main() {
     let steps = times.len() as u64;
     times.sort();
     println!(
-        "relayed step, commit → recipient ({steps} steps through one hub): p50 {} ms, p95 {} ms, max {} ms",
+        "relayed step, commit → recipient ({steps} steps through one hub, {} ms between steps): p50 {} ms, p95 {} ms, max {} ms",
+        pace.as_millis(),
         percentile(&times, 0.5).as_millis(),
         percentile(&times, 0.95).as_millis(),
         times.last().map_or(0, Duration::as_millis)

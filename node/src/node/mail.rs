@@ -61,13 +61,15 @@ pub const MAILBOX_TOTAL: MailUse = MailUse {
 };
 /// Mails a node takes from one sender per minute, for itself and (counted
 /// apart) to carry on (beyond: `later`, `too_fast`).
-pub const RELAY_PER_SENDER_PER_MINUTE: u32 = 120;
+pub const RELAY_PER_SENDER_PER_MINUTE: u32 = 600;
 /// First wait before sealing unanswered messages again; doubles up to [`RESEND_MAX_MS`].
 pub const RESEND_FIRST_MS: i64 = 60 * 1000;
+/// First wait before sealing again messages the other center answered `later`.
+pub const LATER_RESEND_FIRST_MS: i64 = 1000;
 /// Longest wait between two sealings of the same unanswered messages.
 pub const RESEND_MAX_MS: i64 = 30 * 60 * 1000;
 /// A hop that answered `later` is not offered that mail again for this long.
-const DEFER_LATER_MS: i64 = 30 * 1000;
+const DEFER_LATER_MS: i64 = 5 * 1000;
 /// A hop that refused a mail it was not the recipient of is not offered it again for this long.
 const DEFER_REFUSED_MS: i64 = 10 * 60 * 1000;
 /// A peer without an address that has not collected its mail for this long
@@ -215,11 +217,44 @@ impl Node {
             .iter()
             .map(|bundle| self.seal(to, bundle))
             .collect::<Result<Vec<_>, _>>()?;
+        tracing::debug!(%to, mails = mails.len(), "sealed waiting messages");
         lock(&self.writer)
             .store
             .mail_replace_outbox(to, &mails, at)?;
         self.mail_written();
         Ok(mails.len())
+    }
+
+    /// The other center answered `later` to some of this node's messages (a
+    /// step that overtook the answer it builds on, a sender over its rate):
+    /// seal them again after [`LATER_RESEND_FIRST_MS`], doubling while the
+    /// answer stays `later`, instead of after the usual resend interval.
+    pub(crate) fn resend_soon(&self, to: &CenterId) {
+        if let Some(last) = lock(&self.mail.sealed).get_mut(to) {
+            last.interval_ms = last.interval_ms.min(LATER_RESEND_FIRST_MS);
+        }
+    }
+
+    /// When the next sealing of unanswered messages is due (ms since the epoch),
+    /// after a round of [`Node::seal_all`].
+    pub fn next_seal_due_ms(&self) -> Option<i64> {
+        let now = self.clock.now_ms();
+        lock(&self.mail.sealed)
+            .values()
+            .map(|s| s.at_ms.saturating_add(s.interval_ms))
+            .filter(|due| *due > now)
+            .min()
+    }
+
+    /// Seals what waits for every counterpart (see [`Node::seal_outbox`]) and
+    /// forgets the sealing times of counterparts with nothing waiting.
+    pub fn seal_all(&self) -> Result<(), NodeError> {
+        let waiting = self.outbox_counterparts()?;
+        lock(&self.mail.sealed).retain(|c, _| waiting.iter().any(|(w, _)| w == c));
+        for (center, _) in waiting {
+            self.seal_outbox(&center, false)?;
+        }
+        Ok(())
     }
 
     /// Forgets when this node last sealed for each center, so the next round
@@ -434,6 +469,7 @@ impl Node {
             ));
         }
         let from = mail.from;
+        tracing::debug!(%from, %hop, messages = bundle.messages.len(), results = bundle.results.len(), "opened mail");
         self.pair_results(&from, &bundle.results)?;
         let results = self.pair_receive(&from, bundle.messages);
         {
@@ -657,6 +693,17 @@ impl Node {
             self.mail_written();
         }
         Ok(())
+    }
+
+    /// When the first of the mails deferred for `hop` may be offered to it
+    /// again (ms since the epoch), if any is deferred.
+    pub fn next_offer_ms(&self, hop: &CenterId) -> Option<i64> {
+        let now = self.clock.now_ms();
+        lock(&self.mail.deferred)
+            .iter()
+            .filter(|((_, h), until)| h == hop && **until > now)
+            .map(|(_, until)| *until)
+            .min()
     }
 
     fn defer(&self, id: &str, hop: &CenterId, until: i64) {

@@ -1127,6 +1127,12 @@ impl Node {
         for result in results.iter().take(PAIR_BATCH_MESSAGES_MAX) {
             changed |= self.apply_result(from, result)?;
         }
+        if results
+            .iter()
+            .any(|r| !matches!(r.status.as_str(), "appended" | "duplicate" | "refused"))
+        {
+            self.resend_soon(from);
+        }
         if changed {
             self.after_pair_write();
         }

@@ -186,7 +186,7 @@ impl Store {
             "SELECT id, body, size, kind, came_from, received_ms FROM mail
              WHERE recipient = ?1 AND kind <> 'gone'
                AND (came_from IS NULL OR came_from <> ?2)
-             ORDER BY received_ms, id LIMIT ?3",
+             ORDER BY received_ms, rowid LIMIT ?3",
         )?;
         let rows = stmt.query_map(
             params![

@@ -28,6 +28,8 @@ pub use crate::node::{MAIL_PATH, MAIL_WAIT_MS_MAX, PairExchange};
 
 /// Most exchanges with one center in one go.
 const EXCHANGES_PER_ROUND_MAX: usize = 20;
+/// Pause after a peer answered 429 (over its request rate).
+const RATE_LIMITED_PAUSE: Duration = Duration::from_millis(250);
 /// How often the delivery loop looks for messages to seal again.
 const SEAL_TICK: Duration = Duration::from_secs(5);
 
@@ -87,7 +89,8 @@ impl SyncEngine {
         .await?;
         let digest = crate::node::routes::digest(&advert);
         let known = lock_map(&self.routes_seen).get(center) == Some(&digest);
-        let wait_ms = if rows.is_empty() && receipts.is_empty() {
+        // Receipts ride on the next long poll; mail to hand over is answered at once.
+        let wait_ms = if rows.is_empty() {
             wait_ms.min(MAIL_WAIT_MS_MAX)
         } else {
             0
@@ -99,6 +102,7 @@ impl SyncEngine {
             have_routes,
             wait_ms: (wait_ms > 0).then_some(wait_ms),
         };
+        tracing::debug!(%center, mail = request.mail.len(), receipts = request.receipts.len(), wait_ms, "mail exchange");
         let timeout = REQUEST_TIMEOUT + Duration::from_millis(u64::from(wait_ms));
         let answer: MailExchange = self
             .post_to(client, center, url, MAIL_PATH, &request, timeout, true)
@@ -107,6 +111,7 @@ impl SyncEngine {
             Some(seen) => lock_map(&self.routes_seen).insert(*center, seen.clone()),
             None => lock_map(&self.routes_seen).remove(center),
         };
+        tracing::debug!(%center, mail = answer.mail.len(), receipts = answer.receipts.len(), "mail exchange answered");
         let report = PairReport {
             center: Some(*center),
             sent: answer
@@ -237,7 +242,17 @@ impl SyncEngine {
             catalogs.mark_unchanged();
             let node = self.node.clone();
             let routes_before = blocking(move || node.advert_digest_for(&center)).await.ok();
-            let exchange = self.mail_once(&center, MAIL_WAIT_MS_MAX, std::mem::take(&mut receipts));
+            // A mail this peer said `later` to is offered again when its wait ends.
+            let wait_ms = self
+                .node
+                .next_offer_ms(&center)
+                .map_or(MAIL_WAIT_MS_MAX, |at| {
+                    let ms = at
+                        .saturating_sub(self.node.clock().now_ms())
+                        .clamp(1, i64::from(MAIL_WAIT_MS_MAX));
+                    u32::try_from(ms).unwrap_or(MAIL_WAIT_MS_MAX)
+                });
+            let exchange = self.mail_once(&center, wait_ms, std::mem::take(&mut receipts));
             tokio::pin!(exchange);
             let result = loop {
                 tokio::select! {
@@ -278,6 +293,12 @@ impl SyncEngine {
                     backoff = BACKOFF_MIN;
                     receipts = mine;
                 }
+                // Over the peer's request rate: its allowance refills within a
+                // second, so pause briefly (a wake does not cut it short) and do
+                // not back off further.
+                Some(Err(SyncError::Refused { status: 429, .. })) => {
+                    tokio::time::sleep(RATE_LIMITED_PAUSE).await;
+                }
                 Some(Err(error)) => {
                     self.direct_failed(&center, &error, backoff);
                     tokio::select! {
@@ -314,10 +335,7 @@ impl SyncEngine {
                 if expire {
                     node.expire_mail()?;
                 }
-                for (center, _) in node.outbox_counterparts()? {
-                    node.seal_outbox(&center, false)?;
-                }
-                Ok(())
+                node.seal_all()
             })
             .await;
             if let Err(error) = sealed {
@@ -354,6 +372,11 @@ impl SyncEngine {
                 }
             }
             let mut wake_at = next_poll.min(tokio::time::Instant::now() + SEAL_TICK);
+            if let Some(due) = self.node.next_seal_due_ms() {
+                let wait = due.saturating_sub(self.node.clock().now_ms()).max(0);
+                let wait = Duration::from_millis(u64::try_from(wait).unwrap_or(0));
+                wake_at = wake_at.min(tokio::time::Instant::now() + wait);
+            }
             for (_, until) in backoff.values() {
                 if *until > tokio::time::Instant::now() {
                     wake_at = wake_at.min(*until);
