@@ -875,3 +875,112 @@ proptest! {
         world.check();
     }
 }
+
+// ---------------------------------------------------------------------------
+// Findings of the relay benchmark, each pinned.
+
+/// The mail `from` holds for `to` (as `to` would collect it).
+fn held_for(from: &Center, to: &Center) -> Vec<SealedMail> {
+    from.node
+        .mail_for_hop(&to.id())
+        .unwrap()
+        .into_iter()
+        .map(|r| r.mail)
+        .collect()
+}
+
+#[test]
+fn a_step_that_overtakes_the_answer_it_builds_on_is_sent_again_within_a_second() {
+    let n = net();
+    let (id, placement) = sealed_order(&n.buyer, &n.seller, &n.listing);
+    // The seller takes the placement in and answers it in a reply mail...
+    assert_eq!(
+        n.seller.node.take_mail(&n.hub.id(), vec![placement])[0].status,
+        "taken"
+    );
+    let reply = held_for(&n.seller, &n.buyer);
+    assert_eq!(reply.len(), 1);
+    // ...then accepts; its accept reaches the buyer before the reply does.
+    n.seller.node.order_step(&id, Action::Accept, None).unwrap();
+    assert_eq!(n.seller.node.seal_outbox(&n.buyer.id(), false).unwrap(), 1);
+    let accept: Vec<SealedMail> = held_for(&n.seller, &n.buyer)
+        .into_iter()
+        .filter(|m| !reply.contains(m))
+        .collect();
+    assert_eq!(
+        n.buyer.node.take_mail(&n.hub.id(), accept)[0].status,
+        "taken"
+    );
+    // The buyer answers `later` (its placement is not final yet)...
+    let answer = held_for(&n.buyer, &n.seller);
+    assert_eq!(
+        n.seller.node.take_mail(&n.hub.id(), answer)[0].status,
+        "taken"
+    );
+    assert_eq!(n.seller.node.outbox_for(&n.buyer.id()).unwrap().len(), 1);
+    // ...so the seller seals the accept again after a second, not a minute.
+    let now = n.seller.node.clock().now_ms();
+    let due = n.seller.node.next_seal_due_ms().expect("a resend is due");
+    assert!(
+        due <= now + LATER_RESEND_FIRST_MS,
+        "due in {} ms",
+        due - now
+    );
+    n.seller.clock.advance(LATER_RESEND_FIRST_MS);
+    assert_eq!(n.seller.node.seal_outbox(&n.buyer.id(), false).unwrap(), 1);
+    // Delivered in order this time, the accept is taken in.
+    let again: Vec<SealedMail> = held_for(&n.seller, &n.buyer);
+    for mail in again {
+        assert_eq!(
+            n.buyer.node.take_mail(&n.hub.id(), vec![mail])[0].status,
+            "taken"
+        );
+    }
+    assert_eq!(
+        n.buyer.node.order(&id).unwrap().row.state.status,
+        telecenter_protocol::order::Status::Accepted
+    );
+}
+
+#[test]
+fn mail_handed_over_together_keeps_its_order_at_the_relay() {
+    let n = net();
+    let now = n.seller.node.clock().now_ms();
+    let mut mails: Vec<SealedMail> = (0..6)
+        .map(|i| {
+            sealed(
+                &n.seller,
+                &n.buyer.id(),
+                now,
+                format!("{{\"n\":{i}}}").as_bytes(),
+            )
+        })
+        .collect();
+    // Handed over in an order unlike their ids' (same time of arrival).
+    mails.sort_by_key(|m| std::cmp::Reverse(m.verify().unwrap()));
+    let receipts = n.hub.node.take_mail(&n.seller.id(), mails.clone());
+    assert!(receipts.iter().all(|r| r.status == "taken"), "{receipts:?}");
+    assert_eq!(held_for(&n.hub, &n.buyer), mails);
+}
+
+#[test]
+fn a_mail_a_hop_said_later_to_is_offered_again_when_its_wait_ends() {
+    let n = net();
+    let (_, _) = sealed_order(&n.buyer, &n.seller, &n.listing);
+    let advert = n.hub.node.advert_for(&n.buyer.id()).unwrap();
+    n.buyer.node.routes_heard(&n.hub.id(), Some(advert));
+    let offered = n.buyer.node.mail_for_hop(&n.hub.id()).unwrap();
+    assert_eq!(offered.len(), 1);
+    let later = Receipt::later(&offered[0].id, "too_fast", "not now".to_owned());
+    n.buyer.node.mail_receipts(&n.hub.id(), &[later]).unwrap();
+    assert!(n.buyer.node.mail_for_hop(&n.hub.id()).unwrap().is_empty());
+    let now = n.buyer.node.clock().now_ms();
+    let again = n.buyer.node.next_offer_ms(&n.hub.id()).expect("a wait");
+    assert!(
+        again > now && again <= now + 5_000,
+        "offered again in {} ms",
+        again - now
+    );
+    n.buyer.clock.advance(again - now);
+    assert_eq!(n.buyer.node.mail_for_hop(&n.hub.id()).unwrap().len(), 1);
+}
