@@ -75,7 +75,9 @@ const DEFER_REFUSED_MS: i64 = 10 * 60 * 1000;
 /// A peer without an address that has not collected its mail for this long
 /// lets other routes carry it.
 const POLLER_QUIET_MS: i64 = 2 * 60 * 1000;
-/// Most deferrals remembered.
+/// How long a receipt for an offered mail is taken.
+const OFFER_HELD_MS: i64 = 10 * 60 * 1000;
+/// Most deferrals (and offers) remembered.
 const DEFERRED_MAX: usize = 100_000;
 /// Said on outbox rows whose messages found no answer within the expiry.
 pub const NOT_DELIVERED_NOTE: &str =
@@ -109,6 +111,8 @@ pub(crate) struct MailState {
     relay_rate: PairRate,
     inbox_rate: PairRate,
     deferred: Mutex<HashMap<(String, CenterId), i64>>,
+    /// Mail offered to a hop (and when), whose receipts this node takes.
+    offered: Mutex<HashMap<(String, CenterId), i64>>,
     sealed: Mutex<HashMap<CenterId, Sealed>>,
     /// Centers whose own address failed lately, until when.
     unreachable: Mutex<HashMap<CenterId, i64>>,
@@ -122,6 +126,7 @@ impl Default for MailState {
             relay_rate: PairRate::new(RELAY_PER_SENDER_PER_MINUTE),
             inbox_rate: PairRate::new(RELAY_PER_SENDER_PER_MINUTE),
             deferred: Mutex::default(),
+            offered: Mutex::default(),
             sealed: Mutex::default(),
             unreachable: Mutex::default(),
         }
@@ -562,8 +567,24 @@ impl Node {
     /// Mail to hand to `hop` now: mail for it, and mail for centers it routes
     /// to (unless the recipient takes its mail itself), never mail that came
     /// from it; at most [`MAIL_BATCH_MAX`] mails and [`MAIL_BATCH_BYTES_MAX`] bytes.
+    /// Each mail returned is remembered as offered to `hop`: only its receipts
+    /// for mail offered to it count (see [`Node::mail_receipts`]).
     pub fn mail_for_hop(&self, hop: &CenterId) -> Result<Vec<MailRow>, NodeError> {
         let now = self.clock.now_ms();
+        let rows = self.choose_for_hop(hop, now)?;
+        let mut offered = lock(&self.mail.offered);
+        if offered.len() + rows.len() > DEFERRED_MAX {
+            offered.retain(|_, at| now.saturating_sub(*at) <= OFFER_HELD_MS);
+        }
+        for row in &rows {
+            if offered.len() < DEFERRED_MAX {
+                offered.insert((row.id.clone(), *hop), now);
+            }
+        }
+        Ok(rows)
+    }
+
+    fn choose_for_hop(&self, hop: &CenterId, now: i64) -> Result<Vec<MailRow>, NodeError> {
         let peers = self.peers()?;
         let peer_ids: Vec<CenterId> = peers.iter().map(|p| p.center_id).collect();
         let recipients = lock(&self.reader).mail_recipients()?;
@@ -640,6 +661,13 @@ impl Node {
                     .bytes()
                     .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
             if !well_formed {
+                continue;
+            }
+            // Only a hop this node offered the mail to may answer for it.
+            let offered = lock(&self.mail.offered)
+                .get(&(receipt.id.clone(), *hop))
+                .is_some_and(|at| now.saturating_sub(*at) <= OFFER_HELD_MS);
+            if !offered {
                 continue;
             }
             match receipt.status.as_str() {

@@ -984,3 +984,35 @@ fn a_mail_a_hop_said_later_to_is_offered_again_when_its_wait_ends() {
     n.buyer.clock.advance(again - now);
     assert_eq!(n.buyer.node.mail_for_hop(&n.hub.id()).unwrap().len(), 1);
 }
+
+#[test]
+fn a_hop_cannot_make_a_node_drop_mail_it_was_never_offered() {
+    let n = net();
+    let advert = n.hub.node.advert_for(&n.buyer.id()).unwrap();
+    n.buyer.node.routes_heard(&n.hub.id(), Some(advert));
+    let (_, _) = sealed_order(&n.buyer, &n.seller, &n.listing);
+    let held = lock(&n.buyer.node.reader).mail_recipients().unwrap();
+    let id = n.buyer.node.mail_for_hop(&n.hub.id()).unwrap()[0]
+        .id
+        .clone();
+    // Another center that learned the id says it took it: nothing happens.
+    for status in ["taken", "refused"] {
+        let receipt = Receipt {
+            id: id.clone(),
+            status: status.to_owned(),
+            code: None,
+            message: None,
+        };
+        n.buyer
+            .node
+            .mail_receipts(&n.other.id(), &[receipt])
+            .unwrap();
+    }
+    assert_eq!(lock(&n.buyer.node.reader).mail_recipients().unwrap(), held);
+    // The hop it was offered to may.
+    n.buyer
+        .node
+        .mail_receipts(&n.hub.id(), &[Receipt::taken(&id)])
+        .unwrap();
+    assert!(n.buyer.node.mail_for_hop(&n.hub.id()).unwrap().is_empty());
+}
