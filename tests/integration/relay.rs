@@ -406,6 +406,27 @@ fn star_topology_every_pair_trades_through_the_hub() {
         hub.json(&["fees", "balances"])["balances"],
         Value::Array(vec![])
     );
+    // Each side's order says its messages travelled through the hub, and that
+    // the other center is accepted on the hub's word.
+    for trade in &trades {
+        for (side, other) in [(trade.buyer, trade.seller), (trade.seller, trade.buyer)] {
+            let view = side.json(&["order", "show", &trade.id]);
+            let delivery = &view["delivery"];
+            for way in ["last_in", "last_out"] {
+                assert_eq!(delivery[way]["via"], hub.id.as_str(), "{way}: {view}");
+                assert_eq!(delivery[way]["via_name"], hub.name.as_str(), "{view}");
+                assert_eq!(delivery[way]["direct"], false, "{view}");
+            }
+            let path: Vec<&str> = delivery["trust_path"]
+                .as_array()
+                .expect("trust path")
+                .iter()
+                .filter_map(|c| c["center_id"].as_str())
+                .collect();
+            assert_eq!(path, [hub.id.as_str(), other.id.as_str()], "{view}");
+            assert_eq!(delivery["can_deliver"], true, "{view}");
+        }
+    }
     eprintln!("star: {:?}", started.elapsed());
 }
 

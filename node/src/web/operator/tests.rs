@@ -1463,25 +1463,28 @@ impl Two {
         }
     }
 
-    /// Delivers pair messages both ways until both outboxes are empty.
+    /// Delivers pair messages both ways, sealed, directly from node to node
+    /// (as the mail exchange does), until both outboxes are empty.
     fn deliver(&self) {
         for _ in 0..10 {
             for (from, to) in [(&self.a, &self.b), (&self.b, &self.a)] {
-                let messages: Vec<_> = from
+                let (from_id, to_id) = (from.node.center_id(), to.node.center_id());
+                from.node.seal_outbox(&to_id, true).unwrap();
+                let mails = from
                     .node
-                    .outbox_for(&to.node.center_id())
+                    .mail_for_hop(&to_id)
                     .unwrap()
                     .into_iter()
-                    .map(|m| m.message)
+                    .map(|r| r.mail)
                     .collect();
-                let results = to.node.pair_receive(&from.node.center_id(), messages);
-                from.node
-                    .pair_results(&to.node.center_id(), &results)
-                    .unwrap();
+                let receipts = to.node.take_mail(&from_id, mails);
+                from.node.mail_receipts(&to_id, &receipts).unwrap();
             }
-            if self.a.node.outbox_counterparts().unwrap().is_empty()
-                && self.b.node.outbox_counterparts().unwrap().is_empty()
-            {
+            let quiet = |n: &Node| {
+                n.outbox_counterparts().unwrap().is_empty()
+                    && n.mail_recipients().unwrap().is_empty()
+            };
+            if quiet(&self.a.node) && quiet(&self.b.node) {
                 return;
             }
         }
@@ -1753,6 +1756,17 @@ async fn an_order_placed_through_the_form_shows_on_both_centers() {
         page.body
             .contains("Stok berkurang 3 bungkus (sekarang 10 bungkus)")
     );
+    // How the messages travelled (directly, just now) and why Malang is accepted.
+    for text in [
+        "Jalur pesan",
+        "Pesan terakhir dari Telecenter Kota Malang",
+        "langsung · baru saja",
+        "Diterima karena",
+        "dipercaya langsung oleh operator telecenter ini",
+        "telecenter perantara tidak bisa membacanya",
+    ] {
+        assert!(page.body.contains(text), "{text} missing: {}", page.body);
+    }
 }
 
 #[tokio::test]
