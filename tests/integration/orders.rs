@@ -11,54 +11,29 @@ use telecenter_protocol::order::{Action, Body, OrderEvent, SignedMessage};
 use telecenter_protocol::sealed::{MailExchange, SealedMail};
 use telecenter_protocol::{CenterId, Identity};
 
-use crate::support::{Folder, Server, admin_token, http, poll, quick_check};
+use crate::support::{Station, admin_token, http, poll, quick_check};
 
 const DEADLINE: Duration = Duration::from_secs(60);
 
-/// A center: its folder, id and (when running) server.
-struct Center {
-    folder: Folder,
-    id: String,
-    server: Option<Server>,
-    listen: String,
+/// A center (see [`Station`]).
+struct Center(Station);
+
+impl std::ops::Deref for Center {
+    type Target = Station;
+    fn deref(&self) -> &Station {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Center {
+    fn deref_mut(&mut self) -> &mut Station {
+        &mut self.0
+    }
 }
 
 impl Center {
     fn new(name: &str, region: &str) -> Self {
-        let folder = Folder::new();
-        let id = folder.init_as(name, region);
-        Self {
-            folder,
-            id,
-            server: None,
-            listen: String::new(),
-        }
-    }
-
-    /// Starts serving (on the same address as before after the first start).
-    fn start(&mut self) {
-        let server = if self.listen.is_empty() {
-            self.folder.serve(&[])
-        } else {
-            self.folder.serve_on(&self.listen)
-        };
-        self.listen = server.url.trim_start_matches("http://").to_owned();
-        self.server = Some(server);
-    }
-
-    /// SIGKILLs the node (no shutdown of any kind).
-    fn kill(&mut self) {
-        let mut server = self.server.take().expect("running");
-        server.child.kill().expect("kill");
-        server.child.wait().expect("wait");
-    }
-
-    fn url(&self) -> String {
-        self.server.as_ref().expect("running").url.clone()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        self.folder.json(args)
+        Self(Station::new(name, region))
     }
 
     fn order(&self, id: &str) -> Value {
@@ -436,11 +411,9 @@ fn an_order_lives_through_seller_offline_kills_duplicates_and_forgeries_and_book
     .expect("the confirmation reaches Malang");
     assert_eq!(balance_with(&ponorogo, &malang), -5_000);
 
-    drop((
-        malang.server.take(),
-        ponorogo.server.take(),
-        mallory.server.take(),
-    ));
+    for center in [&mut malang, &mut ponorogo, &mut mallory] {
+        center.kill();
+    }
     assert_eq!(quick_check(&malang.folder.data), "ok");
     assert_eq!(quick_check(&ponorogo.folder.data), "ok");
 }

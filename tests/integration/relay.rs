@@ -14,36 +14,41 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::{Folder, Server, http, poll, quick_check};
+use crate::support::{Station, http, poll, quick_check};
 
 const DEADLINE: Duration = Duration::from_secs(60);
 /// Units in each order (Rp 15.000 each).
 const QTY: i64 = 3;
 const PRICE_IDR: i64 = 15_000;
 
-/// A center: its folder, id, name and (when running) server.
+/// A center (see [`Station`]) with its name, and what it sells.
 struct Center {
-    folder: Folder,
-    id: String,
+    station: Station,
     name: String,
-    server: Option<Server>,
-    listen: String,
     /// Its referral fee in percent (when it sells).
     fee_percent: i64,
     /// Its listing (when it sells).
     listing: String,
 }
 
+impl std::ops::Deref for Center {
+    type Target = Station;
+    fn deref(&self) -> &Station {
+        &self.station
+    }
+}
+
+impl std::ops::DerefMut for Center {
+    fn deref_mut(&mut self) -> &mut Station {
+        &mut self.station
+    }
+}
+
 impl Center {
     fn new(name: &str) -> Self {
-        let folder = Folder::new();
-        let id = folder.init_as(name, "Jawa Timur");
         Self {
-            folder,
-            id,
+            station: Station::new(name, "Jawa Timur"),
             name: name.to_owned(),
-            server: None,
-            listen: String::new(),
             fee_percent: 0,
             listing: String::new(),
         }
@@ -87,32 +92,6 @@ impl Center {
             .collect();
         lines.push(format!("{key} = {value}"));
         std::fs::write(&path, lines.join("\n") + "\n").expect("config");
-    }
-
-    /// Starts serving (on the same address as before after the first start).
-    fn start(&mut self) {
-        let server = if self.listen.is_empty() {
-            self.folder.serve(&[])
-        } else {
-            self.folder.serve_on(&self.listen)
-        };
-        self.listen = server.url.trim_start_matches("http://").to_owned();
-        self.server = Some(server);
-    }
-
-    /// SIGKILLs the node.
-    fn kill(&mut self) {
-        let mut server = self.server.take().expect("running");
-        server.child.kill().expect("kill");
-        server.child.wait().expect("wait");
-    }
-
-    fn url(&self) -> String {
-        self.server.as_ref().expect("running").url.clone()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        self.folder.json(args)
     }
 
     /// The fee this center charges on one order of [`QTY`] units.

@@ -172,6 +172,57 @@ impl Folder {
     }
 }
 
+/// A center's folder and id, and its `telecenter serve` while it runs; it
+/// comes back on the same address after a restart.
+pub(crate) struct Station {
+    pub(crate) folder: Folder,
+    pub(crate) id: String,
+    server: Option<Server>,
+    listen: String,
+}
+
+impl Station {
+    /// Creates the center `name` in `region` in a fresh folder (not running).
+    pub(crate) fn new(name: &str, region: &str) -> Self {
+        let folder = Folder::new();
+        let id = folder.init_as(name, region);
+        Self {
+            folder,
+            id,
+            server: None,
+            listen: String::new(),
+        }
+    }
+
+    /// Starts serving (on the same address as before after the first start).
+    pub(crate) fn start(&mut self) {
+        let server = if self.listen.is_empty() {
+            self.folder.serve(&[])
+        } else {
+            self.folder.serve_on(&self.listen)
+        };
+        self.listen = server.url.trim_start_matches("http://").to_owned();
+        self.server = Some(server);
+    }
+
+    /// SIGKILLs the node (no shutdown of any kind).
+    pub(crate) fn kill(&mut self) {
+        let mut server = self.server.take().expect("running");
+        server.child.kill().expect("kill");
+        server.child.wait().expect("wait");
+    }
+
+    /// The address it serves on (it must be running).
+    pub(crate) fn url(&self) -> String {
+        self.server.as_ref().expect("running").url.clone()
+    }
+
+    /// Runs a `--json` command on its folder.
+    pub(crate) fn json(&self, args: &[&str]) -> Value {
+        self.folder.json(args)
+    }
+}
+
 /// A running `telecenter serve`; killed (SIGKILL) when dropped.
 pub(crate) struct Server {
     pub(crate) child: Child,

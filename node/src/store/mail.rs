@@ -230,20 +230,7 @@ impl Store {
         to: &CenterId,
         now_ms: i64,
     ) -> Result<Option<(MailKind, CenterId, CenterId)>, StoreError> {
-        let held = self
-            .conn
-            .prepare_cached(
-                "SELECT kind, sender, recipient FROM mail WHERE id = ?1 AND kind <> 'gone'",
-            )?
-            .query_row([id], |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, String>(2)?,
-                ))
-            })
-            .optional()?;
-        let Some((kind, sender, recipient)) = held else {
+        let Some(held) = self.mail_header(id)? else {
             return Ok(None);
         };
         self.conn.execute(
@@ -251,11 +238,7 @@ impl Store {
              WHERE id = ?1",
             params![id, to.to_string(), now_ms],
         )?;
-        Ok(Some((
-            MailKind::from_word(&kind).ok_or_else(|| corrupt("mail kind"))?,
-            center(&sender)?,
-            center(&recipient)?,
-        )))
+        Ok(Some(held))
     }
 
     /// Replaces this node's own sealed outbox mail for `recipient` by `mails`
