@@ -212,6 +212,27 @@ struct Trade<'a> {
 
 /// Takes every trade through accept, ship and complete, step by step for all
 /// at once; checks that both sides end with the same four events.
+/// Waits until every center sees every other's listing, then every center
+/// orders once from every other.
+fn order_every_pair(centers: &[Center]) -> Vec<Trade<'_>> {
+    for buyer in centers {
+        for seller in centers.iter().filter(|s| s.id != buyer.id) {
+            wait_listing(buyer, seller);
+        }
+    }
+    let mut trades = Vec::new();
+    for buyer in centers {
+        for seller in centers.iter().filter(|s| s.id != buyer.id) {
+            trades.push(Trade {
+                buyer,
+                seller,
+                id: place(buyer, seller),
+            });
+        }
+    }
+    trades
+}
+
 fn complete_all(trades: &[Trade<'_>]) {
     for t in trades {
         wait_status(t.seller, &t.id, "placed");
@@ -355,21 +376,7 @@ fn star_topology_every_pair_trades_through_the_hub() {
         "the hub knows no address of its centers: {peers}"
     );
     // Every center accepts every other through the hub's vouches alone.
-    for buyer in &centers {
-        for seller in centers.iter().filter(|s| s.id != buyer.id) {
-            wait_listing(buyer, seller);
-        }
-    }
-    let mut trades = Vec::new();
-    for buyer in &centers {
-        for seller in centers.iter().filter(|s| s.id != buyer.id) {
-            trades.push(Trade {
-                buyer,
-                seller,
-                id: place(buyer, seller),
-            });
-        }
-    }
+    let trades = order_every_pair(&centers);
     assert_eq!(trades.len(), 20);
     complete_all(&trades);
     let month = month_of(&trades[0]);
@@ -425,21 +432,7 @@ fn hub_killed_and_restarted_mid_traffic_loses_and_doubles_nothing() {
     for center in &centers {
         attach(&hub, center);
     }
-    for buyer in &centers {
-        for seller in centers.iter().filter(|s| s.id != buyer.id) {
-            wait_listing(buyer, seller);
-        }
-    }
-    let mut trades = Vec::new();
-    for buyer in &centers {
-        for seller in centers.iter().filter(|s| s.id != buyer.id) {
-            trades.push(Trade {
-                buyer,
-                seller,
-                id: place(buyer, seller),
-            });
-        }
-    }
+    let trades = order_every_pair(&centers);
     for t in &trades {
         wait_status(t.seller, &t.id, "placed");
     }

@@ -365,13 +365,18 @@ fn mail_for_a_center_the_relay_does_not_accept_is_not_stored() {
         b"for someone the hub does not know",
     );
     for _ in 0..2 {
-        let receipts = net.hub.node.take_mail(&net.buyer.id(), vec![mail.clone()]);
-        assert_eq!(receipts[0].status, "refused");
-        assert_eq!(receipts[0].code.as_deref(), Some("not_accepted"));
+        refused_and_forgotten(&net.hub, &net.buyer, &mail, "not_accepted");
     }
-    assert!(net.hub.node.mail_recipients().unwrap().is_empty());
+}
+
+/// `hub` refuses `mail` handed over by `hop` with `code`, and keeps no trace of it.
+fn refused_and_forgotten(hub: &Center, hop: &Center, mail: &SealedMail, code: &str) {
+    let receipts = hub.node.take_mail(&hop.id(), vec![mail.clone()]);
+    assert_eq!(receipts[0].status, "refused");
+    assert_eq!(receipts[0].code.as_deref(), Some(code));
+    assert!(hub.node.mail_recipients().unwrap().is_empty());
     assert!(
-        !lock(&net.hub.node.reader)
+        !lock(&hub.node.reader)
             .mail_known(&mail.verify().unwrap())
             .unwrap()
     );
@@ -382,15 +387,7 @@ fn mail_from_a_non_peer_for_someone_else_is_refused() {
     let net = net();
     // The other seller is accepted by the hub but not its peer.
     let mail = sealed(&net.other, &net.seller.id(), T0, b"relay this for me");
-    let receipts = net.hub.node.take_mail(&net.other.id(), vec![mail.clone()]);
-    assert_eq!(receipts[0].status, "refused");
-    assert_eq!(receipts[0].code.as_deref(), Some("not_a_relay"));
-    assert!(net.hub.node.mail_recipients().unwrap().is_empty());
-    assert!(
-        !lock(&net.hub.node.reader)
-            .mail_known(&mail.verify().unwrap())
-            .unwrap()
-    );
+    refused_and_forgotten(&net.hub, &net.other, &mail, "not_a_relay");
 }
 
 // ---------------------------------------------------------------------------
