@@ -11,6 +11,9 @@
 //! catalog syncs that refresh a buyer's view of a seller's stock and price;
 //! the seller's operator changing stock or price; settlement payments and
 //! their answers (by the payee, or wrongly by the payer or a third center).
+//! Every delivery and every answer travels as sealed mail handed to the other
+//! node directly (`take_mail`), and the answers are read from the mail the
+//! receiver sealed back, as the mail exchange carries them.
 //!
 //! Beside the nodes runs [`Model`], a plain-data reference of the protocol
 //! written from its rules (`docs/protocol.md` §13), not from the node's code: the
@@ -47,6 +50,8 @@ use telecenter_protocol::{CenterId, DocId, Identity, ListingId};
 
 use super::tests::{Center, federate, settle_pair};
 use super::{MessageResult, Node, NodeError, PlaceOrder, balance_with};
+use crate::node::PairExchange;
+use telecenter_protocol::sealed::{Receipt, SealedMail};
 
 /// Centers in the test.
 const N: usize = 3;
@@ -1254,11 +1259,39 @@ impl World {
         }
     }
 
-    /// Hands the receiver's answers back to the sender.
+    /// Seals `bundle` as `from` for `to` and hands it to `to` directly, as the
+    /// mail exchange does; returns the results `to` sealed back, opened with
+    /// `from`'s key (none when the bundle held only results).
+    fn by_mail(&self, from: usize, to: usize, bundle: &PairExchange) -> Vec<MessageResult> {
+        let key = |c: usize| Identity::generate(&mut StdRng::seed_from_u64(self.centers[c].seed));
+        let (from_id, to_id) = (self.ids[from], self.ids[to]);
+        let plaintext = serde_json::to_vec(bundle).unwrap();
+        let at = self.node(to).clock().now_ms();
+        let mail =
+            SealedMail::seal(&key(from), &to_id, at, &plaintext, &mut rand::rngs::OsRng).unwrap();
+        let receipts = self.node(to).take_mail(&from_id, vec![mail]);
+        assert_eq!(receipts[0].status, "taken", "{receipts:?}");
+        let mut results = Vec::new();
+        for row in self.node(to).mail_for_hop(&from_id).unwrap() {
+            let opened: PairExchange =
+                serde_json::from_slice(&row.mail.open(&key(from)).unwrap()).unwrap();
+            results.extend(opened.results);
+            // Collected: the replier forgets it.
+            self.node(to)
+                .mail_receipts(&from_id, &[Receipt::taken(&row.id)])
+                .unwrap();
+        }
+        results
+    }
+
+    /// Hands the receiver's answers back to the sender, sealed.
     fn answer_back(&mut self, late: Late) {
-        self.node(late.from)
-            .pair_results(&self.ids[late.to], &late.results)
-            .unwrap();
+        let bundle = PairExchange {
+            messages: Vec::new(),
+            results: late.results.clone(),
+        };
+        let echoed = self.by_mail(late.to, late.from, &bundle);
+        assert!(echoed.is_empty(), "results are not answered: {echoed:?}");
         for (msg, outcome) in &late.answers {
             self.model.apply(late.from, late.to, msg, *outcome);
         }
@@ -1270,8 +1303,11 @@ impl World {
         to: usize,
         batch: &[(Msg, telecenter_protocol::order::SignedMessage)],
     ) -> (Vec<MessageResult>, Vec<Outcome>) {
-        let messages = batch.iter().map(|(_, m)| m.clone()).collect();
-        let results = self.node(to).pair_receive(&self.ids[from], messages);
+        let bundle = PairExchange {
+            messages: batch.iter().map(|(_, m)| m.clone()).collect(),
+            results: Vec::new(),
+        };
+        let results = self.by_mail(from, to, &bundle);
         assert_eq!(results.len(), batch.len());
         let outcomes: Vec<Outcome> = batch
             .iter()
