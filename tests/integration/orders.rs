@@ -11,7 +11,7 @@ use telecenter_protocol::order::{Action, Body, OrderEvent, SignedMessage};
 use telecenter_protocol::sealed::{MailExchange, SealedMail};
 use telecenter_protocol::{CenterId, Identity};
 
-use crate::support::{Station, admin_token, http, poll, quick_check};
+use crate::support::{Station, admin_token, history, http, poll, quick_check};
 
 const DEADLINE: Duration = Duration::from_secs(60);
 
@@ -81,21 +81,6 @@ fn wait_listing(center: &Center, seller: &Center, listing: &str) {
         (status == 200).then_some(())
     })
     .unwrap_or_else(|| panic!("{listing} never reached {}", center.id));
-}
-
-fn history(view: &Value) -> Vec<(i64, String, bool)> {
-    view["events"]
-        .as_array()
-        .expect("events")
-        .iter()
-        .map(|e| {
-            (
-                e["seq"].as_i64().expect("seq"),
-                e["hash"].as_str().expect("hash").to_owned(),
-                e["proposed"].as_bool().expect("proposed"),
-            )
-        })
-        .collect()
 }
 
 fn balance_with(center: &Center, other: &Center) -> i64 {

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::{Station, http, poll, quick_check};
+use crate::support::{Station, history, http, poll, quick_check};
 
 const DEADLINE: Duration = Duration::from_secs(60);
 /// Units in each order (Rp 15.000 each).
@@ -187,22 +187,6 @@ fn wait_status(center: &Center, order: &str, status: &str) -> Value {
     })
 }
 
-/// The events of an order as (seq, hash, proposed).
-fn history(view: &Value) -> Vec<(i64, String, bool)> {
-    view["events"]
-        .as_array()
-        .expect("events")
-        .iter()
-        .map(|e| {
-            (
-                e["seq"].as_i64().expect("seq"),
-                e["hash"].as_str().expect("hash").to_owned(),
-                e["proposed"].as_bool().expect("proposed"),
-            )
-        })
-        .collect()
-}
-
 /// One order between two centers.
 struct Trade<'a> {
     buyer: &'a Center,
@@ -212,6 +196,24 @@ struct Trade<'a> {
 
 /// Takes every trade through accept, ship and complete, step by step for all
 /// at once; checks that both sides end with the same four events.
+/// Starts `hub` and one selling center per name (the i-th charging
+/// `fee_step × i` %), each attached to the hub only.
+fn star(hub: &mut Center, names: &[&str], fee_step: i64) -> Vec<Center> {
+    let mut centers: Vec<Center> = names
+        .iter()
+        .zip(1..)
+        .map(|(name, i)| Center::seller(&format!("Telecenter {name}"), fee_step * i))
+        .collect();
+    hub.start();
+    for center in &mut centers {
+        center.start();
+    }
+    for center in &centers {
+        attach(hub, center);
+    }
+    centers
+}
+
 /// Waits until every center sees every other's listing, then every center
 /// orders once from every other.
 fn order_every_pair(centers: &[Center]) -> Vec<Trade<'_>> {
@@ -354,18 +356,11 @@ fn check_pair(a: &Center, b: &Center, month: &str, orders_each_way: usize) {
 fn star_topology_every_pair_trades_through_the_hub() {
     let started = Instant::now();
     let mut hub = Center::new("Hub Kabupaten Malang");
-    let mut centers: Vec<Center> = ["Dau", "Batu", "Pujon", "Ngantang", "Kasembon"]
-        .iter()
-        .zip(1..)
-        .map(|(name, i)| Center::seller(&format!("Telecenter {name}"), 2 * i))
-        .collect();
-    hub.start();
-    for center in &mut centers {
-        center.start();
-    }
-    for center in &centers {
-        attach(&hub, center);
-    }
+    let centers = star(
+        &mut hub,
+        &["Dau", "Batu", "Pujon", "Ngantang", "Kasembon"],
+        2,
+    );
     let peers = hub.json(&["peer", "list"]);
     assert!(
         peers
@@ -420,18 +415,7 @@ fn star_topology_every_pair_trades_through_the_hub() {
 fn hub_killed_and_restarted_mid_traffic_loses_and_doubles_nothing() {
     let started = Instant::now();
     let mut hub = Center::new("Hub Kabupaten Blitar");
-    let mut centers: Vec<Center> = ["Wlingi", "Kesamben", "Srengat"]
-        .iter()
-        .zip(1..)
-        .map(|(name, i)| Center::seller(&format!("Telecenter {name}"), 3 * i))
-        .collect();
-    hub.start();
-    for center in &mut centers {
-        center.start();
-    }
-    for center in &centers {
-        attach(&hub, center);
-    }
+    let centers = star(&mut hub, &["Wlingi", "Kesamben", "Srengat"], 3);
     let trades = order_every_pair(&centers);
     for t in &trades {
         wait_status(t.seller, &t.id, "placed");

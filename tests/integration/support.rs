@@ -223,6 +223,22 @@ impl Station {
     }
 }
 
+/// The events of an order view (`order show --json`) as (seq, hash, proposed).
+pub(crate) fn history(view: &Value) -> Vec<(i64, String, bool)> {
+    view["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| {
+            (
+                e["seq"].as_i64().expect("seq"),
+                e["hash"].as_str().expect("hash").to_owned(),
+                e["proposed"].as_bool().expect("proposed"),
+            )
+        })
+        .collect()
+}
+
 /// A running `telecenter serve`; killed (SIGKILL) when dropped.
 pub(crate) struct Server {
     pub(crate) child: Child,

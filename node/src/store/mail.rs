@@ -81,6 +81,42 @@ fn corrupt(what: &str) -> StoreError {
     StoreError::Corrupt(format!("unreadable {what}"))
 }
 
+/// Inserts a mail (with its body when `kind` is set; only its id, as `gone`,
+/// otherwise); `false` if its id was there already.
+fn insert(
+    conn: &rusqlite::Connection,
+    id: &str,
+    mail: &SealedMail,
+    kind: Option<MailKind>,
+    came_from: Option<&CenterId>,
+    now_ms: i64,
+) -> Result<bool, StoreError> {
+    let body = match kind {
+        Some(_) => Some(
+            serde_json::to_string(mail)
+                .map_err(|e| StoreError::Corrupt(format!("mail not serialisable: {e}")))?,
+        ),
+        None => None,
+    };
+    let inserted = conn.execute(
+        "INSERT OR IGNORE INTO mail
+             (id, sender, recipient, at_ms, size, body, kind, came_from, received_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            id,
+            mail.from.to_string(),
+            mail.to.to_string(),
+            mail.at,
+            i64::try_from(mail.size()).unwrap_or(i64::MAX),
+            body,
+            kind.map_or("gone", MailKind::word),
+            came_from.map(CenterId::to_string),
+            now_ms,
+        ],
+    )?;
+    Ok(inserted == 1)
+}
+
 fn center(text: &str) -> Result<CenterId, StoreError> {
     text.parse().map_err(|_| corrupt("center id in mail"))
 }
@@ -107,30 +143,7 @@ impl Store {
         came_from: Option<&CenterId>,
         now_ms: i64,
     ) -> Result<bool, StoreError> {
-        let body = match kind {
-            Some(_) => Some(
-                serde_json::to_string(mail)
-                    .map_err(|e| StoreError::Corrupt(format!("mail not serialisable: {e}")))?,
-            ),
-            None => None,
-        };
-        let inserted = self.conn.execute(
-            "INSERT OR IGNORE INTO mail
-                 (id, sender, recipient, at_ms, size, body, kind, came_from, received_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![
-                id,
-                mail.from.to_string(),
-                mail.to.to_string(),
-                mail.at,
-                i64::try_from(mail.size()).unwrap_or(i64::MAX),
-                body,
-                kind.map_or("gone", MailKind::word),
-                came_from.map(CenterId::to_string),
-                now_ms,
-            ],
-        )?;
-        Ok(inserted == 1)
+        insert(&self.conn, id, mail, kind, came_from, now_ms)
     }
 
     /// Mail held for others (`relay`), optionally only from `sender` and/or to
@@ -256,22 +269,7 @@ impl Store {
             [recipient.to_string()],
         )?;
         for (id, mail) in mails {
-            let body = serde_json::to_string(mail)
-                .map_err(|e| StoreError::Corrupt(format!("mail not serialisable: {e}")))?;
-            tx.execute(
-                "INSERT OR IGNORE INTO mail
-                     (id, sender, recipient, at_ms, size, body, kind, received_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'outbox', ?7)",
-                params![
-                    id,
-                    mail.from.to_string(),
-                    mail.to.to_string(),
-                    mail.at,
-                    i64::try_from(mail.size()).unwrap_or(i64::MAX),
-                    body,
-                    now_ms,
-                ],
-            )?;
+            insert(&tx, id, mail, Some(MailKind::Outbox), None, now_ms)?;
         }
         tx.commit()?;
         Ok(())
