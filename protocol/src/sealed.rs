@@ -297,15 +297,48 @@ pub struct MailExchange {
     pub wait_ms: Option<u32>,
 }
 
+/// The status word of a [`Receipt`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReceiptStatus {
+    /// `taken`: now held or read by the receiver, or known already.
+    Taken,
+    /// `refused`: the receiver will never take it (see the receipt's `code`).
+    Refused,
+    /// `later`: not now; hand it again later.
+    Later,
+    /// A word this version does not know (from a newer node): treated as `later`.
+    #[serde(other)]
+    Unknown,
+}
+
+impl ReceiptStatus {
+    /// The word on the wire.
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Taken => "taken",
+            Self::Refused => "refused",
+            Self::Later => "later",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
+/// Compares with the word on the wire (`status == "taken"`).
+impl PartialEq<&str> for ReceiptStatus {
+    fn eq(&self, other: &&str) -> bool {
+        self.word() == *other
+    }
+}
+
 /// What a node did with one mail handed to it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Receipt {
     /// The mail's id.
     pub id: String,
-    /// `taken` (now held or read by the receiver, or known already), `refused`
-    /// (it will not take it: see `code`) or `later` (not now: hand it again later).
-    pub status: String,
+    /// What became of it.
+    pub status: ReceiptStatus,
     /// Stable code of a refusal or delay.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
@@ -319,7 +352,7 @@ impl Receipt {
     pub fn taken(id: &str) -> Self {
         Self {
             id: id.to_owned(),
-            status: "taken".to_owned(),
+            status: ReceiptStatus::Taken,
             code: None,
             message: None,
         }
@@ -329,7 +362,7 @@ impl Receipt {
     pub fn refused(id: &str, code: &str, message: String) -> Self {
         Self {
             id: id.to_owned(),
-            status: "refused".to_owned(),
+            status: ReceiptStatus::Refused,
             code: Some(code.to_owned()),
             message: Some(message),
         }
@@ -339,7 +372,7 @@ impl Receipt {
     pub fn later(id: &str, code: &str, message: String) -> Self {
         Self {
             id: id.to_owned(),
-            status: "later".to_owned(),
+            status: ReceiptStatus::Later,
             code: Some(code.to_owned()),
             message: Some(message),
         }

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use telecenter_protocol::CenterId;
 use telecenter_protocol::limits::PAIR_BATCH_MESSAGES_MAX;
 use telecenter_protocol::order::SignedMessage;
-use telecenter_protocol::sealed::{Receipt, SEALED_PLAINTEXT_MAX, SealedMail};
+use telecenter_protocol::sealed::{Receipt, ReceiptStatus, SEALED_PLAINTEXT_MAX, SealedMail};
 use tokio::sync::watch;
 
 use super::orders::PairRate;
@@ -291,7 +291,7 @@ impl Node {
                     )
                 }
             };
-            if receipt.status == "refused" {
+            if receipt.status == ReceiptStatus::Refused {
                 tracing::info!(%hop, code = ?receipt.code, message = ?receipt.message, "mail refused");
             }
             receipts.push(receipt);

@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 use telecenter_protocol::CenterId;
-use telecenter_protocol::sealed::{MailExchange, Receipt};
+use telecenter_protocol::sealed::{MailExchange, Receipt, ReceiptStatus};
 
 use super::{BACKOFF_MAX, BACKOFF_MIN, REQUEST_TIMEOUT, SyncEngine, SyncError};
 use crate::node::run_blocking as blocking;
@@ -117,7 +117,7 @@ impl SyncEngine {
             sent: answer
                 .receipts
                 .iter()
-                .filter(|r| r.status == "taken")
+                .filter(|r| r.status == ReceiptStatus::Taken)
                 .count() as u64,
             received: answer.mail.len() as u64,
         };

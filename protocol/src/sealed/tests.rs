@@ -102,3 +102,15 @@ fn the_wire_form_refuses_unknown_fields() {
     json["extra"] = serde_json::json!(1);
     assert!(serde_json::from_value::<SealedMail>(json).is_err());
 }
+
+#[test]
+fn a_receipt_status_from_a_newer_node_reads_as_unknown() {
+    let receipt: Receipt = serde_json::from_str(r#"{"id": "ab", "status": "forwarded"}"#).unwrap();
+    assert_eq!(receipt.status, ReceiptStatus::Unknown);
+    let taken: Receipt = serde_json::from_str(r#"{"id": "ab", "status": "taken"}"#).unwrap();
+    assert_eq!(taken, Receipt::taken("ab"));
+    assert_eq!(
+        serde_json::to_value(Receipt::later("ab", "too_fast", "x".into())).unwrap()["status"],
+        "later"
+    );
+}

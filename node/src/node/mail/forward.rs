@@ -4,7 +4,7 @@
 //! route advertisements exchanged with peers.
 
 use telecenter_protocol::CenterId;
-use telecenter_protocol::sealed::Receipt;
+use telecenter_protocol::sealed::{Receipt, ReceiptStatus};
 
 use super::{
     DEFER_LATER_MS, DEFER_REFUSED_MS, DEFERRED_MAX, MAIL_BATCH_BYTES_MAX, MAIL_BATCH_MAX,
@@ -183,8 +183,8 @@ impl Node {
             if !offered {
                 continue;
             }
-            match receipt.status.as_str() {
-                "taken" => {
+            match receipt.status {
+                ReceiptStatus::Taken => {
                     let mut writer = lock(&self.writer);
                     if let Some((kind, _, recipient)) =
                         writer.store.mail_handed(&receipt.id, hop, now)?
@@ -195,7 +195,7 @@ impl Node {
                         }
                     }
                 }
-                "refused" => {
+                ReceiptStatus::Refused => {
                     let header = lock(&self.reader).mail_header(&receipt.id)?;
                     let Some((kind, _, recipient)) = header else {
                         continue;

@@ -11,7 +11,7 @@ use proptest::sample::Index;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use telecenter_protocol::order::{Action, OrderId, Role, order_entries};
-use telecenter_protocol::sealed::{SEALED_DOMAIN, SealedMail};
+use telecenter_protocol::sealed::{ReceiptStatus, SEALED_DOMAIN, SealedMail};
 use telecenter_protocol::{CenterId, Identity, ListingId};
 
 use super::*;
@@ -298,9 +298,9 @@ fn a_stranger_flooding_a_hub_for_one_recipient_does_not_block_other_senders() {
             })
             .collect();
         for receipt in hub.node.take_mail(&stranger.id(), mails) {
-            match receipt.status.as_str() {
-                "taken" => taken += 1,
-                "later" => {
+            match receipt.status {
+                ReceiptStatus::Taken => taken += 1,
+                ReceiptStatus::Later => {
                     stopped = receipt.code;
                     break 'flood;
                 }
@@ -993,10 +993,10 @@ fn a_hop_cannot_make_a_node_drop_mail_it_was_never_offered() {
         .id
         .clone();
     // Another center that learned the id says it took it: nothing happens.
-    for status in ["taken", "refused"] {
+    for status in [ReceiptStatus::Taken, ReceiptStatus::Refused] {
         let receipt = Receipt {
             id: id.clone(),
-            status: status.to_owned(),
+            status,
             code: None,
             message: None,
         };
