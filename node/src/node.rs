@@ -354,7 +354,8 @@ impl BatchTouched {
 
 impl Node {
     /// Creates a new center: a fresh database at `db_path` holding the genesis
-    /// change of its catalog with `profile`.
+    /// change of its catalog with `profile`. `rng` must be cryptographically
+    /// secure: it draws ids, hop nonces and the ephemeral keys of sealed mail.
     pub fn create(
         db_path: &Path,
         identity: Identity,
@@ -388,7 +389,7 @@ impl Node {
         Self::open(db_path, identity, clock, rng)
     }
 
-    /// Opens an existing node database.
+    /// Opens an existing node database (`rng` as for [`Node::create`]).
     pub fn open(
         db_path: &Path,
         identity: Identity,

@@ -133,6 +133,32 @@ impl Default for MailState {
     }
 }
 
+/// The node's injected random source where a cryptographic generator is
+/// required. `Node::create`/`Node::open` take a cryptographically secure source:
+/// the operating system's generator in a running node (`DataDir` passes
+/// `OsRng`), a seeded ChaCha generator in tests.
+struct Injected<'a>(&'a mut (dyn rand::RngCore + Send));
+
+impl rand::RngCore for Injected<'_> {
+    fn next_u32(&mut self) -> u32 {
+        self.0.next_u32()
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.0.next_u64()
+    }
+
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        self.0.fill_bytes(dest);
+    }
+
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand::Error> {
+        self.0.try_fill_bytes(dest)
+    }
+}
+
+impl rand::CryptoRng for Injected<'_> {}
+
 fn over(held: MailUse, size: u64, quota: MailUse) -> bool {
     held.count >= quota.count || held.bytes.saturating_add(size) > quota.bytes
 }
@@ -154,14 +180,17 @@ impl Node {
     ) -> Result<(String, SealedMail), NodeError> {
         let plaintext =
             serde_json::to_vec(bundle).map_err(|e| NodeError::Internal(e.to_string()))?;
-        // Ephemeral HPKE keys come from the operating system's generator.
-        let mail = SealedMail::seal(
-            &self.identity,
-            to,
-            self.clock.now_ms(),
-            &plaintext,
-            &mut rand::rngs::OsRng,
-        )
+        // Ephemeral HPKE keys come from the node's injected random source.
+        let mail = {
+            let mut writer = lock(&self.writer);
+            SealedMail::seal(
+                &self.identity,
+                to,
+                self.clock.now_ms(),
+                &plaintext,
+                &mut Injected(writer.rng.as_mut()),
+            )
+        }
         .map_err(|e| NodeError::Internal(format!("cannot seal mail for {to}: {e}")))?;
         let id = mail
             .verify()
