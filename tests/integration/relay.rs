@@ -137,29 +137,12 @@ fn wait_listing(buyer: &Center, seller: &Center) {
 /// Places an order of [`QTY`] units of `seller`'s listing at `buyer` for
 /// this buyer; returns the order id.
 fn place_for(buyer: &Center, seller: &Center, name: &str, phone: &str, note: &str) -> String {
-    buyer
-        .folder
-        .ok(&[
-            "order",
-            "place",
-            &format!("{}/{}", seller.id, seller.listing),
-            "--qty",
-            &QTY.to_string(),
-            "--buyer-name",
-            name,
-            "--buyer-phone",
-            phone,
-            "--pay-at",
-            "here",
-            "--method",
-            "cash",
-            "--price",
-            "15.000",
-            "--note",
-            note,
-        ])
-        .trim()
-        .to_owned()
+    buyer.folder.place_order_for(
+        &seller.id,
+        &seller.listing,
+        &QTY.to_string(),
+        (name, phone, note),
+    )
 }
 
 fn place(buyer: &Center, seller: &Center) -> String {

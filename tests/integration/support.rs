@@ -101,6 +101,22 @@ impl Folder {
     /// Places an order for Bu Sri (cash, paid here, Rp 15.000 a unit) for
     /// `listing` of center `seller`; returns the order id.
     pub(crate) fn place_order(&self, seller: &str, listing: &str, qty: &str) -> String {
+        self.place_order_for(
+            seller,
+            listing,
+            qty,
+            ("Bu Sri Wahyuni", "0812 3456 7890", ""),
+        )
+    }
+
+    /// Like [`Folder::place_order`] for this buyer `(name, phone, note)`.
+    pub(crate) fn place_order_for(
+        &self,
+        seller: &str,
+        listing: &str,
+        qty: &str,
+        (name, phone, note): (&str, &str, &str),
+    ) -> String {
         self.ok(&[
             "order",
             "place",
@@ -108,15 +124,17 @@ impl Folder {
             "--qty",
             qty,
             "--buyer-name",
-            "Bu Sri Wahyuni",
+            name,
             "--buyer-phone",
-            "0812 3456 7890",
+            phone,
             "--pay-at",
             "here",
             "--method",
             "cash",
             "--price",
             "15.000",
+            "--note",
+            note,
         ])
         .trim()
         .to_owned()

@@ -275,7 +275,7 @@ impl SyncEngine {
                         let node = self.node.clone();
                         let (has_mail, routes_now) = blocking(move || {
                             Ok((
-                                !node.mail_for_hop(&center)?.is_empty(),
+                                node.has_mail_for(&center)?,
                                 node.advert_digest_for(&center).ok(),
                             ))
                         })

@@ -97,6 +97,12 @@ impl Node {
         Ok(rows)
     }
 
+    /// Whether [`Node::mail_for_hop`] would offer `hop` anything now (without
+    /// recording an offer).
+    pub fn has_mail_for(&self, hop: &CenterId) -> Result<bool, NodeError> {
+        Ok(!self.choose_for_hop(hop, self.clock.now_ms())?.is_empty())
+    }
+
     fn choose_for_hop(&self, hop: &CenterId, now: i64) -> Result<Vec<MailRow>, NodeError> {
         let peers = self.peers()?;
         let peer_ids: Vec<CenterId> = peers.iter().map(|p| p.center_id).collect();
