@@ -8,10 +8,11 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use telecenter_node::api::AddPeer;
+use telecenter_node::app;
 use telecenter_node::data_dir::{DataDir, RuntimeInfo};
-use telecenter_node::http::{self, AppState};
 use telecenter_node::sample;
 use telecenter_node::search::{RawSearch, parse_rupiah};
+use telecenter_node::server::{self, AppState};
 use telecenter_node::sync::SyncEngine;
 use telecenter_node::{Clock, SystemClock};
 use telecenter_protocol::validate::{ListingPatch, NewListing, ProfileInput};
@@ -675,7 +676,7 @@ async fn serve(data: &DataDir, args: ServeArgs, json: bool) -> Result<()> {
         args.tls_cert.or(config.tls_cert.clone()),
         args.tls_key.or(config.tls_key.clone()),
     ) {
-        (Some(cert), Some(key)) => Some(http::load_tls(&cert, &key)?),
+        (Some(cert), Some(key)) => Some(server::load_tls(&cert, &key)?),
         (None, None) => None,
         _ => bail!("HTTPS needs both a certificate and its key (--tls-cert and --tls-key)"),
     };
@@ -729,14 +730,14 @@ async fn serve(data: &DataDir, args: ServeArgs, json: bool) -> Result<()> {
         let _ = rx.wait_for(|stop| *stop).await;
     };
     let admin_server = admin_listener
-        .map(|l| tokio::spawn(http::serve(state.clone(), l, stopped(stop_rx.clone()))));
-    let options = http::ServeOptions {
+        .map(|l| tokio::spawn(app::serve(state.clone(), l, stopped(stop_rx.clone()))));
+    let options = server::ServeOptions {
         tls,
-        ..http::ServeOptions::default()
+        ..server::ServeOptions::default()
     };
-    let main_server = http::serve_with(state, listener, options, stopped(stop_rx));
+    let main_server = app::serve_with(state, listener, options, stopped(stop_rx));
     let signal = async move {
-        http::shutdown_signal().await;
+        server::shutdown_signal().await;
         let _ = stop_tx.send(true);
     };
     let (result, ()) = tokio::join!(main_server, signal);

@@ -11,13 +11,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
+use telecenter_node::app;
 use telecenter_node::data_dir::DataDir;
-use telecenter_node::http::{self, AppState};
 use telecenter_node::net::Outgoing;
 use telecenter_node::node::PlaceOrder;
 use telecenter_node::sample::{SAMPLES, add_sample_listings_of, sample_profile_of};
 use telecenter_node::search::RawSearch;
 use telecenter_node::search::SearchQuery;
+use telecenter_node::server::{self, AppState};
 use telecenter_node::sync::SyncEngine;
 use telecenter_node::{Node, SystemClock};
 use telecenter_protocol::order::{Action, Collector, OrderId, PayMethod};
@@ -109,7 +110,7 @@ pub(crate) async fn run(first_port: Option<u16>, json: bool) -> Result<()> {
         ));
         tasks.push(tokio::spawn(async move {
             let _lock = lock;
-            let _ = http::serve(state, listener, std::future::pending()).await;
+            let _ = app::serve(state, listener, std::future::pending()).await;
         }));
     }
     if json {
@@ -170,9 +171,9 @@ pub(crate) async fn run(first_port: Option<u16>, json: bool) -> Result<()> {
                 Ok(_) => {}
                 Err(error) => eprintln!("sample orders could not be made: {error:#}"),
             }
-            http::shutdown_signal().await;
+            server::shutdown_signal().await;
         }
-        () = http::shutdown_signal() => {}
+        () = server::shutdown_signal() => {}
     }
     for task in tasks {
         task.abort();

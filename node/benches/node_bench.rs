@@ -168,7 +168,7 @@ fn main() {
     // 4. Pages rendered by the node (router in process, no sockets).
     let node = std::sync::Arc::new(node);
     let app =
-        telecenter_node::http::router(telecenter_node::http::AppState::new(node.clone(), None));
+        telecenter_node::app::router(telecenter_node::server::AppState::new(node.clone(), None));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

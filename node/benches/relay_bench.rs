@@ -22,8 +22,9 @@ use std::time::{Duration, Instant};
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use telecenter_node::http::{self, AppState};
+use telecenter_node::app;
 use telecenter_node::node::PlaceOrder;
+use telecenter_node::server::AppState;
 use telecenter_node::sync::SyncEngine;
 use telecenter_node::{Node, SystemClock};
 use telecenter_protocol::Identity;
@@ -284,7 +285,7 @@ async fn main() {
     let mut state = AppState::new(hub.clone(), None);
     state.sync = Some(engine.clone());
     let _hub_sync = engine.spawn(60_000);
-    tokio::spawn(http::serve(state, listener, std::future::pending()));
+    tokio::spawn(app::serve(state, listener, std::future::pending()));
     let counts = Arc::new(Counts::default());
     let url = format!("http://{}", proxy(hub_addr, counts.clone()).await);
 

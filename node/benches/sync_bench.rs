@@ -13,8 +13,9 @@ use std::time::Instant;
 use base64::Engine;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use telecenter_node::http::{self, AppState};
+use telecenter_node::app;
 use telecenter_node::search::SearchQuery;
+use telecenter_node::server::AppState;
 use telecenter_node::sync::SyncEngine;
 use telecenter_node::{Node, SystemClock};
 use telecenter_protocol::catalog::CatalogDoc;
@@ -110,7 +111,7 @@ async fn main() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let hub_url = format!("http://{}", listener.local_addr().unwrap());
     let hub_state = AppState::new(hub.clone(), None);
-    tokio::spawn(http::serve(hub_state, listener, std::future::pending()));
+    tokio::spawn(app::serve(hub_state, listener, std::future::pending()));
 
     // 3. A new node joins: trusts the hub, gets the 39 catalogs through its vouches.
     let joiner = Arc::new(

@@ -12,6 +12,7 @@
 //! - [`clock`]: the injected clock; nothing else reads the OS time.
 
 pub mod api;
+pub mod app;
 pub mod clock;
 pub mod data_dir;
 pub mod fees;
@@ -21,6 +22,7 @@ pub mod net;
 pub mod node;
 pub mod sample;
 pub mod search;
+pub mod server;
 pub mod store;
 pub mod sync;
 #[cfg(test)]

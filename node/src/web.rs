@@ -8,6 +8,7 @@ pub mod i18n;
 pub mod operator;
 mod public;
 
+pub(crate) use crate::server::reply::image_response;
 pub(crate) use public::fallback;
 
 use axum::Router;
@@ -29,9 +30,7 @@ pub const RESULTS_PER_PAGE: u32 = 20;
 /// Deepest search page.
 pub const PAGES_MAX: u32 = 500;
 
-/// The JSON API's answer to an address that does not exist (also what the
-/// network gets for the admin API).
-pub(crate) const NO_SUCH_ADDRESS: &str = "no such address on this node";
+pub(crate) use crate::server::NO_SUCH_ADDRESS;
 
 /// The page routes.
 pub fn routes() -> Router<AppState> {
@@ -246,18 +245,6 @@ pub(crate) async fn node_call<T: Send + 'static>(
 ) -> Result<T, crate::node::NodeError> {
     let node = state.node.clone();
     crate::node::run_blocking(move || work(&node)).await
-}
-
-/// A stored image as a response: JPEG, cacheable for a year (its name is its hash).
-pub(crate) fn image_response(bytes: Vec<u8>) -> Response {
-    let mut response = bytes.into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/jpeg"));
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=31536000, immutable"),
-    );
-    response
 }
 
 /// A time for people: `23 Nov 2026 08.19 WIB`.

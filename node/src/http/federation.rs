@@ -1,15 +1,13 @@
 //! HTTP handlers of federation: the peer sync protocol (`/api/v1/sync/*`,
 //! authenticated per hop) and the admin routes for peers, trust and sync.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, header};
+use axum::http::header;
 use axum::response::IntoResponse;
 use base64::Engine;
 use serde::de::DeserializeOwned;
@@ -19,99 +17,14 @@ use telecenter_protocol::sync::{
     SYNC_DOCS_MAX, SYNC_WAIT_MS_MAX, SummaryRequest, SummaryResponse,
 };
 
-use super::{ApiError, ApiResult, AppState, blocking, check_admin, parse_center};
+use super::parse_center;
 use crate::api::{AddPeer, CatalogView, PeerView, TrustView};
 use crate::node::routes::ADVERT_ENTRIES_MAX;
 use crate::node::{Ingested, Node, NodeError, reject_code};
 use crate::node::{MAIL_BATCH_MAX, MAIL_PATH, MAIL_WAIT_MS_MAX, RECEIPTS_MAX};
+use crate::server::{AdminToken, ApiError, ApiResult, AppState, PairHop, PeerHop, blocking};
 use crate::sync::{RoundReport, add_peer_by_url};
 use telecenter_protocol::sealed::MailExchange;
-
-/// Requests a peer may make per second, on average.
-pub const PEER_REQUESTS_PER_SEC: f64 = 20.0;
-/// Requests a peer may make in a burst.
-pub const PEER_REQUESTS_BURST: f64 = 100.0;
-
-/// Per-peer token buckets: center → (tokens, last refill ms).
-#[derive(Default)]
-pub struct RateLimiter {
-    buckets: Mutex<HashMap<CenterId, (f64, i64)>>,
-}
-
-impl RateLimiter {
-    fn allow(&self, center: &CenterId, now_ms: i64) -> bool {
-        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        let (tokens, last) = buckets
-            .entry(*center)
-            .or_insert((PEER_REQUESTS_BURST, now_ms));
-        let elapsed_s = (now_ms - *last).max(0) as f64 / 1000.0;
-        *tokens = (*tokens + elapsed_s * PEER_REQUESTS_PER_SEC).min(PEER_REQUESTS_BURST);
-        *last = now_ms;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            true
-        } else {
-            false
-        }
-    }
-}
-
-/// Checks the hop authorization of a peer request and the peer's rate.
-async fn authenticate(
-    state: &AppState,
-    headers: &HeaderMap,
-    path: &'static str,
-    body: &Bytes,
-) -> ApiResult<CenterId> {
-    authenticate_hop(state, headers, path, body, false)
-        .await
-        .map(|auth| auth.from)
-}
-
-/// Checks a request's hop authorization; `pair` also admits accepted centers
-/// that are not configured peers (orders come straight from the other center).
-/// The check takes the node's writer lock and reads SQLite, so it runs on the
-/// blocking pool, not on the async threads.
-async fn authenticate_hop(
-    state: &AppState,
-    headers: &HeaderMap,
-    path: &'static str,
-    body: &Bytes,
-    pair: bool,
-) -> ApiResult<telecenter_protocol::hop::HopAuth> {
-    let header = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .ok_or(ApiError::PeerAuth(
-            "peer requests need an 'Authorization: Telecenter ...' header".to_owned(),
-            false,
-        ))?
-        .to_owned();
-    let (node, rate, body) = (state.node.clone(), state.rate.clone(), body.clone());
-    let checked = blocking(move || {
-        let now = node.clock().now_ms();
-        let allow = |center: &CenterId| rate.allow(center, now);
-        Ok(node.check_hop(&header, "POST", path, &body, pair, &allow))
-    })
-    .await?;
-    checked.map_err(|e| {
-        use crate::node::PeerAuthError as E;
-        tracing::info!(error = %e, "peer request refused");
-        match e {
-            // A sender over its rate or nonce quota, or the pool of non-peer
-            // senders full: slow down (429), not an authentication failure.
-            E::RateLimited | E::Busy => ApiError::RateLimited,
-            E::Internal(_) => ApiError::PeerAuth(
-                "the node could not check the request; try again later".to_owned(),
-                false,
-            ),
-            E::NotAPeer(_) | E::Blocked(_) | E::NotAccepted(_) => {
-                ApiError::PeerAuth(e.to_string(), true)
-            }
-            other => ApiError::PeerAuth(other.to_string(), false),
-        }
-    })
-}
 
 fn parse<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
     serde_json::from_slice(body).map_err(|e| ApiError::BadRequest {
@@ -130,10 +43,9 @@ fn too_many(what: &str, max: usize) -> ApiError {
 /// `POST /api/v1/sync/summary`.
 pub(super) async fn summary(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
+    PeerHop { auth, body }: PeerHop,
 ) -> ApiResult<Json<SummaryResponse>> {
-    authenticate(&state, &headers, "/api/v1/sync/summary", &body).await?;
+    let _ = auth;
     let request: SummaryRequest = parse(&body)?;
     if request.have.len() > SYNC_DOCS_MAX {
         return Err(too_many("documents", SYNC_DOCS_MAX));
@@ -201,10 +113,9 @@ pub(super) async fn summary(
 /// `POST /api/v1/sync/fetch`.
 pub(super) async fn fetch(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
+    PeerHop { auth, body }: PeerHop,
 ) -> ApiResult<Json<Changes>> {
-    authenticate(&state, &headers, "/api/v1/sync/fetch", &body).await?;
+    let _ = auth;
     let request: FetchRequest = parse(&body)?;
     if request.want.len() > SYNC_DOCS_MAX {
         return Err(too_many("documents", SYNC_DOCS_MAX));
@@ -216,10 +127,9 @@ pub(super) async fn fetch(
 /// `POST /api/v1/sync/push`.
 pub(super) async fn push(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
+    PeerHop { auth, body }: PeerHop,
 ) -> ApiResult<Json<PushResponse>> {
-    let sender = authenticate(&state, &headers, "/api/v1/sync/push", &body).await?;
+    let sender = auth.from;
     let request: Changes = parse(&body)?;
     if request.changes.len() > SYNC_CHANGES_MAX {
         return Err(too_many("changes", SYNC_CHANGES_MAX));
@@ -268,9 +178,8 @@ fn peer_views(node: &Node) -> Result<Vec<PeerView>, NodeError> {
 /// `GET /api/v1/admin/peers`.
 pub(super) async fn list_peers(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _admin: AdminToken,
 ) -> ApiResult<Json<Vec<PeerView>>> {
-    check_admin(&state, &headers)?;
     let node = state.node.clone();
     Ok(Json(blocking(move || peer_views(&node)).await?))
 }
@@ -278,10 +187,9 @@ pub(super) async fn list_peers(
 /// `POST /api/v1/admin/peers`.
 pub(super) async fn add_peer(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _admin: AdminToken,
     body: Result<Json<AddPeer>, JsonRejection>,
 ) -> ApiResult<Json<PeerView>> {
-    check_admin(&state, &headers)?;
     let Json(request) = body?;
     let center = match (&request.url, &request.center_id) {
         (Some(url), None) => {
@@ -329,10 +237,9 @@ pub(super) async fn add_peer(
 /// `DELETE /api/v1/admin/peers/{center}`.
 pub(super) async fn remove_peer(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _admin: AdminToken,
     path: Result<Path<String>, PathRejection>,
 ) -> ApiResult<Json<Vec<PeerView>>> {
-    check_admin(&state, &headers)?;
     let center = parse_center(&path?.0)?;
     let node = state.node.clone();
     Ok(Json(
@@ -347,9 +254,8 @@ pub(super) async fn remove_peer(
 /// `GET /api/v1/admin/catalogs`.
 pub(super) async fn catalogs(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _admin: AdminToken,
 ) -> ApiResult<Json<Vec<CatalogView>>> {
-    check_admin(&state, &headers)?;
     let views = state
         .node
         .catalogs()
@@ -366,19 +272,17 @@ pub(super) async fn catalogs(
 /// `GET /api/v1/admin/trust`.
 pub(super) async fn get_trust(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _admin: AdminToken,
 ) -> ApiResult<Json<TrustView>> {
-    check_admin(&state, &headers)?;
     Ok(Json(TrustView::of(&state.node)))
 }
 
 async fn decide(
     state: AppState,
-    headers: HeaderMap,
+    _admin: AdminToken,
     path: Result<Path<String>, PathRejection>,
     decision: fn(&Node, &CenterId) -> Result<(), NodeError>,
 ) -> ApiResult<Json<TrustView>> {
-    check_admin(&state, &headers)?;
     let center = parse_center(&path?.0)?;
     let node = state.node.clone();
     Ok(Json(
@@ -393,41 +297,37 @@ async fn decide(
 /// `POST /api/v1/admin/trust/{center}`.
 pub(super) async fn trust(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    admin: AdminToken,
     path: Result<Path<String>, PathRejection>,
 ) -> ApiResult<Json<TrustView>> {
-    decide(state, headers, path, Node::trust).await
+    decide(state, admin, path, Node::trust).await
 }
 
 /// `POST /api/v1/admin/block/{center}`.
 pub(super) async fn block(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    admin: AdminToken,
     path: Result<Path<String>, PathRejection>,
 ) -> ApiResult<Json<TrustView>> {
-    decide(state, headers, path, Node::block).await
+    decide(state, admin, path, Node::block).await
 }
 
 /// `POST /api/v1/admin/unblock/{center}`.
 pub(super) async fn unblock(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    admin: AdminToken,
     path: Result<Path<String>, PathRejection>,
 ) -> ApiResult<Json<TrustView>> {
-    decide(state, headers, path, Node::unblock).await
+    decide(state, admin, path, Node::unblock).await
 }
 
 /// `POST /api/v1/admin/sync`: one round with every peer now.
 pub(super) async fn sync_now(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _admin: AdminToken,
 ) -> ApiResult<Json<Vec<RoundReport>>> {
-    check_admin(&state, &headers)?;
     Ok(Json(state.engine()?.sync_all().await?))
 }
-
-/// Shared limiter type for the app state.
-pub type SharedRateLimiter = Arc<RateLimiter>;
 
 /// `POST /api/v1/mail/exchange`: sealed mail handed over by a peer or by the
 /// recipient's counterpart, receipts for mail this node handed over, routes;
@@ -435,10 +335,8 @@ pub type SharedRateLimiter = Arc<RateLimiter>;
 /// holds for the caller (waiting up to `wait_ms` for some). The answer is signed.
 pub(super) async fn mail_exchange(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
+    PairHop { auth, body }: PairHop,
 ) -> ApiResult<axum::response::Response> {
-    let auth = authenticate_hop(&state, &headers, MAIL_PATH, &body, true).await?;
     let (from, nonce) = (auth.from, auth.nonce);
     let request: MailExchange = parse(&body)?;
     if request.mail.len() > MAIL_BATCH_MAX {
@@ -465,12 +363,7 @@ pub(super) async fn mail_exchange(
     let mut wake = node.subscribe_mail();
     let have_routes = request.have_routes.clone();
     let handed = !request.mail.is_empty();
-    let receipts = blocking(move || {
-        node.routes_heard(&from, request.routes);
-        node.mail_receipts(&from, &request.receipts)?;
-        Ok(node.take_mail(&from, request.mail))
-    })
-    .await?;
+    let receipts = blocking(move || node.exchange_in(&from, request)).await?;
     let deadline = tokio::time::Instant::now() + Duration::from_millis(u64::from(wait_ms));
     // The long poll also ends when the caller lacks this node's routes for it
     // (first contact), or when they change during the wait, so routes travel on
@@ -478,16 +371,16 @@ pub(super) async fn mail_exchange(
     let mut routes_before = have_routes.clone();
     // What this node accepts (and so its routes) changes with catalogs and trust.
     let mut catalogs = state.node.subscribe();
-    let rows = loop {
+    loop {
         wake.mark_unchanged();
         catalogs.mark_unchanged();
         let node = state.node.clone();
-        let (rows, routes_now) =
-            blocking(move || Ok((node.mail_for_hop(&from)?, node.advert_digest_for(&from)?)))
+        let (waiting, routes_now) =
+            blocking(move || Ok((node.has_mail_for(&from)?, node.advert_digest_for(&from)?)))
                 .await?;
         let routes_changed = routes_before.as_deref() != Some(routes_now.as_str());
-        if !rows.is_empty() || handed || routes_changed || tokio::time::Instant::now() >= deadline {
-            break rows;
+        if waiting || handed || routes_changed || tokio::time::Instant::now() >= deadline {
+            break;
         }
         routes_before = Some(routes_now);
         tokio::select! {
@@ -495,18 +388,10 @@ pub(super) async fn mail_exchange(
             _ = catalogs.changed() => {}
             () = tokio::time::sleep_until(deadline) => {}
         }
-    };
+    }
     let node = state.node.clone();
     let (body, signature) = blocking(move || {
-        let advert = node.advert_for(&from)?;
-        let digest = crate::node::routes::digest(&advert);
-        let answer = MailExchange {
-            mail: rows.into_iter().map(|r| r.mail).collect(),
-            receipts,
-            routes: (have_routes.as_deref() != Some(digest.as_str())).then_some(advert),
-            have_routes: node.routes_digest_of(&from),
-            wait_ms: None,
-        };
+        let answer = node.exchange_out(&from, receipts, have_routes.as_deref())?;
         let body = serde_json::to_vec(&answer).map_err(|e| NodeError::Internal(e.to_string()))?;
         let signature = node.sign_response(&from, nonce, MAIL_PATH, &body)?;
         Ok((body, signature))

@@ -5,19 +5,20 @@
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use telecenter_protocol::CenterId;
 use telecenter_protocol::order::{Action, OrderId, Role};
 
-use super::{ApiError, ApiResult, AppState, blocking, check_admin, parse_center};
+use super::parse_center;
 use crate::api::orders::{
     self as api, CorrectionInput, OrderQuery, OrderView, OrdersView, ReasonInput, SettlementInput,
     SettlementView,
 };
 use crate::fees::{self, BalancesExport, FeeReport, Month, NettingView, Statement};
 use crate::node::PlaceOrder;
+use crate::server::{AdminToken, ApiError, ApiResult, AppState, blocking};
 use crate::store::{ORDER_STATUS_WORDS, OrderFilter};
 
 /// Most orders one list returns.
@@ -85,10 +86,9 @@ pub fn order_filter(query: &OrderQuery) -> ApiResult<OrderFilter> {
 /// `GET /api/v1/admin/orders`.
 pub(super) async fn list(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _admin: AdminToken,
     query: Result<Query<OrderQuery>, QueryRejection>,
 ) -> ApiResult<Json<OrdersView>> {
-    check_admin(&state, &headers)?;
     let filter = order_filter(&query?.0)?;
     let node = state.node.clone();
     Ok(Json(blocking(move || api::list(&node, &filter)).await?))
@@ -97,10 +97,9 @@ pub(super) async fn list(
 /// `POST /api/v1/admin/orders`: places an order with another center.
 pub(super) async fn place(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _admin: AdminToken,
     body: Result<Json<PlaceOrder>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<OrderView>)> {
-    check_admin(&state, &headers)?;
     let Json(input) = body?;
     let node = state.node.clone();
     let view = blocking(move || api::place(&node, &input)).await?;
@@ -110,10 +109,9 @@ pub(super) async fn place(
 /// `GET /api/v1/admin/orders/{id}`.
 pub(super) async fn show(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _admin: AdminToken,
     path: Result<Path<String>, PathRejection>,
 ) -> ApiResult<Json<OrderView>> {
-    check_admin(&state, &headers)?;
     let id = order_id(&path?.0)?;
     let node = state.node.clone();
     Ok(Json(blocking(move || api::show(&node, &id)).await?))
@@ -122,11 +120,10 @@ pub(super) async fn show(
 /// `POST /api/v1/admin/orders/{id}/{action}`.
 pub(super) async fn step(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _admin: AdminToken,
     path: Result<Path<(String, String)>, PathRejection>,
     body: Option<Json<ReasonInput>>,
 ) -> ApiResult<Json<OrderView>> {
-    check_admin(&state, &headers)?;
     let Path((id, action)) = path?;
     let id = order_id(&id)?;
     let action: Action =
@@ -159,9 +156,8 @@ pub struct DeliveryView {
 /// `POST /api/v1/admin/orders/deliver`: exchanges order messages now.
 pub(super) async fn deliver(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _admin: AdminToken,
 ) -> ApiResult<Json<Vec<DeliveryView>>> {
-    check_admin(&state, &headers)?;
     let engine = state.engine().map_err(ApiError::Node)?;
     Ok(Json(delivery_views(engine.exchange_all().await)))
 }
@@ -215,10 +211,9 @@ pub fn month_or_now(state: &AppState, text: Option<&str>) -> ApiResult<Month> {
 /// `GET /api/v1/admin/fees/report?month=2026-11[&format=csv]`.
 pub(super) async fn report(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _admin: AdminToken,
     query: Result<Query<MonthQuery>, QueryRejection>,
 ) -> ApiResult<Response> {
-    check_admin(&state, &headers)?;
     let Query(query) = query?;
     let month = month_or_now(&state, query.month.as_deref())?;
     let node = state.node.clone();
@@ -255,9 +250,8 @@ pub fn csv_response(report: &FeeReport) -> Response {
 /// centers can include in a netting suggestion.
 pub(super) async fn balances(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _admin: AdminToken,
 ) -> ApiResult<Json<BalancesExport>> {
-    check_admin(&state, &headers)?;
     let node = state.node.clone();
     Ok(Json(blocking(move || BalancesExport::of(&node)).await?))
 }
@@ -279,10 +273,9 @@ pub struct StatementQuery {
 /// `GET /api/v1/admin/fees/statement?counterpart=tc1…&from=2026-10&to=2026-11`.
 pub(super) async fn statement(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _admin: AdminToken,
     query: Result<Query<StatementQuery>, QueryRejection>,
 ) -> ApiResult<Json<Statement>> {
-    check_admin(&state, &headers)?;
     let Query(query) = query?;
     let counterpart = parse_center(&query.counterpart)?;
     let from = month_or_now(&state, query.from.as_deref())?;
@@ -299,9 +292,8 @@ pub(super) async fn statement(
 /// `GET /api/v1/admin/fees/settlements`.
 pub(super) async fn settlements(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _admin: AdminToken,
 ) -> ApiResult<Json<Vec<SettlementView>>> {
-    check_admin(&state, &headers)?;
     let node = state.node.clone();
     Ok(Json(blocking(move || api::settlements(&node)).await?))
 }
@@ -309,10 +301,9 @@ pub(super) async fn settlements(
 /// `POST /api/v1/admin/fees/settlements`: records a payment this center made.
 pub(super) async fn pay(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _admin: AdminToken,
     body: Result<Json<SettlementInput>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<SettlementView>)> {
-    check_admin(&state, &headers)?;
     let Json(input) = body?;
     let node = state.node.clone();
     let view = blocking(move || api::pay(&node, &input)).await?;
@@ -322,10 +313,9 @@ pub(super) async fn pay(
 /// `POST /api/v1/admin/fees/corrections`: proposes a correction to the other center.
 pub(super) async fn correct(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _admin: AdminToken,
     body: Result<Json<CorrectionInput>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<SettlementView>)> {
-    check_admin(&state, &headers)?;
     let Json(input) = body?;
     let node = state.node.clone();
     let view = blocking(move || api::correct(&node, &input)).await?;
@@ -335,11 +325,10 @@ pub(super) async fn correct(
 /// `POST /api/v1/admin/fees/settlements/{id}/{confirm|decline}`.
 pub(super) async fn answer(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _admin: AdminToken,
     path: Result<Path<(String, String)>, PathRejection>,
     body: Option<Json<ReasonInput>>,
 ) -> ApiResult<Json<SettlementView>> {
-    check_admin(&state, &headers)?;
     let Path((id, answer)) = path?;
     let id = order_id(&id)?;
     let confirmed = match answer.as_str() {
@@ -371,10 +360,9 @@ pub struct NettingInput {
 /// `POST /api/v1/admin/fees/netting`: the netting suggestion (a suggestion only).
 pub(super) async fn netting(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _admin: AdminToken,
     body: Option<Json<NettingInput>>,
 ) -> ApiResult<Json<NettingView>> {
-    check_admin(&state, &headers)?;
     let include = body.map(|Json(b)| b.include).unwrap_or_default();
     if include.len() > NETTING_EXPORTS_MAX {
         return Err(bad(

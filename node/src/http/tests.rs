@@ -13,9 +13,18 @@ use tempfile::TempDir;
 use tower::ServiceExt;
 
 use super::*;
+use std::sync::Arc;
+
+use axum::http::{StatusCode, header};
+use telecenter_protocol::validate::ProfileInput;
+
+use crate::app::router;
 use crate::clock::ManualClock;
+use crate::node::Node;
 use crate::sample::add_sample_listings;
 use crate::search::SearchQuery;
+use crate::server::AppState;
+use crate::server::REQUEST_BODY_BYTES_MAX;
 
 const TOKEN: &str = "secret-token";
 const T0: i64 = 1_763_860_000_000;

@@ -314,7 +314,7 @@ async fn serve_tls(node: Arc<Node>, pki: &Pki) -> String {
         tcp,
         acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(config)),
     };
-    let router = crate::http::router(crate::http::AppState::new(node, None));
+    let router = crate::app::router(crate::server::AppState::new(node, None));
     tokio::spawn(async move { axum::serve(listener, router).await });
     url
 }

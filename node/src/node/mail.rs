@@ -580,6 +580,7 @@ impl Node {
     }
 }
 
+mod exchange;
 mod forward;
 
 #[cfg(test)]

@@ -79,29 +79,16 @@ impl SyncEngine {
         let (url, client) = self.mail_target(center)?;
         let node = self.node.clone();
         let c = *center;
-        let (rows, advert, have_routes) = blocking(move || {
-            Ok((
-                node.mail_for_hop(&c)?,
-                node.advert_for(&c)?,
-                node.routes_digest_of(&c),
-            ))
-        })
-        .await?;
-        let digest = crate::node::routes::digest(&advert);
-        let known = lock_map(&self.routes_seen).get(center) == Some(&digest);
+        let known = lock_map(&self.routes_seen).get(center).cloned();
+        let mut request =
+            blocking(move || node.exchange_out(&c, receipts, known.as_deref())).await?;
         // Receipts ride on the next long poll; mail to hand over is answered at once.
-        let wait_ms = if rows.is_empty() {
+        let wait_ms = if request.mail.is_empty() {
             wait_ms.min(MAIL_WAIT_MS_MAX)
         } else {
             0
         };
-        let request = MailExchange {
-            mail: rows.into_iter().map(|r| r.mail).collect(),
-            receipts,
-            routes: (!known).then_some(advert),
-            have_routes,
-            wait_ms: (wait_ms > 0).then_some(wait_ms),
-        };
+        request.wait_ms = (wait_ms > 0).then_some(wait_ms);
         tracing::debug!(%center, mail = request.mail.len(), receipts = request.receipts.len(), wait_ms, "mail exchange");
         let timeout = REQUEST_TIMEOUT + Duration::from_millis(u64::from(wait_ms));
         let answer: MailExchange = self
@@ -125,9 +112,7 @@ impl SyncEngine {
         let c = *center;
         let mine = blocking(move || {
             node.mark_unreachable(&c, None);
-            node.routes_heard(&c, answer.routes);
-            node.mail_receipts(&c, &answer.receipts)?;
-            Ok(node.take_mail(&c, answer.mail))
+            node.exchange_in(&c, answer)
         })
         .await?;
         Ok((report, mine))

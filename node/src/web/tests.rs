@@ -16,10 +16,11 @@ use telecenter_protocol::{DocId, Identity};
 use tempfile::TempDir;
 use tower::ServiceExt;
 
+use crate::app::router;
 use crate::clock::ManualClock;
-use crate::http::{AppState, router};
 use crate::node::Node;
 use crate::sample::add_sample_listings;
+use crate::server::AppState;
 use crate::store::ListingRow;
 
 const TOKEN: &str = "secret-token";

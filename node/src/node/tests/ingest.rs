@@ -403,7 +403,7 @@ async fn nonce_pool_full_answers_429_and_peers_are_still_served() {
                 .unwrap();
         }
     }
-    let app = crate::http::router(crate::http::AppState::new(node.clone(), None));
+    let app = crate::app::router(crate::server::AppState::new(node.clone(), None));
     let post = |path: &str, authorization: String, body: &'static [u8]| {
         Request::builder()
             .method("POST")

@@ -26,11 +26,12 @@ use super::{
     BACKOFF_MAX_MS, CHECK_WAIT_MS, FREE_FAILURES, FREE_FAILURES_PER_NETWORK, OperatorState,
     SESSION_MS, hash_password,
 };
+use crate::app::router;
 use crate::clock::ManualClock;
-use crate::http::{AppState, router};
 use crate::node::{Node, PlaceOrder};
 use crate::sample::add_sample_listings;
 use crate::search::SearchQuery;
+use crate::server::AppState;
 use crate::store::{ListingRow, TrustState};
 
 /// 2025-11-23 01:06:40 UTC.

@@ -14,8 +14,10 @@ use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 
 use super::*;
+use crate::app::serve_with;
 use crate::clock::ManualClock;
 use crate::node::Node;
+use crate::server::AppState;
 use telecenter_protocol::Identity;
 
 const TOKEN: &str = "secret-token";
@@ -460,7 +462,7 @@ async fn admin_api_answers_404_to_a_non_loopback_client() {
         "Kab Blitar",
         Arc::new(ManualClock::new(T0)),
     );
-    let app = crate::http::router(AppState::new(Arc::new(node), Some(TOKEN)));
+    let app = crate::app::router(AppState::new(Arc::new(node), Some(TOKEN)));
     for (method, path) in [
         ("GET", "/api/v1/admin/profile"),
         ("GET", "/api/v1/admin/orders"),

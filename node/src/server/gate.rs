@@ -25,8 +25,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use telecenter_protocol::hop::HopAuth;
 
-use super::server::Transport;
-use super::{ApiError, AppState};
+use super::serve::Transport;
+use super::{ApiError, AppState, NO_SUCH_ADDRESS};
 use crate::node::PeerAuthError;
 
 /// Bytes of peers' request bodies held at once while they are read (a body
@@ -79,7 +79,7 @@ impl HopBodies {
     /// A slot for a body of at most `bytes` from `ip`, or `None` when the
     /// address already sends its share or the byte budget is spent.
     fn take(&self, ip: Option<IpAddr>, bytes: usize) -> Option<BodySlot> {
-        let key = ip.map(super::server::address_group);
+        let key = ip.map(super::serve::address_group);
         let mut map = self.per_address.lock().unwrap_or_else(|p| p.into_inner());
         let count = map.entry(key).or_insert(0);
         // Nodes on this very computer (a demo, tests) share the loopback address;
@@ -224,9 +224,9 @@ pub(crate) async fn admin_gate(
     if !client(&request).local {
         // The very answer of an address that does not exist: for the network,
         // the admin API is not there.
-        return ApiError::NotFound(crate::web::NO_SUCH_ADDRESS.to_owned()).into_response();
+        return ApiError::NotFound(NO_SUCH_ADDRESS.to_owned()).into_response();
     }
-    if let Err(error) = super::check_admin(&state, request.headers()) {
+    if let Err(error) = super::auth::check_admin(&state, request.headers()) {
         return error.into_response();
     }
     next.run(request).await

@@ -1,5 +1,5 @@
 //! The server loop: accepts TCP connections, optionally speaks TLS, and serves
-//! [`super::router`] over HTTP/1.1 with every connection bounded.
+//! a router (`crate::app::router`) over HTTP/1.1 with every connection bounded.
 //!
 //! What a remote party can hold is limited here, before any handler runs:
 //! - at most [`ServerLimits::connections_max`] connections at once, and at most
@@ -38,7 +38,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tokio::time::Instant;
 
-use super::{ApiError, AppState};
+use super::ApiError;
 
 /// Bounds on what connections may hold; see the module documentation.
 #[derive(Clone, Debug)]
@@ -164,16 +164,15 @@ pub fn load_tls(
     Ok(Arc::new(config))
 }
 
-/// Serves `router(state)` on `listener` with `options` until `shutdown`
+/// Serves `app` on `listener` with `options` until `shutdown`
 /// completes; then stops accepting, lets requests under way finish (at most
 /// [`ServerLimits::shutdown_grace_ms`]) and returns.
-pub async fn serve_with(
-    state: AppState,
+pub async fn serve_router(
+    app: Router,
     listener: TcpListener,
     options: ServeOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = super::router(state);
     let limits = Arc::new(options.limits);
     let acceptor = options.tls.map(tokio_rustls::TlsAcceptor::from);
     let slots = Arc::new(Semaphore::new(limits.connections_max));
@@ -500,6 +499,35 @@ async fn serve_connection<S>(
             tracing::debug!(%remote, %error, "connection ended with an error");
         }
     }
+}
+
+/// Completes on Ctrl-C (SIGINT) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down");
 }
 
 #[cfg(test)]

@@ -1,0 +1,109 @@
+//! The admin JSON API of the node's own catalog (what the CLI uses while the
+//! node runs): listings, photos and the center profile.
+
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use telecenter_protocol::catalog::Lang;
+use telecenter_protocol::validate::{ListingPatch, NewListing, ProfileInput};
+
+use super::parse_listing_id;
+use crate::api::{InfoView, ListingView, ListingsView};
+use crate::search::RawSearch;
+use crate::server::{AdminToken, ApiResult, AppState, blocking};
+
+/// `POST /api/v1/admin/images`: the body is a JPEG, PNG or WebP photo; answers the
+/// stored [`telecenter_protocol::catalog::Photo`] to put on a listing.
+pub(super) async fn admin_upload_image(
+    State(state): State<AppState>,
+    _admin: AdminToken,
+    body: axum::body::Bytes,
+) -> ApiResult<(StatusCode, Json<telecenter_protocol::catalog::Photo>)> {
+    let node = state.node.clone();
+    let photo = blocking(move || node.store_photo(&body)).await?;
+    Ok((StatusCode::CREATED, Json(photo)))
+}
+
+pub(super) async fn admin_listings(
+    State(state): State<AppState>,
+    _admin: AdminToken,
+    query: Result<Query<RawSearch>, QueryRejection>,
+) -> ApiResult<Json<ListingsView>> {
+    let Query(mut raw) = query?;
+    if raw.status.is_none() {
+        raw.status = Some("active,hidden".to_owned());
+    }
+    let mut search = raw.validate()?;
+    search.center = Some(state.node.center_id());
+    let lang = search.lang;
+    let node = state.node.clone();
+    let page = blocking(move || node.search(&search)).await?;
+    Ok(Json(ListingsView::new(&page, lang)))
+}
+
+pub(super) async fn admin_add(
+    State(state): State<AppState>,
+    _admin: AdminToken,
+    body: Result<Json<NewListing>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<ListingView>)> {
+    let Json(input) = body?;
+    let node = state.node.clone();
+    let row = blocking(move || node.add_listing(&input)).await?;
+    Ok((StatusCode::CREATED, Json(ListingView::new(&row, Lang::Id))))
+}
+
+pub(super) async fn admin_listing(
+    State(state): State<AppState>,
+    _admin: AdminToken,
+    path: Result<Path<String>, PathRejection>,
+) -> ApiResult<Json<ListingView>> {
+    let id = parse_listing_id(&path?.0)?;
+    let node = state.node.clone();
+    let row = blocking(move || node.own_listing(&id)).await?;
+    Ok(Json(ListingView::new(&row, Lang::Id)))
+}
+
+pub(super) async fn admin_update(
+    State(state): State<AppState>,
+    _admin: AdminToken,
+    path: Result<Path<String>, PathRejection>,
+    body: Result<Json<ListingPatch>, JsonRejection>,
+) -> ApiResult<Json<ListingView>> {
+    let id = parse_listing_id(&path?.0)?;
+    let Json(patch) = body?;
+    let node = state.node.clone();
+    let row = blocking(move || node.update_listing(&id, &patch)).await?;
+    Ok(Json(ListingView::new(&row, Lang::Id)))
+}
+
+pub(super) async fn admin_remove(
+    State(state): State<AppState>,
+    _admin: AdminToken,
+    path: Result<Path<String>, PathRejection>,
+) -> ApiResult<Json<ListingView>> {
+    let id = parse_listing_id(&path?.0)?;
+    let node = state.node.clone();
+    let row = blocking(move || node.remove_listing(&id)).await?;
+    Ok(Json(ListingView::new(&row, Lang::Id)))
+}
+
+pub(super) async fn admin_profile(
+    State(state): State<AppState>,
+    _admin: AdminToken,
+) -> ApiResult<Json<InfoView>> {
+    let node = state.node.clone();
+    let profile = blocking(move || node.profile()).await?;
+    Ok(Json(InfoView::new(&profile)))
+}
+
+pub(super) async fn admin_set_profile(
+    State(state): State<AppState>,
+    _admin: AdminToken,
+    body: Result<Json<ProfileInput>, JsonRejection>,
+) -> ApiResult<Json<InfoView>> {
+    let Json(input) = body?;
+    let node = state.node.clone();
+    let profile = blocking(move || node.set_profile(&input)).await?;
+    Ok(Json(InfoView::new(&profile)))
+}

@@ -1,0 +1,81 @@
+//! The public JSON API: the node's profile, the listings it holds (search) and
+//! their images. No authentication; only active listings.
+
+use axum::Json;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use telecenter_protocol::catalog::ListingStatus;
+use telecenter_protocol::validate;
+
+use super::{parse_center, parse_listing_id};
+use crate::api::{InfoView, ListingView, ListingsView};
+use crate::node::NodeError;
+use crate::search::RawSearch;
+use crate::server::reply::image_response;
+use crate::server::{ApiError, ApiResult, AppState, blocking};
+
+pub(super) async fn info(State(state): State<AppState>) -> ApiResult<Json<InfoView>> {
+    let node = state.node.clone();
+    let profile = blocking(move || node.profile()).await?;
+    Ok(Json(InfoView::new(&profile)))
+}
+
+pub(super) async fn listings(
+    State(state): State<AppState>,
+    query: Result<Query<RawSearch>, QueryRejection>,
+) -> ApiResult<Json<ListingsView>> {
+    let Query(raw) = query?;
+    if raw.status.is_some() {
+        return Err(ApiError::BadRequest {
+            code: "invalid_query",
+            message: "the public API lists active listings only; status is for the admin API"
+                .to_owned(),
+        });
+    }
+    let search = raw.validate()?;
+    let lang = search.lang;
+    let node = state.node.clone();
+    let page = blocking(move || node.search(&search)).await?;
+    Ok(Json(ListingsView::new(&page, lang)))
+}
+
+#[derive(serde::Deserialize)]
+pub(super) struct LangParam {
+    lang: Option<String>,
+}
+
+pub(super) async fn listing(
+    State(state): State<AppState>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    lang: Result<Query<LangParam>, QueryRejection>,
+) -> ApiResult<Json<ListingView>> {
+    let Path((center, id)) = path?;
+    let lang = validate::lang(lang?.0.lang.as_deref())?;
+    let center = parse_center(&center)?;
+    let id = parse_listing_id(&id)?;
+    let node = state.node.clone();
+    let not_found = NodeError::UnknownListing {
+        center,
+        listing: id.clone(),
+    };
+    let row = blocking(move || node.listing(&center, &id)).await?;
+    if row.listing.status != ListingStatus::Active {
+        return Err(not_found.into());
+    }
+    Ok(Json(ListingView::new(&row, lang)))
+}
+
+/// `GET /api/v1/images/{hash}`: an image named by a listing held here (for peers).
+pub(super) async fn image(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+) -> ApiResult<Response> {
+    let Path(hash) = path?;
+    let node = state.node.clone();
+    let wanted = hash.clone();
+    match blocking(move || node.image_for_peer(&wanted)).await? {
+        Some(bytes) => Ok(image_response(bytes)),
+        None => Err(ApiError::NotFound(format!("no image {hash} here"))),
+    }
+}

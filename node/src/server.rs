@@ -1,0 +1,21 @@
+//! What every request passes through before and around a handler, and nothing
+//! of what the handlers do: the shared [`AppState`], who may call
+//! ([`auth`]: admin token, peer hop; [`session`]: operator login), the gates
+//! that run before a body is read ([`gate`]), the one mapping from errors to
+//! status codes ([`error`]), shared replies ([`reply`]) and the serve loop with
+//! its connection and time bounds and HTTPS ([`serve`]).
+//!
+//! The JSON API (`crate::http`) and the pages (`crate::web`) sit on top of this
+//! module and never import each other; `crate::app` puts their routes together.
+
+pub mod auth;
+pub mod error;
+pub mod gate;
+pub mod reply;
+pub mod serve;
+pub mod state;
+
+pub use auth::{AdminToken, PairHop, PeerHop};
+pub use error::{ApiError, ApiResult, NO_SUCH_ADDRESS, REQUEST_BODY_BYTES_MAX, blocking};
+pub use serve::{ServeOptions, ServerLimits, load_tls, serve_router, shutdown_signal};
+pub use state::AppState;

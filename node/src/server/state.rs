@@ -1,0 +1,49 @@
+//! The state every handler shares: the node, the admin token, the sync engine,
+//! the peers' rate limits, the operator sessions and the peer body budget.
+
+use std::sync::Arc;
+
+use super::auth::SharedRateLimiter;
+use super::gate::HopBodies;
+use crate::node::{Node, NodeError};
+use crate::sync::SyncEngine;
+
+/// Shared state of the handlers.
+#[derive(Clone)]
+pub struct AppState {
+    /// The node.
+    pub node: Arc<Node>,
+    /// The admin bearer token; `None` disables the admin API.
+    pub admin_token: Option<Arc<str>>,
+    /// The sync engine, when the node syncs in the background.
+    pub sync: Option<SyncEngine>,
+    /// Per-peer request rate limits.
+    pub rate: SharedRateLimiter,
+    /// Operator sessions and the password file of the operator pages.
+    pub operator: Arc<crate::web::operator::OperatorState>,
+    /// The budget for reading peers' request bodies.
+    pub hop_bodies: Arc<HopBodies>,
+}
+
+impl AppState {
+    /// State for `node` with an optional admin token and no background sync.
+    pub fn new(node: Arc<Node>, admin_token: Option<&str>) -> Self {
+        Self {
+            node,
+            admin_token: admin_token.map(Arc::from),
+            sync: None,
+            rate: Arc::default(),
+            operator: Arc::default(),
+            hop_bodies: Arc::default(),
+        }
+    }
+
+    /// The background sync engine, or a fresh one for a node that runs without
+    /// (its HTTP client is what talks to peers).
+    pub fn engine(&self) -> Result<SyncEngine, NodeError> {
+        match &self.sync {
+            Some(engine) => Ok(engine.clone()),
+            None => SyncEngine::new(self.node.clone()),
+        }
+    }
+}
