@@ -32,7 +32,9 @@ use crate::api::{ErrorBody, InfoView};
 use crate::net::Outgoing;
 use crate::node::{Ingested, Node, NodeError, run_blocking as blocking};
 use crate::store::PeerRow;
+use backoff::Backoff;
 
+pub mod backoff;
 mod images;
 pub mod mail;
 
@@ -42,9 +44,6 @@ pub use images::{fetch_image, fetch_image_from_peers};
 pub const SYNC_INTERVAL_MS_DEFAULT: u64 = 60_000;
 /// Timeout of one ordinary sync request.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-/// First retry delay after a failure; doubles up to [`BACKOFF_MAX`].
-const BACKOFF_MIN: Duration = Duration::from_secs(1);
-const BACKOFF_MAX: Duration = Duration::from_secs(300);
 /// Most fetch or push requests in one round (a round that needs more continues next time).
 const ROUND_REQUESTS_MAX: usize = 1_000;
 /// Largest `/api/v1/info` answer read when adding a peer.
@@ -665,7 +664,7 @@ impl SyncEngine {
 
     async fn peer_loop(&self, center: CenterId, interval_ms: u64) {
         let mut changes = self.node.subscribe();
-        let mut backoff = BACKOFF_MIN;
+        let mut backoff = Backoff::default();
         let mut full_round_due = true;
         loop {
             let Some(peer) = self
@@ -696,13 +695,12 @@ impl SyncEngine {
             if !result {
                 full_round_due = true;
                 tokio::select! {
-                    () = tokio::time::sleep(backoff) => {}
+                    () = tokio::time::sleep(backoff.failed()) => {}
                     _ = changes.changed() => {}
                 }
-                backoff = (backoff * 2).min(BACKOFF_MAX);
                 continue;
             }
-            backoff = BACKOFF_MIN;
+            backoff.succeeded();
             full_round_due = false;
             let interval = tokio::time::sleep(Duration::from_millis(interval_ms));
             tokio::pin!(interval);
@@ -714,10 +712,9 @@ impl SyncEngine {
                             tracing::info!(peer = %peer.name, %error, "listening failed");
                             full_round_due = true;
                             tokio::select! {
-                                () = tokio::time::sleep(backoff) => {}
+                                () = tokio::time::sleep(backoff.failed()) => {}
                                 _ = changes.changed() => {}
                             }
-                            backoff = (backoff * 2).min(BACKOFF_MAX);
                             break;
                         }
                     }

@@ -22,7 +22,8 @@ use serde::Serialize;
 use telecenter_protocol::CenterId;
 use telecenter_protocol::sealed::{MailExchange, Receipt, ReceiptStatus};
 
-use super::{BACKOFF_MAX, BACKOFF_MIN, REQUEST_TIMEOUT, SyncEngine, SyncError};
+use super::backoff::{BACKOFF_MIN, Backoff};
+use super::{REQUEST_TIMEOUT, SyncEngine, SyncError};
 use crate::node::run_blocking as blocking;
 pub use crate::node::{MAIL_PATH, MAIL_WAIT_MS_MAX, PairExchange};
 
@@ -211,7 +212,7 @@ impl SyncEngine {
     pub(super) async fn mail_peer_loop(&self, center: CenterId) {
         let mut wake = self.node.subscribe_mail();
         let mut catalogs = self.node.subscribe();
-        let mut backoff = BACKOFF_MIN;
+        let mut backoff = Backoff::default();
         let mut receipts: Vec<Receipt> = Vec::new();
         loop {
             if !self
@@ -275,7 +276,7 @@ impl SyncEngine {
             match result {
                 None => {}
                 Some(Ok((_, mine))) => {
-                    backoff = BACKOFF_MIN;
+                    backoff.succeeded();
                     receipts = mine;
                 }
                 // Over the peer's request rate: its allowance refills within a
@@ -285,12 +286,12 @@ impl SyncEngine {
                     tokio::time::sleep(RATE_LIMITED_PAUSE).await;
                 }
                 Some(Err(error)) => {
-                    self.direct_failed(&center, &error, backoff);
+                    let delay = backoff.failed();
+                    self.direct_failed(&center, &error, delay);
                     tokio::select! {
-                        () = tokio::time::sleep(backoff) => {}
+                        () = tokio::time::sleep(delay) => {}
                         _ = wake.changed() => {}
                     }
-                    backoff = (backoff * 2).min(BACKOFF_MAX);
                 }
             }
         }
@@ -304,7 +305,7 @@ impl SyncEngine {
         let mut orders = self.node.subscribe_orders();
         let mut mail = self.node.subscribe_mail();
         let interval = Duration::from_millis(interval_ms.max(1_000));
-        let mut backoff: HashMap<CenterId, (Duration, tokio::time::Instant)> = HashMap::new();
+        let mut backoff: HashMap<CenterId, (Backoff, tokio::time::Instant)> = HashMap::new();
         let mut next_poll = tokio::time::Instant::now();
         let mut next_expiry = tokio::time::Instant::now();
         loop {
@@ -348,11 +349,12 @@ impl SyncEngine {
                         backoff.remove(&center);
                     }
                     Err(error) => {
-                        let delay = backoff
-                            .get(&center)
-                            .map_or(BACKOFF_MIN, |(d, _)| (*d * 2).min(BACKOFF_MAX));
+                        let (delays, until) = backoff
+                            .entry(center)
+                            .or_insert((Backoff::default(), tokio::time::Instant::now()));
+                        let delay = delays.failed();
                         self.direct_failed(&center, &error, delay);
-                        backoff.insert(center, (delay, tokio::time::Instant::now() + delay));
+                        *until = tokio::time::Instant::now() + delay;
                     }
                 }
             }
