@@ -11,7 +11,7 @@ use telecenter_protocol::validate::{ListingPatch, NewListing, ProfileInput};
 use super::parse_listing_id;
 use crate::api::{InfoView, ListingView, ListingsView};
 use crate::search::RawSearch;
-use crate::server::{AdminToken, ApiResult, AppState, blocking};
+use crate::server::{AdminToken, ApiResult, AppState};
 
 /// `POST /api/v1/admin/images`: the body is a JPEG, PNG or WebP photo; answers the
 /// stored [`telecenter_protocol::catalog::Photo`] to put on a listing.
@@ -20,8 +20,7 @@ pub(super) async fn admin_upload_image(
     _admin: AdminToken,
     body: axum::body::Bytes,
 ) -> ApiResult<(StatusCode, Json<telecenter_protocol::catalog::Photo>)> {
-    let node = state.node.clone();
-    let photo = blocking(move || node.store_photo(&body)).await?;
+    let photo = state.run(move |node| node.store_photo(&body)).await?;
     Ok((StatusCode::CREATED, Json(photo)))
 }
 
@@ -37,8 +36,7 @@ pub(super) async fn admin_listings(
     let mut search = raw.validate()?;
     search.center = Some(state.node.center_id());
     let lang = search.lang;
-    let node = state.node.clone();
-    let page = blocking(move || node.search(&search)).await?;
+    let page = state.run(move |node| node.search(&search)).await?;
     Ok(Json(ListingsView::new(&page, lang)))
 }
 
@@ -48,8 +46,7 @@ pub(super) async fn admin_add(
     body: Result<Json<NewListing>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<ListingView>)> {
     let Json(input) = body?;
-    let node = state.node.clone();
-    let row = blocking(move || node.add_listing(&input)).await?;
+    let row = state.run(move |node| node.add_listing(&input)).await?;
     Ok((StatusCode::CREATED, Json(ListingView::new(&row, Lang::Id))))
 }
 
@@ -59,8 +56,7 @@ pub(super) async fn admin_listing(
     path: Result<Path<String>, PathRejection>,
 ) -> ApiResult<Json<ListingView>> {
     let id = parse_listing_id(&path?.0)?;
-    let node = state.node.clone();
-    let row = blocking(move || node.own_listing(&id)).await?;
+    let row = state.run(move |node| node.own_listing(&id)).await?;
     Ok(Json(ListingView::new(&row, Lang::Id)))
 }
 
@@ -72,8 +68,9 @@ pub(super) async fn admin_update(
 ) -> ApiResult<Json<ListingView>> {
     let id = parse_listing_id(&path?.0)?;
     let Json(patch) = body?;
-    let node = state.node.clone();
-    let row = blocking(move || node.update_listing(&id, &patch)).await?;
+    let row = state
+        .run(move |node| node.update_listing(&id, &patch))
+        .await?;
     Ok(Json(ListingView::new(&row, Lang::Id)))
 }
 
@@ -83,8 +80,7 @@ pub(super) async fn admin_remove(
     path: Result<Path<String>, PathRejection>,
 ) -> ApiResult<Json<ListingView>> {
     let id = parse_listing_id(&path?.0)?;
-    let node = state.node.clone();
-    let row = blocking(move || node.remove_listing(&id)).await?;
+    let row = state.run(move |node| node.remove_listing(&id)).await?;
     Ok(Json(ListingView::new(&row, Lang::Id)))
 }
 
@@ -92,8 +88,7 @@ pub(super) async fn admin_profile(
     State(state): State<AppState>,
     _admin: AdminToken,
 ) -> ApiResult<Json<InfoView>> {
-    let node = state.node.clone();
-    let profile = blocking(move || node.profile()).await?;
+    let profile = state.run(move |node| node.profile()).await?;
     Ok(Json(InfoView::new(&profile)))
 }
 
@@ -103,7 +98,6 @@ pub(super) async fn admin_set_profile(
     body: Result<Json<ProfileInput>, JsonRejection>,
 ) -> ApiResult<Json<InfoView>> {
     let Json(input) = body?;
-    let node = state.node.clone();
-    let profile = blocking(move || node.set_profile(&input)).await?;
+    let profile = state.run(move |node| node.set_profile(&input)).await?;
     Ok(Json(InfoView::new(&profile)))
 }

@@ -83,11 +83,11 @@ pub(super) async fn summary(
                 .keys()
                 .map(|doc| (doc.clone(), request.have.get(doc).copied().unwrap_or(0)))
                 .collect();
-            let node = state.node.clone();
-            let inline = blocking(move || {
-                node.fetch_limited(&want, SYNC_CHANGES_MAX, SUMMARY_INLINE_BYTES_MAX)
-            })
-            .await?;
+            let inline = state
+                .run(move |node| {
+                    node.fetch_limited(&want, SYNC_CHANGES_MAX, SUMMARY_INLINE_BYTES_MAX)
+                })
+                .await?;
             return Ok(Json(SummaryResponse {
                 center_id,
                 have: news,
@@ -120,8 +120,9 @@ pub(super) async fn fetch(
     if request.want.len() > SYNC_DOCS_MAX {
         return Err(too_many("documents", SYNC_DOCS_MAX));
     }
-    let node = state.node.clone();
-    Ok(Json(blocking(move || node.fetch(&request.want)).await?))
+    Ok(Json(
+        state.run(move |node| node.fetch(&request.want)).await?,
+    ))
 }
 
 /// `POST /api/v1/sync/push`.
@@ -150,8 +151,7 @@ pub(super) async fn push(
             }),
         }
     }
-    let node = state.node.clone();
-    let outcomes = blocking(move || node.receive(&envelopes)).await?;
+    let outcomes = state.run(move |node| node.receive(&envelopes)).await?;
     for (outcome, index) in outcomes.into_iter().zip(positions) {
         match outcome {
             Ok(Ingested::Applied) => response.applied += 1,
@@ -180,8 +180,7 @@ pub(super) async fn list_peers(
     State(state): State<AppState>,
     _admin: AdminToken,
 ) -> ApiResult<Json<Vec<PeerView>>> {
-    let node = state.node.clone();
-    Ok(Json(blocking(move || peer_views(&node)).await?))
+    Ok(Json(state.run(move |node| peer_views(&node)).await?))
 }
 
 /// `POST /api/v1/admin/peers`.
@@ -213,8 +212,9 @@ pub(super) async fn add_peer(
                     code: "invalid_input",
                     message: "a peer without address needs a name".to_owned(),
                 })?;
-            let node = state.node.clone();
-            blocking(move || node.add_peer(&center, &name, None)).await?;
+            state
+                .run(move |node| node.add_peer(&center, &name, None))
+                .await?;
             center
         }
         _ => {
@@ -224,8 +224,7 @@ pub(super) async fn add_peer(
             });
         }
     };
-    let node = state.node.clone();
-    let views = blocking(move || node.peers()).await?;
+    let views = state.run(move |node| node.peers()).await?;
     let view = views
         .iter()
         .find(|p| p.center_id == center)
@@ -389,14 +388,15 @@ pub(super) async fn mail_exchange(
             () = tokio::time::sleep_until(deadline) => {}
         }
     }
-    let node = state.node.clone();
-    let (body, signature) = blocking(move || {
-        let answer = node.exchange_out(&from, receipts, have_routes.as_deref())?;
-        let body = serde_json::to_vec(&answer).map_err(|e| NodeError::Internal(e.to_string()))?;
-        let signature = node.sign_response(&from, nonce, MAIL_PATH, &body)?;
-        Ok((body, signature))
-    })
-    .await?;
+    let (body, signature) = state
+        .run(move |node| {
+            let answer = node.exchange_out(&from, receipts, have_routes.as_deref())?;
+            let body =
+                serde_json::to_vec(&answer).map_err(|e| NodeError::Internal(e.to_string()))?;
+            let signature = node.sign_response(&from, nonce, MAIL_PATH, &body)?;
+            Ok((body, signature))
+        })
+        .await?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/json".to_owned()),

@@ -90,8 +90,9 @@ pub(super) async fn list(
     query: Result<Query<OrderQuery>, QueryRejection>,
 ) -> ApiResult<Json<OrdersView>> {
     let filter = order_filter(&query?.0)?;
-    let node = state.node.clone();
-    Ok(Json(blocking(move || api::list(&node, &filter)).await?))
+    Ok(Json(
+        state.run(move |node| api::list(&node, &filter)).await?,
+    ))
 }
 
 /// `POST /api/v1/admin/orders`: places an order with another center.
@@ -101,8 +102,7 @@ pub(super) async fn place(
     body: Result<Json<PlaceOrder>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<OrderView>)> {
     let Json(input) = body?;
-    let node = state.node.clone();
-    let view = blocking(move || api::place(&node, &input)).await?;
+    let view = state.run(move |node| api::place(&node, &input)).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
@@ -113,8 +113,7 @@ pub(super) async fn show(
     path: Result<Path<String>, PathRejection>,
 ) -> ApiResult<Json<OrderView>> {
     let id = order_id(&path?.0)?;
-    let node = state.node.clone();
-    Ok(Json(blocking(move || api::show(&node, &id)).await?))
+    Ok(Json(state.run(move |node| api::show(&node, &id)).await?))
 }
 
 /// `POST /api/v1/admin/orders/{id}/{action}`.
@@ -216,8 +215,7 @@ pub(super) async fn report(
 ) -> ApiResult<Response> {
     let Query(query) = query?;
     let month = month_or_now(&state, query.month.as_deref())?;
-    let node = state.node.clone();
-    let report: FeeReport = blocking(move || fees::report(&node, month)).await?;
+    let report: FeeReport = state.run(move |node| fees::report(&node, month)).await?;
     match query.format.as_deref() {
         None | Some("json") => Ok(Json(report).into_response()),
         Some("csv") => Ok(csv_response(&report)),
@@ -252,8 +250,9 @@ pub(super) async fn balances(
     State(state): State<AppState>,
     _admin: AdminToken,
 ) -> ApiResult<Json<BalancesExport>> {
-    let node = state.node.clone();
-    Ok(Json(blocking(move || BalancesExport::of(&node)).await?))
+    Ok(Json(
+        state.run(move |node| BalancesExport::of(&node)).await?,
+    ))
 }
 
 /// Query of a statement.
@@ -294,8 +293,7 @@ pub(super) async fn settlements(
     State(state): State<AppState>,
     _admin: AdminToken,
 ) -> ApiResult<Json<Vec<SettlementView>>> {
-    let node = state.node.clone();
-    Ok(Json(blocking(move || api::settlements(&node)).await?))
+    Ok(Json(state.run(move |node| api::settlements(&node)).await?))
 }
 
 /// `POST /api/v1/admin/fees/settlements`: records a payment this center made.
@@ -305,8 +303,7 @@ pub(super) async fn pay(
     body: Result<Json<SettlementInput>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<SettlementView>)> {
     let Json(input) = body?;
-    let node = state.node.clone();
-    let view = blocking(move || api::pay(&node, &input)).await?;
+    let view = state.run(move |node| api::pay(&node, &input)).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
@@ -317,8 +314,7 @@ pub(super) async fn correct(
     body: Result<Json<CorrectionInput>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<SettlementView>)> {
     let Json(input) = body?;
-    let node = state.node.clone();
-    let view = blocking(move || api::correct(&node, &input)).await?;
+    let view = state.run(move |node| api::correct(&node, &input)).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 

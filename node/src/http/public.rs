@@ -16,8 +16,7 @@ use crate::server::reply::image_response;
 use crate::server::{ApiError, ApiResult, AppState, blocking};
 
 pub(super) async fn info(State(state): State<AppState>) -> ApiResult<Json<InfoView>> {
-    let node = state.node.clone();
-    let profile = blocking(move || node.profile()).await?;
+    let profile = state.run(move |node| node.profile()).await?;
     Ok(Json(InfoView::new(&profile)))
 }
 
@@ -35,8 +34,7 @@ pub(super) async fn listings(
     }
     let search = raw.validate()?;
     let lang = search.lang;
-    let node = state.node.clone();
-    let page = blocking(move || node.search(&search)).await?;
+    let page = state.run(move |node| node.search(&search)).await?;
     Ok(Json(ListingsView::new(&page, lang)))
 }
 

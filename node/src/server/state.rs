@@ -38,6 +38,15 @@ impl AppState {
         }
     }
 
+    /// Runs blocking node work (SQLite, Automerge) off the async threads.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Node) -> Result<T, NodeError> + Send + 'static,
+    ) -> Result<T, NodeError> {
+        let node = self.node.clone();
+        crate::node::run_blocking(move || work(&node)).await
+    }
+
     /// The background sync engine, or a fresh one for a node that runs without
     /// (its HTTP client is what talks to peers).
     pub fn engine(&self) -> Result<SyncEngine, NodeError> {
