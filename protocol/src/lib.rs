@@ -12,6 +12,7 @@
 pub mod address;
 pub mod catalog;
 pub mod envelope;
+pub mod fee;
 pub mod hop;
 pub mod id;
 pub mod identity;
@@ -20,6 +21,7 @@ pub mod netting;
 pub mod order;
 pub mod sealed;
 pub mod sync;
+pub mod text;
 pub mod validate;
 
 pub use catalog::{CatalogDoc, Category, Listing, ListingStatus, LocalizedText, Profile};
