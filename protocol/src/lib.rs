@@ -10,6 +10,7 @@
 //! fuzzable. The wire format is written up in `docs/protocol.md`.
 
 pub mod address;
+pub mod b64;
 pub mod catalog;
 pub mod envelope;
 pub mod fee;
