@@ -20,6 +20,7 @@ pub mod identity;
 pub mod limits;
 pub mod netting;
 pub mod order;
+pub mod pair;
 pub mod sealed;
 pub mod sync;
 pub mod text;
