@@ -10,6 +10,10 @@
 //! seller's node appends them. So there is never a fork to resolve; a proposal
 //! built on an old head is refused with the reason. `docs/protocol.md` §11
 //! describes the wire format and every rule checked here.
+//!
+//! This file owns the order id and the time rule; the rest is one job per child:
+//! `terms` (what is ordered), `state` (the state machine and the chain checks),
+//! `message` (signed pair messages and settlement bodies), `ledger` (entries).
 
 use std::fmt;
 use std::str::FromStr;
