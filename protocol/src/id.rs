@@ -7,7 +7,7 @@ use std::str::FromStr;
 
 use bech32::{Bech32m, Hrp, primitives::decode::CheckedHrpstring};
 use rand::RngCore;
-use serde::{Deserialize, Serialize};
+use serde_with::{DeserializeFromStr, SerializeDisplay};
 
 /// The human-readable prefix of a printed [`CenterId`]: `tc` for telecenter.
 const CENTER_ID_HRP: &str = "tc";
@@ -70,8 +70,11 @@ pub(crate) fn shorten(text: &str) -> String {
 /// Printed as bech32m with the prefix `tc` (for example
 /// `tc1qv3...`): 61 characters, lower case, no easily confused characters
 /// (no `1` after the prefix, no `b`, `i`, `o`), and a six-character checksum that
-/// catches any four typing mistakes. Parsing accepts upper or lower case.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// catches any four typing mistakes. Parsing accepts upper or lower case. On the
+/// wire it is its printed form (serde through `Display` and `FromStr`).
+#[derive(
+    Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, SerializeDisplay, DeserializeFromStr,
+)]
 pub struct CenterId([u8; 32]);
 
 impl CenterId {
@@ -134,24 +137,12 @@ impl FromStr for CenterId {
     }
 }
 
-impl Serialize for CenterId {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for CenterId {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        text.parse().map_err(serde::de::Error::custom)
-    }
-}
-
 /// The id of a listing inside one center's catalog: ten characters of Crockford
 /// base32 (`0-9a-z` without `i l o u`), e.g. `k3v9q2m7xa`.
 ///
 /// A listing is named across the network by its center and its id together.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// On the wire it is its printed form (serde through `Display` and `FromStr`).
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, SerializeDisplay, DeserializeFromStr)]
 pub struct ListingId(String);
 
 /// `len` (at most 12) random characters of the id alphabet, from one draw.
@@ -202,19 +193,6 @@ impl FromStr for ListingId {
             .ok_or_else(|| IdError::ListingId {
                 found: shorten(text),
             })
-    }
-}
-
-impl Serialize for ListingId {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for ListingId {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        text.parse().map_err(serde::de::Error::custom)
     }
 }
 

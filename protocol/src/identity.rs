@@ -1,6 +1,7 @@
 //! A center's signing identity: the ed25519 key pair behind its [`CenterId`].
 //!
-//! This module and [`crate::envelope`] are the only places that touch key types;
+//! This module sits below everything that signs: it depends only on [`CenterId`].
+//! It and the envelope module are the only places that touch key types;
 //! everything else names centers by [`CenterId`] and signs and checks through
 //! [`Identity::sign`] and [`verify`].
 
@@ -59,9 +60,9 @@ impl Identity {
         CenterId::from_bytes(self.key.verifying_key().to_bytes())
     }
 
-    /// The X25519 secret that matches [`crate::sealed::x25519_public`] of this
-    /// center: the first half of SHA-512 of the ed25519 secret (RFC 8032 §5.1.5),
-    /// clamped when used. Only [`crate::sealed`] opens mail with it.
+    /// The X25519 secret that matches the sealed-mail module's `x25519_public` of
+    /// this center: the first half of SHA-512 of the ed25519 secret (RFC 8032
+    /// §5.1.5), clamped when used. Only the sealed-mail module opens mail with it.
     pub(crate) fn x25519_secret(&self) -> [u8; 32] {
         self.key.to_scalar_bytes()
     }

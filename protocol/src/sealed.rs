@@ -24,7 +24,6 @@
 //!
 //! A relay sees only `from`, `to`, `at` and the size.
 
-use base64::Engine;
 use ed25519_dalek::VerifyingKey;
 use hpke::aead::ChaCha20Poly1305;
 use hpke::kdf::HkdfSha256;
@@ -140,10 +139,6 @@ fn signed_bytes(from: &CenterId, to: &CenterId, at: i64, enc: &[u8], ct: &[u8]) 
     bytes
 }
 
-fn b64() -> base64::engine::GeneralPurpose {
-    base64::engine::general_purpose::STANDARD
-}
-
 /// The decoded, size-checked parts of a mail.
 struct Parts {
     enc: Vec<u8>,
@@ -182,8 +177,8 @@ impl SealedMail {
             from,
             to: *to,
             at: at_ms,
-            enc: b64().encode(&enc),
-            ct: b64().encode(&ct),
+            enc: crate::b64::encode(&enc),
+            ct: crate::b64::encode(&ct),
             sig: hex::encode(signature),
         })
     }
@@ -199,15 +194,13 @@ impl SealedMail {
         if self.enc.len() > 64 || self.sig.len() != 128 {
             return Err(SealError::Malformed("enc or sig has the wrong length"));
         }
-        let enc = b64()
-            .decode(&self.enc)
-            .map_err(|_| SealError::Malformed("enc is not base64"))?;
+        let enc =
+            crate::b64::decode(&self.enc).map_err(|_| SealError::Malformed("enc is not base64"))?;
         if enc.len() != ENC_BYTES {
             return Err(SealError::Malformed("enc is not 32 bytes"));
         }
-        let ct = b64()
-            .decode(&self.ct)
-            .map_err(|_| SealError::Malformed("ct is not base64"))?;
+        let ct =
+            crate::b64::decode(&self.ct).map_err(|_| SealError::Malformed("ct is not base64"))?;
         if ct.len() > SEALED_CIPHERTEXT_MAX {
             return Err(SealError::TooLarge(ct.len()));
         }

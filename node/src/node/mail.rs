@@ -13,16 +13,14 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
 
-use serde::{Deserialize, Serialize};
 use telecenter_protocol::CenterId;
 use telecenter_protocol::limits::PAIR_BATCH_MESSAGES_MAX;
-use telecenter_protocol::order::SignedMessage;
 use telecenter_protocol::sealed::{Receipt, ReceiptStatus, SEALED_PLAINTEXT_MAX, SealedMail};
 use tokio::sync::watch;
 
 use super::orders::PairRate;
 use super::routes::Routes;
-use super::{MessageResult, Node, NodeError, TrustState, lock};
+use super::{Node, NodeError, TrustState, lock};
 use crate::store::{MailKind, MailUse};
 
 /// The path of the mail exchange.
@@ -83,18 +81,8 @@ const DEFERRED_MAX: usize = 100_000;
 pub const NOT_DELIVERED_NOTE: &str =
     "not delivered within 14 days; the other center's node may be gone: ask its operator";
 
-/// The plaintext inside a sealed mail: pair messages and answers to the
-/// recipient's earlier messages.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PairExchange {
-    /// Messages for the receiver.
-    #[serde(default)]
-    pub messages: Vec<SignedMessage>,
-    /// Answers to messages the receiver sent before.
-    #[serde(default)]
-    pub results: Vec<MessageResult>,
-}
+// moved: remove after merge (the wire types of the pair exchange live in protocol)
+pub use telecenter_protocol::pair::PairExchange;
 
 #[derive(Debug)]
 struct Sealed {

@@ -56,51 +56,9 @@ pub struct PlaceOrder {
     pub note: String,
 }
 
-/// What happened to one received pair message; sent back to its sender.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct MessageResult {
-    /// The message's body hash.
-    pub hash: String,
-    /// `appended` (taken in), `duplicate` (already held), `refused` (will never be
-    /// taken: see code and message) or `later` (send again later).
-    pub status: String,
-    /// Why it was refused.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
-    /// Why, in plain words.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-}
-
-impl MessageResult {
-    fn ok(hash: &str, status: &str) -> Self {
-        Self {
-            hash: hash.to_owned(),
-            status: status.to_owned(),
-            code: None,
-            message: None,
-        }
-    }
-
-    fn refused(hash: &str, code: &str, message: String) -> Self {
-        Self {
-            hash: hash.to_owned(),
-            status: "refused".to_owned(),
-            code: Some(code.to_owned()),
-            message: Some(message),
-        }
-    }
-
-    /// Not taken in now, for a reason that passes: the sender sends it again.
-    fn later(hash: &str, code: &str, message: String) -> Self {
-        Self {
-            hash: hash.to_owned(),
-            status: "later".to_owned(),
-            code: Some(code.to_owned()),
-            message: Some(message),
-        }
-    }
-}
+// moved: remove after merge (the wire types of the pair exchange live in protocol)
+pub use telecenter_protocol::pair::MessageResult;
+use telecenter_protocol::pair::MessageStatus;
 
 /// One day, in ms: the window of [`PLACEMENTS_PER_CENTER_PER_DAY_MAX`].
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
@@ -705,7 +663,7 @@ impl Node {
                     }
                     Err(error) => {
                         tracing::error!(%error, "pair message could not be stored");
-                        MessageResult::ok(&hash, "later")
+                        MessageResult::ok(&hash, MessageStatus::Later)
                     }
                 },
             };
@@ -762,12 +720,12 @@ impl Node {
         let mut writer = lock(&self.writer);
         let hash = message.hash.as_str();
         if let Some((code, text)) = writer.store.refusal(hash)? {
-            return Ok(MessageResult {
-                hash: hash.to_owned(),
-                status: "refused".to_owned(),
-                code: Some(code),
-                message: Some(text),
-            });
+            return Ok(MessageResult::with_reason(
+                hash,
+                MessageStatus::Refused,
+                code,
+                text,
+            ));
         }
         match &message.body {
             Body::OrderEvent(event) if event.seq == 0 => {
@@ -785,7 +743,7 @@ impl Node {
                 check_time(payment.at_ms, TIME_MS_MIN).map_err(|m| problem("bad_field", m))?;
                 if let Some(existing) = writer.store.settlement(&payment.id)? {
                     return Ok(if existing.payment_hash == hash {
-                        MessageResult::ok(hash, "duplicate")
+                        MessageResult::ok(hash, MessageStatus::Duplicate)
                     } else {
                         MessageResult::refused(
                             hash,
@@ -825,7 +783,7 @@ impl Node {
                         ..Default::default()
                     },
                 )?;
-                Ok(MessageResult::ok(hash, "appended"))
+                Ok(MessageResult::ok(hash, MessageStatus::Appended))
             }
             Body::SettlementReply(reply) => {
                 let Some(mut row) = writer.store.settlement(&reply.id)? else {
@@ -846,7 +804,7 @@ impl Node {
                 if let Some(existing) = &row.reply {
                     return Ok(
                         if telecenter_protocol::order::body_hash(&existing.body) == hash {
-                            MessageResult::ok(hash, "duplicate")
+                            MessageResult::ok(hash, MessageStatus::Duplicate)
                         } else {
                             MessageResult::refused(
                                 hash,
@@ -883,7 +841,7 @@ impl Node {
                 row.answered_at_ms = Some(reply.at_ms);
                 pair.settlement = Some(row);
                 self.commit_pair(&mut writer, pair)?;
-                Ok(MessageResult::ok(hash, "appended"))
+                Ok(MessageResult::ok(hash, MessageStatus::Appended))
             }
         }
     }
@@ -900,7 +858,7 @@ impl Node {
             let first = writer.store.order_events(&event.order)?;
             return Ok(match first.first() {
                 Some(e) if e.hash == hash && existing.counterpart == *from => {
-                    MessageResult::ok(hash, "duplicate")
+                    MessageResult::ok(hash, MessageStatus::Duplicate)
                 }
                 _ => MessageResult::refused(
                     hash,
@@ -1011,7 +969,7 @@ impl Node {
                 ..Default::default()
             },
         )?;
-        Ok(MessageResult::ok(hash, "appended"))
+        Ok(MessageResult::ok(hash, MessageStatus::Appended))
     }
 
     fn receive_step(
@@ -1040,7 +998,7 @@ impl Node {
         let events = writer.store.order_events(&event.order)?;
         if let Some(held) = events.iter().find(|e| e.seq == event.seq && !e.proposed) {
             return Ok(if held.hash == hash {
-                MessageResult::ok(hash, "duplicate")
+                MessageResult::ok(hash, MessageStatus::Duplicate)
             } else {
                 MessageResult::refused(
                     hash,
@@ -1055,10 +1013,10 @@ impl Node {
         }
         let Some(final_state) = replay(&events, false)? else {
             // The buyer still waits for the seller to take in the placement.
-            return Ok(MessageResult::ok(hash, "later"));
+            return Ok(MessageResult::ok(hash, MessageStatus::Later));
         };
         if event.seq > final_state.seq + 1 {
-            return Ok(MessageResult::ok(hash, "later"));
+            return Ok(MessageResult::ok(hash, MessageStatus::Later));
         }
         let next = final_state
             .step(event, hash)
@@ -1114,7 +1072,7 @@ impl Node {
         } else {
             self.commit_pair(writer, pair)?;
         }
-        Ok(MessageResult::ok(hash, "appended"))
+        Ok(MessageResult::ok(hash, MessageStatus::Appended))
     }
 
     /// Applies the other side's answers to messages this node sent `from`.

@@ -3,8 +3,11 @@
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
+use super::input::{ListingPatch, NewListing, ProfileInput, ValidNewListing};
 use super::*;
-use crate::validate::{ListingPatch, NewListing, ProfileInput};
+use crate::envelope::SignedChange;
+use crate::id::DocId;
+use crate::identity::Identity;
 
 const T0: i64 = 1_763_860_000_000;
 

@@ -2,6 +2,9 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use super::*;
+use crate::id::CenterId;
+use crate::identity::Identity;
+use crate::limits::*;
 
 const NOW: i64 = 1_795_392_000_000;
 

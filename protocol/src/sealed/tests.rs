@@ -40,14 +40,14 @@ fn sealed_mail_altered_in_any_field_is_refused() {
     let mut forged = mail.clone();
     forged.from = identity(9).center_id();
     assert!(matches!(forged.verify(), Err(SealError::BadSignature(_))));
-    let mut ct = b64().decode(&mail.ct).unwrap();
+    let mut ct = crate::b64::decode(&mail.ct).unwrap();
     ct[0] ^= 1;
     let mut flipped = mail.clone();
-    flipped.ct = b64().encode(&ct);
+    flipped.ct = crate::b64::encode(&ct);
     assert!(matches!(flipped.verify(), Err(SealError::BadSignature(_))));
     ct.truncate(ct.len() - 1);
     let mut truncated = mail.clone();
-    truncated.ct = b64().encode(&ct);
+    truncated.ct = crate::b64::encode(&ct);
     assert!(matches!(
         truncated.open(&b),
         Err(SealError::BadSignature(_))

@@ -1,0 +1,152 @@
+//! Typed, checked reads of a catalog document that may come from anyone: every
+//! value is type-checked and bounded before it is used.
+
+use automerge::{Automerge, ObjId, ObjType, ReadDoc, ScalarValue, Value};
+
+use super::*;
+
+/// Typed, checked reads of one map in a document that may come from anyone.
+pub(super) struct Reader<'a> {
+    pub(super) doc: &'a Automerge,
+    pub(super) obj: &'a ObjId,
+    pub(super) path: String,
+}
+
+impl Reader<'_> {
+    pub(super) fn bad(&self, key: &str, reason: &str) -> SchemaError {
+        SchemaError {
+            path: format!("{}/{}", self.path, key),
+            reason: reason.to_owned(),
+        }
+    }
+
+    pub(super) fn has(&self, key: &str) -> bool {
+        matches!(self.doc.get(self.obj, key), Ok(Some(_)))
+    }
+
+    pub(super) fn scalar(
+        &self,
+        obj: &ObjId,
+        key: &str,
+    ) -> Result<Option<ScalarValue>, SchemaError> {
+        match self.doc.get(obj, key) {
+            Ok(Some((Value::Scalar(value), _))) => Ok(Some(value.into_owned())),
+            Ok(None) => Ok(None),
+            Ok(Some(_)) => Err(self.bad(key, "expected a value, found an object")),
+            Err(e) => Err(self.bad(key, &e.to_string())),
+        }
+    }
+
+    pub(super) fn string(&self, key: &str) -> Result<String, SchemaError> {
+        match self.scalar(self.obj, key)? {
+            Some(ScalarValue::Str(s)) => Ok(s.to_string()),
+            Some(_) => Err(self.bad(key, "expected text")),
+            None => Err(self.bad(key, "missing")),
+        }
+    }
+
+    pub(super) fn line(&self, key: &str, min: usize, max: usize) -> Result<String, SchemaError> {
+        let value = self.string(key)?;
+        check_stored_text(&value, min, max, false).map_err(|reason| self.bad(key, &reason))?;
+        Ok(value)
+    }
+
+    pub(super) fn int(&self, key: &str) -> Result<i64, SchemaError> {
+        match self.scalar(self.obj, key)? {
+            Some(ScalarValue::Int(i)) => Ok(i),
+            Some(ScalarValue::Uint(u)) => i64::try_from(u).map_err(|_| self.bad(key, "too large")),
+            Some(_) => Err(self.bad(key, "expected an integer")),
+            None => Err(self.bad(key, "missing")),
+        }
+    }
+
+    pub(super) fn time(&self, key: &str) -> Result<i64, SchemaError> {
+        match self.scalar(self.obj, key)? {
+            Some(ScalarValue::Timestamp(ms)) | Some(ScalarValue::Int(ms)) => Ok(ms),
+            Some(_) => Err(self.bad(key, "expected a timestamp")),
+            None => Err(self.bad(key, "missing")),
+        }
+    }
+
+    pub(super) fn photos(&self) -> Result<Vec<Photo>, SchemaError> {
+        let list = match self.doc.get(self.obj, "photos") {
+            Ok(None) => return Ok(Vec::new()),
+            Ok(Some((Value::Object(ObjType::List), list))) => list,
+            _ => return Err(self.bad("photos", "expected a list")),
+        };
+        let count = self.doc.length(&list);
+        if count > PHOTOS_PER_LISTING_MAX {
+            return Err(self.bad(
+                "photos",
+                &format!("at most {PHOTOS_PER_LISTING_MAX} photos, found {count}"),
+            ));
+        }
+        let mut photos = Vec::with_capacity(count);
+        for index in 0..count {
+            let map = match self.doc.get(&list, index) {
+                Ok(Some((Value::Object(ObjType::Map), map))) => map,
+                _ => return Err(self.bad("photos", "expected a map per photo")),
+            };
+            let hash = |key: &str| match self.scalar(&map, key) {
+                Ok(Some(ScalarValue::Str(s))) if is_image_hash(&s) => Ok(s.to_string()),
+                _ => Err(self.bad("photos", &format!("{key} is not an image hash"))),
+            };
+            photos.push(Photo {
+                thumb: hash("thumb")?,
+                medium: hash("medium")?,
+            });
+        }
+        Ok(photos)
+    }
+
+    pub(super) fn localized(
+        &self,
+        key: &str,
+        id_min: usize,
+        max: usize,
+    ) -> Result<LocalizedText, SchemaError> {
+        let obj = match self.doc.get(self.obj, key) {
+            Ok(Some((Value::Object(ObjType::Map), obj))) => obj,
+            _ => return Err(self.bad(key, "missing or not a map")),
+        };
+        let read = |lang: Lang| -> Result<Option<String>, SchemaError> {
+            match self.scalar(&obj, lang.code())? {
+                Some(ScalarValue::Str(s)) => {
+                    let multi_line = key == "description";
+                    check_stored_text(&s, 0, max, multi_line)
+                        .map_err(|reason| self.bad(key, &reason))?;
+                    Ok(Some(s.to_string()))
+                }
+                Some(_) => Err(self.bad(key, "expected text")),
+                None => Ok(None),
+            }
+        };
+        let id = read(Lang::Id)?.unwrap_or_default();
+        if id.chars().count() < id_min {
+            return Err(self.bad(key, "the Indonesian text is missing"));
+        }
+        Ok(LocalizedText {
+            id,
+            en: read(Lang::En)?,
+            jv: read(Lang::Jv)?,
+        })
+    }
+}
+
+/// The limits of [`super::input`] applied to text already in a document.
+fn check_stored_text(value: &str, min: usize, max: usize, multi_line: bool) -> Result<(), String> {
+    let chars = value.chars().count();
+    if chars < min {
+        return Err("empty".into());
+    }
+    if chars > max {
+        return Err(format!("at most {max} characters allowed, found {chars}"));
+    }
+    if value
+        .chars()
+        .any(|c| c.is_control() && !(multi_line && (c == '\n' || c == '\t')))
+    {
+        return Err("contains a control character".into());
+    }
+    Ok(())
+}
