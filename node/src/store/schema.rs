@@ -1,6 +1,11 @@
 //! The database schema: its numbered migrations and the runner that brings a
 //! file up to date (tracked in `PRAGMA user_version`) or refuses one written by a
 //! newer program.
+//!
+//! The runner is our own (one transaction per migration, about twenty lines):
+//! the `rusqlite_migration` crate keeps the same `user_version` bookkeeping, but
+//! its newest release (2.6) is built on rusqlite 0.40, and two rusqlite versions
+//! cannot link SQLite into one program. Revisit when it follows rusqlite 0.41.
 
 use super::{Store, StoreError};
 
