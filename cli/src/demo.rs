@@ -118,7 +118,7 @@ pub(crate) async fn run(first_port: Option<u16>, json: bool) -> Result<()> {
             .iter()
             .map(|n| serde_json::json!({"name": n.name, "url": n.url, "center_id": n.node.center_id().to_string(), "operator_password": DEMO_PASSWORD}))
             .collect();
-        println!("{}", serde_json::to_string_pretty(&list)?);
+        crate::output::print_json(&list)?;
     } else {
         println!(
             "A province of {} telecenters is running (peered in a chain):",

@@ -8,8 +8,10 @@
 
 mod backend;
 mod cli;
+mod commands;
 mod demo;
 mod output;
+mod serve;
 mod trade;
 
 use std::process::ExitCode;
@@ -54,7 +56,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(cli::run(args)) {
+    match runtime.block_on(commands::run(args)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             // `{:#}` joins the context chain on one line.

@@ -9,7 +9,7 @@ use telecenter_node::api::{
 use telecenter_node::sync::RoundReport;
 use telecenter_protocol::Profile;
 
-fn print_json(value: &impl serde::Serialize) -> Result<()> {
+pub(crate) fn print_json(value: &impl serde::Serialize) -> Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
 }

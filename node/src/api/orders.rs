@@ -7,7 +7,7 @@ use telecenter_protocol::order::{Collector, FeeTerms, PayMethod, Role};
 use super::CenterNames;
 use crate::clock::rfc3339_utc;
 use crate::node::{Node, NodeError, OrderDetail, PlaceOrder};
-use crate::store::OrderFilter;
+use crate::store::{ORDER_STATUS_WORDS, OrderFilter};
 use crate::store::{OrderRow, SettlementRow};
 use telecenter_protocol::order::{Action, OrderId};
 
@@ -347,6 +347,114 @@ pub struct OrderQuery {
     /// At most this many (default 100, at most 1000).
     #[serde(default)]
     pub limit: Option<u32>,
+}
+
+/// Most orders one list returns.
+pub const ORDER_LIST_MAX: u32 = 1_000;
+
+/// A list query that cannot be answered: a machine code (`invalid_status`,
+/// `invalid_role`, `invalid_center_id`, `invalid_limit`) and a plain sentence.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct QueryError {
+    /// Machine code.
+    pub code: &'static str,
+    /// What is wrong, in plain words.
+    pub message: String,
+}
+
+fn bad_query(code: &'static str, message: String) -> QueryError {
+    QueryError { code, message }
+}
+
+/// The order filter of a list query (the admin API and the CLI read it alike).
+pub fn order_filter(query: &OrderQuery) -> Result<OrderFilter, QueryError> {
+    let statuses = match query.status.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) if ORDER_STATUS_WORDS.contains(&s) => vec![s.to_owned()],
+        Some(s) => {
+            return Err(bad_query(
+                "invalid_status",
+                format!(
+                    "status must be one of {}, found {s:?}",
+                    ORDER_STATUS_WORDS.join(", ")
+                ),
+            ));
+        }
+        None => Vec::new(),
+    };
+    let role = match query.role.as_deref().filter(|s| !s.is_empty()) {
+        Some("buyer") => Some(Role::Buyer),
+        Some("seller") => Some(Role::Seller),
+        Some(other) => {
+            return Err(bad_query(
+                "invalid_role",
+                format!("role must be buyer or seller, found {other:?}"),
+            ));
+        }
+        None => None,
+    };
+    let counterpart = query
+        .counterpart
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|text| {
+            text.parse::<CenterId>()
+                .map_err(|e| bad_query("invalid_center_id", e.to_string()))
+        })
+        .transpose()?;
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=ORDER_LIST_MAX).contains(&limit) {
+        return Err(bad_query(
+            "invalid_limit",
+            format!("limit must be between 1 and {ORDER_LIST_MAX}, found {limit}"),
+        ));
+    }
+    Ok(OrderFilter {
+        counterpart,
+        statuses,
+        role,
+        limit,
+        completed_between: None,
+    })
+}
+
+/// What one delivery round did with one counterpart
+/// (`POST /api/v1/admin/orders/deliver`, `telecenter order deliver`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DeliveryRoundView {
+    /// The counterpart.
+    pub center: CenterId,
+    /// Messages the other side answered.
+    pub sent: u64,
+    /// Messages received.
+    pub received: u64,
+    /// Why it failed, if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The views of one delivery round: for each counterpart, the messages sent
+/// and received, or why the round with it failed.
+pub fn delivery_views<E: std::fmt::Display>(
+    results: impl IntoIterator<Item = (CenterId, Result<(u64, u64), E>)>,
+) -> Vec<DeliveryRoundView> {
+    results
+        .into_iter()
+        .map(|(center, result)| match result {
+            Ok((sent, received)) => DeliveryRoundView {
+                center,
+                sent,
+                received,
+                error: None,
+            },
+            Err(error) => DeliveryRoundView {
+                center,
+                sent: 0,
+                received: 0,
+                error: Some(error.to_string()),
+            },
+        })
+        .collect()
 }
 
 /// A list of orders.

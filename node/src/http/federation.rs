@@ -22,7 +22,7 @@ use crate::api::{AddPeer, CatalogView, PeerView, TrustView};
 use crate::node::routes::ADVERT_ENTRIES_MAX;
 use crate::node::{Ingested, Node, NodeError, reject_code};
 use crate::node::{MAIL_BATCH_MAX, MAIL_PATH, MAIL_WAIT_MS_MAX, RECEIPTS_MAX};
-use crate::server::{AdminToken, ApiError, ApiResult, AppState, PairHop, PeerHop, blocking};
+use crate::server::{AdminToken, ApiError, ApiResult, AppState, PairHop, PeerHop};
 use crate::sync::{RoundReport, add_peer_by_url};
 use telecenter_protocol::sealed::MailExchange;
 
@@ -240,13 +240,13 @@ pub(super) async fn remove_peer(
     path: Result<Path<String>, PathRejection>,
 ) -> ApiResult<Json<Vec<PeerView>>> {
     let center = parse_center(&path?.0)?;
-    let node = state.node.clone();
     Ok(Json(
-        blocking(move || {
-            node.remove_peer(&center)?;
-            peer_views(&node)
-        })
-        .await?,
+        state
+            .run(move |node| {
+                node.remove_peer(&center)?;
+                peer_views(&node)
+            })
+            .await?,
     ))
 }
 
@@ -283,13 +283,13 @@ async fn decide(
     decision: fn(&Node, &CenterId) -> Result<(), NodeError>,
 ) -> ApiResult<Json<TrustView>> {
     let center = parse_center(&path?.0)?;
-    let node = state.node.clone();
     Ok(Json(
-        blocking(move || {
-            decision(&node, &center)?;
-            Ok(TrustView::of(&node))
-        })
-        .await?,
+        state
+            .run(move |node| {
+                decision(&node, &center)?;
+                Ok(TrustView::of(&node))
+            })
+            .await?,
     ))
 }
 
@@ -358,11 +358,12 @@ pub(super) async fn mail_exchange(
             message: format!("wait_ms must be at most {MAIL_WAIT_MS_MAX}"),
         });
     }
-    let node = state.node.clone();
-    let mut wake = node.subscribe_mail();
+    let mut wake = state.node.subscribe_mail();
     let have_routes = request.have_routes.clone();
     let handed = !request.mail.is_empty();
-    let receipts = blocking(move || node.exchange_in(&from, request)).await?;
+    let receipts = state
+        .run(move |node| node.exchange_in(&from, request))
+        .await?;
     let deadline = tokio::time::Instant::now() + Duration::from_millis(u64::from(wait_ms));
     // The long poll also ends when the caller lacks this node's routes for it
     // (first contact), or when they change during the wait, so routes travel on
@@ -373,10 +374,9 @@ pub(super) async fn mail_exchange(
     loop {
         wake.mark_unchanged();
         catalogs.mark_unchanged();
-        let node = state.node.clone();
-        let (waiting, routes_now) =
-            blocking(move || Ok((node.has_mail_for(&from)?, node.advert_digest_for(&from)?)))
-                .await?;
+        let (waiting, routes_now) = state
+            .run(move |node| Ok((node.has_mail_for(&from)?, node.advert_digest_for(&from)?)))
+            .await?;
         let routes_changed = routes_before.as_deref() != Some(routes_now.as_str());
         if waiting || handed || routes_changed || tokio::time::Instant::now() >= deadline {
             break;

@@ -8,21 +8,17 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use telecenter_protocol::CenterId;
-use telecenter_protocol::order::{Action, OrderId, Role};
+use telecenter_protocol::order::{Action, OrderId};
 
 use super::parse_center;
 use crate::api::orders::{
-    self as api, CorrectionInput, OrderQuery, OrderView, OrdersView, ReasonInput, SettlementInput,
-    SettlementView,
+    self as api, CorrectionInput, DeliveryRoundView, OrderQuery, OrderView, OrdersView,
+    ReasonInput, SettlementInput, SettlementView, order_filter,
 };
 use crate::fees::{self, BalancesExport, FeeReport, Month, NettingView, Statement};
 use crate::node::PlaceOrder;
-use crate::server::{AdminToken, ApiError, ApiResult, AppState, blocking};
-use crate::store::{ORDER_STATUS_WORDS, OrderFilter};
+use crate::server::{AdminToken, ApiError, ApiResult, AppState};
 
-/// Most orders one list returns.
-pub const ORDER_LIST_MAX: u32 = 1_000;
 /// Most shared balance lists one netting request may include.
 pub const NETTING_EXPORTS_MAX: usize = 100;
 
@@ -35,52 +31,10 @@ fn order_id(text: &str) -> ApiResult<OrderId> {
         .map_err(|e: telecenter_protocol::IdError| bad("invalid_order_id", e.to_string()))
 }
 
-/// The order filter of a list query.
-pub fn order_filter(query: &OrderQuery) -> ApiResult<OrderFilter> {
-    let statuses = match query.status.as_deref().filter(|s| !s.is_empty()) {
-        Some(s) if ORDER_STATUS_WORDS.contains(&s) => vec![s.to_owned()],
-        Some(s) => {
-            return Err(bad(
-                "invalid_status",
-                format!(
-                    "status must be one of {}, found {s:?}",
-                    ORDER_STATUS_WORDS.join(", ")
-                ),
-            ));
-        }
-        None => Vec::new(),
-    };
-    let role = match query.role.as_deref().filter(|s| !s.is_empty()) {
-        Some("buyer") => Some(Role::Buyer),
-        Some("seller") => Some(Role::Seller),
-        Some(other) => {
-            return Err(bad(
-                "invalid_role",
-                format!("role must be buyer or seller, found {other:?}"),
-            ));
-        }
-        None => None,
-    };
-    let counterpart = query
-        .counterpart
-        .as_deref()
-        .filter(|s| !s.is_empty())
-        .map(parse_center)
-        .transpose()?;
-    let limit = query.limit.unwrap_or(100);
-    if !(1..=ORDER_LIST_MAX).contains(&limit) {
-        return Err(bad(
-            "invalid_limit",
-            format!("limit must be between 1 and {ORDER_LIST_MAX}, found {limit}"),
-        ));
+impl From<api::QueryError> for ApiError {
+    fn from(error: api::QueryError) -> Self {
+        bad(error.code, error.message)
     }
-    Ok(OrderFilter {
-        counterpart,
-        statuses,
-        role,
-        limit,
-        completed_between: None,
-    })
 }
 
 /// `GET /api/v1/admin/orders`.
@@ -132,59 +86,23 @@ pub(super) async fn step(
                 bad("invalid_action", e.message)
             })?;
     let reason = body.and_then(|Json(b)| b.reason);
-    let node = state.node.clone();
     Ok(Json(
-        blocking(move || api::step(&node, &id, action, reason.as_deref())).await?,
+        state
+            .run(move |node| api::step(&node, &id, action, reason.as_deref()))
+            .await?,
     ))
-}
-
-/// What one delivery round did with one counterpart.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct DeliveryView {
-    /// The counterpart.
-    pub center: CenterId,
-    /// Messages the other side answered.
-    pub sent: u64,
-    /// Messages received.
-    pub received: u64,
-    /// Why it failed, if it did.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
 }
 
 /// `POST /api/v1/admin/orders/deliver`: exchanges order messages now.
 pub(super) async fn deliver(
     State(state): State<AppState>,
     _admin: AdminToken,
-) -> ApiResult<Json<Vec<DeliveryView>>> {
+) -> ApiResult<Json<Vec<DeliveryRoundView>>> {
     let engine = state.engine().map_err(ApiError::Node)?;
-    Ok(Json(delivery_views(engine.exchange_all().await)))
-}
-
-/// The views of one delivery round.
-pub fn delivery_views(
-    results: Vec<(
-        CenterId,
-        Result<crate::sync::mail::PairReport, crate::sync::SyncError>,
-    )>,
-) -> Vec<DeliveryView> {
-    results
-        .into_iter()
-        .map(|(center, result)| match result {
-            Ok(report) => DeliveryView {
-                center,
-                sent: report.sent,
-                received: report.received,
-                error: None,
-            },
-            Err(error) => DeliveryView {
-                center,
-                sent: 0,
-                received: 0,
-                error: Some(error.to_string()),
-            },
-        })
-        .collect()
+    let results = engine.exchange_all().await.into_iter();
+    Ok(Json(api::delivery_views(results.map(
+        |(center, result)| (center, result.map(|r| (r.sent, r.received))),
+    ))))
 }
 
 /// Query with a month.
@@ -282,9 +200,10 @@ pub(super) async fn statement(
         Some(text) if !text.is_empty() => month_or_now(&state, Some(text))?,
         _ => from,
     };
-    let node = state.node.clone();
     Ok(Json(
-        blocking(move || fees::statement(&node, &counterpart, from, to)).await?,
+        state
+            .run(move |node| fees::statement(&node, &counterpart, from, to))
+            .await?,
     ))
 }
 
@@ -338,9 +257,10 @@ pub(super) async fn answer(
         }
     };
     let reason = body.and_then(|Json(b)| b.reason);
-    let node = state.node.clone();
     Ok(Json(
-        blocking(move || api::answer(&node, &id, confirmed, reason.as_deref())).await?,
+        state
+            .run(move |node| api::answer(&node, &id, confirmed, reason.as_deref()))
+            .await?,
     ))
 }
 
@@ -366,8 +286,9 @@ pub(super) async fn netting(
             format!("at most {NETTING_EXPORTS_MAX} shared balance lists per request"),
         ));
     }
-    let node = state.node.clone();
     Ok(Json(
-        blocking(move || fees::netting(&node, &include)).await?,
+        state
+            .run(move |node| fees::netting(&node, &include))
+            .await?,
     ))
 }

@@ -13,7 +13,7 @@ use crate::api::{InfoView, ListingView, ListingsView};
 use crate::node::NodeError;
 use crate::search::RawSearch;
 use crate::server::reply::image_response;
-use crate::server::{ApiError, ApiResult, AppState, blocking};
+use crate::server::{ApiError, ApiResult, AppState};
 
 pub(super) async fn info(State(state): State<AppState>) -> ApiResult<Json<InfoView>> {
     let profile = state.run(move |node| node.profile()).await?;
@@ -52,12 +52,11 @@ pub(super) async fn listing(
     let lang = validate::lang(lang?.0.lang.as_deref())?;
     let center = parse_center(&center)?;
     let id = parse_listing_id(&id)?;
-    let node = state.node.clone();
     let not_found = NodeError::UnknownListing {
         center,
         listing: id.clone(),
     };
-    let row = blocking(move || node.listing(&center, &id)).await?;
+    let row = state.run(move |node| node.listing(&center, &id)).await?;
     if row.listing.status != ListingStatus::Active {
         return Err(not_found.into());
     }
@@ -70,9 +69,8 @@ pub(super) async fn image(
     path: Result<Path<String>, PathRejection>,
 ) -> ApiResult<Response> {
     let Path(hash) = path?;
-    let node = state.node.clone();
     let wanted = hash.clone();
-    match blocking(move || node.image_for_peer(&wanted)).await? {
+    match state.run(move |node| node.image_for_peer(&wanted)).await? {
         Some(bytes) => Ok(image_response(bytes)),
         None => Err(ApiError::NotFound(format!("no image {hash} here"))),
     }

@@ -6,14 +6,16 @@ use std::sync::Arc;
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use telecenter_protocol::catalog::{Category, ListingStatus, LocalizedText};
+use rusqlite::params;
+use telecenter_protocol::catalog::{Category, Listing, ListingStatus, LocalizedText, Profile};
 use telecenter_protocol::validate::ProfileInput;
-use telecenter_protocol::{CenterId, Identity};
+use telecenter_protocol::{CenterId, DocId, Identity};
 use tempfile::TempDir;
 
 use super::*;
 use crate::clock::ManualClock;
 use crate::node::{Node, NodeError};
+use crate::search::SearchQuery;
 
 const T0: i64 = 1_763_860_000_000;
 
@@ -593,4 +595,64 @@ fn image_names_follow_listings_and_are_found_by_index() {
         )
         .unwrap();
     assert_eq!(named(&store), [false; 4]);
+}
+
+/// Every released schema text, as `sqlite_master` holds it.
+fn schema_sql(path: &Path) -> Vec<(String, String, Option<String>)> {
+    let conn = Connection::open(path).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT type, name, sql FROM sqlite_master ORDER BY type, name")
+        .unwrap();
+    stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+/// A database left at any older schema version (as an older node wrote it,
+/// with data in it) opens, is migrated to the newest version with exactly the
+/// schema of a new database, and keeps what it held.
+#[test]
+fn a_database_at_every_older_version_migrates_to_the_newest_schema() {
+    let dir = TempDir::new().unwrap();
+    let fresh = dir.path().join("fresh.db");
+    drop(Store::open(&fresh).unwrap());
+    let newest = schema_sql(&fresh);
+    let doc = DocId::catalog(center(1));
+    for version in 1..MIGRATIONS.len() {
+        let path = dir.path().join(format!("v{version}.db"));
+        {
+            let conn = Connection::open(&path).unwrap();
+            for sql in &MIGRATIONS[..version] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.pragma_update(None, "user_version", i64::try_from(version).unwrap())
+                .unwrap();
+            conn.execute(
+                "INSERT INTO documents (doc_id, owner) VALUES (?1, ?2)",
+                params![doc.to_string(), doc.owner.to_string()],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO changes (hash, doc_id, change_seq, envelope, received_at_ms)
+                 VALUES (?1, ?2, 1, ?3, ?4)",
+                params![[7u8; 32].as_slice(), doc.to_string(), b"old".as_slice(), T0],
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(
+            store.schema_version().unwrap(),
+            MIGRATIONS.len(),
+            "v{version}"
+        );
+        assert_eq!(schema_sql(&path), newest, "v{version}");
+        assert_eq!(store.changes_after(&doc, 0).unwrap(), vec![b"old".to_vec()]);
+        assert_eq!(store.quick_check().unwrap(), "ok");
+        drop(store);
+        assert_eq!(
+            user_version(&path),
+            i64::try_from(MIGRATIONS.len()).unwrap()
+        );
+    }
 }
