@@ -1,4 +1,4 @@
-//! The old path of [`crate::accounting`], kept while other branches still name
-//! it. // moved: remove after merge
+//! The old path of [`crate::accounting`], kept while other branches still name it.
 
-pub use crate::accounting::*; // moved: remove after merge
+// moved: remove after merge
+pub use crate::accounting::*;

@@ -1,18 +1,21 @@
 //! The words of the order and fee pages, in Indonesian and English: the word
-//! tables, labels of statuses, steps, roles and methods, and the sentences that
-//! explain a refusal.
-
-use std::collections::HashMap;
+//! tables and the labels of statuses, steps, roles, methods, months and
+//! amounts. The sentences that explain a refusal are in [`sentences`].
 
 use telecenter_protocol::catalog::Lang;
-use telecenter_protocol::limits::{ORDER_QUANTITY_MAX, REASON_CHARS_MAX, REFERENCE_CHARS_MAX};
 use telecenter_protocol::order::{Action, FeeTerms, PayMethod, Role, percent_text};
-use telecenter_protocol::validate::InvalidInput;
 
+use crate::accounting::Month;
 use crate::api::format_rupiah;
-use crate::fees::Month;
 use crate::store::OrderRow;
-use crate::web::i18n::{self};
+use crate::web::i18n;
+
+mod sentences;
+
+pub(crate) use sentences::{
+    delivery_message, input_problem, last_message, newest_shown, news_not_reached, no_way_to,
+    place_refusal, settlement_refusal, step_hint, step_not_reached, step_refusal, vouched_by,
+};
 
 /// Strings of the order and fee pages.
 pub(crate) struct OrderWords {
@@ -134,6 +137,30 @@ pub(crate) struct OrderWords {
     pub(crate) no_lines: &'static str,
     pub(crate) pay_this: &'static str,
     pub(crate) bad_month: &'static str,
+    pub(crate) producer_column: &'static str,
+    pub(crate) no_message_yet: &'static str,
+    pub(crate) directly: &'static str,
+    pub(crate) through: &'static str,
+    pub(crate) no_longer_accepted: &'static str,
+    pub(crate) trusted_directly: &'static str,
+    pub(crate) travel: &'static str,
+    pub(crate) accepted_because: &'static str,
+    pub(crate) sealed_hint: &'static str,
+    pub(crate) told_automatically: &'static str,
+    pub(crate) paid_at: &'static str,
+    pub(crate) choose_pay_at: &'static str,
+    pub(crate) choose_method: &'static str,
+    pub(crate) agree_correction: &'static str,
+    pub(crate) waiting_our_answer: &'static str,
+    pub(crate) proposed_owed_to_us: &'static str,
+    pub(crate) proposed_we_owe: &'static str,
+    pub(crate) paid_by: &'static str,
+    pub(crate) owed_to_us: &'static str,
+    pub(crate) we_owe_short: &'static str,
+    pub(crate) payment_recorded: &'static str,
+    pub(crate) payment_confirmed: &'static str,
+    pub(crate) payment_declined: &'static str,
+    pub(crate) months_reversed: &'static str,
 }
 
 static ID_WORDS: OrderWords = OrderWords {
@@ -255,6 +282,30 @@ static ID_WORDS: OrderWords = OrderWords {
     no_lines: "Tidak ada catatan pada masa ini.",
     pay_this: "Catat pembayaran",
     bad_month: "Bulan: tulis seperti 2026-11.",
+    producer_column: "Produsen",
+    no_message_yet: "belum ada pesan",
+    directly: "langsung",
+    through: "lewat",
+    no_longer_accepted: "tidak diterima lagi",
+    trusted_directly: "dipercaya langsung oleh operator telecenter ini",
+    travel: "Jalur pesan",
+    accepted_because: "Diterima karena",
+    sealed_hint: "Pesan pesanan dikunci untuk telecenter lawan saja; telecenter perantara tidak bisa membacanya.",
+    told_automatically: "Telecenter lawan diberi tahu otomatis.",
+    paid_at: "di ",
+    choose_pay_at: "Pilih tempat pembeli membayar.",
+    choose_method: "Pilih cara bayar.",
+    agree_correction: "Setujui koreksi",
+    waiting_our_answer: "Menunggu konfirmasi kita",
+    proposed_owed_to_us: "mereka mengusulkan kita berhak menerima jumlah ini",
+    proposed_we_owe: "mereka mengusulkan kita berutang jumlah ini",
+    paid_by: "dari ",
+    owed_to_us: "kita berhak",
+    we_owe_short: "kita berutang",
+    payment_recorded: "Pembayaran tercatat dan dikirim untuk dikonfirmasi.",
+    payment_confirmed: "Dikonfirmasi. Saldo sudah diperbarui.",
+    payment_declined: "Pembayaran ditolak; pembayar diberi tahu.",
+    months_reversed: "Sampai bulan tidak boleh sebelum dari bulan.",
 };
 
 static EN_WORDS: OrderWords = OrderWords {
@@ -376,6 +427,30 @@ static EN_WORDS: OrderWords = OrderWords {
     no_lines: "Nothing recorded in this period.",
     pay_this: "Record a payment",
     bad_month: "Month: write it like 2026-11.",
+    producer_column: "Producer",
+    no_message_yet: "no message yet",
+    directly: "directly",
+    through: "through",
+    no_longer_accepted: "no longer accepted",
+    trusted_directly: "trusted directly by this telecenter's operator",
+    travel: "How messages travel",
+    accepted_because: "Accepted because",
+    sealed_hint: "Order messages are sealed for the other telecenter only; telecenters that carry them cannot read them.",
+    told_automatically: "The other telecenter is told automatically.",
+    paid_at: "at ",
+    choose_pay_at: "Choose where the buyer pays.",
+    choose_method: "Choose how the buyer pays.",
+    agree_correction: "Agree to the correction",
+    waiting_our_answer: "Waiting for our confirmation",
+    proposed_owed_to_us: "they propose this amount is owed to us",
+    proposed_we_owe: "they propose we owe this amount",
+    paid_by: "from ",
+    owed_to_us: "owed to us",
+    we_owe_short: "we owe",
+    payment_recorded: "The payment is recorded and sent for confirmation.",
+    payment_confirmed: "Confirmed. The balance is updated.",
+    payment_declined: "The payment is declined; the payer is told.",
+    months_reversed: "The last month cannot come before the first.",
 };
 
 pub(crate) fn words(lang: Lang) -> &'static OrderWords {
@@ -541,118 +616,6 @@ pub(crate) fn month_name(lang: Lang, month: Month) -> String {
 /// `Okt 2026`: short enough for two of them on one line of a phone.
 pub(crate) fn short_month(lang: Lang, month: Month) -> String {
     format!("{} {}", i18n::month(lang, month.month), month.year)
-}
-
-/// The problem text of an input error on these forms; `None` for a field
-/// these forms do not name.
-pub(crate) fn input_problem(lang: Lang, error: &InvalidInput) -> Option<String> {
-    let field = match (lang, error.field) {
-        (Lang::En, "quantity") => "Quantity",
-        (Lang::En, "buyer_name") => "Buyer's name",
-        (Lang::En, "buyer_phone") => "Buyer's phone",
-        (Lang::En, "note") => "Note",
-        (Lang::En, "reason") => "Reason",
-        (Lang::En, "reference") => "Reference",
-        (Lang::En, "amount_idr") => "Amount",
-        (Lang::En, "payee") => "Paid to",
-        (_, "quantity") => "Jumlah",
-        (_, "buyer_name") => "Nama pembeli",
-        (_, "buyer_phone") => "Nomor HP pembeli",
-        (_, "note") => "Catatan",
-        (_, "reason") => "Alasan",
-        (_, "reference") => "Referensi",
-        (_, "amount_idr") => "Jumlah",
-        (_, "payee") => "Telecenter tujuan",
-        _ => return None,
-    };
-    Some(match (lang, error.field, error.code) {
-        (Lang::En, "quantity", _) => {
-            format!("{field}: write a whole number from 1 to {ORDER_QUANTITY_MAX}.")
-        }
-        (_, "quantity", _) => format!("{field}: tulis angka bulat 1 sampai {ORDER_QUANTITY_MAX}."),
-        (Lang::En, "buyer_phone", "empty") => format!("{field}: at least 6 digits."),
-        (_, "buyer_phone", "empty") => format!("{field}: paling sedikit 6 angka."),
-        (Lang::En, "buyer_phone", "not_a_phone_number") => {
-            format!("{field}: digits, spaces, + and - only.")
-        }
-        (_, "buyer_phone", "not_a_phone_number") => {
-            format!("{field}: hanya angka, spasi, + dan -.")
-        }
-        (Lang::En, "amount_idr", "out_of_range") => {
-            format!("{field}: at least Rp 1, written like 43.650.")
-        }
-        (_, "amount_idr", "out_of_range") => {
-            format!("{field}: paling sedikit Rp 1, tulis seperti 43.650.")
-        }
-        (Lang::En, "payee", _) => format!("{field}: choose a telecenter."),
-        (_, "payee", _) => format!("{field}: pilih telecenter."),
-        (Lang::En, _, "empty") => format!("{field}: please fill this in."),
-        (_, _, "empty") => format!("{field}: wajib diisi."),
-        (Lang::En, "reason", "too_long") => {
-            format!("{field}: too long (at most {REASON_CHARS_MAX} characters).")
-        }
-        (_, "reason", "too_long") => {
-            format!("{field}: terlalu panjang (paling banyak {REASON_CHARS_MAX} huruf).")
-        }
-        (Lang::En, "reference", "too_long") => {
-            format!("{field}: too long (at most {REFERENCE_CHARS_MAX} characters).")
-        }
-        (_, "reference", "too_long") => {
-            format!("{field}: terlalu panjang (paling banyak {REFERENCE_CHARS_MAX} huruf).")
-        }
-        (Lang::En, _, "too_long") => format!("{field}: too long."),
-        (_, _, "too_long") => format!("{field}: terlalu panjang."),
-        (Lang::En, _, "not_rupiah") => {
-            format!("{field}: write whole rupiah with digits, like 43650 or 43.650.")
-        }
-        (_, _, "not_rupiah") => {
-            format!("{field}: tulis rupiah bulat dengan angka, misalnya 43650 atau 43.650.")
-        }
-        (Lang::En, _, _) => format!("{field}: {}", error.message),
-        (_, _, "control_character") => format!("{field}: ada karakter yang tidak boleh."),
-        (_, _, _) => format!("{field}: tidak sesuai ({}).", error.message),
-    })
-}
-
-/// A refusal of the node about a settlement (its `code` and English
-/// `message`), in plain words.
-pub(crate) fn settlement_refusal(lang: Lang, code: &str, message: &str) -> String {
-    match (lang, code) {
-        (Lang::En, "reason_required") => "Say why you decline this payment.".to_owned(),
-        (_, "reason_required") => "Tulis alasan menolak pembayaran ini.".to_owned(),
-        (Lang::En, "already_answered") => "This payment was answered already.".to_owned(),
-        (_, "already_answered") => "Pembayaran ini sudah dijawab.".to_owned(),
-        (Lang::En, "not_allowed") => {
-            "Only the telecenter that received the money confirms it.".to_owned()
-        }
-        (_, "not_allowed") => "Hanya telecenter penerima uang yang bisa mengonfirmasi.".to_owned(),
-        (Lang::En, "unknown_center") => {
-            "This telecenter is not known to this node; connect it first.".to_owned()
-        }
-        (_, "unknown_center") => {
-            "Telecenter ini belum dikenal node ini; hubungkan dulu di halaman Jaringan.".to_owned()
-        }
-        (Lang::En, _) => message.to_owned(),
-        (_, _) => format!("Tidak bisa disimpan: {message}"),
-    }
-}
-
-/// The message after "Send now": `dikirim` centers tried, `gagal` failed.
-pub(crate) fn delivery_message(lang: Lang, query: &HashMap<String, String>) -> Option<String> {
-    let tried: usize = query.get("dikirim")?.parse().ok()?;
-    let failed: usize = query.get("gagal").and_then(|f| f.parse().ok()).unwrap_or(0);
-    Some(match (lang, tried, failed) {
-        (Lang::En, 0, _) => "No telecenter could be contacted now.".to_owned(),
-        (Lang::En, n, 0) => format!("Done: {n} telecenter(s) contacted."),
-        (Lang::En, n, f) => format!(
-            "{f} of {n} telecenter(s) could not be reached now. Their messages keep waiting and go out automatically later."
-        ),
-        (_, 0, _) => "Tidak ada telecenter yang bisa dihubungi sekarang.".to_owned(),
-        (_, n, 0) => format!("Selesai: {n} telecenter dihubungi."),
-        (_, n, f) => format!(
-            "{f} dari {n} telecenter tidak bisa dihubungi sekarang. Pesannya tetap menunggu dan dikirim otomatis nanti."
-        ),
-    })
 }
 
 /// "5 menit lalu": how long ago `at_ms` was, in whole minutes, hours or days.

@@ -1,8 +1,10 @@
-//! The operator's pages for orders between centers and for fee accounting: the
-//! order list with the outbox, one order with its history and the steps this
-//! center may take now, the form that places an order for a buyer, the monthly
-//! fee report (page and CSV) with a balance chart and the netting suggestion,
-//! settlements, and the statement of one pair.
+//! The operator's pages for orders between centers and for fee accounting, one
+//! file per page: the order list with the outbox ([`list`]), one order with its
+//! history and steps ([`order`]), the form that places an order for a buyer
+//! ([`place`]), the monthly fee report and its CSV ([`fees`]), settlements
+//! ([`settlements`]) and the statement of one pair ([`statement`]). This file
+//! holds their wiring and the helpers they share; their words are in
+//! [`crate::web::i18n::orders`].
 //!
 //! Buyer names and phone numbers appear only on these pages, behind the
 //! operator login; the public pages never show them. Every form carries the
@@ -38,11 +40,11 @@ use super::{
     expired, field_error, guard, html_page, internal, lang, no_store, not_found, operator_nav,
     problem_box, session, to_login,
 };
-use crate::fees::Month;
+use crate::accounting::Month;
 use crate::http::AppState;
 use crate::node::NodeError;
-use crate::web::i18n::orders::*;
-use crate::web::i18n::{self};
+use crate::web::i18n;
+use crate::web::i18n::orders::words;
 use crate::web::page;
 
 /// The problem text of an input error on these forms (the operator pages'
@@ -98,6 +100,27 @@ fn refusal_status(error: &NodeError) -> StatusCode {
     }
 }
 
+/// A table of rows that reads as cards on a phone: `columns` are its
+/// headings (`true` marks a number column), `rows` its `tr` rows.
+fn rows_table(columns: &[(&str, bool)], rows: Markup) -> Markup {
+    html! {
+        table.rows {
+            thead {
+                tr {
+                    @for (heading, number) in columns {
+                        @if *number {
+                            th.num scope="col" { (heading) }
+                        } @else {
+                            th scope="col" { (heading) }
+                        }
+                    }
+                }
+            }
+            tbody { (rows) }
+        }
+    }
+}
+
 /// The orders with a step among these outbox messages (not yet delivered).
 fn unsent_orders(rows: &[crate::store::OutboxRow]) -> HashSet<OrderId> {
     rows.iter()
@@ -112,22 +135,35 @@ fn unsent_orders(rows: &[crate::store::OutboxRow]) -> HashSet<OrderId> {
 
 /// The month of `key` in the query, or the current month; `None` if unreadable.
 fn month_of(state: &AppState, query: &HashMap<String, String>, key: &str) -> Option<Month> {
+    month_or(query, key, Month::of(state.node.clock().now_ms()))
+}
+
+/// The month of `key` in the query, or `default` if it is missing or empty;
+/// `None` if unreadable.
+fn month_or(query: &HashMap<String, String>, key: &str, default: Month) -> Option<Month> {
     match query.get(key).map(|m| m.trim()).filter(|m| !m.is_empty()) {
         Some(text) => Month::parse(text).ok(),
-        None => Some(Month::of(state.node.clock().now_ms())),
+        None => Some(default),
     }
 }
 
 /// The page for a month that could not be read.
 fn bad_month(lang: Lang, csrf: &str) -> Response {
-    let (t, w) = (i18n::texts(lang), words(lang));
+    let w = words(lang);
+    problem_page(lang, csrf, w.fees, w.bad_month, "/operator/biaya")
+}
+
+/// A page that only says what was wrong with the address typed (400), with
+/// a link back to `back`, the page called `title`.
+fn problem_page(lang: Lang, csrf: &str, title: &str, problem: &str, back: &str) -> Response {
+    let t = i18n::texts(lang);
     let body = html! {
         (operator_nav(t, csrf))
-        h1 { (w.fees) }
-        (problem_box(t, &Some(w.bad_month.to_owned())))
-        p { a href="/operator/biaya" { (w.fees) } }
+        h1 { (title) }
+        (problem_box(t, &Some(problem.to_owned())))
+        p { a href=(back) { (title) } }
     };
-    frame(lang, StatusCode::BAD_REQUEST, w.fees, body)
+    frame(lang, StatusCode::BAD_REQUEST, title, body)
 }
 
 /// The link that records a payment of what this center owes `center`.

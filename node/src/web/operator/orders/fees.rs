@@ -11,16 +11,16 @@ use telecenter_protocol::CenterId;
 use telecenter_protocol::catalog::Lang;
 
 use super::{
-    bad_month, frame, internal, lang, month_of, no_store, operator_nav, pay_href, session,
-    statement_href, to_login,
+    bad_month, frame, internal, lang, month_of, no_store, operator_nav, pay_href, rows_table,
+    session, statement_href, to_login,
 };
+use crate::accounting::{self, BalanceLine, FeeReport, Month, NettingView, ReportLine};
 use crate::api::CenterNames as Names;
 use crate::api::format_rupiah;
-use crate::fees::{self, BalanceLine, FeeReport, Month, NettingView, ReportLine};
 use crate::http::AppState;
 use crate::node::{Node, NodeError};
-use crate::web::i18n::orders::*;
-use crate::web::i18n::{self};
+use crate::web::i18n;
+use crate::web::i18n::orders::{balance_text, month_name, short_month, words};
 use crate::web::node_call;
 
 struct FeeData {
@@ -31,10 +31,10 @@ struct FeeData {
 }
 
 fn fee_data(node: &Node, month: Month) -> Result<FeeData, NodeError> {
-    let balances = fees::balances(node)?;
+    let balances = accounting::balances(node)?;
     Ok(FeeData {
-        report: fees::report(node, month)?,
-        netting: fees::netting_with(node, balances.clone(), &[])?,
+        report: accounting::report(node, month)?,
+        netting: accounting::netting_with(node, balances.clone(), &[])?,
         balances,
         names: Names::load(node)?,
     })
@@ -85,18 +85,9 @@ fn balance_chart(lang: Lang, balances: &[BalanceLine]) -> Markup {
 fn report_table(lang: Lang, first: &str, lines: &[ReportLine], centers: bool) -> Markup {
     let w = words(lang);
     html! {
-        table.rows {
-            thead {
-                tr {
-                    th scope="col" { (first) }
-                    th.num scope="col" { (w.completed_orders) }
-                    th.num scope="col" { (w.gross) }
-                    th.num scope="col" { (w.earned) }
-                    th.num scope="col" { (w.owed) }
-                    th.num scope="col" { (w.net) }
-                }
-            }
-            tbody {
+        (rows_table(
+            &[(first, false), (w.completed_orders, true), (w.gross, true), (w.earned, true), (w.owed, true), (w.net, true)],
+            html! {
                 @for line in lines {
                     tr {
                         td data-label=(first) {
@@ -113,7 +104,7 @@ fn report_table(lang: Lang, first: &str, lines: &[ReportLine], centers: bool) ->
                     }
                 }
             }
-        }
+        ))
     }
 }
 
@@ -178,7 +169,7 @@ fn fee_body(lang: Lang, csrf: &str, month: Month, data: &FeeData) -> Markup {
         }
         @if !data.report.by_producer.is_empty() {
             h3 { (w.per_producer) }
-            (report_table(lang, pick(lang, "Produsen", "Producer"), &data.report.by_producer, false))
+            (report_table(lang, words(lang).producer_column, &data.report.by_producer, false))
         }
         p.muted { (w.definitions) }
         h2 { (w.balances) }
@@ -228,7 +219,7 @@ pub(in crate::web) async fn fee_csv(
     let Some(month) = month_of(&state, &query, "bulan") else {
         return bad_month(lang, &csrf);
     };
-    match node_call(&state, move |node| fees::report(node, month)).await {
+    match node_call(&state, move |node| accounting::report(node, month)).await {
         Ok(report) => no_store(crate::http::orders::csv_response(&report)),
         Err(error) => internal(lang, &error),
     }

@@ -13,16 +13,18 @@ use telecenter_protocol::catalog::Lang;
 use telecenter_protocol::order::OrderId;
 
 use super::{
-    frame, guard, internal, lang, operator_nav, see_other, session, status_class, to_login,
-    unsent_orders,
+    frame, guard, internal, lang, operator_nav, rows_table, see_other, session, status_class,
+    to_login, unsent_orders,
 };
 use crate::api::CenterNames as Names;
 use crate::api::format_rupiah;
 use crate::http::AppState;
 use crate::node::{Node, NodeError};
 use crate::store::{ORDER_STATUS_WORDS, OrderFilter, OrderRow};
-use crate::web::i18n::orders::*;
-use crate::web::i18n::{self};
+use crate::web::i18n;
+use crate::web::i18n::orders::{
+    delivery_message, newest_shown, problem_lead, role_label, status_label, words,
+};
 use crate::web::{local_time, node_call};
 
 /// Most orders one list page shows (newest first).
@@ -152,7 +154,7 @@ pub(in crate::web) async fn orders_list(
         } @else {
             (orders_table(lang, &data))
             @if data.orders.len() >= ORDERS_SHOWN_MAX as usize {
-                p.muted { (pick(lang, format!("Menampilkan {ORDERS_SHOWN_MAX} pesanan terbaru."), format!("Showing the newest {ORDERS_SHOWN_MAX} orders."))) }
+                p.muted { (newest_shown(lang, ORDERS_SHOWN_MAX)) }
             }
         }
         (outbox_box(lang, &csrf, &data.names, &data.outbox, "/operator/pesanan"))
@@ -163,19 +165,9 @@ pub(in crate::web) async fn orders_list(
 fn orders_table(lang: Lang, data: &ListData) -> Markup {
     let w = words(lang);
     html! {
-        table.rows {
-            thead {
-                tr {
-                    th scope="col" { (w.code) }
-                    th scope="col" { (w.status) }
-                    th scope="col" { (w.role) }
-                    th scope="col" { (w.counterpart) }
-                    th scope="col" { (w.goods) }
-                    th.num scope="col" { (w.quantity) }
-                    th.num scope="col" { (w.total) }
-                }
-            }
-            tbody {
+        (rows_table(
+            &[(w.code, false), (w.status, false), (w.role, false), (w.counterpart, false), (w.goods, false), (w.quantity, true), (w.total, true)],
+            html! {
                 @for order in &data.orders {
                     @let s = &order.state;
                     @let word = order.status_word();
@@ -204,7 +196,7 @@ fn orders_table(lang: Lang, data: &ListData) -> Markup {
                     }
                 }
             }
-        }
+        ))
     }
 }
 

@@ -11,7 +11,7 @@ use maud::{Markup, html};
 use telecenter_protocol::CenterId;
 use telecenter_protocol::catalog::Lang;
 use telecenter_protocol::limits::REASON_CHARS_MAX;
-use telecenter_protocol::order::{Action, Collector, OrderId, Role, Status, transition};
+use telecenter_protocol::order::{Action, Collector, OrderId, Role, transition};
 
 use super::{
     expired, frame, guard, input_problem, internal, lang, not_found, operator_nav, refusal_box,
@@ -22,8 +22,12 @@ use crate::api::format_rupiah;
 use crate::http::AppState;
 use crate::node::{Node, NodeError, OrderDetail};
 use crate::store::{ListingRow, OrderRow};
-use crate::web::i18n::orders::*;
-use crate::web::i18n::{self};
+use crate::web::i18n;
+use crate::web::i18n::orders::{
+    ago, delivery_message, fee_terms_text, last_message, method_label, news_not_reached, no_way_to,
+    problem_lead, role_label, status_label, step_button, step_done, step_hint, step_not_reached,
+    step_refusal, vouched_by, words,
+};
 use crate::web::{local_time, node_call};
 
 struct OrderData {
@@ -84,137 +88,17 @@ struct Refused {
 
 /// The refusal of a step in plain words, with the numbers that matter.
 fn step_problem(lang: Lang, refused: &Refused, data: &OrderData) -> String {
-    let row = &data.detail.row;
-    let terms = &row.state.terms;
-    let status = status_label(lang, row.status_word());
     match &refused.error {
         NodeError::Invalid(e) => input_problem(lang, e),
-        NodeError::Order { code, message } => match (lang, *code) {
-            (Lang::En, "reason_required") => format!(
-                "Say why: write a reason, then press \"{}\" again.",
-                step_button(lang, refused.action)
-            ),
-            (_, "reason_required") => format!(
-                "Tulis alasannya dulu, lalu tekan \"{}\" lagi.",
-                step_button(lang, refused.action)
-            ),
-            (Lang::En, "not_allowed") if row.refused => {
-                "The selling telecenter refused this order when it arrived; place a new one."
-                    .to_owned()
-            }
-            (_, "not_allowed") if row.refused => {
-                "Telecenter penjual menolak pesanan ini saat tiba; buat pesanan baru.".to_owned()
-            }
-            (Lang::En, "not_allowed") => format!(
-                "This step is not possible now: the order is \"{status}\" and this telecenter {}.",
-                if row.role == Role::Buyer {
-                    "is the buyer"
-                } else {
-                    "is the seller"
-                }
-            ),
-            (_, "not_allowed") => format!(
-                "Langkah ini tidak bisa dilakukan sekarang: pesanan berstatus \"{status}\" dan telecenter ini {}.",
-                if row.role == Role::Buyer {
-                    "pihak pemesan"
-                } else {
-                    "pihak penjual"
-                }
-            ),
-            (_, "out_of_stock") => {
-                let stock = data.listing.as_ref().map_or(0, |l| l.listing.stock);
-                pick(
-                    lang,
-                    format!(
-                        "Stok tidak cukup: tinggal {stock} {unit}, pesanan butuh {q} {unit}. Tambah stok dulu, atau tolak pesanan.",
-                        unit = terms.unit,
-                        q = terms.quantity
-                    ),
-                    format!(
-                        "Not enough stock: {stock} {unit} left, the order needs {q} {unit}. Add stock first, or reject the order.",
-                        unit = terms.unit,
-                        q = terms.quantity
-                    ),
-                )
-            }
-            (Lang::En, "listing_removed") => {
-                "This product was removed from our catalog; reject the order.".to_owned()
-            }
-            (_, "listing_removed") => {
-                "Produk ini sudah dihapus dari katalog kita; tolak pesanan ini.".to_owned()
-            }
-            (Lang::En, _) => format!("This step could not be taken: {message}"),
-            (_, _) => format!("Langkah ini tidak bisa disimpan: {message}"),
-        },
-        other => other.to_string(),
-    }
-}
-
-/// What a step will do, in a sentence under its button.
-fn step_hint(lang: Lang, action: Action, data: &OrderData) -> Option<String> {
-    let row = &data.detail.row;
-    let terms = &row.state.terms;
-    let (q, unit) = (terms.quantity, terms.unit.as_str());
-    let stock = data.listing.as_ref().map(|l| l.listing.stock);
-    match (action, row.state.status) {
-        (Action::Accept, _) => Some(match (lang, stock) {
-            (Lang::En, Some(s)) => {
-                format!("Reserves {q} {unit} from the stock (now {s} {unit}).")
-            }
-            (Lang::En, None) => format!("Reserves {q} {unit} from the stock."),
-            (_, Some(s)) => {
-                format!("Stok berkurang {q} {unit} (sekarang {s} {unit}).")
-            }
-            (_, None) => format!("Stok berkurang {q} {unit}."),
-        }),
-        (Action::Ship, _) => Some(
-            pick(
-                lang,
-                "Tekan setelah barang diserahkan ke kurir atau ke pembeli.",
-                "Press once the goods are handed to the courier or the buyer.",
-            )
-            .to_owned(),
-        ),
-        (Action::Complete, _) => {
-            let fee = format_rupiah(terms.fee_idr());
-            let gross = format_rupiah(terms.gross_idr());
-            Some(match (lang, terms.payment.collected_by) {
-                (Lang::En, Collector::BuyerCenter) => format!(
-                    "Press once the buyer has the goods. Then the books record the goods value {gross} (owed to the seller) and the referral fee {fee} (owed to the ordering telecenter)."
-                ),
-                (Lang::En, Collector::SellerCenter) => format!(
-                    "Press once the buyer has the goods. Then the books record the referral fee {fee} (owed to the ordering telecenter)."
-                ),
-                (_, Collector::BuyerCenter) => format!(
-                    "Tekan setelah pembeli menerima barang. Lalu tercatat di buku: nilai barang {gross} (utang ke penjual) dan biaya rujukan {fee} (utang ke telecenter pemesan)."
-                ),
-                (_, Collector::SellerCenter) => format!(
-                    "Tekan setelah pembeli menerima barang. Lalu tercatat di buku: biaya rujukan {fee} (utang ke telecenter pemesan)."
-                ),
-            })
-        }
-        (Action::Cancel, Status::Accepted) => Some(pick(
+        NodeError::Order { code, message } => step_refusal(
             lang,
-            format!("Jika pesanan tidak jadi. Stok {q} {unit} dikembalikan."),
-            format!("If the order is off. Returns {q} {unit} to the stock."),
-        )),
-        (Action::Cancel, _) => Some(
-            pick(
-                lang,
-                "Jika pembeli tidak jadi membeli.",
-                "If the buyer no longer wants it.",
-            )
-            .to_owned(),
+            refused.action,
+            code,
+            message,
+            &data.detail.row,
+            data.listing.as_ref(),
         ),
-        (Action::Reject, _) => Some(
-            pick(
-                lang,
-                "Jika telecenter ini tidak bisa memenuhi pesanan. Stok tidak berubah.",
-                "If this telecenter cannot fill the order. The stock stays as it is.",
-            )
-            .to_owned(),
-        ),
-        (Action::Place, _) => None,
+        other => other.to_string(),
     }
 }
 
@@ -227,60 +111,44 @@ fn travel_box(lang: Lang, data: &OrderData) -> Markup {
     let names = &data.names;
     let other = data.detail.row.counterpart;
     let name = names.of(&other);
-    let hop = |route: &Option<crate::store::PairRoute>, incoming: bool| match route {
-        None => pick(lang, "belum ada pesan", "no message yet").to_owned(),
+    let hop = |route: &Option<crate::store::PairRoute>| match route {
+        None => words(lang).no_message_yet.to_owned(),
         Some(r) if r.via == other => format!(
             "{} · {}",
-            pick(lang, "langsung", "directly"),
+            words(lang).directly,
             ago(lang, data.now_ms, r.at_ms)
         ),
         Some(r) => format!(
             "{} {} · {}",
-            match (lang, incoming) {
-                (Lang::En, _) => "through",
-                (_, _) => "lewat",
-            },
+            words(lang).through,
             names.of(&r.via),
             ago(lang, data.now_ms, r.at_ms)
         ),
     };
     let trust = match data.trust_path.as_slice() {
-        [] => pick(lang, "tidak diterima lagi", "no longer accepted").to_owned(),
-        [_] => pick(
-            lang,
-            "dipercaya langsung oleh operator telecenter ini",
-            "trusted directly by this telecenter's operator",
-        )
-        .to_owned(),
+        [] => words(lang).no_longer_accepted.to_owned(),
+        [_] => words(lang).trusted_directly.to_owned(),
         [vouchers @ .., _] => {
             let chain: Vec<String> = vouchers.iter().map(|c| names.of(c)).collect();
-            pick(
-                lang,
-                format!("dijamin oleh {}", chain.join(" → ")),
-                format!("vouched for by {}", chain.join(" → ")),
-            )
+            vouched_by(lang, &chain.join(" → "))
         }
     };
     html! {
-        h2 { (pick(lang, "Jalur pesan", "How messages travel")) }
+        h2 { (words(lang).travel) }
         dl.facts.stack {
-            dt { (pick(lang, format!("Pesan terakhir dari {name}"), format!("Last message from {name}"))) }
-            dd { (hop(&data.route_in, true)) }
-            dt { (pick(lang, format!("Pesan terakhir ke {name}"), format!("Last message to {name}"))) }
-            dd { (hop(&data.route_out, false)) }
-            dt { (pick(lang, "Diterima karena", "Accepted because")) }
+            dt { (last_message(lang, &name, true)) }
+            dd { (hop(&data.route_in)) }
+            dt { (last_message(lang, &name, false)) }
+            dd { (hop(&data.route_out)) }
+            dt { (words(lang).accepted_because) }
             dd { (trust) }
         }
         @if !data.can_deliver {
             p.problem {
-                (pick(lang,
-                    format!("Belum ada jalan ke {name}: tidak punya alamat, dan tidak ada mitra yang meneruskan pesan untuknya. Pesan menunggu."),
-                    format!("No way to {name} yet: it has no address and no peer carries messages for it. Messages wait.")))
+                (no_way_to(lang, &name))
             }
         }
-        p.muted { (pick(lang,
-            "Pesan pesanan dikunci untuk telecenter lawan saja; telecenter perantara tidak bisa membacanya.",
-            "Order messages are sealed for the other telecenter only; telecenters that carry them cannot read them.")) }
+        p.muted { (words(lang).sealed_hint) }
     }
 }
 
@@ -334,7 +202,7 @@ fn order_body(
         @if let Some(action) = flash.step {
             p.order role="status" {
                 (w.saved) " " (step_done(lang, action)) ". "
-                (pick(lang, "Telecenter lawan diberi tahu otomatis.", "The other telecenter is told automatically."))
+                (words(lang).told_automatically)
             }
         }
         @if row.pending.is_some() || data.unsent {
@@ -342,13 +210,9 @@ fn order_body(
                 p {
                     @if let Some(pending) = &row.pending {
                         @let action = pending.parse::<Action>().map(|a| step_done(lang, a)).unwrap_or(pending.as_str());
-                        (pick(lang,
-                            format!("Langkah kita ({action}) belum diterima {}.", names.of(&row.counterpart)),
-                            format!("Our step ({action}) has not reached {} yet.", names.of(&row.counterpart))))
+                        (step_not_reached(lang, action, &names.of(&row.counterpart)))
                     } @else {
-                        (pick(lang,
-                            format!("Kabar langkah terakhir belum sampai ke {}.", names.of(&row.counterpart)),
-                            format!("News of the last step has not reached {} yet.", names.of(&row.counterpart))))
+                        (news_not_reached(lang, &names.of(&row.counterpart)))
                     }
                 }
                 form method="post" action="/operator/pesanan/kirim" {
@@ -373,7 +237,7 @@ fn order_body(
                 form.step method="post" action=(path) {
                     input type="hidden" name="csrf" value=(csrf);
                     input type="hidden" name="action" value=(action.word());
-                    @if let Some(hint) = step_hint(lang, action, data) { p.muted { (hint) } }
+                    @if let Some(hint) = step_hint(lang, action, row, data.listing.as_ref()) { p.muted { (hint) } }
                     @if needs_reason(action) {
                         @let id = format!("reason-{}", action.word());
                         @let typed = refused.filter(|r| r.action == action).map(|r| r.reason.as_str()).unwrap_or("");
@@ -395,7 +259,7 @@ fn order_body(
             dt { (w.fee) }
             dd { (format_rupiah(terms.fee_idr())) br; span.muted { (fee_terms_text(lang, &terms.fee)) } }
             dt { (w.payment) }
-            dd { (pick(lang, "di ", "at ")) (names.marked(&collector, words(lang).us)) " · " (method_label(lang, terms.payment.method)) }
+            dd { (words(lang).paid_at) (names.marked(&collector, words(lang).us)) " · " (method_label(lang, terms.payment.method)) }
             dt { (w.seller_center) } dd { (names.marked(&terms.seller_center, words(lang).us)) }
             dt { (w.buyer_center) } dd { (names.marked(&terms.buyer_center, words(lang).us)) }
             dt { (w.placed_at) } dd { (local_time(lang, s.placed_at_ms)) }

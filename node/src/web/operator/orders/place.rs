@@ -7,7 +7,7 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use maud::{Markup, html};
+use maud::html;
 use telecenter_protocol::catalog::{Lang, ListingStatus, Profile};
 use telecenter_protocol::order::{Collector, PayMethod};
 use telecenter_protocol::validate::InvalidInput;
@@ -21,8 +21,8 @@ use crate::api::format_rupiah;
 use crate::http::AppState;
 use crate::node::{Node, NodeError, PlaceOrder};
 use crate::store::ListingRow;
-use crate::web::i18n::orders::*;
-use crate::web::i18n::{self};
+use crate::web::i18n;
+use crate::web::i18n::orders::{fee_terms_text, place_refusal, words};
 use crate::web::node_call;
 
 /// Reads a product reference as an operator may paste it: `center/listing`,
@@ -95,10 +95,17 @@ fn offer(node: &Node, center: &CenterId, id: &ListingId) -> Result<Option<Offer>
     }))
 }
 
-/// The page that asks which product to order.
-fn choose_page(lang: Lang, csrf: &str, typed: &str, problem: Option<String>) -> Markup {
+/// The page that asks which product to order, with `status` and the problem.
+fn choose_page(
+    lang: Lang,
+    csrf: &str,
+    status: StatusCode,
+    typed: &str,
+    problem: Option<&str>,
+) -> Response {
     let (t, w) = (i18n::texts(lang), words(lang));
-    html! {
+    let problem = problem.map(str::to_owned);
+    let body = html! {
         (operator_nav(t, csrf))
         h1 { (w.order_for_buyer) }
         (problem_box(t, &problem))
@@ -110,7 +117,8 @@ fn choose_page(lang: Lang, csrf: &str, typed: &str, problem: Option<String>) -> 
             p.muted { (w.product_hint) }
             p { button type="submit" { (w.next) } }
         }
-    }
+    };
+    frame(lang, status, w.order_for_buyer, body)
 }
 
 fn place_page(
@@ -118,14 +126,15 @@ fn place_page(
     csrf: &str,
     offer: &Offer,
     values: &PlaceValues,
+    status: StatusCode,
     problem: Option<String>,
-) -> Markup {
+) -> Response {
     let (t, w) = (i18n::texts(lang), words(lang));
     let row = &offer.listing;
     let l = &row.listing;
     let product = format!("{}/{}", row.center_id, l.id);
     let fees = offer.seller.as_ref().map(|p| p.fees).unwrap_or_default();
-    html! {
+    let body = html! {
         (operator_nav(t, csrf))
         h1 { (w.order_for_buyer) }
         (refusal_box(lang, &problem))
@@ -172,7 +181,8 @@ fn place_page(
                 p { button type="submit" { (w.send_order) } }
             }
         }
-    }
+    };
+    frame(lang, status, w.order_for_buyer, body)
 }
 
 /// `GET /operator/pesan?produk={center}/{listing}`.
@@ -188,33 +198,32 @@ pub(in crate::web) async fn place_form(
     let w = words(lang);
     let typed = query.get("produk").cloned().unwrap_or_default();
     if typed.trim().is_empty() {
-        return frame(
-            lang,
-            StatusCode::OK,
-            w.order_for_buyer,
-            choose_page(lang, &csrf, "", None),
-        );
+        return choose_page(lang, &csrf, StatusCode::OK, "", None);
     }
     let Some((center, listing)) = product_ref(&typed) else {
-        return frame(
+        return choose_page(
             lang,
+            &csrf,
             StatusCode::BAD_REQUEST,
-            w.order_for_buyer,
-            choose_page(lang, &csrf, &typed, Some(w.product_unreadable.to_owned())),
+            &typed,
+            Some(w.product_unreadable),
         );
     };
     match node_call(&state, move |node| offer(node, &center, &listing)).await {
-        Ok(Some(offer)) => frame(
+        Ok(Some(offer)) => place_page(
             lang,
+            &csrf,
+            &offer,
+            &PlaceValues::fresh(&typed),
             StatusCode::OK,
-            w.order_for_buyer,
-            place_page(lang, &csrf, &offer, &PlaceValues::fresh(&typed), None),
+            None,
         ),
-        Ok(None) => frame(
+        Ok(None) => choose_page(
             lang,
+            &csrf,
             StatusCode::NOT_FOUND,
-            w.order_for_buyer,
-            choose_page(lang, &csrf, &typed, Some(w.product_unknown.to_owned())),
+            &typed,
+            Some(w.product_unknown),
         ),
         Err(error) => internal(lang, &error),
     }
@@ -234,18 +243,14 @@ fn place_input(
             &InvalidInput::new("quantity", "not_a_number", String::new()),
         )
     })?;
-    let payment_at = values.payment_at.parse::<Collector>().map_err(|_| {
-        pick(
-            lang,
-            "Pilih tempat pembeli membayar.",
-            "Choose where the buyer pays.",
-        )
-        .to_owned()
-    })?;
+    let payment_at = values
+        .payment_at
+        .parse::<Collector>()
+        .map_err(|_| words(lang).choose_pay_at.to_owned())?;
     let payment_method = values
         .payment_method
         .parse::<PayMethod>()
-        .map_err(|_| pick(lang, "Pilih cara bayar.", "Choose how the buyer pays.").to_owned())?;
+        .map_err(|_| words(lang).choose_method.to_owned())?;
     Ok(PlaceOrder {
         seller,
         listing,
@@ -261,50 +266,12 @@ fn place_input(
 
 /// A refused placement in plain words; `offer` is the product as it is now.
 fn place_problem(lang: Lang, error: &NodeError, offer: &Offer, quantity: &str) -> String {
-    let w = words(lang);
-    let l = &offer.listing.listing;
     match error {
         NodeError::Invalid(e) => input_problem(lang, e),
-        NodeError::Order { code, message } => match *code {
-            "price_changed" => pick(
-                lang,
-                format!(
-                    "Harga sudah berubah: sekarang {} per {}. Tanyakan lagi ke pembeli; jika setuju, tekan \"{}\" lagi.",
-                    format_rupiah(l.price_idr),
-                    l.unit,
-                    w.send_order
-                ),
-                format!(
-                    "The price has changed: it is now {} per {}. Check with the buyer; if they agree, press \"{}\" again.",
-                    format_rupiah(l.price_idr),
-                    l.unit,
-                    w.send_order
-                ),
-            ),
-            "out_of_stock" => pick(
-                lang,
-                format!(
-                    "Stok tidak cukup: tinggal {} {unit}, diminta {} {unit}.",
-                    l.stock,
-                    quantity.trim(),
-                    unit = l.unit
-                ),
-                format!(
-                    "Not enough stock: {} {unit} left, {} {unit} asked for.",
-                    l.stock,
-                    quantity.trim(),
-                    unit = l.unit
-                ),
-            ),
-            "not_for_sale" => w.not_for_sale.to_owned(),
-            "own_listing" => w.own_product.to_owned(),
-            _ => pick(
-                lang,
-                format!("Pesanan tidak bisa dibuat: {message}"),
-                format!("The order could not be placed: {message}"),
-            ),
-        },
-        NodeError::UnknownListing { .. } => w.product_unknown.to_owned(),
+        NodeError::Order { code, message } => {
+            place_refusal(lang, code, message, &offer.listing, quantity)
+        }
+        NodeError::UnknownListing { .. } => words(lang).product_unknown.to_owned(),
         other => other.to_string(),
     }
 }
@@ -332,23 +299,14 @@ async fn place_again(
                 PlaceProblem::Text(text) => text,
                 PlaceProblem::Node(error) => place_problem(lang, &error, &offer, &values.quantity),
             };
-            frame(
-                lang,
-                status,
-                w.order_for_buyer,
-                place_page(lang, csrf, &offer, &values, Some(text)),
-            )
+            place_page(lang, csrf, &offer, &values, status, Some(text))
         }
-        Ok(None) => frame(
+        Ok(None) => choose_page(
             lang,
+            csrf,
             StatusCode::NOT_FOUND,
-            w.order_for_buyer,
-            choose_page(
-                lang,
-                csrf,
-                &values.product,
-                Some(w.product_unknown.to_owned()),
-            ),
+            &values.product,
+            Some(w.product_unknown),
         ),
         Err(error) => internal(lang, &error),
     }
@@ -367,16 +325,12 @@ pub(in crate::web) async fn place_order(
     let w = words(lang);
     let values = PlaceValues::from_form(&form);
     let Some((center, listing)) = product_ref(&values.product) else {
-        return frame(
+        return choose_page(
             lang,
+            &csrf,
             StatusCode::BAD_REQUEST,
-            w.order_for_buyer,
-            choose_page(
-                lang,
-                &csrf,
-                &values.product,
-                Some(w.product_unreadable.to_owned()),
-            ),
+            &values.product,
+            Some(w.product_unreadable),
         );
     };
     // The price the operator saw: the node refuses the order if it has changed since.

@@ -16,17 +16,17 @@ use telecenter_protocol::validate::InvalidInput;
 
 use super::{
     expired, frame, guard, input_problem, internal, lang, not_found, operator_nav, refusal_box,
-    refusal_status, see_other, session, settlement_problem, statement_href, to_login,
+    refusal_status, rows_table, see_other, session, settlement_problem, statement_href, to_login,
 };
+use crate::accounting::{self, BalanceLine};
 use crate::api::CenterNames as Names;
 use crate::api::format_rupiah;
-use crate::fees::{self, BalanceLine};
 use crate::http::AppState;
 use crate::node::{Node, NodeError};
 use crate::search::parse_rupiah;
 use crate::store::SettlementRow;
-use crate::web::i18n::orders::*;
-use crate::web::i18n::{self};
+use crate::web::i18n;
+use crate::web::i18n::orders::{balance_text, words};
 use crate::web::{local_time, node_call};
 
 struct SettleData {
@@ -39,7 +39,7 @@ struct SettleData {
 
 fn settle_data(node: &Node) -> Result<SettleData, NodeError> {
     let names = Names::load(node)?;
-    let balances = fees::balances(node)?;
+    let balances = accounting::balances(node)?;
     let own = node.center_id();
     let mut payees: Vec<CenterId> = balances.iter().map(|b| b.center).collect();
     payees.extend(node.trust_state().1.into_iter().map(|(c, _)| c));
@@ -96,7 +96,7 @@ fn answer_forms(
                 input type="hidden" name="csrf" value=(csrf);
                 input type="hidden" name="answer" value="confirm";
                 button type="submit" {
-                    @if row.correction_owed_to.is_some() { (pick(lang, "Setujui koreksi", "Agree to the correction")) }
+                    @if row.correction_owed_to.is_some() { (words(lang).agree_correction) }
                     @else { (w.confirm) }
                 }
             }
@@ -142,17 +142,17 @@ fn settlements_body(lang: Lang, csrf: &str, data: &SettleData, form: &SettleForm
         @if let Some(message) = form.message { p.order role="status" { (message) } }
         (refusal_box(lang, &form.problem))
         @if !to_answer.is_empty() {
-            h2 { (pick(lang, "Menunggu konfirmasi kita", "Waiting for our confirmation")) }
+            h2 { (words(lang).waiting_our_answer) }
             ul.cards {
                 @for row in &to_answer {
                     li.card {
                         h3 { (format_rupiah(row.amount_idr)) }
                         @if let Some(owed_to) = row.correction_owed_to {
                             p { strong { (w.kinds[3]) ": " }
-                                @if owed_to == names.own { (pick(lang, "mereka mengusulkan kita berhak menerima jumlah ini", "they propose this amount is owed to us")) }
-                                @else { (pick(lang, "mereka mengusulkan kita berutang jumlah ini", "they propose we owe this amount")) } }
+                                @if owed_to == names.own { (words(lang).proposed_owed_to_us) }
+                                @else { (words(lang).proposed_we_owe) } }
                         }
-                        p { (pick(lang, "dari ", "from ")) strong { (names.of(&row.payer)) } " · " (local_time(lang, row.at_ms)) }
+                        p { (words(lang).paid_by) strong { (names.of(&row.payer)) } " · " (local_time(lang, row.at_ms)) }
                         @if !row.reference.is_empty() { p.muted { (row.reference) } }
                         (answer_forms(lang, csrf, row, typed))
                     }
@@ -187,25 +187,16 @@ fn settlements_body(lang: Lang, csrf: &str, data: &SettleData, form: &SettleForm
         @if data.rows.is_empty() {
             p { (w.no_settlements) }
         } @else {
-            table.rows {
-                thead {
-                    tr {
-                        th scope="col" { (w.date) }
-                        th scope="col" { (w.direction) }
-                        th scope="col" { (w.counterpart) }
-                        th.num scope="col" { (w.amount) }
-                        th scope="col" { (w.reference) }
-                        th scope="col" { (w.status) }
-                    }
-                }
-                tbody {
+            (rows_table(
+                &[(w.date, false), (w.direction, false), (w.counterpart, false), (w.amount, true), (w.reference, false), (w.status, false)],
+                html! {
                     @for row in &data.rows {
                         @let (label, class) = settle_status(lang, row);
                         tr {
                             td data-label=(w.date) { span { (local_time(lang, row.at_ms)) } }
                             td data-label=(w.direction) { span {
                                 @if let Some(owed_to) = row.correction_owed_to {
-                                    (w.kinds[3]) ": " @if owed_to == names.own { (pick(lang, "kita berhak", "owed to us")) } @else { (pick(lang, "kita berutang", "we owe")) }
+                                    (w.kinds[3]) ": " @if owed_to == names.own { (words(lang).owed_to_us) } @else { (words(lang).we_owe_short) }
                                 } @else if row.payer == names.own { (w.we_paid) } @else { (w.we_received) }
                             } }
                             td data-label=(w.counterpart) { a href=(statement_href(&row.counterpart)) { (names.of(&row.counterpart)) } }
@@ -220,7 +211,7 @@ fn settlements_body(lang: Lang, csrf: &str, data: &SettleData, form: &SettleForm
                         }
                     }
                 }
-            }
+            ))
         }
     }
 }
@@ -267,21 +258,9 @@ pub(in crate::web) async fn settlements(
         query.get("tercatat"),
         query.get("dijawab").map(String::as_str),
     ) {
-        (Some(_), _) => Some(pick(
-            lang,
-            "Pembayaran tercatat dan dikirim untuk dikonfirmasi.",
-            "The payment is recorded and sent for confirmation.",
-        )),
-        (_, Some("confirm")) => Some(pick(
-            lang,
-            "Dikonfirmasi. Saldo sudah diperbarui.",
-            "Confirmed. The balance is updated.",
-        )),
-        (_, Some("decline")) => Some(pick(
-            lang,
-            "Pembayaran ditolak; pembayar diberi tahu.",
-            "The payment is declined; the payer is told.",
-        )),
+        (Some(_), _) => Some(words(lang).payment_recorded),
+        (_, Some("confirm")) => Some(words(lang).payment_confirmed),
+        (_, Some("decline")) => Some(words(lang).payment_declined),
         _ => None,
     };
     let form = SettleForm {

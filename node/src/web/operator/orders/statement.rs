@@ -10,15 +10,15 @@ use telecenter_protocol::CenterId;
 use telecenter_protocol::catalog::Lang;
 
 use super::{
-    bad_month, frame, internal, lang, month_of, not_found, operator_nav, pay_href, problem_box,
-    session, statement_href, to_login,
+    bad_month, frame, internal, lang, month_of, month_or, not_found, operator_nav, pay_href,
+    problem_page, rows_table, session, statement_href, to_login,
 };
+use crate::accounting::{self, Statement};
 use crate::api::format_rupiah;
-use crate::fees::{self, Month, Statement};
 use crate::http::AppState;
 use crate::node::NodeError;
-use crate::web::i18n::orders::*;
-use crate::web::i18n::{self, Texts};
+use crate::web::i18n;
+use crate::web::i18n::orders::{balance_text, kind_label, words};
 use crate::web::{local_time, node_call};
 
 /// A signed amount: `+Rp 1.350`, `-Rp 45.000`.
@@ -54,17 +54,9 @@ fn statement_body(lang: Lang, csrf: &str, statement: &Statement) -> Markup {
         @if statement.lines.is_empty() {
             p { (w.no_lines) }
         } @else {
-            table.rows {
-                thead {
-                    tr {
-                        th scope="col" { (w.date) }
-                        th scope="col" { (w.kind) }
-                        th scope="col" { (w.code) }
-                        th.num scope="col" { (w.amount) }
-                        th.num scope="col" { (w.balance) }
-                    }
-                }
-                tbody {
+            (rows_table(
+                &[(w.date, false), (w.kind, false), (w.code, false), (w.amount, true), (w.balance, true)],
+                html! {
                     @for line in &statement.lines {
                         tr {
                             td data-label=(w.date) {
@@ -84,7 +76,7 @@ fn statement_body(lang: Lang, csrf: &str, statement: &Statement) -> Markup {
                         }
                     }
                 }
-            }
+            ))
         }
         dl.facts.figures {
             dt { (w.closing) } dd { strong { (balance_text(lang, statement.closing_idr)) } }
@@ -113,18 +105,13 @@ pub(in crate::web) async fn statement(
     let Some(from) = month_of(&state, &query, "dari") else {
         return bad_month(lang, &csrf);
     };
-    let to = match query
-        .get("sampai")
-        .map(|m| m.trim())
-        .filter(|m| !m.is_empty())
-    {
-        None => from,
-        Some(text) => match Month::parse(text) {
-            Ok(month) => month,
-            Err(_) => return bad_month(lang, &csrf),
-        },
+    let Some(to) = month_or(&query, "sampai", from) else {
+        return bad_month(lang, &csrf);
     };
-    let found = node_call(&state, move |node| fees::statement(node, &center, from, to)).await;
+    let found = node_call(&state, move |node| {
+        accounting::statement(node, &center, from, to)
+    })
+    .await;
     let w = words(lang);
     match found {
         Ok(statement) => frame(
@@ -133,21 +120,13 @@ pub(in crate::web) async fn statement(
             &format!("{} {}", w.statement, statement.name),
             statement_body(lang, &csrf, &statement),
         ),
-        Err(NodeError::Invalid(_)) => {
-            let t: &Texts = i18n::texts(lang);
-            let problem = pick(
-                lang,
-                "Sampai bulan tidak boleh sebelum dari bulan.",
-                "The last month cannot come before the first.",
-            );
-            let body = html! {
-                (operator_nav(t, &csrf))
-                h1 { (w.statement) }
-                (problem_box(t, &Some(problem.to_owned())))
-                p { a href=(statement_href(&center)) { (w.statement) } }
-            };
-            frame(lang, StatusCode::BAD_REQUEST, w.statement, body)
-        }
+        Err(NodeError::Invalid(_)) => problem_page(
+            lang,
+            &csrf,
+            w.statement,
+            w.months_reversed,
+            &statement_href(&center),
+        ),
         Err(error) => internal(lang, &error),
     }
 }
