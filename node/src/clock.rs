@@ -1,5 +1,12 @@
 //! The one place the node reads the time. Everything else asks an injected
-//! [`Clock`], so tests and simulations control time.
+//! [`Clock`], so tests and simulations control time. The center's local zone
+//! and times written in it for people live in [`local`].
+
+mod local;
+
+pub use local::{
+    LOCAL_OFFSET_HOURS, LOCAL_ZONE_NAME, local_datetime, local_offset, local_time_with,
+};
 
 use std::sync::atomic::{AtomicI64, Ordering};
 

@@ -8,14 +8,15 @@
 //! - [`http`]: the axum router (public JSON API and token-protected admin API)
 //!   and the one place errors become status codes.
 //! - [`data_dir`]: the layout of a node's data folder and its write lock.
-//! - [`fees`]: fee reports, balances, statements, CSV and the netting suggestion.
-//! - [`clock`]: the injected clock; nothing else reads the OS time.
+//! - [`accounting`]: fee reports, balances, statements, CSV and the netting suggestion.
+//! - [`clock`]: the injected clock (nothing else reads the OS time) and the local zone.
 
+pub mod accounting;
 pub mod api;
 pub mod app;
 pub mod clock;
 pub mod data_dir;
-pub mod fees;
+pub mod fees; // moved: remove after merge
 pub mod http;
 pub mod images;
 pub mod net;

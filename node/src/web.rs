@@ -21,10 +21,8 @@ use telecenter_protocol::catalog::Lang;
 use crate::http::AppState;
 use i18n::Texts;
 
-/// The center's local zone for pages: WIB (UTC+7). Indonesia has no daylight time.
-pub const LOCAL_OFFSET_HOURS: i8 = 7;
-/// Its name on pages.
-pub const LOCAL_ZONE_NAME: &str = "WIB";
+pub use crate::clock::{LOCAL_OFFSET_HOURS, LOCAL_ZONE_NAME}; // moved: remove after merge
+
 /// Results per search page.
 pub const RESULTS_PER_PAGE: u32 = 20;
 /// Deepest search page.
@@ -247,24 +245,10 @@ pub(crate) async fn node_call<T: Send + 'static>(
     crate::node::run_blocking(move || work(&node)).await
 }
 
-/// A time for people: `23 Nov 2026 08.19 WIB`.
+/// A time for people: `23 Nov 2026 08.19 WIB` (see [`crate::clock::local_time_with`]).
 pub fn local_time(lang: Lang, ms: i64) -> String {
-    let offset =
-        time::UtcOffset::from_hms(LOCAL_OFFSET_HOURS, 0, 0).unwrap_or(time::UtcOffset::UTC);
-    let Ok(utc) = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-    else {
-        return String::new();
-    };
-    let local = utc.to_offset(offset);
     let separator = if lang == Lang::En { ':' } else { '.' };
-    format!(
-        "{} {} {} {:02}{separator}{:02} {LOCAL_ZONE_NAME}",
-        local.day(),
-        i18n::month(lang, u8::from(local.month())),
-        local.year(),
-        local.hour(),
-        local.minute()
-    )
+    crate::clock::local_time_with(ms, |month| i18n::month(lang, month), separator)
 }
 
 #[cfg(test)]

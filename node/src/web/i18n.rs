@@ -2,6 +2,8 @@
 //! first, English second. Plain words for people with little computer
 //! experience ("Pasar", "Cari produk", "Pesan"), never jargon.
 
+pub mod orders;
+
 use telecenter_protocol::catalog::Lang;
 
 /// The strings of one language.

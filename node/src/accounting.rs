@@ -1,0 +1,25 @@
+//! Fee accounting views, one file each: the monthly report (per counterpart
+//! center and per producer), balances per pair, pair statements over a period, the CSV export
+//! and the network netting suggestion. Months run in the center's local zone
+//! (WIB); amounts are whole rupiah.
+//!
+//! Definitions used everywhere (reports, pages, CSV):
+//! - *orders*: orders completed in the month, in either role;
+//! - *gross sales*: value of goods this center's producers sold through orders;
+//! - *fees earned*: referral fees owed to this center for orders it brought;
+//! - *fees owed*: referral fees this center owes for orders others brought;
+//! - *net* = gross sales + fees earned − fees owed.
+
+mod balances;
+mod month;
+mod netting;
+mod report;
+mod report_csv;
+mod statement;
+
+pub use balances::{BalanceLine, BalancesExport, balances, balances_until};
+pub use month::Month;
+pub use netting::{NETTING_BALANCE_IDR_MAX, NETTING_LINES_MAX, NettingView, netting, netting_with};
+pub use report::{FeeReport, ReportLine, report};
+pub use report_csv::report_csv;
+pub use statement::{Statement, StatementLine, statement};

@@ -1,0 +1,132 @@
+//! The statement of one pair over whole months (`/operator/biaya/pusat/{center}`).
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use maud::{Markup, html};
+use telecenter_protocol::CenterId;
+use telecenter_protocol::catalog::Lang;
+
+use super::{
+    bad_month, frame, internal, lang, month_of, month_or, not_found, operator_nav, pay_href,
+    problem_page, rows_table, session, statement_href, to_login,
+};
+use crate::accounting::{self, Statement};
+use crate::api::format_rupiah;
+use crate::http::AppState;
+use crate::node::NodeError;
+use crate::web::i18n;
+use crate::web::i18n::orders::{balance_text, kind_label, words};
+use crate::web::{local_time, node_call};
+
+/// A signed amount: `+Rp 1.350`, `-Rp 45.000`.
+fn signed_rupiah(amount: i64) -> String {
+    if amount > 0 {
+        format!("+{}", format_rupiah(amount))
+    } else {
+        format_rupiah(amount)
+    }
+}
+
+fn statement_body(lang: Lang, csrf: &str, statement: &Statement) -> Markup {
+    let (t, w) = (i18n::texts(lang), words(lang));
+    let center = statement.counterpart;
+    html! {
+        (operator_nav(t, csrf))
+        p { a href="/operator/biaya" { "← " (w.fees) } }
+        h1 { (w.statement_with) " " (statement.name) }
+        form.inline-form method="get" action=(statement_href(&center)) {
+            div {
+                label for="dari" { (w.from_month) }
+                input #dari type="month" name="dari" value=(statement.from) required;
+            }
+            div {
+                label for="sampai" { (w.to_month) }
+                input #sampai type="month" name="sampai" value=(statement.to) required;
+            }
+            button type="submit" { (w.show) }
+        }
+        dl.facts.figures {
+            dt { (w.opening) } dd { (balance_text(lang, statement.opening_idr)) }
+        }
+        @if statement.lines.is_empty() {
+            p { (w.no_lines) }
+        } @else {
+            (rows_table(
+                &[(w.date, false), (w.kind, false), (w.code, false), (w.amount, true), (w.balance, true)],
+                html! {
+                    @for line in &statement.lines {
+                        tr {
+                            td data-label=(w.date) {
+                                span { (crate::clock::parse_rfc3339_ms(&line.at).map(|ms| local_time(lang, ms)).unwrap_or_else(|| line.at.clone())) }
+                            }
+                            td data-label=(w.kind) { span { (kind_label(lang, &line.kind)) } }
+                            td data-label=(w.code) {
+                                // Goods and fee entries always come from an order held here.
+                                @if matches!(line.kind.as_str(), "goods" | "referral_fee") {
+                                    a.code href=(format!("/operator/pesanan/{}", line.reference)) { (line.reference) }
+                                } @else {
+                                    span.code { (line.reference) }
+                                }
+                            }
+                            td.num data-label=(w.amount) { span { (signed_rupiah(line.amount_idr)) } }
+                            td.num data-label=(w.balance) { span { (signed_rupiah(line.balance_idr)) } }
+                        }
+                    }
+                }
+            ))
+        }
+        dl.facts.figures {
+            dt { (w.closing) } dd { strong { (balance_text(lang, statement.closing_idr)) } }
+        }
+        p.muted { (w.statement_hint) }
+        @if statement.closing_idr < 0 {
+            p { a.button href=(pay_href(&center, -statement.closing_idr)) { (w.pay_this) } }
+        }
+    }
+}
+
+/// `GET /operator/biaya/pusat/{center}?dari=2026-10&sampai=2026-11`.
+pub(in crate::web) async fn statement(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(center): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let Some((_, csrf)) = session(&state, &headers) else {
+        return to_login();
+    };
+    let lang = lang(&headers);
+    let Ok(center) = center.parse::<CenterId>() else {
+        return not_found(lang);
+    };
+    let Some(from) = month_of(&state, &query, "dari") else {
+        return bad_month(lang, &csrf);
+    };
+    let Some(to) = month_or(&query, "sampai", from) else {
+        return bad_month(lang, &csrf);
+    };
+    let found = node_call(&state, move |node| {
+        accounting::statement(node, &center, from, to)
+    })
+    .await;
+    let w = words(lang);
+    match found {
+        Ok(statement) => frame(
+            lang,
+            StatusCode::OK,
+            &format!("{} {}", w.statement, statement.name),
+            statement_body(lang, &csrf, &statement),
+        ),
+        Err(NodeError::Invalid(_)) => problem_page(
+            lang,
+            &csrf,
+            w.statement,
+            w.months_reversed,
+            &statement_href(&center),
+        ),
+        Err(error) => internal(lang, &error),
+    }
+}
