@@ -10,6 +10,9 @@
 //! - [`data_dir`]: the layout of a node's data folder and its write lock.
 //! - [`fees`]: fee reports, balances, statements, CSV and the netting suggestion.
 //! - [`clock`]: the injected clock; nothing else reads the OS time.
+//! - [`server`]: what `http` and `web` stand on: operator sessions and the
+//!   authentication extractors.
+//! - [`password`]: the operator password's rules and argon2 hash.
 
 pub mod api;
 pub mod clock;
@@ -19,8 +22,10 @@ pub mod http;
 pub mod images;
 pub mod net;
 pub mod node;
+pub mod password;
 pub mod sample;
 pub mod search;
+pub mod server;
 pub mod store;
 pub mod sync;
 #[cfg(test)]

@@ -4,6 +4,8 @@
 
 use telecenter_protocol::catalog::Lang;
 
+pub mod operator;
+
 /// The strings of one language.
 #[derive(Debug)]
 pub struct Texts {
