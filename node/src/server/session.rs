@@ -240,3 +240,20 @@ pub async fn require_session(
     }
     next.run(request).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::OperatorSession;
+
+    #[test]
+    fn a_csrf_token_matches_only_in_full() {
+        let session = OperatorSession {
+            token: "t".to_owned(),
+            csrf: "ab12cd".to_owned(),
+        };
+        assert!(session.csrf_matches("ab12cd"));
+        for wrong in ["", "ab12c", "ab12cd ", "AB12CD", "ab12ce", "ab12cdab12cd"] {
+            assert!(!session.csrf_matches(wrong), "{wrong:?}");
+        }
+    }
+}

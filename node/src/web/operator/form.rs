@@ -67,3 +67,31 @@ where
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    use super::WithCsrf;
+
+    #[derive(Deserialize)]
+    struct Fields {
+        #[serde(default)]
+        name: String,
+        #[serde(default)]
+        note: Option<String>,
+    }
+
+    #[test]
+    fn form_fields_and_the_csrf_token_are_read_apart_and_missing_ones_are_empty() {
+        let form: WithCsrf<Fields> =
+            serde_urlencoded::from_str("name=Kopi+Dampit&csrf=ab12&extra=1").unwrap();
+        assert_eq!(form.csrf, "ab12");
+        assert_eq!(form.fields.name, "Kopi Dampit");
+        assert_eq!(form.fields.note, None);
+        let form: WithCsrf<Fields> = serde_urlencoded::from_str("note=").unwrap();
+        assert_eq!(form.csrf, "");
+        assert_eq!(form.fields.name, "");
+        assert_eq!(form.fields.note.as_deref(), Some(""));
+    }
+}
