@@ -250,11 +250,9 @@ impl DataDir {
 
     /// Stores a new operator password (hashed).
     pub fn set_operator_password(&self, password: &str) -> Result<(), DataDirError> {
-        let hash = crate::web::operator::hash_password(password).map_err(|reason| {
-            DataDirError::Damaged {
-                path: self.password_path(),
-                reason,
-            }
+        let hash = crate::password::hash_password(password).map_err(|e| DataDirError::Damaged {
+            path: self.password_path(),
+            reason: e.to_string(),
         })?;
         write_private(&self.password_path(), &hash)
     }

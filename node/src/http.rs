@@ -26,7 +26,6 @@ use telecenter_protocol::{CenterId, ListingId};
 use crate::server::ApiResult;
 
 // moved: remove after merge (the pages still import these from here).
-pub(crate) use crate::server::auth::same_secret;
 pub use crate::server::gate;
 pub use crate::server::serve as server;
 pub use crate::server::{ApiError, AppState};

@@ -10,6 +10,7 @@
 //! - [`data_dir`]: the layout of a node's data folder and its write lock.
 //! - [`accounting`]: fee reports, balances, statements, CSV and the netting suggestion.
 //! - [`clock`]: the injected clock (nothing else reads the OS time) and the local zone.
+//! - [`password`]: the operator password's rules and argon2 hash.
 
 pub mod accounting;
 pub mod api;
@@ -21,6 +22,7 @@ pub mod http;
 pub mod images;
 pub mod net;
 pub mod node;
+pub mod password;
 pub mod sample;
 pub mod search;
 pub mod server;

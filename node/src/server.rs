@@ -1,6 +1,7 @@
 //! What every request passes through before and around a handler, and nothing
 //! of what the handlers do: the shared [`AppState`], who may call
-//! ([`auth`]: admin token, peer hop; [`session`]: operator login), the gates
+//! ([`auth`]: admin token, peer hop; [`session`]: operator login, with
+//! [`login_limit`] for wrong passwords), the gates
 //! that run before a body is read ([`gate`]), the one mapping from errors to
 //! status codes ([`error`]), shared replies ([`reply`]) and the serve loop with
 //! its connection and time bounds and HTTPS ([`serve`]).
@@ -11,11 +12,14 @@
 pub mod auth;
 pub mod error;
 pub mod gate;
+pub mod login_limit;
 pub mod reply;
 pub mod serve;
+pub mod session;
 pub mod state;
 
 pub use auth::{AdminToken, PairHop, PeerHop};
+pub use session::{OperatorSession, OperatorState};
 pub use error::{ApiError, ApiResult, NO_SUCH_ADDRESS, REQUEST_BODY_BYTES_MAX, blocking};
 pub use serve::{ServeOptions, ServerLimits, load_tls, serve_router, shutdown_signal};
 pub use state::AppState;

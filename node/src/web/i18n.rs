@@ -6,6 +6,8 @@ pub mod orders;
 
 use telecenter_protocol::catalog::Lang;
 
+pub mod operator;
+
 /// The strings of one language.
 #[derive(Debug)]
 pub struct Texts {

@@ -1,0 +1,125 @@
+//! The center profile page (`/operator/profil`): name, region and contact.
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{Markup, html};
+use serde::Deserialize;
+use telecenter_protocol::catalog::Lang;
+use telecenter_protocol::validate::ProfileInput;
+
+use super::{
+    CsrfForm, field_error, html_page, i18n, internal, lang, no_store, operator_nav, page,
+    problem_box, words,
+};
+use crate::http::AppState;
+use crate::node::NodeError;
+use crate::server::session::OperatorSession;
+use crate::web::node_call;
+
+/// The profile form (a missing field is left out of the change).
+#[derive(Deserialize)]
+pub(crate) struct ProfileFields {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    region: Option<String>,
+    #[serde(default)]
+    contact: Option<String>,
+}
+
+fn profile_page(
+    lang: Lang,
+    csrf: &str,
+    values: &ProfileInput,
+    problem: Option<String>,
+    saved: bool,
+) -> Markup {
+    let (t, w) = (i18n::texts(lang), words(lang));
+    let get = |v: &Option<String>| v.clone().unwrap_or_default();
+    html! {
+        (operator_nav(t, csrf))
+        h1 { (w.profile) }
+        @if saved { p.order role="status" { (w.saved) } }
+        (problem_box(t, &problem))
+        form method="post" action="/operator/profil" {
+            input type="hidden" name="csrf" value=(csrf);
+            label for="name" { (w.name) }
+            input #name name="name" value=(get(&values.name)) required maxlength="100";
+            label for="region" { (w.region) }
+            input #region name="region" value=(get(&values.region)) required maxlength="100";
+            label for="contact" { (w.contact) }
+            input #contact name="contact" value=(get(&values.contact)) maxlength="200";
+            p { button type="submit" { (w.save) } }
+        }
+    }
+}
+
+/// `GET /operator/profil`.
+pub(crate) async fn profile_form(
+    State(state): State<AppState>,
+    OperatorSession { csrf, .. }: OperatorSession,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let lang = lang(&headers);
+    let profile = match node_call(&state, |node| node.profile()).await {
+        Ok(profile) => profile,
+        Err(error) => return internal(lang, &error),
+    };
+    let values = ProfileInput {
+        name: Some(profile.name),
+        region: Some(profile.region),
+        contact: Some(profile.contact),
+        ..Default::default()
+    };
+    let t = i18n::texts(lang);
+    html_page(
+        StatusCode::OK,
+        page(
+            t,
+            words(lang).profile,
+            "/operator",
+            profile_page(lang, &csrf, &values, None, query.contains_key("tersimpan")),
+        ),
+    )
+}
+
+/// `POST /operator/profil`.
+pub(crate) async fn save_profile(
+    State(state): State<AppState>,
+    CsrfForm {
+        session,
+        lang,
+        fields,
+    }: CsrfForm<ProfileFields>,
+) -> Response {
+    let csrf = session.csrf;
+    let values = ProfileInput {
+        name: fields.name,
+        region: fields.region,
+        contact: fields.contact,
+        ..Default::default()
+    };
+    let input = values.clone();
+    match node_call(&state, move |node| node.set_profile(&input)).await {
+        Ok(_) | Err(NodeError::NoChange) => {
+            no_store(Redirect::to("/operator/profil?tersimpan=1").into_response())
+        }
+        Err(NodeError::Invalid(e)) => {
+            let t = i18n::texts(lang);
+            html_page(
+                StatusCode::BAD_REQUEST,
+                page(
+                    t,
+                    words(lang).profile,
+                    "/operator",
+                    profile_page(lang, &csrf, &values, Some(field_error(lang, &e)), false),
+                ),
+            )
+        }
+        Err(error) => internal(lang, &error),
+    }
+}
