@@ -17,6 +17,7 @@ pub mod data_dir;
 pub mod fees;
 pub mod http;
 pub mod images;
+pub mod money;
 pub mod net;
 pub mod node;
 pub mod sample;

@@ -261,7 +261,7 @@ pub(crate) fn plain_line(text: &str) -> Option<String> {
 }
 
 fn rupiah(amount: i64) -> String {
-    crate::api::format_rupiah(amount)
+    crate::money::format_rupiah(amount)
 }
 
 /// Where to reach another center for pair exchanges.
