@@ -46,7 +46,7 @@ struct Writer {
     own: CatalogDoc,
     others: HashMap<CenterId, CatalogDoc>,
     /// Verified changes waiting for their predecessors, bounded in count and bytes.
-    pending: pending::Pending,
+    pending: pending::PendingQueue,
     trust: HashMap<CenterId, TrustState>,
     /// Accepted centers and their trust depth (own center: 0).
     accepted: HashMap<CenterId, u32>,
@@ -254,7 +254,7 @@ impl Node {
             store,
             own,
             others,
-            pending: pending::Pending::default(),
+            pending: pending::PendingQueue::default(),
             trust,
             accepted: HashMap::new(),
             vouch_depth: VOUCH_DEPTH_DEFAULT,

@@ -121,25 +121,29 @@ impl Node {
         let auth = HopAuth::parse(header)?;
         let now = self.clock.now_ms();
         auth.verify(&self.center_id(), now, method, path, body)?;
-        let is_peer = {
+        // Admission: the peer list is read from the reader's connection and the
+        // writer is held only for two map lookups, never for SQLite work.
+        let is_peer = lock(&self.reader)
+            .peer(&auth.from)
+            .map_err(|e| PeerAuthError::Internal(e.to_string()))?
+            .is_some();
+        let (accepted, blocked) = {
             let writer = lock(&self.writer);
-            let is_peer = writer
-                .store
-                .peer(&auth.from)
-                .map_err(|e| PeerAuthError::Internal(e.to_string()))?
-                .is_some();
-            let admitted = is_peer || (admit_accepted && writer.accepted.contains_key(&auth.from));
-            if !admitted && admit_accepted {
-                return Err(PeerAuthError::NotAccepted(auth.from));
-            }
-            if !admitted {
-                return Err(PeerAuthError::NotAPeer(auth.from));
-            }
-            if writer.trust.get(&auth.from) == Some(&TrustState::Blocked) {
-                return Err(PeerAuthError::Blocked(auth.from));
-            }
-            is_peer
+            (
+                writer.accepted.contains_key(&auth.from),
+                writer.trust.get(&auth.from) == Some(&TrustState::Blocked),
+            )
         };
+        let admitted = is_peer || (admit_accepted && accepted);
+        if !admitted && admit_accepted {
+            return Err(PeerAuthError::NotAccepted(auth.from));
+        }
+        if !admitted {
+            return Err(PeerAuthError::NotAPeer(auth.from));
+        }
+        if blocked {
+            return Err(PeerAuthError::Blocked(auth.from));
+        }
         // A replay is refused before it is charged to the sender's rate, so a
         // captured request replayed many times cannot throttle its real sender.
         if lock(&self.nonces).seen(&auth.from, &auth.nonce) {

@@ -491,8 +491,7 @@ impl Node {
             }
             Role::Seller => {
                 if action == Action::Complete {
-                    order.completed_at_ms = Some(event.at_ms);
-                    pair.ledger = ledger_rows(&order, event.at_ms);
+                    complete(&mut order, event.at_ms, &mut pair);
                 }
                 pair.order = Some(order.clone());
                 let terms = &order.state.terms;
@@ -870,11 +869,7 @@ impl Node {
                 }
                 let mut pair = PairWrite::default();
                 if reply.confirmed {
-                    row.status = "confirmed".into();
-                    pair.ledger = vec![EntryRow {
-                        counterpart: *from,
-                        entry: settlement_entry(&payment, reply.at_ms),
-                    }];
+                    confirm(&mut row, *from, &payment, reply.at_ms, &mut pair);
                 } else {
                     row.status = "declined".into();
                     row.reason = reply.reason.clone();
@@ -1088,8 +1083,7 @@ impl Node {
         let previous = final_state.status;
         order.state = next;
         if event.action == Action::Complete {
-            order.completed_at_ms = Some(event.at_ms);
-            pair.ledger = ledger_rows(&order, event.at_ms);
+            complete(&mut order, event.at_ms, &mut pair);
         }
         pair.events.push(EventRow {
             order: event.order.clone(),
@@ -1176,8 +1170,7 @@ impl Node {
                             .and_then(|e| event_of(&e.message).ok())
                             .map(|e| e.action.word().to_owned());
                         if event.action == Action::Complete {
-                            order.completed_at_ms = Some(event.at_ms);
-                            pair.ledger = ledger_rows(&order, event.at_ms);
+                            complete(&mut order, event.at_ms, &mut pair);
                         }
                         pair.order = Some(order);
                     } else if proposed {
@@ -1370,11 +1363,8 @@ impl Node {
             ..Default::default()
         };
         if confirmed {
-            row.status = "confirmed".into();
-            pair.ledger = vec![EntryRow {
-                counterpart: row.counterpart,
-                entry: settlement_entry(&payment, reply.at_ms),
-            }];
+            let counterpart = row.counterpart;
+            confirm(&mut row, counterpart, &payment, reply.at_ms, &mut pair);
         } else {
             row.status = "declined".into();
             row.reason = reason;
@@ -1416,14 +1406,33 @@ fn settlement_of(message: &SignedMessage) -> Result<SettlementPayment, NodeError
     }
 }
 
-fn ledger_rows(order: &OrderRow, at_ms: i64) -> Vec<EntryRow> {
-    order_entries(&order.state.id, &order.state.terms, at_ms)
+/// Books `entries` with `counterpart` into `pair`: the one place the ledger
+/// moves (an order completed, a settlement or correction confirmed); the
+/// entries are committed with the rest of `pair` in one transaction.
+fn book(pair: &mut PairWrite, counterpart: CenterId, entries: Vec<LedgerEntry>) {
+    pair.ledger = entries
         .into_iter()
-        .map(|entry: LedgerEntry| EntryRow {
-            counterpart: order.counterpart,
-            entry,
-        })
-        .collect()
+        .map(|entry| EntryRow { counterpart, entry })
+        .collect();
+}
+
+/// Marks `order` completed at `at_ms` and books its goods and fee entries.
+fn complete(order: &mut OrderRow, at_ms: i64, pair: &mut PairWrite) {
+    order.completed_at_ms = Some(at_ms);
+    let entries = order_entries(&order.state.id, &order.state.terms, at_ms);
+    book(pair, order.counterpart, entries);
+}
+
+/// Marks a settlement with `counterpart` confirmed at `at_ms` and books its entry.
+fn confirm(
+    row: &mut SettlementRow,
+    counterpart: CenterId,
+    payment: &SettlementPayment,
+    at_ms: i64,
+    pair: &mut PairWrite,
+) {
+    row.status = "confirmed".into();
+    book(pair, counterpart, vec![settlement_entry(payment, at_ms)]);
 }
 
 /// This center's balance with `counterpart` from `entries`: positive when the
