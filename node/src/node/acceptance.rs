@@ -1,12 +1,12 @@
 //! Acceptance and trust: which centers' catalogs this node takes in (trusted,
 //! vouched for, blocked), and the list of configured peers.
 
-use crate::store::PeerRow;
-use crate::store::TrustState;
 use std::collections::HashMap;
-use telecenter_protocol::CenterId;
-use telecenter_protocol::DocId;
+
 use telecenter_protocol::validate::InvalidInput;
+use telecenter_protocol::{CenterId, DocId};
+
+use crate::store::{PeerRow, TrustState};
 
 use super::{Node, NodeError, Writer, lock};
 

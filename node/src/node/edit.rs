@@ -1,19 +1,12 @@
 //! The edit path: validate the input, make and sign one change of this center's
 //! catalog, commit it with the index rows it touched in one transaction.
 
-use crate::store::ListingRow;
-use crate::store::NewChange;
-use crate::store::PairWrite;
 use rand::RngCore;
-use telecenter_protocol::Identity;
-use telecenter_protocol::ListingId;
-use telecenter_protocol::Profile;
-use telecenter_protocol::SignedChange;
-use telecenter_protocol::catalog::CatalogDoc;
-use telecenter_protocol::catalog::Photo;
-use telecenter_protocol::validate::ListingPatch;
-use telecenter_protocol::validate::NewListing;
-use telecenter_protocol::validate::ProfileInput;
+use telecenter_protocol::catalog::{CatalogDoc, Photo};
+use telecenter_protocol::validate::{ListingPatch, NewListing, ProfileInput};
+use telecenter_protocol::{Identity, ListingId, Profile, SignedChange};
+
+use crate::store::{ListingRow, NewChange, PairWrite};
 
 use super::{Node, NodeError, SNAPSHOT_EVERY_CHANGES, Writer, index_commit, lock, reload};
 

@@ -1,12 +1,12 @@
 //! Why node operations fail: [`NodeError`] and the machine codes of rejected changes.
 
-use crate::store::StoreError;
 use std::path::PathBuf;
-use telecenter_protocol::CenterId;
-use telecenter_protocol::ListingId;
-use telecenter_protocol::VerifyError;
+
 use telecenter_protocol::catalog::CatalogError;
 use telecenter_protocol::validate::InvalidInput;
+use telecenter_protocol::{CenterId, ListingId, VerifyError};
+
+use crate::store::StoreError;
 
 /// Why a node operation failed.
 #[derive(Debug, thiserror::Error)]

@@ -2,11 +2,11 @@
 //! checking a peer's, with the nonce memory and the sender's rate in their own locks
 //! (never under the writer lock).
 
-use crate::store::TrustState;
 use rand::RngCore;
 use telecenter_protocol::CenterId;
-use telecenter_protocol::hop::HopAuth;
-use telecenter_protocol::hop::HopError;
+use telecenter_protocol::hop::{HopAuth, HopError};
+
+use crate::store::TrustState;
 
 use super::{Node, NodeError, lock};
 

@@ -2,16 +2,13 @@
 //! lock, sequenced under the writer lock, with out-of-order changes held in the
 //! [`PendingQueue`](super::pending::PendingQueue).
 
-use crate::store::Commit;
-use crate::store::NewChange;
 use std::collections::BTreeMap;
-use telecenter_protocol::CenterId;
-use telecenter_protocol::DocId;
-use telecenter_protocol::SignedChange;
-use telecenter_protocol::VerifyError;
-use telecenter_protocol::catalog::CatalogDoc;
-use telecenter_protocol::catalog::Touched;
+
+use telecenter_protocol::catalog::{CatalogDoc, Touched};
 use telecenter_protocol::envelope::VerifiedChange;
+use telecenter_protocol::{CenterId, DocId, SignedChange, VerifyError};
+
+use crate::store::{Commit, NewChange};
 
 use super::{
     Ingested, Node, NodeError, SNAPSHOT_EVERY_CHANGES, Writer, index_commit, lock, reload,

@@ -1,12 +1,10 @@
 //! Reads of the catalog index and the image store for pages and the API.
 
-use crate::search::SearchQuery;
-use crate::store::ListingRow;
-use crate::store::SearchPage;
-use telecenter_protocol::CenterId;
-use telecenter_protocol::ListingId;
-use telecenter_protocol::Profile;
 use telecenter_protocol::catalog::is_image_hash;
+use telecenter_protocol::{CenterId, ListingId, Profile};
+
+use crate::search::SearchQuery;
+use crate::store::{ListingRow, SearchPage};
 
 use super::{Node, NodeError, lock};
 

@@ -1,14 +1,12 @@
 //! Serving peers: what this node offers (heads, seqs) and the changes and images
 //! it hands out, limited to accepted catalogs and bounded per answer.
 
-use base64::Engine;
 use std::collections::BTreeMap;
-use telecenter_protocol::CenterId;
-use telecenter_protocol::DocId;
-use telecenter_protocol::catalog::CatalogDoc;
-use telecenter_protocol::catalog::is_image_hash;
-use telecenter_protocol::sync::Changes;
-use telecenter_protocol::sync::SYNC_BODY_BYTES_MAX;
+
+use base64::Engine;
+use telecenter_protocol::catalog::{CatalogDoc, is_image_hash};
+use telecenter_protocol::sync::{Changes, SYNC_BODY_BYTES_MAX};
+use telecenter_protocol::{CenterId, DocId};
 
 use super::{Node, NodeError, lock};
 
