@@ -6,12 +6,17 @@
 //! it touched in one SQLite transaction. Only after that commit does a caller get
 //! an acknowledgement; if the commit fails, the in-memory document is reloaded
 //! from the store so memory never runs ahead of disk.
+//!
+//! This file owns the [`Node`] struct, opening and creating a node, and the
+//! wiring its parts share; each job lives in its own child: `edit` (the edit
+//! path), `ingest` (received changes, with `pending`'s queue), `acceptance`
+//! (trust, vouches, peers), `serve` (what peers fetch), `hop` (peer
+//! authentication), `read`, `error`, `orders`, `mail`.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use base64::Engine;
 use rand::RngCore;
 use telecenter_protocol::catalog::{CatalogDoc, Touched};
 use telecenter_protocol::validate::ProfileInput;
@@ -67,6 +72,7 @@ mod reach;
 mod read;
 pub mod routes;
 mod serve;
+
 pub use error::{NodeError, reject_code};
 pub use hop::{PeerAuthError, RESPONSE_HEADER, RESPONSE_METHOD};
 pub use mail::{

@@ -82,8 +82,7 @@ impl Node {
 
     /// Lifts a block (the center is then accepted only if trusted or vouched for).
     pub fn unblock(&self, center: &CenterId) -> Result<(), NodeError> {
-        let blocked = lock(&self.writer).trust.get(center) == Some(&TrustState::Blocked);
-        if !blocked {
+        if !self.blocked(center) {
             return Err(NodeError::Invalid(InvalidInput::new(
                 "center",
                 "not_blocked",

@@ -28,16 +28,7 @@ impl Node {
     ) -> Result<String, NodeError> {
         let mut nonce = [0u8; 16];
         lock(&self.writer).rng.fill_bytes(&mut nonce);
-        HopAuth::sign(
-            &self.identity,
-            *to,
-            self.clock.now_ms(),
-            nonce,
-            method,
-            path,
-            body,
-        )
-        .map_err(|e| NodeError::Internal(e.to_string()))
+        self.sign_hop(to, nonce, method, path, body)
     }
 
     /// Signs the answer to a pair exchange from `to` whose request carried
@@ -51,12 +42,24 @@ impl Node {
         path: &str,
         body: &[u8],
     ) -> Result<String, NodeError> {
+        self.sign_hop(to, nonce, RESPONSE_METHOD, path, body)
+    }
+
+    /// Signs a hop header to `to` for `method` on `path` over `body`, dated now.
+    fn sign_hop(
+        &self,
+        to: &CenterId,
+        nonce: [u8; 16],
+        method: &str,
+        path: &str,
+        body: &[u8],
+    ) -> Result<String, NodeError> {
         HopAuth::sign(
             &self.identity,
             *to,
             self.clock.now_ms(),
             nonce,
-            RESPONSE_METHOD,
+            method,
             path,
             body,
         )

@@ -7,6 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use base64::Engine;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use telecenter_protocol::catalog::{Category, ListingStatus};
