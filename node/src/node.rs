@@ -11,7 +11,8 @@
 //! wiring its parts share; each job lives in its own child: `edit` (the edit
 //! path), `ingest` (received changes, with `pending`'s queue), `acceptance`
 //! (trust, vouches, peers), `serve` (what peers fetch), `hop` (peer
-//! authentication), `read`, `error`, `orders`, `mail`.
+//! authentication), `rate` (messages per sender per minute), `read`, `error`,
+//! `orders`, `mail`.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -68,6 +69,7 @@ mod mail;
 mod nonces;
 mod orders;
 mod pending;
+mod rate;
 mod reach;
 mod read;
 pub mod routes;
@@ -104,7 +106,7 @@ pub struct Node {
     /// Bounds on photo decodes and image fetches.
     images: crate::images::ImageGuards,
     /// Pair messages taken in per sender in the current minute.
-    pair_rate: orders::PairRate,
+    pair_rate: rate::PairRate,
     /// How outgoing connections are made (TLS roots, address rules).
     outgoing: Mutex<Arc<crate::net::Outgoing>>,
     /// Sealed mail: routes, relay rates, resend times.
@@ -277,7 +279,7 @@ impl Node {
             changed: watch::channel(0).0,
             outbox_changed: watch::channel(0).0,
             images: crate::images::ImageGuards::default(),
-            pair_rate: orders::PairRate::default(),
+            pair_rate: rate::PairRate::default(),
             outgoing: Mutex::default(),
             mail: mail::MailState::default(),
         })

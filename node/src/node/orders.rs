@@ -6,6 +6,11 @@
 //! the seller's side, the catalog change that reserves or returns stock. The
 //! seller's node sequences each order: its own steps are final at once; the
 //! buyer's are *proposed* until the seller's node answers that it took them in.
+//!
+//! This file owns the shared types, the helpers every step uses and the reads
+//! (orders, outbox, pair addresses); each step lives in a child: `place`, `step`,
+//! `receive` (messages from the other center), `answers` (their answers to ours),
+//! `settlements`, and `ledger` (the one function that books entries).
 
 use telecenter_protocol::limits::{PAIR_BATCH_MESSAGES_MAX, REASON_CHARS_MAX};
 use telecenter_protocol::order::{
@@ -87,9 +92,6 @@ impl MessageResult {
         }
     }
 }
-
-/// One day, in ms: the window of [`PLACEMENTS_PER_CENTER_PER_DAY_MAX`].
-const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// An order with its history, for display.
 #[derive(Clone, Debug)]
@@ -280,13 +282,13 @@ impl Node {
 mod answers;
 mod ledger;
 mod place;
-mod rate;
 mod receive;
 mod settlements;
 mod step;
 
 pub use ledger::balance_with;
-pub(crate) use rate::PairRate;
+// moved: remove after merge (mail.rs imports it from here)
+pub(crate) use super::rate::PairRate;
 
 #[cfg(test)]
 pub(crate) mod tests;

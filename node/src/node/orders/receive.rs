@@ -20,7 +20,7 @@ use crate::store::{EventRow, OrderRow, PairWrite, SettlementRow};
 use super::ledger::{complete, confirm};
 use super::place::orderable;
 use super::settlements::settlement_of;
-use super::{DAY_MS, MessageResult, event_of, problem, replay, rupiah};
+use super::{MessageResult, event_of, problem, replay, rupiah};
 
 /// The author's time on a pair message body.
 fn dated(body: &Body) -> i64 {
@@ -30,6 +30,9 @@ fn dated(body: &Body) -> i64 {
         Body::SettlementReply(reply) => reply.at_ms,
     }
 }
+
+/// One day, in ms: the window of [`PLACEMENTS_PER_CENTER_PER_DAY_MAX`].
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
 impl Node {
     /// Takes in pair messages that `from` sent directly; returns one result per

@@ -1,5 +1,5 @@
-//! The rate of pair messages and mail taken in per sender: fixed one-minute
-//! windows of the node's clock, for a bounded number of senders.
+//! The rate of pair messages and mail taken in per sender (for orders and mail):
+//! fixed one-minute windows of the node's clock, for a bounded number of senders.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
