@@ -202,33 +202,8 @@ pub struct ErrorDetail {
     pub reason: Option<String>,
 }
 
-/// Formats whole rupiah the Indonesian way: `Rp 15.000`, `Rp 1.250.000`.
-pub fn format_rupiah(amount: i64) -> String {
-    let digits = amount.unsigned_abs().to_string();
-    let mut grouped = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push('.');
-        }
-        grouped.push(c);
-    }
-    let sign = if amount < 0 { "-" } else { "" };
-    format!("{sign}Rp {grouped}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::format_rupiah;
-
-    #[test]
-    fn rupiah_is_grouped_with_dots() {
-        assert_eq!(format_rupiah(0), "Rp 0");
-        assert_eq!(format_rupiah(500), "Rp 500");
-        assert_eq!(format_rupiah(15_000), "Rp 15.000");
-        assert_eq!(format_rupiah(1_250_000), "Rp 1.250.000");
-        assert_eq!(format_rupiah(-2_000), "-Rp 2.000");
-    }
-}
+// moved: remove after merge
+pub use crate::money::format_rupiah;
 
 /// A peer on the admin API.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]

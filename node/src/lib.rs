@@ -20,6 +20,7 @@ pub mod data_dir;
 pub mod fees; // moved: remove after merge
 pub mod http;
 pub mod images;
+pub mod money;
 pub mod net;
 pub mod node;
 pub mod password;

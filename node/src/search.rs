@@ -19,10 +19,11 @@
 use telecenter_protocol::CenterId;
 use telecenter_protocol::catalog::{Category, Lang, ListingStatus};
 use telecenter_protocol::limits::{
-    PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, PAGE_OFFSET_MAX, PRICE_IDR_MAX, QUERY_CHARS_MAX,
-    QUERY_TERMS_MAX,
+    PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, PAGE_OFFSET_MAX, QUERY_CHARS_MAX, QUERY_TERMS_MAX,
 };
 use telecenter_protocol::validate::{self, InvalidInput};
+
+use crate::money::short;
 
 /// Groups of spellings of one word that should find each other.
 pub const VARIANTS: &[&[&str]] = &[
@@ -150,68 +151,8 @@ pub struct RawSearch {
     pub status: Option<String>,
 }
 
-fn short(text: &str) -> String {
-    let mut s: String = text.chars().take(40).collect();
-    if text.chars().count() > 40 {
-        s.push('…');
-    }
-    s
-}
-
-/// Reads a rupiah amount: digits, optionally with `.` thousands separators and an
-/// `Rp` prefix ("15000", "15.000", "Rp 15.000"). Fractions are refused: money is
-/// whole rupiah.
-pub fn parse_rupiah(field: &'static str, text: &str) -> Result<i64, InvalidInput> {
-    let trimmed = text.trim();
-    let body = trimmed
-        .strip_prefix("Rp")
-        .or_else(|| trimmed.strip_prefix("rp"))
-        .or_else(|| trimmed.strip_prefix("RP"))
-        .unwrap_or(trimmed)
-        .trim_start_matches('.')
-        .trim();
-    let bad = || {
-        InvalidInput::new(
-            field,
-            "not_rupiah",
-            format!(
-                "{field} must be whole rupiah written with digits, like 15000 or 15.000; found '{}'",
-                short(trimmed)
-            ),
-        )
-    };
-    if body.is_empty() || body.starts_with('.') || body.ends_with('.') {
-        return Err(bad());
-    }
-    let grouped = body.contains('.');
-    if grouped {
-        // Thousands groups: 1-3 digits, then groups of exactly 3.
-        let mut groups = body.split('.');
-        let first = groups.next().unwrap_or_default();
-        if first.is_empty() || first.len() > 3 || groups.any(|g| g.len() != 3) {
-            return Err(bad());
-        }
-    }
-    let digits: String = body.chars().filter(|c| *c != '.').collect();
-    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
-        return Err(bad());
-    }
-    let value: i64 = digits.parse().map_err(|_| {
-        InvalidInput::new(
-            field,
-            "too_large",
-            format!("{field} may be at most {PRICE_IDR_MAX} rupiah"),
-        )
-    })?;
-    if value > PRICE_IDR_MAX {
-        return Err(InvalidInput::new(
-            field,
-            "too_large",
-            format!("{field} may be at most {PRICE_IDR_MAX} rupiah, found {value}"),
-        ));
-    }
-    Ok(value)
-}
+// moved: remove after merge
+pub use crate::money::parse_rupiah;
 
 fn parse_count(field: &'static str, text: &str, max: u32) -> Result<u32, InvalidInput> {
     let value: u32 = text.trim().parse().map_err(|_| {
@@ -266,7 +207,7 @@ impl RawSearch {
         };
         let price = |field, raw: &Option<String>| match raw.as_deref().map(str::trim) {
             None | Some("") => Ok(None),
-            Some(p) => parse_rupiah(field, p).map(Some),
+            Some(p) => crate::money::parse_rupiah(field, p).map(Some),
         };
         let min_price_idr = price("min_price", &self.min_price)?;
         let max_price_idr = price("max_price", &self.max_price)?;
@@ -399,34 +340,6 @@ pub fn fts_match_expression(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rupiah_amounts_in_everyday_forms() {
-        for (text, value) in [
-            ("15000", 15_000),
-            ("15.000", 15_000),
-            ("Rp 15.000", 15_000),
-            ("Rp15.000", 15_000),
-            ("1.250.000", 1_250_000),
-            ("0", 0),
-        ] {
-            assert_eq!(parse_rupiah("price", text), Ok(value), "{text}");
-        }
-        for bad in [
-            "",
-            "abc",
-            "15,5",
-            "15.00",
-            "1.2345",
-            "-5",
-            "15.000,50",
-            "Rp",
-            "99999999999999999999",
-            "2000000000",
-        ] {
-            assert!(parse_rupiah("price", bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn spellings_cover_old_forms_and_variant_groups() {

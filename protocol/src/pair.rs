@@ -31,12 +31,6 @@ impl MessageStatus {
         self.into()
     }
 
-    /// The word on the wire, by the name node code used while it was a `String`.
-    // moved: remove after merge (callers use `word`, `is_taken` or `is_final`)
-    pub fn as_str(self) -> &'static str {
-        self.word()
-    }
-
     /// The receiver holds the message (`appended` or `duplicate`).
     pub const fn is_taken(self) -> bool {
         matches!(self, Self::Appended | Self::Duplicate)
@@ -49,7 +43,8 @@ impl MessageStatus {
     }
 }
 
-/// Compares with the word on the wire (`status == "appended"`).
+/// Compares with the word on the wire (`status == "appended"`), as tests and
+/// logs read it.
 impl PartialEq<&str> for MessageStatus {
     fn eq(&self, other: &&str) -> bool {
         self.word() == *other

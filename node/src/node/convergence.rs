@@ -13,6 +13,7 @@ use telecenter_protocol::{DocId, Identity};
 use super::*;
 use crate::clock::ManualClock;
 use crate::search::SearchQuery;
+use crate::store::ListingRow;
 
 /// An edit of a random listing may meet one already removed, or change nothing;
 /// any other error is a bug.

@@ -40,13 +40,13 @@ fn cost(verified: &VerifiedChange, envelope: &[u8]) -> usize {
 
 /// Every catalog's queue, with the totals over all of them.
 #[derive(Default)]
-pub(super) struct Pending {
+pub(super) struct PendingQueue {
     queues: HashMap<CenterId, Queue>,
     count: usize,
     bytes: usize,
 }
 
-impl Pending {
+impl PendingQueue {
     /// Holds `verified` (seq `seq` of `center`'s catalog) until its predecessors
     /// arrive; refuses with [`NodeError::QueueFull`] a change over any bound.
     pub(super) fn hold(

@@ -5,13 +5,15 @@
 //! validation, and search over the sample catalog (Indonesian text, filters,
 //! paging, ranking).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
+use base64::Engine;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use telecenter_protocol::catalog::{Category, ListingStatus};
-use telecenter_protocol::hop::HOP_WINDOW_MS;
+use telecenter_protocol::hop::{HOP_WINDOW_MS, HopError};
 use telecenter_protocol::limits::{PRICE_IDR_MAX, TITLE_CHARS_MAX};
+use telecenter_protocol::sync::Changes;
 use telecenter_protocol::validate::{ListingPatch, NewListing, ProfileInput};
 use telecenter_protocol::{CenterId, DocId, Identity, ListingId, SignedChange, VerifyError};
 use tempfile::TempDir;

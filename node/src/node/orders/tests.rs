@@ -17,6 +17,9 @@ use super::*;
 use crate::clock::ManualClock;
 use crate::store::{EntryRow, OrderFilter};
 
+/// The property test against a reference model.
+mod model;
+
 const T0: i64 = 1_795_392_000_000;
 
 pub(crate) struct Center {

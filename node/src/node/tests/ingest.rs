@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{Automerge, ROOT, ReadDoc};
 use telecenter_protocol::envelope::actor_for;
-use telecenter_protocol::hop::{HOP_FUTURE_MS, HOP_WINDOW_MS};
+use telecenter_protocol::hop::{HOP_FUTURE_MS, HOP_WINDOW_MS, HopAuth, HopError};
 
 use super::*;
 use crate::node::MAIL_PATH as PAIR_PATH;

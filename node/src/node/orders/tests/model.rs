@@ -48,9 +48,9 @@ use telecenter_protocol::order::{
 use telecenter_protocol::validate::ListingPatch;
 use telecenter_protocol::{CenterId, DocId, Identity, ListingId};
 
-use super::tests::{Center, federate, settle_pair};
-use super::{MessageResult, Node, NodeError, PlaceOrder, balance_with};
+use super::{Center, federate, settle_pair};
 use crate::node::PairExchange;
+use crate::node::{MessageResult, Node, NodeError, PlaceOrder, balance_with};
 use telecenter_protocol::sealed::{Receipt, SealedMail};
 
 /// Centers in the test.
@@ -866,7 +866,7 @@ fn code_of(error: &NodeError) -> String {
 }
 
 fn words(result: &MessageResult) -> (&str, Option<&str>) {
-    (result.status.as_str(), result.code.as_deref())
+    (result.status.word(), result.code.as_deref())
 }
 
 /// A ledger entry as compared: id, kind, creditor, debtor, amount, time.

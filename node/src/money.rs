@@ -1,0 +1,125 @@
+//! Money as people read and type it: whole rupiah formatted `Rp 15.000` and
+//! parsed back from the everyday forms.
+
+use telecenter_protocol::limits::PRICE_IDR_MAX;
+use telecenter_protocol::validate::InvalidInput;
+
+/// Formats whole rupiah the Indonesian way: `Rp 15.000`, `Rp 1.250.000`.
+pub fn format_rupiah(amount: i64) -> String {
+    let digits = amount.unsigned_abs().to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push('.');
+        }
+        grouped.push(c);
+    }
+    let sign = if amount < 0 { "-" } else { "" };
+    format!("{sign}Rp {grouped}")
+}
+
+/// The first 40 characters of `text`, with `…` when it was longer (for error messages).
+pub(crate) fn short(text: &str) -> String {
+    let mut s: String = text.chars().take(40).collect();
+    if text.chars().count() > 40 {
+        s.push('…');
+    }
+    s
+}
+
+/// Reads a rupiah amount: digits, optionally with `.` thousands separators and an
+/// `Rp` prefix ("15000", "15.000", "Rp 15.000"). Fractions are refused: money is
+/// whole rupiah.
+pub fn parse_rupiah(field: &'static str, text: &str) -> Result<i64, InvalidInput> {
+    let trimmed = text.trim();
+    let body = trimmed
+        .strip_prefix("Rp")
+        .or_else(|| trimmed.strip_prefix("rp"))
+        .or_else(|| trimmed.strip_prefix("RP"))
+        .unwrap_or(trimmed)
+        .trim_start_matches('.')
+        .trim();
+    let bad = || {
+        InvalidInput::new(
+            field,
+            "not_rupiah",
+            format!(
+                "{field} must be whole rupiah written with digits, like 15000 or 15.000; found '{}'",
+                short(trimmed)
+            ),
+        )
+    };
+    if body.is_empty() || body.starts_with('.') || body.ends_with('.') {
+        return Err(bad());
+    }
+    let grouped = body.contains('.');
+    if grouped {
+        // Thousands groups: 1-3 digits, then groups of exactly 3.
+        let mut groups = body.split('.');
+        let first = groups.next().unwrap_or_default();
+        if first.is_empty() || first.len() > 3 || groups.any(|g| g.len() != 3) {
+            return Err(bad());
+        }
+    }
+    let digits: String = body.chars().filter(|c| *c != '.').collect();
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let value: i64 = digits.parse().map_err(|_| {
+        InvalidInput::new(
+            field,
+            "too_large",
+            format!("{field} may be at most {PRICE_IDR_MAX} rupiah"),
+        )
+    })?;
+    if value > PRICE_IDR_MAX {
+        return Err(InvalidInput::new(
+            field,
+            "too_large",
+            format!("{field} may be at most {PRICE_IDR_MAX} rupiah, found {value}"),
+        ));
+    }
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rupiah_is_grouped_with_dots() {
+        assert_eq!(format_rupiah(0), "Rp 0");
+        assert_eq!(format_rupiah(500), "Rp 500");
+        assert_eq!(format_rupiah(15_000), "Rp 15.000");
+        assert_eq!(format_rupiah(1_250_000), "Rp 1.250.000");
+        assert_eq!(format_rupiah(-2_000), "-Rp 2.000");
+    }
+
+    #[test]
+    fn rupiah_amounts_in_everyday_forms() {
+        for (text, value) in [
+            ("15000", 15_000),
+            ("15.000", 15_000),
+            ("Rp 15.000", 15_000),
+            ("Rp15.000", 15_000),
+            ("1.250.000", 1_250_000),
+            ("0", 0),
+        ] {
+            assert_eq!(parse_rupiah("price", text), Ok(value), "{text}");
+        }
+        for bad in [
+            "",
+            "abc",
+            "15,5",
+            "15.00",
+            "1.2345",
+            "-5",
+            "15.000,50",
+            "Rp",
+            "99999999999999999999",
+            "2000000000",
+        ] {
+            assert!(parse_rupiah("price", bad).is_err(), "{bad}");
+        }
+    }
+}

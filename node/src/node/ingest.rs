@@ -1,0 +1,302 @@
+//! Ingest: taking in signed catalog changes from elsewhere, verified before any
+//! lock, sequenced under the writer lock, with out-of-order changes held in the
+//! [`PendingQueue`](super::pending::PendingQueue).
+
+use std::collections::BTreeMap;
+
+use telecenter_protocol::catalog::{CatalogDoc, Touched};
+use telecenter_protocol::envelope::VerifiedChange;
+use telecenter_protocol::{CenterId, DocId, SignedChange, VerifyError};
+
+use crate::store::{Commit, NewChange};
+
+use super::{
+    Ingested, Node, NodeError, SNAPSHOT_EVERY_CHANGES, Writer, index_commit, lock, reload,
+};
+
+/// Touched parts of several documents during one batch.
+#[derive(Default)]
+struct BatchTouched {
+    docs: BTreeMap<CenterId, Touched>,
+}
+
+impl BatchTouched {
+    fn add(&mut self, center: CenterId, touched: Touched) {
+        let entry = self.docs.entry(center).or_default();
+        entry.profile |= touched.profile;
+        entry.vouches |= touched.vouches;
+        entry.everything |= touched.everything;
+        entry.listings.extend(touched.listings);
+    }
+}
+
+impl Node {
+    /// Receives one signed change of `expected_doc` from elsewhere. See
+    /// [`Node::receive`] for the checks.
+    pub fn ingest(&self, expected_doc: &DocId, envelope: &[u8]) -> Result<Ingested, NodeError> {
+        let signed = SignedChange::from_bytes(envelope)?;
+        if signed.doc != *expected_doc {
+            return Err(VerifyError::WrongDocument {
+                expected: *expected_doc,
+                found: signed.doc,
+            }
+            .into());
+        }
+        let mut outcomes = self.receive(&[envelope.to_vec()])?;
+        outcomes
+            .pop()
+            .unwrap_or(Err(NodeError::Internal("no outcome".into())))
+    }
+
+    /// Receives signed changes from a peer, in one durable transaction.
+    ///
+    /// Each change is checked before anything else happens: its catalog must be
+    /// accepted here (trusted or vouched for, not blocked); its envelope must verify
+    /// ([`SignedChange::verify`]); a change with a seq already held must be the same
+    /// change (else it is a conflicting fork and refused). A change whose
+    /// predecessors are missing waits in a queue bounded in count and bytes.
+    /// Rejected changes leave no trace. Returns one outcome per change, in order;
+    /// `Err` only if storage failed.
+    ///
+    /// Verification (signature, the bounded pre-parse and Automerge's decoding) runs
+    /// before the writer lock is taken, so a costly or hostile batch never stalls
+    /// other requests; acceptance is read under a brief lock first, so the changes
+    /// of catalogs not accepted here are never verified at all.
+    pub fn receive(
+        &self,
+        envelopes: &[Vec<u8>],
+    ) -> Result<Vec<Result<Ingested, NodeError>>, NodeError> {
+        let own = self.center_id();
+        let now = self.clock.now_ms();
+        let verified = self.verify_batch(envelopes);
+        // 3. Sequence, apply and commit under the writer lock.
+        let mut guard = lock(&self.writer);
+        let writer = &mut *guard;
+        let mut batch = Batch::default();
+        let outcomes: Vec<_> = verified
+            .into_iter()
+            .zip(envelopes)
+            .map(|(verified, envelope)| {
+                let outcome = verified.and_then(|v| writer.sequence(own, v, envelope, &mut batch));
+                if let Err(error) = &outcome {
+                    tracing::info!(%error, "received change rejected");
+                }
+                outcome
+            })
+            .collect();
+        if batch.changes.is_empty() {
+            return Ok(outcomes);
+        }
+        if let Err(error) = writer.commit_batch(own, &mut batch, now) {
+            tracing::warn!(%error, "could not store received changes; reloading");
+            writer.reload_others(batch.touched.docs.keys());
+            return Err(error);
+        }
+        if batch
+            .touched
+            .docs
+            .values()
+            .any(|t| t.vouches || t.everything)
+        {
+            writer.recompute_acceptance(own)?;
+        }
+        drop(guard);
+        self.bump();
+        Ok(outcomes)
+    }
+
+    /// Steps 1 and 2 of [`Node::receive`]: frames each envelope, notes under a
+    /// brief lock whether its catalog is accepted, then verifies without any lock.
+    fn verify_batch(&self, envelopes: &[Vec<u8>]) -> Vec<Result<VerifiedChange, NodeError>> {
+        let own = self.center_id();
+        // 1. Frame each envelope and note (under a brief lock) whether its catalog
+        //    is accepted.
+        let framed: Vec<Result<SignedChange, NodeError>> = envelopes
+            .iter()
+            .map(|envelope| SignedChange::from_bytes(envelope).map_err(NodeError::from))
+            .collect();
+        let accepted: Vec<bool> = {
+            let writer = lock(&self.writer);
+            framed
+                .iter()
+                .map(|f| {
+                    f.as_ref()
+                        .is_ok_and(|s| writer.accepted.contains_key(&s.doc.owner))
+                })
+                .collect()
+        };
+        // 2. Verify without any lock.
+        framed
+            .into_iter()
+            .zip(&accepted)
+            .map(|(framed, accepted)| {
+                let signed = framed?;
+                let center = signed.doc.owner;
+                if center != own && !accepted {
+                    return Err(NodeError::NotAccepted(center));
+                }
+                Ok(signed.verify(&DocId::catalog(center))?)
+            })
+            .collect()
+    }
+}
+
+/// What one received batch adds: the changes to store and what they touched.
+#[derive(Default)]
+struct Batch {
+    changes: Vec<NewChange>,
+    touched: BatchTouched,
+}
+
+impl Batch {
+    /// Notes a change applied to `center`'s catalog at `seq`.
+    fn applied(
+        &mut self,
+        center: CenterId,
+        touched: Touched,
+        verified: &VerifiedChange,
+        seq: u64,
+        envelope: Vec<u8>,
+    ) {
+        self.touched.add(center, touched);
+        self.changes.push(NewChange {
+            doc: DocId::catalog(center),
+            hash: verified.hash().0,
+            seq,
+            envelope,
+        });
+    }
+}
+
+impl Writer {
+    /// Places one verified change: a duplicate, a conflict, held in the
+    /// [`PendingQueue`](super::pending::PendingQueue) until its predecessors
+    /// arrive, or applied together with every held change that now follows.
+    fn sequence(
+        &mut self,
+        own: CenterId,
+        verified: VerifiedChange,
+        envelope: &[u8],
+        batch: &mut Batch,
+    ) -> Result<Ingested, NodeError> {
+        let center = verified.signed.doc.owner;
+        if center == own {
+            // Our own changes come only from ourselves.
+            return if self.own.has_change(&verified.hash()) {
+                Ok(Ingested::Duplicate)
+            } else {
+                Err(NodeError::Conflict(format!(
+                    "a change of this center's own catalog (seq {}) that this node did not make",
+                    verified.change.seq()
+                )))
+            };
+        }
+        // Acceptance may have changed while the batch was verified.
+        if !self.accepted.contains_key(&center) {
+            return Err(NodeError::NotAccepted(center));
+        }
+        let seq = verified.change.seq();
+        let held = self.doc(&own, &center).map(CatalogDoc::seq).unwrap_or(0);
+        if seq <= held {
+            let same = self
+                .doc(&own, &center)
+                .is_some_and(|d| d.has_change(&verified.hash()));
+            return if same {
+                Ok(Ingested::Duplicate)
+            } else {
+                Err(NodeError::Conflict(format!(
+                    "{center} signed two different changes with seq {seq}; keeping the first"
+                )))
+            };
+        }
+        if seq > held + 1 {
+            return self.pending.hold(center, seq, verified, envelope);
+        }
+        // The change must build on exactly the history held here: a change
+        // with the next seq but other dependencies is a fork.
+        let doc = self.doc_mut(&own, &center);
+        if !doc.missing_deps(&verified).is_empty() {
+            return Err(NodeError::Conflict(format!(
+                "{center} change {seq} builds on a change {} that differs from the one held here",
+                seq - 1
+            )));
+        }
+        let applied = doc.apply(&verified)?;
+        batch.applied(center, applied, &verified, seq, envelope.to_vec());
+        self.apply_queued(own, center, seq, batch);
+        Ok(Ingested::Applied)
+    }
+
+    /// Applies every queued change of `center` that follows `held`, as long as
+    /// each builds on what is held; a queued fork is dropped.
+    fn apply_queued(&mut self, own: CenterId, center: CenterId, mut held: u64, batch: &mut Batch) {
+        while let Some((queued, queued_envelope)) = self.pending.take(&center, held + 1) {
+            let doc = self.doc_mut(&own, &center);
+            if !doc.missing_deps(&queued).is_empty() {
+                tracing::info!(%center, seq = held + 1, "queued change is a fork; dropped");
+                break;
+            }
+            match doc.apply(&queued) {
+                Ok(applied) => {
+                    held += 1;
+                    batch.applied(center, applied, &queued, held, queued_envelope);
+                }
+                Err(error) => {
+                    tracing::info!(%center, seq = held + 1, %error, "queued change dropped");
+                    break;
+                }
+            }
+        }
+        self.pending.drop_upto(&center, held);
+    }
+
+    /// Commits a batch's changes with the index rows they touched, and a snapshot
+    /// of a document that has many changes since its last one.
+    fn commit_batch(
+        &mut self,
+        own: CenterId,
+        batch: &mut Batch,
+        now: i64,
+    ) -> Result<(), NodeError> {
+        let mut commit = Commit {
+            changes: std::mem::take(&mut batch.changes),
+            ..Commit::default()
+        };
+        for (center, doc_touched) in &batch.touched.docs {
+            let doc = self.doc_mut(&own, center);
+            let part = index_commit(doc, doc_touched)?;
+            commit.profiles.extend(part.profiles);
+            commit.listings.extend(part.listings);
+            commit.unindex.extend(part.unindex);
+        }
+        for center in batch.touched.docs.keys() {
+            let doc_id = DocId::catalog(*center);
+            let since = self.store.changes_since_snapshot(&doc_id)?;
+            let adding = commit.changes.iter().filter(|c| c.doc == doc_id).count() as u64;
+            if since + adding >= SNAPSHOT_EVERY_CHANGES && commit.snapshot.is_none() {
+                commit.snapshot = Some((doc_id, self.doc_mut(&own, center).save()));
+            }
+        }
+        self.store.commit(&commit, now)?;
+        Ok(())
+    }
+
+    /// Reloads other centers' catalogs from the store after a failed commit, so
+    /// memory never runs ahead of disk.
+    fn reload_others<'a>(&mut self, centers: impl Iterator<Item = &'a CenterId>) {
+        for center in centers {
+            let doc_id = DocId::catalog(*center);
+            match reload(&self.store, &doc_id) {
+                Ok(doc) if doc.seq() > 0 => {
+                    self.others.insert(*center, doc);
+                }
+                Ok(_) => {
+                    self.others.remove(center);
+                }
+                Err(reload_error) => {
+                    tracing::error!(%reload_error, doc = %doc_id, "cannot reload a catalog; restart the node");
+                }
+            }
+        }
+    }
+}
