@@ -7,8 +7,9 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use telecenter_node::api::AddPeer;
 use telecenter_node::data_dir::DataDir;
+use telecenter_node::money::parse_rupiah;
 use telecenter_node::sample;
-use telecenter_node::search::{RawSearch, parse_rupiah};
+use telecenter_node::search::RawSearch;
 use telecenter_node::{Clock, SystemClock};
 use telecenter_protocol::validate::{ListingPatch, NewListing, ProfileInput};
 
@@ -100,8 +101,8 @@ fn password(data: &DataDir, json: bool) -> Result<()> {
     if !json {
         eprintln!(
             "New operator password ({} to {} characters), then Enter:",
-            telecenter_node::web::operator::PASSWORD_CHARS_MIN,
-            telecenter_node::web::operator::PASSWORD_CHARS_MAX
+            telecenter_node::password::PASSWORD_CHARS_MIN,
+            telecenter_node::password::PASSWORD_CHARS_MAX
         );
     }
     let mut line = String::new();
@@ -269,7 +270,7 @@ async fn run_on_node(backend: Backend, command: Command, json: bool) -> Result<(
                 referral_fee_bp: p
                     .fee
                     .as_deref()
-                    .map(telecenter_protocol::order::parse_percent)
+                    .map(telecenter_protocol::fee::parse_percent)
                     .transpose()?,
                 referral_fee_min_idr: p
                     .fee_min

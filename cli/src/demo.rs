@@ -105,7 +105,7 @@ pub(crate) async fn run(first_port: Option<u16>, json: bool) -> Result<()> {
         let mut state = AppState::new(node, Some(&token));
         state.sync = Some(engine);
         data.set_operator_password(DEMO_PASSWORD)?;
-        state.operator = Arc::new(telecenter_node::web::operator::OperatorState::new(
+        state.operator = Arc::new(telecenter_node::server::session::OperatorState::new(
             data.password_path(),
         ));
         tasks.push(tokio::spawn(async move {

@@ -3,9 +3,8 @@
 use std::path::Path;
 
 use anyhow::Result;
-use telecenter_node::api::{
-    InfoView, ListingView, ListingsView, PeerView, TrustView, format_rupiah,
-};
+use telecenter_node::api::{InfoView, ListingView, ListingsView, PeerView, TrustView};
+use telecenter_node::money::format_rupiah;
 use telecenter_node::sync::RoundReport;
 use telecenter_protocol::Profile;
 
@@ -135,7 +134,7 @@ pub(crate) fn info(view: &InfoView, json: bool) -> Result<()> {
     }
     println!(
         "  fee:       {} % referral fee paid to the center that brings a sale, minimum {}",
-        telecenter_protocol::order::percent_text(view.referral_fee_bp),
+        telecenter_protocol::fee::percent_text(view.referral_fee_bp),
         format_rupiah(view.referral_fee_min_idr)
     );
     match &view.address {

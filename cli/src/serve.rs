@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use telecenter_node::SystemClock;
 use telecenter_node::app;
 use telecenter_node::data_dir::{DataDir, RuntimeInfo};
 use telecenter_node::sample;
@@ -14,7 +15,6 @@ use telecenter_node::server::{self, AppState};
 use telecenter_node::sync::SyncEngine;
 
 use crate::cli::ServeArgs;
-use crate::commands::clock;
 use crate::output;
 
 /// `telecenter serve`: runs the node until Ctrl-C.
@@ -34,12 +34,12 @@ pub(crate) async fn serve(data: &DataDir, args: ServeArgs, json: bool) -> Result
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     let node = if !data.is_initialised() && args.sample {
-        let node = data.init(&sample::sample_profile()?, clock(), &lock)?;
+        let node = data.init(&sample::sample_profile()?, Arc::new(SystemClock), &lock)?;
         let added = sample::add_sample_listings(&node)?;
         tracing::info!(added, "created a sample center");
         node
     } else {
-        data.open(clock(), &lock)?
+        data.open(Arc::new(SystemClock), &lock)?
     };
     let config = data.config()?;
     let listen = args.listen.unwrap_or(config.listen);
@@ -93,7 +93,7 @@ pub(crate) async fn serve(data: &DataDir, args: ServeArgs, json: bool) -> Result
     let mut state = AppState::new(node, Some(&token));
     state.sync = Some(engine);
     state.operator = Arc::new(
-        telecenter_node::web::operator::OperatorState::new(data.password_path())
+        telecenter_node::server::session::OperatorState::new(data.password_path())
             .with_secure_cookies(secure_cookies),
     );
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

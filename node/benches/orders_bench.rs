@@ -13,7 +13,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use telecenter_node::node::PairExchange;
 use telecenter_node::node::PlaceOrder;
-use telecenter_node::{Clock, ManualClock, Node, fees};
+use telecenter_node::{Clock, ManualClock, Node, accounting};
 use telecenter_protocol::order::{Action, Collector, PayMethod};
 use telecenter_protocol::validate::{NewListing, ProfileInput};
 use telecenter_protocol::{DocId, Identity};
@@ -177,11 +177,11 @@ fn main() {
         "wire, JSON bytes (request + answer): placement {} + {}, accept+ship {} + {}, complete {} + {}",
         placed.0, placed.1, shipped.0, shipped.1, completed.0, completed.1
     );
-    let month = fees::Month::of(clock.now_ms());
+    let month = accounting::Month::of(clock.now_ms());
     let mut times = Vec::new();
     for _ in 0..20 {
         let t = Instant::now();
-        let report = fees::report(&seller, month).expect("report");
+        let report = accounting::report(&seller, month).expect("report");
         times.push(t.elapsed());
         assert!(report.total.orders > 0);
     }
@@ -189,12 +189,12 @@ fn main() {
     let mut times = Vec::new();
     for _ in 0..20 {
         let t = Instant::now();
-        fees::balances(&seller).expect("balances");
+        accounting::balances(&seller).expect("balances");
         times.push(t.elapsed());
     }
     report("balances (whole ledger)", times);
-    let balances = fees::balances(&seller).expect("balances");
-    let buyer_view = fees::balances(&buyer).expect("balances");
+    let balances = accounting::balances(&seller).expect("balances");
+    let buyer_view = accounting::balances(&buyer).expect("balances");
     println!(
         "ledger: {} entries; seller balance {} = −(buyer balance {})",
         balances[0].entries, balances[0].balance_idr, buyer_view[0].balance_idr

@@ -21,5 +21,5 @@ pub use balances::{BalanceLine, BalancesExport, balances, balances_until};
 pub use month::Month;
 pub use netting::{NETTING_BALANCE_IDR_MAX, NETTING_LINES_MAX, NettingView, netting, netting_with};
 pub use report::{FeeReport, ReportLine, report};
-pub use report_csv::report_csv;
+pub use report_csv::{report_csv, report_csv_name};
 pub use statement::{Statement, StatementLine, statement};

@@ -202,9 +202,6 @@ pub struct ErrorDetail {
     pub reason: Option<String>,
 }
 
-// moved: remove after merge
-pub use crate::money::format_rupiah;
-
 /// A peer on the admin API.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct PeerView {

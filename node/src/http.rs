@@ -23,12 +23,7 @@ use axum::routing::{get, post};
 use telecenter_protocol::sync::SYNC_BODY_BYTES_MAX;
 use telecenter_protocol::{CenterId, ListingId};
 
-use crate::server::ApiResult;
-
-// moved: remove after merge (the pages still import these from here).
-pub use crate::server::gate;
-pub use crate::server::serve as server;
-pub use crate::server::{ApiError, AppState};
+use crate::server::{ApiError, ApiResult, AppState, gate};
 
 mod admin;
 pub mod federation;

@@ -17,7 +17,6 @@ pub mod api;
 pub mod app;
 pub mod clock;
 pub mod data_dir;
-pub mod fees; // moved: remove after merge
 pub mod http;
 pub mod images;
 pub mod money;

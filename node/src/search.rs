@@ -151,9 +151,6 @@ pub struct RawSearch {
     pub status: Option<String>,
 }
 
-// moved: remove after merge
-pub use crate::money::parse_rupiah;
-
 fn parse_count(field: &'static str, text: &str, max: u32) -> Result<u32, InvalidInput> {
     let value: u32 = text.trim().parse().map_err(|_| {
         InvalidInput::new(

@@ -18,10 +18,8 @@ use axum::routing::{get, post};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use telecenter_protocol::catalog::Lang;
 
-use crate::http::AppState;
+use crate::server::AppState;
 use i18n::Texts;
-
-pub use crate::clock::{LOCAL_OFFSET_HOURS, LOCAL_ZONE_NAME}; // moved: remove after merge
 
 /// Results per search page.
 pub const RESULTS_PER_PAGE: u32 = 20;

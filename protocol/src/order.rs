@@ -120,8 +120,6 @@ mod message;
 mod state;
 mod terms;
 
-// moved: remove after merge (fee terms now live in `crate::fee`)
-pub use crate::fee::{FeeTerms, parse_percent, percent_text};
 pub use ledger::*;
 pub use message::*;
 pub use state::*;

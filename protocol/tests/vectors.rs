@@ -107,6 +107,7 @@ const HOP_HEADER: &str = "Telecenter from=tc1qwss00lnecgtu8tsm5vwwj7qn9n7f43snwj
 /// The pair message vector: a `place` step by the vector key for the center
 /// with secret 0x20..0x3f, signed over `PAIR_DOMAIN || body`.
 fn vector_placement() -> telecenter_protocol::order::SignedMessage {
+    use telecenter_protocol::fee::FeeTerms;
     use telecenter_protocol::order::*;
     let mut secret = [0u8; 32];
     for (i, byte) in secret.iter_mut().enumerate() {

@@ -7,10 +7,10 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use reqwest::Method;
 use serde_json::json;
-use telecenter_node::api::format_rupiah;
+use telecenter_node::accounting::{self, BalancesExport, FeeReport, Month, NettingView, Statement};
 use telecenter_node::api::orders::{self as api, CorrectionInput, SettlementView};
-use telecenter_node::fees::{self, BalancesExport, FeeReport, Month, NettingView, Statement};
-use telecenter_node::search::parse_rupiah;
+use telecenter_node::money::format_rupiah;
+use telecenter_node::money::parse_rupiah;
 
 use super::settle::{SettleCommand, settle};
 use super::{center, local, truncate};
@@ -119,11 +119,11 @@ pub(crate) async fn fees(backend: Backend, command: FeesCommand, json: bool) -> 
                     Method::GET,
                     &format!("/api/v1/admin/fees/report?month={month}"),
                     None,
-                    |node| fees::report(node, month),
+                    |node| accounting::report(node, month),
                 )
                 .await?;
             if a.csv {
-                print!("{}", fees::report_csv(&report));
+                print!("{}", accounting::report_csv(&report));
                 return Ok(());
             }
             if json {
@@ -165,7 +165,7 @@ pub(crate) async fn fees(backend: Backend, command: FeesCommand, json: bool) -> 
                     Method::GET,
                     &format!("/api/v1/admin/fees/statement?counterpart={with}&from={from}&to={to}"),
                     None,
-                    |node| fees::statement(node, &with, from, to),
+                    |node| accounting::statement(node, &with, from, to),
                 )
                 .await?;
             if json {
@@ -250,7 +250,7 @@ pub(crate) async fn fees(backend: Backend, command: FeesCommand, json: bool) -> 
                     Method::POST,
                     "/api/v1/admin/fees/netting",
                     Some(body),
-                    |node| fees::netting(node, &include),
+                    |node| accounting::netting(node, &include),
                 )
                 .await?;
             if json {
@@ -293,7 +293,7 @@ fn print_report(r: &FeeReport) {
         "  {:<30}  {:>6}  {:>14}  {:>14}  {:>14}  {:>14}",
         "", "ORDERS", "GROSS SALES", "FEES EARNED", "FEES OWED", "NET"
     );
-    let line = |l: &fees::ReportLine| {
+    let line = |l: &accounting::ReportLine| {
         println!(
             "  {:<30}  {:>6}  {:>14}  {:>14}  {:>14}  {:>14}",
             truncate(&l.name, 30),

@@ -5,15 +5,16 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use reqwest::Method;
 use serde_json::json;
-use telecenter_node::api::format_rupiah;
 use telecenter_node::api::orders::{
     self as api, DeliveryRoundView, OrderQuery, OrderView, OrdersView, delivery_views, order_filter,
 };
+use telecenter_node::money::format_rupiah;
+use telecenter_node::money::parse_rupiah;
 use telecenter_node::node::PlaceOrder;
-use telecenter_node::search::parse_rupiah;
 use telecenter_node::sync::SyncEngine;
 use telecenter_protocol::ListingId;
-use telecenter_protocol::order::{Action, Collector, PayMethod, percent_text};
+use telecenter_protocol::fee::percent_text;
+use telecenter_protocol::order::{Action, Collector, PayMethod};
 
 use super::{IdArgs, ReasonArgs, center, local, order_id, truncate};
 use crate::backend::Backend;

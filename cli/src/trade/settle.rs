@@ -5,9 +5,9 @@ use anyhow::Result;
 use clap::{Args, Subcommand};
 use reqwest::Method;
 use serde_json::json;
-use telecenter_node::api::format_rupiah;
 use telecenter_node::api::orders::{self as api, SettlementInput, SettlementView};
-use telecenter_node::search::parse_rupiah;
+use telecenter_node::money::format_rupiah;
+use telecenter_node::money::parse_rupiah;
 
 use super::{IdArgs, ReasonArgs, center, order_id, truncate};
 use crate::backend::Backend;

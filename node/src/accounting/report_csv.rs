@@ -3,6 +3,11 @@
 
 use super::{FeeReport, ReportLine};
 
+/// The file name of the report's CSV download.
+pub fn report_csv_name(report: &FeeReport) -> String {
+    format!("telecenter-biaya-{}.csv", report.month)
+}
+
 /// The report as CSV for spreadsheets: UTF-8 with a byte-order mark, CRLF line
 /// ends, comma separators, every text field quoted, whole-rupiah integers
 /// without separators. Text that a spreadsheet would run as a formula

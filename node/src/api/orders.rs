@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 use telecenter_protocol::CenterId;
-use telecenter_protocol::order::{Collector, FeeTerms, PayMethod, Role};
+use telecenter_protocol::fee::FeeTerms;
+use telecenter_protocol::order::{Collector, PayMethod, Role};
 
 use super::CenterNames;
 use crate::clock::rfc3339_utc;

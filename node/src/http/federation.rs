@@ -180,7 +180,7 @@ pub(super) async fn list_peers(
     State(state): State<AppState>,
     _admin: AdminToken,
 ) -> ApiResult<Json<Vec<PeerView>>> {
-    Ok(Json(state.run(move |node| peer_views(&node)).await?))
+    Ok(Json(state.run(peer_views).await?))
 }
 
 /// `POST /api/v1/admin/peers`.
@@ -244,7 +244,7 @@ pub(super) async fn remove_peer(
         state
             .run(move |node| {
                 node.remove_peer(&center)?;
-                peer_views(&node)
+                peer_views(node)
             })
             .await?,
     ))
@@ -286,8 +286,8 @@ async fn decide(
     Ok(Json(
         state
             .run(move |node| {
-                decision(&node, &center)?;
-                Ok(TrustView::of(&node))
+                decision(node, &center)?;
+                Ok(TrustView::of(node))
             })
             .await?,
     ))

@@ -5,17 +5,17 @@
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use telecenter_protocol::order::{Action, OrderId};
 
 use super::parse_center;
+use crate::accounting::{self, BalancesExport, FeeReport, Month, NettingView, Statement};
 use crate::api::orders::{
     self as api, CorrectionInput, DeliveryRoundView, OrderQuery, OrderView, OrdersView,
     ReasonInput, SettlementInput, SettlementView, order_filter,
 };
-use crate::fees::{self, BalancesExport, FeeReport, Month, NettingView, Statement};
 use crate::node::PlaceOrder;
 use crate::server::{AdminToken, ApiError, ApiResult, AppState};
 
@@ -44,9 +44,7 @@ pub(super) async fn list(
     query: Result<Query<OrderQuery>, QueryRejection>,
 ) -> ApiResult<Json<OrdersView>> {
     let filter = order_filter(&query?.0)?;
-    Ok(Json(
-        state.run(move |node| api::list(&node, &filter)).await?,
-    ))
+    Ok(Json(state.run(move |node| api::list(node, &filter)).await?))
 }
 
 /// `POST /api/v1/admin/orders`: places an order with another center.
@@ -56,7 +54,7 @@ pub(super) async fn place(
     body: Result<Json<PlaceOrder>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<OrderView>)> {
     let Json(input) = body?;
-    let view = state.run(move |node| api::place(&node, &input)).await?;
+    let view = state.run(move |node| api::place(node, &input)).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
@@ -67,7 +65,7 @@ pub(super) async fn show(
     path: Result<Path<String>, PathRejection>,
 ) -> ApiResult<Json<OrderView>> {
     let id = order_id(&path?.0)?;
-    Ok(Json(state.run(move |node| api::show(&node, &id)).await?))
+    Ok(Json(state.run(move |node| api::show(node, &id)).await?))
 }
 
 /// `POST /api/v1/admin/orders/{id}/{action}`.
@@ -88,7 +86,7 @@ pub(super) async fn step(
     let reason = body.and_then(|Json(b)| b.reason);
     Ok(Json(
         state
-            .run(move |node| api::step(&node, &id, action, reason.as_deref()))
+            .run(move |node| api::step(node, &id, action, reason.as_deref()))
             .await?,
     ))
 }
@@ -133,33 +131,20 @@ pub(super) async fn report(
 ) -> ApiResult<Response> {
     let Query(query) = query?;
     let month = month_or_now(&state, query.month.as_deref())?;
-    let report: FeeReport = state.run(move |node| fees::report(&node, month)).await?;
+    let report: FeeReport = state
+        .run(move |node| accounting::report(node, month))
+        .await?;
     match query.format.as_deref() {
         None | Some("json") => Ok(Json(report).into_response()),
-        Some("csv") => Ok(csv_response(&report)),
+        Some("csv") => Ok(crate::server::reply::csv_download(
+            &crate::accounting::report_csv_name(&report),
+            accounting::report_csv(&report),
+        )),
         Some(other) => Err(bad(
             "invalid_format",
             format!("format must be json or csv, found {other:?}"),
         )),
     }
-}
-
-/// The report as a CSV download.
-pub fn csv_response(report: &FeeReport) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"telecenter-biaya-{}.csv\"",
-                    report.month
-                ),
-            ),
-        ],
-        fees::report_csv(report),
-    )
-        .into_response()
 }
 
 /// `GET /api/v1/admin/fees/balances`: this center's balances, in the form other
@@ -168,9 +153,7 @@ pub(super) async fn balances(
     State(state): State<AppState>,
     _admin: AdminToken,
 ) -> ApiResult<Json<BalancesExport>> {
-    Ok(Json(
-        state.run(move |node| BalancesExport::of(&node)).await?,
-    ))
+    Ok(Json(state.run(BalancesExport::of).await?))
 }
 
 /// Query of a statement.
@@ -202,7 +185,7 @@ pub(super) async fn statement(
     };
     Ok(Json(
         state
-            .run(move |node| fees::statement(&node, &counterpart, from, to))
+            .run(move |node| accounting::statement(node, &counterpart, from, to))
             .await?,
     ))
 }
@@ -212,7 +195,7 @@ pub(super) async fn settlements(
     State(state): State<AppState>,
     _admin: AdminToken,
 ) -> ApiResult<Json<Vec<SettlementView>>> {
-    Ok(Json(state.run(move |node| api::settlements(&node)).await?))
+    Ok(Json(state.run(api::settlements).await?))
 }
 
 /// `POST /api/v1/admin/fees/settlements`: records a payment this center made.
@@ -222,7 +205,7 @@ pub(super) async fn pay(
     body: Result<Json<SettlementInput>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<SettlementView>)> {
     let Json(input) = body?;
-    let view = state.run(move |node| api::pay(&node, &input)).await?;
+    let view = state.run(move |node| api::pay(node, &input)).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
@@ -233,7 +216,7 @@ pub(super) async fn correct(
     body: Result<Json<CorrectionInput>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<SettlementView>)> {
     let Json(input) = body?;
-    let view = state.run(move |node| api::correct(&node, &input)).await?;
+    let view = state.run(move |node| api::correct(node, &input)).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
@@ -259,7 +242,7 @@ pub(super) async fn answer(
     let reason = body.and_then(|Json(b)| b.reason);
     Ok(Json(
         state
-            .run(move |node| api::answer(&node, &id, confirmed, reason.as_deref()))
+            .run(move |node| api::answer(node, &id, confirmed, reason.as_deref()))
             .await?,
     ))
 }
@@ -288,7 +271,7 @@ pub(super) async fn netting(
     }
     Ok(Json(
         state
-            .run(move |node| fees::netting(&node, &include))
+            .run(move |node| accounting::netting(node, &include))
             .await?,
     ))
 }

@@ -72,7 +72,7 @@ impl Api {
     }
 
     async fn send(&self, request: Request<Body>) -> Reply {
-        let request = crate::http::gate::from_this_computer(request);
+        let request = crate::server::gate::from_this_computer(request);
         let response = self.app.clone().oneshot(request).await.unwrap();
         let status = response.status();
         let is_json = response

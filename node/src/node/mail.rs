@@ -18,7 +18,7 @@ use telecenter_protocol::limits::PAIR_BATCH_MESSAGES_MAX;
 use telecenter_protocol::sealed::{Receipt, ReceiptStatus, SEALED_PLAINTEXT_MAX, SealedMail};
 use tokio::sync::watch;
 
-use super::orders::PairRate;
+use super::rate::PairRate;
 use super::routes::Routes;
 use super::{Node, NodeError, TrustState, lock};
 use crate::store::{MailKind, MailUse};
@@ -81,7 +81,6 @@ const DEFERRED_MAX: usize = 100_000;
 pub const NOT_DELIVERED_NOTE: &str =
     "not delivered within 14 days; the other center's node may be gone: ask its operator";
 
-// moved: remove after merge (the wire types of the pair exchange live in protocol)
 pub use telecenter_protocol::pair::PairExchange;
 
 #[derive(Debug)]

@@ -244,8 +244,6 @@ mod settlements;
 mod step;
 
 pub use ledger::balance_with;
-// moved: remove after merge (mail.rs imports it from here)
-pub(crate) use super::rate::PairRate;
 
 #[cfg(test)]
 pub(crate) mod tests;

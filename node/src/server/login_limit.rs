@@ -54,7 +54,7 @@ enum Counted {
 impl Counted {
     /// What a wrong password from `ip` counts against, with the free failures of each.
     fn of(ip: Option<IpAddr>) -> Vec<(Self, u32)> {
-        let address = ip.map(crate::http::server::address_group);
+        let address = ip.map(crate::server::serve::address_group);
         let mut keys = vec![(Self::Address(address), FREE_FAILURES)];
         if let Some(IpAddr::V6(v6)) = address {
             let mut segments = v6.segments();
@@ -207,7 +207,7 @@ impl LoginLimiter {
                 .known
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
-                .get(&Some(crate::http::server::address_group(address)))
+                .get(&Some(crate::server::serve::address_group(address)))
                 .is_some_and(|at| now_ms - at < KNOWN_MS)
     }
 
@@ -251,7 +251,7 @@ impl LoginLimiter {
     /// A right password from `ip`: its own count is cleared (its network's is
     /// not) and it is known from now on.
     pub(crate) fn succeeded(&self, ip: Option<IpAddr>, now_ms: i64) {
-        let address = ip.map(crate::http::server::address_group);
+        let address = ip.map(crate::server::serve::address_group);
         self.clients
             .lock()
             .unwrap_or_else(|p| p.into_inner())

@@ -14,3 +14,18 @@ pub fn image_response(bytes: Vec<u8>) -> Response {
     );
     response
 }
+
+/// A CSV file to download as `filename`.
+pub fn csv_download(filename: &str, body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}

@@ -29,7 +29,7 @@ use rand::rngs::OsRng;
 use subtle::ConstantTimeEq;
 
 use super::login_limit::LoginLimiter;
-use crate::http::AppState;
+use crate::server::AppState;
 
 /// How long a login lasts, in ms.
 pub const SESSION_MS: i64 = 12 * 60 * 60 * 1000;

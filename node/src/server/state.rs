@@ -20,7 +20,7 @@ pub struct AppState {
     /// Per-peer request rate limits.
     pub rate: SharedRateLimiter,
     /// Operator sessions and the password file of the operator pages.
-    pub operator: Arc<crate::web::operator::OperatorState>,
+    pub operator: Arc<crate::server::session::OperatorState>,
     /// The budget for reading peers' request bodies.
     pub hop_bodies: Arc<HopBodies>,
 }

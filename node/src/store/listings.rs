@@ -169,7 +169,7 @@ fn profile_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Profile, Stor
         region: row.get(2)?,
         contact: row.get(3)?,
         updated_at_ms: row.get(4)?,
-        fees: telecenter_protocol::order::FeeTerms {
+        fees: telecenter_protocol::fee::FeeTerms {
             referral_bp: u32::try_from(fee_bp).unwrap_or(0),
             min_idr: row.get(6)?,
         },

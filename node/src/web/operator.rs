@@ -18,8 +18,8 @@ use telecenter_protocol::catalog::Lang;
 
 use super::i18n::{self, Texts};
 use super::{page, page_lang};
-use crate::http::AppState;
 use crate::node::NodeError;
+use crate::server::AppState;
 use crate::server::session::OperatorSession;
 
 mod dashboard;
@@ -33,15 +33,6 @@ mod upload;
 
 pub(crate) use form::{CsrfForm, NoFields};
 
-pub use crate::server::login_limit::{
-    BACKOFF_MAX_MS, CHECK_WAIT_MS, FREE_FAILURES, FREE_FAILURES_PER_NETWORK, VERIFICATIONS_AT_ONCE,
-};
-// moved: remove after merge
-pub use crate::password::{PASSWORD_CHARS_MAX, PASSWORD_CHARS_MIN, hash_password};
-// moved: remove after merge
-pub(crate) use crate::server::session::require_session;
-// moved: remove after merge
-pub use crate::server::session::{OperatorState, SESSION_MS};
 // The orders pages import these from here.
 pub(crate) use super::i18n::operator::{field_error, words};
 pub(crate) use crate::server::session::{no_store, to_login};

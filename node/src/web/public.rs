@@ -11,10 +11,10 @@ use telecenter_protocol::{CenterId, ListingId, Profile};
 
 use super::i18n::{self, Texts};
 use super::{PAGES_MAX, RESULTS_PER_PAGE, local_time, node_call, page, page_lang, respond};
-use crate::api::format_rupiah;
-use crate::http::AppState;
+use crate::money::format_rupiah;
 use crate::node::NodeError;
 use crate::search::{RawSearch, SearchQuery, Sort};
+use crate::server::AppState;
 use crate::store::{ListingRow, SearchPage};
 
 type Params = Query<HashMap<String, String>>;
@@ -302,7 +302,8 @@ pub(super) async fn search(
 pub(crate) async fn fallback(uri: axum::http::Uri, headers: HeaderMap) -> Response {
     use axum::response::IntoResponse;
     if uri.path().starts_with("/api/") {
-        return crate::http::ApiError::NotFound(super::NO_SUCH_ADDRESS.to_owned()).into_response();
+        return crate::server::ApiError::NotFound(super::NO_SUCH_ADDRESS.to_owned())
+            .into_response();
     }
     let query_lang = uri
         .query()

@@ -115,7 +115,7 @@ impl Web {
     }
 
     async fn send(&self, request: Request<Body>) -> Page {
-        let request = crate::http::gate::from_this_computer(request);
+        let request = crate::server::gate::from_this_computer(request);
         let response = self.app.clone().oneshot(request).await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();

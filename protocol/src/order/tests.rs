@@ -2,6 +2,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use super::*;
+use crate::fee::{FeeTerms, parse_percent, percent_text};
 use crate::id::CenterId;
 use crate::identity::Identity;
 use crate::limits::*;

@@ -370,9 +370,9 @@ impl Node {
                 "fee_terms_changed",
                 format!(
                     "this center's referral fee is now {} % (minimum {}), the order says {} % (minimum {})",
-                    telecenter_protocol::order::percent_text(fees.referral_bp),
+                    telecenter_protocol::fee::percent_text(fees.referral_bp),
                     rupiah(fees.min_idr),
-                    telecenter_protocol::order::percent_text(terms.fee.referral_bp),
+                    telecenter_protocol::fee::percent_text(terms.fee.referral_bp),
                     rupiah(terms.fee.min_idr)
                 ),
             ));

@@ -3,10 +3,11 @@
 //! amounts. The sentences that explain a refusal are in [`sentences`].
 
 use telecenter_protocol::catalog::Lang;
-use telecenter_protocol::order::{Action, FeeTerms, PayMethod, Role, percent_text};
+use telecenter_protocol::fee::{FeeTerms, percent_text};
+use telecenter_protocol::order::{Action, PayMethod, Role};
 
 use crate::accounting::Month;
-use crate::api::format_rupiah;
+use crate::money::format_rupiah;
 use crate::store::OrderRow;
 use crate::web::i18n;
 

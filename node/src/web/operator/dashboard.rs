@@ -7,10 +7,10 @@ use maud::html;
 use telecenter_protocol::catalog::ListingStatus;
 
 use super::{html_page, i18n, internal, lang, operator_nav, page, words};
-use crate::api::format_rupiah;
-use crate::http::AppState;
+use crate::money::format_rupiah;
 use crate::node::{Node, NodeError};
 use crate::search::{SearchQuery, Sort};
+use crate::server::AppState;
 use crate::server::session::OperatorSession;
 use crate::store::ListingRow;
 use crate::web::node_call;

@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use telecenter_protocol::catalog::Lang;
 
 use super::{expired, lang};
-use crate::http::AppState;
+use crate::server::AppState;
 use crate::server::session::OperatorSession;
 
 /// A form's fields `T` and the CSRF token that comes with them.

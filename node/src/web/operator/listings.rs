@@ -19,9 +19,9 @@ use super::{
     CsrfForm, NoFields, expired, field_error, html_page, i18n, internal, lang, no_store, not_found,
     operator_nav, page, problem_box, words,
 };
-use crate::http::AppState;
+use crate::money::parse_rupiah;
 use crate::node::NodeError;
-use crate::search::parse_rupiah;
+use crate::server::AppState;
 use crate::server::session::OperatorSession;
 use crate::store::ListingRow;
 use crate::web::{local_time, node_call};

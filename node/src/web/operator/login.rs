@@ -9,8 +9,8 @@ use maud::html;
 use serde::Deserialize;
 
 use super::{html_page, i18n, lang, page, words};
-use crate::http::AppState;
-use crate::http::gate::Client;
+use crate::server::AppState;
+use crate::server::gate::Client;
 use crate::server::session::{
     LOGIN_PATH, OperatorSession, cleared_cookie, no_store, session_cookie, to_login,
 };

@@ -15,8 +15,8 @@ use super::{
     CsrfForm, NoFields, field_error, html_page, i18n, internal, lang, operator_nav, page,
     problem_box, words,
 };
-use crate::http::AppState;
 use crate::node::{Node, NodeError};
+use crate::server::AppState;
 use crate::server::session::OperatorSession;
 use crate::web::{local_time, node_call};
 

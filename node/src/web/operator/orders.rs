@@ -41,8 +41,8 @@ use super::{
     problem_box, session, to_login,
 };
 use crate::accounting::Month;
-use crate::http::AppState;
 use crate::node::NodeError;
+use crate::server::AppState;
 use crate::web::i18n;
 use crate::web::i18n::orders::words;
 use crate::web::page;

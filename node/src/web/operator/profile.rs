@@ -14,8 +14,8 @@ use super::{
     CsrfForm, field_error, html_page, i18n, internal, lang, no_store, operator_nav, page,
     problem_box, words,
 };
-use crate::http::AppState;
 use crate::node::NodeError;
+use crate::server::AppState;
 use crate::server::session::OperatorSession;
 use crate::web::node_call;
 

@@ -22,16 +22,17 @@ use tower::ServiceExt;
 
 use telecenter_protocol::order::{Action, Collector, OrderId, PayMethod};
 
-use super::{
-    BACKOFF_MAX_MS, CHECK_WAIT_MS, FREE_FAILURES, FREE_FAILURES_PER_NETWORK, OperatorState,
-    SESSION_MS, hash_password,
-};
 use crate::app::router;
 use crate::clock::ManualClock;
 use crate::node::{Node, PlaceOrder};
+use crate::password::hash_password;
 use crate::sample::add_sample_listings;
 use crate::search::SearchQuery;
 use crate::server::AppState;
+use crate::server::login_limit::{
+    BACKOFF_MAX_MS, CHECK_WAIT_MS, FREE_FAILURES, FREE_FAILURES_PER_NETWORK,
+};
+use crate::server::session::{OperatorState, SESSION_MS};
 use crate::store::{ListingRow, TrustState};
 
 /// 2025-11-23 01:06:40 UTC.
@@ -146,7 +147,7 @@ impl Op {
     }
 
     async fn send(&self, request: Request<Body>) -> Page {
-        let request = crate::http::gate::from_this_computer(request);
+        let request = crate::server::gate::from_this_computer(request);
         let response = self.app.clone().oneshot(request).await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();

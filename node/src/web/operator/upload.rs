@@ -10,8 +10,8 @@ use telecenter_protocol::catalog::{Lang, Photo};
 
 use super::form::WithCsrf;
 use super::i18n::operator::upload_unreadable;
-use crate::http::AppState;
 use crate::node::NodeError;
+use crate::server::AppState;
 use crate::web::node_call;
 
 /// Most fields in one operator form.

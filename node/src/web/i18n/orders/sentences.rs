@@ -10,7 +10,7 @@ use telecenter_protocol::order::{Action, Collector, Role, Status};
 use telecenter_protocol::validate::InvalidInput;
 
 use super::{pick, status_label, step_button, words};
-use crate::api::format_rupiah;
+use crate::money::format_rupiah;
 use crate::store::{ListingRow, OrderRow};
 
 /// The problem text of an input error on these forms; `None` for a field

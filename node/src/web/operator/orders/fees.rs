@@ -16,9 +16,9 @@ use super::{
 };
 use crate::accounting::{self, BalanceLine, FeeReport, Month, NettingView, ReportLine};
 use crate::api::CenterNames as Names;
-use crate::api::format_rupiah;
-use crate::http::AppState;
+use crate::money::format_rupiah;
 use crate::node::{Node, NodeError};
+use crate::server::AppState;
 use crate::web::i18n;
 use crate::web::i18n::orders::{balance_text, month_name, short_month, words};
 use crate::web::node_call;
@@ -220,7 +220,10 @@ pub(in crate::web) async fn fee_csv(
         return bad_month(lang, &csrf);
     };
     match node_call(&state, move |node| accounting::report(node, month)).await {
-        Ok(report) => no_store(crate::http::orders::csv_response(&report)),
+        Ok(report) => no_store(crate::server::reply::csv_download(
+            &crate::accounting::report_csv_name(&report),
+            crate::accounting::report_csv(&report),
+        )),
         Err(error) => internal(lang, &error),
     }
 }

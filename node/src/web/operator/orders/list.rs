@@ -17,9 +17,9 @@ use super::{
     to_login, unsent_orders,
 };
 use crate::api::CenterNames as Names;
-use crate::api::format_rupiah;
-use crate::http::AppState;
+use crate::money::format_rupiah;
 use crate::node::{Node, NodeError};
+use crate::server::AppState;
 use crate::store::{ORDER_STATUS_WORDS, OrderFilter, OrderRow};
 use crate::web::i18n;
 use crate::web::i18n::orders::{

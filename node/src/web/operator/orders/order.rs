@@ -18,9 +18,9 @@ use super::{
     refusal_status, see_other, session, status_class, to_login, unsent_orders,
 };
 use crate::api::CenterNames as Names;
-use crate::api::format_rupiah;
-use crate::http::AppState;
+use crate::money::format_rupiah;
 use crate::node::{Node, NodeError, OrderDetail};
+use crate::server::AppState;
 use crate::store::{ListingRow, OrderRow};
 use crate::web::i18n;
 use crate::web::i18n::orders::{

@@ -17,9 +17,9 @@ use super::{
     expired, frame, guard, input_problem, internal, lang, operator_nav, problem_box, refusal_box,
     refusal_status, see_other, session, to_login,
 };
-use crate::api::format_rupiah;
-use crate::http::AppState;
+use crate::money::format_rupiah;
 use crate::node::{Node, NodeError, PlaceOrder};
+use crate::server::AppState;
 use crate::store::ListingRow;
 use crate::web::i18n;
 use crate::web::i18n::orders::{fee_terms_text, place_refusal, words};

@@ -20,10 +20,10 @@ use super::{
 };
 use crate::accounting::{self, BalanceLine};
 use crate::api::CenterNames as Names;
-use crate::api::format_rupiah;
-use crate::http::AppState;
+use crate::money::format_rupiah;
+use crate::money::parse_rupiah;
 use crate::node::{Node, NodeError};
-use crate::search::parse_rupiah;
+use crate::server::AppState;
 use crate::store::SettlementRow;
 use crate::web::i18n;
 use crate::web::i18n::orders::{balance_text, words};

@@ -14,9 +14,9 @@ use super::{
     problem_page, rows_table, session, statement_href, to_login,
 };
 use crate::accounting::{self, Statement};
-use crate::api::format_rupiah;
-use crate::http::AppState;
+use crate::money::format_rupiah;
 use crate::node::NodeError;
+use crate::server::AppState;
 use crate::web::i18n;
 use crate::web::i18n::orders::{balance_text, kind_label, words};
 use crate::web::{local_time, node_call};
