@@ -1,6 +1,7 @@
 //! The shape of the code, checked: no import cycle between the top-level
-//! modules of a crate (a module and its own children count as one), and no
-//! file of non-test code over [`LINES_MAX`] lines.
+//! modules of a crate (a module and its own children count as one), no file
+//! of non-test code over [`LINES_MAX`] lines, and the operating system's random
+//! generator named only in `random.rs`.
 //!
 //! It reads the sources as text, the way a newcomer would: `crate::x` and
 //! `super::…` paths that reach the crate root name top-level module `x`
@@ -43,7 +44,31 @@ fn problems(src: &Path) -> Vec<String> {
         }
     }
     found.extend(cycles(&sources));
+    found.extend(os_random_outside_its_place(&sources));
     found
+}
+
+/// The operating system's generator is named only in `random.rs` (the source a
+/// running node is handed); everything else draws from the injected source.
+/// (clippy's `disallowed-types` catches imports and type positions; this also
+/// catches a full path in an expression.)
+fn os_random_outside_its_place(sources: &[Source]) -> Vec<String> {
+    sources
+        .iter()
+        .filter(|s| !s.test && s.module != ["random"])
+        .flat_map(|s| {
+            s.code
+                .iter()
+                .filter(|(_, line)| !line.trim_start().starts_with("//") && line.contains("OsRng"))
+                .map(|(number, _)| {
+                    format!(
+                        "{}:{number}: names OsRng; draw from the injected random source",
+                        s.path.display()
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 fn read_crate(src: &Path) -> Vec<Source> {
@@ -442,6 +467,21 @@ fn children_count_with_their_parent_and_tests_do_not_count() {
         ("b/tests.rs", "use crate::a::A;\n".into()),
     ]);
     assert_eq!(problems(dir.path()), Vec::<String>::new());
+}
+
+#[test]
+fn the_os_generator_outside_random_rs_is_found() {
+    let dir = fixture(&[
+        ("lib.rs", "pub mod random;\npub mod session;\n".into()),
+        ("random.rs", "pub struct R(rand::rngs::OsRng);\n".into()),
+        (
+            "session.rs",
+            "fn t() { rand::rngs::OsRng.next_u32(); }\n".into(),
+        ),
+    ]);
+    let found = problems(dir.path());
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("session.rs:1: names OsRng"), "{found:?}");
 }
 
 #[test]

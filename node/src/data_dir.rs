@@ -27,13 +27,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rand::RngCore;
-use rand::rngs::OsRng;
 use serde::{Deserialize, Serialize};
 use telecenter_protocol::Identity;
 use telecenter_protocol::validate::ProfileInput;
 
 use crate::clock::Clock;
 use crate::node::{Node, NodeError};
+use crate::random::SystemRandom;
 
 /// The default address a node listens on: loopback only, port 8470.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8470";
@@ -250,9 +250,11 @@ impl DataDir {
 
     /// Stores a new operator password (hashed).
     pub fn set_operator_password(&self, password: &str) -> Result<(), DataDirError> {
-        let hash = crate::password::hash_password(password).map_err(|e| DataDirError::Damaged {
-            path: self.password_path(),
-            reason: e.to_string(),
+        let hash = crate::password::hash_password(password, &mut SystemRandom).map_err(|e| {
+            DataDirError::Damaged {
+                path: self.password_path(),
+                reason: e.to_string(),
+            }
         })?;
         write_private(&self.password_path(), &hash)
     }
@@ -324,9 +326,9 @@ impl DataDir {
         }
         profile.validate_new().map_err(NodeError::from)?;
         self.make_private()?;
-        let identity = Identity::generate(&mut OsRng);
+        let identity = Identity::generate(&mut SystemRandom);
         let mut token = [0u8; 32];
-        OsRng.fill_bytes(&mut token);
+        SystemRandom.fill_bytes(&mut token);
         write_private(&self.token_path(), &hex::encode(token))?;
         let config = toml::to_string(&Config::default()).map_err(|e| DataDirError::Damaged {
             path: self.config_path(),
@@ -339,7 +341,13 @@ impl DataDir {
         // The database first: if the key were written first and the database
         // failed, the folder would look initialised without a catalog.
         let secret = identity.to_secret_hex();
-        let node = Node::create(&self.db_path(), identity, profile, clock, Box::new(OsRng))?;
+        let node = Node::create(
+            &self.db_path(),
+            identity,
+            profile,
+            clock,
+            Box::new(SystemRandom),
+        )?;
         write_private(&self.identity_path(), &secret)?;
         Ok(node)
     }
@@ -355,7 +363,7 @@ impl DataDir {
         self.make_private()?;
         let identity = self.identity()?;
         let config = self.config()?;
-        let node = Node::open(&self.db_path(), identity, clock, Box::new(OsRng))?;
+        let node = Node::open(&self.db_path(), identity, clock, Box::new(SystemRandom))?;
         if config.vouch_depth != crate::node::VOUCH_DEPTH_DEFAULT {
             node.set_vouch_depth(config.vouch_depth)?;
         }

@@ -11,6 +11,7 @@
 //! - [`accounting`]: fee reports, balances, statements, CSV and the netting suggestion.
 //! - [`clock`]: the injected clock (nothing else reads the OS time) and the local zone.
 //! - [`password`]: the operator password's rules and argon2 hash.
+//! - [`random`]: the one source of randomness (the OS generator), injected into the node.
 
 pub mod accounting;
 pub mod api;
@@ -23,6 +24,7 @@ pub mod money;
 pub mod net;
 pub mod node;
 pub mod password;
+pub mod random;
 pub mod sample;
 pub mod search;
 pub mod server;

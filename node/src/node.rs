@@ -57,7 +57,6 @@ struct Writer {
     /// Accepted centers and their trust depth (own center: 0).
     accepted: HashMap<CenterId, u32>,
     vouch_depth: u32,
-    rng: Box<dyn RngCore + Send>,
 }
 
 mod acceptance;
@@ -96,6 +95,9 @@ pub struct Node {
     clock: Arc<dyn Clock>,
     db_path: PathBuf,
     writer: Mutex<Writer>,
+    /// The injected random source (its own lock, taken only briefly): nonces,
+    /// listing ids, ephemeral keys, session tokens.
+    random: Mutex<Box<dyn RngCore + Send>>,
     reader: Mutex<Store>,
     /// Nonces of hop requests seen recently (their own lock: never the writer's).
     nonces: Mutex<nonces::Nonces>,
@@ -266,7 +268,6 @@ impl Node {
             trust,
             accepted: HashMap::new(),
             vouch_depth: VOUCH_DEPTH_DEFAULT,
-            rng,
         };
         writer.recompute_acceptance(identity.center_id())?;
         Ok(Self {
@@ -274,6 +275,7 @@ impl Node {
             clock,
             db_path: db_path.to_owned(),
             writer: Mutex::new(writer),
+            random: Mutex::new(rng),
             reader: Mutex::new(reader),
             nonces: Mutex::default(),
             changed: watch::channel(0).0,
@@ -301,6 +303,12 @@ impl Node {
     /// The injected clock.
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock
+    }
+
+    /// Fills `bytes` from the node's injected random source (the operating
+    /// system's generator in a running node, a seeded one in tests).
+    pub fn fill_random(&self, bytes: &mut [u8]) {
+        lock(&self.random).fill_bytes(bytes);
     }
 
     /// A receiver that sees a new value after every change to what this node holds.

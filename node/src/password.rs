@@ -3,7 +3,7 @@
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use rand::rngs::OsRng;
+use rand::RngCore;
 
 /// Shortest operator password, in characters.
 pub const PASSWORD_CHARS_MIN: usize = 8;
@@ -23,13 +23,15 @@ pub enum PasswordError {
     Hash(String),
 }
 
-/// Hashes a new operator password (argon2id, random salt).
-pub fn hash_password(password: &str) -> Result<String, PasswordError> {
+/// Hashes a new operator password (argon2id, a 16-byte salt drawn from `random`).
+pub fn hash_password(password: &str, random: &mut dyn RngCore) -> Result<String, PasswordError> {
     let chars = password.chars().count();
     if !(PASSWORD_CHARS_MIN..=PASSWORD_CHARS_MAX).contains(&chars) {
         return Err(PasswordError::Length(chars));
     }
-    let salt = SaltString::generate(&mut OsRng);
+    let mut bytes = [0u8; 16];
+    random.fill_bytes(&mut bytes);
+    let salt = SaltString::encode_b64(&bytes).map_err(|e| PasswordError::Hash(e.to_string()))?;
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())

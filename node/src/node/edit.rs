@@ -33,7 +33,12 @@ impl Node {
         pair: PairWrite,
     ) -> Result<SignedChange, NodeError> {
         let now = self.clock.now_ms();
-        let signed = make(&mut writer.own, &self.identity, writer.rng.as_mut(), now)?;
+        let signed = make(
+            &mut writer.own,
+            &self.identity,
+            lock(&self.random).as_mut(),
+            now,
+        )?;
         let doc_id = writer.own.doc_id();
         let result = (|| {
             let verified = signed.clone().verify(&doc_id)?;

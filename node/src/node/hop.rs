@@ -2,7 +2,6 @@
 //! checking a peer's, with the nonce memory and the sender's rate in their own locks
 //! (never under the writer lock).
 
-use rand::RngCore;
 use telecenter_protocol::CenterId;
 use telecenter_protocol::hop::{HopAuth, HopError};
 
@@ -27,7 +26,7 @@ impl Node {
         body: &[u8],
     ) -> Result<String, NodeError> {
         let mut nonce = [0u8; 16];
-        lock(&self.writer).rng.fill_bytes(&mut nonce);
+        self.fill_random(&mut nonce);
         self.sign_hop(to, nonce, method, path, body)
     }
 

@@ -168,16 +168,13 @@ impl Node {
         let plaintext =
             serde_json::to_vec(bundle).map_err(|e| NodeError::Internal(e.to_string()))?;
         // Ephemeral HPKE keys come from the node's injected random source.
-        let mail = {
-            let mut writer = lock(&self.writer);
-            SealedMail::seal(
-                &self.identity,
-                to,
-                self.clock.now_ms(),
-                &plaintext,
-                &mut Injected(writer.rng.as_mut()),
-            )
-        }
+        let mail = SealedMail::seal(
+            &self.identity,
+            to,
+            self.clock.now_ms(),
+            &plaintext,
+            &mut Injected(lock(&self.random).as_mut()),
+        )
         .map_err(|e| NodeError::Internal(format!("cannot seal mail for {to}: {e}")))?;
         let id = mail
             .verify()

@@ -24,11 +24,10 @@ use axum::extract::{FromRequestParts, OptionalFromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use rand::RngCore;
-use rand::rngs::OsRng;
 use subtle::ConstantTimeEq;
 
 use super::login_limit::LoginLimiter;
+use crate::node::Node;
 use crate::server::AppState;
 
 /// How long a login lasts, in ms.
@@ -89,12 +88,12 @@ impl OperatorState {
     }
 
     /// Starts a session lasting [`SESSION_MS`] from `now_ms`: its token.
-    pub(crate) fn start(&self, now_ms: i64) -> String {
-        let token = random_token();
+    pub(crate) fn start(&self, node: &Node, now_ms: i64) -> String {
+        let token = random_token(node);
         self.lock().insert(
             token.clone(),
             Session {
-                csrf: random_token(),
+                csrf: random_token(node),
                 expires_ms: now_ms + SESSION_MS,
             },
         );
@@ -119,9 +118,10 @@ impl OperatorState {
     }
 }
 
-fn random_token() -> String {
+/// 32 bytes from the node's injected random source, in hex.
+fn random_token(node: &Node) -> String {
     let mut bytes = [0u8; 32];
-    OsRng.fill_bytes(&mut bytes);
+    node.fill_random(&mut bytes);
     hex::encode(bytes)
 }
 

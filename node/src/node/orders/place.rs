@@ -60,7 +60,7 @@ impl Node {
         .validate()?;
         orderable(&listing, None, Some(terms.quantity))?;
         let mut writer = lock(&self.writer);
-        let id = OrderId::random(writer.rng.as_mut());
+        let id = OrderId::random(lock(&self.random).as_mut());
         if writer.store.order(&id)?.is_some() {
             return Err(NodeError::Internal("order id drawn twice".into()));
         }

@@ -60,7 +60,7 @@ impl Node {
             telecenter_protocol::limits::REFERENCE_CHARS_MAX,
         )?;
         let mut writer = lock(&self.writer);
-        let id = OrderId::random(writer.rng.as_mut());
+        let id = OrderId::random(lock(&self.random).as_mut());
         if writer.store.settlement(&id)?.is_some() {
             return Err(NodeError::Internal("settlement id drawn twice".into()));
         }

@@ -103,7 +103,7 @@ pub(crate) async fn login(
         };
         return login_page(lang, StatusCode::UNAUTHORIZED, Some(problem));
     }
-    let token = state.operator.start(now);
+    let token = state.operator.start(&state.node, now);
     let mut response = Redirect::to("/operator").into_response();
     if let Some(value) = session_cookie(&state, client.tls, &token) {
         response.headers_mut().insert(header::SET_COOKIE, value);

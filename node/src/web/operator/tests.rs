@@ -95,7 +95,11 @@ impl Op {
     /// Operator pages with a password set.
     fn new() -> Self {
         let op = Self::without_password();
-        std::fs::write(op.password_file(), hash_password(PASSWORD).unwrap()).unwrap();
+        std::fs::write(
+            op.password_file(),
+            hash_password(PASSWORD, &mut crate::random::SystemRandom).unwrap(),
+        )
+        .unwrap();
         op
     }
 
@@ -107,7 +111,11 @@ impl Op {
     /// Another center (identity from `seed`), with a password, without samples.
     fn other(seed: u64, name: &str, region: &str) -> Self {
         let op = Self::center(seed, name, region, false);
-        std::fs::write(op.password_file(), hash_password(PASSWORD).unwrap()).unwrap();
+        std::fs::write(
+            op.password_file(),
+            hash_password(PASSWORD, &mut crate::random::SystemRandom).unwrap(),
+        )
+        .unwrap();
         op
     }
 
