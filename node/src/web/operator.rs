@@ -9,8 +9,6 @@
 //! or [`CsrfForm<T>`] (form posts) and never sees a request without a live
 //! session. Page words are in [`super::i18n::operator`].
 
-use std::collections::HashMap;
-
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
@@ -35,7 +33,7 @@ pub(crate) use form::{CsrfForm, NoFields};
 
 // The orders pages import these from here.
 pub(crate) use super::i18n::operator::{field_error, words};
-pub(crate) use crate::server::session::{no_store, to_login};
+pub(crate) use crate::server::session::no_store;
 
 pub(super) use dashboard::dashboard;
 pub(super) use listings::{
@@ -49,35 +47,10 @@ pub(super) use orders::{
 };
 pub(super) use profile::{profile_form, save_profile};
 
-/// The logged-in session's cookie token and CSRF token, if the request carries
-/// a valid session (the orders pages use it until they take [`OperatorSession`]).
-fn session(state: &AppState, headers: &HeaderMap) -> Option<(String, String)> {
-    OperatorSession::of(state, headers).map(|s| (s.token, s.csrf))
-}
-
 /// Whether the request carries a live operator session: public pages use it to
 /// add operator-only links (never operator data).
 pub(super) fn signed_in(state: &AppState, headers: &HeaderMap) -> bool {
     OperatorSession::of(state, headers).is_some()
-}
-
-/// Lets a form through only with a live session and that session's CSRF token:
-/// gives the token and the page language, or the response to send instead.
-/// [`CsrfForm`] does the same as an extractor; the orders pages use this until
-/// they take it.
-fn guard(
-    state: &AppState,
-    headers: &HeaderMap,
-    form: &HashMap<String, String>,
-) -> Result<(String, Lang), Box<Response>> {
-    let Some(session) = OperatorSession::of(state, headers) else {
-        return Err(Box::new(to_login()));
-    };
-    let lang = lang(headers);
-    if !session.csrf_matches(form.get("csrf").map_or("", String::as_str)) {
-        return Err(Box::new(expired(lang)));
-    }
-    Ok((session.csrf, lang))
 }
 
 fn html_page(status: StatusCode, markup: Markup) -> Response {

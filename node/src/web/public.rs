@@ -90,8 +90,11 @@ fn search_box(t: &Texts, q: &str) -> Markup {
     }
 }
 
-fn lang_of(params: &HashMap<String, String>, headers: &HeaderMap) -> (Lang, bool) {
-    page_lang(params.get("lang").map(String::as_str), headers)
+/// The page language (from `?lang=`, the cookie or the browser), whether to
+/// remember a `?lang=` choice, and the page words in that language.
+fn lang_of(params: &HashMap<String, String>, headers: &HeaderMap) -> (Lang, bool, &'static Texts) {
+    let (lang, remember) = page_lang(params.get("lang").map(String::as_str), headers);
+    (lang, remember, i18n::texts(lang))
 }
 
 fn failure(t: &Texts, lang: Lang, remember: bool, error: &NodeError) -> Response {
@@ -111,8 +114,7 @@ pub(super) async fn home(
     Query(params): Params,
     headers: HeaderMap,
 ) -> Response {
-    let (lang, remember) = lang_of(&params, &headers);
-    let t = i18n::texts(lang);
+    let (lang, remember, t) = lang_of(&params, &headers);
     let newest = node_call(&state, |node| {
         node.search(&SearchQuery {
             sort: Sort::Newest,
@@ -152,8 +154,7 @@ pub(super) async fn search(
     Query(params): Params,
     headers: HeaderMap,
 ) -> Response {
-    let (lang, remember) = lang_of(&params, &headers);
-    let t = i18n::texts(lang);
+    let (lang, remember, t) = lang_of(&params, &headers);
     let get = |key: &str| {
         params
             .get(key)
@@ -349,8 +350,7 @@ pub(super) async fn listing(
     Query(params): Params,
     headers: HeaderMap,
 ) -> Response {
-    let (lang, remember) = lang_of(&params, &headers);
-    let t = i18n::texts(lang);
+    let (lang, remember, t) = lang_of(&params, &headers);
     let (Ok(center), Ok(id)) = (center.parse::<CenterId>(), id.parse::<ListingId>()) else {
         return not_found(t, lang, remember);
     };
@@ -427,8 +427,7 @@ pub(super) async fn center(
     Query(params): Params,
     headers: HeaderMap,
 ) -> Response {
-    let (lang, remember) = lang_of(&params, &headers);
-    let t = i18n::texts(lang);
+    let (lang, remember, t) = lang_of(&params, &headers);
     let Ok(center) = center.parse::<CenterId>() else {
         return not_found(t, lang, remember);
     };
@@ -468,8 +467,7 @@ pub(super) async fn center(
 
 /// `GET /cara-pesan`.
 pub(super) async fn how_to_order(Query(params): Params, headers: HeaderMap) -> Response {
-    let (lang, remember) = lang_of(&params, &headers);
-    let t = i18n::texts(lang);
+    let (lang, remember, t) = lang_of(&params, &headers);
     let body = html! {
         h1 { (t.how_to_order) }
         ol { @for step in t.order_steps { li { p { (step) } } } }

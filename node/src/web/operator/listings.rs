@@ -148,15 +148,7 @@ pub(crate) async fn create_listing(
     let form: Upload<ListingForm> = match read_upload(multipart, lang).await {
         Ok(read) => read,
         Err(problem) => {
-            return form_problem(
-                lang,
-                &csrf,
-                "/operator/produk/baru",
-                &ListingForm::default(),
-                problem,
-                false,
-                None,
-            );
+            return form_problem(lang, &csrf, None, &ListingForm::default(), problem);
         }
     };
     if !session.csrf_matches(&form.csrf) {
@@ -166,15 +158,7 @@ pub(crate) async fn create_listing(
     let numbers = match values.numbers() {
         Ok(numbers) => numbers,
         Err(e) => {
-            return form_problem(
-                lang,
-                &csrf,
-                "/operator/produk/baru",
-                &values,
-                field_error(lang, &e),
-                false,
-                None,
-            );
+            return form_problem(lang, &csrf, None, &values, field_error(lang, &e));
         }
     };
     let (price_idr, stock) = numbers;
@@ -191,28 +175,12 @@ pub(crate) async fn create_listing(
     };
     // Check everything typed before keeping the photo, so a refused form stores nothing.
     if let Err(e) = input.validate() {
-        return form_problem(
-            lang,
-            &csrf,
-            "/operator/produk/baru",
-            &values,
-            field_error(lang, &e),
-            false,
-            None,
-        );
+        return form_problem(lang, &csrf, None, &values, field_error(lang, &e));
     }
     input.photos = match store_upload(&state, upload).await {
         Ok(photo) => photo.into_iter().collect(),
         Err(problem) => {
-            return form_problem(
-                lang,
-                &csrf,
-                "/operator/produk/baru",
-                &values,
-                problem_text(lang, &problem),
-                false,
-                None,
-            );
+            return form_problem(lang, &csrf, None, &values, problem_text(lang, &problem));
         }
     };
     match node_call(&state, move |node| node.add_listing(&input)).await {
@@ -220,15 +188,9 @@ pub(crate) async fn create_listing(
             Redirect::to(&format!("/operator/produk/{}?tersimpan=1", row.listing.id))
                 .into_response(),
         ),
-        Err(NodeError::Invalid(e)) => form_problem(
-            lang,
-            &csrf,
-            "/operator/produk/baru",
-            &values,
-            field_error(lang, &e),
-            false,
-            None,
-        ),
+        Err(NodeError::Invalid(e)) => {
+            form_problem(lang, &csrf, None, &values, field_error(lang, &e))
+        }
         Err(error) => internal(lang, &error),
     }
 }
@@ -241,24 +203,23 @@ fn problem_text(lang: Lang, error: &NodeError) -> String {
     }
 }
 
-/// The listing form again, with what was typed and what is wrong.
+/// The listing form again, with what was typed and what is wrong: the edit
+/// page of listing `editing`, or the form for a new one.
 fn form_problem(
     lang: Lang,
     csrf: &str,
-    action: &str,
+    editing: Option<&ListingId>,
     values: &ListingForm,
     problem: String,
-    editing: bool,
-    id: Option<&ListingId>,
 ) -> Response {
     let (t, w) = (i18n::texts(lang), words(lang));
-    let body = match (editing, id) {
-        (true, Some(id)) => edit_page(lang, csrf, id, values, Some(problem), false, None, &[]),
-        _ => html! {
+    let body = match editing {
+        Some(id) => edit_page(lang, csrf, id, values, Some(problem), false, None, &[]),
+        None => html! {
             (operator_nav(t, csrf))
             h1 { (w.add_product) }
             (problem_box(t, &Some(problem)))
-            (listing_form(lang, csrf, action, values, false))
+            (listing_form(lang, csrf, "/operator/produk/baru", values, false))
         },
     };
     html_page(
@@ -344,7 +305,6 @@ pub(crate) async fn update_listing(
     let Ok(id) = id.parse::<ListingId>() else {
         return not_found(lang);
     };
-    let action = format!("/operator/produk/{id}");
     let form: Upload<ListingForm> = match read_upload(multipart, lang).await {
         Ok(read) => read,
         Err(problem) => {
@@ -355,7 +315,7 @@ pub(crate) async fn update_listing(
                 Ok(row) => ListingForm::from_row(&row),
                 Err(_) => return not_found(lang),
             };
-            return form_problem(lang, &csrf, &action, &values, problem, true, Some(&id));
+            return form_problem(lang, &csrf, Some(&id), &values, problem);
         }
     };
     if !session.csrf_matches(&form.csrf) {
@@ -365,15 +325,7 @@ pub(crate) async fn update_listing(
     let (price_idr, stock) = match values.numbers() {
         Ok(numbers) => numbers,
         Err(e) => {
-            return form_problem(
-                lang,
-                &csrf,
-                &action,
-                &values,
-                field_error(lang, &e),
-                true,
-                Some(&id),
-            );
+            return form_problem(lang, &csrf, Some(&id), &values, field_error(lang, &e));
         }
     };
     let mut patch = ListingPatch {
@@ -398,15 +350,7 @@ pub(crate) async fn update_listing(
     // Check everything typed, and that the listing can still be changed, before
     // keeping a photo: a refused form stores nothing.
     if let Err(e) = patch.validate() {
-        return form_problem(
-            lang,
-            &csrf,
-            &action,
-            &values,
-            field_error(lang, &e),
-            true,
-            Some(&id),
-        );
+        return form_problem(lang, &csrf, Some(&id), &values, field_error(lang, &e));
     }
     let lookup = id.clone();
     match node_call(&state, move |node| node.own_listing(&lookup)).await {
@@ -423,11 +367,9 @@ pub(crate) async fn update_listing(
             return form_problem(
                 lang,
                 &csrf,
-                &action,
+                Some(&id),
                 &values,
                 problem_text(lang, &problem),
-                true,
-                Some(&id),
             );
         }
     };
@@ -436,15 +378,9 @@ pub(crate) async fn update_listing(
         Ok(_) => {
             no_store(Redirect::to(&format!("/operator/produk/{id}?tersimpan=1")).into_response())
         }
-        Err(NodeError::Invalid(e)) => form_problem(
-            lang,
-            &csrf,
-            &action,
-            &values,
-            field_error(lang, &e),
-            true,
-            Some(&id),
-        ),
+        Err(NodeError::Invalid(e)) => {
+            form_problem(lang, &csrf, Some(&id), &values, field_error(lang, &e))
+        }
         Err(NodeError::NoSuchListing(_) | NodeError::Removed(_)) => not_found(lang),
         Err(error) => internal(lang, &error),
     }

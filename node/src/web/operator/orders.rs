@@ -37,8 +37,8 @@ use telecenter_protocol::order::{Body, OrderId};
 use telecenter_protocol::validate::InvalidInput;
 
 use super::{
-    expired, field_error, guard, html_page, internal, lang, no_store, not_found, operator_nav,
-    problem_box, session, to_login,
+    CsrfForm, expired, field_error, html_page, internal, lang, no_store, not_found, operator_nav,
+    problem_box,
 };
 use crate::accounting::Month;
 use crate::node::NodeError;
@@ -133,24 +133,33 @@ fn unsent_orders(rows: &[crate::store::OutboxRow]) -> HashSet<OrderId> {
         .collect()
 }
 
-/// The month of `key` in the query, or the current month; `None` if unreadable.
-fn month_of(state: &AppState, query: &HashMap<String, String>, key: &str) -> Option<Month> {
-    month_or(query, key, Month::of(state.node.clock().now_ms()))
+/// This month, by the node's clock.
+fn this_month(state: &AppState) -> Month {
+    Month::of(state.node.clock().now_ms())
 }
 
 /// The month of `key` in the query, or `default` if it is missing or empty;
-/// `None` if unreadable.
-fn month_or(query: &HashMap<String, String>, key: &str, default: Month) -> Option<Month> {
+/// if it cannot be read, the page that says so (400).
+fn month_in(
+    query: &HashMap<String, String>,
+    key: &str,
+    default: Month,
+    lang: Lang,
+    csrf: &str,
+) -> Result<Month, Box<Response>> {
     match query.get(key).map(|m| m.trim()).filter(|m| !m.is_empty()) {
-        Some(text) => Month::parse(text).ok(),
-        None => Some(default),
+        Some(text) => Month::parse(text).map_err(|_| {
+            let w = words(lang);
+            Box::new(problem_page(
+                lang,
+                csrf,
+                w.fees,
+                w.bad_month,
+                "/operator/biaya",
+            ))
+        }),
+        None => Ok(default),
     }
-}
-
-/// The page for a month that could not be read.
-fn bad_month(lang: Lang, csrf: &str) -> Response {
-    let w = words(lang);
-    problem_page(lang, csrf, w.fees, w.bad_month, "/operator/biaya")
 }
 
 /// A page that only says what was wrong with the address typed (400), with

@@ -11,14 +11,15 @@ use telecenter_protocol::CenterId;
 use telecenter_protocol::catalog::Lang;
 
 use super::{
-    bad_month, frame, internal, lang, month_of, no_store, operator_nav, pay_href, rows_table,
-    session, statement_href, to_login,
+    frame, internal, lang, month_in, no_store, operator_nav, pay_href, rows_table, statement_href,
+    this_month,
 };
 use crate::accounting::{self, BalanceLine, FeeReport, Month, NettingView, ReportLine};
 use crate::api::CenterNames as Names;
 use crate::money::format_rupiah;
 use crate::node::{Node, NodeError};
 use crate::server::AppState;
+use crate::server::session::OperatorSession;
 use crate::web::i18n;
 use crate::web::i18n::orders::{balance_text, month_name, short_month, words};
 use crate::web::node_call;
@@ -185,15 +186,14 @@ fn fee_body(lang: Lang, csrf: &str, month: Month, data: &FeeData) -> Markup {
 /// `GET /operator/biaya?bulan=2026-11`.
 pub(in crate::web) async fn fee_report(
     State(state): State<AppState>,
+    OperatorSession { csrf, .. }: OperatorSession,
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let Some((_, csrf)) = session(&state, &headers) else {
-        return to_login();
-    };
     let lang = lang(&headers);
-    let Some(month) = month_of(&state, &query, "bulan") else {
-        return bad_month(lang, &csrf);
+    let month = match month_in(&query, "bulan", this_month(&state), lang, &csrf) {
+        Ok(month) => month,
+        Err(page) => return *page,
     };
     match node_call(&state, move |node| fee_data(node, month)).await {
         Ok(data) => frame(
@@ -209,15 +209,14 @@ pub(in crate::web) async fn fee_report(
 /// `GET /operator/biaya.csv?bulan=2026-11`: the report for spreadsheets.
 pub(in crate::web) async fn fee_csv(
     State(state): State<AppState>,
+    OperatorSession { csrf, .. }: OperatorSession,
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let Some((_, csrf)) = session(&state, &headers) else {
-        return to_login();
-    };
     let lang = lang(&headers);
-    let Some(month) = month_of(&state, &query, "bulan") else {
-        return bad_month(lang, &csrf);
+    let month = match month_in(&query, "bulan", this_month(&state), lang, &csrf) {
+        Ok(month) => month,
+        Err(page) => return *page,
     };
     match node_call(&state, move |node| accounting::report(node, month)).await {
         Ok(report) => no_store(crate::server::reply::csv_download(

@@ -3,23 +3,24 @@
 
 use std::collections::{HashMap, HashSet};
 
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use maud::{Markup, html};
+use serde::Deserialize;
 use telecenter_protocol::CenterId;
 use telecenter_protocol::catalog::Lang;
 use telecenter_protocol::order::OrderId;
 
 use super::{
-    frame, guard, internal, lang, operator_nav, rows_table, see_other, session, status_class,
-    to_login, unsent_orders,
+    CsrfForm, frame, internal, lang, operator_nav, rows_table, see_other, status_class,
+    unsent_orders,
 };
 use crate::api::CenterNames as Names;
 use crate::money::format_rupiah;
 use crate::node::{Node, NodeError};
 use crate::server::AppState;
+use crate::server::session::OperatorSession;
 use crate::store::{ORDER_STATUS_WORDS, OrderFilter, OrderRow};
 use crate::web::i18n;
 use crate::web::i18n::orders::{
@@ -109,12 +110,10 @@ fn outbox_box(lang: Lang, csrf: &str, names: &Names, outbox: &[Waiting], back: &
 /// `GET /operator/pesanan?status=placed`.
 pub(in crate::web) async fn orders_list(
     State(state): State<AppState>,
+    OperatorSession { csrf, .. }: OperatorSession,
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let Some((_, csrf)) = session(&state, &headers) else {
-        return to_login();
-    };
     let lang = lang(&headers);
     let (t, w) = (i18n::texts(lang), words(lang));
     let status = query
@@ -200,17 +199,19 @@ fn orders_table(lang: Lang, data: &ListData) -> Markup {
     }
 }
 
+/// The "Send now" form: the page to go back to.
+#[derive(Deserialize)]
+pub(in crate::web) struct DeliverFields {
+    #[serde(default)]
+    kembali: String,
+}
+
 /// `POST /operator/pesanan/kirim`: exchanges order messages with every
 /// counterpart now, then goes back to the page it came from.
 pub(in crate::web) async fn deliver_now(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
+    CsrfForm { lang, fields, .. }: CsrfForm<DeliverFields>,
 ) -> Response {
-    let lang = match guard(&state, &headers, &form) {
-        Ok((_, lang)) => lang,
-        Err(response) => return *response,
-    };
     let engine = match state.engine() {
         Ok(engine) => engine,
         Err(error) => return internal(lang, &error),
@@ -218,9 +219,9 @@ pub(in crate::web) async fn deliver_now(
     let results = engine.exchange_all().await;
     let failed = results.iter().filter(|(_, r)| r.is_err()).count();
     // Only ever back to an order page or the list: never to an address from the form.
-    let back = form
-        .get("kembali")
-        .and_then(|b| b.strip_prefix("/operator/pesanan/"))
+    let back = fields
+        .kembali
+        .strip_prefix("/operator/pesanan/")
         .and_then(|id| id.parse::<OrderId>().ok())
         .map_or_else(
             || "/operator/pesanan".to_owned(),

@@ -3,24 +3,25 @@
 
 use std::collections::HashMap;
 
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use maud::{Markup, html};
+use serde::Deserialize;
 use telecenter_protocol::CenterId;
 use telecenter_protocol::catalog::Lang;
 use telecenter_protocol::limits::REASON_CHARS_MAX;
 use telecenter_protocol::order::{Action, Collector, OrderId, Role, transition};
 
 use super::{
-    expired, frame, guard, input_problem, internal, lang, not_found, operator_nav, refusal_box,
-    refusal_status, see_other, session, status_class, to_login, unsent_orders,
+    CsrfForm, expired, frame, input_problem, internal, lang, not_found, operator_nav, refusal_box,
+    refusal_status, see_other, status_class, unsent_orders,
 };
 use crate::api::CenterNames as Names;
 use crate::money::format_rupiah;
 use crate::node::{Node, NodeError, OrderDetail};
 use crate::server::AppState;
+use crate::server::session::OperatorSession;
 use crate::store::{ListingRow, OrderRow};
 use crate::web::i18n;
 use crate::web::i18n::orders::{
@@ -313,13 +314,11 @@ async fn render_order(
 /// `GET /operator/pesanan/{id}`.
 pub(in crate::web) async fn order_page(
     State(state): State<AppState>,
+    OperatorSession { csrf, .. }: OperatorSession,
     headers: HeaderMap,
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let Some((_, csrf)) = session(&state, &headers) else {
-        return to_login();
-    };
     let lang = lang(&headers);
     let Ok(id) = id.parse::<OrderId>() else {
         return not_found(lang);
@@ -331,29 +330,39 @@ pub(in crate::web) async fn order_page(
     render_order(&state, lang, &csrf, id, flash, None).await
 }
 
+/// A step form: the step, and why (to reject or cancel).
+#[derive(Deserialize)]
+pub(in crate::web) struct StepFields {
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    reason: String,
+}
+
 /// `POST /operator/pesanan/{id}`: takes one step (`action`, and `reason` to
 /// reject or cancel).
 pub(in crate::web) async fn order_step(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    Form(form): Form<HashMap<String, String>>,
+    CsrfForm {
+        session,
+        lang,
+        fields,
+    }: CsrfForm<StepFields>,
 ) -> Response {
-    let (csrf, lang) = match guard(&state, &headers, &form) {
-        Ok(pass) => pass,
-        Err(response) => return *response,
-    };
+    let csrf = session.csrf;
     let Ok(id) = id.parse::<OrderId>() else {
         return not_found(lang);
     };
-    let Some(action) = form
-        .get("action")
-        .and_then(|a| a.parse::<Action>().ok())
+    let Some(action) = fields
+        .action
+        .parse::<Action>()
+        .ok()
         .filter(|a| *a != Action::Place)
     else {
         return expired(lang);
     };
-    let reason = form.get("reason").cloned().unwrap_or_default();
+    let reason = fields.reason;
     let (target, typed) = (id.clone(), reason.clone());
     let outcome = node_call(&state, move |node| {
         node.order_step(&target, action, Some(typed.as_str()))

@@ -3,23 +3,24 @@
 
 use std::collections::HashMap;
 
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use maud::html;
+use serde::Deserialize;
 use telecenter_protocol::catalog::{Lang, ListingStatus, Profile};
 use telecenter_protocol::order::{Collector, PayMethod};
 use telecenter_protocol::validate::InvalidInput;
 use telecenter_protocol::{CenterId, ListingId};
 
 use super::{
-    expired, frame, guard, input_problem, internal, lang, operator_nav, problem_box, refusal_box,
-    refusal_status, see_other, session, to_login,
+    CsrfForm, expired, frame, input_problem, internal, lang, operator_nav, problem_box,
+    refusal_box, refusal_status, see_other,
 };
 use crate::money::format_rupiah;
 use crate::node::{Node, NodeError, PlaceOrder};
 use crate::server::AppState;
+use crate::server::session::OperatorSession;
 use crate::store::ListingRow;
 use crate::web::i18n;
 use crate::web::i18n::orders::{fee_terms_text, place_refusal, words};
@@ -59,18 +60,39 @@ impl PlaceValues {
         }
     }
 
-    fn from_form(form: &HashMap<String, String>) -> Self {
-        let get = |k: &str| form.get(k).cloned().unwrap_or_default();
+    fn from_form(form: PlaceFields) -> Self {
         Self {
-            product: get("produk"),
-            quantity: get("quantity"),
-            buyer_name: get("buyer_name"),
-            buyer_phone: get("buyer_phone"),
-            payment_at: get("payment_at"),
-            payment_method: get("payment_method"),
-            note: get("note"),
+            product: form.produk,
+            quantity: form.quantity,
+            buyer_name: form.buyer_name,
+            buyer_phone: form.buyer_phone,
+            payment_at: form.payment_at,
+            payment_method: form.payment_method,
+            note: form.note,
         }
     }
+}
+
+/// The place-order form as posted.
+#[derive(Deserialize)]
+pub(in crate::web) struct PlaceFields {
+    #[serde(default)]
+    produk: String,
+    /// The unit price the operator saw.
+    #[serde(default)]
+    unit_price_idr: String,
+    #[serde(default)]
+    quantity: String,
+    #[serde(default)]
+    buyer_name: String,
+    #[serde(default)]
+    buyer_phone: String,
+    #[serde(default)]
+    payment_at: String,
+    #[serde(default)]
+    payment_method: String,
+    #[serde(default)]
+    note: String,
 }
 
 /// What the form shows about the product.
@@ -188,12 +210,10 @@ fn place_page(
 /// `GET /operator/pesan?produk={center}/{listing}`.
 pub(in crate::web) async fn place_form(
     State(state): State<AppState>,
+    OperatorSession { csrf, .. }: OperatorSession,
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let Some((_, csrf)) = session(&state, &headers) else {
-        return to_login();
-    };
     let lang = lang(&headers);
     let w = words(lang);
     let typed = query.get("produk").cloned().unwrap_or_default();
@@ -315,15 +335,16 @@ async fn place_again(
 /// `POST /operator/pesan`: places the order and shows it.
 pub(in crate::web) async fn place_order(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
+    CsrfForm {
+        session,
+        lang,
+        fields,
+    }: CsrfForm<PlaceFields>,
 ) -> Response {
-    let (csrf, lang) = match guard(&state, &headers, &form) {
-        Ok(pass) => pass,
-        Err(response) => return *response,
-    };
+    let csrf = session.csrf;
     let w = words(lang);
-    let values = PlaceValues::from_form(&form);
+    let seen_price = fields.unit_price_idr.trim().parse::<i64>().ok();
+    let values = PlaceValues::from_form(fields);
     let Some((center, listing)) = product_ref(&values.product) else {
         return choose_page(
             lang,
@@ -334,10 +355,7 @@ pub(in crate::web) async fn place_order(
         );
     };
     // The price the operator saw: the node refuses the order if it has changed since.
-    let Some(seen_price) = form
-        .get("unit_price_idr")
-        .and_then(|p| p.trim().parse::<i64>().ok())
-    else {
+    let Some(seen_price) = seen_price else {
         return expired(lang);
     };
     let product = (center, listing.clone());

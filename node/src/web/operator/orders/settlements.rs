@@ -3,11 +3,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use maud::{Markup, html};
+use serde::Deserialize;
 use telecenter_protocol::CenterId;
 use telecenter_protocol::catalog::Lang;
 use telecenter_protocol::limits::{REASON_CHARS_MAX, REFERENCE_CHARS_MAX};
@@ -15,8 +15,8 @@ use telecenter_protocol::order::OrderId;
 use telecenter_protocol::validate::InvalidInput;
 
 use super::{
-    expired, frame, guard, input_problem, internal, lang, not_found, operator_nav, refusal_box,
-    refusal_status, rows_table, see_other, session, settlement_problem, statement_href, to_login,
+    CsrfForm, expired, frame, input_problem, internal, lang, not_found, operator_nav, refusal_box,
+    refusal_status, rows_table, see_other, settlement_problem, statement_href,
 };
 use crate::accounting::{self, BalanceLine};
 use crate::api::CenterNames as Names;
@@ -24,6 +24,7 @@ use crate::money::format_rupiah;
 use crate::money::parse_rupiah;
 use crate::node::{Node, NodeError};
 use crate::server::AppState;
+use crate::server::session::OperatorSession;
 use crate::store::SettlementRow;
 use crate::web::i18n;
 use crate::web::i18n::orders::{balance_text, words};
@@ -54,11 +55,14 @@ fn settle_data(node: &Node) -> Result<SettleData, NodeError> {
     })
 }
 
-/// The payment form as typed.
-#[derive(Default)]
-struct PayValues {
+/// The payment form as typed (and as posted).
+#[derive(Default, Deserialize)]
+pub(in crate::web) struct PayValues {
+    #[serde(default)]
     payee: String,
+    #[serde(default)]
     amount: String,
+    #[serde(default)]
     reference: String,
 }
 
@@ -237,12 +241,10 @@ async fn render_settlements(
 /// `GET /operator/biaya/setoran[?pusat=tc1…&jumlah=43650]`.
 pub(in crate::web) async fn settlements(
     State(state): State<AppState>,
+    OperatorSession { csrf, .. }: OperatorSession,
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let Some((_, csrf)) = session(&state, &headers) else {
-        return to_login();
-    };
     let lang = lang(&headers);
     let values = PayValues {
         payee: query.get("pusat").cloned().unwrap_or_default(),
@@ -274,19 +276,13 @@ pub(in crate::web) async fn settlements(
 /// `POST /operator/biaya/setoran`: records a payment this center made.
 pub(in crate::web) async fn record_payment(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
+    CsrfForm {
+        session,
+        lang,
+        fields: values,
+    }: CsrfForm<PayValues>,
 ) -> Response {
-    let (csrf, lang) = match guard(&state, &headers, &form) {
-        Ok(pass) => pass,
-        Err(response) => return *response,
-    };
-    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
-    let values = PayValues {
-        payee: get("payee"),
-        amount: get("amount"),
-        reference: get("reference"),
-    };
+    let csrf = session.csrf;
     let checked = values
         .payee
         .trim()
@@ -323,27 +319,36 @@ pub(in crate::web) async fn record_payment(
     }
 }
 
+/// The answer to a payment made to this center, as posted.
+#[derive(Deserialize)]
+pub(in crate::web) struct AnswerFields {
+    #[serde(default)]
+    answer: String,
+    #[serde(default)]
+    reason: String,
+}
+
 /// `POST /operator/biaya/setoran/{id}`: confirms or declines a payment made to
 /// this center (`answer` = `confirm` or `decline`, with a `reason` to decline).
 pub(in crate::web) async fn answer_payment(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    Form(form): Form<HashMap<String, String>>,
+    CsrfForm {
+        session,
+        lang,
+        fields,
+    }: CsrfForm<AnswerFields>,
 ) -> Response {
-    let (csrf, lang) = match guard(&state, &headers, &form) {
-        Ok(pass) => pass,
-        Err(response) => return *response,
-    };
+    let csrf = session.csrf;
     let Ok(id) = id.parse::<OrderId>() else {
         return not_found(lang);
     };
-    let confirmed = match form.get("answer").map(String::as_str) {
-        Some("confirm") => true,
-        Some("decline") => false,
+    let confirmed = match fields.answer.as_str() {
+        "confirm" => true,
+        "decline" => false,
         _ => return expired(lang),
     };
-    let reason = form.get("reason").cloned().unwrap_or_default();
+    let reason = fields.reason;
     let (target, typed) = (id.clone(), reason.clone());
     match node_call(&state, move |node| {
         node.answer_settlement(&target, confirmed, Some(typed.as_str()))

@@ -10,13 +10,14 @@ use telecenter_protocol::CenterId;
 use telecenter_protocol::catalog::Lang;
 
 use super::{
-    bad_month, frame, internal, lang, month_of, month_or, not_found, operator_nav, pay_href,
-    problem_page, rows_table, session, statement_href, to_login,
+    frame, internal, lang, month_in, not_found, operator_nav, pay_href, problem_page, rows_table,
+    statement_href, this_month,
 };
 use crate::accounting::{self, Statement};
 use crate::money::format_rupiah;
 use crate::node::NodeError;
 use crate::server::AppState;
+use crate::server::session::OperatorSession;
 use crate::web::i18n;
 use crate::web::i18n::orders::{balance_text, kind_label, words};
 use crate::web::{local_time, node_call};
@@ -91,22 +92,20 @@ fn statement_body(lang: Lang, csrf: &str, statement: &Statement) -> Markup {
 /// `GET /operator/biaya/pusat/{center}?dari=2026-10&sampai=2026-11`.
 pub(in crate::web) async fn statement(
     State(state): State<AppState>,
+    OperatorSession { csrf, .. }: OperatorSession,
     headers: HeaderMap,
     Path(center): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let Some((_, csrf)) = session(&state, &headers) else {
-        return to_login();
-    };
     let lang = lang(&headers);
     let Ok(center) = center.parse::<CenterId>() else {
         return not_found(lang);
     };
-    let Some(from) = month_of(&state, &query, "dari") else {
-        return bad_month(lang, &csrf);
-    };
-    let Some(to) = month_or(&query, "sampai", from) else {
-        return bad_month(lang, &csrf);
+    let months = month_in(&query, "dari", this_month(&state), lang, &csrf)
+        .and_then(|from| Ok((from, month_in(&query, "sampai", from, lang, &csrf)?)));
+    let (from, to) = match months {
+        Ok(months) => months,
+        Err(page) => return *page,
     };
     let found = node_call(&state, move |node| {
         accounting::statement(node, &center, from, to)
