@@ -15,23 +15,40 @@ use crate::node::Node;
 /// and its randomness drawn from the two seeds.
 pub(crate) fn center(
     dir: &Path,
-    (key_seed, rng_seed): (u64, u64),
+    seeds: (u64, u64),
     name: &str,
     region: &str,
+    clock: Arc<dyn Clock>,
+) -> Node {
+    center_with(dir, seeds, &profile(name, region, None), clock)
+}
+
+/// A new center with `profile`, stored in `dir/node.db`, with its key and its
+/// randomness drawn from the two seeds.
+pub(crate) fn center_with(
+    dir: &Path,
+    (key_seed, rng_seed): (u64, u64),
+    profile: &ProfileInput,
     clock: Arc<dyn Clock>,
 ) -> Node {
     Node::create(
         &dir.join("node.db"),
         Identity::generate(&mut StdRng::seed_from_u64(key_seed)),
-        &ProfileInput {
-            name: Some(name.to_owned()),
-            region: Some(region.to_owned()),
-            ..Default::default()
-        },
+        profile,
         clock,
         Box::new(StdRng::seed_from_u64(rng_seed)),
     )
     .expect("a new center")
+}
+
+/// The profile of a center named `name` in `region`, with an optional contact.
+pub(crate) fn profile(name: &str, region: &str, contact: Option<&str>) -> ProfileInput {
+    ProfileInput {
+        name: Some(name.to_owned()),
+        region: Some(region.to_owned()),
+        contact: contact.map(str::to_owned),
+        ..Default::default()
+    }
 }
 
 /// A product for sale in Indonesian only: `title`, in `makanan`, sold by the

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::support::{Folder, admin_token, http};
+use crate::support::{Folder, admin_token, get, http, listing_add_args};
 
 fn ids(page: &Value) -> Vec<String> {
     page["items"]
@@ -26,23 +26,17 @@ fn init_edit_search_then_serve_shows_the_same() {
 
     let keripik = folder
         .ok(&[
-            "listing",
-            "add",
-            "--title",
-            "Keripik Pisang Agung",
-            "--price",
-            "15.000",
-            "--stock",
-            "40",
-            "--category",
-            "makanan",
-            "--unit",
-            "bungkus 250 g",
-            "--producer",
-            "UMKM Sumber Rejeki",
-            "--description",
-            "Renyah dan manis.",
-        ])
+            listing_add_args("Keripik Pisang Agung", "15.000", "40", "makanan"),
+            vec![
+                "--unit",
+                "bungkus 250 g",
+                "--producer",
+                "UMKM Sumber Rejeki",
+                "--description",
+                "Renyah dan manis.",
+            ],
+        ]
+        .concat())
         .trim()
         .to_owned();
     let jamu = folder.add_listing("Jamu Kunyit Asam", "10000", "jamu-kesehatan");
@@ -91,25 +85,12 @@ fn init_edit_search_then_serve_shows_the_same() {
 
     let cli_all = folder.json(&["search"]);
     let server = folder.serve(&[]);
-    let (status, api_all) = http(
-        "GET",
-        &format!("{}/api/v1/listings", server.url),
-        None,
-        None,
-    )
-    .unwrap();
+    let (status, api_all) = get(&server.url, "/api/v1/listings", None);
     assert_eq!(status, 200);
     assert_eq!(api_all, cli_all, "the API shows what the CLI showed");
-    let (_, english) = http(
-        "GET",
-        &format!("{}/api/v1/listings?q=kerip&lang=en", server.url),
-        None,
-        None,
-    )
-    .unwrap();
+    let (_, english) = get(&server.url, "/api/v1/listings?q=kerip&lang=en", None);
     assert_eq!(english["items"][0]["title"], "Banana chips");
-    let (status, info_api) =
-        http("GET", &format!("{}/api/v1/info", server.url), None, None).unwrap();
+    let (status, info_api) = get(&server.url, "/api/v1/info", None);
     assert_eq!(status, 200);
     assert_eq!(info_api["center_id"], center.as_str());
     assert_eq!(info_api["version"], env!("CARGO_PKG_VERSION"));
@@ -124,23 +105,11 @@ fn commands_against_a_running_node_go_through_it_and_lose_nothing() {
 
     // Every command now goes through the running node and is visible at once.
     let during = folder.add_listing("Keripik Tempe Sanan", "15000", "makanan");
-    let (status, page) = http(
-        "GET",
-        &format!("{}/api/v1/listings?q=tempe", server.url),
-        None,
-        None,
-    )
-    .unwrap();
+    let (status, page) = get(&server.url, "/api/v1/listings?q=tempe", None);
     assert_eq!(status, 200);
     assert_eq!(ids(&page), vec![during.clone()]);
     folder.ok(&["listing", "update", &before, "--price", "36.000"]);
-    let (_, kopi) = http(
-        "GET",
-        &format!("{}/api/v1/listings?q=kopi", server.url),
-        None,
-        None,
-    )
-    .unwrap();
+    let (_, kopi) = get(&server.url, "/api/v1/listings?q=kopi", None);
     assert_eq!(kopi["items"][0]["price_idr"], 36_000);
     assert_eq!(
         folder.json(&["search", "kopi"])["items"][0]["price_idr"],
@@ -148,24 +117,13 @@ fn commands_against_a_running_node_go_through_it_and_lose_nothing() {
     );
     assert_eq!(folder.json(&["info"])["name"], "Telecenter Kota Malang");
     folder.ok(&["profile", "--contact", "WA 0812-3456-7890"]);
-    let (_, info) = http("GET", &format!("{}/api/v1/info", server.url), None, None).unwrap();
+    let (_, info) = get(&server.url, "/api/v1/info", None);
     assert_eq!(info["contact"], "WA 0812-3456-7890");
 
     // Bad input through the running node: one clear line, nothing changed.
     let err = folder.fails(&["listing", "update", &before, "--price", "-5"]);
     assert!(err.contains("rupiah"), "{err}");
-    let err = folder.fails(&[
-        "listing",
-        "add",
-        "--title",
-        "",
-        "--price",
-        "1",
-        "--stock",
-        "1",
-        "--category",
-        "makanan",
-    ]);
+    let err = folder.fails(&listing_add_args("", "1", "1", "makanan"));
     assert!(err.contains("title"), "{err}");
     assert_eq!(folder.json(&["listing", "list"])["total"], 2);
 
@@ -180,13 +138,7 @@ fn commands_against_a_running_node_go_through_it_and_lose_nothing() {
     assert_eq!(status, 401);
     assert_eq!(body["error"]["code"], "unauthorized");
     let token = admin_token(&folder.data);
-    let (status, _) = http(
-        "GET",
-        &format!("{}/api/v1/admin/listings", server.url),
-        Some(&token),
-        None,
-    )
-    .unwrap();
+    let (status, _) = get(&server.url, "/api/v1/admin/listings", Some(&token));
     assert_eq!(status, 200);
 
     // Graceful stop on SIGTERM; then the CLI works on the folder directly.
@@ -224,126 +176,22 @@ fn bad_input_gets_one_clear_line_and_changes_nothing() {
 
     let long_title = "x".repeat(121);
     let cases: Vec<(Vec<&str>, &str)> = vec![
+        (listing_add_args("A", "abc", "1", "makanan"), "rupiah"),
+        (listing_add_args("A", "-5", "1", "makanan"), "rupiah"),
         (
-            vec![
-                "listing",
-                "add",
-                "--title",
-                "A",
-                "--price",
-                "abc",
-                "--stock",
-                "1",
-                "--category",
-                "makanan",
-            ],
+            listing_add_args("A", "99999999999999999999", "1", "makanan"),
             "rupiah",
         ),
+        (listing_add_args("A", "1", "-1", "makanan"), "stock"),
+        (listing_add_args("A", "1", "abc", "makanan"), "stock"),
+        (listing_add_args("A", "1", "1", "senjata"), "category"),
+        (listing_add_args(&long_title, "1", "1", "makanan"), "title"),
         (
-            vec![
-                "listing",
-                "add",
-                "--title",
-                "A",
-                "--price",
-                "-5",
-                "--stock",
-                "1",
-                "--category",
-                "makanan",
-            ],
-            "rupiah",
-        ),
-        (
-            vec![
-                "listing",
-                "add",
-                "--title",
-                "A",
-                "--price",
-                "99999999999999999999",
-                "--stock",
-                "1",
-                "--category",
-                "makanan",
-            ],
-            "rupiah",
-        ),
-        (
-            vec![
-                "listing",
-                "add",
-                "--title",
-                "A",
-                "--price",
-                "1",
-                "--stock",
-                "-1",
-                "--category",
-                "makanan",
-            ],
-            "stock",
-        ),
-        (
-            vec![
-                "listing",
-                "add",
-                "--title",
-                "A",
-                "--price",
-                "1",
-                "--stock",
-                "abc",
-                "--category",
-                "makanan",
-            ],
-            "stock",
-        ),
-        (
-            vec![
-                "listing",
-                "add",
-                "--title",
-                "A",
-                "--price",
-                "1",
-                "--stock",
-                "1",
-                "--category",
-                "senjata",
-            ],
-            "category",
-        ),
-        (
-            vec![
-                "listing",
-                "add",
-                "--title",
-                &long_title,
-                "--price",
-                "1",
-                "--stock",
-                "1",
-                "--category",
-                "makanan",
-            ],
-            "title",
-        ),
-        (
-            vec![
-                "listing",
-                "add",
-                "--title",
-                "A",
-                "--price",
-                "1",
-                "--stock",
-                "1",
-                "--category",
-                "makanan",
-                "--lang",
-                "en",
-            ],
+            [
+                listing_add_args("A", "1", "1", "makanan"),
+                vec!["--lang", "en"],
+            ]
+            .concat(),
             "Indonesian",
         ),
         (
@@ -432,30 +280,12 @@ fn subcommands_in(help: &str) -> Vec<String> {
 fn serve_sample_starts_a_node_with_the_sample_catalog() {
     let folder = Folder::new();
     let server = folder.serve(&["--sample"]);
-    let (status, page) = http(
-        "GET",
-        &format!("{}/api/v1/listings?limit=100", server.url),
-        None,
-        None,
-    )
-    .unwrap();
+    let (status, page) = get(&server.url, "/api/v1/listings?limit=100", None);
     assert_eq!(status, 200);
     assert_eq!(page["total"], 20);
-    let (_, found) = http(
-        "GET",
-        &format!("{}/api/v1/listings?q=kripik", server.url),
-        None,
-        None,
-    )
-    .unwrap();
+    let (_, found) = get(&server.url, "/api/v1/listings?q=kripik", None);
     assert!(found["total"].as_u64().unwrap() >= 2, "{found}");
-    let (status, err) = http(
-        "GET",
-        &format!("{}/api/v1/listings?min_price=abc", server.url),
-        None,
-        None,
-    )
-    .unwrap();
+    let (status, err) = get(&server.url, "/api/v1/listings?min_price=abc", None);
     assert_eq!(status, 400);
     assert!(
         err["error"]["message"]

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::support::{Folder, Server, admin_token, http, poll, quick_check};
+use crate::support::{Folder, Server, admin_token, get, http, listing_add_args, poll, quick_check};
 
 const DEADLINE: Duration = Duration::from_secs(60);
 
@@ -189,13 +189,7 @@ fn a_partition_heals_and_every_node_converges() {
     // Identical document heads on all three nodes.
     let heads = |folder: &Folder, server: &Server| {
         let token = admin_token(&folder.data);
-        let (status, catalogs) = http(
-            "GET",
-            &format!("{}/api/v1/admin/catalogs", server.url),
-            Some(&token),
-            None,
-        )
-        .unwrap();
+        let (status, catalogs) = get(&server.url, "/api/v1/admin/catalogs", Some(&token));
         assert_eq!(status, 200);
         catalogs
     };
@@ -393,17 +387,11 @@ fn forged_replayed_and_misaddressed_requests_are_rejected_and_the_node_stays_up(
     );
 
     // The node is still up and holds nothing forged.
-    let (status, _) = http("GET", &format!("{}/api/v1/info", sb.url), None, None).unwrap();
+    let (status, _) = get(&sb.url, "/api/v1/info", None);
     assert_eq!(status, 200);
     assert_eq!(quick_check(&chain.b.data), "ok");
     let token = admin_token(&chain.b.data);
-    let (_, trust) = http(
-        "GET",
-        &format!("{}/api/v1/admin/trust", sb.url),
-        Some(&token),
-        None,
-    )
-    .unwrap();
+    let (_, trust) = get(&sb.url, "/api/v1/admin/trust", Some(&token));
     assert!(trust["accepted"].as_array().unwrap().len() >= 2);
 }
 
@@ -525,19 +513,10 @@ fn thumbnails_travel_with_the_catalog_and_medium_images_come_on_demand() {
     let dir = tempfile::tempdir().unwrap();
     let photo = photo_file(dir.path());
     a.ok(&[
-        "listing",
-        "add",
-        "--title",
-        "Keripik Pisang Agung",
-        "--price",
-        "18.000",
-        "--stock",
-        "9",
-        "--category",
-        "makanan",
-        "--photo",
-        photo.to_str().unwrap(),
-    ]);
+        listing_add_args("Keripik Pisang Agung", "18.000", "9", "makanan"),
+        vec!["--photo", photo.to_str().unwrap()],
+    ]
+    .concat());
     let page = wait_for(&sb, "q=pisang", "the listing with its photo at B", |p| {
         p["items"][0]["photos"][0]["thumb"].is_string()
     });
@@ -585,20 +564,13 @@ fn thumbnails_travel_with_the_catalog_and_medium_images_come_on_demand() {
     // A file that is not a photo is refused with one clear line, and nothing is added.
     let fake = dir.path().join("bukan-foto.jpg");
     std::fs::write(&fake, b"%PDF-1.4 not a photo").unwrap();
-    let err = a.fails(&[
-        "listing",
-        "add",
-        "--title",
-        "Palsu",
-        "--price",
-        "1",
-        "--stock",
-        "1",
-        "--category",
-        "makanan",
-        "--photo",
-        fake.to_str().unwrap(),
-    ]);
+    let err = a.fails(
+        &[
+            listing_add_args("Palsu", "1", "1", "makanan"),
+            vec!["--photo", fake.to_str().unwrap()],
+        ]
+        .concat(),
+    );
     assert!(err.contains("not a JPEG, PNG or WebP"), "{err}");
     assert_eq!(a.json(&["listing", "list"])["total"], 1);
 }

@@ -11,7 +11,7 @@ use telecenter_protocol::order::{Action, Body, OrderEvent, SignedMessage};
 use telecenter_protocol::sealed::{MailExchange, SealedMail};
 use telecenter_protocol::{CenterId, Identity};
 
-use crate::support::{Station, admin_token, history, http, poll, quick_check};
+use crate::support::{Station, admin_token, history, http, listing_add_args, poll, quick_check};
 
 const DEADLINE: Duration = Duration::from_secs(60);
 
@@ -54,23 +54,9 @@ fn peer(a: &Center, b: &Center) {
 
 /// Waits until `center` shows `order`'s status as `status` with nothing pending.
 fn wait_status(center: &Center, order: &str, status: &str) -> Value {
-    poll(DEADLINE, || {
-        let view = center.folder.run(&["--json", "order", "show", order]);
-        let view: Value = serde_json::from_slice(&view.stdout).ok()?;
-        (view["status"] == status && view["pending"].is_null()).then_some(view)
-    })
-    .unwrap_or_else(|| {
-        panic!(
-            "{order} never became {status} at {}: {}",
-            center.id,
-            String::from_utf8_lossy(
-                &center
-                    .folder
-                    .run(&["--json", "order", "show", order])
-                    .stdout
-            )
-        )
-    })
+    center
+        .folder
+        .wait_order(&center.id, order, status, DEADLINE)
 }
 
 /// Waits until `center` can see `listing` of `seller` in its catalog index.
@@ -112,19 +98,10 @@ fn seller_with_stock(stock: &str) -> (Center, String) {
     let listing = malang
         .folder
         .ok(&[
-            "listing",
-            "add",
-            "--title",
-            "Keripik Pisang Agung",
-            "--price",
-            "15.000",
-            "--stock",
-            stock,
-            "--category",
-            "makanan",
-            "--producer",
-            "UMKM Sumber Rejeki",
-        ])
+            listing_add_args("Keripik Pisang Agung", "15.000", stock, "makanan"),
+            vec!["--producer", "UMKM Sumber Rejeki"],
+        ]
+        .concat())
         .trim()
         .to_owned();
     (malang, listing)
@@ -228,14 +205,21 @@ fn stored_event(center: &Center, order: &str, seq: i64) -> SignedMessage {
     serde_json::from_str(&text).expect("message")
 }
 
-#[test]
-fn an_order_lives_through_seller_offline_kills_duplicates_and_forgeries_and_books_once() {
-    let (mut malang, listing) = seller_with_stock("5");
+/// Malang selling `stock` units (see `seller_with_stock`) and Ponorogo, both
+/// running, peered, and Ponorogo already showing the listing.
+fn seller_and_buyer(stock: &str) -> (Center, Center, String) {
+    let (mut malang, listing) = seller_with_stock(stock);
     let mut ponorogo = Center::new("Telecenter Ponorogo", "Kabupaten Ponorogo");
     malang.start();
     ponorogo.start();
     peer(&malang, &ponorogo);
     wait_listing(&ponorogo, &malang, &listing);
+    (malang, ponorogo, listing)
+}
+
+#[test]
+fn an_order_lives_through_seller_offline_kills_duplicates_and_forgeries_and_books_once() {
+    let (mut malang, mut ponorogo, listing) = seller_and_buyer("5");
 
     // The seller is offline when the buyer orders: the order waits in the outbox.
     malang.kill();
@@ -453,12 +437,7 @@ fn two_centers_ordering_the_last_unit_at_once_get_exactly_one_acceptance() {
 
 #[test]
 fn bad_orders_are_refused_with_a_plain_reason_and_change_nothing() {
-    let (mut malang, listing) = seller_with_stock("5");
-    let mut ponorogo = Center::new("Telecenter Ponorogo", "Kabupaten Ponorogo");
-    malang.start();
-    ponorogo.start();
-    peer(&malang, &ponorogo);
-    wait_listing(&ponorogo, &malang, &listing);
+    let (malang, ponorogo, listing) = seller_and_buyer("5");
     let target = format!("{}/{listing}", malang.id);
     let with = |extra: &[&str]| -> Vec<String> {
         let mut args = vec![

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::{Station, history, http, poll, quick_check};
+use crate::support::{Station, history, http, listing_add_args, poll, quick_check};
 
 const DEADLINE: Duration = Duration::from_secs(60);
 /// Units in each order (Rp 15.000 each).
@@ -65,18 +65,12 @@ impl Center {
             "1",
         ]);
         center.fee_percent = fee_percent;
-        center.listing = center.folder.ok(&[
-            "listing",
-            "add",
-            "--title",
+        center.listing = center.folder.ok(&listing_add_args(
             &format!("Keripik {name}"),
-            "--price",
             "15.000",
-            "--stock",
             "1000",
-            "--category",
             "makanan",
-        ]);
+        ));
         center.listing = center.listing.trim().to_owned();
         center
     }
@@ -151,23 +145,9 @@ fn place(buyer: &Center, seller: &Center) -> String {
 
 /// Waits until `center` shows `order` as `status` with nothing pending.
 fn wait_status(center: &Center, order: &str, status: &str) -> Value {
-    poll(DEADLINE, || {
-        let out = center.folder.run(&["--json", "order", "show", order]);
-        let view: Value = serde_json::from_slice(&out.stdout).ok()?;
-        (view["status"] == status && view["pending"].is_null()).then_some(view)
-    })
-    .unwrap_or_else(|| {
-        panic!(
-            "{order} never became {status} at {}: {}",
-            center.name,
-            String::from_utf8_lossy(
-                &center
-                    .folder
-                    .run(&["--json", "order", "show", order])
-                    .stdout
-            )
-        )
-    })
+    center
+        .folder
+        .wait_order(&center.name, order, status, DEADLINE)
 }
 
 /// One order between two centers.

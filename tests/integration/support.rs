@@ -68,6 +68,28 @@ impl Folder {
         stderr
     }
 
+    /// Waits until `order show` here gives `order` as `status` with nothing
+    /// pending, then returns that view; panics naming center `who` if not.
+    pub(crate) fn wait_order(
+        &self,
+        who: &str,
+        order: &str,
+        status: &str,
+        deadline: Duration,
+    ) -> Value {
+        poll(deadline, || {
+            let out = self.run(&["--json", "order", "show", order]);
+            let view: Value = serde_json::from_slice(&out.stdout).ok()?;
+            (view["status"] == status && view["pending"].is_null()).then_some(view)
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "{order} never became {status} at {who}: {}",
+                String::from_utf8_lossy(&self.run(&["--json", "order", "show", order]).stdout)
+            )
+        })
+    }
+
     /// Creates the center Telecenter Kota Malang here; returns its id.
     pub(crate) fn init(&self) -> String {
         self.init_as("Telecenter Kota Malang", "Kota Malang")
@@ -82,20 +104,9 @@ impl Folder {
 
     /// Adds a listing (stock 10) through the CLI; returns its id.
     pub(crate) fn add_listing(&self, title: &str, price: &str, category: &str) -> String {
-        self.ok(&[
-            "listing",
-            "add",
-            "--title",
-            title,
-            "--price",
-            price,
-            "--stock",
-            "10",
-            "--category",
-            category,
-        ])
-        .trim()
-        .to_owned()
+        self.ok(&listing_add_args(title, price, "10", category))
+            .trim()
+            .to_owned()
     }
 
     /// Places an order for Bu Sri (cash, paid here, Rp 15.000 a unit) for
@@ -327,6 +338,32 @@ pub(crate) fn http(
             serde_json::from_slice(&bytes).unwrap_or(Value::Null),
         ))
     })
+}
+
+/// `GET` of `path` on the node at `url`, with an optional admin token.
+pub(crate) fn get(url: &str, path: &str, token: Option<&str>) -> (u16, Value) {
+    http("GET", &format!("{url}{path}"), token, None).expect("GET request")
+}
+
+/// The arguments of `telecenter listing add` with the four required options.
+pub(crate) fn listing_add_args<'a>(
+    title: &'a str,
+    price: &'a str,
+    stock: &'a str,
+    category: &'a str,
+) -> Vec<&'a str> {
+    vec![
+        "listing",
+        "add",
+        "--title",
+        title,
+        "--price",
+        price,
+        "--stock",
+        stock,
+        "--category",
+        category,
+    ]
 }
 
 /// The admin token of a data folder.

@@ -16,7 +16,6 @@ use super::*;
 use std::sync::Arc;
 
 use axum::http::{StatusCode, header};
-use telecenter_protocol::validate::ProfileInput;
 
 use crate::app::router;
 use crate::clock::ManualClock;
@@ -44,19 +43,16 @@ struct Reply {
 impl Api {
     fn new(admin_token: Option<&str>) -> Self {
         let dir = TempDir::new().unwrap();
-        let node = Node::create(
-            &dir.path().join("node.db"),
-            Identity::generate(&mut StdRng::seed_from_u64(1)),
-            &ProfileInput {
-                name: Some("Telecenter Kota Malang".to_owned()),
-                region: Some("Kota Malang".to_owned()),
-                contact: Some("WA 0812-0000-0000".to_owned()),
-                ..Default::default()
-            },
+        let node = crate::testing::center_with(
+            dir.path(),
+            (1, 2),
+            &crate::testing::profile(
+                "Telecenter Kota Malang",
+                "Kota Malang",
+                Some("WA 0812-0000-0000"),
+            ),
             Arc::new(ManualClock::new(T0)),
-            Box::new(StdRng::seed_from_u64(2)),
-        )
-        .unwrap();
+        );
         assert_eq!(add_sample_listings(&node).unwrap(), 20);
         let node = Arc::new(node);
         let app = router(AppState::new(node.clone(), admin_token));

@@ -8,11 +8,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use rand::SeedableRng;
-use rand::rngs::StdRng;
 use telecenter_protocol::order::{Collector, PayMethod};
 use telecenter_protocol::validate::ProfileInput;
-use telecenter_protocol::{DocId, Identity, ListingId};
+use telecenter_protocol::{DocId, ListingId};
 use tempfile::TempDir;
 
 use super::*;
@@ -23,20 +21,16 @@ use crate::sync::{SyncEngine, add_peer_by_url};
 const T0: i64 = 1_795_392_000_000;
 
 fn node(dir: &TempDir, seed: u64, name: &str) -> Arc<Node> {
-    let node = Node::create(
-        &dir.path().join("node.db"),
-        Identity::generate(&mut StdRng::seed_from_u64(seed)),
+    let node = crate::testing::center_with(
+        dir.path(),
+        (seed, seed + 100),
         &ProfileInput {
-            name: Some(name.to_owned()),
-            region: Some("Jawa Timur".to_owned()),
             referral_fee_bp: Some(300),
             referral_fee_min_idr: Some(1_000),
-            ..Default::default()
+            ..crate::testing::profile(name, "Jawa Timur", None)
         },
         Arc::new(ManualClock::new(T0)),
-        Box::new(StdRng::seed_from_u64(seed + 100)),
-    )
-    .unwrap();
+    );
     Arc::new(node)
 }
 

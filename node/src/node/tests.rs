@@ -49,12 +49,7 @@ fn rng(seed: u64) -> Box<dyn RngCore + Send> {
 }
 
 fn profile(name: &str, region: &str) -> ProfileInput {
-    ProfileInput {
-        name: Some(name.to_owned()),
-        region: Some(region.to_owned()),
-        contact: Some("WA 0812-0000-0000".to_owned()),
-        ..Default::default()
-    }
+    crate::testing::profile(name, region, Some("WA 0812-0000-0000"))
 }
 
 /// One node in its own temporary folder, with a clock the test moves.
@@ -69,14 +64,12 @@ impl TestNode {
     fn create(seed: u64, name: &str, region: &str) -> Self {
         let dir = TempDir::new().unwrap();
         let clock = Arc::new(ManualClock::new(T0));
-        let node = Node::create(
-            &dir.path().join("node.db"),
-            identity(seed),
+        let node = crate::testing::center_with(
+            dir.path(),
+            (seed, seed.wrapping_add(1_000)),
             &profile(name, region),
             clock.clone(),
-            rng(seed),
-        )
-        .unwrap();
+        );
         Self {
             dir,
             seed,

@@ -8,7 +8,6 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rusqlite::params;
 use telecenter_protocol::catalog::{Category, Listing, ListingStatus, LocalizedText, Profile};
-use telecenter_protocol::validate::ProfileInput;
 use telecenter_protocol::{CenterId, DocId, Identity};
 use tempfile::TempDir;
 
@@ -488,19 +487,13 @@ fn the_listing_index_follows_upserts_renames_and_unindexing() {
 fn a_node_created_on_a_store_keeps_the_schema_version() {
     let dir = TempDir::new().unwrap();
     let path = db(&dir);
-    let node = Node::create(
-        &path,
-        Identity::generate(&mut StdRng::seed_from_u64(1)),
-        &ProfileInput {
-            name: Some("Telecenter Kota Malang".to_owned()),
-            region: Some("Kota Malang".to_owned()),
-            contact: None,
-            ..Default::default()
-        },
+    let node = crate::testing::center(
+        dir.path(),
+        (1, 2),
+        "Telecenter Kota Malang",
+        "Kota Malang",
         Arc::new(ManualClock::new(T0)),
-        Box::new(StdRng::seed_from_u64(2)),
-    )
-    .unwrap();
+    );
     assert_eq!(
         user_version(&path),
         i64::try_from(MIGRATIONS.len()).unwrap()

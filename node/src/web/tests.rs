@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, Request, StatusCode, header};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use telecenter_protocol::catalog::Category;
-use telecenter_protocol::validate::{ListingPatch, NewListing, ProfileInput};
+use telecenter_protocol::validate::{ListingPatch, NewListing};
 use telecenter_protocol::{DocId, Identity};
 use tempfile::TempDir;
 use tower::ServiceExt;
@@ -44,19 +44,12 @@ struct Page {
 }
 
 fn create_node(dir: &TempDir, seed: u64, name: &str, region: &str, contact: &str) -> Node {
-    Node::create(
-        &dir.path().join("node.db"),
-        Identity::generate(&mut StdRng::seed_from_u64(seed)),
-        &ProfileInput {
-            name: Some(name.to_owned()),
-            region: Some(region.to_owned()),
-            contact: Some(contact.to_owned()),
-            ..Default::default()
-        },
+    crate::testing::center_with(
+        dir.path(),
+        (seed, seed + 100),
+        &crate::testing::profile(name, region, Some(contact)),
         Arc::new(ManualClock::new(T0)),
-        Box::new(StdRng::seed_from_u64(seed + 100)),
     )
-    .unwrap()
 }
 
 fn new_listing(title: &str, category: &str, price_idr: i64) -> NewListing {

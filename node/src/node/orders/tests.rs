@@ -9,7 +9,7 @@ use std::sync::Arc;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use telecenter_protocol::order::{Action, Collector, OrderId, PayMethod};
-use telecenter_protocol::validate::ProfileInput;
+use telecenter_protocol::validate::{ListingPatch, ProfileInput};
 use telecenter_protocol::{CenterId, Identity, ListingId};
 use tempfile::TempDir;
 
@@ -34,18 +34,13 @@ impl Center {
     pub(crate) fn new(seed: u64, name: &str) -> Self {
         let dir = TempDir::new().unwrap();
         let clock = Arc::new(ManualClock::new(T0));
-        let node = Node::create(
-            &dir.path().join("node.db"),
-            Identity::generate(&mut StdRng::seed_from_u64(seed)),
-            &ProfileInput {
-                name: Some(name.to_owned()),
-                region: Some("Jawa Timur".to_owned()),
-                ..Default::default()
-            },
+        let node = crate::testing::center(
+            dir.path(),
+            (seed, seed + 100),
+            name,
+            "Jawa Timur",
             clock.clone(),
-            Box::new(StdRng::seed_from_u64(seed + 100)),
-        )
-        .unwrap();
+        );
         node.set_profile(&ProfileInput {
             referral_fee_bp: Some(300),
             referral_fee_min_idr: Some(1_000),
@@ -92,6 +87,11 @@ impl Center {
             .unwrap()
             .listing
             .id
+    }
+
+    /// Changes a listing of this center directly.
+    pub(crate) fn patch(&self, id: &ListingId, patch: ListingPatch) {
+        self.node.update_listing(id, &patch).unwrap();
     }
 
     pub(crate) fn stock(&self, id: &ListingId) -> i64 {
@@ -200,6 +200,15 @@ fn same_ledger(a: &Center, b: &Center) -> Vec<telecenter_protocol::order::Ledger
     let of_b: Vec<_> = b.ledger().into_iter().map(|r| r.entry).collect();
     assert_eq!(of_a, of_b, "identical entries on both sides");
     of_a
+}
+
+/// Asserts `error` is an order refusal with this stable `code`.
+#[track_caller]
+fn assert_order_error(error: &NodeError, code: &str) {
+    assert!(
+        matches!(error, NodeError::Order { code: found, .. } if *found == code),
+        "expected order error {code}, got {error:?}"
+    );
 }
 
 fn status(center: &Center, id: &OrderId) -> &'static str {
@@ -355,16 +364,7 @@ fn two_centers_ordering_the_last_unit_get_exactly_one_acceptance() {
     });
     assert_eq!(a.is_ok() as u8 + b.is_ok() as u8, 1, "{a:?} {b:?}");
     let refused = a.err().or(b.err()).unwrap();
-    assert!(
-        matches!(
-            refused,
-            NodeError::Order {
-                code: "out_of_stock",
-                ..
-            }
-        ),
-        "{refused}"
-    );
+    assert_order_error(&refused, "out_of_stock");
     assert_eq!(malang.stock(&listing), 0);
     let accepted = node
         .orders(&OrderFilter {
@@ -430,16 +430,13 @@ fn bad_orders_are_refused_with_a_reason_and_change_nothing() {
 
     // The price changes after the order was placed but before it arrived.
     let id = place(1, Some(15_000), &listing).unwrap().state.id;
-    malang
-        .node
-        .update_listing(
-            &listing,
-            &telecenter_protocol::validate::ListingPatch {
-                price_idr: Some(16_000),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    malang.patch(
+        &listing,
+        ListingPatch {
+            price_idr: Some(16_000),
+            ..Default::default()
+        },
+    );
     let results = send(&ponorogo, &malang);
     assert_eq!(results[0].code.as_deref(), Some("price_changed"));
     assert!(results[0].message.as_deref().unwrap().contains("Rp 16.000"));
@@ -490,13 +487,7 @@ fn bad_orders_are_refused_with_a_reason_and_change_nothing() {
         .node
         .order_step(&id, Action::Reject, None)
         .unwrap_err();
-    assert!(matches!(
-        error,
-        NodeError::Order {
-            code: "reason_required",
-            ..
-        }
-    ));
+    assert_order_error(&error, "reason_required");
 }
 
 #[test]
@@ -546,13 +537,7 @@ fn a_confirmed_settlement_moves_the_balance_once_and_a_declined_one_not_at_all()
         .node
         .answer_settlement(&declined.id, false, None)
         .unwrap_err();
-    assert!(matches!(
-        error,
-        NodeError::Order {
-            code: "reason_required",
-            ..
-        }
-    ));
+    assert_order_error(&error, "reason_required");
     malang
         .node
         .answer_settlement(&declined.id, false, Some("dana belum masuk"))
@@ -571,29 +556,15 @@ fn a_confirmed_settlement_moves_the_balance_once_and_a_declined_one_not_at_all()
         .node
         .answer_settlement(&paid.id, true, None)
         .unwrap_err();
-    assert!(
-        matches!(
-            error,
-            NodeError::Order {
-                code: "not_allowed",
-                ..
-            }
-        ),
-        "the payer cannot confirm"
-    );
+    // The payer cannot confirm.
+    assert_order_error(&error, "not_allowed");
     settle_pair(&ponorogo, &malang);
     malang.node.answer_settlement(&paid.id, true, None).unwrap();
     let again = malang
         .node
         .answer_settlement(&paid.id, true, None)
         .unwrap_err();
-    assert!(matches!(
-        again,
-        NodeError::Order {
-            code: "already_answered",
-            ..
-        }
-    ));
+    assert_order_error(&again, "already_answered");
     let reply = outbox(&malang, &ponorogo);
     assert_eq!(
         ponorogo.node.pair_receive(&malang.id(), reply.clone())[0].status,
@@ -633,30 +604,24 @@ fn a_refused_placement_stays_refused_when_it_comes_again_after_things_changed() 
     let id = order(&ponorogo, &malang, &listing, 5);
     let placement = outbox(&ponorogo, &malang);
     // Stock drops below the order before it arrives: refused.
-    malang
-        .node
-        .update_listing(
-            &listing,
-            &telecenter_protocol::validate::ListingPatch {
-                stock: Some(2),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    malang.patch(
+        &listing,
+        ListingPatch {
+            stock: Some(2),
+            ..Default::default()
+        },
+    );
     let first = send(&ponorogo, &malang);
     assert_eq!(first[0].code.as_deref(), Some("out_of_stock"));
     assert_eq!(status(&ponorogo, &id), "refused");
     // Stock comes back; the same placement arrives again (a crossing exchange).
-    malang
-        .node
-        .update_listing(
-            &listing,
-            &telecenter_protocol::validate::ListingPatch {
-                stock: Some(50),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    malang.patch(
+        &listing,
+        ListingPatch {
+            stock: Some(50),
+            ..Default::default()
+        },
+    );
     let again = malang.node.pair_receive(&ponorogo.id(), placement);
     assert_eq!(again[0].status, "refused");
     assert_eq!(again[0].code.as_deref(), Some("out_of_stock"));
@@ -672,16 +637,13 @@ fn a_refused_placement_stays_refused_when_it_comes_again_after_things_changed() 
 #[test]
 fn a_placement_whose_details_differ_from_the_listing_is_refused() {
     let (malang, ponorogo, listing) = pair();
-    malang
-        .node
-        .update_listing(
-            &listing,
-            &telecenter_protocol::validate::ListingPatch {
-                producer: Some("Bu Sri Rahayu".into()),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    malang.patch(
+        &listing,
+        ListingPatch {
+            producer: Some("Bu Sri Rahayu".into()),
+            ..Default::default()
+        },
+    );
     // Ponorogo still has the old producer name.
     let id = order(&ponorogo, &malang, &listing, 1);
     let results = send(&ponorogo, &malang);
@@ -759,16 +721,7 @@ fn a_node_whose_clock_was_reset_refuses_to_date_steps() {
         .node
         .order_step(&id, Action::Accept, None)
         .unwrap_err();
-    assert!(
-        matches!(
-            error,
-            NodeError::Order {
-                code: "clock_wrong",
-                ..
-            }
-        ),
-        "{error}"
-    );
+    assert_order_error(&error, "clock_wrong");
     assert_eq!(status(&malang, &id), "placed");
 }
 
@@ -833,16 +786,8 @@ fn a_correction_is_a_new_entry_booked_on_both_sides_only_once_confirmed() {
         .node
         .answer_settlement(&proposed.id, true, None)
         .unwrap_err();
-    assert!(
-        matches!(
-            error,
-            NodeError::Order {
-                code: "not_allowed",
-                ..
-            }
-        ),
-        "only the other side agrees"
-    );
+    // Only the other side agrees.
+    assert_order_error(&error, "not_allowed");
     ponorogo
         .node
         .answer_settlement(&proposed.id, true, None)

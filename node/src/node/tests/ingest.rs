@@ -365,16 +365,12 @@ async fn nonce_pool_full_answers_429_and_peers_are_still_served() {
 
     let dir = TempDir::new().unwrap();
     let clock = Arc::new(ManualClock::new(T0));
-    let node = Arc::new(
-        Node::create(
-            &dir.path().join("node.db"),
-            identity(MALANG_SEED),
-            &profile("Telecenter Kota Malang", "Kota Malang"),
-            clock.clone(),
-            rng(MALANG_SEED),
-        )
-        .unwrap(),
-    );
+    let node = Arc::new(crate::testing::center_with(
+        dir.path(),
+        (MALANG_SEED, MALANG_SEED.wrapping_add(1_000)),
+        &profile("Telecenter Kota Malang", "Kota Malang"),
+        clock.clone(),
+    ));
     let n_center = node.center_id();
     let t = TestNode::lumajang();
     let p = TestNode::batu();

@@ -15,7 +15,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use telecenter_protocol::catalog::{ListingStatus, Photo};
 use telecenter_protocol::limits::PHOTO_UPLOAD_BYTES_MAX;
-use telecenter_protocol::validate::{NewListing, ProfileInput};
+use telecenter_protocol::validate::{ListingPatch, NewListing, ProfileInput};
 use telecenter_protocol::{CenterId, Identity, ListingId};
 use tempfile::TempDir;
 use tower::ServiceExt;
@@ -122,19 +122,12 @@ impl Op {
     fn center(seed: u64, name: &str, region: &str, samples: bool) -> Self {
         let dir = TempDir::new().unwrap();
         let clock = Arc::new(ManualClock::new(T0));
-        let node = Node::create(
-            &dir.path().join("node.db"),
-            Identity::generate(&mut StdRng::seed_from_u64(seed)),
-            &ProfileInput {
-                name: Some(name.to_owned()),
-                region: Some(region.to_owned()),
-                contact: Some("WA 0812-0000-0000".to_owned()),
-                ..Default::default()
-            },
+        let node = crate::testing::center_with(
+            dir.path(),
+            (seed, seed + 100),
+            &crate::testing::profile(name, region, Some("WA 0812-0000-0000")),
             clock.clone(),
-            Box::new(StdRng::seed_from_u64(seed + 100)),
-        )
-        .unwrap();
+        );
         if samples {
             assert_eq!(add_sample_listings(&node).unwrap(), 20);
         }
@@ -190,6 +183,18 @@ impl Op {
             .await
     }
 
+    /// Posts a form as `login`, with the session's CSRF token as the first field.
+    async fn post_csrf(&self, uri: &str, login: &Login, fields: &[(&str, &str)]) -> Page {
+        let mut with_token = vec![("csrf", login.csrf.as_str())];
+        with_token.extend_from_slice(fields);
+        self.post_form(uri, Some(login), &with_token).await
+    }
+
+    /// Posts the order form (`/operator/pesan`) as `login`.
+    async fn place(&self, login: &Login, fields: &[(&str, &str)]) -> Page {
+        self.post_form("/operator/pesan", Some(login), fields).await
+    }
+
     async fn post_multipart(&self, uri: &str, login: Option<&Login>, body: Vec<u8>) -> Page {
         let mut request = Request::post(uri).header(
             header::CONTENT_TYPE,
@@ -222,7 +227,7 @@ impl Op {
     /// Logs in and reads the CSRF token from the dashboard.
     async fn login(&self) -> Login {
         let page = self.login_with(PASSWORD).await;
-        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+        page.assert_status(StatusCode::SEE_OTHER);
         let set_cookie = page.header(header::SET_COOKIE).unwrap();
         let cookie = set_cookie.split(';').next().unwrap().to_owned();
         let mut login = Login {
@@ -230,7 +235,7 @@ impl Op {
             csrf: String::new(),
         };
         let dashboard = self.get("/operator", Some(&login)).await;
-        assert_eq!(dashboard.status, StatusCode::OK, "{}", dashboard.body);
+        dashboard.assert_status(StatusCode::OK);
         login.csrf = hidden_csrf(&dashboard.body);
         login
     }
@@ -266,6 +271,11 @@ impl Op {
         self.node.own_listing(id).unwrap()
     }
 
+    /// Changes a listing of this center directly.
+    fn patch(&self, id: &ListingId, patch: ListingPatch) {
+        self.node.update_listing(id, &patch).unwrap();
+    }
+
     /// A listing of this center, added directly, with an optional photo.
     fn add(&self, title: &str, photo: bool) -> ListingId {
         let photos: Vec<Photo> = if photo {
@@ -294,6 +304,18 @@ impl Op {
 impl Page {
     fn header(&self, name: header::HeaderName) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts the status, showing the page if it differs.
+    #[track_caller]
+    fn assert_status(&self, status: StatusCode) {
+        assert_eq!(self.status, status, "{}", self.body);
+    }
+
+    /// Asserts the page contains `text`, showing the page if not.
+    #[track_caller]
+    fn assert_contains(&self, text: &str) {
+        assert!(self.body.contains(text), "{}", self.body);
     }
 
     /// Asserts a redirect (303 or 302) to `to`.
@@ -515,7 +537,7 @@ async fn without_a_password_file_the_login_page_says_how_to_set_one() {
     let op = Op::without_password();
     let page = op.get("/operator/masuk", None).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("telecenter password"), "{}", page.body);
+    page.assert_contains("telecenter password");
     assert!(page.body.contains("role=\"alert\""));
 
     // Nothing opens the door until a password is set.
@@ -530,7 +552,7 @@ async fn a_wrong_password_is_refused_and_the_right_one_makes_a_session() {
     let op = Op::new();
     let wrong = op.login_with("bukan-kata-sandinya").await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
-    assert!(wrong.body.contains("Kata sandi salah"), "{}", wrong.body);
+    wrong.assert_contains("Kata sandi salah");
     assert!(wrong.body.contains("role=\"alert\""));
     assert!(wrong.header(header::SET_COOKIE).is_none());
 
@@ -571,14 +593,10 @@ async fn strangers_wrong_passwords_do_not_lock_out_the_operator() {
     }
     // One more wrong password starts the back-off for that address.
     let page = op.login_from(stranger, "tebak-tebakan").await;
-    assert_eq!(page.status, StatusCode::UNAUTHORIZED, "{}", page.body);
+    page.assert_status(StatusCode::UNAUTHORIZED);
     let page = op.login_from(stranger, PASSWORD).await;
-    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS, "{}", page.body);
-    assert!(
-        page.body.contains("Terlalu banyak kata sandi salah"),
-        "{}",
-        page.body
-    );
+    page.assert_status(StatusCode::TOO_MANY_REQUESTS);
+    page.assert_contains("Terlalu banyak kata sandi salah");
     assert!(page.header(header::SET_COOKIE).is_none());
     assert_eq!(page.header(header::RETRY_AFTER), Some("1"));
     // Its own /64 neighbours (IPv6) share the wait; nobody else does.
@@ -668,12 +686,7 @@ async fn strangers_rotating_addresses_do_not_lock_out_the_operator() {
         .count();
     assert!(wrong as u32 > FREE_FAILURES_PER_NETWORK, "{statuses:?}");
     let fresh = op.login_from("[2001:db8:99:ffff::1]:40000", PASSWORD).await;
-    assert_eq!(
-        fresh.status,
-        StatusCode::TOO_MANY_REQUESTS,
-        "{}",
-        fresh.body
-    );
+    fresh.assert_status(StatusCode::TOO_MANY_REQUESTS);
     op.login_from("[2001:db8:77:1::1]:40000", PASSWORD)
         .await
         .assert_redirect("/operator", "another network");
@@ -683,15 +696,13 @@ async fn strangers_rotating_addresses_do_not_lock_out_the_operator() {
 async fn the_dashboard_lists_own_listings() {
     let op = Op::new();
     let hidden = op.add("Tas Anyaman Pandan Uji", false);
-    op.node
-        .update_listing(
-            &hidden,
-            &telecenter_protocol::validate::ListingPatch {
-                status: Some("hidden".to_owned()),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    op.patch(
+        &hidden,
+        ListingPatch {
+            status: Some("hidden".to_owned()),
+            ..Default::default()
+        },
+    );
     let login = op.login().await;
     let page = op.get("/operator", Some(&login)).await;
     assert_eq!(page.status, StatusCode::OK);
@@ -758,7 +769,7 @@ async fn a_new_listing_with_a_photo_is_saved_and_shown_to_buyers() {
         )
         .await;
     let location = page.header(header::LOCATION).unwrap_or_default().to_owned();
-    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    page.assert_status(StatusCode::SEE_OTHER);
     let id: ListingId = location
         .strip_prefix("/operator/produk/")
         .and_then(|rest| rest.strip_suffix("?tersimpan=1"))
@@ -1074,11 +1085,7 @@ async fn editing_changes_price_status_and_photo() {
         .await;
     assert_eq!(public.status, StatusCode::NOT_FOUND);
     let again = op.get(&uri, Some(&login)).await;
-    assert!(
-        again.body.contains("value=\"hidden\" checked"),
-        "{}",
-        again.body
-    );
+    again.assert_contains("value=\"hidden\" checked");
 
     // A new photo replaces the old one.
     let old = row.listing.photos[0].clone();
@@ -1130,7 +1137,7 @@ async fn removing_a_listing_needs_the_token() {
         assert_eq!(op.get(&public_uri, None).await.status, StatusCode::OK);
     }
 
-    op.post_form(&uri, Some(&login), &[("csrf", &login.csrf)])
+    op.post_csrf(&uri, &login, &[])
         .await
         .assert_redirect("/operator", "remove");
     assert_eq!(op.listing(&id).listing.status, ListingStatus::Removed);
@@ -1156,11 +1163,10 @@ async fn the_profile_form_changes_the_contact() {
     assert_eq!(form.status, StatusCode::OK);
     assert!(form.body.contains("value=\"WA 0812-0000-0000\""));
 
-    op.post_form(
+    op.post_csrf(
         "/operator/profil",
-        Some(&login),
+        &login,
         &[
-            ("csrf", &login.csrf),
             ("name", "Telecenter Kota Malang"),
             ("region", "Kota Malang"),
             ("contact", "WA 0813-1111-2222, Jl. Ijen 5"),
@@ -1181,11 +1187,10 @@ async fn the_profile_form_changes_the_contact() {
 
     // An empty name is refused; the page keeps what was typed.
     let page = op
-        .post_form(
+        .post_csrf(
             "/operator/profil",
-            Some(&login),
+            &login,
             &[
-                ("csrf", &login.csrf),
                 ("name", ""),
                 ("region", "Kota Malang"),
                 ("contact", "WA 0899-9999-9999"),
@@ -1224,7 +1229,7 @@ async fn the_network_page_shows_peers_and_trust_forms() {
         .unwrap();
     let login = op.login().await;
     let page = op.get("/operator/jaringan", Some(&login)).await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    page.assert_status(StatusCode::OK);
     assert!(page.body.contains("Telecenter yang terhubung"));
     assert!(page.body.contains("Telecenter Kota Blitar"));
     assert!(page.body.contains("http://203.0.113.9:8470"));
@@ -1268,8 +1273,8 @@ async fn a_hub_sees_how_much_sealed_mail_it_holds_for_whom_but_not_what_it_says(
     assert_eq!(receipts[0].status, "taken", "{receipts:?}");
     let login = op.login().await;
     let page = op.get("/operator/jaringan", Some(&login)).await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    assert!(page.body.contains("Pesan titipan"), "{}", page.body);
+    page.assert_status(StatusCode::OK);
+    page.assert_contains("Pesan titipan");
     assert!(page.body.contains("menyimpan 1 pesan tertutup"));
     assert!(page.body.contains("Telecenter Kota Malang: 1"));
     assert!(!page.body.contains("Bu Sri"));
@@ -1282,17 +1287,13 @@ async fn the_trust_form_checks_the_center_id() {
     let decide = "/operator/jaringan/kepercayaan";
 
     let page = op
-        .post_form(
+        .post_csrf(
             decide,
-            Some(&login),
-            &[
-                ("csrf", &login.csrf),
-                ("action", "trust"),
-                ("center", "tc1bukan-id"),
-            ],
+            &login,
+            &[("action", "trust"), ("center", "tc1bukan-id")],
         )
         .await;
-    assert_eq!(page.status, StatusCode::BAD_REQUEST, "{}", page.body);
+    page.assert_status(StatusCode::BAD_REQUEST);
     assert!(page.body.contains("role=\"alert\""));
     assert!(
         page.body
@@ -1303,13 +1304,9 @@ async fn the_trust_form_checks_the_center_id() {
     // Its own center cannot be trusted.
     let own = op.node.center_id().to_string();
     let page = op
-        .post_form(
-            decide,
-            Some(&login),
-            &[("csrf", &login.csrf), ("action", "trust"), ("center", &own)],
-        )
+        .post_csrf(decide, &login, &[("action", "trust"), ("center", &own)])
         .await;
-    assert_eq!(page.status, StatusCode::BAD_REQUEST, "{}", page.body);
+    page.assert_status(StatusCode::BAD_REQUEST);
     assert!(page.body.contains("role=\"alert\""));
     assert!(op.node.trust_state().0.is_empty());
 
@@ -1327,34 +1324,18 @@ async fn the_trust_form_checks_the_center_id() {
     assert!(op.node.trust_state().0.is_empty());
 
     let page = op
-        .post_form(
-            decide,
-            Some(&login),
-            &[
-                ("csrf", &login.csrf),
-                ("action", "trust"),
-                ("center", &text),
-            ],
-        )
+        .post_csrf(decide, &login, &[("action", "trust"), ("center", &text)])
         .await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    page.assert_status(StatusCode::OK);
     assert!(page.body.contains("role=\"status\""));
     assert!(page.body.contains(&format!("Percayai: {}", other.short())));
     assert_eq!(op.node.trust_state().0, vec![(other, TrustState::Trusted)]);
     assert!(op.node.accepts(&other));
 
     let page = op
-        .post_form(
-            decide,
-            Some(&login),
-            &[
-                ("csrf", &login.csrf),
-                ("action", "block"),
-                ("center", &text),
-            ],
-        )
+        .post_csrf(decide, &login, &[("action", "block"), ("center", &text)])
         .await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    page.assert_status(StatusCode::OK);
     assert_eq!(op.node.trust_state().0, vec![(other, TrustState::Blocked)]);
     assert!(!op.node.accepts(&other));
 }
@@ -1375,9 +1356,7 @@ async fn logging_out_ends_the_session() {
         StatusCode::OK
     );
 
-    let page = op
-        .post_form("/operator/keluar", Some(&login), &[("csrf", &login.csrf)])
-        .await;
+    let page = op.post_csrf("/operator/keluar", &login, &[]).await;
     page.assert_redirect("/operator/masuk", "logout");
     let cleared = page.header(header::SET_COOKIE).unwrap();
     assert!(cleared.starts_with("tc_sesi=;"), "{cleared}");
@@ -1387,10 +1366,10 @@ async fn logging_out_ends_the_session() {
         .await
         .assert_redirect("/operator/masuk", "old cookie");
     // The old token no longer opens any form either.
-    op.post_form(
+    op.post_csrf(
         "/operator/profil",
-        Some(&login),
-        &[("csrf", &login.csrf), ("name", "X"), ("region", "Y")],
+        &login,
+        &[("name", "X"), ("region", "Y")],
     )
     .await
     .assert_redirect("/operator/masuk", "old cookie, post");
@@ -1598,7 +1577,7 @@ async fn an_order_placed_through_the_form_shows_on_both_centers() {
         .a
         .get(&format!("/operator/pesan?produk={product}"), Some(&login))
         .await;
-    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    form.assert_status(StatusCode::OK);
     assert_eq!(form.header(header::CACHE_CONTROL), Some("no-store"));
     for text in [
         "Sambal Pecel Blitar",
@@ -1620,18 +1599,14 @@ async fn an_order_placed_through_the_form_shows_on_both_centers() {
             Some(&login),
         )
         .await;
-    assert_eq!(pasted.status, StatusCode::OK, "{}", pasted.body);
+    pasted.assert_status(StatusCode::OK);
     assert!(pasted.body.contains("Sambal Pecel Blitar"));
 
     let placed = two
         .a
-        .post_form(
-            "/operator/pesan",
-            Some(&login),
-            &place_fields(&login.csrf, &product, "15000"),
-        )
+        .place(&login, &place_fields(&login.csrf, &product, "15000"))
         .await;
-    assert_eq!(placed.status, StatusCode::SEE_OTHER, "{}", placed.body);
+    placed.assert_status(StatusCode::SEE_OTHER);
     let location = placed.header(header::LOCATION).unwrap();
     let id: OrderId = location
         .strip_prefix("/operator/pesanan/")
@@ -1642,7 +1617,7 @@ async fn an_order_placed_through_the_form_shows_on_both_centers() {
     assert_eq!(two.status(&two.a, &id), "placed");
 
     let page = two.a.get(location, Some(&login)).await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    page.assert_status(StatusCode::OK);
     assert_eq!(page.header(header::CACHE_CONTROL), Some("no-store"));
     for text in [
         "Tersimpan. Dipesan.",
@@ -1682,30 +1657,22 @@ async fn an_order_placed_through_the_form_shows_on_both_centers() {
 
     // No address is known for Blitar here: the list says so, and "Send now"
     // has no one to reach (and goes back only to an order page or the list).
-    assert!(
-        list.body
-            .contains("Alamat node telecenter ini belum diketahui"),
-        "{}",
-        list.body
-    );
+    list.assert_contains("Alamat node telecenter ini belum diketahui");
     let sent = two
         .a
-        .post_form(
+        .post_csrf(
             "/operator/pesanan/kirim",
-            Some(&login),
-            &[("csrf", &login.csrf), ("kembali", "https://evil.example/")],
+            &login,
+            &[("kembali", "https://evil.example/")],
         )
         .await;
     sent.assert_redirect("/operator/pesanan?dikirim=0&gagal=0", "send now");
     let sent = two
         .a
-        .post_form(
+        .post_csrf(
             "/operator/pesanan/kirim",
-            Some(&login),
-            &[
-                ("csrf", &login.csrf),
-                ("kembali", &format!("/operator/pesanan/{id}")),
-            ],
+            &login,
+            &[("kembali", &format!("/operator/pesanan/{id}"))],
         )
         .await;
     sent.assert_redirect(
@@ -1743,7 +1710,7 @@ async fn an_order_placed_through_the_form_shows_on_both_centers() {
         .a
         .get("/operator/pesanan?status=completed", Some(&login))
         .await;
-    assert!(none.body.contains("Belum ada pesanan."), "{}", none.body);
+    none.assert_contains("Belum ada pesanan.");
     assert!(!none.body.contains(&format!("/operator/pesanan/{id}\"")));
 
     // The seller sees it too, as a sale, with the buyer's details.
@@ -1761,7 +1728,7 @@ async fn an_order_placed_through_the_form_shows_on_both_centers() {
         .b
         .get(&format!("/operator/pesanan/{id}"), Some(&seller))
         .await;
-    assert!(page.body.contains(BUYER_PHONE), "{}", page.body);
+    page.assert_contains(BUYER_PHONE);
     assert!(
         page.body
             .contains("Stok berkurang 3 bungkus (sekarang 10 bungkus)")
@@ -1803,7 +1770,7 @@ async fn only_the_steps_this_center_may_take_have_buttons() {
     assert_eq!(steps(&two.b, &seller).await, ["ship", "cancel"]);
     assert!(steps(&two.a, &buyer).await.is_empty());
     let page = two.a.get(&path, Some(&buyer)).await;
-    assert!(page.body.contains("Tidak ada langkah"), "{}", page.body);
+    page.assert_contains("Tidak ada langkah");
     assert!(page.body.contains("Diterima"));
 
     two.b.node.order_step(&id, Action::Ship, None).unwrap();
@@ -1863,96 +1830,53 @@ async fn a_step_needs_the_token_a_reason_and_stock_and_then_changes_the_order() 
     // Rejecting without a reason: the form says so and keeps the order.
     let page = two
         .b
-        .post_form(
-            &path,
-            Some(&seller),
-            &[
-                ("csrf", &seller.csrf),
-                ("action", "reject"),
-                ("reason", "  "),
-            ],
-        )
+        .post_csrf(&path, &seller, &[("action", "reject"), ("reason", " ")])
         .await;
     page.assert_problem("Tulis alasannya dulu", "reject without a reason");
     assert_eq!(two.status(&two.b, &first), "placed");
 
     // A step the state does not allow: plain words, nothing changes.
-    let page = two
-        .b
-        .post_form(
-            &path,
-            Some(&seller),
-            &[("csrf", &seller.csrf), ("action", "ship")],
-        )
-        .await;
-    assert_eq!(page.status, StatusCode::CONFLICT, "{}", page.body);
-    assert!(
-        page.body.contains("tidak bisa dilakukan sekarang"),
-        "{}",
-        page.body
-    );
+    let page = two.b.post_csrf(&path, &seller, &[("action", "ship")]).await;
+    page.assert_status(StatusCode::CONFLICT);
+    page.assert_contains("tidak bisa dilakukan sekarang");
     assert_eq!(two.status(&two.b, &first), "placed");
 
     // Accepting works and reserves the stock.
     let page = two
         .b
-        .post_form(
-            &path,
-            Some(&seller),
-            &[("csrf", &seller.csrf), ("action", "accept")],
-        )
+        .post_csrf(&path, &seller, &[("action", "accept")])
         .await;
     page.assert_redirect(&format!("{path}?ok=accept"), "accept");
     assert_eq!(two.status(&two.b, &first), "accepted");
     assert_eq!(two.b.listing(&two.listing).listing.stock, 7);
     let shown = two.b.get(&format!("{path}?ok=accept"), Some(&seller)).await;
-    assert!(
-        shown.body.contains("Tersimpan. Diterima."),
-        "{}",
-        shown.body
-    );
+    shown.assert_contains("Tersimpan. Diterima.");
 
     // Too little stock left for the second order: refused with the numbers.
-    two.b
-        .node
-        .update_listing(
-            &two.listing,
-            &telecenter_protocol::validate::ListingPatch {
-                stock: Some(4),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    two.b.patch(
+        &two.listing,
+        ListingPatch {
+            stock: Some(4),
+            ..Default::default()
+        },
+    );
     let second_path = format!("/operator/pesanan/{second}");
     let page = two
         .b
-        .post_form(
-            &second_path,
-            Some(&seller),
-            &[("csrf", &seller.csrf), ("action", "accept")],
-        )
+        .post_csrf(&second_path, &seller, &[("action", "accept")])
         .await;
-    assert_eq!(page.status, StatusCode::CONFLICT, "{}", page.body);
-    assert!(
-        page.body
-            .contains("Stok tidak cukup: tinggal 4 bungkus, pesanan butuh 5 bungkus"),
-        "{}",
-        page.body
-    );
+    page.assert_status(StatusCode::CONFLICT);
+    page.assert_contains("Stok tidak cukup: tinggal 4 bungkus, pesanan butuh 5 bungkus");
     assert_eq!(two.status(&two.b, &second), "placed");
     assert_eq!(two.b.listing(&two.listing).listing.stock, 4);
 
     // Rejecting with a reason works; the reason is in the history on both sides.
     let page = two
         .b
-        .post_form(
+        .post_csrf(
             &second_path,
-            Some(&seller),
-            &[
-                ("csrf", &seller.csrf),
-                ("action", "reject"),
-                ("reason", "Stok tinggal sedikit"),
-            ],
+            &seller,
+            &[("action", "reject"), ("reason", "Stok tinggal sedikit")],
         )
         .await;
     page.assert_redirect(&format!("{second_path}?ok=reject"), "reject");
@@ -1960,7 +1884,7 @@ async fn a_step_needs_the_token_a_reason_and_stock_and_then_changes_the_order() 
     assert_eq!(two.status(&two.a, &second), "rejected");
     let buyer = two.a.login().await;
     let page = two.a.get(&second_path, Some(&buyer)).await;
-    assert!(page.body.contains("Stok tinggal sedikit"), "{}", page.body);
+    page.assert_contains("Stok tinggal sedikit");
     assert!(page.body.contains("Ditolak"));
 }
 
@@ -2001,7 +1925,7 @@ async fn the_buyers_details_appear_on_operator_pages_and_never_on_public_ones() 
         let page = op
             .get(&format!("/operator/pesanan/{id}"), Some(&login))
             .await;
-        assert!(page.body.contains(BUYER_NAME), "{}", page.body);
+        page.assert_contains(BUYER_NAME);
         assert!(page.body.contains(BUYER_PHONE));
         assert!(page.body.contains("href=\"tel:081234567890\""));
         // The list shows no buyer details either: only the order page does.
@@ -2026,7 +1950,7 @@ async fn the_product_page_offers_the_order_form_to_staff_only() {
     );
 
     let page = two.a.get(&path, Some(&login)).await;
-    assert!(page.body.contains(&link), "{}", page.body);
+    page.assert_contains(&link);
     assert!(page.body.contains("Pesan untuk pembeli"));
     assert_eq!(
         page.header(header::CACHE_CONTROL),
@@ -2059,11 +1983,7 @@ async fn the_product_page_offers_the_order_form_to_staff_only() {
             Some(&login),
         )
         .await;
-    assert!(
-        form.body.contains("milik telecenter ini sendiri"),
-        "{}",
-        form.body
-    );
+    form.assert_contains("milik telecenter ini sendiri");
     assert!(!form.body.contains("name=\"buyer_phone\""));
 }
 
@@ -2081,10 +2001,7 @@ async fn the_order_form_keeps_what_was_typed_and_refuses_a_changed_price() {
 
     // Without the token nothing is placed.
     let fields = place_fields(&login.csrf, &product, "15000");
-    let page = two
-        .a
-        .post_form("/operator/pesan", Some(&login), &fields[1..])
-        .await;
+    let page = two.a.place(&login, &fields[1..]).await;
     page.assert_expired("order without a token");
 
     // Input problems keep every typed value.
@@ -2109,9 +2026,8 @@ async fn the_order_form_keeps_what_was_typed_and_refuses_a_changed_price() {
     ] {
         let page = two
             .a
-            .post_form(
-                "/operator/pesan",
-                Some(&login),
+            .place(
+                &login,
                 &with(place_fields(&login.csrf, &product, "15000"), field, value),
             )
             .await;
@@ -2128,9 +2044,8 @@ async fn the_order_form_keeps_what_was_typed_and_refuses_a_changed_price() {
     // More than the stock: refused with the numbers.
     let page = two
         .a
-        .post_form(
-            "/operator/pesan",
-            Some(&login),
+        .place(
+            &login,
             &with(
                 place_fields(&login.csrf, &product, "15000"),
                 "quantity",
@@ -2138,43 +2053,26 @@ async fn the_order_form_keeps_what_was_typed_and_refuses_a_changed_price() {
             ),
         )
         .await;
-    assert_eq!(page.status, StatusCode::CONFLICT, "{}", page.body);
-    assert!(
-        page.body
-            .contains("Stok tidak cukup: tinggal 10 bungkus, diminta 11 bungkus."),
-        "{}",
-        page.body
-    );
+    page.assert_status(StatusCode::CONFLICT);
+    page.assert_contains("Stok tidak cukup: tinggal 10 bungkus, diminta 11 bungkus.");
     assert_eq!(orders(&two.a), 0);
 
     // Blitar raises the price after the form was shown: the order is refused, the
     // form shows the new price and sends it the next time.
-    two.b
-        .node
-        .update_listing(
-            &two.listing,
-            &telecenter_protocol::validate::ListingPatch {
-                price_idr: Some(16_000),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    two.b.patch(
+        &two.listing,
+        ListingPatch {
+            price_idr: Some(16_000),
+            ..Default::default()
+        },
+    );
     two.sync_catalogs();
     let page = two
         .a
-        .post_form(
-            "/operator/pesan",
-            Some(&login),
-            &place_fields(&login.csrf, &product, "15000"),
-        )
+        .place(&login, &place_fields(&login.csrf, &product, "15000"))
         .await;
-    assert_eq!(page.status, StatusCode::CONFLICT, "{}", page.body);
-    assert!(
-        page.body
-            .contains("Harga sudah berubah: sekarang Rp 16.000 per bungkus"),
-        "{}",
-        page.body
-    );
+    page.assert_status(StatusCode::CONFLICT);
+    page.assert_contains("Harga sudah berubah: sekarang Rp 16.000 per bungkus");
     assert!(
         page.body
             .contains("name=\"unit_price_idr\" value=\"16000\"")
@@ -2183,13 +2081,9 @@ async fn the_order_form_keeps_what_was_typed_and_refuses_a_changed_price() {
     assert_eq!(orders(&two.a), 0);
     let placed = two
         .a
-        .post_form(
-            "/operator/pesan",
-            Some(&login),
-            &place_fields(&login.csrf, &product, "16000"),
-        )
+        .place(&login, &place_fields(&login.csrf, &product, "16000"))
         .await;
-    assert_eq!(placed.status, StatusCode::SEE_OTHER, "{}", placed.body);
+    placed.assert_status(StatusCode::SEE_OTHER);
     assert_eq!(orders(&two.a), 1);
 
     // A product code that is not one, or one this node does not know.
@@ -2203,7 +2097,7 @@ async fn the_order_form_keeps_what_was_typed_and_refuses_a_changed_price() {
         .a
         .get(&format!("/operator/pesan?produk={unknown}"), Some(&login))
         .await;
-    assert_eq!(page.status, StatusCode::NOT_FOUND, "{}", page.body);
+    page.assert_status(StatusCode::NOT_FOUND);
     assert!(page.body.contains("tidak ada di pasar node ini"));
     let page = two.a.get("/operator/pesan", Some(&login)).await;
     assert_eq!(page.status, StatusCode::OK);
@@ -2222,7 +2116,7 @@ async fn the_fee_report_shows_rupiah_a_chart_and_downloads_as_csv() {
         .a
         .get("/operator/biaya?bulan=2025-11", Some(&buyer))
         .await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    page.assert_status(StatusCode::OK);
     assert_eq!(page.header(header::CACHE_CONTROL), Some("no-store"));
     for text in [
         "November 2025",
@@ -2316,13 +2210,9 @@ async fn a_settlement_is_recorded_confirmed_and_shown_in_the_statement() {
             Some(&buyer),
         )
         .await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    assert!(page.body.contains("value=\"43.650\""), "{}", page.body);
-    assert!(
-        page.body.contains(&format!("value=\"{blitar}\" selected")),
-        "{}",
-        page.body
-    );
+    page.assert_status(StatusCode::OK);
+    page.assert_contains("value=\"43.650\"");
+    page.assert_contains(&format!("value=\"{blitar}\" selected"));
     assert!(
         page.body
             .contains("Telecenter Kab Blitar — Rp 43.650 — kita berutang")
@@ -2399,11 +2289,7 @@ async fn a_settlement_is_recorded_confirmed_and_shown_in_the_statement() {
     // Blitar answers: a decline needs a reason; then it confirms.
     let id = two.b.node.settlements(None).unwrap()[0].id.clone();
     let page = two.b.get("/operator/biaya/setoran", Some(&seller)).await;
-    assert!(
-        page.body.contains("Konfirmasi uang sudah masuk"),
-        "{}",
-        page.body
-    );
+    page.assert_contains("Konfirmasi uang sudah masuk");
     assert!(
         page.body
             .contains(&format!("action=\"/operator/biaya/setoran/{id}\""))
@@ -2411,15 +2297,7 @@ async fn a_settlement_is_recorded_confirmed_and_shown_in_the_statement() {
     let answer = format!("/operator/biaya/setoran/{id}");
     let page = two
         .b
-        .post_form(
-            &answer,
-            Some(&seller),
-            &[
-                ("csrf", &seller.csrf),
-                ("answer", "decline"),
-                ("reason", ""),
-            ],
-        )
+        .post_csrf(&answer, &seller, &[("answer", "decline"), ("reason", "")])
         .await;
     page.assert_problem(
         "Tulis alasan menolak pembayaran ini.",
@@ -2433,11 +2311,7 @@ async fn a_settlement_is_recorded_confirmed_and_shown_in_the_statement() {
     assert_eq!(two.b.node.settlements(None).unwrap()[0].status, "waiting");
     let page = two
         .b
-        .post_form(
-            &answer,
-            Some(&seller),
-            &[("csrf", &seller.csrf), ("answer", "confirm")],
-        )
+        .post_csrf(&answer, &seller, &[("answer", "confirm")])
         .await;
     page.assert_redirect("/operator/biaya/setoran?dijawab=confirm", "confirm");
     assert_eq!(two.b.node.settlements(None).unwrap()[0].status, "confirmed");
@@ -2445,7 +2319,7 @@ async fn a_settlement_is_recorded_confirmed_and_shown_in_the_statement() {
         .b
         .get("/operator/biaya/setoran?dijawab=confirm", Some(&seller))
         .await;
-    assert!(page.body.contains("Dikonfirmasi"), "{}", page.body);
+    page.assert_contains("Dikonfirmasi");
     assert!(page.body.contains("Kita menerima"));
     two.deliver();
 
@@ -2457,7 +2331,7 @@ async fn a_settlement_is_recorded_confirmed_and_shown_in_the_statement() {
             Some(&buyer),
         )
         .await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    page.assert_status(StatusCode::OK);
     for text in [
         "Rekening dengan Telecenter Kab Blitar",
         "Saldo awal",
@@ -2481,11 +2355,7 @@ async fn a_settlement_is_recorded_confirmed_and_shown_in_the_statement() {
             Some(&buyer),
         )
         .await;
-    assert!(
-        page.body.contains("Tidak ada catatan pada masa ini."),
-        "{}",
-        page.body
-    );
+    page.assert_contains("Tidak ada catatan pada masa ini.");
     let page = two
         .a
         .get(
@@ -2501,7 +2371,7 @@ async fn a_settlement_is_recorded_confirmed_and_shown_in_the_statement() {
         .a
         .get("/operator/biaya?bulan=2025-11", Some(&buyer))
         .await;
-    assert!(page.body.contains("lunas"), "{}", page.body);
+    page.assert_contains("lunas");
     assert!(page.body.contains("Tidak ada yang perlu dibayar."));
 }
 
@@ -2539,11 +2409,7 @@ async fn the_order_and_fee_pages_speak_english_when_asked() {
     }
     let refused = two
         .b
-        .post_form(
-            &path,
-            Some(&english),
-            &[("csrf", &english.csrf), ("action", "cancel")],
-        )
+        .post_csrf(&path, &english, &[("action", "cancel")])
         .await;
     refused.assert_problem("Say why: write a reason", "cancel without a reason");
     assert!(refused.body.contains("Not saved — nothing was changed"));
@@ -2564,16 +2430,13 @@ async fn the_order_and_fee_pages_speak_english_when_asked() {
 async fn an_order_the_seller_refuses_on_arrival_says_so_in_plain_words() {
     let two = Two::new();
     // Blitar sold most of the stock at its counter; Malang's copy still says 10.
-    two.b
-        .node
-        .update_listing(
-            &two.listing,
-            &telecenter_protocol::validate::ListingPatch {
-                stock: Some(2),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    two.b.patch(
+        &two.listing,
+        ListingPatch {
+            stock: Some(2),
+            ..Default::default()
+        },
+    );
     let id = two.order(3);
     two.deliver();
     assert_eq!(two.status(&two.a, &id), "refused");
@@ -2593,7 +2456,7 @@ async fn an_order_the_seller_refuses_on_arrival_says_so_in_plain_words() {
         .a
         .get(&format!("/operator/pesanan/{id}"), Some(&login))
         .await;
-    assert!(page.body.contains("Rincian: "), "{}", page.body);
+    page.assert_contains("Rincian: ");
     assert!(
         page.body.contains("stock"),
         "the node's details: {}",
