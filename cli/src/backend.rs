@@ -11,6 +11,7 @@ use telecenter_node::api::{
 };
 use telecenter_node::data_dir::{DataDir, DataDirError, WriteLock};
 use telecenter_node::search::RawSearch;
+use telecenter_node::store::ListingRow;
 use telecenter_node::sync::{RoundReport, SyncEngine, add_peer_by_url, peer_client};
 use telecenter_node::{Clock, Node};
 use telecenter_protocol::ListingId;
@@ -185,42 +186,43 @@ impl Backend {
 
     /// Changes a listing.
     pub(crate) async fn update(&self, id: &str, patch: ListingPatch) -> Result<ListingView> {
-        let id = parse_id(id)?;
         let body = serde_json::to_value(&patch)?;
-        self.admin(
-            Method::PATCH,
-            &format!("/api/v1/admin/listings/{id}"),
-            Some(body),
-            |node| {
-                Ok(ListingView::new(
-                    &node.update_listing(&id, &patch)?,
-                    Lang::Id,
-                ))
-            },
-        )
+        self.one_listing(Method::PATCH, id, Some(body), |node, id| {
+            node.update_listing(id, &patch)
+        })
         .await
     }
 
     /// Removes a listing.
     pub(crate) async fn remove(&self, id: &str) -> Result<ListingView> {
-        let id = parse_id(id)?;
-        self.admin(
-            Method::DELETE,
-            &format!("/api/v1/admin/listings/{id}"),
-            None,
-            |node| Ok(ListingView::new(&node.remove_listing(&id)?, Lang::Id)),
-        )
-        .await
+        self.one_listing(Method::DELETE, id, None, |node, id| node.remove_listing(id))
+            .await
     }
 
     /// One of this center's listings.
     pub(crate) async fn show(&self, id: &str) -> Result<ListingView> {
+        self.one_listing(Method::GET, id, None, |node, id| node.own_listing(id))
+            .await
+    }
+
+    /// Runs `method` on `/api/v1/admin/listings/{id}`, or `local` on the
+    /// database; either way the listing as the admin API shows it.
+    async fn one_listing<F>(
+        &self,
+        method: Method,
+        id: &str,
+        body: Option<serde_json::Value>,
+        local: F,
+    ) -> Result<ListingView>
+    where
+        F: FnOnce(&Arc<Node>, &ListingId) -> Result<ListingRow, telecenter_node::NodeError>,
+    {
         let id = parse_id(id)?;
         self.admin(
-            Method::GET,
+            method,
             &format!("/api/v1/admin/listings/{id}"),
-            None,
-            |node| Ok(ListingView::new(&node.own_listing(&id)?, Lang::Id)),
+            body,
+            |node| Ok(ListingView::new(&local(node, &id)?, Lang::Id)),
         )
         .await
     }

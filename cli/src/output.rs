@@ -13,6 +13,20 @@ pub(crate) fn print_json(value: &impl serde::Serialize) -> Result<()> {
     Ok(())
 }
 
+/// With `--json`, prints `value` as JSON; otherwise runs `text`, which prints
+/// it for people.
+pub(crate) fn json_or_text(
+    json: bool,
+    value: &impl serde::Serialize,
+    text: impl FnOnce(),
+) -> Result<()> {
+    if json {
+        return print_json(value);
+    }
+    text();
+    Ok(())
+}
+
 /// After `init`.
 pub(crate) fn created(profile: &Profile, data: &Path, json: bool) -> Result<()> {
     if json {
@@ -53,181 +67,165 @@ pub(crate) fn serving(profile: &Profile, url: &str, json: bool) -> Result<()> {
 
 /// After `listing add`: the id alone, so scripts can capture it.
 pub(crate) fn listing_id(view: &ListingView, json: bool) -> Result<()> {
-    if json {
-        return print_json(view);
-    }
-    println!("{}", view.id);
-    Ok(())
+    json_or_text(json, view, || {
+        println!("{}", view.id);
+    })
 }
 
 /// After `listing remove`.
 pub(crate) fn removed(view: &ListingView, json: bool) -> Result<()> {
-    if json {
-        return print_json(view);
-    }
-    println!("removed {} ({})", view.id, view.title);
-    Ok(())
+    json_or_text(json, view, || {
+        println!("removed {} ({})", view.id, view.title);
+    })
 }
 
 /// One listing in full.
 pub(crate) fn listing(view: &ListingView, json: bool) -> Result<()> {
-    if json {
-        return print_json(view);
-    }
-    println!("{}  {}", view.id, view.title);
-    println!(
-        "  price:     {} / {}",
-        format_rupiah(view.price_idr),
-        view.unit
-    );
-    println!("  stock:     {}", view.stock);
-    println!("  category:  {}", view.category);
-    if !view.producer.is_empty() {
-        println!("  producer:  {}", view.producer);
-    }
-    println!("  status:    {}", view.status);
-    println!("  center:    {} ({})", view.center_name, view.center_region);
-    println!("  updated:   {}", view.updated_at);
-    if !view.description.is_empty() {
-        println!("  {}", view.description.replace('\n', "\n  "));
-    }
-    Ok(())
+    json_or_text(json, view, || {
+        println!("{}  {}", view.id, view.title);
+        println!(
+            "  price:     {} / {}",
+            format_rupiah(view.price_idr),
+            view.unit
+        );
+        println!("  stock:     {}", view.stock);
+        println!("  category:  {}", view.category);
+        if !view.producer.is_empty() {
+            println!("  producer:  {}", view.producer);
+        }
+        println!("  status:    {}", view.status);
+        println!("  center:    {} ({})", view.center_name, view.center_region);
+        println!("  updated:   {}", view.updated_at);
+        if !view.description.is_empty() {
+            println!("  {}", view.description.replace('\n', "\n  "));
+        }
+    })
 }
 
 /// A page of listings.
 pub(crate) fn listings(page: &ListingsView, json: bool, own: bool) -> Result<()> {
-    if json {
-        return print_json(page);
-    }
-    if page.items.is_empty() {
-        println!("no listings found");
-        return Ok(());
-    }
-    for item in &page.items {
-        let price = format_rupiah(item.price_idr);
-        if own {
-            println!(
-                "{}  {:<7} {:>14}  stock {:>5}  {}",
-                item.id, item.status, price, item.stock, item.title
-            );
-        } else {
-            println!(
-                "{}  {:>14}  {}  — {} ({})",
-                item.id, price, item.title, item.center_name, item.center_region
-            );
+    json_or_text(json, page, || {
+        if page.items.is_empty() {
+            println!("no listings found");
+            return;
         }
-    }
-    println!("{} of {} shown", page.items.len(), page.total);
-    Ok(())
+        for item in &page.items {
+            let price = format_rupiah(item.price_idr);
+            if own {
+                println!(
+                    "{}  {:<7} {:>14}  stock {:>5}  {}",
+                    item.id, item.status, price, item.stock, item.title
+                );
+            } else {
+                println!(
+                    "{}  {:>14}  {}  — {} ({})",
+                    item.id, price, item.title, item.center_name, item.center_region
+                );
+            }
+        }
+        println!("{} of {} shown", page.items.len(), page.total);
+    })
 }
 
 /// The center's info.
 pub(crate) fn info(view: &InfoView, json: bool) -> Result<()> {
-    if json {
-        return print_json(view);
-    }
-    println!("{}", view.name);
-    println!("  center id: {}", view.center_id);
-    println!("  region:    {}", view.region);
-    if !view.contact.is_empty() {
-        println!("  contact:   {}", view.contact);
-    }
-    println!(
-        "  fee:       {} % referral fee paid to the center that brings a sale, minimum {}",
-        telecenter_protocol::fee::percent_text(view.referral_fee_bp),
-        format_rupiah(view.referral_fee_min_idr)
-    );
-    match &view.address {
-        Some(address) => println!("  address:   {address} (other centers send orders here)"),
-        None => {
-            println!("  address:   none published (orders arrive over connections this node opens)")
+    json_or_text(json, view, || {
+        println!("{}", view.name);
+        println!("  center id: {}", view.center_id);
+        println!("  region:    {}", view.region);
+        if !view.contact.is_empty() {
+            println!("  contact:   {}", view.contact);
         }
-    }
-    println!("  version:   {}", view.version);
-    Ok(())
+        println!(
+            "  fee:       {} % referral fee paid to the center that brings a sale, minimum {}",
+            telecenter_protocol::fee::percent_text(view.referral_fee_bp),
+            format_rupiah(view.referral_fee_min_idr)
+        );
+        match &view.address {
+            Some(address) => println!("  address:   {address} (other centers send orders here)"),
+            None => {
+                println!(
+                    "  address:   none published (orders arrive over connections this node opens)"
+                )
+            }
+        }
+        println!("  version:   {}", view.version);
+    })
 }
 
 /// After `peer add`.
 pub(crate) fn peer_added(peer: &PeerView, json: bool) -> Result<()> {
-    if json {
-        return print_json(peer);
-    }
-    println!("added peer {} ({})", peer.name, peer.center_id);
-    match &peer.url {
-        Some(url) => println!("  address: {url}"),
-        None => println!("  no address: it connects to this node"),
-    }
-    println!("  its catalog is now trusted; check the id above with its operator");
-    Ok(())
+    json_or_text(json, peer, || {
+        println!("added peer {} ({})", peer.name, peer.center_id);
+        match &peer.url {
+            Some(url) => println!("  address: {url}"),
+            None => println!("  no address: it connects to this node"),
+        }
+        println!("  its catalog is now trusted; check the id above with its operator");
+    })
 }
 
 /// `peer list`.
 pub(crate) fn peers(peers: &[PeerView], json: bool) -> Result<()> {
-    if json {
-        return print_json(&peers);
-    }
-    if peers.is_empty() {
-        println!("no peers yet: add one with 'telecenter peer add http://host:port'");
-        return Ok(());
-    }
-    for peer in peers {
-        println!("{}  {}", peer.center_id, peer.name);
-        println!(
-            "  address:    {}",
-            peer.url.as_deref().unwrap_or("(connects to us)")
-        );
-        println!(
-            "  last sync:  {}",
-            peer.last_sync_at.as_deref().unwrap_or("never")
-        );
-        println!("  behind by:  {} change(s)", peer.behind);
-        if let Some(error) = &peer.last_error {
-            println!(
-                "  last error: {} ({})",
-                error,
-                peer.last_error_at.as_deref().unwrap_or("")
-            );
+    json_or_text(json, &peers, || {
+        if peers.is_empty() {
+            println!("no peers yet: add one with 'telecenter peer add http://host:port'");
+            return;
         }
-    }
-    Ok(())
+        for peer in peers {
+            println!("{}  {}", peer.center_id, peer.name);
+            println!(
+                "  address:    {}",
+                peer.url.as_deref().unwrap_or("(connects to us)")
+            );
+            println!(
+                "  last sync:  {}",
+                peer.last_sync_at.as_deref().unwrap_or("never")
+            );
+            println!("  behind by:  {} change(s)", peer.behind);
+            if let Some(error) = &peer.last_error {
+                println!(
+                    "  last error: {} ({})",
+                    error,
+                    peer.last_error_at.as_deref().unwrap_or("")
+                );
+            }
+        }
+    })
 }
 
 /// `trust`, `block`, `unblock`.
 pub(crate) fn trust(view: &TrustView, json: bool) -> Result<()> {
-    if json {
-        return print_json(view);
-    }
-    for decision in &view.decisions {
-        println!("{}  {}", decision.state, decision.center_id);
-    }
-    println!("accepted catalogs: {}", view.accepted.len());
-    for center in &view.accepted {
-        let how = match center.depth {
-            0 => "this center".to_owned(),
-            1 => "trusted".to_owned(),
-            d => format!("vouched for (depth {d})"),
-        };
-        println!("  {}  {how}", center.center_id);
-    }
-    Ok(())
+    json_or_text(json, view, || {
+        for decision in &view.decisions {
+            println!("{}  {}", decision.state, decision.center_id);
+        }
+        println!("accepted catalogs: {}", view.accepted.len());
+        for center in &view.accepted {
+            let how = match center.depth {
+                0 => "this center".to_owned(),
+                1 => "trusted".to_owned(),
+                d => format!("vouched for (depth {d})"),
+            };
+            println!("  {}  {how}", center.center_id);
+        }
+    })
 }
 
 /// `sync`.
 pub(crate) fn sync(reports: &[RoundReport], json: bool) -> Result<()> {
-    if json {
-        return print_json(&reports);
-    }
-    if reports.is_empty() {
-        println!("no peers with an address to sync with");
-    }
-    for report in reports {
-        match &report.error {
-            None => println!(
-                "{}: ok, received {}, sent {}, behind {}",
-                report.name, report.received, report.sent, report.behind
-            ),
-            Some(error) => println!("{}: failed: {error}", report.name),
+    json_or_text(json, &reports, || {
+        if reports.is_empty() {
+            println!("no peers with an address to sync with");
         }
-    }
-    Ok(())
+        for report in reports {
+            match &report.error {
+                None => println!(
+                    "{}: ok, received {}, sent {}, behind {}",
+                    report.name, report.received, report.sent, report.behind
+                ),
+                Some(error) => println!("{}: failed: {error}", report.name),
+            }
+        }
+    })
 }

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::limits::{FEE_BP_MAX, FEE_MIN_IDR_MAX};
-use crate::text::InvalidInput;
+use crate::text::{InvalidInput, in_range};
 
 /// A center's published fee terms: the referral fee it pays to the center that
 /// brought a sale. Part of its catalog profile.
@@ -30,16 +30,13 @@ impl FeeTerms {
                 ),
             ));
         }
-        if !(0..=FEE_MIN_IDR_MAX).contains(&self.min_idr) {
-            return Err(InvalidInput::new(
-                "referral_fee_min",
-                "out_of_range",
-                format!(
-                    "the minimum fee must be between 0 and {FEE_MIN_IDR_MAX} rupiah, found {}",
-                    self.min_idr
-                ),
-            ));
-        }
+        in_range(
+            "referral_fee_min",
+            "the minimum fee",
+            self.min_idr,
+            0..=FEE_MIN_IDR_MAX,
+            " rupiah",
+        )?;
         Ok(())
     }
 

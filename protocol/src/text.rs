@@ -27,6 +27,30 @@ impl InvalidInput {
     }
 }
 
+/// Checks that a whole number lies in `range`. Otherwise an `out_of_range` error
+/// on `field`: "{what} must be between {start} and {end}{unit}, found {value}"
+/// (`unit` is "" or, with its leading space, " rupiah").
+pub fn in_range(
+    field: &'static str,
+    what: &str,
+    value: i64,
+    range: std::ops::RangeInclusive<i64>,
+    unit: &str,
+) -> Result<i64, InvalidInput> {
+    if range.contains(&value) {
+        return Ok(value);
+    }
+    Err(InvalidInput::new(
+        field,
+        "out_of_range",
+        format!(
+            "{what} must be between {} and {}{unit}, found {value}",
+            range.start(),
+            range.end()
+        ),
+    ))
+}
+
 /// Trims, NFC-normalises and checks one line of text: no control characters,
 /// between `min_chars` and `max_chars` characters.
 pub fn text_line(

@@ -15,7 +15,7 @@ use telecenter_node::money::parse_rupiah;
 use super::settle::{SettleCommand, settle};
 use super::{center, local, truncate};
 use crate::backend::Backend;
-use crate::output::print_json;
+use crate::output::json_or_text;
 
 /// `telecenter fees ...`.
 #[derive(Subcommand, Debug)]
@@ -126,11 +126,9 @@ pub(crate) async fn fees(backend: Backend, command: FeesCommand, json: bool) -> 
                 print!("{}", accounting::report_csv(&report));
                 return Ok(());
             }
-            if json {
-                return print_json(&report);
-            }
-            print_report(&report);
-            Ok(())
+            json_or_text(json, &report, || {
+                print_report(&report);
+            })
         }
         FeesCommand::Balances => {
             let export: BalancesExport = backend
@@ -138,20 +136,18 @@ pub(crate) async fn fees(backend: Backend, command: FeesCommand, json: bool) -> 
                     BalancesExport::of(node)
                 })
                 .await?;
-            if json {
-                return print_json(&export);
-            }
-            if export.balances.is_empty() {
-                println!("no ledger entries yet");
-            }
-            for b in &export.balances {
-                println!(
-                    "{:<32}  {}",
-                    truncate(&b.name, 32),
-                    balance_words(b.balance_idr)
-                );
-            }
-            Ok(())
+            json_or_text(json, &export, || {
+                if export.balances.is_empty() {
+                    println!("no ledger entries yet");
+                }
+                for b in &export.balances {
+                    println!(
+                        "{:<32}  {}",
+                        truncate(&b.name, 32),
+                        balance_words(b.balance_idr)
+                    );
+                }
+            })
         }
         FeesCommand::Statement(a) => {
             let with = center(&a.with)?;
@@ -168,32 +164,30 @@ pub(crate) async fn fees(backend: Backend, command: FeesCommand, json: bool) -> 
                     |node| accounting::statement(node, &with, from, to),
                 )
                 .await?;
-            if json {
-                return print_json(&statement);
-            }
-            println!(
-                "Statement with {} for {} to {}",
-                statement.name, statement.from, statement.to
-            );
-            println!(
-                "  Opening balance: {}",
-                balance_words(statement.opening_idr)
-            );
-            for l in &statement.lines {
+            json_or_text(json, &statement, || {
                 println!(
-                    "  {}  {:<13} {:<13} {:>14}  {:>14}",
-                    local(&l.at),
-                    l.kind,
-                    l.reference,
-                    format_rupiah(l.amount_idr),
-                    format_rupiah(l.balance_idr)
+                    "Statement with {} for {} to {}",
+                    statement.name, statement.from, statement.to
                 );
-            }
-            println!(
-                "  Closing balance: {}",
-                balance_words(statement.closing_idr)
-            );
-            Ok(())
+                println!(
+                    "  Opening balance: {}",
+                    balance_words(statement.opening_idr)
+                );
+                for l in &statement.lines {
+                    println!(
+                        "  {}  {:<13} {:<13} {:>14}  {:>14}",
+                        local(&l.at),
+                        l.kind,
+                        l.reference,
+                        format_rupiah(l.amount_idr),
+                        format_rupiah(l.balance_idr)
+                    );
+                }
+                println!(
+                    "  Closing balance: {}",
+                    balance_words(statement.closing_idr)
+                );
+            })
         }
         FeesCommand::Settle(command) => settle(backend, command, json).await,
         FeesCommand::Correct(a) => {
@@ -219,17 +213,15 @@ pub(crate) async fn fees(backend: Backend, command: FeesCommand, json: bool) -> 
                     |node| api::correct(node, &input),
                 )
                 .await?;
-            if json {
-                return print_json(&view);
-            }
-            println!("{}", view.id);
-            eprintln!(
-                "correction {} of {} sent to {}; it counts once they confirm it",
-                view.id,
-                format_rupiah(view.amount_idr),
-                view.counterpart_name
-            );
-            Ok(())
+            json_or_text(json, &view, || {
+                println!("{}", view.id);
+                eprintln!(
+                    "correction {} of {} sent to {}; it counts once they confirm it",
+                    view.id,
+                    format_rupiah(view.amount_idr),
+                    view.counterpart_name
+                );
+            })
         }
         FeesCommand::Netting(a) => {
             let mut include = Vec::new();
@@ -253,28 +245,26 @@ pub(crate) async fn fees(backend: Backend, command: FeesCommand, json: bool) -> 
                     |node| accounting::netting(node, &include),
                 )
                 .await?;
-            if json {
-                return print_json(&view);
-            }
-            println!("SUGGESTION ONLY — nothing is paid or booked by this.");
-            if view.suggestion.transfers.is_empty() {
-                println!("nothing to settle");
-            }
-            for t in &view.suggestion.transfers {
-                println!(
-                    "  {} pays {}  {}",
-                    t.debtor.short(),
-                    t.creditor.short(),
-                    format_rupiah(t.amount_idr)
-                );
-            }
-            if !view.suggestion.minimal {
-                println!("(many centers: a good answer, not proven the fewest transfers)");
-            }
-            for d in &view.disagreements {
-                println!("left out: {d}");
-            }
-            Ok(())
+            json_or_text(json, &view, || {
+                println!("SUGGESTION ONLY — nothing is paid or booked by this.");
+                if view.suggestion.transfers.is_empty() {
+                    println!("nothing to settle");
+                }
+                for t in &view.suggestion.transfers {
+                    println!(
+                        "  {} pays {}  {}",
+                        t.debtor.short(),
+                        t.creditor.short(),
+                        format_rupiah(t.amount_idr)
+                    );
+                }
+                if !view.suggestion.minimal {
+                    println!("(many centers: a good answer, not proven the fewest transfers)");
+                }
+                for d in &view.disagreements {
+                    println!("left out: {d}");
+                }
+            })
         }
     }
 }

@@ -18,7 +18,7 @@ use telecenter_protocol::order::{Action, Collector, PayMethod};
 
 use super::{IdArgs, ReasonArgs, center, local, order_id, truncate};
 use crate::backend::Backend;
-use crate::output::print_json;
+use crate::output::{json_or_text, print_json};
 
 /// `telecenter order ...`.
 #[derive(Subcommand, Debug)]
@@ -136,19 +136,17 @@ pub(crate) async fn order(backend: Backend, command: OrderCommand, json: bool) -
                     api::place(node, &input)
                 })
                 .await?;
-            if json {
-                return print_json(&view);
-            }
-            println!("{}", view.id);
-            eprintln!(
-                "Order {} placed with {}: {} × {} = {}. It is sent to them as soon as their node can be reached.",
-                view.id,
-                view.counterpart_name,
-                view.quantity,
-                view.title,
-                format_rupiah(view.gross_idr)
-            );
-            Ok(())
+            json_or_text(json, &view, || {
+                println!("{}", view.id);
+                eprintln!(
+                    "Order {} placed with {}: {} × {} = {}. It is sent to them as soon as their node can be reached.",
+                    view.id,
+                    view.counterpart_name,
+                    view.quantity,
+                    view.title,
+                    format_rupiah(view.gross_idr)
+                );
+            })
         }
         OrderCommand::List(l) => {
             let query = OrderQuery {
@@ -180,11 +178,9 @@ pub(crate) async fn order(backend: Backend, command: OrderCommand, json: bool) -
             let view: OrdersView = backend
                 .admin(Method::GET, &path, None, |node| api::list(node, &filter))
                 .await?;
-            if json {
-                return print_json(&view);
-            }
-            print_orders(&view.orders);
-            Ok(())
+            json_or_text(json, &view, || {
+                print_orders(&view.orders);
+            })
         }
         OrderCommand::Show(a) => {
             let id = order_id(&a.id)?;
@@ -196,11 +192,9 @@ pub(crate) async fn order(backend: Backend, command: OrderCommand, json: bool) -
                     |node| api::show(node, &id),
                 )
                 .await?;
-            if json {
-                return print_json(&view);
-            }
-            print_order(&view);
-            Ok(())
+            json_or_text(json, &view, || {
+                print_order(&view);
+            })
         }
         OrderCommand::Accept(a) => step(&backend, &a.id, Action::Accept, None, json).await,
         OrderCommand::Reject(a) => step(&backend, &a.id, Action::Reject, a.reason, json).await,
@@ -269,11 +263,9 @@ async fn step(
             |node| api::step(node, &id, action, reason.as_deref()),
         )
         .await?;
-    if json {
-        return print_json(&view);
-    }
-    println!("order {} is now {}", view.id, status_text(&view));
-    Ok(())
+    json_or_text(json, &view, || {
+        println!("order {} is now {}", view.id, status_text(&view));
+    })
 }
 
 fn status_text(view: &OrderView) -> String {

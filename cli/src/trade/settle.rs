@@ -11,7 +11,7 @@ use telecenter_node::money::parse_rupiah;
 
 use super::{IdArgs, ReasonArgs, center, order_id, truncate};
 use crate::backend::Backend;
-use crate::output::print_json;
+use crate::output::{json_or_text, print_json};
 
 /// `fees settle ...`.
 #[derive(Subcommand, Debug)]
@@ -104,19 +104,17 @@ pub(super) async fn settle(backend: Backend, command: SettleCommand, json: bool)
             return Ok(());
         }
     };
-    if json {
-        return print_json(&view);
-    }
-    println!("{}", view.id);
-    eprintln!(
-        "settlement {} of {} ({} {}) is {}",
-        view.id,
-        format_rupiah(view.amount_idr),
-        view.direction,
-        view.counterpart_name,
-        view.status
-    );
-    Ok(())
+    json_or_text(json, &view, || {
+        println!("{}", view.id);
+        eprintln!(
+            "settlement {} of {} ({} {}) is {}",
+            view.id,
+            format_rupiah(view.amount_idr),
+            view.direction,
+            view.counterpart_name,
+            view.status
+        );
+    })
 }
 
 pub(super) async fn answer(

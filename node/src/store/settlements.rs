@@ -2,7 +2,7 @@
 
 use rusqlite::params;
 use telecenter_protocol::CenterId;
-use telecenter_protocol::order::{OrderId, SignedMessage};
+use telecenter_protocol::order::{OrderId, SettlementPayment, SignedMessage};
 
 use super::columns::{parse, parse_json};
 use super::{Store, StoreError};
@@ -38,6 +38,35 @@ pub struct SettlementRow {
     pub answered_at_ms: Option<i64>,
     /// For a correction (not a payment): the center owed the amount.
     pub correction_owed_to: Option<CenterId>,
+}
+
+impl SettlementRow {
+    /// A payment or correction just made or received: `waiting` for the payee's
+    /// answer. `counterpart` is the other center; `hash` and `signed` are the
+    /// payment message.
+    pub fn waiting(
+        payment: &SettlementPayment,
+        counterpart: CenterId,
+        hash: &str,
+        signed: SignedMessage,
+    ) -> Self {
+        SettlementRow {
+            id: payment.id.clone(),
+            counterpart,
+            payer: payment.payer,
+            payee: payment.payee,
+            amount_idr: payment.amount_idr,
+            reference: payment.reference.clone(),
+            status: "waiting".into(),
+            reason: None,
+            payment_hash: hash.to_owned(),
+            payment: signed,
+            reply: None,
+            at_ms: payment.at_ms,
+            answered_at_ms: None,
+            correction_owed_to: payment.correction_owed_to,
+        }
+    }
 }
 
 /// The center a settlement message names as owed, when it is a correction.

@@ -211,37 +211,36 @@ pub fn address(raw: &str) -> Result<String, InvalidInput> {
 
 /// Checks a price in whole rupiah: 0 ≤ price ≤ [`PRICE_IDR_MAX`].
 pub fn price_idr(value: i64) -> Result<i64, InvalidInput> {
-    if value < 0 {
-        return Err(InvalidInput::new(
-            "price_idr",
-            "negative",
-            format!("price must be zero or more whole rupiah, found {value}"),
-        ));
-    }
-    if value > PRICE_IDR_MAX {
-        return Err(InvalidInput::new(
-            "price_idr",
-            "too_large",
-            format!("price may be at most {PRICE_IDR_MAX} rupiah, found {value}"),
-        ));
-    }
-    Ok(value)
+    zero_to_max("price_idr", "price", value, PRICE_IDR_MAX, " rupiah")
 }
 
 /// Checks a stock count: 0 ≤ stock ≤ [`STOCK_MAX`].
 pub fn stock(value: i64) -> Result<i64, InvalidInput> {
+    zero_to_max("stock", "stock", value, STOCK_MAX, "")
+}
+
+/// Checks 0 ≤ `value` ≤ `max`: a `negative` or `too_large` error on `field`
+/// naming it `noun`; `unit` ("" or " rupiah") follows the numbers.
+fn zero_to_max(
+    field: &'static str,
+    noun: &str,
+    value: i64,
+    max: i64,
+    unit: &str,
+) -> Result<i64, InvalidInput> {
     if value < 0 {
+        let whole = if unit.is_empty() { "" } else { " whole" };
         return Err(InvalidInput::new(
-            "stock",
+            field,
             "negative",
-            format!("stock must be zero or more, found {value}"),
+            format!("{noun} must be zero or more{whole}{unit}, found {value}"),
         ));
     }
-    if value > STOCK_MAX {
+    if value > max {
         return Err(InvalidInput::new(
-            "stock",
+            field,
             "too_large",
-            format!("stock may be at most {STOCK_MAX}, found {value}"),
+            format!("{noun} may be at most {max}{unit}, found {value}"),
         ));
     }
     Ok(value)

@@ -70,32 +70,36 @@ pub struct LedgerEntry {
 ///
 /// Zero amounts are not booked.
 pub fn order_entries(id: &OrderId, terms: &OrderTerms, at_ms: i64) -> Vec<LedgerEntry> {
+    let entry = |suffix: &str, kind, creditor, debtor, amount_idr| LedgerEntry {
+        id: format!("order/{id}/{suffix}"),
+        kind,
+        creditor,
+        debtor,
+        amount_idr,
+        order: Some(id.clone()),
+        settlement: None,
+        at_ms,
+    };
     let mut entries = Vec::new();
     let gross = terms.gross_idr();
     if terms.payment.collected_by == Collector::BuyerCenter && gross > 0 {
-        entries.push(LedgerEntry {
-            id: format!("order/{id}/goods"),
-            kind: EntryKind::Goods,
-            creditor: terms.seller_center,
-            debtor: terms.buyer_center,
-            amount_idr: gross,
-            order: Some(id.clone()),
-            settlement: None,
-            at_ms,
-        });
+        entries.push(entry(
+            "goods",
+            EntryKind::Goods,
+            terms.seller_center,
+            terms.buyer_center,
+            gross,
+        ));
     }
     let fee = terms.fee_idr();
     if fee > 0 {
-        entries.push(LedgerEntry {
-            id: format!("order/{id}/fee"),
-            kind: EntryKind::ReferralFee,
-            creditor: terms.buyer_center,
-            debtor: terms.seller_center,
-            amount_idr: fee,
-            order: Some(id.clone()),
-            settlement: None,
-            at_ms,
-        });
+        entries.push(entry(
+            "fee",
+            EntryKind::ReferralFee,
+            terms.buyer_center,
+            terms.seller_center,
+            fee,
+        ));
     }
     entries
 }

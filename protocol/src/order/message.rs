@@ -8,7 +8,7 @@ use super::{OrderEvent, OrderId, PAIR_DOMAIN, PAIR_VERSION};
 use crate::id::CenterId;
 use crate::identity::Identity;
 use crate::limits::*;
-use crate::text::{InvalidInput, text_line};
+use crate::text::{InvalidInput, in_range, text_line};
 
 /// A settlement payment as recorded by the payer, or a correction proposed by
 /// one center of a pair; either moves the balance only once the other center
@@ -225,16 +225,13 @@ impl SettlementPayment {
                 "a center cannot pay itself".into(),
             ));
         }
-        if !(1..=SETTLEMENT_IDR_MAX).contains(&self.amount_idr) {
-            return Err(InvalidInput::new(
-                "amount_idr",
-                "out_of_range",
-                format!(
-                    "a settlement must be between 1 and {SETTLEMENT_IDR_MAX} rupiah, found {}",
-                    self.amount_idr
-                ),
-            ));
-        }
+        in_range(
+            "amount_idr",
+            "a settlement",
+            self.amount_idr,
+            1..=SETTLEMENT_IDR_MAX,
+            " rupiah",
+        )?;
         let correction = self.correction_owed_to.is_some();
         if let Some(owed_to) = self.correction_owed_to
             && owed_to != self.payer

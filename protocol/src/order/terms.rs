@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::fee::FeeTerms;
 use crate::id::{CenterId, ListingId};
 use crate::limits::*;
-use crate::text::{InvalidInput, text_block, text_line};
+use crate::text::{InvalidInput, in_range, text_block, text_line};
 
 /// Which center collects the buyer's money.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -135,26 +135,20 @@ impl OrderTerms {
                 "a center cannot order from its own catalog; sell it directly".into(),
             ));
         }
-        if !(1..=ORDER_QUANTITY_MAX).contains(&self.quantity) {
-            return Err(InvalidInput::new(
-                "quantity",
-                "out_of_range",
-                format!(
-                    "quantity must be between 1 and {ORDER_QUANTITY_MAX}, found {}",
-                    self.quantity
-                ),
-            ));
-        }
-        if !(0..=PRICE_IDR_MAX).contains(&self.unit_price_idr) {
-            return Err(InvalidInput::new(
-                "unit_price_idr",
-                "out_of_range",
-                format!(
-                    "unit price must be between 0 and {PRICE_IDR_MAX} rupiah, found {}",
-                    self.unit_price_idr
-                ),
-            ));
-        }
+        in_range(
+            "quantity",
+            "quantity",
+            self.quantity,
+            1..=ORDER_QUANTITY_MAX,
+            "",
+        )?;
+        in_range(
+            "unit_price_idr",
+            "unit price",
+            self.unit_price_idr,
+            0..=PRICE_IDR_MAX,
+            " rupiah",
+        )?;
         self.fee.validate()?;
         let phone = text_line("buyer_phone", &self.buyer.phone, 6, PHONE_CHARS_MAX)?;
         if !phone

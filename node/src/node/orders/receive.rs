@@ -196,22 +196,7 @@ impl Node {
                         ),
                     ));
                 }
-                let row = SettlementRow {
-                    id: payment.id.clone(),
-                    counterpart: *from,
-                    payer: payment.payer,
-                    payee: payment.payee,
-                    amount_idr: payment.amount_idr,
-                    reference: payment.reference.clone(),
-                    status: "waiting".into(),
-                    reason: None,
-                    payment_hash: hash.to_owned(),
-                    payment: message.signed.clone(),
-                    reply: None,
-                    at_ms: payment.at_ms,
-                    answered_at_ms: None,
-                    correction_owed_to: payment.correction_owed_to,
-                };
+                let row = SettlementRow::waiting(payment, *from, hash, message.signed.clone());
                 self.commit_pair(
                     &mut writer,
                     PairWrite {
@@ -391,13 +376,7 @@ impl Node {
             writer,
             PairWrite {
                 order: Some(order),
-                events: vec![EventRow {
-                    order: event.order.clone(),
-                    seq: 0,
-                    hash: hash.to_owned(),
-                    message: message.signed.clone(),
-                    proposed: false,
-                }],
+                events: vec![received(event, message)],
                 ..Default::default()
             },
         )?;
@@ -480,13 +459,7 @@ impl Node {
         if event.action == Action::Complete {
             complete(&mut order, event.at_ms, &mut pair);
         }
-        pair.events.push(EventRow {
-            order: event.order.clone(),
-            seq: event.seq,
-            hash: hash.to_owned(),
-            message: message.signed.clone(),
-            proposed: false,
-        });
+        pair.events.push(received(event, message));
         pair.order = Some(order.clone());
         let return_stock = order.role == Role::Seller
             && previous == Status::Accepted
@@ -504,5 +477,16 @@ impl Node {
             self.commit_pair(writer, pair)?;
         }
         Ok(MessageResult::ok(hash, MessageStatus::Appended))
+    }
+}
+
+/// The stored row of an order event received from the other center.
+fn received(event: &OrderEvent, message: &VerifiedMessage) -> EventRow {
+    EventRow {
+        order: event.order.clone(),
+        seq: event.seq,
+        hash: message.hash.clone(),
+        message: message.signed.clone(),
+        proposed: false,
     }
 }

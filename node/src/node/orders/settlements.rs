@@ -81,22 +81,7 @@ impl Node {
             ));
         }
         let (signed, hash) = self.sign_body(&Body::SettlementPayment(payment.clone()))?;
-        let row = SettlementRow {
-            id: payment.id.clone(),
-            counterpart: *payee,
-            payer: own,
-            payee: *payee,
-            amount_idr,
-            reference: payment.reference.clone(),
-            status: "waiting".into(),
-            reason: None,
-            payment_hash: hash.clone(),
-            payment: signed.clone(),
-            reply: None,
-            at_ms: payment.at_ms,
-            answered_at_ms: None,
-            correction_owed_to: payment.correction_owed_to,
-        };
+        let row = SettlementRow::waiting(&payment, *payee, &hash, signed.clone());
         self.commit_pair(
             &mut writer,
             PairWrite {
