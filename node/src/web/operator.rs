@@ -61,6 +61,21 @@ fn lang(headers: &HeaderMap) -> Lang {
     page_lang(None, headers).0
 }
 
+/// The language of an operator page (the language cookie, else the browser's
+/// `Accept-Language`), as an extractor that never refuses.
+pub(crate) struct PageLang(pub Lang);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PageLang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(PageLang(lang(&parts.headers)))
+    }
+}
+
 fn operator_nav(t: &Texts, csrf: &str) -> Markup {
     let lang = if t.html_lang == "en" {
         Lang::En

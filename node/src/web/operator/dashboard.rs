@@ -1,12 +1,12 @@
 //! The operator's home page (`/operator`): the center's own products.
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use maud::html;
 use telecenter_protocol::catalog::ListingStatus;
 
-use super::{html_page, i18n, internal, lang, operator_nav, page, words};
+use super::{html_page, i18n, internal, operator_nav, page, words};
 use crate::money::format_rupiah;
 use crate::node::{Node, NodeError};
 use crate::search::{SearchQuery, Sort};
@@ -14,6 +14,7 @@ use crate::server::AppState;
 use crate::server::session::OperatorSession;
 use crate::store::ListingRow;
 use crate::web::node_call;
+use crate::web::operator::PageLang;
 
 fn own_listings(node: &Node) -> Result<Vec<ListingRow>, NodeError> {
     Ok(node
@@ -31,9 +32,8 @@ fn own_listings(node: &Node) -> Result<Vec<ListingRow>, NodeError> {
 pub(crate) async fn dashboard(
     State(state): State<AppState>,
     OperatorSession { csrf, .. }: OperatorSession,
-    headers: HeaderMap,
+    PageLang(lang): PageLang,
 ) -> Response {
-    let lang = lang(&headers);
     let (t, w) = (i18n::texts(lang), words(lang));
     let listings = match node_call(&state, own_listings).await {
         Ok(listings) => listings,

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -16,7 +16,7 @@ use telecenter_protocol::validate::{InvalidInput, ListingPatch, NewListing};
 use super::i18n::operator::photo_error;
 use super::upload::{Upload, read_upload, store_upload};
 use super::{
-    CsrfForm, NoFields, expired, field_error, html_page, i18n, internal, lang, no_store, not_found,
+    CsrfForm, NoFields, expired, field_error, html_page, i18n, internal, no_store, not_found,
     operator_nav, page, problem_box, words,
 };
 use crate::money::parse_rupiah;
@@ -24,6 +24,7 @@ use crate::node::NodeError;
 use crate::server::AppState;
 use crate::server::session::OperatorSession;
 use crate::store::ListingRow;
+use crate::web::operator::PageLang;
 use crate::web::{local_time, node_call};
 
 /// The values of the listing form, as typed (a missing field reads as empty).
@@ -119,9 +120,8 @@ fn listing_form(
 /// `GET /operator/produk/baru`.
 pub(crate) async fn new_listing_form(
     OperatorSession { csrf, .. }: OperatorSession,
-    headers: HeaderMap,
+    PageLang(lang): PageLang,
 ) -> Response {
-    let lang = lang(&headers);
     let (t, w) = (i18n::texts(lang), words(lang));
     let values = ListingForm {
         unit: "buah".to_owned(),
@@ -140,10 +140,9 @@ pub(crate) async fn new_listing_form(
 pub(crate) async fn create_listing(
     State(state): State<AppState>,
     session: OperatorSession,
-    headers: HeaderMap,
+    PageLang(lang): PageLang,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
-    let lang = lang(&headers);
     let csrf = session.csrf.clone();
     let form: Upload<ListingForm> = match read_upload(multipart, lang).await {
         Ok(read) => read,
@@ -263,11 +262,10 @@ fn edit_page(
 pub(crate) async fn edit_listing_form(
     State(state): State<AppState>,
     OperatorSession { csrf, .. }: OperatorSession,
-    headers: HeaderMap,
+    PageLang(lang): PageLang,
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let lang = lang(&headers);
     let Ok(id) = id.parse::<ListingId>() else {
         return not_found(lang);
     };
@@ -296,11 +294,10 @@ pub(crate) async fn edit_listing_form(
 pub(crate) async fn update_listing(
     State(state): State<AppState>,
     session: OperatorSession,
-    headers: HeaderMap,
+    PageLang(lang): PageLang,
     Path(id): Path<String>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
-    let lang = lang(&headers);
     let csrf = session.csrf.clone();
     let Ok(id) = id.parse::<ListingId>() else {
         return not_found(lang);

@@ -14,6 +14,7 @@ use crate::server::gate::Client;
 use crate::server::session::{
     LOGIN_PATH, OperatorSession, cleared_cookie, no_store, session_cookie, to_login,
 };
+use crate::web::operator::PageLang;
 use telecenter_protocol::catalog::Lang;
 
 /// The login form.
@@ -62,9 +63,8 @@ fn login_page(lang: Lang, status: StatusCode, problem: Option<&str>) -> Response
 pub(crate) async fn login_form(
     State(state): State<AppState>,
     session: Option<OperatorSession>,
-    headers: HeaderMap,
+    PageLang(lang): PageLang,
 ) -> Response {
-    let lang = lang(&headers);
     if session.is_some() {
         return no_store(Redirect::to("/operator").into_response());
     }

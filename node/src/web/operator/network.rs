@@ -3,7 +3,7 @@
 //! trust and block decisions.
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -12,12 +12,13 @@ use telecenter_protocol::catalog::Lang;
 
 use super::i18n::operator::{carried_mail, carried_mail_heading};
 use super::{
-    CsrfForm, NoFields, field_error, html_page, i18n, internal, lang, operator_nav, page,
-    problem_box, words,
+    CsrfForm, NoFields, field_error, html_page, i18n, internal, operator_nav, page, problem_box,
+    words,
 };
 use crate::node::{Node, NodeError};
 use crate::server::AppState;
 use crate::server::session::OperatorSession;
+use crate::web::operator::PageLang;
 use crate::web::{local_time, node_call};
 
 /// The form that connects a peer.
@@ -117,9 +118,8 @@ fn network_page(
 pub(crate) async fn network(
     State(state): State<AppState>,
     OperatorSession { csrf, .. }: OperatorSession,
-    headers: HeaderMap,
+    PageLang(lang): PageLang,
 ) -> Response {
-    let lang = lang(&headers);
     render_network(state, lang, csrf, StatusCode::OK, None, None).await
 }
 

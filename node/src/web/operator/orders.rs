@@ -37,7 +37,7 @@ use telecenter_protocol::order::{Body, OrderId};
 use telecenter_protocol::validate::InvalidInput;
 
 use super::{
-    CsrfForm, expired, field_error, html_page, internal, lang, no_store, not_found, operator_nav,
+    CsrfForm, expired, field_error, html_page, internal, no_store, not_found, operator_nav,
     problem_box,
 };
 use crate::accounting::Month;

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -11,13 +11,14 @@ use telecenter_protocol::catalog::Lang;
 use telecenter_protocol::validate::ProfileInput;
 
 use super::{
-    CsrfForm, field_error, html_page, i18n, internal, lang, no_store, operator_nav, page,
-    problem_box, words,
+    CsrfForm, field_error, html_page, i18n, internal, no_store, operator_nav, page, problem_box,
+    words,
 };
 use crate::node::NodeError;
 use crate::server::AppState;
 use crate::server::session::OperatorSession;
 use crate::web::node_call;
+use crate::web::operator::PageLang;
 
 /// The profile form (a missing field is left out of the change).
 #[derive(Deserialize)]
@@ -61,10 +62,9 @@ fn profile_page(
 pub(crate) async fn profile_form(
     State(state): State<AppState>,
     OperatorSession { csrf, .. }: OperatorSession,
-    headers: HeaderMap,
+    PageLang(lang): PageLang,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let lang = lang(&headers);
     let profile = match node_call(&state, |node| node.profile()).await {
         Ok(profile) => profile,
         Err(error) => return internal(lang, &error),

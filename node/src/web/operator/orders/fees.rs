@@ -4,14 +4,14 @@
 use std::collections::HashMap;
 
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use maud::{Markup, html};
 use telecenter_protocol::CenterId;
 use telecenter_protocol::catalog::Lang;
 
 use super::{
-    frame, internal, lang, month_in, no_store, operator_nav, pay_href, rows_table, statement_href,
+    frame, internal, month_in, no_store, operator_nav, pay_href, rows_table, statement_href,
     this_month,
 };
 use crate::accounting::{self, BalanceLine, FeeReport, Month, NettingView, ReportLine};
@@ -23,6 +23,7 @@ use crate::server::session::OperatorSession;
 use crate::web::i18n;
 use crate::web::i18n::orders::{balance_text, month_name, short_month, words};
 use crate::web::node_call;
+use crate::web::operator::PageLang;
 
 struct FeeData {
     report: FeeReport,
@@ -187,10 +188,9 @@ fn fee_body(lang: Lang, csrf: &str, month: Month, data: &FeeData) -> Markup {
 pub(in crate::web) async fn fee_report(
     State(state): State<AppState>,
     OperatorSession { csrf, .. }: OperatorSession,
-    headers: HeaderMap,
+    PageLang(lang): PageLang,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let lang = lang(&headers);
     let month = match month_in(&query, "bulan", this_month(&state), lang, &csrf) {
         Ok(month) => month,
         Err(page) => return *page,
@@ -210,10 +210,9 @@ pub(in crate::web) async fn fee_report(
 pub(in crate::web) async fn fee_csv(
     State(state): State<AppState>,
     OperatorSession { csrf, .. }: OperatorSession,
-    headers: HeaderMap,
+    PageLang(lang): PageLang,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let lang = lang(&headers);
     let month = match month_in(&query, "bulan", this_month(&state), lang, &csrf) {
         Ok(month) => month,
         Err(page) => return *page,

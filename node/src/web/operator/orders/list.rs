@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -13,8 +13,7 @@ use telecenter_protocol::catalog::Lang;
 use telecenter_protocol::order::OrderId;
 
 use super::{
-    CsrfForm, frame, internal, lang, operator_nav, rows_table, see_other, status_class,
-    unsent_orders,
+    CsrfForm, frame, internal, operator_nav, rows_table, see_other, status_class, unsent_orders,
 };
 use crate::api::CenterNames as Names;
 use crate::money::format_rupiah;
@@ -26,6 +25,7 @@ use crate::web::i18n;
 use crate::web::i18n::orders::{
     delivery_message, newest_shown, problem_lead, role_label, status_label, words,
 };
+use crate::web::operator::PageLang;
 use crate::web::{local_time, node_call};
 
 /// Most orders one list page shows (newest first).
@@ -111,10 +111,9 @@ fn outbox_box(lang: Lang, csrf: &str, names: &Names, outbox: &[Waiting], back: &
 pub(in crate::web) async fn orders_list(
     State(state): State<AppState>,
     OperatorSession { csrf, .. }: OperatorSession,
-    headers: HeaderMap,
+    PageLang(lang): PageLang,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let lang = lang(&headers);
     let (t, w) = (i18n::texts(lang), words(lang));
     let status = query
         .get("status")

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -14,7 +14,7 @@ use telecenter_protocol::limits::REASON_CHARS_MAX;
 use telecenter_protocol::order::{Action, Collector, OrderId, Role, transition};
 
 use super::{
-    CsrfForm, expired, frame, input_problem, internal, lang, not_found, operator_nav, refusal_box,
+    CsrfForm, expired, frame, input_problem, internal, not_found, operator_nav, refusal_box,
     refusal_status, see_other, status_class, unsent_orders,
 };
 use crate::api::CenterNames as Names;
@@ -29,6 +29,7 @@ use crate::web::i18n::orders::{
     problem_lead, role_label, status_label, step_button, step_done, step_hint, step_not_reached,
     step_refusal, vouched_by, words,
 };
+use crate::web::operator::PageLang;
 use crate::web::{local_time, node_call};
 
 struct OrderData {
@@ -315,11 +316,10 @@ async fn render_order(
 pub(in crate::web) async fn order_page(
     State(state): State<AppState>,
     OperatorSession { csrf, .. }: OperatorSession,
-    headers: HeaderMap,
+    PageLang(lang): PageLang,
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let lang = lang(&headers);
     let Ok(id) = id.parse::<OrderId>() else {
         return not_found(lang);
     };

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use maud::html;
 use serde::Deserialize;
@@ -14,8 +14,8 @@ use telecenter_protocol::validate::InvalidInput;
 use telecenter_protocol::{CenterId, ListingId};
 
 use super::{
-    CsrfForm, expired, frame, input_problem, internal, lang, operator_nav, problem_box,
-    refusal_box, refusal_status, see_other,
+    CsrfForm, expired, frame, input_problem, internal, operator_nav, problem_box, refusal_box,
+    refusal_status, see_other,
 };
 use crate::money::format_rupiah;
 use crate::node::{Node, NodeError, PlaceOrder};
@@ -25,6 +25,7 @@ use crate::store::ListingRow;
 use crate::web::i18n;
 use crate::web::i18n::orders::{fee_terms_text, place_refusal, words};
 use crate::web::node_call;
+use crate::web::operator::PageLang;
 
 /// Reads a product reference as an operator may paste it: `center/listing`,
 /// `/produk/center/listing` or the whole address of a product page.
@@ -211,10 +212,9 @@ fn place_page(
 pub(in crate::web) async fn place_form(
     State(state): State<AppState>,
     OperatorSession { csrf, .. }: OperatorSession,
-    headers: HeaderMap,
+    PageLang(lang): PageLang,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let lang = lang(&headers);
     let w = words(lang);
     let typed = query.get("produk").cloned().unwrap_or_default();
     if typed.trim().is_empty() {

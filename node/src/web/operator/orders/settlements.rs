@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -15,7 +15,7 @@ use telecenter_protocol::order::OrderId;
 use telecenter_protocol::validate::InvalidInput;
 
 use super::{
-    CsrfForm, expired, frame, input_problem, internal, lang, not_found, operator_nav, refusal_box,
+    CsrfForm, expired, frame, input_problem, internal, not_found, operator_nav, refusal_box,
     refusal_status, rows_table, see_other, settlement_problem, statement_href,
 };
 use crate::accounting::{self, BalanceLine};
@@ -28,6 +28,7 @@ use crate::server::session::OperatorSession;
 use crate::store::SettlementRow;
 use crate::web::i18n;
 use crate::web::i18n::orders::{balance_text, words};
+use crate::web::operator::PageLang;
 use crate::web::{local_time, node_call};
 
 struct SettleData {
@@ -242,10 +243,9 @@ async fn render_settlements(
 pub(in crate::web) async fn settlements(
     State(state): State<AppState>,
     OperatorSession { csrf, .. }: OperatorSession,
-    headers: HeaderMap,
+    PageLang(lang): PageLang,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let lang = lang(&headers);
     let values = PayValues {
         payee: query.get("pusat").cloned().unwrap_or_default(),
         amount: query

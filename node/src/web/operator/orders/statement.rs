@@ -3,14 +3,14 @@
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use maud::{Markup, html};
 use telecenter_protocol::CenterId;
 use telecenter_protocol::catalog::Lang;
 
 use super::{
-    frame, internal, lang, month_in, not_found, operator_nav, pay_href, problem_page, rows_table,
+    frame, internal, month_in, not_found, operator_nav, pay_href, problem_page, rows_table,
     statement_href, this_month,
 };
 use crate::accounting::{self, Statement};
@@ -20,6 +20,7 @@ use crate::server::AppState;
 use crate::server::session::OperatorSession;
 use crate::web::i18n;
 use crate::web::i18n::orders::{balance_text, kind_label, words};
+use crate::web::operator::PageLang;
 use crate::web::{local_time, node_call};
 
 /// A signed amount: `+Rp 1.350`, `-Rp 45.000`.
@@ -93,11 +94,10 @@ fn statement_body(lang: Lang, csrf: &str, statement: &Statement) -> Markup {
 pub(in crate::web) async fn statement(
     State(state): State<AppState>,
     OperatorSession { csrf, .. }: OperatorSession,
-    headers: HeaderMap,
+    PageLang(lang): PageLang,
     Path(center): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let lang = lang(&headers);
     let Ok(center) = center.parse::<CenterId>() else {
         return not_found(lang);
     };
