@@ -61,6 +61,30 @@ fn lang(headers: &HeaderMap) -> Lang {
     page_lang(None, headers).0
 }
 
+/// What every operator page needs: the logged-in session's CSRF token and the
+/// page language; without a session the request goes to the login page.
+pub(crate) struct OperatorPage {
+    /// The session's CSRF token, for the forms on the page.
+    pub csrf: String,
+    /// The page language.
+    pub lang: Lang,
+}
+
+impl axum::extract::FromRequestParts<crate::server::AppState> for OperatorPage {
+    type Rejection = axum::response::Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &crate::server::AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let session = crate::server::OperatorSession::from_request_parts(parts, state).await?;
+        Ok(OperatorPage {
+            csrf: session.csrf,
+            lang: lang(&parts.headers),
+        })
+    }
+}
+
 /// The language of an operator page (the language cookie, else the browser's
 /// `Accept-Language`), as an extractor that never refuses.
 pub(crate) struct PageLang(pub Lang);

@@ -11,10 +11,9 @@ use crate::money::format_rupiah;
 use crate::node::{Node, NodeError};
 use crate::search::{SearchQuery, Sort};
 use crate::server::AppState;
-use crate::server::session::OperatorSession;
 use crate::store::ListingRow;
 use crate::web::node_call;
-use crate::web::operator::PageLang;
+use crate::web::operator::OperatorPage;
 
 fn own_listings(node: &Node) -> Result<Vec<ListingRow>, NodeError> {
     Ok(node
@@ -31,8 +30,7 @@ fn own_listings(node: &Node) -> Result<Vec<ListingRow>, NodeError> {
 /// `GET /operator`.
 pub(crate) async fn dashboard(
     State(state): State<AppState>,
-    OperatorSession { csrf, .. }: OperatorSession,
-    PageLang(lang): PageLang,
+    OperatorPage { csrf, lang }: OperatorPage,
 ) -> Response {
     let (t, w) = (i18n::texts(lang), words(lang));
     let listings = match node_call(&state, own_listings).await {

@@ -24,7 +24,7 @@ use crate::node::NodeError;
 use crate::server::AppState;
 use crate::server::session::OperatorSession;
 use crate::store::ListingRow;
-use crate::web::operator::PageLang;
+use crate::web::operator::{OperatorPage, PageLang};
 use crate::web::{local_time, node_call};
 
 /// The values of the listing form, as typed (a missing field reads as empty).
@@ -118,10 +118,7 @@ fn listing_form(
 }
 
 /// `GET /operator/produk/baru`.
-pub(crate) async fn new_listing_form(
-    OperatorSession { csrf, .. }: OperatorSession,
-    PageLang(lang): PageLang,
-) -> Response {
+pub(crate) async fn new_listing_form(OperatorPage { csrf, lang }: OperatorPage) -> Response {
     let (t, w) = (i18n::texts(lang), words(lang));
     let values = ListingForm {
         unit: "buah".to_owned(),
@@ -261,8 +258,7 @@ fn edit_page(
 /// `GET /operator/produk/{id}`.
 pub(crate) async fn edit_listing_form(
     State(state): State<AppState>,
-    OperatorSession { csrf, .. }: OperatorSession,
-    PageLang(lang): PageLang,
+    OperatorPage { csrf, lang }: OperatorPage,
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {

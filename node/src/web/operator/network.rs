@@ -17,8 +17,7 @@ use super::{
 };
 use crate::node::{Node, NodeError};
 use crate::server::AppState;
-use crate::server::session::OperatorSession;
-use crate::web::operator::PageLang;
+use crate::web::operator::OperatorPage;
 use crate::web::{local_time, node_call};
 
 /// The form that connects a peer.
@@ -117,8 +116,7 @@ fn network_page(
 /// `GET /operator/jaringan`.
 pub(crate) async fn network(
     State(state): State<AppState>,
-    OperatorSession { csrf, .. }: OperatorSession,
-    PageLang(lang): PageLang,
+    OperatorPage { csrf, lang }: OperatorPage,
 ) -> Response {
     render_network(state, lang, csrf, StatusCode::OK, None, None).await
 }

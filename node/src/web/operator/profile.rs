@@ -16,9 +16,8 @@ use super::{
 };
 use crate::node::NodeError;
 use crate::server::AppState;
-use crate::server::session::OperatorSession;
 use crate::web::node_call;
-use crate::web::operator::PageLang;
+use crate::web::operator::OperatorPage;
 
 /// The profile form (a missing field is left out of the change).
 #[derive(Deserialize)]
@@ -61,8 +60,7 @@ fn profile_page(
 /// `GET /operator/profil`.
 pub(crate) async fn profile_form(
     State(state): State<AppState>,
-    OperatorSession { csrf, .. }: OperatorSession,
-    PageLang(lang): PageLang,
+    OperatorPage { csrf, lang }: OperatorPage,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let profile = match node_call(&state, |node| node.profile()).await {

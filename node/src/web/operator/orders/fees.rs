@@ -19,11 +19,10 @@ use crate::api::CenterNames as Names;
 use crate::money::format_rupiah;
 use crate::node::{Node, NodeError};
 use crate::server::AppState;
-use crate::server::session::OperatorSession;
 use crate::web::i18n;
 use crate::web::i18n::orders::{balance_text, month_name, short_month, words};
 use crate::web::node_call;
-use crate::web::operator::PageLang;
+use crate::web::operator::OperatorPage;
 
 struct FeeData {
     report: FeeReport,
@@ -187,8 +186,7 @@ fn fee_body(lang: Lang, csrf: &str, month: Month, data: &FeeData) -> Markup {
 /// `GET /operator/biaya?bulan=2026-11`.
 pub(in crate::web) async fn fee_report(
     State(state): State<AppState>,
-    OperatorSession { csrf, .. }: OperatorSession,
-    PageLang(lang): PageLang,
+    OperatorPage { csrf, lang }: OperatorPage,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let month = match month_in(&query, "bulan", this_month(&state), lang, &csrf) {
@@ -209,8 +207,7 @@ pub(in crate::web) async fn fee_report(
 /// `GET /operator/biaya.csv?bulan=2026-11`: the report for spreadsheets.
 pub(in crate::web) async fn fee_csv(
     State(state): State<AppState>,
-    OperatorSession { csrf, .. }: OperatorSession,
-    PageLang(lang): PageLang,
+    OperatorPage { csrf, lang }: OperatorPage,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let month = match month_in(&query, "bulan", this_month(&state), lang, &csrf) {

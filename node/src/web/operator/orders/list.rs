@@ -19,13 +19,12 @@ use crate::api::CenterNames as Names;
 use crate::money::format_rupiah;
 use crate::node::{Node, NodeError};
 use crate::server::AppState;
-use crate::server::session::OperatorSession;
 use crate::store::{ORDER_STATUS_WORDS, OrderFilter, OrderRow};
 use crate::web::i18n;
 use crate::web::i18n::orders::{
     delivery_message, newest_shown, problem_lead, role_label, status_label, words,
 };
-use crate::web::operator::PageLang;
+use crate::web::operator::OperatorPage;
 use crate::web::{local_time, node_call};
 
 /// Most orders one list page shows (newest first).
@@ -110,8 +109,7 @@ fn outbox_box(lang: Lang, csrf: &str, names: &Names, outbox: &[Waiting], back: &
 /// `GET /operator/pesanan?status=placed`.
 pub(in crate::web) async fn orders_list(
     State(state): State<AppState>,
-    OperatorSession { csrf, .. }: OperatorSession,
-    PageLang(lang): PageLang,
+    OperatorPage { csrf, lang }: OperatorPage,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let (t, w) = (i18n::texts(lang), words(lang));

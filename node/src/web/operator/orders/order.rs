@@ -21,7 +21,6 @@ use crate::api::CenterNames as Names;
 use crate::money::format_rupiah;
 use crate::node::{Node, NodeError, OrderDetail};
 use crate::server::AppState;
-use crate::server::session::OperatorSession;
 use crate::store::{ListingRow, OrderRow};
 use crate::web::i18n;
 use crate::web::i18n::orders::{
@@ -29,7 +28,7 @@ use crate::web::i18n::orders::{
     problem_lead, role_label, status_label, step_button, step_done, step_hint, step_not_reached,
     step_refusal, vouched_by, words,
 };
-use crate::web::operator::PageLang;
+use crate::web::operator::OperatorPage;
 use crate::web::{local_time, node_call};
 
 struct OrderData {
@@ -315,8 +314,7 @@ async fn render_order(
 /// `GET /operator/pesanan/{id}`.
 pub(in crate::web) async fn order_page(
     State(state): State<AppState>,
-    OperatorSession { csrf, .. }: OperatorSession,
-    PageLang(lang): PageLang,
+    OperatorPage { csrf, lang }: OperatorPage,
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {

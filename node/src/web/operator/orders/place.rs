@@ -20,12 +20,11 @@ use super::{
 use crate::money::format_rupiah;
 use crate::node::{Node, NodeError, PlaceOrder};
 use crate::server::AppState;
-use crate::server::session::OperatorSession;
 use crate::store::ListingRow;
 use crate::web::i18n;
 use crate::web::i18n::orders::{fee_terms_text, place_refusal, words};
 use crate::web::node_call;
-use crate::web::operator::PageLang;
+use crate::web::operator::OperatorPage;
 
 /// Reads a product reference as an operator may paste it: `center/listing`,
 /// `/produk/center/listing` or the whole address of a product page.
@@ -211,8 +210,7 @@ fn place_page(
 /// `GET /operator/pesan?produk={center}/{listing}`.
 pub(in crate::web) async fn place_form(
     State(state): State<AppState>,
-    OperatorSession { csrf, .. }: OperatorSession,
-    PageLang(lang): PageLang,
+    OperatorPage { csrf, lang }: OperatorPage,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let w = words(lang);

@@ -24,11 +24,10 @@ use crate::money::format_rupiah;
 use crate::money::parse_rupiah;
 use crate::node::{Node, NodeError};
 use crate::server::AppState;
-use crate::server::session::OperatorSession;
 use crate::store::SettlementRow;
 use crate::web::i18n;
 use crate::web::i18n::orders::{balance_text, words};
-use crate::web::operator::PageLang;
+use crate::web::operator::OperatorPage;
 use crate::web::{local_time, node_call};
 
 struct SettleData {
@@ -242,8 +241,7 @@ async fn render_settlements(
 /// `GET /operator/biaya/setoran[?pusat=tc1…&jumlah=43650]`.
 pub(in crate::web) async fn settlements(
     State(state): State<AppState>,
-    OperatorSession { csrf, .. }: OperatorSession,
-    PageLang(lang): PageLang,
+    OperatorPage { csrf, lang }: OperatorPage,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let values = PayValues {

@@ -17,10 +17,9 @@ use crate::accounting::{self, Statement};
 use crate::money::format_rupiah;
 use crate::node::NodeError;
 use crate::server::AppState;
-use crate::server::session::OperatorSession;
 use crate::web::i18n;
 use crate::web::i18n::orders::{balance_text, kind_label, words};
-use crate::web::operator::PageLang;
+use crate::web::operator::OperatorPage;
 use crate::web::{local_time, node_call};
 
 /// A signed amount: `+Rp 1.350`, `-Rp 45.000`.
@@ -93,8 +92,7 @@ fn statement_body(lang: Lang, csrf: &str, statement: &Statement) -> Markup {
 /// `GET /operator/biaya/pusat/{center}?dari=2026-10&sampai=2026-11`.
 pub(in crate::web) async fn statement(
     State(state): State<AppState>,
-    OperatorSession { csrf, .. }: OperatorSession,
-    PageLang(lang): PageLang,
+    OperatorPage { csrf, lang }: OperatorPage,
     Path(center): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
