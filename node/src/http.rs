@@ -23,6 +23,7 @@ use axum::routing::{get, post};
 use telecenter_protocol::sync::SYNC_BODY_BYTES_MAX;
 use telecenter_protocol::{CenterId, ListingId};
 
+use crate::node::Node;
 use crate::server::{ApiError, ApiResult, AppState, gate};
 
 mod admin;
@@ -79,9 +80,18 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         )
         .route("/api/v1/admin/trust", get(federation::get_trust))
         .route("/api/v1/admin/catalogs", get(federation::catalogs))
-        .route("/api/v1/admin/trust/{center}", post(federation::trust))
-        .route("/api/v1/admin/block/{center}", post(federation::block))
-        .route("/api/v1/admin/unblock/{center}", post(federation::unblock))
+        .route(
+            "/api/v1/admin/trust/{center}",
+            post(|state, admin, center| federation::decide(state, admin, center, Node::trust)),
+        )
+        .route(
+            "/api/v1/admin/block/{center}",
+            post(|state, admin, center| federation::decide(state, admin, center, Node::block)),
+        )
+        .route(
+            "/api/v1/admin/unblock/{center}",
+            post(|state, admin, center| federation::decide(state, admin, center, Node::unblock)),
+        )
         .route("/api/v1/admin/sync", post(federation::sync_now))
         .route(
             "/api/v1/admin/orders",

@@ -11,6 +11,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod extract;
 pub mod gate;
 pub mod login_limit;
 pub mod reply;
@@ -20,6 +21,7 @@ pub mod state;
 
 pub use auth::{AdminToken, PairHop, PeerHop};
 pub use error::{ApiError, ApiResult, NO_SUCH_ADDRESS, REQUEST_BODY_BYTES_MAX, blocking};
+pub use extract::{ApiJson, ApiPath, ApiQuery};
 pub use serve::{ServeOptions, ServerLimits, load_tls, serve_router, shutdown_signal};
 pub use session::{OperatorSession, OperatorState};
 pub use state::AppState;

@@ -2,8 +2,7 @@
 //! node runs): listings, photos and the center profile.
 
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use telecenter_protocol::catalog::Lang;
 use telecenter_protocol::validate::{ListingPatch, NewListing, ProfileInput};
@@ -11,7 +10,7 @@ use telecenter_protocol::validate::{ListingPatch, NewListing, ProfileInput};
 use super::parse_listing_id;
 use crate::api::{InfoView, ListingView, ListingsView};
 use crate::search::RawSearch;
-use crate::server::{AdminToken, ApiResult, AppState};
+use crate::server::{AdminToken, ApiJson, ApiPath, ApiQuery, ApiResult, AppState};
 
 /// `POST /api/v1/admin/images`: the body is a JPEG, PNG or WebP photo; answers the
 /// stored [`telecenter_protocol::catalog::Photo`] to put on a listing.
@@ -27,9 +26,8 @@ pub(super) async fn admin_upload_image(
 pub(super) async fn admin_listings(
     State(state): State<AppState>,
     _admin: AdminToken,
-    query: Result<Query<RawSearch>, QueryRejection>,
+    ApiQuery(mut raw): ApiQuery<RawSearch>,
 ) -> ApiResult<Json<ListingsView>> {
-    let Query(mut raw) = query?;
     if raw.status.is_none() {
         raw.status = Some("active,hidden".to_owned());
     }
@@ -43,9 +41,8 @@ pub(super) async fn admin_listings(
 pub(super) async fn admin_add(
     State(state): State<AppState>,
     _admin: AdminToken,
-    body: Result<Json<NewListing>, JsonRejection>,
+    ApiJson(input): ApiJson<NewListing>,
 ) -> ApiResult<(StatusCode, Json<ListingView>)> {
-    let Json(input) = body?;
     let row = state.run(move |node| node.add_listing(&input)).await?;
     Ok((StatusCode::CREATED, Json(ListingView::new(&row, Lang::Id))))
 }
@@ -53,9 +50,9 @@ pub(super) async fn admin_add(
 pub(super) async fn admin_listing(
     State(state): State<AppState>,
     _admin: AdminToken,
-    path: Result<Path<String>, PathRejection>,
+    ApiPath(path): ApiPath<String>,
 ) -> ApiResult<Json<ListingView>> {
-    let id = parse_listing_id(&path?.0)?;
+    let id = parse_listing_id(&path)?;
     let row = state.run(move |node| node.own_listing(&id)).await?;
     Ok(Json(ListingView::new(&row, Lang::Id)))
 }
@@ -63,11 +60,10 @@ pub(super) async fn admin_listing(
 pub(super) async fn admin_update(
     State(state): State<AppState>,
     _admin: AdminToken,
-    path: Result<Path<String>, PathRejection>,
-    body: Result<Json<ListingPatch>, JsonRejection>,
+    ApiPath(path): ApiPath<String>,
+    ApiJson(patch): ApiJson<ListingPatch>,
 ) -> ApiResult<Json<ListingView>> {
-    let id = parse_listing_id(&path?.0)?;
-    let Json(patch) = body?;
+    let id = parse_listing_id(&path)?;
     let row = state
         .run(move |node| node.update_listing(&id, &patch))
         .await?;
@@ -77,9 +73,9 @@ pub(super) async fn admin_update(
 pub(super) async fn admin_remove(
     State(state): State<AppState>,
     _admin: AdminToken,
-    path: Result<Path<String>, PathRejection>,
+    ApiPath(path): ApiPath<String>,
 ) -> ApiResult<Json<ListingView>> {
-    let id = parse_listing_id(&path?.0)?;
+    let id = parse_listing_id(&path)?;
     let row = state.run(move |node| node.remove_listing(&id)).await?;
     Ok(Json(ListingView::new(&row, Lang::Id)))
 }
@@ -95,9 +91,8 @@ pub(super) async fn admin_profile(
 pub(super) async fn admin_set_profile(
     State(state): State<AppState>,
     _admin: AdminToken,
-    body: Result<Json<ProfileInput>, JsonRejection>,
+    ApiJson(input): ApiJson<ProfileInput>,
 ) -> ApiResult<Json<InfoView>> {
-    let Json(input) = body?;
     let profile = state.run(move |node| node.set_profile(&input)).await?;
     Ok(Json(InfoView::new(&profile)))
 }

@@ -5,8 +5,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, PathRejection};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use base64::Engine;
@@ -22,7 +21,9 @@ use crate::api::{AddPeer, CatalogView, PeerView, TrustView};
 use crate::node::routes::ADVERT_ENTRIES_MAX;
 use crate::node::{Ingested, Node, NodeError, reject_code};
 use crate::node::{MAIL_BATCH_MAX, MAIL_PATH, MAIL_WAIT_MS_MAX, RECEIPTS_MAX};
-use crate::server::{AdminToken, ApiError, ApiResult, AppState, PairHop, PeerHop};
+use crate::server::{
+    AdminToken, ApiError, ApiJson, ApiPath, ApiResult, AppState, PairHop, PeerHop,
+};
 use crate::sync::{RoundReport, add_peer_by_url};
 use telecenter_protocol::sealed::MailExchange;
 
@@ -187,9 +188,8 @@ pub(super) async fn list_peers(
 pub(super) async fn add_peer(
     State(state): State<AppState>,
     _admin: AdminToken,
-    body: Result<Json<AddPeer>, JsonRejection>,
+    ApiJson(request): ApiJson<AddPeer>,
 ) -> ApiResult<Json<PeerView>> {
-    let Json(request) = body?;
     let center = match (&request.url, &request.center_id) {
         (Some(url), None) => {
             let engine = state.engine()?;
@@ -237,9 +237,9 @@ pub(super) async fn add_peer(
 pub(super) async fn remove_peer(
     State(state): State<AppState>,
     _admin: AdminToken,
-    path: Result<Path<String>, PathRejection>,
+    ApiPath(path): ApiPath<String>,
 ) -> ApiResult<Json<Vec<PeerView>>> {
-    let center = parse_center(&path?.0)?;
+    let center = parse_center(&path)?;
     Ok(Json(
         state
             .run(move |node| {
@@ -276,13 +276,16 @@ pub(super) async fn get_trust(
     Ok(Json(TrustView::of(&state.node)))
 }
 
-async fn decide(
-    state: AppState,
+/// `POST /api/v1/admin/{trust,block,unblock}/{center}`: one trust decision
+/// (`decision` is `Node::trust`, `Node::block` or `Node::unblock`), answered
+/// with the trust state after it.
+pub(super) async fn decide(
+    State(state): State<AppState>,
     _admin: AdminToken,
-    path: Result<Path<String>, PathRejection>,
+    ApiPath(center): ApiPath<String>,
     decision: fn(&Node, &CenterId) -> Result<(), NodeError>,
 ) -> ApiResult<Json<TrustView>> {
-    let center = parse_center(&path?.0)?;
+    let center = parse_center(&center)?;
     Ok(Json(
         state
             .run(move |node| {
@@ -291,33 +294,6 @@ async fn decide(
             })
             .await?,
     ))
-}
-
-/// `POST /api/v1/admin/trust/{center}`.
-pub(super) async fn trust(
-    State(state): State<AppState>,
-    admin: AdminToken,
-    path: Result<Path<String>, PathRejection>,
-) -> ApiResult<Json<TrustView>> {
-    decide(state, admin, path, Node::trust).await
-}
-
-/// `POST /api/v1/admin/block/{center}`.
-pub(super) async fn block(
-    State(state): State<AppState>,
-    admin: AdminToken,
-    path: Result<Path<String>, PathRejection>,
-) -> ApiResult<Json<TrustView>> {
-    decide(state, admin, path, Node::block).await
-}
-
-/// `POST /api/v1/admin/unblock/{center}`.
-pub(super) async fn unblock(
-    State(state): State<AppState>,
-    admin: AdminToken,
-    path: Result<Path<String>, PathRejection>,
-) -> ApiResult<Json<TrustView>> {
-    decide(state, admin, path, Node::unblock).await
 }
 
 /// `POST /api/v1/admin/sync`: one round with every peer now.

@@ -3,8 +3,7 @@
 //! pages, behind the admin token or the operator login.
 
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -17,7 +16,7 @@ use crate::api::orders::{
     ReasonInput, SettlementInput, SettlementView, order_filter,
 };
 use crate::node::PlaceOrder;
-use crate::server::{AdminToken, ApiError, ApiResult, AppState};
+use crate::server::{AdminToken, ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, AppState};
 
 /// Most shared balance lists one netting request may include.
 pub const NETTING_EXPORTS_MAX: usize = 100;
@@ -41,9 +40,9 @@ impl From<api::QueryError> for ApiError {
 pub(super) async fn list(
     State(state): State<AppState>,
     _admin: AdminToken,
-    query: Result<Query<OrderQuery>, QueryRejection>,
+    ApiQuery(query): ApiQuery<OrderQuery>,
 ) -> ApiResult<Json<OrdersView>> {
-    let filter = order_filter(&query?.0)?;
+    let filter = order_filter(&query)?;
     Ok(Json(state.run(move |node| api::list(node, &filter)).await?))
 }
 
@@ -51,9 +50,8 @@ pub(super) async fn list(
 pub(super) async fn place(
     State(state): State<AppState>,
     _admin: AdminToken,
-    body: Result<Json<PlaceOrder>, JsonRejection>,
+    ApiJson(input): ApiJson<PlaceOrder>,
 ) -> ApiResult<(StatusCode, Json<OrderView>)> {
-    let Json(input) = body?;
     let view = state.run(move |node| api::place(node, &input)).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
@@ -62,9 +60,9 @@ pub(super) async fn place(
 pub(super) async fn show(
     State(state): State<AppState>,
     _admin: AdminToken,
-    path: Result<Path<String>, PathRejection>,
+    ApiPath(path): ApiPath<String>,
 ) -> ApiResult<Json<OrderView>> {
-    let id = order_id(&path?.0)?;
+    let id = order_id(&path)?;
     Ok(Json(state.run(move |node| api::show(node, &id)).await?))
 }
 
@@ -72,10 +70,9 @@ pub(super) async fn show(
 pub(super) async fn step(
     State(state): State<AppState>,
     _admin: AdminToken,
-    path: Result<Path<(String, String)>, PathRejection>,
+    ApiPath((id, action)): ApiPath<(String, String)>,
     body: Option<Json<ReasonInput>>,
 ) -> ApiResult<Json<OrderView>> {
-    let Path((id, action)) = path?;
     let id = order_id(&id)?;
     let action: Action =
         action
@@ -127,9 +124,8 @@ pub fn month_or_now(state: &AppState, text: Option<&str>) -> ApiResult<Month> {
 pub(super) async fn report(
     State(state): State<AppState>,
     _admin: AdminToken,
-    query: Result<Query<MonthQuery>, QueryRejection>,
+    ApiQuery(query): ApiQuery<MonthQuery>,
 ) -> ApiResult<Response> {
-    let Query(query) = query?;
     let month = month_or_now(&state, query.month.as_deref())?;
     let report: FeeReport = state
         .run(move |node| accounting::report(node, month))
@@ -174,9 +170,8 @@ pub struct StatementQuery {
 pub(super) async fn statement(
     State(state): State<AppState>,
     _admin: AdminToken,
-    query: Result<Query<StatementQuery>, QueryRejection>,
+    ApiQuery(query): ApiQuery<StatementQuery>,
 ) -> ApiResult<Json<Statement>> {
-    let Query(query) = query?;
     let counterpart = parse_center(&query.counterpart)?;
     let from = month_or_now(&state, query.from.as_deref())?;
     let to = match query.to.as_deref() {
@@ -202,9 +197,8 @@ pub(super) async fn settlements(
 pub(super) async fn pay(
     State(state): State<AppState>,
     _admin: AdminToken,
-    body: Result<Json<SettlementInput>, JsonRejection>,
+    ApiJson(input): ApiJson<SettlementInput>,
 ) -> ApiResult<(StatusCode, Json<SettlementView>)> {
-    let Json(input) = body?;
     let view = state.run(move |node| api::pay(node, &input)).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
@@ -213,9 +207,8 @@ pub(super) async fn pay(
 pub(super) async fn correct(
     State(state): State<AppState>,
     _admin: AdminToken,
-    body: Result<Json<CorrectionInput>, JsonRejection>,
+    ApiJson(input): ApiJson<CorrectionInput>,
 ) -> ApiResult<(StatusCode, Json<SettlementView>)> {
-    let Json(input) = body?;
     let view = state.run(move |node| api::correct(node, &input)).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
@@ -224,10 +217,9 @@ pub(super) async fn correct(
 pub(super) async fn answer(
     State(state): State<AppState>,
     _admin: AdminToken,
-    path: Result<Path<(String, String)>, PathRejection>,
+    ApiPath((id, answer)): ApiPath<(String, String)>,
     body: Option<Json<ReasonInput>>,
 ) -> ApiResult<Json<SettlementView>> {
-    let Path((id, answer)) = path?;
     let id = order_id(&id)?;
     let confirmed = match answer.as_str() {
         "confirm" => true,

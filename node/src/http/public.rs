@@ -2,8 +2,7 @@
 //! their images. No authentication; only active listings.
 
 use axum::Json;
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use telecenter_protocol::catalog::ListingStatus;
 use telecenter_protocol::validate;
@@ -13,7 +12,7 @@ use crate::api::{InfoView, ListingView, ListingsView};
 use crate::node::NodeError;
 use crate::search::RawSearch;
 use crate::server::reply::image_response;
-use crate::server::{ApiError, ApiResult, AppState};
+use crate::server::{ApiError, ApiPath, ApiQuery, ApiResult, AppState};
 
 pub(super) async fn info(State(state): State<AppState>) -> ApiResult<Json<InfoView>> {
     let profile = state.run(move |node| node.profile()).await?;
@@ -22,9 +21,8 @@ pub(super) async fn info(State(state): State<AppState>) -> ApiResult<Json<InfoVi
 
 pub(super) async fn listings(
     State(state): State<AppState>,
-    query: Result<Query<RawSearch>, QueryRejection>,
+    ApiQuery(raw): ApiQuery<RawSearch>,
 ) -> ApiResult<Json<ListingsView>> {
-    let Query(raw) = query?;
     if raw.status.is_some() {
         return Err(ApiError::BadRequest {
             code: "invalid_query",
@@ -45,11 +43,10 @@ pub(super) struct LangParam {
 
 pub(super) async fn listing(
     State(state): State<AppState>,
-    path: Result<Path<(String, String)>, PathRejection>,
-    lang: Result<Query<LangParam>, QueryRejection>,
+    ApiPath((center, id)): ApiPath<(String, String)>,
+    ApiQuery(lang): ApiQuery<LangParam>,
 ) -> ApiResult<Json<ListingView>> {
-    let Path((center, id)) = path?;
-    let lang = validate::lang(lang?.0.lang.as_deref())?;
+    let lang = validate::lang(lang.lang.as_deref())?;
     let center = parse_center(&center)?;
     let id = parse_listing_id(&id)?;
     let not_found = NodeError::UnknownListing {
@@ -66,9 +63,8 @@ pub(super) async fn listing(
 /// `GET /api/v1/images/{hash}`: an image named by a listing held here (for peers).
 pub(super) async fn image(
     State(state): State<AppState>,
-    path: Result<Path<String>, PathRejection>,
+    ApiPath(hash): ApiPath<String>,
 ) -> ApiResult<Response> {
-    let Path(hash) = path?;
     let wanted = hash.clone();
     match state.run(move |node| node.image_for_peer(&wanted)).await? {
         Some(bytes) => Ok(image_response(bytes)),
