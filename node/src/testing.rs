@@ -5,11 +5,14 @@ use std::sync::Arc;
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use telecenter_protocol::Identity;
+use telecenter_protocol::catalog::ListingStatus;
+use telecenter_protocol::order::{Collector, PayMethod};
 use telecenter_protocol::validate::{NewListing, ProfileInput};
+use telecenter_protocol::{CenterId, Identity, ListingId};
 
 use crate::clock::Clock;
-use crate::node::Node;
+use crate::node::{Node, PlaceOrder};
+use crate::search::SearchQuery;
 
 /// A new center named `name` in `region`, stored in `dir/node.db`, with its key
 /// and its randomness drawn from the two seeds.
@@ -21,6 +24,17 @@ pub(crate) fn center(
     clock: Arc<dyn Clock>,
 ) -> Node {
     center_with(dir, seeds, &profile(name, region, None), clock)
+}
+
+/// Telecenter Kota Malang (seeds 1 and 2) in `dir`, its clock stopped at `now_ms`.
+pub(crate) fn malang(dir: &Path, now_ms: i64) -> Node {
+    center(
+        dir,
+        (1, 2),
+        "Telecenter Kota Malang",
+        "Kota Malang",
+        Arc::new(crate::clock::ManualClock::new(now_ms)),
+    )
 }
 
 /// A new center with `profile`, stored in `dir/node.db`, with its key and its
@@ -55,14 +69,56 @@ pub(crate) fn profile(name: &str, region: &str, contact: Option<&str>) -> Profil
 /// bag by Bu Sri.
 pub(crate) fn product(title: &str, price_idr: i64, stock: i64) -> NewListing {
     NewListing {
-        title: title.to_owned(),
-        description: String::new(),
-        lang: None,
         category: "makanan".to_owned(),
-        price_idr,
-        stock,
         unit: Some("bungkus".to_owned()),
         producer: Some("Bu Sri".to_owned()),
+        ..goods(title, price_idr, stock, String::new())
+    }
+}
+
+/// A product for sale with no category, unit or producer yet, in no particular
+/// language and without photos.
+pub(crate) fn goods(title: &str, price_idr: i64, stock: i64, description: String) -> NewListing {
+    NewListing {
+        title: title.to_owned(),
+        description,
+        lang: None,
+        category: String::new(),
+        price_idr,
+        stock,
+        unit: None,
+        producer: None,
         photos: Vec::new(),
+    }
+}
+
+/// A search for up to 100 listings of `center` (or of every center), whatever
+/// their status.
+pub(crate) fn every_status_query(center: Option<CenterId>) -> SearchQuery {
+    SearchQuery {
+        center,
+        statuses: vec![
+            ListingStatus::Active,
+            ListingStatus::Hidden,
+            ListingStatus::Removed,
+        ],
+        limit: 100,
+        ..SearchQuery::default()
+    }
+}
+
+/// Pak Budi's order of `quantity` of `listing` from `seller`, paid in cash at
+/// the buyer's center, at the listed price.
+pub(crate) fn cash_order(seller: CenterId, listing: ListingId, quantity: i64) -> PlaceOrder {
+    PlaceOrder {
+        seller,
+        listing,
+        quantity,
+        unit_price_idr: None,
+        buyer_name: "Pak Budi".to_owned(),
+        buyer_phone: "0812 3456 7890".to_owned(),
+        payment_at: Collector::BuyerCenter,
+        payment_method: PayMethod::Cash,
+        note: String::new(),
     }
 }

@@ -8,7 +8,6 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde_json::{Value, json};
 use telecenter_protocol::Identity;
-use telecenter_protocol::catalog::ListingStatus;
 use tempfile::TempDir;
 use tower::ServiceExt;
 
@@ -24,6 +23,7 @@ use crate::sample::add_sample_listings;
 use crate::search::SearchQuery;
 use crate::server::AppState;
 use crate::server::REQUEST_BODY_BYTES_MAX;
+use crate::testing::every_status_query;
 
 const TOKEN: &str = "secret-token";
 const T0: i64 = 1_763_860_000_000;
@@ -118,18 +118,7 @@ impl Api {
 
     /// Listings of this center in the index, every status, as the node sees them.
     fn state(&self) -> (u64, Vec<crate::store::ListingRow>) {
-        let page = self
-            .node
-            .search(&SearchQuery {
-                statuses: vec![
-                    ListingStatus::Active,
-                    ListingStatus::Hidden,
-                    ListingStatus::Removed,
-                ],
-                limit: 100,
-                ..SearchQuery::default()
-            })
-            .unwrap();
+        let page = self.node.search(&every_status_query(None)).unwrap();
         (page.total, page.items)
     }
 

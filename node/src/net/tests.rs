@@ -8,15 +8,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use telecenter_protocol::order::{Collector, PayMethod};
 use telecenter_protocol::validate::ProfileInput;
 use telecenter_protocol::{DocId, ListingId};
 use tempfile::TempDir;
 
 use super::*;
 use crate::clock::ManualClock;
-use crate::node::{Node, PlaceOrder};
+use crate::node::Node;
 use crate::sync::{SyncEngine, add_peer_by_url};
+use crate::testing::cash_order;
 
 const T0: i64 = 1_795_392_000_000;
 
@@ -180,17 +180,7 @@ async fn order_to_published(address: &str, allow_private: bool) -> Option<String
         .unwrap();
     hand_catalog(&seller, &buyer);
     buyer
-        .place_order(&PlaceOrder {
-            seller: seller.center_id(),
-            listing,
-            quantity: 1,
-            unit_price_idr: None,
-            buyer_name: "Pak Budi".to_owned(),
-            buyer_phone: "0812 3456 7890".to_owned(),
-            payment_at: Collector::BuyerCenter,
-            payment_method: PayMethod::Cash,
-            note: String::new(),
-        })
+        .place_order(&cash_order(seller.center_id(), listing, 1))
         .unwrap();
     buyer.set_outgoing(Outgoing::new(allow_private));
     // The operator's pages say whether the order can be delivered from here: a

@@ -12,8 +12,8 @@ use telecenter_protocol::{DocId, Identity};
 
 use super::*;
 use crate::clock::ManualClock;
-use crate::search::SearchQuery;
 use crate::store::ListingRow;
+use crate::testing::every_status_query;
 
 /// An edit of a random listing may meet one already removed, or change nothing;
 /// any other error is a bug.
@@ -42,18 +42,8 @@ fn node(dir: &std::path::Path, seed: u8) -> Node {
 
 /// Everything a buyer can see of `center` at `node`.
 fn visible(node: &Node, center: &CenterId) -> Vec<String> {
-    let query = SearchQuery {
-        center: Some(*center),
-        statuses: vec![
-            ListingStatus::Active,
-            ListingStatus::Hidden,
-            ListingStatus::Removed,
-        ],
-        limit: 100,
-        ..SearchQuery::default()
-    };
     let mut rows: Vec<String> = node
-        .search(&query)
+        .search(&every_status_query(Some(*center)))
         .unwrap()
         .items
         .iter()
@@ -62,8 +52,6 @@ fn visible(node: &Node, center: &CenterId) -> Vec<String> {
     rows.sort();
     rows
 }
-
-use telecenter_protocol::catalog::ListingStatus;
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]

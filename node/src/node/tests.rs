@@ -122,6 +122,19 @@ impl TestNode {
             .id
     }
 
+    /// Changes a listing's status (`active`, `hidden` or `removed`).
+    fn set_status(&self, id: &ListingId, status: &str) {
+        self.node
+            .update_listing(
+                id,
+                &ListingPatch {
+                    status: Some(status.to_owned()),
+                    ..ListingPatch::default()
+                },
+            )
+            .unwrap();
+    }
+
     /// Changes a listing's price.
     fn set_price(&self, id: &ListingId, price_idr: i64) {
         self.node
@@ -137,16 +150,12 @@ impl TestNode {
 }
 
 fn new_listing(title: &str, category: &str, price_idr: i64) -> NewListing {
+    let description = format!("{title}, buatan UMKM setempat.");
     NewListing {
-        title: title.to_owned(),
-        description: format!("{title}, buatan UMKM setempat."),
-        lang: None,
         category: category.to_owned(),
-        price_idr,
-        stock: 10,
         unit: Some("bungkus".to_owned()),
         producer: Some("UMKM Sumber Rejeki".to_owned()),
-        photos: Vec::new(),
+        ..crate::testing::goods(title, price_idr, 10, description)
     }
 }
 
@@ -160,23 +169,10 @@ fn raw_search(text: &str) -> SearchQuery {
     .unwrap()
 }
 
-fn every_status() -> Vec<ListingStatus> {
-    vec![
-        ListingStatus::Active,
-        ListingStatus::Hidden,
-        ListingStatus::Removed,
-    ]
-}
-
 /// Every listing of `center` in the index, whatever its status, in a fixed order.
 fn all_rows(node: &Node, center: CenterId) -> Vec<ListingRow> {
     let page = node
-        .search(&SearchQuery {
-            center: Some(center),
-            statuses: every_status(),
-            limit: 100,
-            ..SearchQuery::default()
-        })
+        .search(&crate::testing::every_status_query(Some(center)))
         .unwrap();
     assert!(page.total <= 100, "test catalogs stay under one page");
     let mut rows = page.items;
@@ -574,15 +570,7 @@ fn more_edits_than_the_snapshot_interval_reload_identically() {
             )
             .unwrap();
     }
-    t.node
-        .update_listing(
-            &ids[1],
-            &ListingPatch {
-                status: Some("hidden".to_owned()),
-                ..ListingPatch::default()
-            },
-        )
-        .unwrap();
+    t.set_status(&ids[1], "hidden");
     t.node.remove_listing(&ids[2]).unwrap();
     let expected_changes = 1 + ids.len() + edits + 2;
     assert_eq!(
@@ -707,12 +695,7 @@ fn a_failed_commit_leaves_memory_matching_the_disk() {
         .execute_batch("DROP TRIGGER simulated_failure")
         .unwrap();
     // Not "Duplicate": the failed change never counted as held.
-    for envelope in &a_changes[1..] {
-        assert_eq!(
-            b.node.ingest(&a.doc_id(), envelope).unwrap(),
-            Ingested::Applied
-        );
-    }
+    ingest_each(&b, &a, &a_changes[1..], Ingested::Applied);
     assert_eq!(all_rows(&b.node, center), all_rows(&a.node, center));
 }
 
@@ -764,32 +747,16 @@ fn ingest_in_order_shows_the_other_centers_listings_under_its_name() {
     let topeng = a.add("Topeng Malangan Kayu", "kerajinan", 250_000);
     let hidden = a.add("Batik Cap Malangan", "fesyen", 175_000);
     a.set_price(&keripik, 16_000);
-    a.node
-        .update_listing(
-            &hidden,
-            &ListingPatch {
-                status: Some("hidden".to_owned()),
-                ..ListingPatch::default()
-            },
-        )
-        .unwrap();
+    a.set_status(&hidden, "hidden");
     let a_changes = a.node.changes_of(&a.doc_id()).unwrap();
     assert_eq!(a_changes.len(), 6);
-    b.node
-        .add_listing(&new_listing("Keripik Pisang Agung", "makanan", 18_000))
-        .unwrap();
+    b.add("Keripik Pisang Agung", "makanan", 18_000);
     b.node.trust(&a_center).unwrap();
 
-    for envelope in &a_changes {
-        assert_eq!(
-            b.node.ingest(&a.doc_id(), envelope).unwrap(),
-            Ingested::Applied
-        );
-    }
+    ingest_each(&b, &a, &a_changes, Ingested::Applied);
 
     assert_eq!(b.node.changes_of(&a.doc_id()).unwrap(), a_changes);
-    assert_eq!(b.node.heads_of(&a_center), a.node.heads_of(&a_center));
-    assert_eq!(all_rows(&b.node, a_center), all_rows(&a.node, a_center));
+    assert_caught_up(&b, &a, a_center);
     for id in [&keripik, &topeng, &hidden] {
         assert_eq!(
             b.node.listing(&a_center, id).unwrap(),
@@ -825,12 +792,7 @@ fn ingest_in_order_shows_the_other_centers_listings_under_its_name() {
     // Duplicates change nothing.
     let count = change_count(&b.db_path());
     let before = all_rows(&b.node, a_center);
-    for envelope in &a_changes {
-        assert_eq!(
-            b.node.ingest(&a.doc_id(), envelope).unwrap(),
-            Ingested::Duplicate
-        );
-    }
+    ingest_each(&b, &a, &a_changes, Ingested::Duplicate);
     assert_eq!(change_count(&b.db_path()), count);
     assert_eq!(all_rows(&b.node, a_center), before);
 
@@ -858,12 +820,7 @@ fn a_change_with_missing_dependencies_is_held_back_until_they_arrive() {
 
     // Without the genesis change, nothing of A's can be applied: the later
     // changes wait in memory, and nothing of them is stored or shown.
-    for envelope in &a_changes[1..] {
-        assert_eq!(
-            b.node.ingest(&a.doc_id(), envelope).unwrap(),
-            Ingested::Pending
-        );
-    }
+    ingest_each(&b, &a, &a_changes[1..], Ingested::Pending);
     // Sending a waiting change again changes nothing.
     assert_eq!(
         b.node.ingest(&a.doc_id(), &a_changes[2]).unwrap(),
@@ -889,15 +846,9 @@ fn a_change_with_missing_dependencies_is_held_back_until_they_arrive() {
         b.node.listing(&a_center, &keripik).unwrap(),
         a.node.own_listing(&keripik).unwrap()
     );
-    assert_eq!(b.node.heads_of(&a_center), a.node.heads_of(&a_center));
-    assert_eq!(all_rows(&b.node, a_center), all_rows(&a.node, a_center));
+    assert_caught_up(&b, &a, a_center);
     assert_eq!(b.node.have().get(&a.doc_id().to_string()), Some(&3));
-    for envelope in &a_changes {
-        assert_eq!(
-            b.node.ingest(&a.doc_id(), envelope).unwrap(),
-            Ingested::Duplicate
-        );
-    }
+    ingest_each(&b, &a, &a_changes, Ingested::Duplicate);
 
     // With the genesis in, the price change still waits for the listing it edits.
     let c = TestNode::batu();
@@ -977,12 +928,8 @@ fn rejected_changes_store_nothing_and_change_nothing() {
     let c_center = center(BATU_SEED);
     let mallory = identity(MALLORY_SEED);
     let centers = [a_center, b_center, c_center, mallory.center_id()];
-    a.node
-        .add_listing(&new_listing("Keripik Tempe Sanan", "makanan", 15_000))
-        .unwrap();
-    b.node
-        .add_listing(&new_listing("Keripik Pisang Agung", "makanan", 18_000))
-        .unwrap();
+    a.add("Keripik Tempe Sanan", "makanan", 15_000);
+    b.add("Keripik Pisang Agung", "makanan", 18_000);
     let a_changes = a.node.changes_of(&a.doc_id()).unwrap();
     // B accepts A and C, so that what rejects the changes below is their
     // signature, not trust.
@@ -1123,6 +1070,24 @@ fn send_catalog(from: &TestNode, to: &TestNode) -> Vec<Result<Ingested, NodeErro
         .unwrap()
 }
 
+/// Hands each of `envelopes` of `from`'s catalog to `to` on its own and asserts
+/// what became of it.
+fn ingest_each(to: &TestNode, from: &TestNode, envelopes: &[Vec<u8>], want: Ingested) {
+    for (index, envelope) in envelopes.iter().enumerate() {
+        assert_eq!(
+            to.node.ingest(&from.doc_id(), envelope).unwrap(),
+            want,
+            "change {index}"
+        );
+    }
+}
+
+/// Asserts that `to` holds the same heads and listings of `center` as `from`.
+fn assert_caught_up(to: &TestNode, from: &TestNode, center: CenterId) {
+    assert_eq!(to.node.heads_of(&center), from.node.heads_of(&center));
+    assert_eq!(all_rows(&to.node, center), all_rows(&from.node, center));
+}
+
 fn assert_all_applied(outcomes: &[Result<Ingested, NodeError>], what: &str) {
     assert!(
         outcomes.iter().all(|o| matches!(o, Ok(Ingested::Applied))),
@@ -1153,9 +1118,7 @@ fn changes_of_an_untrusted_center_are_refused_and_leave_no_trace() {
     let b = TestNode::lumajang();
     let a_center = a.node.center_id();
     let centers = [a_center, b.node.center_id()];
-    a.node
-        .add_listing(&new_listing("Keripik Tempe Sanan", "makanan", 15_000))
-        .unwrap();
+    a.add("Keripik Tempe Sanan", "makanan", 15_000);
     let a_changes = a.node.changes_of(&a.doc_id()).unwrap();
     let before = observe(&b, &centers);
 
@@ -1190,15 +1153,9 @@ fn a_trusted_center_vouches_for_others_up_to_the_vouch_depth() {
     let c = TestNode::batu();
     let d = TestNode::ponorogo();
     let [a_center, b_center, c_center, d_center] = [&a, &b, &c, &d].map(|t| t.node.center_id());
-    a.node
-        .add_listing(&new_listing("Keripik Tempe Sanan", "makanan", 15_000))
-        .unwrap();
-    b.node
-        .add_listing(&new_listing("Pisang Agung Lumajang", "pertanian", 25_000))
-        .unwrap();
-    d.node
-        .add_listing(&new_listing("Reog Ponorogo Mini", "kerajinan", 150_000))
-        .unwrap();
+    a.add("Keripik Tempe Sanan", "makanan", 15_000);
+    b.add("Pisang Agung Lumajang", "pertanian", 25_000);
+    d.add("Reog Ponorogo Mini", "kerajinan", 150_000);
     // A vouches for B, B vouches for D; C trusts only A.
     a.node.trust(&b_center).unwrap();
     b.node.trust(&d_center).unwrap();
@@ -1223,8 +1180,7 @@ fn a_trusted_center_vouches_for_others_up_to_the_vouch_depth() {
         )
     );
     assert_all_applied(&send_catalog(&b, &c), "B's catalog");
-    assert_eq!(all_rows(&c.node, b_center), all_rows(&b.node, b_center));
-    assert_eq!(c.node.heads_of(&b_center), b.node.heads_of(&b_center));
+    assert_caught_up(&c, &b, b_center);
     let pisang = c.node.search(&raw_search("pisang")).unwrap();
     assert_eq!(pisang.total, 1);
     assert_eq!(pisang.items[0].center_id, b_center);
@@ -1288,9 +1244,7 @@ fn blocking_a_center_forgets_its_catalog_whoever_trusts_or_vouches_for_it() {
     let c = TestNode::batu();
     let d = TestNode::ponorogo();
     let [a_center, b_center, c_center] = [&a, &b, &c].map(|t| t.node.center_id());
-    b.node
-        .add_listing(&new_listing("Pisang Agung Lumajang", "pertanian", 25_000))
-        .unwrap();
+    b.add("Pisang Agung Lumajang", "pertanian", 25_000);
     a.node.trust(&b_center).unwrap();
     c.node.trust(&a_center).unwrap();
     assert_all_applied(&send_catalog(&a, &c), "A's catalog");
@@ -1305,9 +1259,7 @@ fn blocking_a_center_forgets_its_catalog_whoever_trusts_or_vouches_for_it() {
 
     // Two more changes of B; only the last reaches C, and waits for the other.
     for title in ["Kopi Lumajang", "Salak Pondoh"] {
-        b.node
-            .add_listing(&new_listing(title, "pertanian", 30_000))
-            .unwrap();
+        b.add(title, "pertanian", 30_000);
     }
     let b_changes = b.node.changes_of(&b.doc_id()).unwrap();
     let (b_last, b_earlier) = b_changes.split_last().unwrap();
@@ -1368,8 +1320,7 @@ fn blocking_a_center_forgets_its_catalog_whoever_trusts_or_vouches_for_it() {
         c.node.ingest(&b.doc_id(), b_last).unwrap(),
         Ingested::Applied
     );
-    assert_eq!(all_rows(&c.node, b_center), all_rows(&b.node, b_center));
-    assert_eq!(c.node.heads_of(&b_center), b.node.heads_of(&b_center));
+    assert_caught_up(&c, &b, b_center);
     assert_eq!(c.node.search(&raw_search("pisang")).unwrap().total, 1);
     assert_eq!(
         c.node.have().get(&doc_key(b_center)),
@@ -1395,13 +1346,8 @@ fn a_different_change_with_a_seq_already_held_is_a_conflict_and_stores_nothing()
     let forger = TestNode::malang();
     let a_center = a.node.center_id();
     assert_eq!(forger.node.center_id(), a_center);
-    a.node
-        .add_listing(&new_listing("Keripik Tempe Sanan", "makanan", 15_000))
-        .unwrap();
-    forger
-        .node
-        .add_listing(&new_listing("Topeng Malangan Palsu", "kerajinan", 1_000))
-        .unwrap();
+    a.add("Keripik Tempe Sanan", "makanan", 15_000);
+    forger.add("Topeng Malangan Palsu", "kerajinan", 1_000);
     let a_changes = a.node.changes_of(&a.doc_id()).unwrap();
     let forged = forger.node.changes_of(&a.doc_id()).unwrap();
     // Same key, clock and profile: the same genesis; the second changes differ.
@@ -1447,14 +1393,9 @@ fn a_different_change_with_a_seq_already_held_is_a_conflict_and_stores_nothing()
     );
 
     // The genuine history goes on as before.
-    a.node
-        .add_listing(&new_listing("Sari Apel Malang", "minuman", 20_000))
-        .unwrap();
+    a.add("Sari Apel Malang", "minuman", 20_000);
     let next = a.node.changes_of(&a.doc_id()).unwrap().pop().unwrap();
-    assert_eq!(
-        b.node.ingest(&a.doc_id(), &next).unwrap(),
-        Ingested::Applied
-    );
+    ingest_each(&b, &a, &[next], Ingested::Applied);
     assert_eq!(b.node.heads_of(&a_center), a.node.heads_of(&a_center));
 }
 
@@ -1469,14 +1410,9 @@ fn a_forked_change_with_the_next_seq_is_a_conflict_and_stores_nothing() {
     let a = TestNode::malang();
     let forger = TestNode::malang();
     let a_center = a.node.center_id();
-    a.node
-        .add_listing(&new_listing("Keripik Tempe Sanan", "makanan", 15_000))
-        .unwrap();
+    a.add("Keripik Tempe Sanan", "makanan", 15_000);
     for title in ["Topeng Malangan Palsu", "Batik Palsu"] {
-        forger
-            .node
-            .add_listing(&new_listing(title, "kerajinan", 1_000))
-            .unwrap();
+        forger.add(title, "kerajinan", 1_000);
     }
     let a_changes = a.node.changes_of(&a.doc_id()).unwrap();
     let forged = forger.node.changes_of(&a.doc_id()).unwrap();
@@ -1493,30 +1429,20 @@ fn a_forked_change_with_the_next_seq_is_a_conflict_and_stores_nothing() {
     assert!(matches!(result, Err(NodeError::Conflict(_))), "{result:?}");
     assert_eq!(observe(&b, &centers), before);
 
-    a.node
-        .add_listing(&new_listing("Sari Apel Malang", "minuman", 20_000))
-        .unwrap();
+    a.add("Sari Apel Malang", "minuman", 20_000);
     let next = a.node.changes_of(&a.doc_id()).unwrap().pop().unwrap();
-    assert_eq!(
-        b.node.ingest(&a.doc_id(), &next).unwrap(),
-        Ingested::Applied
-    );
-    assert_eq!(b.node.heads_of(&a_center), a.node.heads_of(&a_center));
-    assert_eq!(all_rows(&b.node, a_center), all_rows(&a.node, a_center));
+    ingest_each(&b, &a, &[next], Ingested::Applied);
+    assert_caught_up(&b, &a, a_center);
 }
 
 #[test]
 fn a_change_of_the_own_catalog_made_elsewhere_is_refused() {
     let b = TestNode::lumajang();
-    b.node
-        .add_listing(&new_listing("Pisang Agung Lumajang", "pertanian", 25_000))
-        .unwrap();
+    b.add("Pisang Agung Lumajang", "pertanian", 25_000);
     let b_center = b.node.center_id();
     // Another node with B's key: same genesis, then a change B never made.
     let twin = TestNode::lumajang();
-    twin.node
-        .add_listing(&new_listing("Batik Tulis Lumajang", "fesyen", 200_000))
-        .unwrap();
+    twin.add("Batik Tulis Lumajang", "fesyen", 200_000);
     let other = TestNode::create(LUMAJANG_SEED, "Telecenter Palsu", "Kabupaten Lumajang");
     let centers = [b_center];
     let before = observe(&b, &centers);
@@ -1539,9 +1465,7 @@ fn a_change_of_the_own_catalog_made_elsewhere_is_refused() {
         );
     }
     // A change of B's catalog with the next seq, which B has not made (yet).
-    twin.node
-        .add_listing(&new_listing("Kopi Lumajang", "pertanian", 40_000))
-        .unwrap();
+    twin.add("Kopi Lumajang", "pertanian", 40_000);
     let twin_next = twin.node.changes_of(&b.doc_id()).unwrap().pop().unwrap();
     let result = b.node.ingest(&b.doc_id(), &twin_next);
     assert!(matches!(result, Err(NodeError::Conflict(_))), "{result:?}");
@@ -1559,9 +1483,7 @@ fn a_change_of_the_own_catalog_made_elsewhere_is_refused() {
     );
     assert_eq!(observe(&b, &centers), before);
     // And B goes on editing its catalog as before.
-    b.node
-        .add_listing(&new_listing("Salak Pondoh", "pertanian", 15_000))
-        .unwrap();
+    b.add("Salak Pondoh", "pertanian", 15_000);
     assert_eq!(
         b.node.changes_of(&b.doc_id()).unwrap().len(),
         own_changes.len() + 1
@@ -1579,9 +1501,7 @@ fn receive_answers_each_change_of_a_batch_in_order_and_stores_the_valid_ones() {
         ("Sari Apel Malang", "minuman"),
         ("Topeng Malangan Kayu", "kerajinan"),
     ] {
-        a.node
-            .add_listing(&new_listing(title, category, 20_000))
-            .unwrap();
+        a.add(title, category, 20_000);
     }
     let a_changes = a.node.changes_of(&a.doc_id()).unwrap();
     assert_eq!(a_changes.len(), 4);
@@ -1631,8 +1551,7 @@ fn receive_answers_each_change_of_a_batch_in_order_and_stores_the_valid_ones() {
     );
     assert_eq!(b.node.changes_of(&a.doc_id()).unwrap(), a_changes);
     assert_eq!(change_count(&b.db_path()), count + 3);
-    assert_eq!(all_rows(&b.node, a_center), all_rows(&a.node, a_center));
-    assert_eq!(b.node.heads_of(&a_center), a.node.heads_of(&a_center));
+    assert_caught_up(&b, &a, a_center);
     assert!(b.node.changes_of(&c.doc_id()).unwrap().is_empty());
     // Durable: a restart finds every change of the batch.
     let reopened = b.reopen(13);
@@ -1656,13 +1575,9 @@ fn have_and_fetch_cover_own_and_accepted_catalogs_only() {
     let d = TestNode::ponorogo();
     let [a_center, b_center, c_center, d_center] = [&a, &b, &c, &d].map(|t| t.node.center_id());
     for title in ["Keripik Tempe Sanan", "Sari Apel Malang"] {
-        a.node
-            .add_listing(&new_listing(title, "makanan", 20_000))
-            .unwrap();
+        a.add(title, "makanan", 20_000);
     }
-    c.node
-        .add_listing(&new_listing("Apel Batu", "pertanian", 20_000))
-        .unwrap();
+    c.add("Apel Batu", "pertanian", 20_000);
     b.node.trust(&a_center).unwrap();
     b.node.trust(&d_center).unwrap();
     assert_all_applied(&send_catalog(&a, &b), "A's catalog");

@@ -81,6 +81,22 @@ fn listing(id: &str, title: &str, price_idr: i64) -> Listing {
     }
 }
 
+/// One change numbered `n` of `doc` (hash `[n; 32]`, seq `n`) with the profile
+/// of Telecenter Kota Malang and its Keripik Tempe.
+fn keripik_commit(doc: DocId, n: u8, envelope: &[u8]) -> Commit {
+    Commit {
+        changes: vec![NewChange {
+            doc,
+            hash: [n; 32],
+            seq: u64::from(n),
+            envelope: envelope.to_vec(),
+        }],
+        profiles: vec![profile(doc.owner, "Telecenter Kota Malang")],
+        listings: vec![(doc.owner, listing("k3v9q2m7xa", "Keripik Tempe", 15_000))],
+        ..Commit::default()
+    }
+}
+
 fn text_query(text: &str) -> SearchQuery {
     SearchQuery {
         text: Some(text.to_owned()),
@@ -103,22 +119,7 @@ fn opening_twice_is_idempotent_and_records_the_schema_version() {
     {
         let mut store = Store::open(&path).unwrap();
         assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len());
-        store
-            .commit(
-                &Commit {
-                    changes: vec![NewChange {
-                        doc,
-                        hash: [1; 32],
-                        seq: 1,
-                        envelope: b"first".to_vec(),
-                    }],
-                    profiles: vec![profile(doc.owner, "Telecenter Kota Malang")],
-                    listings: vec![(doc.owner, listing("k3v9q2m7xa", "Keripik Tempe", 15_000))],
-                    ..Commit::default()
-                },
-                T0,
-            )
-            .unwrap();
+        store.commit(&keripik_commit(doc, 1, b"first"), T0).unwrap();
     }
     let version = i64::try_from(MIGRATIONS.len()).unwrap();
     assert_eq!(user_version(&path), version);
@@ -347,16 +348,8 @@ fn a_failing_commit_writes_nothing_at_all() {
         .unwrap();
     let result = store.commit(
         &Commit {
-            changes: vec![NewChange {
-                doc,
-                hash: [7; 32],
-                seq: 7,
-                envelope: b"change".to_vec(),
-            }],
-            profiles: vec![profile(doc.owner, "Telecenter Kota Malang")],
-            listings: vec![(doc.owner, listing("k3v9q2m7xa", "Keripik Tempe", 15_000))],
             snapshot: Some((doc, b"snapshot".to_vec())),
-            ..Commit::default()
+            ..keripik_commit(doc, 7, b"change")
         },
         T0,
     );
@@ -487,13 +480,7 @@ fn the_listing_index_follows_upserts_renames_and_unindexing() {
 fn a_node_created_on_a_store_keeps_the_schema_version() {
     let dir = TempDir::new().unwrap();
     let path = db(&dir);
-    let node = crate::testing::center(
-        dir.path(),
-        (1, 2),
-        "Telecenter Kota Malang",
-        "Kota Malang",
-        Arc::new(ManualClock::new(T0)),
-    );
+    let node = crate::testing::malang(dir.path(), T0);
     assert_eq!(
         user_version(&path),
         i64::try_from(MIGRATIONS.len()).unwrap()

@@ -54,15 +54,10 @@ fn create_node(dir: &TempDir, seed: u64, name: &str, region: &str, contact: &str
 
 fn new_listing(title: &str, category: &str, price_idr: i64) -> NewListing {
     NewListing {
-        title: title.to_owned(),
-        description: format!("{title}, buatan tangan."),
-        lang: None,
         category: category.to_owned(),
-        price_idr,
-        stock: 7,
-        unit: Some("buah".to_owned()),
         producer: Some("UMKM Uji".to_owned()),
-        photos: Vec::new(),
+        unit: Some("buah".to_owned()),
+        ..crate::testing::goods(title, price_idr, 7, format!("{title}, buatan tangan."))
     }
 }
 

@@ -16,6 +16,7 @@ use tempfile::TempDir;
 use super::*;
 use crate::clock::ManualClock;
 use crate::store::{EntryRow, OrderFilter};
+use crate::testing::cash_order;
 
 /// The property test against a reference model.
 mod model;
@@ -94,6 +95,23 @@ impl Center {
         self.node.update_listing(id, &patch).unwrap();
     }
 
+    /// Changes the stock and the price of a listing (`None`: unchanged).
+    pub(crate) fn set_stock_price(
+        &self,
+        id: &ListingId,
+        stock: Option<i64>,
+        price_idr: Option<i64>,
+    ) {
+        self.patch(
+            id,
+            ListingPatch {
+                stock,
+                price_idr,
+                ..Default::default()
+            },
+        );
+    }
+
     pub(crate) fn stock(&self, id: &ListingId) -> i64 {
         self.node.own_listing(id).unwrap().listing.stock
     }
@@ -167,17 +185,7 @@ pub(crate) fn order(
 ) -> OrderId {
     buyer
         .node
-        .place_order(&PlaceOrder {
-            seller: seller.id(),
-            listing: listing.clone(),
-            quantity,
-            unit_price_idr: None,
-            buyer_name: "Pak Budi".to_owned(),
-            buyer_phone: "0812 3456 7890".to_owned(),
-            payment_at: Collector::BuyerCenter,
-            payment_method: PayMethod::Cash,
-            note: String::new(),
-        })
+        .place_order(&cash_order(seller.id(), listing.clone(), quantity))
         .unwrap()
         .state
         .id
@@ -382,15 +390,10 @@ fn bad_orders_are_refused_with_a_reason_and_change_nothing() {
     federate(&[&malang, &ponorogo, &mallory]);
     let place = |quantity: i64, price: Option<i64>, listing: &ListingId| {
         ponorogo.node.place_order(&PlaceOrder {
-            seller: malang.id(),
-            listing: listing.clone(),
-            quantity,
             unit_price_idr: price,
-            buyer_name: "Pak Budi".to_owned(),
-            buyer_phone: "0812 3456 7890".to_owned(),
             payment_at: Collector::SellerCenter,
             payment_method: PayMethod::Transfer,
-            note: String::new(),
+            ..cash_order(malang.id(), listing.clone(), quantity)
         })
     };
     let unknown: ListingId = "0000000000".parse().unwrap();
@@ -430,13 +433,7 @@ fn bad_orders_are_refused_with_a_reason_and_change_nothing() {
 
     // The price changes after the order was placed but before it arrived.
     let id = place(1, Some(15_000), &listing).unwrap().state.id;
-    malang.patch(
-        &listing,
-        ListingPatch {
-            price_idr: Some(16_000),
-            ..Default::default()
-        },
-    );
+    malang.set_stock_price(&listing, None, Some(16_000));
     let results = send(&ponorogo, &malang);
     assert_eq!(results[0].code.as_deref(), Some("price_changed"));
     assert!(results[0].message.as_deref().unwrap().contains("Rp 16.000"));
@@ -604,24 +601,12 @@ fn a_refused_placement_stays_refused_when_it_comes_again_after_things_changed() 
     let id = order(&ponorogo, &malang, &listing, 5);
     let placement = outbox(&ponorogo, &malang);
     // Stock drops below the order before it arrives: refused.
-    malang.patch(
-        &listing,
-        ListingPatch {
-            stock: Some(2),
-            ..Default::default()
-        },
-    );
+    malang.set_stock_price(&listing, Some(2), None);
     let first = send(&ponorogo, &malang);
     assert_eq!(first[0].code.as_deref(), Some("out_of_stock"));
     assert_eq!(status(&ponorogo, &id), "refused");
     // Stock comes back; the same placement arrives again (a crossing exchange).
-    malang.patch(
-        &listing,
-        ListingPatch {
-            stock: Some(50),
-            ..Default::default()
-        },
-    );
+    malang.set_stock_price(&listing, Some(50), None);
     let again = malang.node.pair_receive(&ponorogo.id(), placement);
     assert_eq!(again[0].status, "refused");
     assert_eq!(again[0].code.as_deref(), Some("out_of_stock"));

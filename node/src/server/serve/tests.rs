@@ -35,13 +35,7 @@ struct Running {
 impl Running {
     async fn start(limits: ServerLimits, tls: Option<Arc<rustls::ServerConfig>>) -> Self {
         let dir = TempDir::new().unwrap();
-        let node = crate::testing::center(
-            dir.path(),
-            (1, 2),
-            "Telecenter Kota Malang",
-            "Kota Malang",
-            Arc::new(ManualClock::new(T0)),
-        );
+        let node = crate::testing::malang(dir.path(), T0);
         let node = Arc::new(node);
         let state = AppState::new(node.clone(), Some(TOKEN));
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
