@@ -18,16 +18,16 @@ use crate::web::operator::PageLang;
 use telecenter_protocol::catalog::Lang;
 
 /// The login form.
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
+#[serde(default)]
 pub(crate) struct LoginFields {
-    #[serde(default)]
     password: String,
 }
 
 /// The logout form: only its CSRF token.
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
+#[serde(default)]
 pub(crate) struct LogoutFields {
-    #[serde(default)]
     csrf: String,
 }
 

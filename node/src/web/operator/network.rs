@@ -21,18 +21,17 @@ use crate::web::operator::OperatorPage;
 use crate::web::{local_time, node_call};
 
 /// The form that connects a peer.
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
+#[serde(default)]
 pub(crate) struct PeerFields {
-    #[serde(default)]
     url: String,
 }
 
 /// The trust form: a center id and what to do (`trust`, `block`, `unblock`).
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
+#[serde(default)]
 pub(crate) struct TrustFields {
-    #[serde(default)]
     action: String,
-    #[serde(default)]
     center: String,
 }
 

@@ -20,13 +20,11 @@ use crate::web::node_call;
 use crate::web::operator::OperatorPage;
 
 /// The profile form (a missing field is left out of the change).
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
+#[serde(default)]
 pub(crate) struct ProfileFields {
-    #[serde(default)]
     name: Option<String>,
-    #[serde(default)]
     region: Option<String>,
-    #[serde(default)]
     contact: Option<String>,
 }
 

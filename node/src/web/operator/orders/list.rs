@@ -197,9 +197,9 @@ fn orders_table(lang: Lang, data: &ListData) -> Markup {
 }
 
 /// The "Send now" form: the page to go back to.
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
+#[serde(default)]
 pub(in crate::web) struct DeliverFields {
-    #[serde(default)]
     kembali: String,
 }
 

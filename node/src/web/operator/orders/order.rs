@@ -329,11 +329,10 @@ pub(in crate::web) async fn order_page(
 }
 
 /// A step form: the step, and why (to reject or cancel).
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
+#[serde(default)]
 pub(in crate::web) struct StepFields {
-    #[serde(default)]
     action: String,
-    #[serde(default)]
     reason: String,
 }
 

@@ -74,24 +74,17 @@ impl PlaceValues {
 }
 
 /// The place-order form as posted.
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
+#[serde(default)]
 pub(in crate::web) struct PlaceFields {
-    #[serde(default)]
     produk: String,
     /// The unit price the operator saw.
-    #[serde(default)]
     unit_price_idr: String,
-    #[serde(default)]
     quantity: String,
-    #[serde(default)]
     buyer_name: String,
-    #[serde(default)]
     buyer_phone: String,
-    #[serde(default)]
     payment_at: String,
-    #[serde(default)]
     payment_method: String,
-    #[serde(default)]
     note: String,
 }
 

@@ -57,12 +57,10 @@ fn settle_data(node: &Node) -> Result<SettleData, NodeError> {
 
 /// The payment form as typed (and as posted).
 #[derive(Default, Deserialize)]
+#[serde(default)]
 pub(in crate::web) struct PayValues {
-    #[serde(default)]
     payee: String,
-    #[serde(default)]
     amount: String,
-    #[serde(default)]
     reference: String,
 }
 
@@ -318,11 +316,10 @@ pub(in crate::web) async fn record_payment(
 }
 
 /// The answer to a payment made to this center, as posted.
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
+#[serde(default)]
 pub(in crate::web) struct AnswerFields {
-    #[serde(default)]
     answer: String,
-    #[serde(default)]
     reason: String,
 }
 
