@@ -101,6 +101,19 @@ impl FromRequest<AppState> for PairHop {
     }
 }
 
+/// The `Authorization: Telecenter ...` header of a peer request, or 401 `peer_auth`.
+pub(crate) fn hop_header(headers: &HeaderMap) -> Result<&str, ApiError> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| {
+            ApiError::PeerAuth(
+                "peer requests need an 'Authorization: Telecenter ...' header".to_owned(),
+                false,
+            )
+        })
+}
+
 /// Reads the body (within the route's limit) and checks the hop header over it.
 /// The check takes the node's locks and reads SQLite, so it runs on the
 /// blocking pool, not on the async threads.
@@ -110,17 +123,8 @@ async fn hop(request: Request, state: &AppState, pair: bool) -> Result<(HopAuth,
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| request.uri().path().to_owned());
-    let header = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .ok_or_else(|| {
-            ApiError::PeerAuth(
-                "peer requests need an 'Authorization: Telecenter ...' header".to_owned(),
-                false,
-            )
-            .into_response()
-        })?
+    let header = hop_header(request.headers())
+        .map_err(IntoResponse::into_response)?
         .to_owned();
     let body = Bytes::from_request(request, state)
         .await

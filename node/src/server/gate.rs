@@ -251,16 +251,7 @@ async fn hop_precheck(state: &AppState, request: Request) -> Result<Request, Api
     } else {
         telecenter_protocol::sync::SYNC_BODY_BYTES_MAX
     };
-    let header = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .ok_or_else(|| {
-            ApiError::PeerAuth(
-                "peer requests need an 'Authorization: Telecenter ...' header".to_owned(),
-                false,
-            )
-        })?;
+    let header = super::auth::hop_header(request.headers())?;
     let auth = HopAuth::parse(header).map_err(|e| ApiError::PeerAuth(e.to_string(), false))?;
     // The signature covers the path alone, so a query string is refused
     // rather than passed on unsigned.
