@@ -100,13 +100,11 @@ impl MessageResult {
 /// The plaintext inside a sealed mail: pair messages and answers to the
 /// recipient's earlier messages.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct PairExchange {
     /// Messages for the receiver.
-    #[serde(default)]
     pub messages: Vec<SignedMessage>,
     /// Answers to messages the receiver sent before.
-    #[serde(default)]
     pub results: Vec<MessageResult>,
 }
 

@@ -269,14 +269,12 @@ impl SealedMail {
 /// over, receipts for mail handed over before, and the sender's routes.
 #[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct MailExchange {
     /// Sealed mail for the receiver to take.
-    #[serde(default)]
     pub mail: Vec<SealedMail>,
     /// Answers to mail: in a request, to the mail of the previous answer; in an
     /// answer, to the request's mail.
-    #[serde(default)]
     pub receipts: Vec<Receipt>,
     /// The sender's routes (center → hops), when they changed since the
     /// receiver last had them.
