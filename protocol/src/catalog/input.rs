@@ -456,6 +456,17 @@ mod tests {
     }
 
     #[test]
+    fn absent_option_fields_read_as_none_and_still_write_null() {
+        let patch: ListingPatch = serde_json::from_str(r#"{"stock":3}"#).unwrap();
+        assert_eq!((patch.stock, patch.title.as_deref()), (Some(3), None));
+        let profile: ProfileInput = serde_json::from_str("{}").unwrap();
+        assert_eq!(
+            serde_json::to_string(&profile).unwrap(),
+            r#"{"name":null,"region":null,"contact":null,"referral_fee_bp":null,"referral_fee_min_idr":null,"address":null}"#
+        );
+    }
+
+    #[test]
     fn a_good_listing_is_trimmed_and_normalised() {
         let valid = good().validate().unwrap();
         assert_eq!(valid.title, "Keripik Pisang Agung");
