@@ -52,6 +52,7 @@ impl CenterNames {
 }
 
 /// `GET /api/v1/info`.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct InfoView {
     /// The center's id.
@@ -69,7 +70,6 @@ pub struct InfoView {
     #[serde(default)]
     pub referral_fee_min_idr: i64,
     /// Where its node takes orders, if published.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// The telecenter version serving.
     pub version: String,
@@ -188,6 +188,7 @@ pub struct ErrorBody {
 }
 
 /// What went wrong.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ErrorDetail {
     /// Stable machine-readable code, e.g. `invalid_input`, `not_found`.
@@ -195,10 +196,8 @@ pub struct ErrorDetail {
     /// One line in plain words.
     pub message: String,
     /// For `invalid_input`: the field that was wrong.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
     /// For `invalid_input`: why, as a code (`too_long`, `negative`, ...).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 
@@ -245,13 +244,10 @@ impl PeerView {
 #[serde(deny_unknown_fields)]
 pub struct AddPeer {
     /// The peer's address, `http(s)://host[:port]`.
-    #[serde(default)]
     pub url: Option<String>,
     /// The peer's center id (for a peer without address).
-    #[serde(default)]
     pub center_id: Option<String>,
     /// The peer's name (for a peer without address).
-    #[serde(default)]
     pub name: Option<String>,
 }
 

@@ -73,15 +73,14 @@ impl FromStr for Lang {
 }
 
 /// Text in up to three languages; Indonesian is the fallback.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LocalizedText {
     /// Indonesian text.
     pub id: String,
     /// English text, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub en: Option<String>,
     /// Javanese text, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub jv: Option<String>,
 }
 

@@ -52,6 +52,7 @@ impl PartialEq<&str> for MessageStatus {
 }
 
 /// What happened to one received pair message; sent back to its sender.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageResult {
     /// The message's body hash.
@@ -59,10 +60,8 @@ pub struct MessageResult {
     /// What became of it.
     pub status: MessageStatus,
     /// Why it was refused (or why it waits).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Why, in plain words.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
 
@@ -101,13 +100,11 @@ impl MessageResult {
 /// The plaintext inside a sealed mail: pair messages and answers to the
 /// recipient's earlier messages.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct PairExchange {
     /// Messages for the receiver.
-    #[serde(default)]
     pub messages: Vec<SignedMessage>,
     /// Answers to messages the receiver sent before.
-    #[serde(default)]
     pub results: Vec<MessageResult>,
 }
 

@@ -267,26 +267,22 @@ impl SealedMail {
 
 /// The body of `POST /api/v1/mail/exchange`, in both directions: mail handed
 /// over, receipts for mail handed over before, and the sender's routes.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct MailExchange {
     /// Sealed mail for the receiver to take.
-    #[serde(default)]
     pub mail: Vec<SealedMail>,
     /// Answers to mail: in a request, to the mail of the previous answer; in an
     /// answer, to the request's mail.
-    #[serde(default)]
     pub receipts: Vec<Receipt>,
     /// The sender's routes (center → hops), when they changed since the
     /// receiver last had them.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routes: Option<std::collections::BTreeMap<CenterId, u8>>,
     /// Digest of the receiver's routes the sender holds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub have_routes: Option<String>,
     /// Request only: hold the answer up to this many ms until there is mail for
     /// the caller.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wait_ms: Option<u32>,
 }
 
@@ -325,6 +321,7 @@ impl PartialEq<&str> for ReceiptStatus {
 }
 
 /// What a node did with one mail handed to it.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Receipt {
@@ -333,10 +330,8 @@ pub struct Receipt {
     /// What became of it.
     pub status: ReceiptStatus,
     /// Stable code of a refusal or delay.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// One line for people.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
 

@@ -13,6 +13,7 @@ use crate::store::{OrderRow, SettlementRow};
 use telecenter_protocol::order::{Action, OrderId};
 
 /// One step of an order's history.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventView {
     /// Position in the chain.
@@ -24,7 +25,6 @@ pub struct EventView {
     /// When (RFC 3339, UTC).
     pub at: String,
     /// Why (reject, cancel).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// SHA-256 of the signed body.
     pub hash: String,
@@ -33,6 +33,7 @@ pub struct EventView {
 }
 
 /// An order.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderView {
     /// Its id.
@@ -79,31 +80,26 @@ pub struct OrderView {
     /// When it last changed.
     pub updated_at: String,
     /// When it completed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completed_at: Option<String>,
     /// This center's step waiting for the other side, e.g. `cancel`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending: Option<String>,
     /// The last refusal or conflict, in plain words.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
     /// The history (only when one order is asked for).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<EventView>,
     /// How messages travel with the other center (only when one order is asked for).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivery: Option<DeliveryView>,
 }
 
 /// How pair messages travel between this center and a counterpart, and why
 /// this center accepts it.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeliveryView {
     /// The last message that came from the counterpart.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_in: Option<HopView>,
     /// The last message this center sent it (who took it on).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_out: Option<HopView>,
     /// From a center the operator trusts to the counterpart, each vouching for
     /// the next (one element: trusted directly; empty: not accepted).
@@ -227,6 +223,7 @@ impl OrderView {
 }
 
 /// A settlement payment or a correction.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SettlementView {
     /// Its id.
@@ -236,7 +233,6 @@ pub struct SettlementView {
     #[serde(default = "payment_kind")]
     pub kind: String,
     /// For a correction: the center owed the amount.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owed_to: Option<CenterId>,
     /// `paid` (this center paid) or `received`.
     pub direction: String,
@@ -251,12 +247,10 @@ pub struct SettlementView {
     /// `waiting` (for the payee's confirmation), `confirmed` or `declined`.
     pub status: String,
     /// Why it was declined.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// When it was recorded.
     pub at: String,
     /// When it was answered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answered_at: Option<String>,
 }
 
@@ -299,7 +293,6 @@ impl SettlementView {
 #[serde(deny_unknown_fields)]
 pub struct ReasonInput {
     /// Why (required to reject, cancel or decline).
-    #[serde(default)]
     pub reason: Option<String>,
 }
 
@@ -337,16 +330,12 @@ pub struct CorrectionInput {
 #[serde(deny_unknown_fields)]
 pub struct OrderQuery {
     /// Only this status.
-    #[serde(default)]
     pub status: Option<String>,
     /// Only orders with this center.
-    #[serde(default)]
     pub counterpart: Option<String>,
     /// Only `buyer` or `seller` orders.
-    #[serde(default)]
     pub role: Option<String>,
     /// At most this many (default 100, at most 1000).
-    #[serde(default)]
     pub limit: Option<u32>,
 }
 
@@ -421,6 +410,7 @@ pub fn order_filter(query: &OrderQuery) -> Result<OrderFilter, QueryError> {
 
 /// What one delivery round did with one counterpart
 /// (`POST /api/v1/admin/orders/deliver`, `telecenter order deliver`).
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DeliveryRoundView {
     /// The counterpart.
@@ -430,7 +420,6 @@ pub struct DeliveryRoundView {
     /// Messages received.
     pub received: u64,
     /// Why it failed, if it did.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 

@@ -105,10 +105,8 @@ pub(super) async fn deliver(
 #[serde(deny_unknown_fields)]
 pub struct MonthQuery {
     /// `2026-11`; default: the current month.
-    #[serde(default)]
     pub month: Option<String>,
     /// `csv` for the spreadsheet form.
-    #[serde(default)]
     pub format: Option<String>,
 }
 
@@ -159,10 +157,8 @@ pub struct StatementQuery {
     /// The other center.
     pub counterpart: String,
     /// First month (default: the current month).
-    #[serde(default)]
     pub from: Option<String>,
     /// Last month (default: the first month).
-    #[serde(default)]
     pub to: Option<String>,
 }
 

@@ -32,7 +32,6 @@ pub struct PlaceOrder {
     /// Units.
     pub quantity: i64,
     /// The unit price the buyer was shown; refused if the listing's price differs.
-    #[serde(default)]
     pub unit_price_idr: Option<i64>,
     /// Buyer's name.
     pub buyer_name: String,

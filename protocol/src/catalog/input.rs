@@ -26,7 +26,6 @@ pub struct NewListing {
     pub description: String,
     /// Language of title and description; must be Indonesian (`id`) for a new
     /// listing, because every listing needs an Indonesian title.
-    #[serde(default)]
     pub lang: Option<String>,
     /// Category slug, e.g. `makanan`.
     pub category: String,
@@ -35,10 +34,8 @@ pub struct NewListing {
     /// Units in stock.
     pub stock: i64,
     /// Unit of sale; defaults to `buah`.
-    #[serde(default)]
     pub unit: Option<String>,
     /// The UMKM or group that makes the product; may be empty.
-    #[serde(default)]
     pub producer: Option<String>,
     /// Photos already stored on the node (see `PUT /api/v1/admin/images`).
     #[serde(default)]
@@ -50,34 +47,24 @@ pub struct NewListing {
 #[serde(deny_unknown_fields)]
 pub struct ListingPatch {
     /// Language of `title` and `description` (default `id`).
-    #[serde(default)]
     pub lang: Option<String>,
     /// New title in `lang`.
-    #[serde(default)]
     pub title: Option<String>,
     /// New description in `lang`.
-    #[serde(default)]
     pub description: Option<String>,
     /// New category slug.
-    #[serde(default)]
     pub category: Option<String>,
     /// New price in whole rupiah.
-    #[serde(default)]
     pub price_idr: Option<i64>,
     /// New stock.
-    #[serde(default)]
     pub stock: Option<i64>,
     /// New unit.
-    #[serde(default)]
     pub unit: Option<String>,
     /// New producer.
-    #[serde(default)]
     pub producer: Option<String>,
     /// New status: `active`, `hidden` or `removed`.
-    #[serde(default)]
     pub status: Option<String>,
     /// New photo list (replaces the old one; empty removes all photos).
-    #[serde(default)]
     pub photos: Option<Vec<Photo>>,
 }
 
@@ -86,23 +73,17 @@ pub struct ListingPatch {
 #[serde(deny_unknown_fields)]
 pub struct ProfileInput {
     /// The center's name, e.g. "Telecenter Kota Malang".
-    #[serde(default)]
     pub name: Option<String>,
     /// Kabupaten or kota, e.g. "Kota Malang".
-    #[serde(default)]
     pub region: Option<String>,
     /// How to reach the center (phone, WhatsApp, address).
-    #[serde(default)]
     pub contact: Option<String>,
     /// Referral fee this center pays the center that brought a sale, in basis
     /// points (300 = 3 %).
-    #[serde(default)]
     pub referral_fee_bp: Option<u32>,
     /// Smallest referral fee per order, whole rupiah.
-    #[serde(default)]
     pub referral_fee_min_idr: Option<i64>,
     /// Where other nodes reach this node for orders (`http://…`); empty clears it.
-    #[serde(default)]
     pub address: Option<String>,
 }
 
@@ -472,6 +453,17 @@ mod tests {
             producer: Some("UMKM Sumber Rejeki".into()),
             photos: Vec::new(),
         }
+    }
+
+    #[test]
+    fn absent_option_fields_read_as_none_and_still_write_null() {
+        let patch: ListingPatch = serde_json::from_str(r#"{"stock":3}"#).unwrap();
+        assert_eq!((patch.stock, patch.title.as_deref()), (Some(3), None));
+        let profile: ProfileInput = serde_json::from_str("{}").unwrap();
+        assert_eq!(
+            serde_json::to_string(&profile).unwrap(),
+            r#"{"name":null,"region":null,"contact":null,"referral_fee_bp":null,"referral_fee_min_idr":null,"address":null}"#
+        );
     }
 
     #[test]

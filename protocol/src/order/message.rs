@@ -13,6 +13,7 @@ use crate::text::{InvalidInput, in_range, text_line};
 /// A settlement payment as recorded by the payer, or a correction proposed by
 /// one center of a pair; either moves the balance only once the other center
 /// confirms it.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SettlementPayment {
     /// The settlement's id (drawn by the payer).
@@ -31,11 +32,11 @@ pub struct SettlementPayment {
     /// Present only on a correction: the center that is owed `amount_idr` more
     /// (one of the two). Ledger entries are never changed; a mistake is put right
     /// by such a new entry, agreed by both centers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub correction_owed_to: Option<CenterId>,
 }
 
 /// The payee's answer to a [`SettlementPayment`].
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SettlementReply {
     /// The settlement answered.
@@ -47,7 +48,6 @@ pub struct SettlementReply {
     /// Confirmed (the money arrived) or declined.
     pub confirmed: bool,
     /// Why it was declined.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// When, UTC ms.
     pub at_ms: i64,

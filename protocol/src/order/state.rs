@@ -120,6 +120,7 @@ pub fn transition(status: Status, action: Action, by: Role) -> Option<Status> {
 }
 
 /// One signed step of an order's history.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderEvent {
     /// The order.
@@ -127,7 +128,6 @@ pub struct OrderEvent {
     /// Position in the chain: 0 for `place`, then 1, 2, ...
     pub seq: u32,
     /// Hex SHA-256 of the previous event's body; absent for `place`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prev: Option<String>,
     /// The center that makes this step (must be the signer).
     pub by: CenterId,
@@ -136,10 +136,8 @@ pub struct OrderEvent {
     /// The step.
     pub action: Action,
     /// Why (required for reject and cancel).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// The order's terms; present exactly on `place`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terms: Option<OrderTerms>,
 }
 
