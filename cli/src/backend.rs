@@ -16,7 +16,7 @@ use telecenter_node::sync::{RoundReport, SyncEngine, add_peer_by_url, peer_clien
 use telecenter_node::{Clock, Node};
 use telecenter_protocol::ListingId;
 use telecenter_protocol::catalog::Lang;
-use telecenter_protocol::validate::{ListingPatch, NewListing, ProfileInput};
+use telecenter_protocol::catalog::input::{ListingPatch, NewListing, ProfileInput};
 
 /// How long the CLI waits for a running node's answer.
 const REMOTE_TIMEOUT_SECS: u64 = 30;
@@ -292,7 +292,7 @@ impl Backend {
                     (None, Some(center)) => {
                         let center = center.parse::<telecenter_protocol::CenterId>()?;
                         let name = request.name.clone().unwrap_or_default();
-                        let name = telecenter_protocol::validate::text_line("name", &name, 1, 100)?;
+                        let name = telecenter_protocol::text::text_line("name", &name, 1, 100)?;
                         node.add_peer(&center, &name, None)?;
                         center
                     }

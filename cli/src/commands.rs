@@ -11,7 +11,7 @@ use telecenter_node::money::parse_rupiah;
 use telecenter_node::sample;
 use telecenter_node::search::RawSearch;
 use telecenter_node::{Clock, SystemClock};
-use telecenter_protocol::validate::{ListingPatch, NewListing, ProfileInput};
+use telecenter_protocol::catalog::input::{ListingPatch, NewListing, ProfileInput};
 
 use crate::backend::Backend;
 use crate::cli::{Cli, Command, InitArgs, ListingCommand, PeerCommand};

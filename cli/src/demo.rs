@@ -21,8 +21,8 @@ use telecenter_node::search::SearchQuery;
 use telecenter_node::server::{self, AppState};
 use telecenter_node::sync::SyncEngine;
 use telecenter_node::{Node, SystemClock};
+use telecenter_protocol::catalog::input::ProfileInput;
 use telecenter_protocol::order::{Action, Collector, OrderId, PayMethod};
-use telecenter_protocol::validate::ProfileInput;
 
 /// The operator password of every demo node (printed at start).
 const DEMO_PASSWORD: &str = "telecenter-demo";

@@ -13,7 +13,7 @@ use rand::rngs::StdRng;
 use telecenter_node::search::RawSearch;
 use telecenter_node::{ManualClock, Node};
 use telecenter_protocol::Identity;
-use telecenter_protocol::validate::{ListingPatch, NewListing, ProfileInput};
+use telecenter_protocol::catalog::input::{ListingPatch, NewListing, ProfileInput};
 
 const WORDS: &[&str] = &[
     "keripik", "pisang", "tempe", "apel", "kopi", "robusta", "jamu", "kunyit", "asam", "batik",

@@ -14,8 +14,8 @@ use rand::rngs::StdRng;
 use telecenter_node::node::PairExchange;
 use telecenter_node::node::PlaceOrder;
 use telecenter_node::{Clock, ManualClock, Node, accounting};
+use telecenter_protocol::catalog::input::{NewListing, ProfileInput};
 use telecenter_protocol::order::{Action, Collector, PayMethod};
-use telecenter_protocol::validate::{NewListing, ProfileInput};
 use telecenter_protocol::{DocId, Identity};
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {

@@ -28,8 +28,8 @@ use telecenter_node::server::AppState;
 use telecenter_node::sync::SyncEngine;
 use telecenter_node::{Node, SystemClock};
 use telecenter_protocol::Identity;
+use telecenter_protocol::catalog::input::{NewListing, ProfileInput};
 use telecenter_protocol::order::{Action, Collector, PayMethod, Status};
-use telecenter_protocol::validate::{NewListing, ProfileInput};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 

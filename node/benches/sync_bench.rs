@@ -19,8 +19,8 @@ use telecenter_node::server::AppState;
 use telecenter_node::sync::SyncEngine;
 use telecenter_node::{Node, SystemClock};
 use telecenter_protocol::catalog::CatalogDoc;
+use telecenter_protocol::catalog::input::{ListingPatch, NewListing, ProfileInput};
 use telecenter_protocol::sync::{Changes, PushResponse, SummaryResponse};
-use telecenter_protocol::validate::{ListingPatch, NewListing, ProfileInput};
 use telecenter_protocol::{Identity, SignedChange};
 
 fn profile(name: &str) -> ProfileInput {

@@ -29,7 +29,7 @@ use std::sync::Arc;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use telecenter_protocol::Identity;
-use telecenter_protocol::validate::ProfileInput;
+use telecenter_protocol::catalog::input::ProfileInput;
 
 use crate::clock::Clock;
 use crate::node::{Node, NodeError};

@@ -2,7 +2,7 @@
 //! parsed back from the everyday forms.
 
 use telecenter_protocol::limits::PRICE_IDR_MAX;
-use telecenter_protocol::validate::InvalidInput;
+use telecenter_protocol::text::InvalidInput;
 
 /// Formats whole rupiah the Indonesian way: `Rp 15.000`, `Rp 1.250.000`.
 pub fn format_rupiah(amount: i64) -> String {

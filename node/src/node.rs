@@ -19,8 +19,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use rand::RngCore;
+use telecenter_protocol::catalog::input::ProfileInput;
 use telecenter_protocol::catalog::{CatalogDoc, Touched};
-use telecenter_protocol::validate::ProfileInput;
 use telecenter_protocol::{CenterId, DocId, Identity, ListingId, Profile, SignedChange};
 use tokio::sync::watch;
 

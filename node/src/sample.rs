@@ -3,7 +3,7 @@
 //! micro-businesses make. Catalog 0 (Kota Malang) is the single-node sample.
 
 use serde::Deserialize;
-use telecenter_protocol::validate::{ListingPatch, NewListing, ProfileInput};
+use telecenter_protocol::catalog::input::{ListingPatch, NewListing, ProfileInput};
 
 use crate::node::{Node, NodeError};
 

@@ -17,11 +17,12 @@
 //! ("pisang" does not find "banana" unless the listing has an English title).
 
 use telecenter_protocol::CenterId;
+use telecenter_protocol::catalog::input;
 use telecenter_protocol::catalog::{Category, Lang, ListingStatus};
 use telecenter_protocol::limits::{
     PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, PAGE_OFFSET_MAX, QUERY_CHARS_MAX, QUERY_TERMS_MAX,
 };
-use telecenter_protocol::validate::{self, InvalidInput};
+use telecenter_protocol::text::InvalidInput;
 
 use crate::money::short;
 
@@ -193,7 +194,7 @@ impl RawSearch {
         };
         let category = match self.category.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(c) => Some(validate::category(c)?),
+            Some(c) => Some(input::category(c)?),
         };
         let center = match self.center.as_deref().map(str::trim) {
             None | Some("") => None,
@@ -229,7 +230,7 @@ impl RawSearch {
             None | Some("") => vec![ListingStatus::Active],
             Some(list) => list
                 .split(',')
-                .map(validate::status)
+                .map(input::status)
                 .collect::<Result<Vec<_>, _>>()?,
         };
         Ok(SearchQuery {
@@ -240,7 +241,7 @@ impl RawSearch {
             max_price_idr,
             statuses,
             sort: Sort::parse(self.sort.as_deref().unwrap_or("").trim())?,
-            lang: validate::lang(self.lang.as_deref())?,
+            lang: input::lang(self.lang.as_deref())?,
             limit,
             offset,
         })

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use telecenter_protocol::catalog::ListingStatus;
+use telecenter_protocol::catalog::input::{NewListing, ProfileInput};
 use telecenter_protocol::order::{Collector, PayMethod};
-use telecenter_protocol::validate::{NewListing, ProfileInput};
 use telecenter_protocol::{CenterId, Identity, ListingId};
 
 use crate::clock::Clock;

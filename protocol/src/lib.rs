@@ -9,7 +9,7 @@
 //! Its top-level modules form layers without loops (`tests/layout.rs` checks it):
 //! `limits`, `text`, `id`, `b64` at the bottom; then `identity`, `address`, `fee`;
 //! then `envelope`, `hop`, `sealed`, `netting`, `sync`; then `catalog` and `order`;
-//! `pair` on `order`; `validate` only re-exports old paths.
+//! `pair` on `order`.
 //!
 //! It does no I/O, reads no clock and draws no randomness of its own: callers pass
 //! the time and the random source in. That keeps it deterministic, easy to test and
@@ -30,7 +30,6 @@ pub mod pair;
 pub mod sealed;
 pub mod sync;
 pub mod text;
-pub mod validate;
 
 pub use catalog::{CatalogDoc, Category, Listing, ListingStatus, LocalizedText, Profile};
 pub use envelope::{SignedChange, VerifiedChange, VerifyError};

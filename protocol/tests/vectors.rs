@@ -3,7 +3,7 @@
 //! against these exact values.
 
 use telecenter_protocol::catalog::CatalogDoc;
-use telecenter_protocol::validate::ProfileInput;
+use telecenter_protocol::catalog::input::ProfileInput;
 use telecenter_protocol::{DocId, Identity, SignedChange};
 
 /// The vector's secret key: bytes 0x00, 0x01, ..., 0x1f.

@@ -1,7 +1,7 @@
 //! A calendar month in the center's local zone (WIB): parsing `2026-11`, the
 //! month of an instant, its first and last instants.
 
-use telecenter_protocol::validate::InvalidInput;
+use telecenter_protocol::text::InvalidInput;
 
 use crate::clock::{local_datetime, local_offset};
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use telecenter_protocol::CenterId;
 use telecenter_protocol::netting::{Debt, Suggestion, suggest};
-use telecenter_protocol::validate::InvalidInput;
+use telecenter_protocol::text::InvalidInput;
 
 use super::{BalanceLine, BalancesExport, balances};
 use crate::api::CenterNames;

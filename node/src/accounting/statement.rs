@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use telecenter_protocol::CenterId;
-use telecenter_protocol::validate::InvalidInput;
+use telecenter_protocol::text::InvalidInput;
 
 use super::Month;
 use crate::api::CenterNames;

@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use telecenter_protocol::catalog::Lang;
-use telecenter_protocol::validate::{ListingPatch, NewListing, ProfileInput};
+use telecenter_protocol::catalog::input::{ListingPatch, NewListing, ProfileInput};
 
 use super::parse_listing_id;
 use crate::api::{InfoView, ListingView, ListingsView};

@@ -206,7 +206,7 @@ pub(super) async fn add_peer(
             let name = request
                 .name
                 .as_deref()
-                .map(|n| telecenter_protocol::validate::text_line("name", n, 1, 100))
+                .map(|n| telecenter_protocol::text::text_line("name", n, 1, 100))
                 .transpose()?
                 .ok_or_else(|| ApiError::BadRequest {
                     code: "invalid_input",

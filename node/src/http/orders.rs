@@ -74,12 +74,9 @@ pub(super) async fn step(
     body: Option<Json<ReasonInput>>,
 ) -> ApiResult<Json<OrderView>> {
     let id = order_id(&id)?;
-    let action: Action =
-        action
-            .parse()
-            .map_err(|e: telecenter_protocol::validate::InvalidInput| {
-                bad("invalid_action", e.message)
-            })?;
+    let action: Action = action
+        .parse()
+        .map_err(|e: telecenter_protocol::text::InvalidInput| bad("invalid_action", e.message))?;
     let reason = body.and_then(|Json(b)| b.reason);
     Ok(Json(
         state

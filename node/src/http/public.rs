@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::Response;
 use telecenter_protocol::catalog::ListingStatus;
-use telecenter_protocol::validate;
+use telecenter_protocol::catalog::input;
 
 use super::{parse_center, parse_listing_id};
 use crate::api::{InfoView, ListingView, ListingsView};
@@ -46,7 +46,7 @@ pub(super) async fn listing(
     ApiPath((center, id)): ApiPath<(String, String)>,
     ApiQuery(lang): ApiQuery<LangParam>,
 ) -> ApiResult<Json<ListingView>> {
-    let lang = validate::lang(lang.lang.as_deref())?;
+    let lang = input::lang(lang.lang.as_deref())?;
     let center = parse_center(&center)?;
     let id = parse_listing_id(&id)?;
     let not_found = NodeError::UnknownListing {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use telecenter_protocol::validate::ProfileInput;
+use telecenter_protocol::catalog::input::ProfileInput;
 use telecenter_protocol::{DocId, ListingId};
 use tempfile::TempDir;
 

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use telecenter_protocol::validate::InvalidInput;
+use telecenter_protocol::text::InvalidInput;
 use telecenter_protocol::{CenterId, DocId};
 
 use crate::store::{PeerRow, TrustState};

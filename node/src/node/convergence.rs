@@ -7,7 +7,7 @@ use std::sync::Arc;
 use proptest::prelude::*;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use telecenter_protocol::validate::{ListingPatch, NewListing, ProfileInput};
+use telecenter_protocol::catalog::input::{ListingPatch, NewListing, ProfileInput};
 use telecenter_protocol::{DocId, Identity};
 
 use super::*;

@@ -2,8 +2,8 @@
 //! catalog, commit it with the index rows it touched in one transaction.
 
 use rand::RngCore;
+use telecenter_protocol::catalog::input::{ListingPatch, NewListing, ProfileInput};
 use telecenter_protocol::catalog::{CatalogDoc, Photo};
-use telecenter_protocol::validate::{ListingPatch, NewListing, ProfileInput};
 use telecenter_protocol::{Identity, ListingId, Profile, SignedChange};
 
 use crate::store::{ListingRow, NewChange, PairWrite};

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use telecenter_protocol::catalog::CatalogError;
-use telecenter_protocol::validate::InvalidInput;
+use telecenter_protocol::text::InvalidInput;
 use telecenter_protocol::{CenterId, ListingId, VerifyError};
 
 use crate::store::StoreError;

@@ -10,11 +10,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use base64::Engine;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
+use telecenter_protocol::catalog::input::{ListingPatch, NewListing, ProfileInput};
 use telecenter_protocol::catalog::{Category, ListingStatus};
 use telecenter_protocol::hop::{HOP_WINDOW_MS, HopError};
 use telecenter_protocol::limits::{PRICE_IDR_MAX, TITLE_CHARS_MAX};
 use telecenter_protocol::sync::Changes;
-use telecenter_protocol::validate::{ListingPatch, NewListing, ProfileInput};
 use telecenter_protocol::{CenterId, DocId, Identity, ListingId, SignedChange, VerifyError};
 use tempfile::TempDir;
 

@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use telecenter_protocol::validate::InvalidInput;
+use telecenter_protocol::text::InvalidInput;
 
 use crate::api::{ErrorBody, ErrorDetail};
 use crate::node::{NodeError, reject_code};

@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, Request, StatusCode, header};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use telecenter_protocol::catalog::Category;
-use telecenter_protocol::validate::{ListingPatch, NewListing};
+use telecenter_protocol::catalog::input::{ListingPatch, NewListing};
 use telecenter_protocol::{DocId, Identity};
 use tempfile::TempDir;
 use tower::ServiceExt;

@@ -218,7 +218,7 @@ fn published_address_with_a_path_is_ignored_when_read() {
     // A center's own node would refuse this address; a hostile center writes
     // it into its catalog anyway (the checked type is built by hand here).
     let (identity, mut doc, _) = malang();
-    let hostile = crate::validate::ValidProfile {
+    let hostile = crate::catalog::input::ValidProfile {
         contact: Some("WA 0812 3456 7890".into()),
         address: Some("http://127.0.0.1:18499/internal/admin/containers/prune?force=1#".into()),
         ..Default::default()

@@ -9,7 +9,7 @@ use rand::rngs::StdRng;
 
 use super::*;
 use crate::catalog::CatalogDoc;
-use crate::validate::ProfileInput;
+use crate::catalog::input::ProfileInput;
 
 fn identity(seed: u64) -> Identity {
     Identity::generate(&mut StdRng::seed_from_u64(seed))
@@ -271,7 +271,7 @@ fn a_real_catalog_change_is_measured_and_passes() {
     let doc_id = DocId::catalog(malang.center_id());
     let mut doc = CatalogDoc::empty(malang.center_id());
     doc.apply(&signed.verify(&doc_id).unwrap()).unwrap();
-    let listing = crate::validate::NewListing {
+    let listing = crate::catalog::input::NewListing {
         title: "Keripik Tempe Sanan".into(),
         description: "Keripik tempe renyah buatan UMKM Sanan, Kota Malang.".repeat(30),
         lang: None,

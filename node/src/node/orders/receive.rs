@@ -13,7 +13,7 @@ use telecenter_protocol::order::{
     VerifiedMessage, check_time,
 };
 use telecenter_protocol::pair::MessageStatus;
-use telecenter_protocol::validate::text_line;
+use telecenter_protocol::text::text_line;
 
 use crate::node::{Node, NodeError, Writer, lock};
 use crate::store::{EventRow, OrderRow, PairWrite, SettlementRow};

@@ -6,7 +6,7 @@ use telecenter_protocol::limits::REASON_CHARS_MAX;
 use telecenter_protocol::order::{
     Body, OrderId, SettlementPayment, SettlementReply, SignedMessage,
 };
-use telecenter_protocol::validate::text_line;
+use telecenter_protocol::text::text_line;
 
 use crate::node::{Node, NodeError, lock};
 use crate::store::{EntryRow, PairWrite, SettlementRow};

@@ -3,9 +3,10 @@
 
 use telecenter_protocol::ListingId;
 use telecenter_protocol::catalog::ListingStatus;
+use telecenter_protocol::catalog::input::ListingPatch;
 use telecenter_protocol::limits::{REASON_CHARS_MAX, STOCK_MAX};
 use telecenter_protocol::order::{Action, Body, OrderEvent, OrderId, Role, Status};
-use telecenter_protocol::validate::{ListingPatch, text_line};
+use telecenter_protocol::text::text_line;
 
 use crate::node::{Node, NodeError, Writer, lock};
 use crate::store::{EventRow, OrderRow, PairWrite};

@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
+use telecenter_protocol::catalog::input::{ListingPatch, ProfileInput};
 use telecenter_protocol::order::{Action, Collector, OrderId, PayMethod};
-use telecenter_protocol::validate::{ListingPatch, ProfileInput};
 use telecenter_protocol::{CenterId, Identity, ListingId};
 use tempfile::TempDir;
 

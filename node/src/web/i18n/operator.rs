@@ -4,7 +4,7 @@
 
 use telecenter_protocol::catalog::Lang;
 use telecenter_protocol::limits::PHOTO_UPLOAD_BYTES_MAX;
-use telecenter_protocol::validate::InvalidInput;
+use telecenter_protocol::text::InvalidInput;
 
 /// The operator pages' words in `lang`.
 pub(crate) fn words(lang: Lang) -> &'static OperatorWords {

@@ -10,8 +10,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 use telecenter_protocol::ListingId;
+use telecenter_protocol::catalog::input::{ListingPatch, NewListing};
 use telecenter_protocol::catalog::{Category, Lang, ListingStatus, Photo};
-use telecenter_protocol::validate::{InvalidInput, ListingPatch, NewListing};
+use telecenter_protocol::text::InvalidInput;
 
 use super::i18n::operator::photo_error;
 use super::upload::{Upload, read_upload, store_upload};

@@ -34,7 +34,7 @@ use maud::{Markup, html};
 use telecenter_protocol::CenterId;
 use telecenter_protocol::catalog::Lang;
 use telecenter_protocol::order::{Body, OrderId};
-use telecenter_protocol::validate::InvalidInput;
+use telecenter_protocol::text::InvalidInput;
 
 use super::{
     CsrfForm, expired, field_error, html_page, internal, no_store, not_found, operator_nav,

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 use telecenter_protocol::catalog::Lang;
-use telecenter_protocol::validate::ProfileInput;
+use telecenter_protocol::catalog::input::ProfileInput;
 
 use super::{
     CsrfForm, field_error, html_page, i18n, internal, no_store, operator_nav, page, problem_box,

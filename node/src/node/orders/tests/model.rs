@@ -42,10 +42,10 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
+use telecenter_protocol::catalog::input::ListingPatch;
 use telecenter_protocol::order::{
     Action, Collector, EntryKind, LedgerEntry, OrderId, PayMethod, Status, body_hash, order_entries,
 };
-use telecenter_protocol::validate::ListingPatch;
 use telecenter_protocol::{CenterId, DocId, Identity, ListingId};
 
 use super::{Center, federate, settle_pair};

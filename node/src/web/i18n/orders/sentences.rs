@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use telecenter_protocol::catalog::Lang;
 use telecenter_protocol::limits::{ORDER_QUANTITY_MAX, REASON_CHARS_MAX, REFERENCE_CHARS_MAX};
 use telecenter_protocol::order::{Action, Collector, Role, Status};
-use telecenter_protocol::validate::InvalidInput;
+use telecenter_protocol::text::InvalidInput;
 
 use super::{pick, status_label, step_button, words};
 use crate::money::format_rupiah;

@@ -10,7 +10,7 @@ use maud::html;
 use serde::Deserialize;
 use telecenter_protocol::catalog::{Lang, ListingStatus, Profile};
 use telecenter_protocol::order::{Collector, PayMethod};
-use telecenter_protocol::validate::InvalidInput;
+use telecenter_protocol::text::InvalidInput;
 use telecenter_protocol::{CenterId, ListingId};
 
 use super::{

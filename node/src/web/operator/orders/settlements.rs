@@ -12,7 +12,7 @@ use telecenter_protocol::CenterId;
 use telecenter_protocol::catalog::Lang;
 use telecenter_protocol::limits::{REASON_CHARS_MAX, REFERENCE_CHARS_MAX};
 use telecenter_protocol::order::OrderId;
-use telecenter_protocol::validate::InvalidInput;
+use telecenter_protocol::text::InvalidInput;
 
 use super::{
     CsrfForm, expired, frame, input_problem, internal, not_found, operator_nav, refusal_box,
