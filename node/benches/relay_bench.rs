@@ -41,18 +41,15 @@ thread_local! {
 const MAIL_PATH: &str = "/api/v1/mail/exchange";
 
 fn center(dir: &std::path::Path, seed: u8, name: &str) -> Arc<Node> {
-    let node = Node::create(
-        &dir.join(format!("{seed}.db")),
-        Identity::from_secret_bytes(&[seed; 32]),
-        &ProfileInput {
-            name: Some(name.into()),
-            region: Some("Jawa Timur".into()),
-            ..Default::default()
-        },
-        Arc::new(SystemClock),
-        Box::new(StdRng::seed_from_u64(u64::from(seed))),
-    )
-    .expect("create");
+    let path = dir.join(format!("{seed}.db"));
+    let identity = Identity::from_secret_bytes(&[seed; 32]);
+    let profile = ProfileInput {
+        name: Some(name.into()),
+        region: Some("Jawa Timur".into()),
+        ..Default::default()
+    };
+    let rng = Box::new(StdRng::seed_from_u64(u64::from(seed)));
+    let node = Node::create(&path, identity, &profile, Arc::new(SystemClock), rng).expect("create");
     node.set_profile(&ProfileInput {
         referral_fee_bp: Some(300),
         ..Default::default()

@@ -122,3 +122,17 @@ pub(crate) fn cash_order(seller: CenterId, listing: ListingId, quantity: i64) ->
         note: String::new(),
     }
 }
+
+/// Sends `request` to `app` as if from this computer (no sockets); answers the
+/// response's status, headers and whole body.
+pub(crate) async fn send_local(
+    app: &axum::Router,
+    request: axum::http::Request<axum::body::Body>,
+) -> (axum::http::StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    use tower::ServiceExt;
+    let request = crate::server::gate::from_this_computer(request);
+    let response = app.clone().oneshot(request).await.unwrap();
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+    (parts.status, parts.headers, bytes.to_vec())
+}

@@ -274,17 +274,10 @@ mod tests {
     fn a_signed_request_verifies_only_as_sent() {
         let (malang, blitar) = pair();
         let to = blitar.center_id();
-        let header = HopAuth::sign(
-            &malang,
-            to,
-            NOW,
-            [7; 16],
-            "POST",
-            "/api/v1/sync/push",
-            b"{}",
-        )
-        .unwrap();
-        let auth = HopAuth::parse(&header).unwrap();
+        let sign = |from: &Identity| {
+            HopAuth::sign(from, to, NOW, [7; 16], "POST", "/api/v1/sync/push", b"{}").unwrap()
+        };
+        let auth = HopAuth::parse(&sign(&malang)).unwrap();
         assert_eq!(auth.from, malang.center_id());
         auth.verify(&to, NOW + 1_000, "POST", "/api/v1/sync/push", b"{}")
             .unwrap();
@@ -328,17 +321,7 @@ mod tests {
         ));
 
         // A forged sender: Blitar's signature claiming to be from Malang.
-        let forged = HopAuth::sign(
-            &blitar,
-            to,
-            NOW,
-            [7; 16],
-            "POST",
-            "/api/v1/sync/push",
-            b"{}",
-        )
-        .unwrap();
-        let mut forged = HopAuth::parse(&forged).unwrap();
+        let mut forged = HopAuth::parse(&sign(&blitar)).unwrap();
         forged.from = malang.center_id();
         assert!(matches!(
             forged.verify(&to, NOW, "POST", "/api/v1/sync/push", b"{}"),

@@ -316,22 +316,14 @@ async fn https_peer_with_a_private_ca_is_added_and_synced() {
     let url = serve_tls(hub.clone(), &pki).await;
 
     // No CA configured: the certificate is not trusted, and nothing is added.
-    let engine = SyncEngine::new(joiner.clone()).unwrap();
-    let error = add_peer_by_url(&joiner, engine.client(), &url)
-        .await
-        .unwrap_err()
-        .to_string();
+    let error = add_peer_error(&joiner, &url).await;
     assert!(error.contains("certificate is not trusted"), "{error}");
     assert!(joiner.peers().unwrap().is_empty());
 
     // Another CA: still not trusted.
     let other = pki_ca_file(&joiner_dir, "other-ca.pem", &self::pki().ca_pem);
     joiner.set_outgoing(Outgoing::new(false).with_ca_file(&other).unwrap());
-    let engine = SyncEngine::new(joiner.clone()).unwrap();
-    let error = add_peer_by_url(&joiner, engine.client(), &url)
-        .await
-        .unwrap_err()
-        .to_string();
+    let error = add_peer_error(&joiner, &url).await;
     assert!(error.contains("certificate is not trusted"), "{error}");
 
     // The hub's CA: added, and a round brings the hub's catalog over TLS.
@@ -350,6 +342,15 @@ async fn https_peer_with_a_private_ca_is_added_and_synced() {
     assert!(reports[0].ok, "{reports:?}");
     let doc = DocId::catalog(hub.center_id()).to_string();
     assert_eq!(joiner.have().get(&doc), hub.have().get(&doc));
+}
+
+/// The error `joiner` gets adding the peer at `url`, which must fail.
+async fn add_peer_error(joiner: &Arc<Node>, url: &str) -> String {
+    let engine = SyncEngine::new(joiner.clone()).unwrap();
+    add_peer_by_url(joiner, engine.client(), url)
+        .await
+        .unwrap_err()
+        .to_string()
 }
 
 fn pki_ca_file(dir: &TempDir, name: &str, pem: &str) -> std::path::PathBuf {

@@ -103,14 +103,8 @@ impl Web {
     }
 
     async fn send(&self, request: Request<Body>) -> Page {
-        let request = crate::server::gate::from_this_computer(request);
-        let response = self.app.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-            .await
-            .unwrap();
-        let body = String::from_utf8(bytes.to_vec()).unwrap();
+        let (status, headers, bytes) = crate::testing::send_local(&self.app, request).await;
+        let body = String::from_utf8(bytes).unwrap();
         Page {
             status,
             headers,

@@ -18,6 +18,18 @@ fn ids() -> (Identity, Identity, Identity) {
 }
 
 fn terms(buyer: CenterId, seller: CenterId) -> OrderTerms {
+    let fee = FeeTerms {
+        referral_bp: 300,
+        min_idr: 1_000,
+    };
+    let payment = Payment {
+        collected_by: Collector::BuyerCenter,
+        method: PayMethod::Cash,
+    };
+    let customer = Buyer {
+        name: "Pak Budi".into(),
+        phone: "0812 3456 789".into(),
+    };
     OrderTerms {
         buyer_center: buyer,
         seller_center: seller,
@@ -27,18 +39,9 @@ fn terms(buyer: CenterId, seller: CenterId) -> OrderTerms {
         producer: "Bu Sri".into(),
         unit_price_idr: 15_000,
         quantity: 3,
-        fee: FeeTerms {
-            referral_bp: 300,
-            min_idr: 1_000,
-        },
-        payment: Payment {
-            collected_by: Collector::BuyerCenter,
-            method: PayMethod::Cash,
-        },
-        buyer: Buyer {
-            name: "Pak Budi".into(),
-            phone: "0812 3456 789".into(),
-        },
+        fee,
+        payment,
+        buyer: customer,
         note: String::new(),
     }
 }

@@ -219,6 +219,14 @@ fn assert_order_error(error: &NodeError, code: &str) {
     );
 }
 
+/// Asserts `center` may not answer settlement `id` (confirming it or, with no
+/// reason given, declining it): refused with this stable `code`.
+#[track_caller]
+fn assert_answer_refused(center: &Center, id: &OrderId, confirmed: bool, code: &str) {
+    let error = center.node.answer_settlement(id, confirmed, None);
+    assert_order_error(&error.unwrap_err(), code);
+}
+
 fn status(center: &Center, id: &OrderId) -> &'static str {
     center.node.order(id).unwrap().row.status_word()
 }
@@ -530,11 +538,7 @@ fn a_confirmed_settlement_moves_the_balance_once_and_a_declined_one_not_at_all()
         .record_settlement(&malang.id(), 10_000, "salah kirim")
         .unwrap();
     settle_pair(&ponorogo, &malang);
-    let error = malang
-        .node
-        .answer_settlement(&declined.id, false, None)
-        .unwrap_err();
-    assert_order_error(&error, "reason_required");
+    assert_answer_refused(&malang, &declined.id, false, "reason_required");
     malang
         .node
         .answer_settlement(&declined.id, false, Some("dana belum masuk"))
@@ -549,19 +553,11 @@ fn a_confirmed_settlement_moves_the_balance_once_and_a_declined_one_not_at_all()
         .node
         .record_settlement(&malang.id(), owed, "BRI ref 8812")
         .unwrap();
-    let error = ponorogo
-        .node
-        .answer_settlement(&paid.id, true, None)
-        .unwrap_err();
     // The payer cannot confirm.
-    assert_order_error(&error, "not_allowed");
+    assert_answer_refused(&ponorogo, &paid.id, true, "not_allowed");
     settle_pair(&ponorogo, &malang);
     malang.node.answer_settlement(&paid.id, true, None).unwrap();
-    let again = malang
-        .node
-        .answer_settlement(&paid.id, true, None)
-        .unwrap_err();
-    assert_order_error(&again, "already_answered");
+    assert_answer_refused(&malang, &paid.id, true, "already_answered");
     let reply = outbox(&malang, &ponorogo);
     assert_eq!(
         ponorogo.node.pair_receive(&malang.id(), reply.clone())[0].status,
@@ -767,12 +763,8 @@ fn a_correction_is_a_new_entry_booked_on_both_sides_only_once_confirmed() {
         before,
         "not before it is agreed"
     );
-    let error = malang
-        .node
-        .answer_settlement(&proposed.id, true, None)
-        .unwrap_err();
     // Only the other side agrees.
-    assert_order_error(&error, "not_allowed");
+    assert_answer_refused(&malang, &proposed.id, true, "not_allowed");
     ponorogo
         .node
         .answer_settlement(&proposed.id, true, None)

@@ -204,20 +204,12 @@ fn nonce_flood_by_vouched_ids_leaves_peers_syncing() {
 
     // The flood's nonces are forgotten once their requests are too old to pass.
     n.clock.advance(HOP_WINDOW_MS + 1);
-    let header = HopAuth::sign(
-        &flooders[99],
-        n_center,
-        T0 + HOP_WINDOW_MS + 1,
-        [0xee; 16],
-        "POST",
-        PAIR_PATH,
-        body,
-    )
-    .unwrap();
+    let (flooder, late, nonce) = (&flooders[99], T0 + HOP_WINDOW_MS + 1, [0xee; 16]);
+    let header = HopAuth::sign(flooder, n_center, late, nonce, "POST", PAIR_PATH, body).unwrap();
     n.node
         .check_hop(&header, "POST", PAIR_PATH, body, true, &no_rate_limit)
         .unwrap();
-    assert_eq!(lock(&n.node.nonces).len(), 1);
+    assert_eq!(lock(&n.node.nonces).len(), 1, "only the late one is held");
 }
 
 /// Found from outside: replaying one captured peer request 200 times spent the

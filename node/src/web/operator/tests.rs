@@ -18,7 +18,6 @@ use telecenter_protocol::catalog::{ListingStatus, Photo};
 use telecenter_protocol::limits::PHOTO_UPLOAD_BYTES_MAX;
 use telecenter_protocol::{CenterId, Identity, ListingId};
 use tempfile::TempDir;
-use tower::ServiceExt;
 
 use telecenter_protocol::order::{Action, Collector, OrderId, PayMethod};
 
@@ -148,14 +147,7 @@ impl Op {
     }
 
     async fn send(&self, request: Request<Body>) -> Page {
-        let request = crate::server::gate::from_this_computer(request);
-        let response = self.app.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-            .await
-            .unwrap()
-            .to_vec();
+        let (status, headers, bytes) = crate::testing::send_local(&self.app, request).await;
         let body = String::from_utf8_lossy(&bytes).into_owned();
         Page {
             status,

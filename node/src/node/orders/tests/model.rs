@@ -947,6 +947,18 @@ impl World {
         &self.centers[center].node
     }
 
+    /// Applies `patch` to `seller`'s listing; answers the listing as stored.
+    fn patch_listing(
+        &self,
+        seller: usize,
+        patch: &ListingPatch,
+    ) -> telecenter_protocol::catalog::Listing {
+        let row = self
+            .node(seller)
+            .update_listing(&self.listings[seller], patch);
+        row.unwrap().listing
+    }
+
     fn tick(&mut self) {
         for c in 0..N {
             let ms = 1_000 + c as i64 * 13;
@@ -1089,17 +1101,11 @@ impl World {
             Op::Restart { center } => self.restart(center),
             Op::Sync { seller, buyer } => self.sync(seller, buyer),
             Op::Restock { seller, stock } => {
-                let row = self
-                    .node(seller)
-                    .update_listing(
-                        &self.listings[seller],
-                        &ListingPatch {
-                            stock: Some(stock),
-                            ..Default::default()
-                        },
-                    )
-                    .unwrap();
-                assert_eq!(row.listing.stock, stock);
+                let stock_patch = ListingPatch {
+                    stock: Some(stock),
+                    ..Default::default()
+                };
+                assert_eq!(self.patch_listing(seller, &stock_patch).stock, stock);
                 self.model.stock[seller] = stock;
                 self.base[seller] = stock + self.model.reserved(seller);
             }
@@ -1109,15 +1115,13 @@ impl World {
                 announce,
             } => {
                 let price = PRICES[price];
-                self.node(seller)
-                    .update_listing(
-                        &self.listings[seller],
-                        &ListingPatch {
-                            price_idr: Some(price),
-                            ..Default::default()
-                        },
-                    )
-                    .unwrap();
+                self.patch_listing(
+                    seller,
+                    &ListingPatch {
+                        price_idr: Some(price),
+                        ..Default::default()
+                    },
+                );
                 self.model.price[seller] = price;
                 if announce {
                     for buyer in (0..N).filter(|b| *b != seller) {
