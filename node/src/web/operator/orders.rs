@@ -28,6 +28,7 @@ pub(in crate::web) use statement::statement;
 
 use std::collections::{HashMap, HashSet};
 
+use axum::extract::{FromRequestParts, Path};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
@@ -46,6 +47,25 @@ use crate::server::AppState;
 use crate::web::i18n;
 use crate::web::i18n::orders::words;
 use crate::web::page;
+
+/// An order or settlement id from the page's path; a malformed one answers the
+/// "not found" page.
+pub(in crate::web) struct OrderPath(pub OrderId);
+
+impl FromRequestParts<AppState> for OrderPath {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Response> {
+        let lang = super::lang(&parts.headers);
+        let Ok(Path(id)) = Path::<String>::from_request_parts(parts, state).await else {
+            return Err(not_found(lang));
+        };
+        id.parse().map(OrderPath).map_err(|_| not_found(lang))
+    }
+}
 
 /// The problem text of an input error on these forms (the operator pages'
 /// general wording for fields these pages do not name).

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use maud::{Markup, html};
@@ -14,8 +14,8 @@ use telecenter_protocol::limits::REASON_CHARS_MAX;
 use telecenter_protocol::order::{Action, Collector, OrderId, Role, transition};
 
 use super::{
-    CsrfForm, expired, frame, input_problem, internal, not_found, operator_nav, refusal_box,
-    refusal_status, see_other, status_class, unsent_orders,
+    CsrfForm, OrderPath, expired, frame, input_problem, internal, not_found, operator_nav,
+    refusal_box, refusal_status, see_other, status_class, unsent_orders,
 };
 use crate::api::CenterNames as Names;
 use crate::money::format_rupiah;
@@ -315,12 +315,9 @@ async fn render_order(
 pub(in crate::web) async fn order_page(
     State(state): State<AppState>,
     OperatorPage { csrf, lang }: OperatorPage,
-    Path(id): Path<String>,
+    OrderPath(id): OrderPath,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let Ok(id) = id.parse::<OrderId>() else {
-        return not_found(lang);
-    };
     let flash = Flash {
         step: query.get("ok").and_then(|a| a.parse::<Action>().ok()),
         delivery: delivery_message(lang, &query),
@@ -340,7 +337,7 @@ pub(in crate::web) struct StepFields {
 /// reject or cancel).
 pub(in crate::web) async fn order_step(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    OrderPath(id): OrderPath,
     CsrfForm {
         session,
         lang,
@@ -348,9 +345,6 @@ pub(in crate::web) async fn order_step(
     }: CsrfForm<StepFields>,
 ) -> Response {
     let csrf = session.csrf;
-    let Ok(id) = id.parse::<OrderId>() else {
-        return not_found(lang);
-    };
     let Some(action) = fields
         .action
         .parse::<Action>()

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use maud::{Markup, html};
@@ -15,8 +15,8 @@ use telecenter_protocol::order::OrderId;
 use telecenter_protocol::text::InvalidInput;
 
 use super::{
-    CsrfForm, expired, frame, input_problem, internal, not_found, operator_nav, refusal_box,
-    refusal_status, rows_table, see_other, settlement_problem, statement_href,
+    CsrfForm, OrderPath, expired, frame, input_problem, internal, not_found, operator_nav,
+    refusal_box, refusal_status, rows_table, see_other, settlement_problem, statement_href,
 };
 use crate::accounting::{self, BalanceLine};
 use crate::api::CenterNames as Names;
@@ -327,7 +327,7 @@ pub(in crate::web) struct AnswerFields {
 /// this center (`answer` = `confirm` or `decline`, with a `reason` to decline).
 pub(in crate::web) async fn answer_payment(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    OrderPath(id): OrderPath,
     CsrfForm {
         session,
         lang,
@@ -335,9 +335,6 @@ pub(in crate::web) async fn answer_payment(
     }: CsrfForm<AnswerFields>,
 ) -> Response {
     let csrf = session.csrf;
-    let Ok(id) = id.parse::<OrderId>() else {
-        return not_found(lang);
-    };
     let confirmed = match fields.answer.as_str() {
         "confirm" => true,
         "decline" => false,
