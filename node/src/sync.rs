@@ -16,7 +16,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use base64::Engine;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use telecenter_protocol::CenterId;
@@ -391,9 +390,8 @@ impl SyncEngine {
     async fn apply_envelopes(&self, peer: &PeerRow, texts: &[String]) -> Result<u64, SyncError> {
         let mut envelopes = Vec::with_capacity(texts.len());
         for text in texts {
-            let bytes = base64::engine::general_purpose::STANDARD
-                .decode(text)
-                .map_err(|e| SyncError::BadAnswer {
+            let bytes =
+                telecenter_protocol::b64::decode(text).map_err(|e| SyncError::BadAnswer {
                     url: peer.url.clone().unwrap_or_default(),
                     reason: format!("a change is not base64: {e}"),
                 })?;
@@ -740,9 +738,7 @@ impl Drop for AbortOnDrop {
 /// The signed envelope inside a base64 change (bookkeeping only: nothing is
 /// trusted before the receiver verifies it).
 fn envelope_of(text: &str) -> Option<telecenter_protocol::SignedChange> {
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(text)
-        .ok()?;
+    let bytes = telecenter_protocol::b64::decode(text).ok()?;
     telecenter_protocol::SignedChange::from_bytes(&bytes).ok()
 }
 

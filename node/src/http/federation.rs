@@ -8,7 +8,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
-use base64::Engine;
 use serde::de::DeserializeOwned;
 use telecenter_protocol::CenterId;
 use telecenter_protocol::sync::{
@@ -140,7 +139,7 @@ pub(super) async fn push(
     let mut envelopes = Vec::new();
     let mut positions = Vec::new();
     for (index, text) in request.changes.iter().enumerate() {
-        match base64::engine::general_purpose::STANDARD.decode(text) {
+        match telecenter_protocol::b64::decode(text) {
             Ok(bytes) => {
                 envelopes.push(bytes);
                 positions.push(index);

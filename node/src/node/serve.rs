@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use base64::Engine;
 use telecenter_protocol::catalog::{CatalogDoc, is_image_hash};
 use telecenter_protocol::sync::{Changes, SYNC_BODY_BYTES_MAX};
 use telecenter_protocol::{CenterId, DocId};
@@ -105,7 +104,7 @@ impl Node {
                 reader.changes_after_seq(&doc, *after, count_left, bytes_left)?;
             for envelope in found {
                 bytes += envelope.len();
-                changes.push(base64::engine::general_purpose::STANDARD.encode(envelope));
+                changes.push(telecenter_protocol::b64::encode(envelope));
             }
             if doc_more {
                 more = true;
