@@ -8,7 +8,6 @@ pub mod i18n;
 pub mod operator;
 mod public;
 
-pub(crate) use crate::server::reply::image_response;
 pub(crate) use public::fallback;
 
 use axum::Router;
@@ -25,8 +24,6 @@ use i18n::Texts;
 pub const RESULTS_PER_PAGE: u32 = 20;
 /// Deepest search page.
 pub const PAGES_MAX: u32 = 500;
-
-pub(crate) use crate::server::NO_SUCH_ADDRESS;
 
 /// The page routes.
 pub fn routes() -> Router<AppState> {
@@ -232,15 +229,6 @@ pub(crate) fn page(t: &Texts, title: &str, switch_href: &str, content: Markup) -
             }
         }
     }
-}
-
-/// Runs blocking node work (SQLite, Automerge) off the async threads.
-pub(crate) async fn node_call<T: Send + 'static>(
-    state: &AppState,
-    work: impl FnOnce(&crate::node::Node) -> Result<T, crate::node::NodeError> + Send + 'static,
-) -> Result<T, crate::node::NodeError> {
-    let node = state.node.clone();
-    crate::node::run_blocking(move || work(&node)).await
 }
 
 /// A time for people: `23 Nov 2026 08.19 WIB` (see [`crate::clock::local_time_with`]).

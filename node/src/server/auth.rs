@@ -15,7 +15,7 @@ use subtle::ConstantTimeEq;
 use telecenter_protocol::CenterId;
 use telecenter_protocol::hop::HopAuth;
 
-use super::{ApiError, ApiResult, AppState, blocking};
+use super::{ApiError, ApiResult, AppState};
 
 /// Requests a peer may make per second, on average.
 pub const PEER_REQUESTS_PER_SEC: f64 = 20.0;
@@ -129,14 +129,15 @@ async fn hop(request: Request, state: &AppState, pair: bool) -> Result<(HopAuth,
     let body = Bytes::from_request(request, state)
         .await
         .map_err(IntoResponse::into_response)?;
-    let (node, rate, signed) = (state.node.clone(), state.rate.clone(), body.clone());
-    let checked = blocking(move || {
-        let now = node.clock().now_ms();
-        let allow = |center: &CenterId| rate.allow(center, now);
-        Ok(node.check_hop(&header, "POST", &path, &signed, pair, &allow))
-    })
-    .await
-    .map_err(IntoResponse::into_response)?;
+    let (rate, signed) = (state.rate.clone(), body.clone());
+    let checked = state
+        .run(move |node| {
+            let now = node.clock().now_ms();
+            let allow = |center: &CenterId| rate.allow(center, now);
+            Ok(node.check_hop(&header, "POST", &path, &signed, pair, &allow))
+        })
+        .await
+        .map_err(|e| ApiError::Node(e).into_response())?;
     let auth = checked.map_err(|e| {
         use crate::node::PeerAuthError as E;
         tracing::info!(error = %e, "peer request refused");

@@ -247,12 +247,3 @@ impl IntoResponse for ApiError {
 
 /// What a handler of the JSON API returns.
 pub type ApiResult<T> = Result<T, ApiError>;
-
-/// Runs blocking node work (SQLite, Automerge) off the async threads.
-pub async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, NodeError> + Send + 'static,
-) -> ApiResult<T> {
-    crate::node::run_blocking(work)
-        .await
-        .map_err(ApiError::Node)
-}

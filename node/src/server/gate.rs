@@ -271,10 +271,10 @@ async fn hop_precheck(state: &AppState, request: Request) -> Result<Request, Api
             false,
         ));
     }
-    let node = state.node.clone();
     let from = auth.from;
-    let (accepted, blocked) =
-        super::blocking(move || Ok((node.accepts(&from), node.blocked(&from)))).await?;
+    let (accepted, blocked) = state
+        .run(move |node| Ok((node.accepts(&from), node.blocked(&from))))
+        .await?;
     if blocked {
         return Err(ApiError::PeerAuth(
             PeerAuthError::Blocked(from).to_string(),

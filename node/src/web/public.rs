@@ -10,7 +10,7 @@ use telecenter_protocol::catalog::{Category, Lang, ListingStatus};
 use telecenter_protocol::{CenterId, ListingId, Profile};
 
 use super::i18n::{self, Texts};
-use super::{PAGES_MAX, RESULTS_PER_PAGE, local_time, node_call, page, page_lang, respond};
+use super::{PAGES_MAX, RESULTS_PER_PAGE, local_time, page, page_lang, respond};
 use crate::money::format_rupiah;
 use crate::node::NodeError;
 use crate::search::{RawSearch, SearchQuery, Sort};
@@ -115,14 +115,15 @@ pub(super) async fn home(
     headers: HeaderMap,
 ) -> Response {
     let (lang, remember, t) = lang_of(&params, &headers);
-    let newest = node_call(&state, |node| {
-        node.search(&SearchQuery {
-            sort: Sort::Newest,
-            limit: 8,
-            ..SearchQuery::default()
+    let newest = state
+        .run(|node| {
+            node.search(&SearchQuery {
+                sort: Sort::Newest,
+                limit: 8,
+                ..SearchQuery::default()
+            })
         })
-    })
-    .await;
+        .await;
     let newest = match newest {
         Ok(page) => page,
         Err(error) => return failure(t, lang, remember, &error),
@@ -196,18 +197,19 @@ pub(super) async fn search(
             None,
         ),
     };
-    let results = node_call(&state, move |node| {
-        let centers = node.centers()?;
-        let page = match &query {
-            Some(query) => node.search(query)?,
-            None => SearchPage {
-                total: 0,
-                items: Vec::new(),
-            },
-        };
-        Ok((centers, page))
-    })
-    .await;
+    let results = state
+        .run(move |node| {
+            let centers = node.centers()?;
+            let page = match &query {
+                Some(query) => node.search(query)?,
+                None => SearchPage {
+                    total: 0,
+                    items: Vec::new(),
+                },
+            };
+            Ok((centers, page))
+        })
+        .await;
     let (centers, results) = match results {
         Ok(found) => found,
         Err(error) => return failure(t, lang, remember, &error),
@@ -303,7 +305,7 @@ pub(super) async fn search(
 pub(crate) async fn fallback(uri: axum::http::Uri, headers: HeaderMap) -> Response {
     use axum::response::IntoResponse;
     if uri.path().starts_with("/api/") {
-        return crate::server::ApiError::NotFound(super::NO_SUCH_ADDRESS.to_owned())
+        return crate::server::ApiError::NotFound(crate::server::NO_SUCH_ADDRESS.to_owned())
             .into_response();
     }
     let query_lang = uri
@@ -355,15 +357,16 @@ pub(super) async fn listing(
         return not_found(t, lang, remember);
     };
     let own = state.node.center_id();
-    let found = node_call(&state, move |node| {
-        let row = match node.listing(&center, &id) {
-            Ok(row) => row,
-            Err(NodeError::UnknownListing { .. }) => return Ok(None),
-            Err(e) => return Err(e),
-        };
-        Ok(Some((row, node.center(&center)?)))
-    })
-    .await;
+    let found = state
+        .run(move |node| {
+            let row = match node.listing(&center, &id) {
+                Ok(row) => row,
+                Err(NodeError::UnknownListing { .. }) => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            Ok(Some((row, node.center(&center)?)))
+        })
+        .await;
     let (row, profile) = match found {
         Ok(Some((row, profile))) if row.listing.status == ListingStatus::Active => (row, profile),
         Ok(_) => return not_found(t, lang, remember),
@@ -431,19 +434,20 @@ pub(super) async fn center(
     let Ok(center) = center.parse::<CenterId>() else {
         return not_found(t, lang, remember);
     };
-    let found = node_call(&state, move |node| {
-        let Some(profile) = node.center(&center)? else {
-            return Ok(None);
-        };
-        let page = node.search(&SearchQuery {
-            center: Some(center),
-            sort: Sort::Newest,
-            limit: 100,
-            ..SearchQuery::default()
-        })?;
-        Ok(Some((profile, page)))
-    })
-    .await;
+    let found = state
+        .run(move |node| {
+            let Some(profile) = node.center(&center)? else {
+                return Ok(None);
+            };
+            let page = node.search(&SearchQuery {
+                center: Some(center),
+                sort: Sort::Newest,
+                limit: 100,
+                ..SearchQuery::default()
+            })?;
+            Ok(Some((profile, page)))
+        })
+        .await;
     let (profile, listings) = match found {
         Ok(Some(found)) => found,
         Ok(None) => return not_found(t, lang, remember),
@@ -494,7 +498,8 @@ pub(super) async fn how_to_order(Query(params): Params, headers: HeaderMap) -> R
 pub(super) async fn photo(State(state): State<AppState>, Path(hash): Path<String>) -> Response {
     use axum::response::IntoResponse;
     let wanted = hash.clone();
-    let mut found = node_call(&state, move |node| node.image(&wanted))
+    let mut found = state
+        .run(move |node| node.image(&wanted))
         .await
         .ok()
         .flatten();
@@ -511,7 +516,7 @@ pub(super) async fn photo(State(state): State<AppState>, Path(hash): Path<String
         }
     }
     match found {
-        Some(bytes) => super::image_response(bytes),
+        Some(bytes) => crate::server::reply::image_response(bytes),
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }

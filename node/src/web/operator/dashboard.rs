@@ -12,7 +12,6 @@ use crate::node::{Node, NodeError};
 use crate::search::{SearchQuery, Sort};
 use crate::server::AppState;
 use crate::store::ListingRow;
-use crate::web::node_call;
 use crate::web::operator::OperatorPage;
 
 fn own_listings(node: &Node) -> Result<Vec<ListingRow>, NodeError> {
@@ -33,7 +32,7 @@ pub(crate) async fn dashboard(
     OperatorPage { csrf, lang }: OperatorPage,
 ) -> Response {
     let (t, w) = (i18n::texts(lang), words(lang));
-    let listings = match node_call(&state, own_listings).await {
+    let listings = match state.run(own_listings).await {
         Ok(listings) => listings,
         Err(error) => return internal(lang, &error),
     };

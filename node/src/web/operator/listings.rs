@@ -25,8 +25,8 @@ use crate::node::NodeError;
 use crate::server::AppState;
 use crate::server::session::OperatorSession;
 use crate::store::ListingRow;
+use crate::web::local_time;
 use crate::web::operator::{OperatorPage, PageLang};
-use crate::web::{local_time, node_call};
 
 /// The values of the listing form, as typed (a missing field reads as empty).
 #[derive(Default, Deserialize)]
@@ -180,7 +180,7 @@ pub(crate) async fn create_listing(
             return form_problem(lang, &csrf, None, &values, problem_text(lang, &problem));
         }
     };
-    match node_call(&state, move |node| node.add_listing(&input)).await {
+    match state.run(move |node| node.add_listing(&input)).await {
         Ok(row) => no_store(
             Redirect::to(&format!("/operator/produk/{}?tersimpan=1", row.listing.id))
                 .into_response(),
@@ -267,7 +267,7 @@ pub(crate) async fn edit_listing_form(
         return not_found(lang);
     };
     let lookup = id.clone();
-    let row = match node_call(&state, move |node| node.own_listing(&lookup)).await {
+    let row = match state.run(move |node| node.own_listing(&lookup)).await {
         Ok(row) if row.listing.status != ListingStatus::Removed => row,
         Ok(_) | Err(NodeError::NoSuchListing(_)) => return not_found(lang),
         Err(error) => return internal(lang, &error),
@@ -305,7 +305,7 @@ pub(crate) async fn update_listing(
             // Nothing typed could be read: show the listing as it is stored, so a
             // second save cannot blank its fields.
             let lookup = id.clone();
-            let values = match node_call(&state, move |node| node.own_listing(&lookup)).await {
+            let values = match state.run(move |node| node.own_listing(&lookup)).await {
                 Ok(row) => ListingForm::from_row(&row),
                 Err(_) => return not_found(lang),
             };
@@ -347,7 +347,7 @@ pub(crate) async fn update_listing(
         return form_problem(lang, &csrf, Some(&id), &values, field_error(lang, &e));
     }
     let lookup = id.clone();
-    match node_call(&state, move |node| node.own_listing(&lookup)).await {
+    match state.run(move |node| node.own_listing(&lookup)).await {
         Ok(row) if row.listing.status != ListingStatus::Removed => {}
         Ok(_) | Err(NodeError::NoSuchListing(_)) => return not_found(lang),
         Err(error) => return internal(lang, &error),
@@ -368,7 +368,10 @@ pub(crate) async fn update_listing(
         }
     };
     let target = id.clone();
-    match node_call(&state, move |node| node.update_listing(&target, &patch)).await {
+    match state
+        .run(move |node| node.update_listing(&target, &patch))
+        .await
+    {
         Ok(_) => {
             no_store(Redirect::to(&format!("/operator/produk/{id}?tersimpan=1")).into_response())
         }
@@ -389,7 +392,7 @@ pub(crate) async fn remove_listing(
     let Ok(id) = id.parse::<ListingId>() else {
         return not_found(lang);
     };
-    match node_call(&state, move |node| node.remove_listing(&id)).await {
+    match state.run(move |node| node.remove_listing(&id)).await {
         Ok(_) => no_store(Redirect::to("/operator").into_response()),
         Err(NodeError::NoSuchListing(_) | NodeError::Removed(_)) => not_found(lang),
         Err(error) => internal(lang, &error),

@@ -17,8 +17,8 @@ use super::{
 };
 use crate::node::{Node, NodeError};
 use crate::server::AppState;
+use crate::web::local_time;
 use crate::web::operator::OperatorPage;
-use crate::web::{local_time, node_call};
 
 /// The form that connects a peer.
 #[derive(Default, Deserialize)]
@@ -142,10 +142,9 @@ async fn render_network(
     message: Option<String>,
 ) -> Response {
     let t = i18n::texts(lang);
-    match node_call(&state, move |node| {
-        network_page(node, lang, &csrf, problem, message)
-    })
-    .await
+    match state
+        .run(move |node| network_page(node, lang, &csrf, problem, message))
+        .await
     {
         Ok(markup) => html_page(status, page(t, words(lang).network, "/operator", markup)),
         Err(error) => internal(lang, &error),
@@ -194,7 +193,8 @@ pub(crate) async fn decide(
                 "trust" => (w.trust, Node::trust),
                 _ => return network_after(state, lang, csrf, Err(w.bad_form.to_owned())).await,
             };
-            node_call(&state, move |node| decision(node, &center))
+            state
+                .run(move |node| decision(node, &center))
                 .await
                 .map(|()| format!("{label}: {}", center.short()))
                 .map_err(|e| match e {

@@ -16,7 +16,6 @@ use super::{
 };
 use crate::node::NodeError;
 use crate::server::AppState;
-use crate::web::node_call;
 use crate::web::operator::OperatorPage;
 
 /// The profile form (a missing field is left out of the change).
@@ -61,7 +60,7 @@ pub(crate) async fn profile_form(
     OperatorPage { csrf, lang }: OperatorPage,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let profile = match node_call(&state, |node| node.profile()).await {
+    let profile = match state.run(|node| node.profile()).await {
         Ok(profile) => profile,
         Err(error) => return internal(lang, &error),
     };
@@ -100,7 +99,7 @@ pub(crate) async fn save_profile(
         ..Default::default()
     };
     let input = values.clone();
-    match node_call(&state, move |node| node.set_profile(&input)).await {
+    match state.run(move |node| node.set_profile(&input)).await {
         Ok(_) | Err(NodeError::NoChange) => {
             no_store(Redirect::to("/operator/profil?tersimpan=1").into_response())
         }

@@ -12,7 +12,6 @@ use super::form::WithCsrf;
 use super::i18n::operator::upload_unreadable;
 use crate::node::NodeError;
 use crate::server::AppState;
-use crate::web::node_call;
 
 /// Most fields in one operator form.
 const FORM_FIELDS_MAX: usize = 32;
@@ -70,7 +69,8 @@ pub(super) async fn store_upload(
 ) -> Result<Option<Photo>, NodeError> {
     match upload {
         None => Ok(None),
-        Some(bytes) => node_call(state, move |node| node.store_photo(&bytes))
+        Some(bytes) => state
+            .run(move |node| node.store_photo(&bytes))
             .await
             .map(Some),
     }

@@ -21,7 +21,6 @@ use crate::node::{Node, NodeError};
 use crate::server::AppState;
 use crate::web::i18n;
 use crate::web::i18n::orders::{balance_text, month_name, short_month, words};
-use crate::web::node_call;
 use crate::web::operator::OperatorPage;
 
 struct FeeData {
@@ -193,7 +192,7 @@ pub(in crate::web) async fn fee_report(
         Ok(month) => month,
         Err(page) => return *page,
     };
-    match node_call(&state, move |node| fee_data(node, month)).await {
+    match state.run(move |node| fee_data(node, month)).await {
         Ok(data) => frame(
             lang,
             StatusCode::OK,
@@ -214,7 +213,7 @@ pub(in crate::web) async fn fee_csv(
         Ok(month) => month,
         Err(page) => return *page,
     };
-    match node_call(&state, move |node| accounting::report(node, month)).await {
+    match state.run(move |node| accounting::report(node, month)).await {
         Ok(report) => no_store(crate::server::reply::csv_download(
             &crate::accounting::report_csv_name(&report),
             crate::accounting::report_csv(&report),

@@ -24,8 +24,8 @@ use crate::web::i18n;
 use crate::web::i18n::orders::{
     delivery_message, newest_shown, problem_lead, role_label, status_label, words,
 };
+use crate::web::local_time;
 use crate::web::operator::OperatorPage;
-use crate::web::{local_time, node_call};
 
 /// Most orders one list page shows (newest first).
 const ORDERS_SHOWN_MAX: u32 = 200;
@@ -122,7 +122,7 @@ pub(in crate::web) async fn orders_list(
         limit: ORDERS_SHOWN_MAX,
         ..OrderFilter::default()
     };
-    let data = match node_call(&state, move |node| list_data(node, &filter)).await {
+    let data = match state.run(move |node| list_data(node, &filter)).await {
         Ok(data) => data,
         Err(error) => return internal(lang, &error),
     };

@@ -28,8 +28,8 @@ use crate::web::i18n::orders::{
     problem_lead, role_label, status_label, step_button, step_done, step_hint, step_not_reached,
     step_refusal, vouched_by, words,
 };
+use crate::web::local_time;
 use crate::web::operator::OperatorPage;
-use crate::web::{local_time, node_call};
 
 struct OrderData {
     detail: OrderDetail,
@@ -298,7 +298,7 @@ async fn render_order(
     flash: Flash,
     refused: Option<Refused>,
 ) -> Response {
-    let data = match node_call(state, move |node| order_data(node, &id)).await {
+    let data = match state.run(move |node| order_data(node, &id)).await {
         Ok(data) => data,
         Err(NodeError::NoSuchOrder(_)) => return not_found(lang),
         Err(error) => return internal(lang, &error),
@@ -355,10 +355,9 @@ pub(in crate::web) async fn order_step(
     };
     let reason = fields.reason;
     let (target, typed) = (id.clone(), reason.clone());
-    let outcome = node_call(&state, move |node| {
-        node.order_step(&target, action, Some(typed.as_str()))
-    })
-    .await;
+    let outcome = state
+        .run(move |node| node.order_step(&target, action, Some(typed.as_str())))
+        .await;
     match outcome {
         Ok(_) => see_other(&format!("/operator/pesanan/{id}?ok={}", action.word())),
         Err(NodeError::NoSuchOrder(_)) => not_found(lang),

@@ -23,7 +23,6 @@ use crate::server::AppState;
 use crate::store::ListingRow;
 use crate::web::i18n;
 use crate::web::i18n::orders::{fee_terms_text, place_refusal, words};
-use crate::web::node_call;
 use crate::web::operator::OperatorPage;
 
 /// Reads a product reference as an operator may paste it: `center/listing`,
@@ -220,7 +219,7 @@ pub(in crate::web) async fn place_form(
             Some(w.product_unreadable),
         );
     };
-    match node_call(&state, move |node| offer(node, &center, &listing)).await {
+    match state.run(move |node| offer(node, &center, &listing)).await {
         Ok(Some(offer)) => place_page(
             lang,
             &csrf,
@@ -304,7 +303,7 @@ async fn place_again(
     problem: PlaceProblem,
 ) -> Response {
     let w = words(lang);
-    match node_call(state, move |node| offer(node, &center, &listing)).await {
+    match state.run(move |node| offer(node, &center, &listing)).await {
         Ok(Some(offer)) => {
             let text = match problem {
                 PlaceProblem::Text(text) => text,
@@ -365,7 +364,7 @@ pub(in crate::web) async fn place_order(
             .await;
         }
     };
-    match node_call(&state, move |node| node.place_order(&input)).await {
+    match state.run(move |node| node.place_order(&input)).await {
         Ok(row) => see_other(&format!("/operator/pesanan/{}?ok=place", row.state.id)),
         Err(
             error @ (NodeError::Order { .. }

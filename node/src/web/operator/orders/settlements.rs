@@ -27,8 +27,8 @@ use crate::server::AppState;
 use crate::store::SettlementRow;
 use crate::web::i18n;
 use crate::web::i18n::orders::{balance_text, words};
+use crate::web::local_time;
 use crate::web::operator::OperatorPage;
-use crate::web::{local_time, node_call};
 
 struct SettleData {
     rows: Vec<SettlementRow>,
@@ -225,7 +225,7 @@ async fn render_settlements(
     status: StatusCode,
     form: SettleForm,
 ) -> Response {
-    match node_call(state, settle_data).await {
+    match state.run(settle_data).await {
         Ok(data) => frame(
             lang,
             status,
@@ -297,10 +297,9 @@ pub(in crate::web) async fn record_payment(
         }
     };
     let reference = values.reference.clone();
-    match node_call(&state, move |node| {
-        node.record_settlement(&payee, amount, &reference)
-    })
-    .await
+    match state
+        .run(move |node| node.record_settlement(&payee, amount, &reference))
+        .await
     {
         Ok(_) => see_other("/operator/biaya/setoran?tercatat=1"),
         Err(error @ (NodeError::Order { .. } | NodeError::Invalid(_))) => {
@@ -342,10 +341,9 @@ pub(in crate::web) async fn answer_payment(
     };
     let reason = fields.reason;
     let (target, typed) = (id.clone(), reason.clone());
-    match node_call(&state, move |node| {
-        node.answer_settlement(&target, confirmed, Some(typed.as_str()))
-    })
-    .await
+    match state
+        .run(move |node| node.answer_settlement(&target, confirmed, Some(typed.as_str())))
+        .await
     {
         Ok(_) => see_other(&format!(
             "/operator/biaya/setoran?dijawab={}",

@@ -19,8 +19,8 @@ use crate::node::NodeError;
 use crate::server::AppState;
 use crate::web::i18n;
 use crate::web::i18n::orders::{balance_text, kind_label, words};
+use crate::web::local_time;
 use crate::web::operator::OperatorPage;
-use crate::web::{local_time, node_call};
 
 /// A signed amount: `+Rp 1.350`, `-Rp 45.000`.
 fn signed_rupiah(amount: i64) -> String {
@@ -105,10 +105,9 @@ pub(in crate::web) async fn statement(
         Ok(months) => months,
         Err(page) => return *page,
     };
-    let found = node_call(&state, move |node| {
-        accounting::statement(node, &center, from, to)
-    })
-    .await;
+    let found = state
+        .run(move |node| accounting::statement(node, &center, from, to))
+        .await;
     let w = words(lang);
     match found {
         Ok(statement) => frame(
