@@ -62,42 +62,29 @@ impl FromRequestParts<AppState> for AdminToken {
     }
 }
 
-/// A configured peer's request whose hop authorization checked out (signature
-/// over the body, addressed here, time window, nonce, rate): who sent it and the
-/// body it signed.
+/// A peer request whose hop authorization checked out (signature over the body,
+/// addressed here, time window, nonce, rate): who sent it and the body it
+/// signed. `PAIR` also admits accepted centers that are not configured peers
+/// (orders come straight from the other center); see [`PeerHop`], [`PairHop`].
 #[derive(Debug)]
-pub struct PeerHop {
+pub struct Hop<const PAIR: bool> {
     /// The checked hop header.
     pub auth: HopAuth,
     /// The request body.
     pub body: Bytes,
 }
 
-/// Like [`PeerHop`], but also from accepted centers that are not configured
-/// peers: orders come straight from the other center.
-#[derive(Debug)]
-pub struct PairHop {
-    /// The checked hop header.
-    pub auth: HopAuth,
-    /// The request body.
-    pub body: Bytes,
-}
+/// A configured peer's request (the sync routes).
+pub type PeerHop = Hop<false>;
+/// A request from a configured peer or any accepted center (the mail exchange).
+pub type PairHop = Hop<true>;
 
-impl FromRequest<AppState> for PeerHop {
+impl<const PAIR: bool> FromRequest<AppState> for Hop<PAIR> {
     type Rejection = Response;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
-        let (auth, body) = hop(request, state, false).await?;
-        Ok(PeerHop { auth, body })
-    }
-}
-
-impl FromRequest<AppState> for PairHop {
-    type Rejection = Response;
-
-    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
-        let (auth, body) = hop(request, state, true).await?;
-        Ok(PairHop { auth, body })
+        let (auth, body) = hop(request, state, PAIR).await?;
+        Ok(Hop { auth, body })
     }
 }
 
