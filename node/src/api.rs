@@ -164,6 +164,13 @@ pub struct ListingsView {
     pub total: u64,
     /// This page.
     pub items: Vec<ListingView>,
+    /// The search text with likely typing mistakes corrected, when it had any
+    /// (pages offer it as "Maksud Anda: …").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub did_you_mean: Option<String>,
+    /// Near words to try, when nothing matched.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suggestions: Vec<String>,
 }
 
 impl ListingsView {
@@ -176,6 +183,8 @@ impl ListingsView {
                 .iter()
                 .map(|row| ListingView::new(row, lang))
                 .collect(),
+            did_you_mean: page.corrected.clone(),
+            suggestions: page.suggestions.clone(),
         }
     }
 }

@@ -60,6 +60,7 @@ struct Writer {
 }
 
 mod acceptance;
+mod demand;
 mod edit;
 mod error;
 mod hop;
@@ -74,6 +75,10 @@ mod read;
 pub mod routes;
 mod serve;
 
+pub use demand::{
+    DEMAND_BUFFER_WORDS_MAX, DEMAND_FLUSH_MS, DEMAND_MONTHS_KEPT, DEMAND_WORDS_PER_MONTH_MAX,
+    local_month,
+};
 pub use error::{NodeError, reject_code};
 pub use hop::{PeerAuthError, RESPONSE_HEADER, RESPONSE_METHOD};
 pub use mail::{
@@ -113,6 +118,8 @@ pub struct Node {
     outgoing: Mutex<Arc<crate::net::Outgoing>>,
     /// Sealed mail: routes, relay rates, resend times.
     mail: mail::MailState,
+    /// Search counts not yet written (their own lock, never held with another).
+    demand: Mutex<demand::DemandBuffer>,
 }
 
 impl std::fmt::Debug for Node {
@@ -127,6 +134,17 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The word table for search: the built-in one and the operator's
+/// `kata-pencarian.txt` beside the database, whose bad lines are logged.
+fn search_words(db_path: &Path) -> crate::search::Words {
+    let path = db_path.with_file_name(crate::search::OPERATOR_FILE);
+    let (words, warnings) = crate::search::Words::load(&path);
+    for warning in warnings {
+        tracing::warn!(file = %path.display(), "search word table: {warning}; the line is skipped");
+    }
+    words
 }
 
 /// Loads a document from its snapshot and the changes stored after it,
@@ -259,7 +277,10 @@ impl Node {
             ))
         })?;
         let trust = store.trust_list()?.into_iter().collect();
-        let reader = Store::open_read_only(db_path)?;
+        let mut reader = Store::open_read_only(db_path)?;
+        let search = crate::store::SearchIndex::new(Arc::new(search_words(db_path)));
+        store.use_search_index(search.clone());
+        reader.use_search_index(search);
         let mut writer = Writer {
             store,
             own,
@@ -284,6 +305,7 @@ impl Node {
             pair_rate: rate::PairRate::default(),
             outgoing: Mutex::default(),
             mail: mail::MailState::default(),
+            demand: Mutex::default(),
         })
     }
 

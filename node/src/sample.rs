@@ -46,7 +46,22 @@ fn parse(index: usize) -> Result<SampleCatalog, NodeError> {
     let json = SAMPLES
         .get(index)
         .ok_or_else(|| NodeError::Internal(format!("no sample catalog {index}")))?;
+    parse_json(json)
+}
+
+fn parse_json(json: &str) -> Result<SampleCatalog, NodeError> {
     serde_json::from_str(json).map_err(|e| NodeError::Internal(format!("sample catalog: {e}")))
+}
+
+/// The profile of a catalog in the sample format (`{"profile", "listings"}`,
+/// as the built-in samples and the search test set are written).
+pub fn catalog_profile(json: &str) -> Result<ProfileInput, NodeError> {
+    Ok(parse_json(json)?.profile)
+}
+
+/// Adds the listings of a catalog in the sample format to `node`; returns how many.
+pub fn add_catalog_listings(node: &Node, json: &str) -> Result<usize, NodeError> {
+    add_listings(node, &parse_json(json)?)
 }
 
 /// The profile of the sample center.
@@ -66,7 +81,10 @@ pub fn add_sample_listings(node: &Node) -> Result<usize, NodeError> {
 
 /// Adds the listings of sample catalog `index` to `node`; returns how many.
 pub fn add_sample_listings_of(node: &Node, index: usize) -> Result<usize, NodeError> {
-    let catalog = parse(index)?;
+    add_listings(node, &parse(index)?)
+}
+
+fn add_listings(node: &Node, catalog: &SampleCatalog) -> Result<usize, NodeError> {
     for sample in &catalog.listings {
         let f = &sample.listing;
         let row = node.add_listing(&NewListing {

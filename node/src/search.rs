@@ -1,54 +1,33 @@
-//! Search over the listing index: what a query means, and how Indonesian text is
-//! prepared for SQLite FTS5.
+//! Search over the catalog: what a query means and how listings are ranked.
 //!
-//! What is normalised (both when indexing and when searching):
-//! - case and accents: FTS5's `unicode61` tokenizer with `remove_diacritics 2`
-//!   folds "KERIPIK", "Kéripik" and "keripik" together;
-//! - prefixes: every query word matches words that start with it ("kerip" finds
-//!   "Keripik");
-//! - old and regional spellings: each indexed word also gets its modern form under
-//!   the rules `dj→j`, `tj→c`, `oe→u`, `sj→sy`, `ch→kh`, `th→t`, `dh→d` ("Djamoe"
-//!   is found by "jamu", "gethuk" by "getuk"), and query words are rewritten the same way;
-//! - known variants: words in one [`VARIANTS`] group find each other
-//!   ("kripik" finds "keripik" and back).
-//!
-//! Not normalised: affixes (no stemming: "anyaman" does not find "anyam" unless
-//! typed as a prefix), typing mistakes beyond the variant list, and synonyms
-//! ("pisang" does not find "banana" unless the listing has an English title).
+//! The engine is an in-memory index ([`Index`]) built from the store and kept
+//! up to date by it. Children: `analyze` (text to words: folding, reduplication,
+//! old spellings, the stemmer), `words` (the word table: spellings, synonyms,
+//! regional words, categories, places, filler words), `index` (postings and
+//! what ranking needs of each listing), `plan` (a query's concepts and their
+//! weighted alternatives, completions and typo corrections) and `rank`
+//! (matching any word, scoring and ordering). `docs/search-quality.md` says how
+//! the result is measured.
 
 use telecenter_protocol::CenterId;
 use telecenter_protocol::catalog::input;
 use telecenter_protocol::catalog::{Category, Lang, ListingStatus};
 use telecenter_protocol::limits::{
-    PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, PAGE_OFFSET_MAX, QUERY_CHARS_MAX, QUERY_TERMS_MAX,
+    PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, PAGE_OFFSET_MAX, QUERY_CHARS_MAX,
 };
 use telecenter_protocol::text::InvalidInput;
 
 use crate::money::short;
 
-/// Groups of spellings of one word that should find each other.
-pub const VARIANTS: &[&[&str]] = &[
-    &["keripik", "kripik"],
-    &["kerupuk", "krupuk"],
-    &["sambal", "sambel"],
-    &["tempe", "tempeh"],
-    &["jahe", "jae"],
-    &["sirup", "sirop"],
-    &["kue", "kueh", "kuih"],
-    &["bakso", "baso"],
-    &["terasi", "trasi"],
-    &["kelapa", "klapa"],
-    &["getuk", "gethuk"],
-    &["rengginang", "renginang"],
-    &["tape", "tapai"],
-    &["selendang", "slendang"],
-    &["apotek", "apotik"],
-    &["kunyit", "kunir"],
-    &["temulawak", "temu lawak"],
-];
+mod analyze;
+mod index;
+mod plan;
+mod rank;
+mod words;
 
-/// Longest word that is indexed or searched, in characters; longer ones are cut.
-const WORD_CHARS_MAX: usize = 40;
+pub use index::{Index, IndexStats, IndexedListing};
+pub use rank::Hits;
+pub use words::{OPERATOR_FILE, Words, WordsWarning};
 
 /// How results are ordered.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -248,214 +227,5 @@ impl RawSearch {
     }
 }
 
-/// Splits text into lowercase words of letters and digits. The text is put in
-/// Unicode NFC first, so an accent typed as a separate combining mark ("ko\u{301}pi")
-/// stays inside its word instead of splitting it.
-fn words(text: &str) -> Vec<String> {
-    use unicode_normalization::UnicodeNormalization;
-    let composed: String = text.nfc().collect();
-    composed
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| {
-            w.chars()
-                .take(WORD_CHARS_MAX)
-                .collect::<String>()
-                .to_lowercase()
-        })
-        .collect()
-}
-
-/// The word in modern spelling (see the module comment), if it differs.
-fn modern_spelling(word: &str) -> Option<String> {
-    const RULES: &[(&str, &str)] = &[
-        ("dj", "j"),
-        ("tj", "c"),
-        ("oe", "u"),
-        ("sj", "sy"),
-        ("ch", "kh"),
-        ("th", "t"),
-        ("dh", "d"),
-    ];
-    let mut modern = word.to_owned();
-    for (old, new) in RULES {
-        modern = modern.replace(old, new);
-    }
-    (modern != word).then_some(modern)
-}
-
-/// Every spelling a word should be found by: itself, its modern form and its
-/// variant group.
-fn spellings(word: &str) -> Vec<String> {
-    let mut all = vec![word.to_owned()];
-    if let Some(modern) = modern_spelling(word) {
-        all.push(modern);
-    }
-    for group in VARIANTS {
-        if all.iter().any(|w| group.contains(&w.as_str())) {
-            for variant in *group {
-                if !all.iter().any(|w| w == variant) {
-                    all.push((*variant).to_owned());
-                }
-            }
-        }
-    }
-    all
-}
-
-/// The text stored in the full-text index for `text`: the text itself plus the
-/// extra spellings of its words.
-pub fn index_text(text: &str) -> String {
-    let mut extra = Vec::new();
-    for word in words(text) {
-        extra.extend(spellings(&word).into_iter().skip(1));
-    }
-    if extra.is_empty() {
-        text.to_owned()
-    } else {
-        format!("{text} {}", extra.join(" "))
-    }
-}
-
-/// The FTS5 MATCH expression for a user's search text, or `None` when it has no
-/// searchable word. Every word must match (as a prefix, in any of its
-/// spellings); the user's text never reaches FTS5 syntax unquoted.
-pub fn fts_match_expression(text: &str) -> Option<String> {
-    let clauses: Vec<String> = words(text)
-        .into_iter()
-        .take(QUERY_TERMS_MAX)
-        .map(|word| {
-            let alternatives: Vec<String> = spellings(&word)
-                .into_iter()
-                .map(|w| format!("\"{}\"*", w.replace('"', "")))
-                .collect();
-            format!("({})", alternatives.join(" OR "))
-        })
-        .collect();
-    (!clauses.is_empty()).then(|| clauses.join(" AND "))
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn spellings_cover_old_forms_and_variant_groups() {
-        assert!(spellings("djamoe").contains(&"jamu".to_owned()));
-        assert!(spellings("kripik").contains(&"keripik".to_owned()));
-        assert!(spellings("keripik").contains(&"kripik".to_owned()));
-        assert!(spellings("gethuk").contains(&"getuk".to_owned()));
-        assert_eq!(spellings("pisang"), vec!["pisang".to_owned()]);
-    }
-
-    #[test]
-    fn match_expressions_quote_user_text() {
-        assert_eq!(fts_match_expression("  "), None);
-        assert_eq!(fts_match_expression("\"*()"), None);
-        let expr = fts_match_expression("Kerip pisang\" OR x").unwrap();
-        assert_eq!(
-            expr,
-            "(\"kerip\"*) AND (\"pisang\"*) AND (\"or\"*) AND (\"x\"*)"
-        );
-        let many = fts_match_expression(&"kata ".repeat(50)).unwrap();
-        assert_eq!(many.matches("AND").count(), QUERY_TERMS_MAX - 1);
-    }
-
-    #[test]
-    fn raw_searches_are_checked() {
-        let ok = RawSearch {
-            q: Some("keripik".into()),
-            category: Some("makanan".into()),
-            min_price: Some("10.000".into()),
-            max_price: Some("20000".into()),
-            limit: Some("5".into()),
-            ..Default::default()
-        }
-        .validate()
-        .unwrap();
-        assert_eq!(ok.min_price_idr, Some(10_000));
-        assert_eq!(ok.limit, 5);
-        for (raw, field) in [
-            (
-                RawSearch {
-                    category: Some("senjata".into()),
-                    ..Default::default()
-                },
-                "category",
-            ),
-            (
-                RawSearch {
-                    min_price: Some("abc".into()),
-                    ..Default::default()
-                },
-                "min_price",
-            ),
-            (
-                RawSearch {
-                    min_price: Some("5".into()),
-                    max_price: Some("4".into()),
-                    ..Default::default()
-                },
-                "min_price",
-            ),
-            (
-                RawSearch {
-                    limit: Some("1000".into()),
-                    ..Default::default()
-                },
-                "limit",
-            ),
-            (
-                RawSearch {
-                    limit: Some("-1".into()),
-                    ..Default::default()
-                },
-                "limit",
-            ),
-            (
-                RawSearch {
-                    offset: Some("99999999".into()),
-                    ..Default::default()
-                },
-                "offset",
-            ),
-            (
-                RawSearch {
-                    center: Some("tc1nope".into()),
-                    ..Default::default()
-                },
-                "center",
-            ),
-            (
-                RawSearch {
-                    q: Some("q".repeat(QUERY_CHARS_MAX + 1)),
-                    ..Default::default()
-                },
-                "q",
-            ),
-            (
-                RawSearch {
-                    sort: Some("random".into()),
-                    ..Default::default()
-                },
-                "sort",
-            ),
-            (
-                RawSearch {
-                    lang: Some("fr".into()),
-                    ..Default::default()
-                },
-                "lang",
-            ),
-            (
-                RawSearch {
-                    status: Some("active,sold".into()),
-                    ..Default::default()
-                },
-                "status",
-            ),
-        ] {
-            assert_eq!(raw.validate().unwrap_err().field, field);
-        }
-    }
-}
+mod tests;

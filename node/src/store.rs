@@ -2,9 +2,11 @@
 //! durable commits, schema brought up to date) and the error every store
 //! operation returns. Each group of tables has its own child module: `schema`
 //! (migrations), `changes` (signed changes, snapshots, the one-transaction
-//! commit), `listings` (the listing index and its full-text search), `photos`,
+//! commit), `listings` (the listing rows and search over them), `search_index` (the
+//! in-memory search index kept equal to the listing rows), `photos`,
 //! `peers` (peers and trust), `orders`, `outbox`, `ledger`, `settlements`,
-//! `pair_write` (what one order step writes) and `mail`.
+//! `pair_write` (what one order step writes), `mail` and `demand` (words
+//! buyers searched for).
 //!
 //! One SQLite file in WAL mode with `synchronous = FULL`, so a transaction that
 //! has returned from `COMMIT` survives a kill or a power cut. Everything one
@@ -22,6 +24,7 @@ use rusqlite::{Connection, OpenFlags};
 
 mod changes;
 mod columns;
+mod demand;
 mod ledger;
 mod listings;
 mod mail;
@@ -31,8 +34,10 @@ mod pair_write;
 mod peers;
 mod photos;
 mod schema;
+mod search_index;
 mod settlements;
 pub use changes::{Commit, DocumentRow, NewChange};
+pub use demand::DemandRow;
 pub use ledger::EntryRow;
 pub use listings::{ListingRow, SearchPage};
 pub use mail::{MailKind, MailRow, MailUse, PairRoute};
@@ -41,6 +46,7 @@ pub use outbox::OutboxRow;
 pub use pair_write::PairWrite;
 pub use peers::{PeerRow, TrustState};
 pub use schema::MIGRATIONS;
+pub use search_index::SearchIndex;
 pub use settlements::SettlementRow;
 
 /// Why a store operation failed. These are the node's own faults (disk, corrupt
@@ -113,6 +119,8 @@ fn make_private(path: &Path) -> Result<(), StoreError> {
 /// A connection to the node's database.
 pub struct Store {
     conn: Connection,
+    /// The search index this connection searches and keeps up to date.
+    search: Option<std::sync::Arc<SearchIndex>>,
 }
 
 impl Store {
@@ -122,7 +130,7 @@ impl Store {
         make_private(path)?;
         let conn = Connection::open(path)?;
         Self::configure(&conn)?;
-        let mut store = Self { conn };
+        let mut store = Self { conn, search: None };
         store.migrate()?;
         Ok(store)
     }
@@ -134,7 +142,7 @@ impl Store {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        let store = Self { conn };
+        let store = Self { conn, search: None };
         store.check_version()?;
         Ok(store)
     }

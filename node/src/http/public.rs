@@ -32,7 +32,7 @@ pub(super) async fn listings(
     }
     let search = raw.validate()?;
     let lang = search.lang;
-    let page = state.run(move |node| node.search(&search)).await?;
+    let page = state.run(move |node| node.search_public(&search)).await?;
     Ok(Json(ListingsView::new(&page, lang)))
 }
 

@@ -5,7 +5,8 @@ use rusqlite::{OptionalExtension, params};
 use telecenter_protocol::catalog::{Listing, Profile};
 use telecenter_protocol::{CenterId, DocId};
 
-use super::listings::{reindex_text, upsert_listing};
+use super::listings::upsert_listing;
+use super::search_index::Touched;
 use super::{PairWrite, Store, StoreError, pair_write};
 
 /// A stored document: its newest snapshot and which changes it already contains.
@@ -108,6 +109,18 @@ impl Store {
     /// Writes everything in `commit` in one transaction; when this returns `Ok`
     /// the data is durable.
     pub fn commit(&mut self, commit: &Commit, now_ms: i64) -> Result<(), StoreError> {
+        let mut touched = Touched::default();
+        let result = self.commit_tx(commit, now_ms, &mut touched);
+        self.after_write(&touched);
+        result
+    }
+
+    fn commit_tx(
+        &mut self,
+        commit: &Commit,
+        now_ms: i64,
+        touched: &mut Touched,
+    ) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
         let mut docs_seen = Vec::new();
         for change in &commit.changes {
@@ -162,23 +175,14 @@ impl Store {
                     profile.address
                 ],
             )?;
-            // The center's name and region are part of every one of its listings'
-            // search text; other profile changes (contact, fees, address) leave it.
-            let searched = (profile.name.clone(), profile.region.clone());
-            if before.as_ref() == Some(&searched) {
-                continue;
-            }
-            let mut stmt = tx.prepare_cached("SELECT rowid FROM listings WHERE center_id = ?1")?;
-            let rowids: Vec<i64> = stmt
-                .query_map(params![profile.center.to_string()], |row| row.get(0))?
-                .collect::<Result<_, _>>()?;
-            drop(stmt);
-            for rowid in rowids {
-                reindex_text(&tx, rowid)?;
+            // The center's name and region are its place words in search; other
+            // profile changes (contact, fees, address) leave them.
+            if before.as_ref() != Some(&(profile.name.clone(), profile.region.clone())) {
+                touched.centers.push(profile.center);
             }
         }
         for (center, listing) in &commit.listings {
-            upsert_listing(&tx, center, listing)?;
+            touched.rowids.push(upsert_listing(&tx, center, listing)?);
         }
         for (center, listing_id) in &commit.unindex {
             let rowid: Option<i64> = tx
@@ -189,8 +193,8 @@ impl Store {
                 )
                 .optional()?;
             if let Some(rowid) = rowid {
-                tx.execute("DELETE FROM listings_fts WHERE rowid = ?1", params![rowid])?;
                 tx.execute("DELETE FROM listings WHERE rowid = ?1", params![rowid])?;
+                touched.rowids.push(rowid);
             }
         }
         if let Some((doc, snapshot)) = &commit.snapshot {
@@ -239,12 +243,23 @@ impl Store {
     /// Forgets a document entirely: its changes, snapshot, listings and profile
     /// (used when its center is blocked or no longer accepted).
     pub fn purge_document(&mut self, doc: &DocId) -> Result<(), StoreError> {
+        let mut touched = Touched::default();
+        let result = self.purge_tx(doc, &mut touched);
+        self.after_write(&touched);
+        result
+    }
+
+    fn purge_tx(&mut self, doc: &DocId, touched: &mut Touched) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
         let center = doc.owner.to_string();
-        tx.execute(
-            "DELETE FROM listings_fts WHERE rowid IN (SELECT rowid FROM listings WHERE center_id = ?1)",
-            params![center],
-        )?;
+        {
+            let mut stmt = tx.prepare_cached("SELECT rowid FROM listings WHERE center_id = ?1")?;
+            let rowids = stmt.query_map(params![center], |row| row.get::<_, i64>(0))?;
+            for rowid in rowids {
+                touched.rowids.push(rowid?);
+            }
+        }
+        touched.centers.push(doc.owner);
         tx.execute("DELETE FROM listings WHERE center_id = ?1", params![center])?;
         tx.execute("DELETE FROM centers WHERE center_id = ?1", params![center])?;
         tx.execute(

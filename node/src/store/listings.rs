@@ -1,12 +1,12 @@
-//! The materialised listing index: listing and center rows, their full-text
-//! rows, and search over them.
+//! The materialised listing index: listing and center rows, and search over
+//! them (text through the in-memory search index, browsing through SQL).
 
 use rusqlite::{OptionalExtension, params};
-use telecenter_protocol::catalog::{Lang, Listing, Profile};
+use telecenter_protocol::catalog::{Listing, Profile};
 use telecenter_protocol::{CenterId, ListingId};
 
 use super::{Store, StoreError};
-use crate::search::{self, SearchQuery, Sort};
+use crate::search::{SearchQuery, Sort};
 
 /// One listing as stored in the index.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,12 +22,20 @@ pub struct ListingRow {
 }
 
 /// One page of search results.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct SearchPage {
     /// How many listings match in all.
     pub total: u64,
     /// This page.
     pub items: Vec<ListingRow>,
+    /// The query with likely typing mistakes corrected ("Maksud Anda").
+    pub corrected: Option<String>,
+    /// Near words to try when nothing matched.
+    pub suggestions: Vec<String>,
+    /// The query's words and phrases (filler words left out).
+    pub words: Vec<String>,
+    /// Those of them that matched no listing.
+    pub missed: Vec<String>,
 }
 
 impl Store {
@@ -73,25 +81,19 @@ impl Store {
             .transpose()
     }
 
-    /// Searches the index; see [`SearchQuery`] for what each field does.
+    /// Searches the index; see [`SearchQuery`] for what each field does. A
+    /// query with text goes through the search engine (`crate::search`); one
+    /// without lists listings by the chosen order.
     pub fn search(&self, query: &SearchQuery) -> Result<SearchPage, StoreError> {
+        if query.text.is_some() {
+            return self.search_text(query);
+        }
         let mut conditions = Vec::new();
         let mut values: Vec<rusqlite::types::Value> = Vec::new();
         let mut push = |condition: &str, value: rusqlite::types::Value| {
             values.push(value);
             conditions.push(condition.replace('?', &format!("?{}", values.len())));
         };
-        let match_expr = query.text.as_deref().and_then(search::fts_match_expression);
-        if query.text.is_some() && match_expr.is_none() {
-            // The query had no searchable words at all: nothing matches.
-            return Ok(SearchPage {
-                total: 0,
-                items: Vec::new(),
-            });
-        }
-        if let Some(expr) = &match_expr {
-            push("listings_fts MATCH ?", expr.clone().into());
-        }
         if let Some(category) = query.category {
             push("l.category = ?", category.slug().to_owned().into());
         }
@@ -112,25 +114,17 @@ impl Store {
             .collect::<Vec<_>>()
             .join(", ");
         conditions.push(format!("l.status IN ({status_list})"));
-        let from = if match_expr.is_some() {
-            "FROM listings_fts JOIN listings l ON l.rowid = listings_fts.rowid
-             LEFT JOIN centers c ON c.center_id = l.center_id"
-        } else {
-            "FROM listings l LEFT JOIN centers c ON c.center_id = l.center_id"
-        };
+        let from = "FROM listings l LEFT JOIN centers c ON c.center_id = l.center_id";
         let where_clause = format!("WHERE {}", conditions.join(" AND "));
         let total: i64 = self.conn.query_row(
             &format!("SELECT COUNT(*) {from} {where_clause}"),
             rusqlite::params_from_iter(values.iter()),
             |row| row.get(0),
         )?;
-        let order = match (query.sort, match_expr.is_some()) {
-            (Sort::Relevance, true) => {
-                "bm25(listings_fts, 10.0, 1.0), l.updated_at_ms DESC, l.rowid"
-            }
-            (Sort::Relevance, false) | (Sort::Newest, _) => "l.updated_at_ms DESC, l.rowid",
-            (Sort::PriceAsc, _) => "l.price_idr ASC, l.updated_at_ms DESC, l.rowid",
-            (Sort::PriceDesc, _) => "l.price_idr DESC, l.updated_at_ms DESC, l.rowid",
+        let order = match query.sort {
+            Sort::Relevance | Sort::Newest => "l.updated_at_ms DESC, l.rowid",
+            Sort::PriceAsc => "l.price_idr ASC, l.updated_at_ms DESC, l.rowid",
+            Sort::PriceDesc => "l.price_idr DESC, l.updated_at_ms DESC, l.rowid",
         };
         values.push(i64::from(query.limit).into());
         values.push(i64::from(query.offset).into());
@@ -149,6 +143,32 @@ impl Store {
         Ok(SearchPage {
             total: total.unsigned_abs(),
             items,
+            ..SearchPage::default()
+        })
+    }
+
+    fn search_text(&self, query: &SearchQuery) -> Result<SearchPage, StoreError> {
+        let hits = self.with_index(|index| index.search(query))?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("{SELECT_LISTING} WHERE l.rowid = ?1"))?;
+        let mut items = Vec::with_capacity(hits.rowids.len());
+        for rowid in &hits.rowids {
+            // A row removed since the index was read is left out of the page.
+            if let Some(row) = stmt
+                .query_row(params![rowid], read_listing_row)
+                .optional()?
+            {
+                items.push(row?);
+            }
+        }
+        Ok(SearchPage {
+            total: hits.total,
+            items,
+            corrected: hits.corrected,
+            suggestions: hits.suggestions,
+            words: hits.words,
+            missed: hits.missed,
         })
     }
 }
@@ -237,7 +257,7 @@ pub(super) fn upsert_listing(
     tx: &rusqlite::Transaction<'_>,
     center: &CenterId,
     listing: &Listing,
-) -> Result<(), StoreError> {
+) -> Result<i64, StoreError> {
     let rowid: i64 = tx
         .prepare_cached(
             "INSERT INTO listings (center_id, listing_id, title_id, title_en, title_jv,
@@ -276,33 +296,5 @@ pub(super) fn upsert_listing(
             ],
             |row| row.get(0),
         )?;
-    reindex_text(tx, rowid)
-}
-
-/// Rewrites the full-text row of one listing from the listing and center tables.
-pub(super) fn reindex_text(tx: &rusqlite::Transaction<'_>, rowid: i64) -> Result<(), StoreError> {
-    let (titles, body, category): (String, String, String) = tx.prepare_cached(
-        "SELECT l.title_id || ' ' || COALESCE(l.title_en, '') || ' ' || COALESCE(l.title_jv, ''),
-                l.description_id || ' ' || COALESCE(l.description_en, '') || ' ' ||
-                COALESCE(l.description_jv, '') || ' ' || l.producer || ' ' || l.unit || ' ' ||
-                COALESCE(c.name, '') || ' ' || COALESCE(c.region, ''),
-                l.category
-         FROM listings l LEFT JOIN centers c ON c.center_id = l.center_id WHERE l.rowid = ?1",
-    )?.query_row(
-        params![rowid],
-        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-    )?;
-    let category_words = category
-        .parse::<telecenter_protocol::Category>()
-        .map(|c| format!("{} {}", c.label(Lang::Id), c.label(Lang::En)))
-        .unwrap_or_default();
-    tx.prepare_cached("DELETE FROM listings_fts WHERE rowid = ?1")?
-        .execute(params![rowid])?;
-    tx.prepare_cached("INSERT INTO listings_fts (rowid, title, body) VALUES (?1, ?2, ?3)")?
-        .execute(params![
-            rowid,
-            search::index_text(&titles),
-            search::index_text(&format!("{body} {category_words}"))
-        ])?;
-    Ok(())
+    Ok(rowid)
 }

@@ -237,6 +237,19 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (counterpart, direction)
     ) STRICT;
     "#,
+    // Version 6: search moved to an in-memory index built from the listing rows
+    // (the FTS5 table goes); the words buyers searched for, counted per month
+    // (the center's local month, `YYYY-MM`) with no identity of who searched.
+    r#"
+    DROP TABLE IF EXISTS listings_fts;
+    CREATE TABLE search_demand (
+        month TEXT NOT NULL,
+        word TEXT NOT NULL,
+        searches INTEGER NOT NULL,
+        missed INTEGER NOT NULL,
+        PRIMARY KEY (month, word)
+    ) STRICT, WITHOUT ROWID;
+    "#,
 ];
 
 impl Store {

@@ -104,11 +104,19 @@ fn text_query(text: &str) -> SearchQuery {
     }
 }
 
+/// Listings in the store's shared search index.
 fn fts_rows(store: &Store) -> i64 {
+    assert!(store.search.is_some(), "the test attaches a shared index");
+    i64::try_from(store.with_index(crate::search::Index::len).unwrap()).unwrap()
+}
+
+/// Opens a store with a shared search index, as a node does.
+fn open_indexed(path: &std::path::Path) -> Store {
+    let mut store = Store::open(path).unwrap();
+    store.use_search_index(super::SearchIndex::new(std::sync::Arc::new(
+        crate::search::Words::builtin(),
+    )));
     store
-        .conn
-        .query_row("SELECT COUNT(*) FROM listings_fts", [], |row| row.get(0))
-        .unwrap()
 }
 
 #[test]
@@ -129,7 +137,7 @@ fn opening_twice_is_idempotent_and_records_the_schema_version() {
         "table changes",
         "table centers",
         "table listings",
-        "table listings_fts",
+        "table search_demand",
     ] {
         assert!(
             objects.iter().any(|o| o == expected),
@@ -337,7 +345,7 @@ fn commits_store_each_change_once_in_order_and_track_snapshots() {
 #[test]
 fn a_failing_commit_writes_nothing_at_all() {
     let dir = TempDir::new().unwrap();
-    let mut store = Store::open(&db(&dir)).unwrap();
+    let mut store = open_indexed(&db(&dir));
     let doc = DocId::catalog(center(1));
     store
         .conn
@@ -363,7 +371,7 @@ fn a_failing_commit_writes_nothing_at_all() {
 #[test]
 fn the_listing_index_follows_upserts_renames_and_unindexing() {
     let dir = TempDir::new().unwrap();
-    let mut store = Store::open(&db(&dir)).unwrap();
+    let mut store = open_indexed(&db(&dir));
     let owner = center(1);
     let doc = DocId::catalog(owner);
     let keripik = listing("k3v9q2m7xa", "Keripik Tempe Sanan", 15_000);
@@ -558,6 +566,7 @@ fn image_names_follow_listings_and_are_found_by_index() {
              DROP INDEX order_placements_by_time;
              DROP TABLE mail;
              DROP TABLE pair_routes;
+             DROP TABLE search_demand;
              PRAGMA user_version = 3;",
         )
         .unwrap();

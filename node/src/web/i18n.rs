@@ -35,6 +35,12 @@ pub struct Texts {
     pub found: fn(u64) -> String,
     /// No results.
     pub nothing_found: &'static str,
+    /// Before the corrected search ("Maksud Anda: …").
+    pub did_you_mean: &'static str,
+    /// Before near words when nothing matched.
+    pub try_words: &'static str,
+    /// Before category links when nothing matched.
+    pub browse_categories: &'static str,
     /// Summary of the filter box.
     pub filter_sort: &'static str,
     /// Filter labels.
@@ -139,6 +145,9 @@ pub static ID: Texts = Texts {
     other_language_code: "en",
     found: found_id,
     nothing_found: "Tidak ada produk yang cocok. Coba kata lain atau hapus saringan.",
+    did_you_mean: "Maksud Anda:",
+    try_words: "Coba cari:",
+    browse_categories: "Atau lihat kategori:",
     filter_sort: "Saring dan urutkan",
     filter_category: "Kategori",
     all_categories: "Semua kategori",
@@ -194,6 +203,9 @@ pub static EN: Texts = Texts {
     other_language_code: "id",
     found: found_en,
     nothing_found: "No matching products. Try other words or clear the filters.",
+    did_you_mean: "Did you mean:",
+    try_words: "Try searching for:",
+    browse_categories: "Or browse a category:",
     filter_sort: "Filter and sort",
     filter_category: "Category",
     all_categories: "All categories",

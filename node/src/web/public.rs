@@ -201,11 +201,8 @@ pub(super) async fn search(
         .run(move |node| {
             let centers = node.centers()?;
             let page = match &query {
-                Some(query) => node.search(query)?,
-                None => SearchPage {
-                    total: 0,
-                    items: Vec::new(),
-                },
+                Some(query) => node.search_public(query)?,
+                None => SearchPage::default(),
             };
             Ok((centers, page))
         })
@@ -283,7 +280,28 @@ pub(super) async fn search(
         }
         @if problem.is_none() {
             p aria-live="polite" { strong { ((t.found)(results.total)) } }
-            @if results.items.is_empty() { p { (t.nothing_found) } }
+            @if let Some(corrected) = &results.corrected {
+                p.did-you-mean { (t.did_you_mean) " " a href=(search_href(corrected, &kategori)) { strong { (corrected) } } }
+            }
+            @if results.items.is_empty() {
+                p { (t.nothing_found) }
+                @if !results.suggestions.is_empty() {
+                    p.suggestions { (t.try_words) " "
+                        @for (n, word) in results.suggestions.iter().enumerate() {
+                            @if n > 0 { ", " }
+                            a href=(search_href(word, "")) { (word) }
+                        }
+                    }
+                }
+                @if !q.is_empty() {
+                    p.suggestions { (t.browse_categories) " "
+                        @for (n, category) in Category::ALL.iter().enumerate() {
+                            @if n > 0 { ", " }
+                            a href=(format!("/cari?kategori={}", category.slug())) { (category.label(lang)) }
+                        }
+                    }
+                }
+            }
             @if page_number > pages && results.total > 0 {
                 p { a.button href=(href_for(pages)) rel="prev" { "‹ " ((t.page_of)(pages, pages)) } }
             }
@@ -299,6 +317,15 @@ pub(super) async fn search(
     };
     let markup = page(t, &title, &switch_href("/cari", &params, t), body);
     respond(status, lang, remember, markup)
+}
+
+/// The search page for `q`, keeping a chosen category.
+fn search_href(q: &str, kategori: &str) -> String {
+    let mut pairs = vec![("q".to_owned(), q.to_owned())];
+    if !kategori.is_empty() {
+        pairs.push(("kategori".to_owned(), kategori.to_owned()));
+    }
+    format!("/cari?{}", encode(&pairs))
 }
 
 /// Any unknown address: a JSON error under `/api/`, a page elsewhere.

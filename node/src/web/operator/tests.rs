@@ -1910,10 +1910,22 @@ async fn the_buyers_details_appear_on_operator_pages_and_never_on_public_ones() 
             }
         }
         // Searching for the buyer finds nothing: orders are not in the index.
-        for words in ["Santoso", "081234567890", "dibungkus"] {
+        for words in ["Santoso", "081234567890"] {
             let page = op.get(&format!("/cari?q={words}"), None).await;
             assert!(page.body.contains("Tidak ada produk yang cocok"), "{words}");
         }
+        // The buyer's note ("dibungkus rapat") is not either: its words find
+        // only what they find in listings ("bungkus" is a unit of sale).
+        let note = op.get("/cari?q=dibungkus+rapat", None).await;
+        let unit = op.get("/cari?q=bungkus", None).await;
+        let cards = |body: &str| -> Vec<String> {
+            body.split(r#"<li class="card">"#)
+                .skip(1)
+                .map(|card| card.split("</h3>").next().unwrap_or("").to_owned())
+                .collect()
+        };
+        assert_eq!(cards(&note.body), cards(&unit.body));
+        assert!(!cards(&unit.body).is_empty());
         let page = op
             .get(&format!("/operator/pesanan/{id}"), Some(&login))
             .await;

@@ -1,0 +1,264 @@
+//! Runs a planned query over the index and ranks what matched.
+//!
+//! A listing matches when any concept of the query matches it. Listings are
+//! ordered by, in turn:
+//! 1. how many concepts match (all the buyer's words first);
+//! 2. the score: for each matched concept the best of its alternatives, the
+//!    alternative's weight (word 1.0, stem 0.8, synonym 0.7, category 0.6, place
+//!    or completion 0.5, typo 0.45 or 0.35) times the field's weight (first word
+//!    of the title, its head, 1.0; elsewhere in a title 0.8; producer 0.6;
+//!    description 0.4), times 0.8–1.0 for how rare the concept is;
+//!    plus 0.25 for each two query words that stand side by side in the title;
+//!    times 0.8 when the listing is out of stock;
+//! 3. the most recently updated, then the row (a stable order for equal scores).
+
+use std::collections::HashMap;
+
+use super::index::{Doc, IN_HEAD, IN_PRODUCER, IN_TITLE, Index, posting};
+use super::plan::{Plan, Target, plan};
+use super::{SearchQuery, Sort};
+
+/// Bonus for two query words side by side in a title.
+const PHRASE_BONUS: f32 = 0.25;
+/// Factor for a listing that is out of stock.
+const OUT_OF_STOCK: f32 = 0.8;
+/// Words suggested when nothing matched.
+const SUGGESTIONS_MAX: usize = 5;
+
+/// What a search found, before the rows are read from the store.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Hits {
+    /// Listings that match in all.
+    pub total: u64,
+    /// Rows of the requested page, best first.
+    pub rowids: Vec<i64>,
+    /// The query with likely typing mistakes corrected ("Maksud Anda").
+    pub corrected: Option<String>,
+    /// Near words to try when nothing matched.
+    pub suggestions: Vec<String>,
+    /// The query's words and phrases (filler words left out).
+    pub words: Vec<String>,
+    /// Those of them that matched no listing at all.
+    pub missed: Vec<String>,
+}
+
+fn field_weight(bits: u32) -> f32 {
+    if bits & IN_HEAD != 0 {
+        1.0
+    } else if bits & IN_TITLE != 0 {
+        0.8
+    } else if bits & IN_PRODUCER != 0 {
+        0.6
+    } else {
+        0.4
+    }
+}
+
+/// Per-listing accumulators for one query.
+struct Scores {
+    score: Vec<f32>,
+    cover: Vec<u8>,
+    best: Vec<f32>,
+    touched: Vec<u32>,
+}
+
+impl Scores {
+    fn bump(&mut self, slot: u32, value: f32) {
+        let best = &mut self.best[slot as usize];
+        if *best == 0.0 {
+            self.touched.push(slot);
+        }
+        if value > *best {
+            *best = value;
+        }
+    }
+}
+
+impl Index {
+    /// Runs a search with text (see the module comment); `query.text` must be set.
+    pub fn search(&self, query: &SearchQuery) -> Hits {
+        let text = query.text.as_deref().unwrap_or("");
+        let plan = plan(self, text);
+        let mut hits = Hits {
+            corrected: plan.corrected(),
+            words: plan.concepts.iter().map(|c| c.typed.clone()).collect(),
+            ..Hits::default()
+        };
+        let n = self.docs.len();
+        let mut scores = Scores {
+            score: vec![0.0; n],
+            cover: vec![0; n],
+            best: vec![0.0; n],
+            touched: Vec::new(),
+        };
+        let live = self.len().max(1) as f32;
+        for concept in &plan.concepts {
+            for alternative in &concept.alternatives {
+                self.apply(&alternative.target, alternative.weight, &mut scores);
+            }
+            if scores.touched.is_empty() {
+                hits.missed.push(concept.typed.clone());
+            }
+            let rarity = (1.0 + live / scores.touched.len().max(1) as f32).ln() / (1.0 + live).ln();
+            let factor = 0.8 + 0.2 * rarity.clamp(0.0, 1.0);
+            for slot in std::mem::take(&mut scores.touched) {
+                let slot = slot as usize;
+                scores.score[slot] += scores.best[slot] * factor;
+                scores.cover[slot] = scores.cover[slot].saturating_add(1);
+                scores.best[slot] = 0.0;
+            }
+        }
+        let center_filter = query.center.map(|c| self.center_slot_of(&c));
+        let sequence: Vec<Option<u32>> = plan
+            .concepts
+            .iter()
+            .flat_map(|c| c.own_terms.iter().copied())
+            .collect();
+        let mut found: Vec<(u8, f32, u32)> = Vec::new();
+        for (slot, doc) in self.docs.iter().enumerate() {
+            let cover = scores.cover[slot];
+            if cover == 0 || !doc.alive || !passes(doc, query, center_filter) {
+                continue;
+            }
+            let mut score = scores.score[slot] + phrase_bonus(&sequence, doc);
+            if !doc.in_stock {
+                score *= OUT_OF_STOCK;
+            }
+            found.push((cover, score, u32::try_from(slot).unwrap_or(u32::MAX)));
+        }
+        if query.sort != Sort::Relevance {
+            // Ordered by price or date: only the listings that match best.
+            let most = found.iter().map(|f| f.0).max().unwrap_or(0);
+            found.retain(|f| f.0 == most);
+        }
+        hits.total = found.len() as u64;
+        let by = |a: &(u8, f32, u32), b: &(u8, f32, u32)| self.order(query.sort, a, b);
+        let wanted = (query.offset as usize).saturating_add(query.limit as usize);
+        if found.len() > wanted && wanted > 0 {
+            found.select_nth_unstable_by(wanted - 1, by);
+            found.truncate(wanted);
+        }
+        found.sort_unstable_by(by);
+        hits.rowids = found
+            .iter()
+            .skip(query.offset as usize)
+            .take(query.limit as usize)
+            .map(|&(_, _, slot)| self.docs[slot as usize].rowid)
+            .collect();
+        if hits.total == 0 {
+            hits.suggestions = self.suggestions(&plan);
+        }
+        hits
+    }
+
+    fn apply(&self, target: &Target, weight: f32, scores: &mut Scores) {
+        match target {
+            Target::Term(id) => {
+                for &p in &self.terms[*id as usize].postings {
+                    let (slot, bits) = posting(p);
+                    if self.docs[slot as usize].alive {
+                        scores.bump(slot, weight * field_weight(bits));
+                    }
+                }
+            }
+            Target::AllOf(ids) => {
+                // Listings holding every word of the phrase, weighted half by the
+                // field of its first word (its head) and half by the weakest field.
+                let Some((&head, _)) = ids.split_first() else {
+                    return;
+                };
+                let mut order = ids.clone();
+                order.sort_by_key(|&id| self.df(id));
+                let mut found: HashMap<u32, (f32, f32)> = HashMap::new();
+                for (n, &id) in order.iter().enumerate() {
+                    let mut next = HashMap::new();
+                    for &p in &self.terms[id as usize].postings {
+                        let (slot, bits) = posting(p);
+                        let w = field_weight(bits);
+                        let before = if n == 0 {
+                            self.docs[slot as usize].alive.then_some((1.0, 1.0))
+                        } else {
+                            found.get(&slot).copied()
+                        };
+                        if let Some((head_w, min_w)) = before {
+                            let head_w = if id == head { w } else { head_w };
+                            next.insert(slot, (head_w, min_w.min(w)));
+                        }
+                    }
+                    found = next;
+                }
+                for (slot, (head_w, min_w)) in found {
+                    scores.bump(slot, weight * (head_w + min_w) / 2.0);
+                }
+            }
+            Target::Category(category) => {
+                for (slot, doc) in self.docs.iter().enumerate() {
+                    if doc.alive && doc.category == *category {
+                        scores.bump(u32::try_from(slot).unwrap_or(u32::MAX), weight);
+                    }
+                }
+            }
+            Target::Centers(centers) => {
+                for (slot, doc) in self.docs.iter().enumerate() {
+                    if doc.alive && centers.contains(&doc.center) {
+                        scores.bump(u32::try_from(slot).unwrap_or(u32::MAX), weight);
+                    }
+                }
+            }
+        }
+    }
+
+    fn order(&self, sort: Sort, a: &(u8, f32, u32), b: &(u8, f32, u32)) -> std::cmp::Ordering {
+        let (da, db) = (&self.docs[a.2 as usize], &self.docs[b.2 as usize]);
+        let first = match sort {
+            Sort::Relevance => b.0.cmp(&a.0).then(b.1.total_cmp(&a.1)),
+            Sort::Newest => std::cmp::Ordering::Equal,
+            Sort::PriceAsc => da.price_idr.cmp(&db.price_idr),
+            Sort::PriceDesc => db.price_idr.cmp(&da.price_idr),
+        };
+        first
+            .then(db.updated_at_ms.cmp(&da.updated_at_ms))
+            .then(da.rowid.cmp(&db.rowid))
+    }
+
+    /// Near written words for each word of a query that found nothing.
+    fn suggestions(&self, plan: &Plan) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for concept in &plan.concepts {
+            let word = self.words.canon(&concept.typed);
+            if word.contains(' ') || word.chars().count() < 3 {
+                continue;
+            }
+            for (id, _) in self.near_words(&word, 2, SUGGESTIONS_MAX) {
+                let text = self.terms[id as usize].text.to_string();
+                if !out.contains(&text) && out.len() < SUGGESTIONS_MAX {
+                    out.push(text);
+                }
+            }
+        }
+        out
+    }
+}
+
+fn passes(doc: &Doc, query: &SearchQuery, center: Option<Option<u32>>) -> bool {
+    query.statuses.contains(&doc.status)
+        && query.category.is_none_or(|c| c == doc.category)
+        && center.is_none_or(|c| c == Some(doc.center))
+        && query.min_price_idr.is_none_or(|min| doc.price_idr >= min)
+        && query.max_price_idr.is_none_or(|max| doc.price_idr <= max)
+}
+
+/// 0.25 for each two neighbouring query words that stand side by side, in the
+/// same order, in the listing's title.
+fn phrase_bonus(sequence: &[Option<u32>], doc: &Doc) -> f32 {
+    let mut bonus = 0.0;
+    for pair in sequence.windows(2) {
+        let (Some(a), Some(b)) = (pair[0], pair[1]) else {
+            continue;
+        };
+        if doc.title.windows(2).any(|w| w[0] == a && w[1] == b) {
+            bonus += PHRASE_BONUS;
+        }
+    }
+    bonus
+}
