@@ -105,8 +105,14 @@ pub(crate) fn listing(view: &ListingView, json: bool) -> Result<()> {
 /// A page of listings.
 pub(crate) fn listings(page: &ListingsView, json: bool, own: bool) -> Result<()> {
     json_or_text(json, page, || {
+        if let Some(corrected) = &page.did_you_mean {
+            println!("did you mean: {corrected}");
+        }
         if page.items.is_empty() {
             println!("no listings found");
+            if !page.suggestions.is_empty() {
+                println!("try: {}", page.suggestions.join(", "));
+            }
             return;
         }
         for item in &page.items {

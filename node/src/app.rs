@@ -37,6 +37,13 @@ pub async fn serve_with(
     options: ServeOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // The search index is built in the background while the node already serves.
+    let node = state.node.clone();
+    tokio::task::spawn_blocking(move || {
+        if let Err(error) = node.warm_search() {
+            tracing::warn!(%error, "search index not built at start; the first search builds it");
+        }
+    });
     crate::server::serve_router(router(state), listener, options, shutdown).await
 }
 

@@ -120,6 +120,8 @@ pub struct Node {
     mail: mail::MailState,
     /// Search counts not yet written (their own lock, never held with another).
     demand: Mutex<demand::DemandBuffer>,
+    /// The search index the writing and reading connections share.
+    search: Arc<crate::store::SearchIndex>,
 }
 
 impl std::fmt::Debug for Node {
@@ -280,7 +282,7 @@ impl Node {
         let mut reader = Store::open_read_only(db_path)?;
         let search = crate::store::SearchIndex::new(Arc::new(search_words(db_path)));
         store.use_search_index(search.clone());
-        reader.use_search_index(search);
+        reader.use_search_index(search.clone());
         let mut writer = Writer {
             store,
             own,
@@ -306,6 +308,7 @@ impl Node {
             outgoing: Mutex::default(),
             mail: mail::MailState::default(),
             demand: Mutex::default(),
+            search,
         })
     }
 

@@ -354,6 +354,60 @@ fn a_buyer_searches_filters_opens_a_listing_and_switches_language() {
             .await
             .expect("home");
         poll_text(&client, "Find products").await;
+
+        // A typing mistake: the page offers the corrected search, one click away.
+        client
+            .goto(&format!("{}/?lang=id", server.url))
+            .await
+            .expect("home");
+        let search = client
+            .find(Locator::Css("input[name=q]"))
+            .await
+            .expect("search box");
+        search.send_keys("keripk apel").await.expect("type");
+        client
+            .find(Locator::Css("form.search button"))
+            .await
+            .expect("search button")
+            .click()
+            .await
+            .expect("click");
+        poll_text(&client, "Maksud Anda:").await;
+        screenshot(&client, "search-did-you-mean").await;
+        client
+            .find(Locator::Css("p.did-you-mean a"))
+            .await
+            .expect("corrected search link")
+            .click()
+            .await
+            .expect("click");
+        poll_text(&client, "Cari produk \u{201c}keripik apel\u{201d}").await;
+        let corrected = body(&client).await;
+        assert!(!corrected.contains("Maksud Anda:"), "{corrected}");
+        let first = client
+            .find(Locator::Css("ul.cards li h3"))
+            .await
+            .expect("first result")
+            .text()
+            .await
+            .expect("title");
+        assert_eq!(first, "Keripik Apel Malang");
+
+        // Nothing matches: near words and the categories instead of an empty page.
+        client
+            .goto(&format!("{}/cari?q=kopu", server.url))
+            .await
+            .expect("search");
+        poll_text(&client, "Coba cari:").await;
+        assert!(body(&client).await.contains("Atau lihat kategori:"));
+        client
+            .find(Locator::LinkText("kopi"))
+            .await
+            .expect("suggested word")
+            .click()
+            .await
+            .expect("click");
+        poll_text(&client, "Kopi Robusta Dampit Bubuk").await;
         client.close().await.expect("close");
     });
 }

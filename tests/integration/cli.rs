@@ -71,6 +71,11 @@ fn init_edit_search_then_serve_shows_the_same() {
         ids(&folder.json(&["search", "KRIPIK"])),
         vec![keripik.clone()]
     );
+    // A typing mistake finds the listing, and the correction is offered.
+    let typo = folder.json(&["search", "keripk"]);
+    assert_eq!(ids(&typo), vec![keripik.clone()]);
+    assert_eq!(typo["did_you_mean"], "keripik");
+    assert!(folder.ok(&["search", "keripk"]).contains("did you mean: keripik"));
     // Hidden and removed listings are not for buyers.
     assert_eq!(folder.json(&["search", "jamu"])["total"], 0);
     assert_eq!(folder.json(&["search", "batik"])["total"], 0);
@@ -88,6 +93,12 @@ fn init_edit_search_then_serve_shows_the_same() {
     let (status, api_all) = get(&server.url, "/api/v1/listings", None);
     assert_eq!(status, 200);
     assert_eq!(api_all, cli_all, "the API shows what the CLI showed");
+    let (_, typo_api) = get(&server.url, "/api/v1/listings?q=keripk", None);
+    assert_eq!(typo_api["did_you_mean"], "keripik");
+    assert_eq!(ids(&typo_api), vec![keripik.clone()]);
+    let (_, nothing) = get(&server.url, "/api/v1/listings?q=zzzzzz", None);
+    assert_eq!(nothing["total"], 0);
+    assert!(nothing.get("did_you_mean").is_none());
     let (_, english) = get(&server.url, "/api/v1/listings?q=kerip&lang=en", None);
     assert_eq!(english["items"][0]["title"], "Banana chips");
     let (status, info_api) = get(&server.url, "/api/v1/info", None);

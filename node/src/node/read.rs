@@ -63,6 +63,16 @@ impl Node {
         Ok(lock(&self.reader).center(center)?)
     }
 
+    /// Builds the search index now, on a connection of its own and without
+    /// holding the node's locks (it is otherwise built by the first search);
+    /// `serve` calls it at start so that the first buyer does not wait.
+    pub fn warm_search(&self) -> Result<(), NodeError> {
+        let mut store = crate::store::Store::open_read_only(&self.db_path)?;
+        store.use_search_index(self.search.clone());
+        store.warm_search()?;
+        Ok(())
+    }
+
     /// Searches the index.
     pub fn search(&self, query: &SearchQuery) -> Result<SearchPage, NodeError> {
         Ok(lock(&self.reader).search(query)?)

@@ -2371,3 +2371,19 @@ fn photo_decodes_are_bounded() {
         }
     }
 }
+
+/// Issue 12: operators extend the search word table with `kata-pencarian.txt`
+/// beside the database; it is read when the node opens, its bad lines skipped.
+#[test]
+fn an_operator_word_table_beside_the_database_extends_search() {
+    let t = TestNode::malang();
+    let legen = t.add("Legen Siwalan Segar", "minuman", 8_000);
+    assert_eq!(t.node.search(&raw_search("kentir")).unwrap().total, 0);
+    std::fs::write(
+        t.db_path().with_file_name(crate::search::OPERATOR_FILE),
+        "# kata setempat\n[sinonim]\nlegen, kentir\nbaris tanpa bagian yang rusak\n[warna]\n",
+    )
+    .unwrap();
+    let reopened = t.reopen(7);
+    assert_eq!(ids(&reopened.search(&raw_search("kentir")).unwrap()), [legen]);
+}

@@ -15,6 +15,9 @@ const STEM_CHARS_MIN: usize = 4;
 
 /// Lowercase, without accents ("Kéripik" → "keripik").
 pub(crate) fn fold(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
     text.nfd()
         .filter(|c| !is_combining_mark(*c))
         .flat_map(char::to_lowercase)
@@ -98,6 +101,9 @@ pub(crate) fn modern_spelling(word: &str) -> Option<String> {
         ("th", "t"),
         ("dh", "d"),
     ];
+    if !RULES.iter().any(|(old, _)| word.contains(old)) {
+        return None;
+    }
     let mut modern = word.to_owned();
     for (old, new) in RULES {
         modern = modern.replace(old, new);

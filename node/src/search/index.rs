@@ -67,6 +67,8 @@ pub(crate) struct Term {
     pub(crate) surface: bool,
     pub(crate) mask: u64,
     pub(crate) chars: u8,
+    /// The term of this word's stem, once worked out (`Some(None)`: no stem).
+    stem: Option<Option<u32>>,
 }
 
 #[derive(Debug)]
@@ -104,7 +106,10 @@ pub struct IndexStats {
 #[derive(Debug)]
 pub struct Index {
     pub(crate) words: Arc<Words>,
-    pub(crate) vocab: BTreeMap<Box<str>, u32>,
+    /// Term → id, for look-ups.
+    vocab: HashMap<Box<str>, u32>,
+    /// The same, in order, for completions.
+    sorted: BTreeMap<Box<str>, u32>,
     pub(crate) terms: Vec<Term>,
     pub(crate) docs: Vec<Doc>,
     pub(crate) slot_of: HashMap<i64, u32>,
@@ -121,7 +126,8 @@ impl Index {
     pub fn new(words: Arc<Words>) -> Self {
         Self {
             words,
-            vocab: BTreeMap::new(),
+            vocab: HashMap::new(),
+            sorted: BTreeMap::new(),
             terms: Vec::new(),
             docs: Vec::new(),
             slot_of: HashMap::new(),
@@ -260,8 +266,15 @@ impl Index {
                 *fields.entry(other).or_default() |= field;
             }
         }
-        if let Some(root) = stem(&canon) {
-            let other = self.term(&format!("{STEM_MARK}{root}"), false);
+        let stem_term = match self.terms[id as usize].stem {
+            Some(known) => known,
+            None => {
+                let found = stem(&canon).map(|root| self.term(&format!("{STEM_MARK}{root}"), false));
+                self.terms[id as usize].stem = Some(found);
+                found
+            }
+        };
+        if let Some(other) = stem_term {
             *fields.entry(other).or_default() |= field;
         }
         id
@@ -279,8 +292,10 @@ impl Index {
             surface,
             mask: letter_mask(text),
             chars: u8::try_from(text.chars().count()).unwrap_or(u8::MAX),
+            stem: None,
         });
         self.vocab.insert(text.into(), id);
+        self.sorted.insert(text.into(), id);
         id
     }
 
@@ -339,7 +354,7 @@ impl Index {
     /// frequent first, at most `count`.
     pub(crate) fn completions(&self, prefix: &str, count: usize) -> Vec<u32> {
         let mut found: Vec<u32> = self
-            .vocab
+            .sorted
             .range::<str, _>((
                 std::ops::Bound::Excluded(prefix),
                 std::ops::Bound::Unbounded,

@@ -190,6 +190,11 @@ impl Store {
         }
     }
 
+    /// Builds the shared search index if it is not built yet.
+    pub fn warm_search(&self) -> Result<(), StoreError> {
+        self.with_index(|_| ())
+    }
+
     /// The search index, built if needed; a store used without a node's shared
     /// index builds a fresh one for each search.
     pub(super) fn with_index<T>(&self, f: impl FnOnce(&Index) -> T) -> Result<T, StoreError> {

@@ -645,3 +645,93 @@ fn a_database_at_every_older_version_migrates_to_the_newest_schema() {
         );
     }
 }
+
+/// Issue 12: the in-memory search index never disagrees with the store. After a
+/// run of commits (upserts, unindexing, center renames, purges), some of them
+/// failing half-way, the node's shared index answers every search exactly as an
+/// index built afresh from the file does.
+#[test]
+fn the_shared_search_index_always_equals_one_built_from_the_file() {
+    use rand::Rng;
+    let dir = TempDir::new().unwrap();
+    let path = db(&dir);
+    let mut store = open_indexed(&path);
+    let mut rng = StdRng::seed_from_u64(5);
+    let titles = [
+        "Keripik Pisang Agung",
+        "Kopi Robusta Dampit",
+        "Jamu Kunyit Asam",
+        "Batik Tulis Malangan",
+        "Madu Hutan Asli",
+        "Sambel Pecel Pedas",
+    ];
+    let owners = [center(1), center(2), center(3)];
+    let ids: Vec<String> = "0123456789abcdefghjk"
+        .chars()
+        .map(|c| format!("k3v9q2m7x{c}"))
+        .collect();
+    // The first search builds the shared index; every later commit updates it.
+    assert_eq!(store.search(&text_query("kopi")).unwrap().total, 0);
+    let mut failed = 0;
+    for step in 0..300i64 {
+        let owner = owners[rng.gen_range(0..owners.len())];
+        let fail = rng.gen_bool(0.15);
+        if fail {
+            store
+                .conn
+                .execute_batch(
+                    "CREATE TEMP TRIGGER fail BEFORE INSERT ON listings
+                     BEGIN SELECT RAISE(ABORT, 'simulated disk failure'); END;",
+                )
+                .unwrap();
+        }
+        let id = &ids[rng.gen_range(0..ids.len())];
+        let mut item = listing(id, titles[rng.gen_range(0..titles.len())], 1_000 + step);
+        item.updated_at_ms = T0 + step;
+        item.stock = rng.gen_range(0..3);
+        let commit = match rng.gen_range(0..5) {
+            0 => Commit {
+                unindex: vec![(owner, id.clone())],
+                listings: vec![(owner, item)],
+                ..Commit::default()
+            },
+            1 => Commit {
+                unindex: vec![(owner, id.clone())],
+                ..Commit::default()
+            },
+            2 => Commit {
+                profiles: vec![profile(owner, &format!("Telecenter Desa {}", step % 4))],
+                listings: vec![(owner, item)],
+                ..Commit::default()
+            },
+            _ => Commit {
+                listings: vec![(owner, item)],
+                ..Commit::default()
+            },
+        };
+        if store.commit(&commit, T0 + step).is_err() {
+            failed += 1;
+        }
+        if fail {
+            store.conn.execute_batch("DROP TRIGGER fail").unwrap();
+        }
+        if step % 71 == 70 {
+            store.purge_document(&DocId::catalog(owner)).unwrap();
+        }
+    }
+    assert!(failed > 10, "some commits failed half-way: {failed}");
+    let fresh = Store::open(&path).unwrap();
+    assert!(fresh.search.is_none(), "builds its own index for each search");
+    let mut compared = 0;
+    for text in [
+        "keripik", "kopi", "jamu kunyit", "batik", "madu", "sambal", "desa", "telecenter desa 2",
+        "pisang kopi", "keripk",
+    ] {
+        let shared = store.search(&text_query(text)).unwrap();
+        let built = fresh.search(&text_query(text)).unwrap();
+        assert_eq!(shared.items, built.items, "{text}");
+        assert_eq!(shared.total, built.total, "{text}");
+        compared += shared.items.len();
+    }
+    assert!(compared > 20, "the searches found listings: {compared}");
+}
