@@ -2371,6 +2371,29 @@ fn demand_counts_hold_no_identity_and_stay_within_their_bound() {
     assert_eq!(stored, i64::try_from(DEMAND_WORDS_PER_MONTH_MAX).unwrap());
 }
 
+/// The example word file of the operator guides loads without a skipped line,
+/// and a line it cannot read is named with its number.
+#[test]
+fn the_guides_example_word_file_loads() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join(crate::search::OPERATOR_FILE);
+    std::fs::write(
+        &path,
+        "# lempok: dodol as it is called in Sumatra\n[sinonim]\ndodol, lempok\n",
+    )
+    .unwrap();
+    let (_, warnings) = crate::search::Words::load(&path);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    std::fs::write(&path, "[sinonim]\ndodol, lempok\nlempok\n").unwrap();
+    let (_, warnings) = crate::search::Words::load(&path);
+    assert_eq!(warnings.len(), 1);
+    assert!(
+        warnings[0].to_string().starts_with("line 3: "),
+        "{}",
+        warnings[0]
+    );
+}
+
 /// Issue 9, finding 10: photo decodes were unbounded, so a burst of uploads
 /// decoded (up to 256 MiB each) all at once. Now at most `PHOTO_DECODES_MAX`
 /// run at once; another upload meanwhile is refused as busy, stores nothing,
