@@ -21,5 +21,6 @@ pub use balances::{BalanceLine, BalancesExport, balances, balances_until};
 pub use month::Month;
 pub use netting::{NETTING_BALANCE_IDR_MAX, NETTING_LINES_MAX, NettingView, netting, netting_with};
 pub use report::{FeeReport, ReportLine, report};
+pub(crate) use report_csv::csv_text;
 pub use report_csv::{report_csv, report_csv_name};
 pub use statement::{Statement, StatementLine, statement};

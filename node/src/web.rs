@@ -76,6 +76,8 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/operator/biaya", get(operator::fee_report))
         .route("/operator/biaya.csv", get(operator::fee_csv))
+        .route("/operator/permintaan", get(operator::demand_page))
+        .route("/operator/permintaan.csv", get(operator::demand_csv))
         .route(
             "/operator/biaya/setoran",
             get(operator::settlements).post(operator::record_payment),

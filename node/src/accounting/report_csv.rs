@@ -41,7 +41,9 @@ pub fn report_csv(report: &FeeReport) -> String {
     out
 }
 
-fn csv_text(text: &str) -> String {
+/// One text field of these CSV files: quoted, and defused if a spreadsheet
+/// would run it as a formula (the demand CSV uses it too).
+pub(crate) fn csv_text(text: &str) -> String {
     let guarded = if text.starts_with(['=', '+', '-', '@']) {
         format!("'{text}")
     } else {

@@ -2312,6 +2312,88 @@ fn queries_with_no_words_or_fts_syntax_never_error() {
     assert_eq!(node.quick_check().unwrap(), "ok");
 }
 
+/// Issue 12: the demand counts hold no identity of who searched (only month,
+/// word, searches, missed), stay within `DEMAND_WORDS_PER_MONTH_MAX` words a
+/// month however many distinct words buyers type, and never keep a phone
+/// number.
+#[test]
+fn demand_counts_hold_no_identity_and_stay_within_their_bound() {
+    let t = sample_node();
+    let node = &t.node;
+    let month = local_month(T0);
+    for phone in ["081234567890", "wa 0812345678 keripik", "+62-812-3456-7890"] {
+        node.search_public(&raw_search(phone)).unwrap();
+    }
+    let word = |mut n: usize| {
+        let mut letters = String::from("zq");
+        loop {
+            letters.push(char::from(b'a' + u8::try_from(n % 26).unwrap()));
+            n /= 26;
+            if n == 0 {
+                break letters;
+            }
+        }
+    };
+    for n in 0..DEMAND_WORDS_PER_MONTH_MAX + 50 {
+        node.search_public(&raw_search(&word(n))).unwrap();
+    }
+    let rows = node.demand(&month).unwrap();
+    assert_eq!(rows.len(), DEMAND_WORDS_PER_MONTH_MAX);
+    assert!(rows.iter().any(|r| r.word == "keripik"), "{:?}", &rows[..5]);
+    for row in &rows {
+        let digits = row.word.chars().filter(char::is_ascii_digit).count();
+        assert!(digits <= 4, "a phone number was kept: {row:?}");
+    }
+    // A word already counted is still counted once the month is full.
+    node.search_public(&raw_search("keripik")).unwrap();
+    let keripik = |rows: &[crate::store::DemandRow]| {
+        rows.iter().find(|r| r.word == "keripik").unwrap().searches
+    };
+    assert_eq!(keripik(&node.demand(&month).unwrap()), 2);
+    assert_eq!(
+        node.demand(&month).unwrap().len(),
+        DEMAND_WORDS_PER_MONTH_MAX
+    );
+
+    let conn = rusqlite::Connection::open(t.db_path()).unwrap();
+    let mut columns: Vec<String> = conn
+        .prepare("SELECT name FROM pragma_table_info('search_demand')")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    columns.sort();
+    assert_eq!(columns, ["missed", "month", "searches", "word"]);
+    let stored: i64 = conn
+        .query_row("SELECT COUNT(*) FROM search_demand", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(stored, i64::try_from(DEMAND_WORDS_PER_MONTH_MAX).unwrap());
+}
+
+/// The example word file of the operator guides loads without a skipped line,
+/// and a line it cannot read is named with its number.
+#[test]
+fn the_guides_example_word_file_loads() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join(crate::search::OPERATOR_FILE);
+    std::fs::write(
+        &path,
+        "# lempok: dodol as it is called in Sumatra\n[sinonim]\ndodol, lempok\n",
+    )
+    .unwrap();
+    let (_, warnings) = crate::search::Words::load(&path);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    std::fs::write(&path, "[sinonim]\ndodol, lempok\nlempok\n").unwrap();
+    let (_, warnings) = crate::search::Words::load(&path);
+    assert_eq!(warnings.len(), 1);
+    assert!(
+        warnings[0].to_string().starts_with("line 3: "),
+        "{}",
+        warnings[0]
+    );
+}
+
 /// Issue 9, finding 10: photo decodes were unbounded, so a burst of uploads
 /// decoded (up to 256 MiB each) all at once. Now at most `PHOTO_DECODES_MAX`
 /// run at once; another upload meanwhile is refused as busy, stores nothing,

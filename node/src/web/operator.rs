@@ -1,8 +1,8 @@
 //! The operator's pages behind a login: module wiring and what every page
 //! shares (the frame, the menu, the error pages). One file per page: the
 //! dashboard, listings (add, edit, hide, remove), the center profile, the
-//! network (peers, sync, trust, blocklist), login; orders between centers and
-//! fee accounting live in [`orders`].
+//! network (peers, sync, trust, blocklist), login, what buyers searched for
+//! ([`demand`]); orders between centers and fee accounting live in [`orders`].
 //!
 //! Sessions, the CSRF token and the limit on wrong passwords are in
 //! [`crate::server::session`]: a handler takes [`OperatorSession`] (GET pages)
@@ -21,6 +21,7 @@ use crate::server::AppState;
 use crate::server::session::OperatorSession;
 
 mod dashboard;
+mod demand;
 mod form;
 mod listings;
 mod login;
@@ -36,6 +37,7 @@ pub(crate) use super::i18n::operator::{field_error, words};
 pub(crate) use crate::server::session::no_store;
 
 pub(super) use dashboard::dashboard;
+pub(super) use demand::{demand_csv, demand_page};
 pub(super) use listings::{
     create_listing, edit_listing_form, new_listing_form, remove_listing, update_listing,
 };
@@ -106,12 +108,13 @@ fn operator_nav(t: &Texts, csrf: &str) -> Markup {
     } else {
         Lang::Id
     };
-    let [listings, orders, fees, profile, network, logout] = words(lang).nav;
+    let [listings, orders, fees, demand, profile, network, logout] = words(lang).nav;
     html! {
         nav.pager aria-label="operator" {
             a href="/operator" { (listings) }
             a href="/operator/pesanan" { (orders) }
             a href="/operator/biaya" { (fees) }
+            a href="/operator/permintaan" { (demand) }
             a href="/operator/profil" { (profile) }
             a href="/operator/jaringan" { (network) }
             form method="post" action="/operator/keluar" style="display:inline" {

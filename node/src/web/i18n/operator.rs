@@ -61,7 +61,7 @@ pub(crate) struct OperatorWords {
     pub(crate) photo: &'static str,
     pub(crate) photo_hint: &'static str,
     pub(crate) remove_photo: &'static str,
-    pub(crate) nav: [&'static str; 6],
+    pub(crate) nav: [&'static str; 7],
 }
 
 static ID_WORDS: OperatorWords = OperatorWords {
@@ -69,6 +69,7 @@ static ID_WORDS: OperatorWords = OperatorWords {
         "Produk saya",
         "Pesanan",
         "Biaya",
+        "Permintaan",
         "Profil",
         "Jaringan",
         "Keluar",
@@ -124,6 +125,7 @@ static EN_WORDS: OperatorWords = OperatorWords {
         "My products",
         "Orders",
         "Fees",
+        "Demand",
         "Profile",
         "Network",
         "Log out",
@@ -272,5 +274,80 @@ pub(crate) fn carried_mail(lang: Lang, count: u64, kib: u64) -> String {
         format!(
             "Telecenter ini menyimpan {count} pesan tertutup ({kib} KB) untuk diteruskan. Isinya tidak bisa dibaca di sini; pesan dihapus setelah diteruskan atau setelah 14 hari."
         )
+    }
+}
+
+/// The words of the demand page (`/operator/permintaan`).
+pub(crate) struct DemandWords {
+    pub(crate) title: &'static str,
+    pub(crate) missed_heading: &'static str,
+    pub(crate) missed_hint: &'static str,
+    pub(crate) no_missed: &'static str,
+    pub(crate) all_heading: &'static str,
+    pub(crate) word: &'static str,
+    pub(crate) searches: &'static str,
+    pub(crate) missed: &'static str,
+    pub(crate) empty: &'static str,
+    pub(crate) download_csv: &'static str,
+    pub(crate) months_with_counts: &'static str,
+}
+
+/// The demand page's words in `lang`.
+pub(crate) fn demand_words(lang: Lang) -> &'static DemandWords {
+    if lang == Lang::En {
+        &EN_DEMAND
+    } else {
+        &ID_DEMAND
+    }
+}
+
+static ID_DEMAND: DemandWords = DemandWords {
+    title: "Yang dicari pembeli",
+    missed_heading: "Dicari pembeli tapi belum ada",
+    missed_hint: "Kata yang tidak menemukan satu produk pun di pasar ini: barang yang bisa ditawarkan UMKM setempat, atau kata yang perlu ditambahkan ke kata-pencarian.txt.",
+    no_missed: "Setiap kata yang dicari bulan ini menemukan produk.",
+    all_heading: "Semua kata yang dicari",
+    word: "Kata",
+    searches: "kali dicari",
+    missed: "tidak ketemu",
+    empty: "Belum ada pencarian pembeli di bulan ini.",
+    download_csv: "Unduh CSV",
+    months_with_counts: "Bulan yang ada hitungannya",
+};
+
+static EN_DEMAND: DemandWords = DemandWords {
+    title: "What buyers searched for",
+    missed_heading: "Searched for but not found here",
+    missed_hint: "Words that found no product at all in this market: goods local UMKM could offer, or words to add to kata-pencarian.txt.",
+    no_missed: "Every word searched this month found products.",
+    all_heading: "All searched words",
+    word: "Word",
+    searches: "times searched",
+    missed: "not found",
+    empty: "No buyer searches in this month yet.",
+    download_csv: "Download CSV",
+    months_with_counts: "Months with counts",
+};
+
+/// Where the demand counts come from and what they leave out.
+pub(crate) fn demand_note(lang: Lang) -> String {
+    let months = crate::node::DEMAND_MONTHS_KEPT;
+    if lang == Lang::En {
+        format!(
+            "Counted from buyers' searches on this center's pages (the first page of results only), with no name, number or address of who searched. Words are kept for {months} months."
+        )
+    } else {
+        format!(
+            "Dihitung dari pencarian pembeli di halaman telecenter ini (hanya halaman pertama hasil), tanpa nama, nomor atau alamat orang yang mencari. Kata disimpan selama {months} bulan."
+        )
+    }
+}
+
+/// That a table shows only its first `shown` of `total` words.
+pub(crate) fn demand_shown(lang: Lang, shown: usize, total: usize) -> String {
+    if lang == Lang::En {
+        format!("The first {shown} of {total} words; the CSV has them all.")
+    } else {
+        format!("{shown} kata pertama dari {total}; semuanya ada di CSV.")
     }
 }

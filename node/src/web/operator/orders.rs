@@ -122,7 +122,7 @@ fn refusal_status(error: &NodeError) -> StatusCode {
 
 /// A table of rows that reads as cards on a phone: `columns` are its
 /// headings (`true` marks a number column), `rows` its `tr` rows.
-fn rows_table(columns: &[(&str, bool)], rows: Markup) -> Markup {
+pub(super) fn rows_table(columns: &[(&str, bool)], rows: Markup) -> Markup {
     html! {
         table.rows {
             thead {
@@ -154,7 +154,7 @@ fn unsent_orders(rows: &[crate::store::OutboxRow]) -> HashSet<OrderId> {
 }
 
 /// This month, by the node's clock.
-fn this_month(state: &AppState) -> Month {
+pub(super) fn this_month(state: &AppState) -> Month {
     Month::of(state.node.clock().now_ms())
 }
 
@@ -184,7 +184,13 @@ fn month_in(
 
 /// A page that only says what was wrong with the address typed (400), with
 /// a link back to `back`, the page called `title`.
-fn problem_page(lang: Lang, csrf: &str, title: &str, problem: &str, back: &str) -> Response {
+pub(super) fn problem_page(
+    lang: Lang,
+    csrf: &str,
+    title: &str,
+    problem: &str,
+    back: &str,
+) -> Response {
     let t = i18n::texts(lang);
     let body = html! {
         (operator_nav(t, csrf))

@@ -39,7 +39,7 @@ const T0: i64 = 1_763_860_000_000;
 const PASSWORD: &str = "kopi-tubruk-malang-2025";
 const BOUNDARY: &str = "----telecenter-uji-4f9c2a";
 /// Every page an operator needs a session for, as (method, path).
-const GUARDED: [(&str, &str); 26] = [
+const GUARDED: [(&str, &str); 28] = [
     ("GET", "/operator"),
     ("GET", "/operator/produk/baru"),
     ("POST", "/operator/produk/baru"),
@@ -66,6 +66,8 @@ const GUARDED: [(&str, &str); 26] = [
     ("POST", "/operator/biaya/setoran"),
     ("POST", "/operator/biaya/setoran/q3k9v2m7xa4d"),
     ("GET", "/operator/biaya/pusat/tc1qqqq?dari=2025-11"),
+    ("GET", "/operator/permintaan?bulan=2025-11"),
+    ("GET", "/operator/permintaan.csv?bulan=2025-11"),
 ];
 
 /// A node with the sample catalog behind the real router, operator pages on.
@@ -2467,4 +2469,209 @@ async fn an_order_the_seller_refuses_on_arrival_says_so_in_plain_words() {
         page.body
     );
     assert!(step_buttons(&page.body).is_empty());
+}
+
+// ---------------------------------------------------------------------------
+// What buyers searched for
+
+/// The rows of the table that follows `heading` on the page, as
+/// (word, searches, missed).
+fn demand_table(body: &str, heading: &str) -> Vec<(String, u64, u64)> {
+    let start = body
+        .find(heading)
+        .unwrap_or_else(|| panic!("{heading}: {body}"));
+    let rest = &body[start..];
+    let table = &rest[..rest.find("</table>").unwrap_or(rest.len())];
+    table
+        .split("<tr>")
+        .skip(2)
+        .map(|row| {
+            let cells: Vec<String> = row
+                .split("<span>")
+                .skip(1)
+                .map(|cell| cell[..cell.find("</span>").unwrap()].to_owned())
+                .collect();
+            (
+                cells[0].clone(),
+                cells[1].parse().unwrap(),
+                cells[2].parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_demand_page_shows_what_buyers_searched_and_did_not_find() {
+    let op = Op::new();
+    for uri in [
+        "/cari?q=durian+montong",
+        "/cari?q=keripik",
+        "/cari?q=durian+montong",
+        "/cari?q=keripik",
+    ] {
+        op.get(uri, None).await.assert_status(StatusCode::OK);
+    }
+    // A later page of the same search is not another search.
+    op.get("/cari?q=keripik&hal=2", None).await;
+    let login = op.login().await;
+
+    let page = op
+        .get("/operator/permintaan?bulan=2025-11", Some(&login))
+        .await;
+    page.assert_status(StatusCode::OK);
+    assert_eq!(page.header(header::CACHE_CONTROL), Some("no-store"));
+    for text in [
+        "Yang dicari pembeli",
+        "November 2025",
+        "href=\"/operator/permintaan?bulan=2025-10\"",
+        "href=\"/operator/permintaan?bulan=2025-12\"",
+        "href=\"/operator/permintaan.csv?bulan=2025-11\"",
+        "Unduh CSV",
+        "tanpa nama, nomor atau alamat",
+        "24 bulan",
+        "href=\"/operator/permintaan\"",
+    ] {
+        page.assert_contains(text);
+    }
+    let missed = demand_table(&page.body, "Dicari pembeli tapi belum ada");
+    let all = demand_table(&page.body, "Semua kata yang dicari");
+    let words =
+        |rows: &[(String, u64, u64)]| -> Vec<String> { rows.iter().map(|r| r.0.clone()).collect() };
+    assert!(!missed.is_empty(), "{}", page.body);
+    assert!(missed.contains(&("durian".to_owned(), 2, 2)), "{missed:?}");
+    for row in &missed {
+        assert!(
+            row.0.contains("durian") || row.0.contains("montong"),
+            "{row:?}"
+        );
+        assert_eq!((row.1, row.2), (2, 2), "{row:?}");
+    }
+    assert!(!words(&missed).contains(&"keripik".to_owned()));
+    assert!(all.contains(&("keripik".to_owned(), 2, 0)), "{all:?}");
+    for row in &missed {
+        assert!(all.contains(row), "{row:?} in {all:?}");
+    }
+
+    // Another month says it is empty, in one line.
+    let page = op
+        .get("/operator/permintaan?bulan=2025-10", Some(&login))
+        .await;
+    page.assert_status(StatusCode::OK);
+    page.assert_contains("Belum ada pencarian pembeli di bulan ini.");
+    assert!(!page.body.contains("keripik"));
+
+    // English.
+    let english = Request::get("/operator/permintaan?bulan=2025-11")
+        .header(header::COOKIE, format!("{}; lang=en", login.cookie))
+        .body(Body::empty())
+        .unwrap();
+    let page = op.send(english).await;
+    for text in [
+        "What buyers searched for",
+        "Searched for but not found here",
+        "All searched words",
+        "times searched",
+        "Download CSV",
+        ">Demand<",
+    ] {
+        page.assert_contains(text);
+    }
+}
+
+#[tokio::test]
+async fn the_demand_csv_lists_the_month_and_defuses_formulas() {
+    let op = Op::new();
+    for uri in ["/cari?q=durian", "/cari?q=keripik", "/cari?q=%3Dcmd"] {
+        op.get(uri, None).await.assert_status(StatusCode::OK);
+    }
+    let login = op.login().await;
+    let csv = op
+        .get("/operator/permintaan.csv?bulan=2025-11", Some(&login))
+        .await;
+    assert_eq!(csv.status, StatusCode::OK, "{}", csv.body);
+    assert_eq!(
+        csv.header(header::CONTENT_TYPE),
+        Some("text/csv; charset=utf-8")
+    );
+    assert_eq!(
+        csv.header(header::CONTENT_DISPOSITION),
+        Some("attachment; filename=\"permintaan-2025-11.csv\"")
+    );
+    assert_eq!(csv.header(header::CACHE_CONTROL), Some("no-store"));
+    assert_eq!(&csv.bytes[..3], b"\xEF\xBB\xBF", "byte-order mark");
+    let text = csv.body.trim_start_matches('\u{feff}');
+    let lines: Vec<&str> = text.split("\r\n").collect();
+    assert_eq!(lines[0], "kata,kali_dicari,tidak_ketemu");
+    assert!(lines.contains(&"\"durian\",1,1"), "{text}");
+    assert!(lines.contains(&"\"keripik\",1,0"), "{text}");
+    // The search keeps the word of "=cmd"; no cell starts a formula (the
+    // guard itself: the_demand_csv_guards_a_word_that_would_be_a_formula).
+    for line in &lines[1..] {
+        let cell = line.trim_start_matches('"');
+        assert!(!cell.starts_with(['=', '+', '-', '@']), "{line}");
+    }
+    assert!(
+        !text.contains(",=cmd") && !text.starts_with("=cmd"),
+        "{text}"
+    );
+
+    // A bad month is explained in Indonesian, on the page and the CSV alike.
+    for uri in [
+        "/operator/permintaan?bulan=2025-13",
+        "/operator/permintaan.csv?bulan=kemarin",
+    ] {
+        let page = op.get(uri, Some(&login)).await;
+        page.assert_problem("Bulan: tulis seperti 2026-11.", uri);
+    }
+}
+
+#[test]
+fn the_demand_csv_guards_a_word_that_would_be_a_formula() {
+    let rows = [crate::store::DemandRow {
+        word: "=cmd|' /C calc'!A0".to_owned(),
+        searches: 3,
+        missed: 3,
+    }];
+    let csv = super::demand::demand_csv_text(&rows);
+    assert_eq!(
+        csv,
+        "\u{feff}kata,kali_dicari,tidak_ketemu\r\n\"'=cmd|' /C calc'!A0\",3,3\r\n"
+    );
+}
+
+#[tokio::test]
+async fn operator_searches_are_not_counted_as_demand() {
+    let dir = TempDir::new().unwrap();
+    let node = Arc::new(crate::testing::center_with(
+        dir.path(),
+        (1, 101),
+        &crate::testing::profile("Telecenter Kota Malang", "Kota Malang", None),
+        Arc::new(ManualClock::new(T0)),
+    ));
+    add_sample_listings(&node).unwrap();
+    let mut state = AppState::new(node.clone(), Some("rahasia-admin-token-uji"));
+    state.operator = Arc::new(OperatorState::new(dir.path().join("operator_password")));
+    let app = router(state);
+    // The operator's own listing search (the admin API the CLI uses).
+    let request = Request::get("/api/v1/admin/listings?q=durian+keripik")
+        .header(header::AUTHORIZATION, "Bearer rahasia-admin-token-uji")
+        .body(Body::empty())
+        .unwrap();
+    let (status, _, body) = crate::testing::send_local(&app, request).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    // The operator's product list.
+    node.search(&SearchQuery {
+        text: Some("durian".to_owned()),
+        center: Some(node.center_id()),
+        ..SearchQuery::default()
+    })
+    .unwrap();
+    assert_eq!(node.demand("2025-11").unwrap(), []);
+    // A buyer's search on the public API is counted.
+    let request = Request::get("/api/v1/listings?q=durian")
+        .body(Body::empty())
+        .unwrap();
+    let (status, _, _) = crate::testing::send_local(&app, request).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(node.demand("2025-11").unwrap().len(), 1);
 }

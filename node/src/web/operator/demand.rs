@@ -1,0 +1,204 @@
+//! What buyers searched for, per month (`/operator/permintaan`): first the
+//! words that found nothing in this market ("Dicari pembeli tapi belum ada"),
+//! then every searched word, the most searched first; and the same month as a
+//! CSV download (`/operator/permintaan.csv`). The counts are the node's
+//! ([`Node::demand`]): buyers' searches on the public pages and API only, no
+//! identity of who searched.
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use maud::{Markup, html};
+use telecenter_protocol::catalog::Lang;
+
+use super::orders::{problem_page, rows_table, this_month};
+use super::{OperatorPage, html_page, i18n, internal, no_store, operator_nav, page};
+use crate::accounting::{Month, csv_text};
+use crate::node::Node;
+use crate::server::AppState;
+use crate::store::DemandRow;
+use crate::web::i18n::operator::{demand_note, demand_shown, demand_words};
+use crate::web::i18n::orders::{month_name, short_month, words as order_words};
+
+/// Most rows each table of the page shows (the CSV has every word).
+pub(crate) const DEMAND_ROWS_SHOWN_MAX: usize = 200;
+
+/// The month asked for (`?bulan=2026-12`), this month if none; if it cannot be
+/// read, the page that says so (400), worded as on the fee report.
+fn asked_month(
+    state: &AppState,
+    query: &HashMap<String, String>,
+    lang: Lang,
+    csrf: &str,
+) -> Result<Month, Box<Response>> {
+    match query
+        .get("bulan")
+        .map(|m| m.trim())
+        .filter(|m| !m.is_empty())
+    {
+        Some(text) => Month::parse(text).map_err(|_| {
+            Box::new(problem_page(
+                lang,
+                csrf,
+                demand_words(lang).title,
+                order_words(lang).bad_month,
+                "/operator/permintaan",
+            ))
+        }),
+        None => Ok(this_month(state)),
+    }
+}
+
+/// The month's words and the months that have counts.
+fn demand_data(
+    node: &Node,
+    month: Month,
+) -> Result<(Vec<DemandRow>, Vec<String>), crate::node::NodeError> {
+    Ok((node.demand(&month.to_string())?, node.demand_months()?))
+}
+
+/// A table of words with their counts, at most [`DEMAND_ROWS_SHOWN_MAX`] rows.
+fn words_table(lang: Lang, rows: &[&DemandRow]) -> Markup {
+    let w = demand_words(lang);
+    let shown = &rows[..rows.len().min(DEMAND_ROWS_SHOWN_MAX)];
+    html! {
+        (rows_table(
+            &[(w.word, false), (w.searches, true), (w.missed, true)],
+            html! {
+                @for row in shown {
+                    tr {
+                        td data-label=(w.word) { span { (row.word) } }
+                        td.num data-label=(w.searches) { span { (row.searches) } }
+                        td.num data-label=(w.missed) { span { (row.missed) } }
+                    }
+                }
+            }
+        ))
+        @if rows.len() > shown.len() {
+            p.muted { (demand_shown(lang, shown.len(), rows.len())) }
+        }
+    }
+}
+
+fn demand_body(
+    lang: Lang,
+    csrf: &str,
+    month: Month,
+    rows: &[DemandRow],
+    months: &[String],
+) -> Markup {
+    let (t, w, o) = (i18n::texts(lang), demand_words(lang), order_words(lang));
+    let (previous, next) = (month.previous(), month.next());
+    let missed: Vec<&DemandRow> = rows.iter().filter(|r| r.missed > 0).collect();
+    let mut all: Vec<&DemandRow> = rows.iter().collect();
+    all.sort_by(|a, b| {
+        b.searches
+            .cmp(&a.searches)
+            .then_with(|| a.word.cmp(&b.word))
+    });
+    let other_months: Vec<Month> = months
+        .iter()
+        .filter_map(|m| Month::parse(m).ok())
+        .filter(|m| *m != month)
+        .collect();
+    html! {
+        (operator_nav(t, csrf))
+        h1 { (w.title) }
+        nav.pager aria-label=(o.month) {
+            a href=(format!("/operator/permintaan?bulan={previous}")) { "← " (short_month(lang, previous)) }
+            a href=(format!("/operator/permintaan?bulan={next}")) { (short_month(lang, next)) " →" }
+        }
+        form.inline-form method="get" action="/operator/permintaan" {
+            div {
+                label for="bulan" { (o.month) }
+                input #bulan type="month" name="bulan" value=(month.to_string()) min="2000-01" max="2999-12";
+            }
+            button type="submit" { (o.show) }
+        }
+        h2 { (month_name(lang, month)) }
+        p { a.button href=(format!("/operator/permintaan.csv?bulan={month}")) download { (w.download_csv) } }
+        @if rows.is_empty() {
+            p { (w.empty) }
+        } @else {
+            h3 { (w.missed_heading) }
+            @if missed.is_empty() {
+                p { (w.no_missed) }
+            } @else {
+                p.muted { (w.missed_hint) }
+                (words_table(lang, &missed))
+            }
+            h3 { (w.all_heading) }
+            (words_table(lang, &all))
+        }
+        p.muted { (demand_note(lang)) }
+        @if !other_months.is_empty() {
+            h3 { (w.months_with_counts) }
+            ul {
+                @for m in &other_months {
+                    li { a href=(format!("/operator/permintaan?bulan={m}")) { (month_name(lang, *m)) } }
+                }
+            }
+        }
+    }
+}
+
+/// `GET /operator/permintaan?bulan=2026-12`.
+pub(in crate::web) async fn demand_page(
+    State(state): State<AppState>,
+    OperatorPage { csrf, lang }: OperatorPage,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let month = match asked_month(&state, &query, lang, &csrf) {
+        Ok(month) => month,
+        Err(page) => return *page,
+    };
+    match state.run(move |node| demand_data(node, month)).await {
+        Ok((rows, months)) => html_page(
+            StatusCode::OK,
+            page(
+                i18n::texts(lang),
+                demand_words(lang).title,
+                "/operator",
+                demand_body(lang, &csrf, month, &rows, &months),
+            ),
+        ),
+        Err(error) => internal(lang, &error),
+    }
+}
+
+/// The month's words for spreadsheets, as the fee report's CSV is written
+/// (UTF-8 with a byte-order mark, CRLF, commas, text quoted, formulas
+/// defused): `kata,kali_dicari,tidak_ketemu`, the most often unfound first.
+pub(crate) fn demand_csv_text(rows: &[DemandRow]) -> String {
+    let mut out = String::from("\u{feff}kata,kali_dicari,tidak_ketemu\r\n");
+    for row in rows {
+        out.push_str(&format!(
+            "{},{},{}\r\n",
+            csv_text(&row.word),
+            row.searches,
+            row.missed
+        ));
+    }
+    out
+}
+
+/// `GET /operator/permintaan.csv?bulan=2026-12`: `permintaan-2026-12.csv`.
+pub(in crate::web) async fn demand_csv(
+    State(state): State<AppState>,
+    OperatorPage { csrf, lang }: OperatorPage,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let month = match asked_month(&state, &query, lang, &csrf) {
+        Ok(month) => month,
+        Err(page) => return *page,
+    };
+    match state.run(move |node| node.demand(&month.to_string())).await {
+        Ok(rows) => no_store(crate::server::reply::csv_download(
+            &format!("permintaan-{month}.csv"),
+            demand_csv_text(&rows),
+        )),
+        Err(error) => internal(lang, &error),
+    }
+}
