@@ -71,24 +71,107 @@ const PRODUCTS: &[(&str, &str)] = &[
 ];
 
 const MODIFIERS: &[&str] = &[
-    "Original", "Pedas", "Manis", "Asin", "Premium", "Super", "Mini", "Jumbo", "Segar", "Kering",
-    "Halus", "Kasar", "Merah", "Putih", "Hitam", "Hijau", "Khas", "Spesial", "Rumahan", "Kemasan",
-    "Botol", "Sachet", "Toples", "Bubuk", "Biji", "Sangrai", "Instan", "Motif Bunga", "Motif Merak",
+    "Original",
+    "Pedas",
+    "Manis",
+    "Asin",
+    "Premium",
+    "Super",
+    "Mini",
+    "Jumbo",
+    "Segar",
+    "Kering",
+    "Halus",
+    "Kasar",
+    "Merah",
+    "Putih",
+    "Hitam",
+    "Hijau",
+    "Khas",
+    "Spesial",
+    "Rumahan",
+    "Kemasan",
+    "Botol",
+    "Sachet",
+    "Toples",
+    "Bubuk",
+    "Biji",
+    "Sangrai",
+    "Instan",
+    "Motif Bunga",
+    "Motif Merak",
     "Warna Alam",
 ];
 
 const REGIONS: &[&str] = &[
-    "Malang", "Blitar", "Kediri", "Tulungagung", "Trenggalek", "Ponorogo", "Pacitan", "Madiun",
-    "Magetan", "Ngawi", "Bojonegoro", "Tuban", "Lamongan", "Gresik", "Sidoarjo", "Mojokerto",
-    "Jombang", "Nganjuk", "Pasuruan", "Probolinggo", "Lumajang", "Jember", "Bondowoso",
-    "Situbondo", "Banyuwangi", "Bangkalan", "Sampang", "Pamekasan", "Sumenep", "Batu",
+    "Malang",
+    "Blitar",
+    "Kediri",
+    "Tulungagung",
+    "Trenggalek",
+    "Ponorogo",
+    "Pacitan",
+    "Madiun",
+    "Magetan",
+    "Ngawi",
+    "Bojonegoro",
+    "Tuban",
+    "Lamongan",
+    "Gresik",
+    "Sidoarjo",
+    "Mojokerto",
+    "Jombang",
+    "Nganjuk",
+    "Pasuruan",
+    "Probolinggo",
+    "Lumajang",
+    "Jember",
+    "Bondowoso",
+    "Situbondo",
+    "Banyuwangi",
+    "Bangkalan",
+    "Sampang",
+    "Pamekasan",
+    "Sumenep",
+    "Batu",
 ];
 
 const DESCRIPTION_WORDS: &[&str] = &[
-    "renyah", "gurih", "tanpa", "pengawet", "dibuat", "dari", "bahan", "pilihan", "olahan",
-    "tangan", "perajin", "desa", "cocok", "untuk", "oleh", "keluarga", "tahan", "lama", "dikemas",
-    "rapat", "higienis", "halal", "berkualitas", "harga", "terjangkau", "pesan", "sekarang",
-    "siap", "kirim", "setiap", "hari", "tradisional", "resep", "turun", "temurun",
+    "renyah",
+    "gurih",
+    "tanpa",
+    "pengawet",
+    "dibuat",
+    "dari",
+    "bahan",
+    "pilihan",
+    "olahan",
+    "tangan",
+    "perajin",
+    "desa",
+    "cocok",
+    "untuk",
+    "oleh",
+    "keluarga",
+    "tahan",
+    "lama",
+    "dikemas",
+    "rapat",
+    "higienis",
+    "halal",
+    "berkualitas",
+    "harga",
+    "terjangkau",
+    "pesan",
+    "sekarang",
+    "siap",
+    "kirim",
+    "setiap",
+    "hari",
+    "tradisional",
+    "resep",
+    "turun",
+    "temurun",
 ];
 
 /// Queries as buyers type them, with what each tests.
@@ -275,7 +358,10 @@ fn main() {
         rss_after as f64 / 1024.0,
         first.total
     );
-    println!("{:<28} {:>8} {:>8} {:>8} {:>8}", "query", "hits", "p50 ms", "p99 ms", "max ms");
+    println!(
+        "{:<28} {:>8} {:>8} {:>8} {:>8}",
+        "query", "hits", "p50 ms", "p99 ms", "max ms"
+    );
     let mut all = Vec::new();
     let mut worst_common = Duration::ZERO;
     for q in QUERIES.iter().chain(COMMON) {
@@ -303,7 +389,11 @@ fn main() {
     }
     all.sort();
     let (p50, p99) = (percentile(&all, 0.5), percentile(&all, 0.99));
-    println!("mix of buyers' queries: p50 {:.2} ms, p99 {:.2} ms", ms(p50), ms(p99));
+    println!(
+        "mix of buyers' queries: p50 {:.2} ms, p99 {:.2} ms",
+        ms(p50),
+        ms(p99)
+    );
     println!("worst common word: p99 {:.2} ms", ms(worst_common));
 
     // The search page through the router, as a buyer's browser gets it.
@@ -311,7 +401,8 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    let app = telecenter_node::app::router(telecenter_node::server::AppState::new(node.clone(), None));
+    let app =
+        telecenter_node::app::router(telecenter_node::server::AppState::new(node.clone(), None));
     let mut pages = Vec::new();
     runtime.block_on(async {
         use tower::ServiceExt;
@@ -342,5 +433,8 @@ fn main() {
     println!("RESULT search_p50_ms={:.2}", ms(p50));
     println!("RESULT search_p99_ms={:.2}", ms(p99));
     println!("RESULT search_worst_p99_ms={:.2}", ms(worst_common));
-    println!("RESULT search_page_p50_ms={:.2}", ms(percentile(&pages, 0.5)));
+    println!(
+        "RESULT search_page_p50_ms={:.2}",
+        ms(percentile(&pages, 0.5))
+    );
 }

@@ -75,7 +75,11 @@ fn init_edit_search_then_serve_shows_the_same() {
     let typo = folder.json(&["search", "keripk"]);
     assert_eq!(ids(&typo), vec![keripik.clone()]);
     assert_eq!(typo["did_you_mean"], "keripik");
-    assert!(folder.ok(&["search", "keripk"]).contains("did you mean: keripik"));
+    assert!(
+        folder
+            .ok(&["search", "keripk"])
+            .contains("did you mean: keripik")
+    );
     // Hidden and removed listings are not for buyers.
     assert_eq!(folder.json(&["search", "jamu"])["total"], 0);
     assert_eq!(folder.json(&["search", "batik"])["total"], 0);

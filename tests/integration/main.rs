@@ -10,4 +10,5 @@ mod orders;
 #[cfg(unix)]
 mod private_files;
 mod relay;
+mod search;
 mod support;

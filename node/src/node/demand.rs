@@ -67,7 +67,8 @@ impl Node {
                 // Numbers are never counted: a phone number typed in groups
                 // ("0812 3456 7890") would otherwise be kept in pieces.
                 let digits = word.chars().filter(char::is_ascii_digit).count();
-                if digits > WORD_DIGITS_MAX || word.chars().all(|c| c.is_ascii_digit() || c == ' ') {
+                if digits > WORD_DIGITS_MAX || word.chars().all(|c| c.is_ascii_digit() || c == ' ')
+                {
                     continue;
                 }
                 let entry = buffer

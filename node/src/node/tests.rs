@@ -2343,6 +2343,10 @@ fn demand_counts_hold_no_identity_and_stay_within_their_bound() {
     for row in &rows {
         let digits = row.word.chars().filter(char::is_ascii_digit).count();
         assert!(digits <= 4, "a phone number was kept: {row:?}");
+        assert!(
+            !row.word.chars().all(|c| c.is_ascii_digit()),
+            "a number was kept (a phone number typed in groups is kept in pieces): {row:?}"
+        );
     }
     // A word already counted is still counted once the month is full.
     node.search_public(&raw_search("keripik")).unwrap();
@@ -2467,5 +2471,8 @@ fn an_operator_word_table_beside_the_database_extends_search() {
     )
     .unwrap();
     let reopened = t.reopen(7);
-    assert_eq!(ids(&reopened.search(&raw_search("kentir")).unwrap()), [legen]);
+    assert_eq!(
+        ids(&reopened.search(&raw_search("kentir")).unwrap()),
+        [legen]
+    );
 }

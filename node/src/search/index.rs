@@ -269,7 +269,8 @@ impl Index {
         let stem_term = match self.terms[id as usize].stem {
             Some(known) => known,
             None => {
-                let found = stem(&canon).map(|root| self.term(&format!("{STEM_MARK}{root}"), false));
+                let found =
+                    stem(&canon).map(|root| self.term(&format!("{STEM_MARK}{root}"), false));
                 self.terms[id as usize].stem = Some(found);
                 found
             }

@@ -721,11 +721,22 @@ fn the_shared_search_index_always_equals_one_built_from_the_file() {
     }
     assert!(failed > 10, "some commits failed half-way: {failed}");
     let fresh = Store::open(&path).unwrap();
-    assert!(fresh.search.is_none(), "builds its own index for each search");
+    assert!(
+        fresh.search.is_none(),
+        "builds its own index for each search"
+    );
     let mut compared = 0;
     for text in [
-        "keripik", "kopi", "jamu kunyit", "batik", "madu", "sambal", "desa", "telecenter desa 2",
-        "pisang kopi", "keripk",
+        "keripik",
+        "kopi",
+        "jamu kunyit",
+        "batik",
+        "madu",
+        "sambal",
+        "desa",
+        "telecenter desa 2",
+        "pisang kopi",
+        "keripk",
     ] {
         let shared = store.search(&text_query(text)).unwrap();
         let built = fresh.search(&text_query(text)).unwrap();
