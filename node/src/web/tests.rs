@@ -324,6 +324,25 @@ async fn search_finds_words_and_their_variants() {
     nothing.assert_has("0 produk ditemukan");
     nothing.assert_has("Tidak ada produk yang cocok");
     assert!(nothing.card_titles().is_empty());
+    // Instead of an empty page: the categories to browse.
+    nothing.assert_has("Atau lihat kategori:");
+    nothing.assert_has(r#"href="/cari?kategori=makanan""#);
+
+    // A typing mistake: results for the corrected word, and the corrected
+    // search offered as a link (issue 12).
+    let typo = web.ok("/cari?q=keripk&kategori=makanan").await;
+    typo.assert_has("Maksud Anda:");
+    typo.assert_has(r#"href="/cari?q=keripik&amp;kategori=makanan""#);
+    assert!(typo.card_titles().contains(&"Keripik Apel Malang".to_owned()));
+    // A near word when nothing matched: "kopu" is too short to be corrected.
+    let near = web.ok("/cari?q=kopu").await;
+    near.assert_has("Coba cari:");
+    near.assert_has(r#"<a href="/cari?q=kopi">kopi</a>"#);
+    // An empty search shows every listing, newest first, and no hints.
+    let all = web.ok("/cari?q=").await;
+    all.assert_has("20 produk ditemukan");
+    all.assert_lacks("Maksud Anda");
+    all.assert_lacks("Coba cari:");
 }
 
 #[tokio::test]
