@@ -333,7 +333,10 @@ async fn search_finds_words_and_their_variants() {
     let typo = web.ok("/cari?q=keripk&kategori=makanan").await;
     typo.assert_has("Maksud Anda:");
     typo.assert_has(r#"href="/cari?q=keripik&amp;kategori=makanan""#);
-    assert!(typo.card_titles().contains(&"Keripik Apel Malang".to_owned()));
+    assert!(
+        typo.card_titles()
+            .contains(&"Keripik Apel Malang".to_owned())
+    );
     // A near word when nothing matched: "kopu" is too short to be corrected.
     let near = web.ok("/cari?q=kopu").await;
     near.assert_has("Coba cari:");
