@@ -50,7 +50,9 @@ pub(crate) fn words(text: &str) -> Vec<String> {
         rest = &rest[end..];
         let word = without_two_mark(&raw);
         if let Some(last) = out.last()
-            && (*last == word || (hyphen_after_last && is_echo(last, &word)))
+            && (*last == word
+                || (hyphen_after_last && is_echo(last, &word))
+                || (gap.trim().is_empty() && is_spaced_echo(last, &word)))
         {
             hyphen_after_last = false;
             continue;
@@ -59,6 +61,15 @@ pub(crate) fn words(text: &str) -> Vec<String> {
         hyphen_after_last = false;
     }
     out
+}
+
+/// Whether `second`, written after `first` and a space, is its reduplication
+/// as buyers type it without the hyphen: the word with `-an` ("buah buahan",
+/// "sayur sayuran") or a rhyming echo of at least four letters ("sayur mayur",
+/// "lauk pauk").
+fn is_spaced_echo(first: &str, second: &str) -> bool {
+    second.strip_prefix(first) == Some("an")
+        || (first.chars().count() >= 4 && first != second && rhymes(first, second))
 }
 
 /// "oleh2" → "oleh": the digit 2 after letters is the informal mark of a
@@ -77,9 +88,14 @@ fn without_two_mark(word: &str) -> String {
 /// word (oleh-oleh), the word with a suffix (buah-buahan, sayur-sayuran), or a
 /// rhyming echo of the same length (sayur-mayur, lauk-pauk, warna-warni).
 fn is_echo(first: &str, second: &str) -> bool {
-    if second == first || (second.starts_with(first) && first.chars().count() >= 2) {
-        return true;
-    }
+    second == first
+        || (second.starts_with(first) && first.chars().count() >= 2)
+        || rhymes(first, second)
+}
+
+/// Whether two words of the same length (three letters or more) differ only in
+/// their first or only in their last letter ("sayur"/"mayur", "warna"/"warni").
+fn rhymes(first: &str, second: &str) -> bool {
     let a: Vec<char> = first.chars().collect();
     let b: Vec<char> = second.chars().collect();
     if a.len() != b.len() || a.len() < 3 {
@@ -256,6 +272,13 @@ mod tests {
         assert_eq!(words("oleh oleh"), ["oleh"]);
         assert_eq!(words("oleh - oleh"), ["oleh"]);
         assert_eq!(words("sayur - mayur"), ["sayur", "mayur"]);
+        // Typed without the hyphen, as on a phone.
+        assert_eq!(words("buah buahan"), ["buah"]);
+        assert_eq!(words("sayur sayuran segar"), ["sayur", "segar"]);
+        assert_eq!(words("sayur mayur"), ["sayur"]);
+        // But two words that only start alike stay two words.
+        assert_eq!(words("gula gulali"), ["gula", "gulali"]);
+        assert_eq!(words("tahu tempe"), ["tahu", "tempe"]);
         assert_eq!(words("250-250"), ["250"]);
     }
 

@@ -29,6 +29,11 @@ pub(crate) const TYPO_1: f32 = 0.45;
 pub(crate) const TYPO_2: f32 = 0.35;
 /// Weight of one word of a known phrase found alone.
 pub(crate) const PART: f32 = 0.3;
+/// Weight of a related product: listed beside the word under the same broader
+/// word ("cupang" for "koi").
+pub(crate) const RELATED: f32 = 0.3;
+/// Related products tried per word.
+const RELATED_MAX: usize = 32;
 
 /// Shortest word (in characters) that typing mistakes are corrected in.
 pub(crate) const TYPO_CHARS_MIN: usize = 5;
@@ -143,6 +148,9 @@ impl Builder<'_> {
             for synonym in words.synonyms(narrower) {
                 self.phrase(synonym, SYNONYM);
             }
+        }
+        for related in words.related(phrase).into_iter().take(RELATED_MAX) {
+            self.phrase(related, RELATED);
         }
         if let Some(category) = words.category(phrase) {
             self.push(Target::Category(category), CATEGORY);

@@ -15,7 +15,7 @@
 use std::collections::HashMap;
 
 use super::index::{Doc, IN_HEAD, IN_PRODUCER, IN_TITLE, Index, posting};
-use super::plan::{Plan, Target, plan};
+use super::plan::{Plan, RELATED, Target, plan};
 use super::{SearchQuery, Sort};
 
 /// Bonus for two query words side by side in a title.
@@ -57,9 +57,18 @@ fn field_weight(bits: u32) -> f32 {
 /// Per-listing accumulators for one query.
 struct Scores {
     score: Vec<f32>,
+    /// Score from related products only: counts for listings that match no
+    /// word of the query, which then come after every listing that does.
+    weak: Vec<f32>,
     cover: Vec<u8>,
+    /// The current concept's best match per listing.
     best: Vec<f32>,
+    /// Whether the current concept matched the listing by more than a related
+    /// product (only such matches count as a matched word).
+    strong: Vec<bool>,
     touched: Vec<u32>,
+    /// Whether the alternative being applied counts as a match of the word.
+    covering: bool,
 }
 
 impl Scores {
@@ -70,6 +79,9 @@ impl Scores {
         }
         if value > *best {
             *best = value;
+        }
+        if self.covering {
+            self.strong[slot as usize] = true;
         }
     }
 }
@@ -87,25 +99,38 @@ impl Index {
         let n = self.docs.len();
         let mut scores = Scores {
             score: vec![0.0; n],
+            weak: vec![0.0; n],
             cover: vec![0; n],
             best: vec![0.0; n],
+            strong: vec![false; n],
             touched: Vec::new(),
+            covering: true,
         };
         let live = self.len().max(1) as f32;
         for concept in &plan.concepts {
             for alternative in &concept.alternatives {
+                scores.covering = alternative.weight > RELATED;
                 self.apply(&alternative.target, alternative.weight, &mut scores);
             }
-            if scores.touched.is_empty() {
+            if !scores
+                .touched
+                .iter()
+                .any(|&slot| scores.strong[slot as usize])
+            {
                 hits.missed.push(concept.typed.clone());
             }
             let rarity = (1.0 + live / scores.touched.len().max(1) as f32).ln() / (1.0 + live).ln();
             let factor = 0.8 + 0.2 * rarity.clamp(0.0, 1.0);
             for slot in std::mem::take(&mut scores.touched) {
                 let slot = slot as usize;
-                scores.score[slot] += scores.best[slot] * factor;
-                scores.cover[slot] = scores.cover[slot].saturating_add(1);
+                if scores.strong[slot] {
+                    scores.score[slot] += scores.best[slot] * factor;
+                    scores.cover[slot] = scores.cover[slot].saturating_add(1);
+                } else {
+                    scores.weak[slot] += scores.best[slot] * factor;
+                }
                 scores.best[slot] = 0.0;
+                scores.strong[slot] = false;
             }
         }
         let center_filter = query.center.map(|c| self.center_slot_of(&c));
@@ -117,10 +142,15 @@ impl Index {
         let mut found: Vec<(u8, f32, u32)> = Vec::new();
         for (slot, doc) in self.docs.iter().enumerate() {
             let cover = scores.cover[slot];
-            if cover == 0 || !doc.alive || !passes(doc, query, center_filter) {
+            let base = if cover > 0 {
+                scores.score[slot]
+            } else {
+                scores.weak[slot]
+            };
+            if base == 0.0 || !doc.alive || !passes(doc, query, center_filter) {
                 continue;
             }
-            let mut score = scores.score[slot] + phrase_bonus(&sequence, doc);
+            let mut score = base + phrase_bonus(&sequence, doc);
             if !doc.in_stock {
                 score *= OUT_OF_STOCK;
             }

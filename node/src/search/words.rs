@@ -26,6 +26,9 @@ pub const OPERATOR_FILE: &str = "kata-pencarian.txt";
 const FILE_BYTES_MAX: u64 = 1024 * 1024;
 /// Most words in one phrase of the table.
 pub(crate) const PHRASE_WORDS_MAX: usize = 3;
+/// A broader word with more narrower words than this groups things of many
+/// kinds ("oleh oleh"): its narrower words are not related to each other.
+const RELATED_GROUP_MAX: usize = 20;
 /// Most entries on one line of the table.
 const LINE_ENTRIES_MAX: usize = 200;
 
@@ -65,6 +68,8 @@ pub struct Words {
     synonyms: HashMap<String, Vec<String>>,
     /// A word or phrase → narrower words it also finds.
     broader: HashMap<String, Vec<String>>,
+    /// A narrower word or phrase → the broader words it is listed under.
+    parents: HashMap<String, Vec<String>>,
     /// A word or phrase → the category it names.
     categories: HashMap<String, Category>,
     /// A place → the places inside it (possibly none).
@@ -194,6 +199,12 @@ impl Words {
                 Entry::Keyed(Section::Broader, key, items) => {
                     let key = self.phrase(&key);
                     let items: Vec<String> = items.iter().map(|p| self.phrase(p)).collect();
+                    for item in &items {
+                        let parents = self.parents.entry(item.clone()).or_default();
+                        if !parents.contains(&key) {
+                            parents.push(key.clone());
+                        }
+                    }
                     let list = self.broader.entry(key).or_default();
                     for item in items {
                         if !list.contains(&item) {
@@ -267,6 +278,25 @@ impl Words {
     /// Narrower words a phrase also finds.
     pub(crate) fn narrower(&self, phrase: &str) -> &[String] {
         self.broader.get(phrase).map_or(&[], Vec::as_slice)
+    }
+
+    /// Words listed beside a phrase under the same broader word ("cupang" for
+    /// "koi", both under "ikan hias"): related products, not the same one.
+    pub(crate) fn related(&self, phrase: &str) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for parent in self.parents.get(phrase).map_or(&[][..], Vec::as_slice) {
+            let siblings = self.narrower(parent);
+            if siblings.len() > RELATED_GROUP_MAX {
+                // A grab-bag ("oleh oleh": keripik, kopi, batik …), not one kind.
+                continue;
+            }
+            for sibling in siblings {
+                if sibling != phrase && !out.contains(&sibling.as_str()) {
+                    out.push(sibling);
+                }
+            }
+        }
+        out
     }
 
     /// The category a phrase names.
@@ -373,6 +403,8 @@ mod tests {
         assert_eq!(words.synonyms("snack"), ["camilan", "cemilan"]);
         assert_eq!(words.narrower("ikan hias"), ["koi", "cupang"]);
         assert!(words.narrower("koi").is_empty());
+        assert_eq!(words.related("koi"), ["cupang"]);
+        assert!(words.related("ikan hias").is_empty());
         assert_eq!(words.category("wedang"), Some(Category::Minuman));
         assert_eq!(words.place("madura").unwrap(), ["sumenep", "bangkalan"]);
         assert!(words.place("sumenep").unwrap().is_empty());
