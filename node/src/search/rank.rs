@@ -12,8 +12,6 @@
 //!    times 0.8 when the listing is out of stock;
 //! 3. the most recently updated, then the row (a stable order for equal scores).
 
-use std::collections::HashMap;
-
 use super::index::{Doc, IN_HEAD, IN_PRODUCER, IN_TITLE, Index, posting};
 use super::plan::{Plan, RELATED, Target, plan};
 use super::{SearchQuery, Sort};
@@ -194,31 +192,39 @@ impl Index {
             Target::AllOf(ids) => {
                 // Listings holding every word of the phrase, weighted half by the
                 // field of its first word (its head) and half by the weakest field.
-                let Some((&head, _)) = ids.split_first() else {
+                let Some(&head) = ids.first() else {
                     return;
                 };
                 let mut order = ids.clone();
                 order.sort_by_key(|&id| self.df(id));
-                let mut found: HashMap<u32, (f32, f32)> = HashMap::new();
-                for (n, &id) in order.iter().enumerate() {
-                    let mut next = HashMap::new();
+                let n = self.docs.len();
+                // How many of the phrase's words each listing has, and their weights.
+                let mut seen = vec![0u8; n];
+                let mut head_w = vec![0f32; n];
+                let mut min_w = vec![f32::MAX; n];
+                for (round, &id) in order.iter().enumerate() {
+                    let round = u8::try_from(round).unwrap_or(u8::MAX);
                     for &p in &self.terms[id as usize].postings {
                         let (slot, bits) = posting(p);
+                        let s = slot as usize;
+                        if seen[s] != round || !self.docs[s].alive {
+                            continue;
+                        }
+                        seen[s] = round.saturating_add(1);
                         let w = field_weight(bits);
-                        let before = if n == 0 {
-                            self.docs[slot as usize].alive.then_some((1.0, 1.0))
-                        } else {
-                            found.get(&slot).copied()
-                        };
-                        if let Some((head_w, min_w)) = before {
-                            let head_w = if id == head { w } else { head_w };
-                            next.insert(slot, (head_w, min_w.min(w)));
+                        min_w[s] = min_w[s].min(w);
+                        if id == head {
+                            head_w[s] = w;
                         }
                     }
-                    found = next;
                 }
-                for (slot, (head_w, min_w)) in found {
-                    scores.bump(slot, weight * (head_w + min_w) / 2.0);
+                let all = u8::try_from(order.len()).unwrap_or(u8::MAX);
+                for &p in &self.terms[order[order.len() - 1] as usize].postings {
+                    let s = posting(p).0 as usize;
+                    if seen[s] == all {
+                        seen[s] = 0;
+                        scores.bump(posting(p).0, weight * (head_w[s] + min_w[s]) / 2.0);
+                    }
                 }
             }
             Target::Category(category) => {
