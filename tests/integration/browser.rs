@@ -281,18 +281,7 @@ fn a_buyer_searches_filters_opens_a_listing_and_switches_language() {
         assert!(body(&client).await.contains("Kategori"));
 
         // Search by typing, as a person would.
-        let search = client
-            .find(Locator::Css("input[name=q]"))
-            .await
-            .expect("search box");
-        search.send_keys("kripik").await.expect("type");
-        client
-            .find(Locator::Css("form.search button"))
-            .await
-            .expect("search button")
-            .click()
-            .await
-            .expect("click");
+        type_search(&client, "kripik").await;
         client
             .wait()
             .for_element(Locator::Css("ul.cards li"))
@@ -360,18 +349,7 @@ fn a_buyer_searches_filters_opens_a_listing_and_switches_language() {
             .goto(&format!("{}/?lang=id", server.url))
             .await
             .expect("home");
-        let search = client
-            .find(Locator::Css("input[name=q]"))
-            .await
-            .expect("search box");
-        search.send_keys("keripk apel").await.expect("type");
-        client
-            .find(Locator::Css("form.search button"))
-            .await
-            .expect("search button")
-            .click()
-            .await
-            .expect("click");
+        type_search(&client, "keripk apel").await;
         poll_text(&client, "Maksud Anda:").await;
         screenshot(&client, "search-did-you-mean").await;
         client
@@ -410,6 +388,24 @@ fn a_buyer_searches_filters_opens_a_listing_and_switches_language() {
         poll_text(&client, "Kopi Robusta Dampit Bubuk").await;
         client.close().await.expect("close");
     });
+}
+
+/// Types `text` into the page's search box and presses its button.
+async fn type_search(client: &Client, text: &str) {
+    client
+        .find(Locator::Css("input[name=q]"))
+        .await
+        .expect("search box")
+        .send_keys(text)
+        .await
+        .expect("type");
+    client
+        .find(Locator::Css("form.search button"))
+        .await
+        .expect("search button")
+        .click()
+        .await
+        .expect("click");
 }
 
 async fn poll_text(client: &Client, text: &str) {

@@ -110,6 +110,18 @@ fn fts_rows(store: &Store) -> i64 {
     i64::try_from(store.with_index(crate::search::Index::len).unwrap()).unwrap()
 }
 
+/// From now on, writing a listing row fails as a full or broken disk would
+/// (`false`: writes work again).
+fn fail_listing_writes(store: &Store, fail: bool) {
+    let sql = if fail {
+        "CREATE TEMP TRIGGER IF NOT EXISTS simulated_failure BEFORE INSERT ON listings
+         BEGIN SELECT RAISE(ABORT, 'simulated disk failure'); END;"
+    } else {
+        "DROP TRIGGER IF EXISTS simulated_failure"
+    };
+    store.conn.execute_batch(sql).unwrap();
+}
+
 /// Opens a store with a shared search index, as a node does.
 fn open_indexed(path: &std::path::Path) -> Store {
     let mut store = Store::open(path).unwrap();
@@ -347,13 +359,7 @@ fn a_failing_commit_writes_nothing_at_all() {
     let dir = TempDir::new().unwrap();
     let mut store = open_indexed(&db(&dir));
     let doc = DocId::catalog(center(1));
-    store
-        .conn
-        .execute_batch(
-            "CREATE TEMP TRIGGER simulated_failure BEFORE INSERT ON listings
-             BEGIN SELECT RAISE(ABORT, 'simulated disk failure'); END;",
-        )
-        .unwrap();
+    fail_listing_writes(&store, true);
     let result = store.commit(
         &Commit {
             snapshot: Some((doc, b"snapshot".to_vec())),
@@ -676,15 +682,7 @@ fn the_shared_search_index_always_equals_one_built_from_the_file() {
     for step in 0..300i64 {
         let owner = owners[rng.gen_range(0..owners.len())];
         let fail = rng.gen_bool(0.15);
-        if fail {
-            store
-                .conn
-                .execute_batch(
-                    "CREATE TEMP TRIGGER fail BEFORE INSERT ON listings
-                     BEGIN SELECT RAISE(ABORT, 'simulated disk failure'); END;",
-                )
-                .unwrap();
-        }
+        fail_listing_writes(&store, fail);
         let id = &ids[rng.gen_range(0..ids.len())];
         let mut item = listing(id, titles[rng.gen_range(0..titles.len())], 1_000 + step);
         item.updated_at_ms = T0 + step;
@@ -712,9 +710,7 @@ fn the_shared_search_index_always_equals_one_built_from_the_file() {
         if store.commit(&commit, T0 + step).is_err() {
             failed += 1;
         }
-        if fail {
-            store.conn.execute_batch("DROP TRIGGER fail").unwrap();
-        }
+        fail_listing_writes(&store, false);
         if step % 71 == 70 {
             store.purge_document(&DocId::catalog(owner)).unwrap();
         }

@@ -13,14 +13,14 @@ use axum::response::Response;
 use maud::{Markup, html};
 use telecenter_protocol::catalog::Lang;
 
-use super::orders::{problem_page, rows_table, this_month};
+use super::orders::{month_picker, problem_page, rows_table, this_month};
 use super::{OperatorPage, html_page, i18n, internal, no_store, operator_nav, page};
 use crate::accounting::{Month, csv_text};
 use crate::node::Node;
 use crate::server::AppState;
 use crate::store::DemandRow;
 use crate::web::i18n::operator::{demand_note, demand_shown, demand_words};
-use crate::web::i18n::orders::{month_name, short_month, words as order_words};
+use crate::web::i18n::orders::{month_name, words as order_words};
 
 /// Most rows each table of the page shows (the CSV has every word).
 pub(crate) const DEMAND_ROWS_SHOWN_MAX: usize = 200;
@@ -89,8 +89,7 @@ fn demand_body(
     rows: &[DemandRow],
     months: &[String],
 ) -> Markup {
-    let (t, w, o) = (i18n::texts(lang), demand_words(lang), order_words(lang));
-    let (previous, next) = (month.previous(), month.next());
+    let (t, w) = (i18n::texts(lang), demand_words(lang));
     let missed: Vec<&DemandRow> = rows.iter().filter(|r| r.missed > 0).collect();
     let mut all: Vec<&DemandRow> = rows.iter().collect();
     all.sort_by(|a, b| {
@@ -106,17 +105,7 @@ fn demand_body(
     html! {
         (operator_nav(t, csrf))
         h1 { (w.title) }
-        nav.pager aria-label=(o.month) {
-            a href=(format!("/operator/permintaan?bulan={previous}")) { "← " (short_month(lang, previous)) }
-            a href=(format!("/operator/permintaan?bulan={next}")) { (short_month(lang, next)) " →" }
-        }
-        form.inline-form method="get" action="/operator/permintaan" {
-            div {
-                label for="bulan" { (o.month) }
-                input #bulan type="month" name="bulan" value=(month.to_string()) min="2000-01" max="2999-12";
-            }
-            button type="submit" { (o.show) }
-        }
+        (month_picker(lang, "/operator/permintaan", month))
         h2 { (month_name(lang, month)) }
         p { a.button href=(format!("/operator/permintaan.csv?bulan={month}")) download { (w.download_csv) } }
         @if rows.is_empty() {

@@ -154,6 +154,26 @@ fn unsent_orders(rows: &[crate::store::OutboxRow]) -> HashSet<OrderId> {
 }
 
 /// This month, by the node's clock.
+/// The month navigation of a monthly page at `path`: links to the previous and
+/// the next month, and a month field.
+pub(super) fn month_picker(lang: Lang, path: &str, month: Month) -> Markup {
+    let w = words(lang);
+    let (previous, next) = (month.previous(), month.next());
+    html! {
+        nav.pager aria-label=(w.month) {
+            a href=(format!("{path}?bulan={previous}")) { "← " (i18n::orders::short_month(lang, previous)) }
+            a href=(format!("{path}?bulan={next}")) { (i18n::orders::short_month(lang, next)) " →" }
+        }
+        form.inline-form method="get" action=(path) {
+            div {
+                label for="bulan" { (w.month) }
+                input #bulan type="month" name="bulan" value=(month.to_string()) min="2000-01" max="2999-12";
+            }
+            button type="submit" { (w.show) }
+        }
+    }
+}
+
 pub(super) fn this_month(state: &AppState) -> Month {
     Month::of(state.node.clock().now_ms())
 }

@@ -11,8 +11,8 @@ use telecenter_protocol::CenterId;
 use telecenter_protocol::catalog::Lang;
 
 use super::{
-    frame, internal, month_in, no_store, operator_nav, pay_href, rows_table, statement_href,
-    this_month,
+    frame, internal, month_in, month_picker, no_store, operator_nav, pay_href, rows_table,
+    statement_href, this_month,
 };
 use crate::accounting::{self, BalanceLine, FeeReport, Month, NettingView, ReportLine};
 use crate::api::CenterNames as Names;
@@ -20,7 +20,7 @@ use crate::money::format_rupiah;
 use crate::node::{Node, NodeError};
 use crate::server::AppState;
 use crate::web::i18n;
-use crate::web::i18n::orders::{balance_text, month_name, short_month, words};
+use crate::web::i18n::orders::{balance_text, month_name, words};
 use crate::web::operator::OperatorPage;
 
 struct FeeData {
@@ -135,21 +135,10 @@ fn netting_box(lang: Lang, netting: &NettingView, names: &Names) -> Markup {
 fn fee_body(lang: Lang, csrf: &str, month: Month, data: &FeeData) -> Markup {
     let (t, w) = (i18n::texts(lang), words(lang));
     let total = &data.report.total;
-    let (previous, next) = (month.previous(), month.next());
     html! {
         (operator_nav(t, csrf))
         h1 { (w.fees) }
-        nav.pager aria-label=(w.month) {
-            a href=(format!("/operator/biaya?bulan={previous}")) { "← " (short_month(lang, previous)) }
-            a href=(format!("/operator/biaya?bulan={next}")) { (short_month(lang, next)) " →" }
-        }
-        form.inline-form method="get" action="/operator/biaya" {
-            div {
-                label for="bulan" { (w.month) }
-                input #bulan type="month" name="bulan" value=(month.to_string()) min="2000-01" max="2999-12";
-            }
-            button type="submit" { (w.show) }
-        }
+        (month_picker(lang, "/operator/biaya", month))
         h2 { (month_name(lang, month)) }
         dl.facts.figures {
             dt { (w.completed_orders) } dd { (total.orders) }
