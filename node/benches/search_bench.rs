@@ -6,7 +6,9 @@
 //!
 //! Run: `cargo bench -p telecenter-node --bench search_bench` (release build).
 //! `LISTINGS=N` sets the size (default 100 000), `RUNS=N` the runs per query
-//! (default 30). Prints one table and `RESULT name=value` lines; asserts nothing.
+//! (default 30). `QUERIES='a|b c|…'` replaces the built-in mix of queries with
+//! these (`|`-separated), to time crafted worst cases. Prints one table and
+//! `RESULT name=value` lines; asserts nothing.
 //!
 //! The listing rows are written straight into the node's database (as ingest
 //! leaves them, without the signed changes, which search never reads), so that
@@ -364,7 +366,18 @@ fn main() {
     );
     let mut all = Vec::new();
     let mut worst_common = Duration::ZERO;
-    for q in QUERIES.iter().chain(COMMON) {
+    let custom: Option<Vec<String>> = std::env::var("QUERIES")
+        .ok()
+        .map(|v| v.split('|').map(str::to_owned).collect());
+    let queries: Vec<&str> = match &custom {
+        Some(list) => list.iter().map(String::as_str).collect(),
+        None => QUERIES.iter().chain(COMMON).copied().collect(),
+    };
+    let page_queries: Vec<&str> = match &custom {
+        Some(list) => list.iter().map(String::as_str).collect(),
+        None => QUERIES.to_vec(),
+    };
+    for q in queries {
         let mut times = Vec::with_capacity(runs);
         let mut hits = 0;
         for _ in 0..runs {
@@ -374,7 +387,7 @@ fn main() {
         }
         times.sort();
         let p99 = percentile(&times, 0.99);
-        if COMMON.contains(q) {
+        if COMMON.contains(&q) {
             worst_common = worst_common.max(p99);
         } else {
             all.extend(times.iter().copied());
@@ -407,7 +420,12 @@ fn main() {
     runtime.block_on(async {
         use tower::ServiceExt;
         for n in 0..runs * 4 {
-            let q = QUERIES[n % QUERIES.len()].replace(' ', "+");
+            let q = page_queries[n % page_queries.len()]
+                .replace('%', "%25")
+                .replace('&', "%26")
+                .replace('#', "%23")
+                .replace('+', "%2B")
+                .replace(' ', "+");
             let request = axum::http::Request::get(format!("/cari?q={q}"))
                 .body(axum::body::Body::empty())
                 .expect("request");

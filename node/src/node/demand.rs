@@ -21,8 +21,8 @@ pub const DEMAND_MONTHS_KEPT: i32 = 24;
 pub const DEMAND_BUFFER_WORDS_MAX: usize = 256;
 /// Longest time counts wait in memory, ms.
 pub const DEMAND_FLUSH_MS: i64 = 60_000;
-/// A word with more digits than this (a phone number, an order code) is not
-/// counted; neither is a word of digits only.
+/// A word with more digits (of any script) than this (a phone number, an order
+/// code) is not counted; neither is a word of digits only.
 const WORD_DIGITS_MAX: usize = 4;
 
 /// Counts not yet written: (month, word) → (searches, missed).
@@ -65,10 +65,10 @@ impl Node {
             let mut buffer = lock(&self.demand);
             for word in &page.words {
                 // Numbers are never counted: a phone number typed in groups
-                // ("0812 3456 7890") would otherwise be kept in pieces.
-                let digits = word.chars().filter(char::is_ascii_digit).count();
-                if digits > WORD_DIGITS_MAX || word.chars().all(|c| c.is_ascii_digit() || c == ' ')
-                {
+                // ("0812 3456 7890") would otherwise be kept in pieces. Digits
+                // of every script count ("٠٨١٢" is a phone number too).
+                let digits = word.chars().filter(|c| c.is_numeric()).count();
+                if digits > WORD_DIGITS_MAX || word.chars().all(|c| c.is_numeric() || c == ' ') {
                     continue;
                 }
                 let entry = buffer

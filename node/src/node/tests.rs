@@ -2476,3 +2476,50 @@ fn an_operator_word_table_beside_the_database_extends_search() {
         [legen]
     );
 }
+
+/// Issue 12, attack: a buyer cannot make the node write on every search:
+/// counts of new words wait in memory until `DEMAND_BUFFER_WORDS_MAX` of them
+/// (32 searches of 8 new words) or `DEMAND_FLUSH_MS`.
+#[test]
+fn buyer_searches_are_not_written_on_every_request() {
+    let t = TestNode::malang();
+    let stored = || -> i64 {
+        let conn = rusqlite::Connection::open(t.db_path()).unwrap();
+        conn.query_row("SELECT COUNT(*) FROM search_demand", [], |r| r.get(0))
+            .unwrap()
+    };
+    let searches = crate::node::demand::DEMAND_BUFFER_WORDS_MAX / 8;
+    for n in 0..searches - 1 {
+        let text: Vec<String> = (0..8).map(|w| format!("zq{n}x{w}q")).collect();
+        t.node.search_public(&raw_search(&text.join(" "))).unwrap();
+    }
+    assert_eq!(stored(), 0);
+    t.node
+        .search_public(&raw_search("zqa zqb zqc zqd zqe zqf zqg zqh"))
+        .unwrap();
+    assert!(stored() > 0);
+}
+
+/// Issue 12, attack: a phone number typed in another script's digits (Arabic,
+/// Persian, fullwidth) is not kept in the demand counts. Before: kept as typed.
+#[test]
+fn phone_numbers_in_other_digits_are_not_counted() {
+    let t = TestNode::malang();
+    let month = local_month(T0);
+    for phone in [
+        "٠٨١٢٣٤٥٦٧٨٩٠",
+        "۰۸۱۲۳۴۵۶۷۸۹۰ keripik",
+        "０８１２３４５６７８９０",
+        "wa ٠٨١٢-٣٤٥٦-٧٨٩٠",
+    ] {
+        t.node.search_public(&raw_search(phone)).unwrap();
+    }
+    let rows = t.node.demand(&month).unwrap();
+    assert!(rows.iter().any(|r| r.word == "keripik"), "{rows:?}");
+    for row in &rows {
+        assert!(
+            row.word.chars().filter(|c| c.is_numeric()).count() <= 4,
+            "a phone number was kept: {row:?}"
+        );
+    }
+}

@@ -13,15 +13,37 @@ pub(crate) const WORD_CHARS_MAX: usize = 40;
 /// stems but accidents ("beras" is rice, not "ber-" + "as").
 const STEM_CHARS_MIN: usize = 4;
 
-/// Lowercase, without accents ("Kéripik" → "keripik").
+/// Lowercase, without accents ("Kéripik" → "keripik"), in compatibility form
+/// (fullwidth "ＫＯＰＩ" → "kopi"), without invisible marks (a zero-width space
+/// or soft hyphen inside a word does not split it).
 pub(crate) fn fold(text: &str) -> String {
     if text.is_ascii() {
         return text.to_ascii_lowercase();
     }
-    text.nfd()
-        .filter(|c| !is_combining_mark(*c))
+    // Lowercase before decomposing: "İ" lowercases to "i" and a combining dot,
+    // which must be dropped like every other mark.
+    text.chars()
         .flat_map(char::to_lowercase)
+        .collect::<String>()
+        .nfkd()
+        .filter(|c| !is_combining_mark(*c) && !is_invisible(*c))
         .collect()
+}
+
+/// Format characters that change nothing a reader sees: zero-width spaces and
+/// joiners, direction marks and overrides, the soft hyphen, the byte-order mark.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{ad}'
+            | '\u{034f}'
+            | '\u{061c}'
+            | '\u{180e}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{206f}'
+            | '\u{feff}'
+    )
 }
 
 /// Splits text into folded words of letters and digits, in order. A
@@ -256,6 +278,20 @@ mod tests {
         assert_eq!(words("  "), Vec::<String>::new());
         let long = "a".repeat(100);
         assert_eq!(words(&long)[0].chars().count(), WORD_CHARS_MAX);
+    }
+
+    #[test]
+    fn folding_keeps_words_whole() {
+        // Before: ["i", "stanbul"], ["kop", "i"], ["ｋｏｐｉ"], ["ke", "ri", "pik"].
+        assert_eq!(words("İSTANBUL"), ["istanbul"]);
+        assert_eq!(words("kop\u{200b}i"), ["kopi"]);
+        assert_eq!(words("ＫＯＰＩ ｂｕｂｕｋ"), ["kopi", "bubuk"]);
+        assert_eq!(
+            words("ke\u{200d}ri\u{ad}pik \u{200f}madu\u{feff}"),
+            ["keripik", "madu"]
+        );
+        assert_eq!(words("oleh² khas"), ["oleh", "khas"]);
+        assert_eq!(words("STRAẞE"), ["straße"]);
     }
 
     #[test]

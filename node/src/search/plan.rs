@@ -149,7 +149,7 @@ impl Builder<'_> {
                 self.phrase(synonym, SYNONYM);
             }
         }
-        for related in words.related(phrase).into_iter().take(RELATED_MAX) {
+        for related in words.related(phrase, RELATED_MAX) {
             self.phrase(related, RELATED);
         }
         if let Some(category) = words.category(phrase) {

@@ -557,3 +557,118 @@ fn filters_and_sorts_apply_to_text_searches() {
     q.category = None;
     assert_eq!(demo.0.search(&q).rowids.len(), 1);
 }
+
+/// Text a careless seller or a hostile buyer may type: combining marks,
+/// invisible marks, other scripts' digits and letters, case changes that
+/// change length, long and repeated words, the engine's own stem mark, NUL.
+const NASTY: &[&str] = &[
+    "",
+    "\0",
+    "kopi\0bubuk",
+    "ko\u{301}\u{302}\u{303}\u{304}\u{305}pi",
+    "a\u{300}\u{300}\u{300}\u{300}\u{300}\u{300}\u{300}\u{300}\u{300}\u{300}",
+    "\u{301}\u{301}\u{301}",
+    "kop\u{200b}i",
+    "ke\u{200d}ri\u{200c}pik",
+    "\u{200f}\u{202e}kopi\u{202c}\u{200e}",
+    "kopi\u{ad}bubuk",
+    "\u{feff}madu",
+    "🍌🍌 keripik 🍌 pisang 👨‍👩‍👧",
+    "٢٢٢٢ ١٢٣٤٥٦٧٨٩٠ 三四五",
+    "ＫＯＰＩ ｂｕｂｕｋ",
+    "ẞ ß straße STRASSE",
+    "İSTANBUL İ ı",
+    "ǅ ǈ ǋ ﬁ ﬀ ²",
+    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    "ĀĀĀĀĀĀĀĀĀĀĀĀĀĀĀĀĀĀĀĀĀĀĀĀĀĀĀĀĀĀĀĀĀĀĀĀĀĀĀĀĀĀĀĀĀĀĀĀĀĀĀĀĀĀ",
+    "İİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİ",
+    "a-a-a-a-a-a-a-a-a-a-a-a-a-a-a-a-a-a-a-a-a-a-a-a-a-a-a-a-a-a-a-a-a-a",
+    "a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a",
+    "oleh-oleh-oleh-oleh oleh2 oleh22 oleh2222 2222 22 2",
+    "buah-buahan-buahan sayur-mayur-mayur",
+    "~kopi ~olah ~ ~~ olahan~",
+    "- -- --- ,,, ... !!!",
+    "الله العربية ٣",
+    "中文 咖啡 一二三",
+    "ไทย हिन्दी ქართული",
+    "pengolahan pembuatan kerajinan menyulam memotong nya annya",
+    "me mem meng meny pe pem peng di ber ter ke an kan",
+];
+
+fn nasty_index() -> Index {
+    let mut index = Index::new(Arc::new(Words::builtin()));
+    let c = center(1);
+    index.put_center(c, "Telecenter ＫＯＴＡ İzmir \u{200b}", "Jawa ٢ Timur\0");
+    for (n, text) in NASTY.iter().enumerate() {
+        index.put(&listing(n as i64 + 1, c, text, text));
+    }
+    index.put(&listing(1000, c, "Keripik Pisang", "renyah"));
+    index.put(&listing(1001, c, "Kopi Bubuk", "olahan robusta"));
+    index
+}
+
+/// Every listing the search counts is on the pages, once.
+fn check_totals(index: &Index, text: &str) {
+    let mut q = query(text);
+    q.limit = 10_000;
+    let hits = index.search(&q);
+    assert_eq!(hits.total as usize, hits.rowids.len(), "{text:?}");
+    let mut rows = hits.rowids.clone();
+    rows.sort_unstable();
+    rows.dedup();
+    assert_eq!(rows.len(), hits.rowids.len(), "{text:?}");
+    assert!(hits.rowids.len() <= index.len(), "{text:?}");
+}
+
+#[test]
+fn odd_text_never_panics_and_totals_match() {
+    let index = nasty_index();
+    for a in NASTY {
+        check_totals(&index, a);
+        for b in NASTY {
+            check_totals(&index, &format!("{a} {b}"));
+        }
+    }
+}
+
+#[test]
+fn the_stem_mark_cannot_be_reached_from_text() {
+    let index = nasty_index();
+    for text in ["~olah", "~kopi ~olah", "olah~"] {
+        assert!(
+            super::analyze::words(text).iter().all(|w| !w.contains('~')),
+            "{text:?}"
+        );
+        assert_eq!(
+            index.search(&query(text)).rowids,
+            index.search(&query(&text.replace('~', " "))).rowids
+        );
+    }
+    assert!(
+        index
+            .terms
+            .iter()
+            .filter(|t| t.surface)
+            .all(|t| !t.text.contains('~'))
+    );
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, ..Default::default() })]
+
+    #[test]
+    fn any_text_in_listings_and_queries_is_searched_safely(
+        titles in proptest::collection::vec("\\PC{0,60}", 1..6),
+        text in "\\PC{0,80}",
+    ) {
+        let mut index = nasty_index();
+        let c = center(2);
+        for (n, title) in titles.iter().enumerate() {
+            index.put(&listing(5_000 + n as i64, c, title, &text));
+        }
+        check_totals(&index, &text);
+        for title in &titles {
+            check_totals(&index, title);
+        }
+    }
+}

@@ -31,6 +31,15 @@ pub(crate) const PHRASE_WORDS_MAX: usize = 3;
 const RELATED_GROUP_MAX: usize = 20;
 /// Most entries on one line of the table.
 const LINE_ENTRIES_MAX: usize = 200;
+/// Most synonyms, narrower words, broader words or places inside kept for one
+/// word or phrase, over all lines of the tables: a query's work per word stays
+/// bounded however the operator's file repeats a word. Later entries are
+/// skipped with a warning.
+const WORD_ENTRIES_MAX: usize = 200;
+/// Most synonyms kept for one word or phrase: each is looked up with its own
+/// narrower words for every query of the word, and a line may hold
+/// [`LINE_ENTRIES_MAX`] of them.
+const SYNONYMS_MAX: usize = 32;
 
 /// One line of a word table that was not understood (it is skipped).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -107,25 +116,10 @@ impl Words {
     /// warnings name the lines of that file that were skipped.
     pub fn load(path: &Path) -> (Self, Vec<WordsWarning>) {
         let mut words = Self::builtin();
-        let warnings = match std::fs::metadata(path) {
-            Err(_) => Vec::new(),
-            Ok(meta) if meta.len() > FILE_BYTES_MAX => vec![WordsWarning {
-                line: 0,
-                message: format!("the file is larger than {FILE_BYTES_MAX} bytes and was not read"),
-            }],
-            Ok(_) => match std::fs::read(path) {
-                Ok(bytes) => match String::from_utf8(bytes) {
-                    Ok(text) => words.add(&text),
-                    Err(_) => vec![WordsWarning {
-                        line: 0,
-                        message: "the file is not UTF-8 text and was not read".into(),
-                    }],
-                },
-                Err(e) => vec![WordsWarning {
-                    line: 0,
-                    message: format!("the file could not be read: {e}"),
-                }],
-            },
+        let warnings = match read_operator_file(path) {
+            Ok(None) => Vec::new(),
+            Ok(Some(text)) => words.add(&text),
+            Err(message) => vec![WordsWarning { line: 0, message }],
         };
         (words, warnings)
     }
@@ -161,7 +155,7 @@ impl Words {
                 continue;
             }
             match parse_line(section, line) {
-                Ok(entry) => entries.push(entry),
+                Ok(entry) => entries.push((line_no, entry)),
                 Err(message) => warnings.push(WordsWarning {
                     line: line_no,
                     message,
@@ -169,7 +163,7 @@ impl Words {
             }
         }
         // Spellings first, so every other phrase is stored in standard spelling.
-        for entry in &entries {
+        for (_, entry) in &entries {
             if let Entry::Group(Section::Spelling, group) = entry {
                 let head = group[0].clone();
                 for variant in group {
@@ -177,15 +171,17 @@ impl Words {
                 }
             }
         }
-        for entry in entries {
+        for (line_no, entry) in entries {
+            let mut dropped = false;
             match entry {
                 Entry::Group(Section::Synonyms, group) => {
                     let group: Vec<String> = group.iter().map(|p| self.phrase(p)).collect();
                     for phrase in &group {
                         let others = self.synonyms.entry(phrase.clone()).or_default();
                         for other in &group {
-                            if other != phrase && !others.contains(other) {
-                                others.push(other.clone());
+                            if other != phrase && push_bounded(others, other, SYNONYMS_MAX) {
+                                dropped = true;
+                                break;
                             }
                         }
                     }
@@ -201,15 +197,11 @@ impl Words {
                     let items: Vec<String> = items.iter().map(|p| self.phrase(p)).collect();
                     for item in &items {
                         let parents = self.parents.entry(item.clone()).or_default();
-                        if !parents.contains(&key) {
-                            parents.push(key.clone());
-                        }
+                        dropped |= push_bounded(parents, &key, WORD_ENTRIES_MAX);
                     }
                     let list = self.broader.entry(key).or_default();
-                    for item in items {
-                        if !list.contains(&item) {
-                            list.push(item);
-                        }
+                    for item in &items {
+                        dropped |= push_bounded(list, item, WORD_ENTRIES_MAX);
                     }
                 }
                 Entry::Keyed(Section::Places, key, items) => {
@@ -219,10 +211,8 @@ impl Words {
                         self.places.entry(item.clone()).or_default();
                     }
                     let list = self.places.entry(key).or_default();
-                    for item in items {
-                        if !list.contains(&item) {
-                            list.push(item);
-                        }
+                    for item in &items {
+                        dropped |= push_bounded(list, item, WORD_ENTRIES_MAX);
                     }
                 }
                 Entry::Keyed(Section::Categories, key, items) => {
@@ -235,7 +225,16 @@ impl Words {
                 }
                 Entry::Group(..) | Entry::Keyed(..) => {}
             }
+            if dropped {
+                warnings.push(WordsWarning {
+                    line: line_no,
+                    message: format!(
+                        "a word has too many entries in this section (at most {SYNONYMS_MAX} synonyms and {WORD_ENTRIES_MAX} others); the rest were skipped"
+                    ),
+                });
+            }
         }
+        warnings.sort_by_key(|w| w.line);
         warnings
     }
 
@@ -282,7 +281,7 @@ impl Words {
 
     /// Words listed beside a phrase under the same broader word ("cupang" for
     /// "koi", both under "ikan hias"): related products, not the same one.
-    pub(crate) fn related(&self, phrase: &str) -> Vec<&str> {
+    pub(crate) fn related(&self, phrase: &str, max: usize) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();
         for parent in self.parents.get(phrase).map_or(&[][..], Vec::as_slice) {
             let siblings = self.narrower(parent);
@@ -291,6 +290,9 @@ impl Words {
                 continue;
             }
             for sibling in siblings {
+                if out.len() >= max {
+                    return out;
+                }
                 if sibling != phrase && !out.contains(&sibling.as_str()) {
                     out.push(sibling);
                 }
@@ -313,6 +315,49 @@ impl Words {
     pub(crate) fn is_ignored(&self, word: &str) -> bool {
         self.ignore.contains(word)
     }
+}
+
+/// The operator's file as text, `None` when there is none. Only a regular file
+/// is opened (a device such as `/dev/zero` or a named pipe would never end), and
+/// at most [`FILE_BYTES_MAX`] bytes are read even if it grows meanwhile.
+fn read_operator_file(path: &Path) -> Result<Option<String>, String> {
+    use std::io::Read;
+    let meta = match std::fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("the file could not be read: {e}")),
+    };
+    if !meta.is_file() {
+        return Err("not a regular file; it was not read".into());
+    }
+    let too_large = || format!("the file is larger than {FILE_BYTES_MAX} bytes and was not read");
+    if meta.len() > FILE_BYTES_MAX {
+        return Err(too_large());
+    }
+    let file = std::fs::File::open(path).map_err(|e| format!("the file could not be read: {e}"))?;
+    let mut bytes = Vec::new();
+    file.take(FILE_BYTES_MAX + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("the file could not be read: {e}"))?;
+    if bytes.len() as u64 > FILE_BYTES_MAX {
+        return Err(too_large());
+    }
+    String::from_utf8(bytes)
+        .map(Some)
+        .map_err(|_| "the file is not UTF-8 text and was not read".into())
+}
+
+/// Appends `item` to `list` unless it is there; returns `true`, leaving the
+/// list alone, when the list already holds `max` entries (so a full list costs
+/// nothing more to add to).
+fn push_bounded(list: &mut Vec<String>, item: &str, max: usize) -> bool {
+    if list.len() >= max {
+        return true;
+    }
+    if !list.iter().any(|x| x == item) {
+        list.push(item.to_owned());
+    }
+    false
 }
 
 fn parse_entries(text: &str) -> Result<Vec<String>, String> {
@@ -403,8 +448,8 @@ mod tests {
         assert_eq!(words.synonyms("snack"), ["camilan", "cemilan"]);
         assert_eq!(words.narrower("ikan hias"), ["koi", "cupang"]);
         assert!(words.narrower("koi").is_empty());
-        assert_eq!(words.related("koi"), ["cupang"]);
-        assert!(words.related("ikan hias").is_empty());
+        assert_eq!(words.related("koi", 32), ["cupang"]);
+        assert!(words.related("ikan hias", 32).is_empty());
         assert_eq!(words.category("wedang"), Some(Category::Minuman));
         assert_eq!(words.place("madura").unwrap(), ["sumenep", "bangkalan"]);
         assert!(words.place("sumenep").unwrap().is_empty());
@@ -437,5 +482,104 @@ mod tests {
         std::fs::write(&path, vec![b'a'; FILE_BYTES_MAX as usize + 1]).unwrap();
         let (_, warnings) = Words::load(&path);
         assert!(warnings[0].message.contains("larger"));
+    }
+}
+
+#[cfg(test)]
+mod hostile_file_tests {
+    //! An operator's word file written carelessly or by a hostile hand.
+
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    /// A file of `lines` made from `line(n)`, cut below the size limit.
+    fn file_of(header: &str, line: impl Fn(usize) -> String) -> String {
+        let mut text = format!("{header}\n");
+        for n in 0.. {
+            let next = line(n);
+            if (text.len() + next.len() + 1) as u64 > FILE_BYTES_MAX {
+                break;
+            }
+            text.push_str(&next);
+            text.push('\n');
+        }
+        text
+    }
+
+    fn load_text(text: &str) -> (Words, Vec<WordsWarning>, Duration) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(OPERATOR_FILE);
+        std::fs::write(&path, text).unwrap();
+        let started = Instant::now();
+        let (words, warnings) = Words::load(&path);
+        (words, warnings, started.elapsed())
+    }
+
+    #[test]
+    fn huge_operator_word_group_is_bounded() {
+        // One narrower word under 80 000 broader words, and one broader word
+        // over 80 000 narrower ones. Before: loading took minutes (a linear
+        // duplicate check per entry) and every query for "x" walked all of them.
+        let text = file_of("[luas]", |n| format!("k{n}: x, y{n}"));
+        let (words, warnings, took) = load_text(&text);
+        assert!(words.parents["x"].len() <= WORD_ENTRIES_MAX);
+        assert!(!warnings.is_empty());
+        assert!(took < Duration::from_secs(20), "{took:?}");
+        let started = Instant::now();
+        assert!(words.related("x", 32).len() <= 32);
+        assert!(started.elapsed() < Duration::from_millis(50));
+        let text = file_of("[luas]", |n| format!("x: y{n}"));
+        let (words, _, took) = load_text(&text);
+        assert!(words.narrower("x").len() <= WORD_ENTRIES_MAX);
+        assert!(took < Duration::from_secs(20), "{took:?}");
+    }
+
+    #[test]
+    fn operator_lines_of_200_phrases_are_bounded() {
+        let line = |n: usize| {
+            (0..LINE_ENTRIES_MAX)
+                .map(|i| format!("w{}", (n * 7 + i) % 1000))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let (words, _, took) = load_text(&file_of("[sinonim]", line));
+        assert!(words.synonyms("w1").len() <= SYNONYMS_MAX);
+        assert!(took < Duration::from_secs(20), "{took:?}");
+        let (words, _, took) =
+            load_text(&file_of("[tempat]", |n| format!("jawa timur: {}", line(n))));
+        assert!(words.place("jawa timur").unwrap().len() <= WORD_ENTRIES_MAX);
+        assert!(took < Duration::from_secs(20), "{took:?}");
+        // Deeply chained broader words: each query looks one level down only.
+        let (words, warnings, _) = load_text(&file_of("[luas]", |n| format!("c{n}: c{}", n + 1)));
+        assert!(warnings.is_empty(), "{:?}", &warnings[..1]);
+        assert_eq!(words.narrower("c0"), ["c1"]);
+    }
+
+    #[test]
+    fn operator_file_that_is_not_a_text_file_is_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(OPERATOR_FILE);
+        // A directory.
+        std::fs::create_dir(&path).unwrap();
+        let (words, warnings) = Words::load(&path);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(!words.synonyms("kopi").is_empty() || words.canon("sambel") == "sambal");
+        std::fs::remove_dir(&path).unwrap();
+        // Invalid UTF-8.
+        std::fs::write(&path, b"[sinonim]\nzzlegen, zznira\n\xff\xfe\n").unwrap();
+        let (words, warnings) = Words::load(&path);
+        assert!(warnings[0].message.contains("UTF-8"), "{warnings:?}");
+        assert!(words.synonyms("zzlegen").is_empty());
+        std::fs::remove_file(&path).unwrap();
+        // A link to a device that never ends. Before: the node read it forever.
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink("/dev/zero", &path).unwrap();
+            let started = Instant::now();
+            let (_, warnings) = Words::load(&path);
+            assert!(warnings[0].message.contains("regular file"), "{warnings:?}");
+            assert!(started.elapsed() < Duration::from_secs(5));
+        }
     }
 }
