@@ -184,6 +184,11 @@ impl Index {
             Target::Term(id) => {
                 for &p in &self.terms[*id as usize].postings {
                     let (slot, bits) = posting(p);
+                    // A related product is one whose title names it, not one
+                    // whose description mentions it.
+                    if !scores.covering && bits & IN_TITLE == 0 {
+                        continue;
+                    }
                     if self.docs[slot as usize].alive {
                         scores.bump(slot, weight * field_weight(bits));
                     }
