@@ -123,7 +123,7 @@ fn graded_queries_meet_the_quality_floors() {
             .collect();
         let detail = std::env::var("TELECENTER_SEARCH_DETAIL").unwrap_or_default();
         if !detail.is_empty() && (detail == "*" || query.q.contains(&detail)) {
-            println!("{:?} (did you mean {:?})", query.q, page.corrected);
+            println!("{:?} (did you mean {:?})", query.q, page.hints.corrected);
             for (row, grade) in page.items.iter().zip(&grades) {
                 println!(
                     "  {grade} {}/{}",

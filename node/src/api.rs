@@ -183,8 +183,8 @@ impl ListingsView {
                 .iter()
                 .map(|row| ListingView::new(row, lang))
                 .collect(),
-            did_you_mean: page.corrected.clone(),
-            suggestions: page.suggestions.clone(),
+            did_you_mean: page.hints.corrected.clone(),
+            suggestions: page.hints.suggestions.clone(),
         }
     }
 }

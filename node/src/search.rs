@@ -26,7 +26,7 @@ mod rank;
 mod words;
 
 pub use index::{Index, IndexStats, IndexedListing};
-pub use rank::Hits;
+pub use rank::{Hits, SearchHints};
 pub use words::{OPERATOR_FILE, Words, WordsWarning};
 
 /// How results are ordered.

@@ -63,7 +63,7 @@ impl Node {
         let month = local_month(now);
         let due = {
             let mut buffer = lock(&self.demand);
-            for word in &page.words {
+            for word in &page.hints.words {
                 // Numbers are never counted: a phone number typed in groups
                 // ("0812 3456 7890") would otherwise be kept in pieces. Digits
                 // of every script count ("٠٨١٢" is a phone number too).
@@ -76,7 +76,7 @@ impl Node {
                     .entry((month.clone(), word.clone()))
                     .or_default();
                 entry.0 += 1;
-                if page.missed.contains(word) {
+                if page.hints.missed.contains(word) {
                     entry.1 += 1;
                 }
             }

@@ -430,23 +430,12 @@ pub(crate) fn posting(p: u32) -> (u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::search::tests::{center, listing as made_up};
 
-    pub(crate) fn listing(rowid: i64, title: &str, body: &str) -> IndexedListing {
+    fn listing(rowid: i64, title: &str, body: &str) -> IndexedListing {
         IndexedListing {
-            rowid,
-            center: telecenter_protocol::Identity::generate(
-                &mut <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(1),
-            )
-            .center_id(),
-            title: title.into(),
-            other_titles: String::new(),
-            producer: String::new(),
-            body: body.into(),
-            category: Category::Makanan,
-            status: ListingStatus::Active,
-            price_idr: 1000,
-            stock: 1,
             updated_at_ms: rowid,
+            ..made_up(rowid, center(1), title, body)
         }
     }
 

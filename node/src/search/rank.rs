@@ -30,6 +30,14 @@ pub struct Hits {
     pub total: u64,
     /// Rows of the requested page, best first.
     pub rowids: Vec<i64>,
+    /// What the search says besides its results.
+    pub hints: SearchHints,
+}
+
+/// What a search says besides its results: help for the buyer, and the words
+/// counted for the operator's demand report.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SearchHints {
     /// The query with likely typing mistakes corrected ("Maksud Anda").
     pub corrected: Option<String>,
     /// Near words to try when nothing matched.
@@ -90,8 +98,11 @@ impl Index {
         let text = query.text.as_deref().unwrap_or("");
         let plan = plan(self, text);
         let mut hits = Hits {
-            corrected: plan.corrected(),
-            words: plan.concepts.iter().map(|c| c.typed.clone()).collect(),
+            hints: SearchHints {
+                corrected: plan.corrected(),
+                words: plan.concepts.iter().map(|c| c.typed.clone()).collect(),
+                ..SearchHints::default()
+            },
             ..Hits::default()
         };
         let n = self.docs.len();
@@ -115,7 +126,7 @@ impl Index {
                 .iter()
                 .any(|&slot| scores.strong[slot as usize])
             {
-                hits.missed.push(concept.typed.clone());
+                hits.hints.missed.push(concept.typed.clone());
             }
             let rarity = (1.0 + live / scores.touched.len().max(1) as f32).ln() / (1.0 + live).ln();
             let factor = 0.8 + 0.2 * rarity.clamp(0.0, 1.0);
@@ -174,7 +185,7 @@ impl Index {
             .map(|&(_, _, slot)| self.docs[slot as usize].rowid)
             .collect();
         if hits.total == 0 {
-            hits.suggestions = self.suggestions(&plan);
+            hits.hints.suggestions = self.suggestions(&plan);
         }
         hits
     }

@@ -18,12 +18,12 @@ const SAMPLES: [(&str, &str); 5] = [
     ("sumenep", include_str!("../sample_catalog_sumenep.json")),
 ];
 
-fn center(seed: u64) -> CenterId {
+pub(super) fn center(seed: u64) -> CenterId {
     Identity::generate(&mut rand::rngs::StdRng::seed_from_u64(seed)).center_id()
 }
 
 /// A made-up listing of `center`.
-fn listing(rowid: i64, center: CenterId, title: &str, body: &str) -> IndexedListing {
+pub(super) fn listing(rowid: i64, center: CenterId, title: &str, body: &str) -> IndexedListing {
     IndexedListing {
         rowid,
         center,
@@ -209,14 +209,14 @@ fn related_products_follow_every_real_match_and_do_not_count_as_found() {
         [2, 3, 1],
         "the koi, koi food, then another ornamental fish"
     );
-    assert!(hits.missed.is_empty());
+    assert!(hits.hints.missed.is_empty());
     // A related product alone is shown, but the word still counts as not found
     // for the operator's demand report.
     index.remove(2);
     index.remove(3);
     let hits = index.search(&query("koi"));
     assert_eq!(hits.rowids, [1]);
-    assert_eq!(hits.missed, ["koi"]);
+    assert_eq!(hits.hints.missed, ["koi"]);
     // A grab-bag broader word ("oleh oleh") relates nothing: keripik is not kopi.
     index.put(&listing(4, id, "Kopi Bubuk", ""));
     assert!(index.search(&query("keripik")).rowids.is_empty());
@@ -299,14 +299,14 @@ fn typos_of_one_or_two_letters_are_corrected_on_long_words_only() {
             .map(|&r| demo.1[r as usize].as_str())
             .collect();
         assert!(titles.contains(&title), "{typo}: {titles:?}");
-        assert_eq!(hits.corrected.as_deref(), Some(corrected), "{typo}");
+        assert_eq!(hits.hints.corrected.as_deref(), Some(corrected), "{typo}");
     }
     // Short words are not corrected: "kopu" is not "kopi".
     let hits = demo.0.search(&query("kopu"));
     assert_eq!(hits.total, 0);
-    assert_eq!(hits.corrected, None);
+    assert_eq!(hits.hints.corrected, None);
     // Correct words get no "did you mean".
-    assert_eq!(demo.0.search(&query("keripik")).corrected, None);
+    assert_eq!(demo.0.search(&query("keripik")).hints.corrected, None);
 }
 
 #[test]
@@ -369,7 +369,7 @@ fn whole_word_outranks_completion_which_outranks_typo() {
     // A typo finds the word, weighted below a real match of another word.
     index.put(&listing(3, id, "Kacang Bawang", ""));
     let hits = index.search(&query("kacamg"));
-    assert_eq!(hits.corrected.as_deref(), Some("kacang"));
+    assert_eq!(hits.hints.corrected.as_deref(), Some("kacang"));
 }
 
 #[test]
@@ -506,9 +506,12 @@ fn no_match_offers_near_words_and_empty_queries_find_nothing() {
     let demo = demo();
     let hits = demo.0.search(&query("zzzzzz"));
     assert_eq!(hits.total, 0);
-    assert_eq!(hits.missed, ["zzzzzz"]);
+    assert_eq!(hits.hints.missed, ["zzzzzz"]);
     let hits = demo.0.search(&query("kopu"));
-    assert!(hits.suggestions.contains(&"kopi".to_owned()), "{hits:?}");
+    assert!(
+        hits.hints.suggestions.contains(&"kopi".to_owned()),
+        "{hits:?}"
+    );
     for empty in ["", "   ", "?!...", "\"*()"] {
         assert_eq!(demo.0.search(&query(empty)), Hits::default(), "{empty:?}");
     }

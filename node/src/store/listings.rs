@@ -6,7 +6,7 @@ use telecenter_protocol::catalog::{Listing, Profile};
 use telecenter_protocol::{CenterId, ListingId};
 
 use super::{Store, StoreError};
-use crate::search::{SearchQuery, Sort};
+use crate::search::{SearchHints, SearchQuery, Sort};
 
 /// One listing as stored in the index.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,14 +28,9 @@ pub struct SearchPage {
     pub total: u64,
     /// This page.
     pub items: Vec<ListingRow>,
-    /// The query with likely typing mistakes corrected ("Maksud Anda").
-    pub corrected: Option<String>,
-    /// Near words to try when nothing matched.
-    pub suggestions: Vec<String>,
-    /// The query's words and phrases (filler words left out).
-    pub words: Vec<String>,
-    /// Those of them that matched no listing.
-    pub missed: Vec<String>,
+    /// What the search says besides its results (typo correction, suggestions,
+    /// the words counted as demand).
+    pub hints: SearchHints,
 }
 
 impl Store {
@@ -165,10 +160,7 @@ impl Store {
         Ok(SearchPage {
             total: hits.total,
             items,
-            corrected: hits.corrected,
-            suggestions: hits.suggestions,
-            words: hits.words,
-            missed: hits.missed,
+            hints: hits.hints,
         })
     }
 }

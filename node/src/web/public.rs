@@ -280,14 +280,14 @@ pub(super) async fn search(
         }
         @if problem.is_none() {
             p aria-live="polite" { strong { ((t.found)(results.total)) } }
-            @if let Some(corrected) = &results.corrected {
+            @if let Some(corrected) = &results.hints.corrected {
                 p.did-you-mean { (t.did_you_mean) " " a href=(search_href(corrected, &kategori)) { strong { (corrected) } } }
             }
             @if results.items.is_empty() {
                 p { (t.nothing_found) }
-                @if !results.suggestions.is_empty() {
+                @if !results.hints.suggestions.is_empty() {
                     p.suggestions { (t.try_words) " "
-                        @for (n, word) in results.suggestions.iter().enumerate() {
+                        @for (n, word) in results.hints.suggestions.iter().enumerate() {
                             @if n > 0 { ", " }
                             a href=(search_href(word, "")) { (word) }
                         }
