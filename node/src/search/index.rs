@@ -414,6 +414,31 @@ impl Index {
         self.center_of.get(id).copied()
     }
 
+    /// The place (a center's place word or a place of the word table, one word)
+    /// nearest to a word that is no word of any listing: one edit away, else
+    /// two; the nearest first, then a center's word before the table's.
+    pub(crate) fn near_place(&self, word: &str) -> Option<String> {
+        let centers = self
+            .centers
+            .iter()
+            .flat_map(|c| c.words.iter().map(String::as_str));
+        let table = self.words.place_names().filter(|p| !p.contains(' '));
+        let mut best: Option<(usize, usize, &str)> = None;
+        for (rank, place) in centers.map(|p| (0, p)).chain(table.map(|p| (1, p))) {
+            if place.chars().count().abs_diff(word.chars().count()) > 2 {
+                continue;
+            }
+            let distance = edit_distance(word, place);
+            if distance == 0 || distance > 2 {
+                continue;
+            }
+            if best.is_none_or(|(d, r, p)| (distance, rank, place) < (d, r, p)) {
+                best = Some((distance, rank, place));
+            }
+        }
+        best.map(|(_, _, place)| place.to_owned())
+    }
+
     /// Whether some center has `word` among its place words.
     pub(crate) fn is_center_word(&self, word: &str) -> bool {
         self.centers

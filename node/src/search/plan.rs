@@ -67,6 +67,9 @@ pub(crate) enum Target {
 pub(crate) struct Alternative {
     pub(crate) target: Target,
     pub(crate) weight: f32,
+    /// Whether a listing it matches has the query word (false for a related
+    /// product, which only fills in after the listings that do).
+    pub(crate) covers: bool,
 }
 
 /// One thing the buyer asked for.
@@ -106,18 +109,36 @@ impl Plan {
 struct Builder<'a> {
     index: &'a Index,
     alternatives: Vec<Alternative>,
+    /// Factor on every weight pushed (below 1 for the meanings of a correction).
+    scale: f32,
+    /// Whether related products are being pushed.
+    related: bool,
 }
 
 impl Builder<'_> {
     fn push(&mut self, target: Target, weight: f32) {
+        let weight = weight * self.scale;
         if self.alternatives.len() >= ALTERNATIVES_MAX {
             return;
         }
+        let covers = !self.related;
         if let Some(existing) = self.alternatives.iter_mut().find(|a| a.target == target) {
-            existing.weight = existing.weight.max(weight);
+            if covers && !existing.covers {
+                *existing = Alternative {
+                    target,
+                    weight,
+                    covers,
+                };
+            } else if covers == existing.covers {
+                existing.weight = existing.weight.max(weight);
+            }
             return;
         }
-        self.alternatives.push(Alternative { target, weight });
+        self.alternatives.push(Alternative {
+            target,
+            weight,
+            covers,
+        });
     }
 
     /// A word or phrase of the table (standard spellings), as a term or all its terms.
@@ -149,9 +170,11 @@ impl Builder<'_> {
                 self.phrase(synonym, SYNONYM);
             }
         }
+        self.related = true;
         for related in words.related(phrase, RELATED_MAX) {
             self.phrase(related, RELATED);
         }
+        self.related = false;
         if let Some(category) = words.category(phrase) {
             self.push(Target::Category(category), CATEGORY);
         }
@@ -208,6 +231,8 @@ fn phrase_concept(index: &Index, typed: &[String], canon: &[String]) -> Concept 
     let mut builder = Builder {
         index,
         alternatives: Vec::new(),
+        scale: 1.0,
+        related: false,
     };
     let phrase = canon.join(" ");
     builder.phrase(&phrase, EXACT);
@@ -229,6 +254,8 @@ fn word_concept(index: &Index, typed: &str, canon: &str) -> Concept {
     let mut builder = Builder {
         index,
         alternatives: Vec::new(),
+        scale: 1.0,
+        related: false,
     };
     let own_term = index.term_id(canon);
     let mut known = false;
@@ -285,8 +312,25 @@ fn word_concept(index: &Index, typed: &str, canon: &str) -> Concept {
             let weight = if distance == 1 { TYPO_1 } else { TYPO_2 };
             builder.push(Target::Term(id), weight);
             if n == 0 {
-                correction = Some(index.terms[id as usize].text.to_string());
+                let corrected = index.terms[id as usize].text.to_string();
+                // The corrected word means what it means: its synonyms, place
+                // and category count too, weighted down as the word is.
+                builder.scale = weight;
+                builder.meanings(&corrected);
+                builder.scale = 1.0;
+                correction = Some(corrected);
             }
+        }
+        // A place name typed wrong ("sumenp"): places are not always words of
+        // listings, so they are looked for among the centers and the word table.
+        if near.is_empty()
+            && !known
+            && let Some(place) = index.near_place(canon)
+        {
+            builder.scale = TYPO_1;
+            builder.meanings(&place);
+            builder.scale = 1.0;
+            correction = Some(place);
         }
     }
     Concept {

@@ -11,9 +11,14 @@
 //!    plus 0.25 for each two query words that stand side by side in the title;
 //!    times 0.8 when the listing is out of stock;
 //! 3. the most recently updated, then the row (a stable order for equal scores).
+//!
+//! A listing that matches no concept but is a related product of one (its
+//! title names a word listed beside the query word under one broader word)
+//! comes after all of these, by its related score; it does not count as a
+//! match of the word.
 
 use super::index::{Doc, IN_HEAD, IN_PRODUCER, IN_TITLE, Index, posting};
-use super::plan::{Plan, RELATED, Target, plan};
+use super::plan::{Plan, Target, plan};
 use super::{SearchQuery, Sort};
 
 /// Bonus for two query words side by side in a title.
@@ -118,7 +123,7 @@ impl Index {
         let live = self.len().max(1) as f32;
         for concept in &plan.concepts {
             for alternative in &concept.alternatives {
-                scores.covering = alternative.weight > RELATED;
+                scores.covering = alternative.covers;
                 self.apply(&alternative.target, alternative.weight, &mut scores);
             }
             if !scores

@@ -675,3 +675,17 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn a_place_typed_wrong_is_corrected_and_matches_its_centers() {
+    let demo = demo();
+    let hits = demo.0.search(&query("keripik blitr"));
+    assert_eq!(hits.hints.corrected.as_deref(), Some("keripik blitar"));
+    assert_eq!(
+        demo.1[hits.rowids[0] as usize],
+        "Keripik Pisang Kepok Original"
+    );
+    // A place of the word table, not of any center here, is corrected too.
+    let hits = demo.0.search(&query("banyuwangii"));
+    assert_eq!(hits.hints.corrected.as_deref(), Some("banyuwangi"));
+}

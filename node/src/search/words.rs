@@ -311,6 +311,11 @@ impl Words {
         self.places.get(phrase).map(Vec::as_slice)
     }
 
+    /// Every place the table names.
+    pub(crate) fn place_names(&self) -> impl Iterator<Item = &str> {
+        self.places.keys().map(String::as_str)
+    }
+
     /// Whether a word is filler in a query.
     pub(crate) fn is_ignored(&self, word: &str) -> bool {
         self.ignore.contains(word)
