@@ -14,13 +14,16 @@
 //!
 //! A listing that matches no concept but is a related product of one (its
 //! title names a word listed beside the query word under one broader word)
-//! comes after all of these, by its related score; it does not count as a
-//! match of the word.
+//! comes after all of these, by its related score, when fewer than a page of
+//! listings match; it does not count as a match of the word.
 
 use super::index::{Doc, IN_HEAD, IN_PRODUCER, IN_TITLE, Index, posting};
 use super::plan::{Plan, Target, plan};
 use super::{SearchQuery, Sort};
 
+/// Related products fill in only when fewer listings than this (a page of
+/// results) have the buyer's words.
+const RELATED_FILL_BELOW: usize = 20;
 /// Bonus for two query words side by side in a title.
 const PHRASE_BONUS: f32 = 0.25;
 /// Factor for a listing that is out of stock.
@@ -169,6 +172,12 @@ impl Index {
                 score *= OUT_OF_STOCK;
             }
             found.push((cover, score, u32::try_from(slot).unwrap_or(u32::MAX)));
+        }
+        let matching = found.iter().filter(|f| f.0 > 0).count();
+        if matching >= RELATED_FILL_BELOW {
+            // Enough listings have the buyer's words: related products would
+            // only pad the list.
+            found.retain(|f| f.0 > 0);
         }
         if query.sort != Sort::Relevance {
             // Ordered by price or date: only the listings that match best.

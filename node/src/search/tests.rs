@@ -689,3 +689,23 @@ fn a_place_typed_wrong_is_corrected_and_matches_its_centers() {
     let hits = demo.0.search(&query("banyuwangii"));
     assert_eq!(hits.hints.corrected.as_deref(), Some("banyuwangi"));
 }
+
+#[test]
+fn related_products_only_fill_a_short_list() {
+    let id = center(9);
+    let mut index = Index::new(Arc::new(Words::builtin()));
+    index.put(&listing(1, id, "Ikan Cupang Halfmoon", ""));
+    for rowid in 2..22 {
+        index.put(&listing(rowid, id, &format!("Ikan Koi Kohaku {rowid}"), ""));
+    }
+    // Twenty koi fill a page: the cupang does not pad the list or the count.
+    let hits = index.search(&query("koi"));
+    assert_eq!(hits.total, 20);
+    assert!(!hits.rowids.contains(&1));
+    index.remove(21);
+    assert_eq!(
+        index.search(&query("koi")).total,
+        20,
+        "19 koi and the cupang"
+    );
+}
