@@ -115,7 +115,16 @@ struct Builder<'a> {
     related: bool,
 }
 
-impl Builder<'_> {
+impl<'a> Builder<'a> {
+    fn new(index: &'a Index) -> Self {
+        Self {
+            index,
+            alternatives: Vec::new(),
+            scale: 1.0,
+            related: false,
+        }
+    }
+
     fn push(&mut self, target: Target, weight: f32) {
         let weight = weight * self.scale;
         if self.alternatives.len() >= ALTERNATIVES_MAX {
@@ -201,6 +210,7 @@ pub(crate) fn plan(index: &Index, text: &str) -> Plan {
         .take(QUERY_TERMS_MAX)
         .collect();
     let canon: Vec<String> = typed.iter().map(|w| words.canon(w)).collect();
+    let only_filler = canon.iter().all(|w| words.is_ignored(w));
     let mut concepts = Vec::new();
     let mut i = 0;
     while i < canon.len() {
@@ -211,29 +221,18 @@ pub(crate) fn plan(index: &Index, text: &str) -> Plan {
             concepts.push(phrase_concept(index, &typed[i..i + n], &canon[i..i + n]));
             i += n;
         } else {
-            concepts.push(word_concept(index, &typed[i], &canon[i]));
+            // Filler words count only when nothing else was asked for.
+            if only_filler || !words.is_ignored(&canon[i]) {
+                concepts.push(word_concept(index, &typed[i], &canon[i]));
+            }
             i += 1;
         }
-    }
-    // Filler words count only when nothing else was asked for.
-    let meaningful: Vec<Concept> = concepts
-        .iter()
-        .filter(|c| !words.is_ignored(&c.typed) && !words.is_ignored(&words.canon(&c.typed)))
-        .cloned()
-        .collect();
-    if !meaningful.is_empty() {
-        concepts = meaningful;
     }
     Plan { concepts }
 }
 
 fn phrase_concept(index: &Index, typed: &[String], canon: &[String]) -> Concept {
-    let mut builder = Builder {
-        index,
-        alternatives: Vec::new(),
-        scale: 1.0,
-        related: false,
-    };
+    let mut builder = Builder::new(index);
     let phrase = canon.join(" ");
     builder.phrase(&phrase, EXACT);
     builder.meanings(&phrase);
@@ -251,12 +250,7 @@ fn phrase_concept(index: &Index, typed: &[String], canon: &[String]) -> Concept 
 }
 
 fn word_concept(index: &Index, typed: &str, canon: &str) -> Concept {
-    let mut builder = Builder {
-        index,
-        alternatives: Vec::new(),
-        scale: 1.0,
-        related: false,
-    };
+    let mut builder = Builder::new(index);
     let own_term = index.term_id(canon);
     let mut known = false;
     if let Some(id) = own_term {
