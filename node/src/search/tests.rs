@@ -125,18 +125,41 @@ fn kunyit_asem_finds_both_spellings_first() {
 
 #[test]
 fn jamu_pegel_linu_finds_jamu_pegal_linu_first() {
+    let demo = demo();
+    assert_eq!(find(&demo, "jamu pegel linu")[0], "Jamu Pegal Linu Madura");
+    // A spelling variant, not a typing mistake: no "did you mean" (once "pecel").
     assert_eq!(
-        find(&demo(), "jamu pegel linu")[0],
-        "Jamu Pegal Linu Madura"
+        demo.0.search(&query("jamu pegel linu")).hints.corrected,
+        None
     );
 }
 
 #[test]
 fn miniatur_reyog_finds_the_reog_miniature_first() {
+    let demo = demo();
     assert_eq!(
-        find(&demo(), "miniatur reyog")[0],
+        find(&demo, "miniatur reyog")[0],
         "Miniatur Reog Dadak Merak"
     );
+    assert_eq!(
+        demo.0.search(&query("miniatur reyog")).hints.corrected,
+        None
+    );
+}
+
+#[test]
+fn the_issues_spelling_variants_are_in_the_word_table() {
+    let words = Words::builtin();
+    for (variant, standard) in [
+        ("asem", "asam"),
+        ("pegel", "pegal"),
+        ("reyog", "reog"),
+        ("sambel", "sambal"),
+        ("kripik", "keripik"),
+        ("krupuk", "kerupuk"),
+    ] {
+        assert_eq!(words.canon(variant), standard, "{variant}");
+    }
 }
 
 #[test]
