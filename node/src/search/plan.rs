@@ -47,7 +47,7 @@ const CORRECTIONS_MAX: usize = 3;
 const ALTERNATIVES_MAX: usize = 64;
 /// A written word this many times rarer than a word one edit away is taken as
 /// a typing mistake too ("Maksud Anda" is offered).
-const RARE_RATIO: usize = 20;
+const RARE_RATIO: usize = 50;
 
 /// What satisfies a concept.
 #[derive(Clone, Debug, PartialEq)]

@@ -732,3 +732,24 @@ fn related_products_only_fill_a_short_list() {
         "19 koi and the cupang"
     );
 }
+
+#[test]
+fn a_word_found_only_in_a_misspelt_listing_still_offers_the_common_spelling() {
+    let id = center(9);
+    let mut index = Index::new(Arc::new(Words::builtin()));
+    index.put(&listing(1, id, "Keripk Singkong", ""));
+    for rowid in 2..60 {
+        index.put(&listing(rowid, id, &format!("Keripik Pisang {rowid}"), ""));
+    }
+    let hits = index.search(&query("keripk"));
+    assert_eq!(hits.rowids[0], 1, "the word as typed first");
+    assert_eq!(hits.hints.corrected.as_deref(), Some("keripik"));
+    // Two real words a letter apart, neither rare enough: no correction.
+    for rowid in 60..70 {
+        index.put(&listing(rowid, id, &format!("Sarung Tenun {rowid}"), ""));
+    }
+    for rowid in 70..100 {
+        index.put(&listing(rowid, id, &format!("Sarang Burung {rowid}"), ""));
+    }
+    assert_eq!(index.search(&query("sarung")).hints.corrected, None);
+}
