@@ -52,18 +52,10 @@ fn is_invisible(c: char) -> bool {
 pub(crate) fn words(text: &str) -> Vec<String> {
     let folded = fold(text);
     let mut out: Vec<String> = Vec::new();
-    // Whether the previous word was followed by exactly one hyphen.
-    let mut hyphen_after_last = false;
     let mut rest = folded.as_str();
-    loop {
-        let start = rest.find(char::is_alphanumeric);
-        let Some(start) = start else { break };
+    while let Some(start) = rest.find(char::is_alphanumeric) {
+        // What stands between the previous word and this one.
         let gap = &rest[..start];
-        if !out.is_empty() && gap != "-" {
-            hyphen_after_last = false;
-        } else if !out.is_empty() {
-            hyphen_after_last = true;
-        }
         rest = &rest[start..];
         let end = rest
             .find(|c: char| !c.is_alphanumeric())
@@ -71,16 +63,14 @@ pub(crate) fn words(text: &str) -> Vec<String> {
         let raw: String = rest[..end].chars().take(WORD_CHARS_MAX).collect();
         rest = &rest[end..];
         let word = without_two_mark(&raw);
-        if let Some(last) = out.last()
-            && (*last == word
-                || (hyphen_after_last && is_echo(last, &word))
-                || (gap.trim().is_empty() && is_spaced_echo(last, &word)))
-        {
-            hyphen_after_last = false;
-            continue;
+        let repeats = out.last().is_some_and(|last| {
+            *last == word
+                || (gap == "-" && is_echo(last, &word))
+                || (gap.trim().is_empty() && is_spaced_echo(last, &word))
+        });
+        if !repeats {
+            out.push(word);
         }
-        out.push(word);
-        hyphen_after_last = false;
     }
     out
 }
