@@ -75,11 +75,10 @@ struct Scores {
     /// word of the query, which then come after every listing that does.
     weak: Vec<f32>,
     cover: Vec<u8>,
-    /// The current concept's best match per listing.
+    /// The current concept's best match per listing by the word or its
+    /// meanings, and by a related product only.
     best: Vec<f32>,
-    /// Whether the current concept matched the listing by more than a related
-    /// product (only such matches count as a matched word).
-    strong: Vec<bool>,
+    best_related: Vec<f32>,
     touched: Vec<u32>,
     /// Whether the alternative being applied counts as a match of the word.
     covering: bool,
@@ -87,16 +86,16 @@ struct Scores {
 
 impl Scores {
     fn bump(&mut self, slot: u32, value: f32) {
-        let best = &mut self.best[slot as usize];
-        if *best == 0.0 {
+        let s = slot as usize;
+        if self.best[s] == 0.0 && self.best_related[s] == 0.0 {
             self.touched.push(slot);
         }
-        if value > *best {
-            *best = value;
-        }
-        if self.covering {
-            self.strong[slot as usize] = true;
-        }
+        let best = if self.covering {
+            &mut self.best[s]
+        } else {
+            &mut self.best_related[s]
+        };
+        *best = best.max(value);
     }
 }
 
@@ -119,7 +118,7 @@ impl Index {
             weak: vec![0.0; n],
             cover: vec![0; n],
             best: vec![0.0; n],
-            strong: vec![false; n],
+            best_related: vec![0.0; n],
             touched: Vec::new(),
             covering: true,
         };
@@ -132,7 +131,7 @@ impl Index {
             if !scores
                 .touched
                 .iter()
-                .any(|&slot| scores.strong[slot as usize])
+                .any(|&slot| scores.best[slot as usize] > 0.0)
             {
                 hits.hints.missed.push(concept.typed.clone());
             }
@@ -140,14 +139,14 @@ impl Index {
             let factor = 0.8 + 0.2 * rarity.clamp(0.0, 1.0);
             for slot in std::mem::take(&mut scores.touched) {
                 let slot = slot as usize;
-                if scores.strong[slot] {
+                if scores.best[slot] > 0.0 {
                     scores.score[slot] += scores.best[slot] * factor;
                     scores.cover[slot] = scores.cover[slot].saturating_add(1);
                 } else {
-                    scores.weak[slot] += scores.best[slot] * factor;
+                    scores.weak[slot] += scores.best_related[slot] * factor;
                 }
                 scores.best[slot] = 0.0;
-                scores.strong[slot] = false;
+                scores.best_related[slot] = 0.0;
             }
         }
         let center_filter = query.center.map(|c| self.center_slot_of(&c));
