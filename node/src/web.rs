@@ -1,12 +1,14 @@
 //! The web pages, rendered on the node itself with maud (no JavaScript build;
 //! pages work with JavaScript off): the public market (`/`, `/cari`,
 //! `/produk/...`, `/pusat/...`, `/cara-pesan`) in Bahasa Indonesia with an
-//! English switch. Every string comes from [`i18n`]; times are shown in the
-//! center's zone (WIB, UTC+7), stored and sent as UTC.
+//! English switch, and what search engines read (`/sitemap.xml`, `/robots.txt`,
+//! link previews: [`share`]). Every string comes from [`i18n`]; times are shown
+//! in the center's zone (WIB, UTC+7), stored and sent as UTC.
 
 pub mod i18n;
 pub mod operator;
 mod public;
+mod share;
 
 pub(crate) use public::fallback;
 
@@ -33,6 +35,8 @@ pub fn routes() -> Router<AppState> {
         .route("/produk/{center}/{id}", get(public::listing))
         .route("/pusat/{center}", get(public::center))
         .route("/cara-pesan", get(public::how_to_order))
+        .route("/sitemap.xml", get(share::sitemap))
+        .route("/robots.txt", get(share::robots))
         .route("/operator", get(operator::dashboard))
         .route(
             "/operator/masuk",
@@ -209,6 +213,17 @@ pub(crate) fn respond(status: StatusCode, lang: Lang, remember: bool, markup: Ma
 /// The page frame: header with the market name, ordering guide and language
 /// switch; the content; a footer.
 pub(crate) fn page(t: &Texts, title: &str, switch_href: &str, content: Markup) -> Markup {
+    page_with_head(t, title, switch_href, html! {}, content)
+}
+
+/// [`page`] with more in its `<head>` (link previews, structured data).
+pub(crate) fn page_with_head(
+    t: &Texts,
+    title: &str,
+    switch_href: &str,
+    head: Markup,
+    content: Markup,
+) -> Markup {
     html! {
         (DOCTYPE)
         html lang=(t.html_lang) {
@@ -217,6 +232,7 @@ pub(crate) fn page(t: &Texts, title: &str, switch_href: &str, content: Markup) -
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · " (t.market) }
                 style { (PreEscaped(CSS)) }
+                (head)
             }
             body {
                 header {

@@ -121,3 +121,9 @@ pub const IMAGE_FETCHES_MAX: usize = 4;
 pub const IMAGE_FETCH_RETRY_MS: i64 = 10 * 60 * 1000;
 /// Most failed image fetches remembered at once (the oldest are forgotten first).
 pub const IMAGE_FETCH_FAILURES_MAX: usize = 4_096;
+/// Most addresses in the node's `/sitemap.xml` (the sitemap protocol's own
+/// limit); beyond it the newest are listed.
+pub const SITEMAP_URLS_MAX: usize = 50_000;
+/// Longest `Host` header taken as this node's address for absolute links (when
+/// no `public_url` or published address is known).
+pub const HOST_HEADER_CHARS_MAX: usize = 255;

@@ -63,6 +63,14 @@ impl Node {
         Ok(lock(&self.reader).center(center)?)
     }
 
+    /// The newest `limit` listings buyers are shown (center, id, last change).
+    pub fn shown_listings(
+        &self,
+        limit: usize,
+    ) -> Result<Vec<(CenterId, ListingId, i64)>, NodeError> {
+        Ok(lock(&self.reader).shown_listings(limit)?)
+    }
+
     /// Builds the search index now, on a connection of its own and without
     /// holding the node's locks (it is otherwise built by the first search);
     /// `serve` calls it at start so that the first buyer does not wait.

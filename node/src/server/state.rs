@@ -23,6 +23,9 @@ pub struct AppState {
     pub operator: Arc<crate::server::session::OperatorState>,
     /// The budget for reading peers' request bodies.
     pub hop_bodies: Arc<HopBodies>,
+    /// The address people reach this node at (`public_url` of `config.toml`),
+    /// for absolute links in link previews and the sitemap.
+    pub public_url: Option<Arc<str>>,
 }
 
 impl AppState {
@@ -35,6 +38,7 @@ impl AppState {
             rate: Arc::default(),
             operator: Arc::default(),
             hop_bodies: Arc::default(),
+            public_url: None,
         }
     }
 

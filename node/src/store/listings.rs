@@ -76,6 +76,35 @@ impl Store {
             .transpose()
     }
 
+    /// The newest `limit` active listings (those buyers are shown), newest
+    /// first: center, id and time of the last change. The sitemap lists them.
+    pub fn shown_listings(
+        &self,
+        limit: usize,
+    ) -> Result<Vec<(CenterId, ListingId, i64)>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT center_id, listing_id, updated_at_ms FROM listings
+             WHERE status = 'active' ORDER BY updated_at_ms DESC, rowid LIMIT ?1",
+        )?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = stmt.query_map(params![limit], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, i64>(2)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (center, id, updated_at_ms) = row?;
+            let (Ok(center), Ok(id)) = (center.parse(), id.parse()) else {
+                return Err(StoreError::Corrupt("listing key in listings".into()));
+            };
+            out.push((center, id, updated_at_ms));
+        }
+        Ok(out)
+    }
+
     /// Searches the index; see [`SearchQuery`] for what each field does. A
     /// query with text goes through the search engine (`crate::search`); one
     /// without lists listings by the chosen order.

@@ -10,7 +10,9 @@ use telecenter_protocol::catalog::{Category, Lang, ListingStatus};
 use telecenter_protocol::{CenterId, ListingId, Profile};
 
 use super::i18n::{self, Texts};
-use super::{PAGES_MAX, RESULTS_PER_PAGE, local_time, page, page_lang, respond};
+use super::{
+    PAGES_MAX, RESULTS_PER_PAGE, local_time, page, page_lang, page_with_head, respond, share,
+};
 use crate::money::format_rupiah;
 use crate::node::NodeError;
 use crate::search::{RawSearch, SearchQuery, Sort};
@@ -391,11 +393,14 @@ pub(super) async fn listing(
                 Err(NodeError::UnknownListing { .. }) => return Ok(None),
                 Err(e) => return Err(e),
             };
-            Ok(Some((row, node.center(&center)?)))
+            let own_address = node.center(&own)?.and_then(|p| p.address);
+            Ok(Some((row, node.center(&center)?, own_address)))
         })
         .await;
-    let (row, profile) = match found {
-        Ok(Some((row, profile))) if row.listing.status == ListingStatus::Active => (row, profile),
+    let (row, profile, own_address) = match found {
+        Ok(Some((row, profile, own_address))) if row.listing.status == ListingStatus::Active => {
+            (row, profile, own_address)
+        }
         Ok(_) => return not_found(t, lang, remember),
         Err(error) => return failure(t, lang, remember, &error),
     };
@@ -434,11 +439,15 @@ pub(super) async fn listing(
         p.muted { @if row.center_id == own { (t.from_this_center) } @else { (t.from_other_center) } }
     };
     let path = format!("/produk/{}/{}", row.center_id, l.id);
+    let base = share::base_for(&state, &headers, own_address.as_deref());
+    let seller_address = profile.as_ref().and_then(|p| p.address.as_deref());
+    let canonical = share::canonical_url(&base, row.center_id == own, seller_address, &row);
+    let head = share::product_head(t, lang, &row, &base, &canonical);
     let mut response = respond(
         StatusCode::OK,
         lang,
         remember,
-        page(t, &title, &switch_href(&path, &params, t), body),
+        page_with_head(t, &title, &switch_href(&path, &params, t), head, body),
     );
     if staff_order {
         // This copy carries a staff link: no cache may keep it for anyone else.

@@ -1024,3 +1024,372 @@ async fn photo_fetches_beyond_the_bound_are_answered_busy() {
     );
     drop(held);
 }
+
+// --- Link previews, structured data, sitemap and robots.txt (issue 13, item 3).
+
+/// The address the previews and sitemap tests give as `public_url`.
+const PUBLIC_URL: &str = "https://pasar.example.id";
+
+impl Web {
+    /// The same node behind a router whose `public_url` is `url`.
+    fn with_public_url(mut self, url: &str) -> Self {
+        let mut state = AppState::new(self.node.clone(), Some(TOKEN));
+        state.public_url = Some(url.into());
+        self.app = router(state);
+        self
+    }
+
+    async fn get_with_host(&self, uri: &str, host: &str) -> Page {
+        self.send(
+            Request::get(uri)
+                .header(header::HOST, host)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+    }
+}
+
+impl Page {
+    /// The `content` of `<meta property|name="{key}">`, as written (escaped).
+    fn meta(&self, key: &str) -> Option<String> {
+        ["property", "name"].iter().find_map(|attr| {
+            let start = format!(r#"<meta {attr}="{key}" content=""#);
+            let rest = self.body.split(&start).nth(1)?;
+            rest.split('"').next().map(str::to_owned)
+        })
+    }
+
+    fn canonical(&self) -> Option<String> {
+        let rest = self.body.split(r#"<link rel="canonical" href=""#).nth(1)?;
+        rest.split('"').next().map(str::to_owned)
+    }
+
+    /// The JSON-LD block, parsed.
+    fn json_ld(&self) -> serde_json::Value {
+        let rest = self
+            .body
+            .split(r#"<script type="application/ld+json">"#)
+            .nth(1)
+            .unwrap_or_else(|| panic!("no JSON-LD in:\n{}", self.body));
+        let json = rest.split("</script>").next().unwrap();
+        serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}: {json}"))
+    }
+}
+
+/// A node whose "Keripik Tempe Sanan Original" has a photo; "Madu Kelengkeng
+/// Lawang" is sold out.
+fn web_with_photo() -> (Web, telecenter_protocol::catalog::Photo) {
+    let photo = std::sync::Mutex::new(None);
+    let web = Web::with_node(|node| {
+        let stored = node.store_photo(&test_png(320, 240)).unwrap();
+        let id = row_of(node, "Keripik Tempe Sanan Original").listing.id;
+        node.update_listing(
+            &id,
+            &ListingPatch {
+                photos: Some(vec![stored.clone()]),
+                ..ListingPatch::default()
+            },
+        )
+        .unwrap();
+        let sold_out = row_of(node, "Madu Kelengkeng Lawang").listing.id;
+        node.update_listing(
+            &sold_out,
+            &ListingPatch {
+                stock: Some(0),
+                ..ListingPatch::default()
+            },
+        )
+        .unwrap();
+        *photo.lock().unwrap() = Some(stored);
+    });
+    let photo = photo.into_inner().unwrap().unwrap();
+    (web.with_public_url(PUBLIC_URL), photo)
+}
+
+#[tokio::test]
+async fn product_page_carries_opengraph_and_json_ld() {
+    let (web, photo) = web_with_photo();
+    let row = web.row("Keripik Tempe Sanan Original");
+    let uri = web.listing_uri("Keripik Tempe Sanan Original");
+    let page = web.ok(&uri).await;
+    let url = format!("{PUBLIC_URL}{uri}");
+    let image = format!("{PUBLIC_URL}/foto/{}", photo.medium);
+
+    assert_eq!(page.meta("og:type").as_deref(), Some("product"));
+    assert_eq!(
+        page.meta("og:title").as_deref(),
+        Some("Keripik Tempe Sanan Original")
+    );
+    assert_eq!(
+        page.meta("og:description").as_deref(),
+        Some("Rp 15.000 per bungkus 250 g · Dijual oleh Telecenter Kota Malang")
+    );
+    assert_eq!(page.meta("og:url").as_deref(), Some(url.as_str()));
+    assert_eq!(
+        page.meta("og:site_name").as_deref(),
+        Some("Pasar Telecenter")
+    );
+    assert_eq!(page.meta("og:image").as_deref(), Some(image.as_str()));
+    assert_eq!(
+        page.meta("twitter:card").as_deref(),
+        Some("summary_large_image")
+    );
+    assert_eq!(page.canonical().as_deref(), Some(url.as_str()));
+
+    // The preview image is a real image at that address.
+    let path = image.strip_prefix(PUBLIC_URL).unwrap();
+    let (status, headers, bytes) =
+        crate::testing::send_local(&web.app, Request::get(path).body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_TYPE], "image/jpeg");
+    assert_eq!(crate::images::image_hash(&bytes), photo.medium);
+
+    let ld = page.json_ld();
+    assert_eq!(ld["@context"], "https://schema.org");
+    assert_eq!(ld["@type"], "Product");
+    assert_eq!(ld["name"], "Keripik Tempe Sanan Original");
+    assert_eq!(ld["image"][0], image.as_str());
+    assert_eq!(ld["category"], "Makanan");
+    assert_eq!(ld["brand"]["name"], "UMKM Tempe Sanan Jaya");
+    assert_eq!(ld["manufacturer"]["name"], "UMKM Tempe Sanan Jaya");
+    let offer = &ld["offers"];
+    assert_eq!(offer["@type"], "Offer");
+    assert_eq!(offer["price"], 15_000);
+    assert!(offer["price"].is_i64());
+    assert_eq!(offer["priceCurrency"], "IDR");
+    assert_eq!(offer["availability"], "https://schema.org/InStock");
+    assert_eq!(offer["url"], url.as_str());
+    assert_eq!(offer["seller"]["@type"], "Organization");
+    assert_eq!(offer["seller"]["name"], "Telecenter Kota Malang");
+    assert_eq!(
+        offer["seller"]["url"],
+        format!("{PUBLIC_URL}/pusat/{}", row.center_id)
+    );
+
+    // The page's policy is unchanged: a JSON-LD data block needs no script-src.
+    assert_eq!(
+        page.header(header::HeaderName::from_static("content-security-policy")),
+        Some(
+            "default-src 'none'; img-src 'self'; style-src 'self' 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        )
+    );
+
+    // Sold out: OutOfStock; without a photo: no og:image and a small card.
+    let sold_out = web.ok(&web.listing_uri("Madu Kelengkeng Lawang")).await;
+    assert_eq!(
+        sold_out.json_ld()["offers"]["availability"],
+        "https://schema.org/OutOfStock"
+    );
+    assert_eq!(sold_out.meta("og:image"), None);
+    assert_eq!(sold_out.json_ld().get("image"), None);
+    assert_eq!(sold_out.meta("twitter:card").as_deref(), Some("summary"));
+
+    // In English the preview speaks English.
+    let english = web.ok(&format!("{uri}?lang=en")).await;
+    assert_eq!(
+        english.meta("og:title").as_deref(),
+        Some("Sanan tempeh chips, original")
+    );
+    assert_eq!(english.json_ld()["name"], "Sanan tempeh chips, original");
+}
+
+#[tokio::test]
+async fn preview_tags_and_json_ld_escape_catalog_text() {
+    let web = Web::with_node(|node| {
+        node.add_listing(&new_listing(
+            r#"Keripik "Pedas" <Level 5> & Manis"#,
+            "makanan",
+            9_000,
+        ))
+        .unwrap();
+        node.add_listing(&new_listing(
+            "Sambal </script><script>alert(1)</script> <!-- x",
+            "makanan",
+            8_000,
+        ))
+        .unwrap();
+    });
+    let page = web
+        .ok(&web.listing_uri(r#"Keripik "Pedas" <Level 5> & Manis"#))
+        .await;
+    assert_eq!(
+        page.meta("og:title").as_deref(),
+        Some("Keripik &quot;Pedas&quot; &lt;Level 5&gt; &amp; Manis")
+    );
+    page.assert_lacks(r#"<Level 5>"#);
+    assert_eq!(
+        page.json_ld()["name"],
+        r#"Keripik "Pedas" <Level 5> & Manis"#
+    );
+
+    let title = "Sambal </script><script>alert(1)</script> <!-- x";
+    let page = web.ok(&web.listing_uri(title)).await;
+    page.assert_lacks("<script>alert");
+    page.assert_lacks("<!-- x");
+    // The only `</script>` closes the JSON-LD block, which still parses whole.
+    assert_eq!(page.body.matches("</script>").count(), 1, "{}", page.body);
+    assert_eq!(page.json_ld()["name"], title);
+}
+
+#[tokio::test]
+async fn canonical_of_a_federated_listing_is_its_own_centers_page() {
+    // The other center publishes no address: its page here is canonical.
+    let (web, _dir, other) = two_centers();
+    let web = web.with_public_url(PUBLIC_URL);
+    let row = row_of(&web.node, "Kendang Jimbe Blitar");
+    let path = format!("/produk/{}/{}", row.center_id, row.listing.id);
+    let page = web.ok(&path).await;
+    assert_eq!(page.canonical(), Some(format!("{PUBLIC_URL}{path}")));
+
+    // Once it publishes one, its own node's page is.
+    other
+        .set_profile(&telecenter_protocol::catalog::input::ProfileInput {
+            address: Some("https://blitar.example.id/".to_owned()),
+            ..Default::default()
+        })
+        .unwrap();
+    let changes = other
+        .changes_of(&DocId::catalog(other.center_id()))
+        .unwrap();
+    for outcome in web.node.receive(&changes).unwrap() {
+        outcome.unwrap();
+    }
+    let page = web.ok(&path).await;
+    let canonical = format!("https://blitar.example.id{path}");
+    assert_eq!(page.canonical().as_deref(), Some(canonical.as_str()));
+    assert_eq!(page.meta("og:url").as_deref(), Some(canonical.as_str()));
+    assert_eq!(page.json_ld()["offers"]["url"], canonical.as_str());
+
+    // This center's own products stay canonical here.
+    let own = web.listing_uri("Sari Apel Malang");
+    let page = web.ok(&own).await;
+    assert_eq!(page.canonical(), Some(format!("{PUBLIC_URL}{own}")));
+}
+
+#[tokio::test]
+async fn hostile_host_header_is_not_used_in_links() {
+    let web = Web::new();
+    let uri = web.listing_uri("Keripik Tempe Sanan Original");
+    let long = format!("{}.example", "a".repeat(300));
+    for host in ["evil.com/x", "evil.com@x", long.as_str()] {
+        let page = web.get_with_host(&uri, host).await;
+        assert_eq!(page.status, StatusCode::OK, "{host}");
+        page.assert_lacks("evil.com");
+        page.assert_lacks("aaaaaaaaaa");
+        assert_eq!(page.canonical().as_deref(), Some(uri.as_str()), "{host}");
+        for path in ["/robots.txt", "/sitemap.xml"] {
+            let page = web.get_with_host(path, host).await;
+            assert_eq!(page.status, StatusCode::OK, "{host} {path}");
+            page.assert_lacks("evil.com");
+            page.assert_lacks("aaaaaaaaaa");
+        }
+    }
+    // A plain host is used when nothing better is known.
+    let page = web.get_with_host(&uri, "pasar.lan:8470").await;
+    assert_eq!(
+        page.canonical(),
+        Some(format!("http://pasar.lan:8470{uri}"))
+    );
+    // The operator's public_url wins over it.
+    let web = web.with_public_url(PUBLIC_URL);
+    let page = web.get_with_host(&uri, "pasar.lan:8470").await;
+    assert_eq!(page.canonical(), Some(format!("{PUBLIC_URL}{uri}")));
+}
+
+#[tokio::test]
+async fn sitemap_lists_exactly_the_shown_listings_and_the_centers() {
+    let (web, _dir, other) = two_centers();
+    let web = web.with_public_url(PUBLIC_URL);
+    let hidden = web.row("Jamu Kunyit Asam").listing.id;
+    let removed = web.row("Gerabah Hias Dinoyo").listing.id;
+    web.node
+        .update_listing(
+            &hidden,
+            &ListingPatch {
+                status: Some("hidden".to_owned()),
+                ..ListingPatch::default()
+            },
+        )
+        .unwrap();
+    web.node.remove_listing(&removed).unwrap();
+
+    let page = web.get("/sitemap.xml").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(
+        page.header(header::CONTENT_TYPE),
+        Some("application/xml; charset=utf-8")
+    );
+    assert!(
+        page.header(header::CACHE_CONTROL)
+            .unwrap()
+            .starts_with("public")
+    );
+    assert!(
+        page.body
+            .starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>")
+    );
+    page.assert_has(r#"<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">"#);
+    let locs: Vec<&str> = page
+        .body
+        .split("<loc>")
+        .skip(1)
+        .map(|rest| rest.split("</loc>").next().unwrap())
+        .collect();
+    let lastmods: Vec<&str> = page
+        .body
+        .split("<lastmod>")
+        .skip(1)
+        .map(|rest| rest.split("</lastmod>").next().unwrap())
+        .collect();
+    assert_eq!(locs.len(), lastmods.len());
+    assert!(lastmods.iter().all(|d| *d == "2025-11-23"), "{lastmods:?}");
+
+    // Exactly what a buyer can browse: every active listing of both centers.
+    let shown = web
+        .node
+        .search(&crate::search::SearchQuery {
+            limit: 100,
+            ..crate::search::SearchQuery::default()
+        })
+        .unwrap();
+    assert_eq!(shown.total, 19);
+    let mut expected: Vec<String> = shown
+        .items
+        .iter()
+        .map(|row| format!("{PUBLIC_URL}/produk/{}/{}", row.center_id, row.listing.id))
+        .chain(
+            [web.node.center_id(), other.center_id()]
+                .iter()
+                .map(|c| format!("{PUBLIC_URL}/pusat/{c}")),
+        )
+        .collect();
+    expected.sort();
+    let mut listed: Vec<String> = locs.iter().map(|l| (*l).to_owned()).collect();
+    listed.sort();
+    assert_eq!(listed, expected);
+    assert!(!page.has(hidden.as_str()));
+    assert!(!page.has(removed.as_str()));
+}
+
+#[tokio::test]
+async fn robots_txt_keeps_crawlers_out_of_operator_pages_and_api() {
+    let web = Web::new().with_public_url(PUBLIC_URL);
+    let page = web.get("/robots.txt").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(
+        page.header(header::CONTENT_TYPE),
+        Some("text/plain; charset=utf-8")
+    );
+    assert!(
+        page.header(header::CACHE_CONTROL)
+            .unwrap()
+            .starts_with("public")
+    );
+    assert_eq!(
+        page.body,
+        format!(
+            "User-agent: *\nDisallow: /operator\nDisallow: /api/\nSitemap: {PUBLIC_URL}/sitemap.xml\n"
+        )
+    );
+}
