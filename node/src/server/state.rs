@@ -26,6 +26,30 @@ pub struct AppState {
     /// The address people reach this node at (`public_url` of `config.toml`),
     /// for absolute links in link previews and the sitemap.
     pub public_url: Option<Arc<str>>,
+    /// The last sitemap served, reused until the catalog changes.
+    pub sitemap: Arc<AnswerCache>,
+}
+
+/// One answer kept for as long as the node's catalog has not changed (its
+/// change counter, [`Node::subscribe`]) and it is asked under the same base
+/// address: an expensive public answer is built once per change, not per request.
+#[derive(Debug, Default)]
+pub struct AnswerCache(std::sync::Mutex<Option<(u64, String, Arc<str>)>>);
+
+impl AnswerCache {
+    /// The kept answer for catalog `version` and `base`, if any.
+    pub fn get(&self, version: u64, base: &str) -> Option<Arc<str>> {
+        let kept = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        kept.as_ref()
+            .filter(|(v, b, _)| *v == version && b == base)
+            .map(|(_, _, answer)| answer.clone())
+    }
+
+    /// Keeps `answer` for `version` and `base` (replacing any other).
+    pub fn put(&self, version: u64, base: &str, answer: Arc<str>) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((version, base.to_owned(), answer));
+    }
 }
 
 impl AppState {
@@ -39,6 +63,7 @@ impl AppState {
             operator: Arc::default(),
             hop_bodies: Arc::default(),
             public_url: None,
+            sitemap: Arc::default(),
         }
     }
 

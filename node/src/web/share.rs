@@ -5,6 +5,7 @@
 //! they start with.
 
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -207,16 +208,23 @@ fn xml_escape(text: &str) -> String {
 /// center page, with the day of their last change (UTC). At most
 /// [`SITEMAP_URLS_MAX`] addresses: beyond, the newest.
 pub(super) async fn sitemap(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    const XML: &str = "application/xml; charset=utf-8";
     let own = state.node.center_id();
+    // Read before the catalog: a change meanwhile makes the kept copy stale, never wrong.
+    let version = *state.node.subscribe().borrow();
+    let own_address = state
+        .run(move |node| Ok(node.center(&own)?.and_then(|p| p.address)))
+        .await
+        .ok()
+        .flatten();
+    let base = base_for(&state, &headers, own_address.as_deref());
+    if let Some(kept) = state.sitemap.get(version, &base) {
+        return text_answer(XML, kept.to_string());
+    }
     let found = state
-        .run(move |node| {
-            let own_address = node.center(&own)?.and_then(|p| p.address);
-            let centers = node.centers()?;
-            let listings = node.shown_listings(SITEMAP_URLS_MAX)?;
-            Ok((own_address, centers, listings))
-        })
+        .run(move |node| Ok((node.centers()?, node.shown_listings(SITEMAP_URLS_MAX)?)))
         .await;
-    let (own_address, centers, listings) = match found {
+    let (centers, listings) = match found {
         Ok(found) => found,
         Err(error) => {
             tracing::warn!(%error, "sitemap");
@@ -227,7 +235,6 @@ pub(super) async fn sitemap(State(state): State<AppState>, headers: HeaderMap) -
                 .into_response();
         }
     };
-    let base = base_for(&state, &headers, own_address.as_deref());
     let mut entries: Vec<(String, i64)> = listings
         .into_iter()
         .map(|(center, id, ms)| (format!("/produk/{center}/{id}"), ms))
@@ -253,7 +260,8 @@ pub(super) async fn sitemap(State(state): State<AppState>, headers: HeaderMap) -
         );
     }
     xml.push_str("</urlset>\n");
-    text_answer("application/xml; charset=utf-8", xml)
+    state.sitemap.put(version, &base, Arc::from(xml.as_str()));
+    text_answer(XML, xml)
 }
 
 /// `GET /robots.txt`: crawlers may read the market but not the operator pages

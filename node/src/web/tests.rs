@@ -1370,6 +1370,22 @@ async fn sitemap_lists_exactly_the_shown_listings_and_the_centers() {
     assert_eq!(listed, expected);
     assert!(!page.has(hidden.as_str()));
     assert!(!page.has(removed.as_str()));
+
+    // The sitemap is built once per change of the catalog: asked again, the
+    // same answer; after a change, the change is in it.
+    assert_eq!(web.get("/sitemap.xml").await.body, page.body);
+    web.node
+        .update_listing(
+            &hidden,
+            &ListingPatch {
+                status: Some("active".to_owned()),
+                ..ListingPatch::default()
+            },
+        )
+        .unwrap();
+    let after = web.get("/sitemap.xml").await;
+    assert!(after.has(hidden.as_str()));
+    assert_eq!(after.body.matches("<loc>").count(), locs.len() + 1);
 }
 
 #[tokio::test]
