@@ -1,6 +1,12 @@
 //! The sample catalog built into the binary, so a new node can be tried with no
 //! setup: five East Java centers with 19-20 listings each of the products their
 //! micro-businesses make. Catalog 0 (Kota Malang) is the single-node sample.
+//! What people try (`telecenter demo`, `serve --sample`, `init --sample`) gets a
+//! picture drawn for each sample listing ([`pictures`]), stored through the
+//! same photo path as an operator's upload; the unit tests' fixtures do not
+//! (drawing and resizing 20 pictures takes seconds in a debug build).
+
+pub mod pictures;
 
 use serde::Deserialize;
 use telecenter_protocol::catalog::input::{ListingPatch, NewListing, ProfileInput};
@@ -60,8 +66,9 @@ pub fn catalog_profile(json: &str) -> Result<ProfileInput, NodeError> {
 }
 
 /// Adds the listings of a catalog in the sample format to `node`; returns how many.
+/// These get no pictures (the search test set has no use for them).
 pub fn add_catalog_listings(node: &Node, json: &str) -> Result<usize, NodeError> {
-    add_listings(node, &parse_json(json)?)
+    add_listings(node, &parse_json(json)?, Pictures::None)
 }
 
 /// The profile of the sample center.
@@ -74,19 +81,49 @@ pub fn sample_profile_of(index: usize) -> Result<ProfileInput, NodeError> {
     Ok(parse(index)?.profile)
 }
 
-/// Adds the sample listings to `node`; returns how many were added.
+/// Adds the sample listings to `node`, without pictures; returns how many
+/// were added.
 pub fn add_sample_listings(node: &Node) -> Result<usize, NodeError> {
     add_sample_listings_of(node, 0)
 }
 
-/// Adds the listings of sample catalog `index` to `node`; returns how many.
+/// Adds the listings of sample catalog `index` to `node`, without pictures;
+/// returns how many.
 pub fn add_sample_listings_of(node: &Node, index: usize) -> Result<usize, NodeError> {
-    add_listings(node, &parse(index)?)
+    add_listings(node, &parse(index)?, Pictures::None)
 }
 
-fn add_listings(node: &Node, catalog: &SampleCatalog) -> Result<usize, NodeError> {
+/// Adds the listings of sample catalog `index` to `node`, each with a picture
+/// drawn for it and stored as an upload would be (checked, resized to a
+/// thumbnail and a medium image, named by hash), so the signed catalog names
+/// it and peers fetch its thumbnail; returns how many.
+pub fn add_sample_listings_with_pictures(node: &Node, index: usize) -> Result<usize, NodeError> {
+    add_listings(node, &parse(index)?, Pictures::Drawn)
+}
+
+/// Whether added listings get a drawn picture.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pictures {
+    None,
+    Drawn,
+}
+
+fn add_listings(
+    node: &Node,
+    catalog: &SampleCatalog,
+    drawing: Pictures,
+) -> Result<usize, NodeError> {
     for sample in &catalog.listings {
         let f = &sample.listing;
+        let photos = match drawing {
+            Pictures::None => Vec::new(),
+            Pictures::Drawn => {
+                let png = pictures::picture(&f.title, &f.category)
+                    .map_err(|e| NodeError::Internal(e.to_string()))?;
+                // The same checks, resizing and naming as an operator's upload.
+                vec![node.store_photo(&png)?]
+            }
+        };
         let row = node.add_listing(&NewListing {
             title: f.title.clone(),
             description: f.description.clone(),
@@ -96,7 +133,7 @@ fn add_listings(node: &Node, catalog: &SampleCatalog) -> Result<usize, NodeError
             stock: f.stock,
             unit: Some(f.unit.clone()),
             producer: Some(f.producer.clone()),
-            photos: Vec::new(),
+            photos,
         })?;
         if let Some(en) = &sample.en {
             node.update_listing(
@@ -111,3 +148,6 @@ fn add_listings(node: &Node, catalog: &SampleCatalog) -> Result<usize, NodeError
     }
     Ok(catalog.listings.len())
 }
+
+#[cfg(test)]
+mod tests;
