@@ -9,7 +9,9 @@
 pub mod pictures;
 
 use serde::Deserialize;
+use telecenter_protocol::catalog::Photo;
 use telecenter_protocol::catalog::input::{ListingPatch, NewListing, ProfileInput};
+use telecenter_protocol::limits::PHOTO_DECODES_MAX;
 
 use crate::node::{Node, NodeError};
 
@@ -113,17 +115,14 @@ fn add_listings(
     catalog: &SampleCatalog,
     drawing: Pictures,
 ) -> Result<usize, NodeError> {
+    let mut drawn = match drawing {
+        Pictures::None => Vec::new(),
+        Pictures::Drawn => draw_pictures(node, &catalog.listings)?,
+    }
+    .into_iter();
     for sample in &catalog.listings {
         let f = &sample.listing;
-        let photos = match drawing {
-            Pictures::None => Vec::new(),
-            Pictures::Drawn => {
-                let png = pictures::picture(&f.title, &f.category)
-                    .map_err(|e| NodeError::Internal(e.to_string()))?;
-                // The same checks, resizing and naming as an operator's upload.
-                vec![node.store_photo(&png)?]
-            }
-        };
+        let photos: Vec<Photo> = drawn.next().into_iter().collect();
         let row = node.add_listing(&NewListing {
             title: f.title.clone(),
             description: f.description.clone(),
@@ -147,6 +146,43 @@ fn add_listings(
         }
     }
     Ok(catalog.listings.len())
+}
+
+/// Draws the picture of each listing and stores it as an upload is stored
+/// (the same checks, resizing and naming); one photo per listing, in order.
+/// The work is shared by up to [`PHOTO_DECODES_MAX`] threads, so this must run
+/// while nothing else is storing photos (as a sample node is being set up):
+/// a photo decode slot taken elsewhere makes it fail with "busy".
+fn draw_pictures(node: &Node, listings: &[SampleListing]) -> Result<Vec<Photo>, NodeError> {
+    let draw = |f: &NewListingFields| -> Result<Photo, NodeError> {
+        let png = pictures::picture(&f.title, &f.category)
+            .map_err(|e| NodeError::Internal(e.to_string()))?;
+        node.store_photo(&png)
+    };
+    let workers = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .clamp(1, PHOTO_DECODES_MAX);
+    let share = listings.len().div_ceil(workers).max(1);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = listings
+            .chunks(share)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|sample| draw(&sample.listing))
+                        .collect::<Result<Vec<_>, _>>()
+                })
+            })
+            .collect();
+        let mut photos = Vec::with_capacity(listings.len());
+        for part in parts {
+            let drawn = part
+                .join()
+                .map_err(|_| NodeError::Internal("drawing a sample picture failed".into()))?;
+            photos.extend(drawn?);
+        }
+        Ok(photos)
+    })
 }
 
 #[cfg(test)]
