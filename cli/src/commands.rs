@@ -85,7 +85,7 @@ fn init(data: &DataDir, args: InitArgs, json: bool) -> Result<()> {
     };
     let node = data.init(&profile, clock(), &lock)?;
     if args.sample {
-        sample::add_sample_listings(&node)?;
+        sample::add_sample_listings_with_pictures(&node, 0)?;
     }
     output::created(&node.profile()?, data.root(), json)
 }

@@ -15,7 +15,7 @@ use telecenter_node::app;
 use telecenter_node::data_dir::DataDir;
 use telecenter_node::net::Outgoing;
 use telecenter_node::node::PlaceOrder;
-use telecenter_node::sample::{SAMPLES, add_sample_listings_of, sample_profile_of};
+use telecenter_node::sample::{SAMPLES, add_sample_listings_with_pictures, sample_profile_of};
 use telecenter_node::search::RawSearch;
 use telecenter_node::search::SearchQuery;
 use telecenter_node::server::{self, AppState};
@@ -56,7 +56,7 @@ pub(crate) async fn run(first_port: Option<u16>, json: bool) -> Result<()> {
         let data = DataDir::new(dir.path().join(format!("center-{}", index + 1)));
         let lock = data.try_lock()?.context("the demo folder is in use")?;
         let node = data.init(&profile, Arc::new(SystemClock), &lock)?;
-        listings_total += add_sample_listings_of(&node, index)?;
+        listings_total += add_sample_listings_with_pictures(&node, index)?;
         let port = first_port
             .map(|p| p.saturating_add(index as u16))
             .unwrap_or(0);

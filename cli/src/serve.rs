@@ -35,7 +35,7 @@ pub(crate) async fn serve(data: &DataDir, args: ServeArgs, json: bool) -> Result
     };
     let node = if !data.is_initialised() && args.sample {
         let node = data.init(&sample::sample_profile()?, Arc::new(SystemClock), &lock)?;
-        let added = sample::add_sample_listings(&node)?;
+        let added = sample::add_sample_listings_with_pictures(&node, 0)?;
         tracing::info!(added, "created a sample center");
         node
     } else {

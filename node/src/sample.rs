@@ -1,9 +1,17 @@
 //! The sample catalog built into the binary, so a new node can be tried with no
 //! setup: five East Java centers with 19-20 listings each of the products their
 //! micro-businesses make. Catalog 0 (Kota Malang) is the single-node sample.
+//! What people try (`telecenter demo`, `serve --sample`, `init --sample`) gets a
+//! picture drawn for each sample listing ([`pictures`]), stored through the
+//! same photo path as an operator's upload; the unit tests' fixtures do not
+//! (drawing and resizing 20 pictures takes seconds in a debug build).
+
+pub mod pictures;
 
 use serde::Deserialize;
+use telecenter_protocol::catalog::Photo;
 use telecenter_protocol::catalog::input::{ListingPatch, NewListing, ProfileInput};
+use telecenter_protocol::limits::PHOTO_DECODES_MAX;
 
 use crate::node::{Node, NodeError};
 
@@ -60,8 +68,9 @@ pub fn catalog_profile(json: &str) -> Result<ProfileInput, NodeError> {
 }
 
 /// Adds the listings of a catalog in the sample format to `node`; returns how many.
+/// These get no pictures (the search test set has no use for them).
 pub fn add_catalog_listings(node: &Node, json: &str) -> Result<usize, NodeError> {
-    add_listings(node, &parse_json(json)?)
+    add_listings(node, &parse_json(json)?, Pictures::None)
 }
 
 /// The profile of the sample center.
@@ -74,19 +83,46 @@ pub fn sample_profile_of(index: usize) -> Result<ProfileInput, NodeError> {
     Ok(parse(index)?.profile)
 }
 
-/// Adds the sample listings to `node`; returns how many were added.
+/// Adds the sample listings to `node`, without pictures; returns how many
+/// were added.
 pub fn add_sample_listings(node: &Node) -> Result<usize, NodeError> {
     add_sample_listings_of(node, 0)
 }
 
-/// Adds the listings of sample catalog `index` to `node`; returns how many.
+/// Adds the listings of sample catalog `index` to `node`, without pictures;
+/// returns how many.
 pub fn add_sample_listings_of(node: &Node, index: usize) -> Result<usize, NodeError> {
-    add_listings(node, &parse(index)?)
+    add_listings(node, &parse(index)?, Pictures::None)
 }
 
-fn add_listings(node: &Node, catalog: &SampleCatalog) -> Result<usize, NodeError> {
+/// Adds the listings of sample catalog `index` to `node`, each with a picture
+/// drawn for it and stored as an upload would be (checked, resized to a
+/// thumbnail and a medium image, named by hash), so the signed catalog names
+/// it and peers fetch its thumbnail; returns how many.
+pub fn add_sample_listings_with_pictures(node: &Node, index: usize) -> Result<usize, NodeError> {
+    add_listings(node, &parse(index)?, Pictures::Drawn)
+}
+
+/// Whether added listings get a drawn picture.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pictures {
+    None,
+    Drawn,
+}
+
+fn add_listings(
+    node: &Node,
+    catalog: &SampleCatalog,
+    drawing: Pictures,
+) -> Result<usize, NodeError> {
+    let mut drawn = match drawing {
+        Pictures::None => Vec::new(),
+        Pictures::Drawn => draw_pictures(node, &catalog.listings)?,
+    }
+    .into_iter();
     for sample in &catalog.listings {
         let f = &sample.listing;
+        let photos: Vec<Photo> = drawn.next().into_iter().collect();
         let row = node.add_listing(&NewListing {
             title: f.title.clone(),
             description: f.description.clone(),
@@ -96,7 +132,7 @@ fn add_listings(node: &Node, catalog: &SampleCatalog) -> Result<usize, NodeError
             stock: f.stock,
             unit: Some(f.unit.clone()),
             producer: Some(f.producer.clone()),
-            photos: Vec::new(),
+            photos,
         })?;
         if let Some(en) = &sample.en {
             node.update_listing(
@@ -111,3 +147,43 @@ fn add_listings(node: &Node, catalog: &SampleCatalog) -> Result<usize, NodeError
     }
     Ok(catalog.listings.len())
 }
+
+/// Draws the picture of each listing and stores it as an upload is stored
+/// (the same checks, resizing and naming); one photo per listing, in order.
+/// The work is shared by up to [`PHOTO_DECODES_MAX`] threads, so this must run
+/// while nothing else is storing photos (as a sample node is being set up):
+/// a photo decode slot taken elsewhere makes it fail with "busy".
+fn draw_pictures(node: &Node, listings: &[SampleListing]) -> Result<Vec<Photo>, NodeError> {
+    let draw = |f: &NewListingFields| -> Result<Photo, NodeError> {
+        let png = pictures::picture(&f.title, &f.category)
+            .map_err(|e| NodeError::Internal(e.to_string()))?;
+        node.store_photo(&png)
+    };
+    let workers = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .clamp(1, PHOTO_DECODES_MAX);
+    let share = listings.len().div_ceil(workers).max(1);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = listings
+            .chunks(share)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|sample| draw(&sample.listing))
+                        .collect::<Result<Vec<_>, _>>()
+                })
+            })
+            .collect();
+        let mut photos = Vec::with_capacity(listings.len());
+        for part in parts {
+            let drawn = part
+                .join()
+                .map_err(|_| NodeError::Internal("drawing a sample picture failed".into()))?;
+            photos.extend(drawn?);
+        }
+        Ok(photos)
+    })
+}
+
+#[cfg(test)]
+mod tests;
