@@ -163,7 +163,13 @@ pub fn process(upload: &[u8]) -> Result<ProcessedPhoto, ImageError> {
         .decode()
         .map_err(|e| ImageError::Undecodable(e.to_string()))?;
     let encode = |pixels: u32, quality: u8| -> Result<Vec<u8>, ImageError> {
-        let resized = decoded.thumbnail(pixels, pixels).to_rgb8();
+        // Shrunk to fit, never enlarged: a photo already within the size keeps
+        // its own (an enlarged copy costs time and bytes and shows nothing more).
+        let resized = if decoded.width() <= pixels && decoded.height() <= pixels {
+            decoded.to_rgb8()
+        } else {
+            decoded.thumbnail(pixels, pixels).to_rgb8()
+        };
         let mut out = Vec::new();
         let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality);
         resized
@@ -218,6 +224,20 @@ mod tests {
         let medium = image::load_from_memory(&processed.medium).unwrap();
         assert_eq!(medium.width(), 960);
         assert!(is_stored_image(&processed.thumb));
+    }
+
+    /// Found while giving the demo's products pictures: a 480×360 upload got a
+    /// 960×720 medium image, enlarged (the slowest step, and more bytes).
+    #[test]
+    fn small_uploads_are_not_enlarged() {
+        let processed = process(&png(480, 360)).unwrap();
+        let medium = image::load_from_memory(&processed.medium).unwrap();
+        assert_eq!((medium.width(), medium.height()), (480, 360));
+        let thumb = image::load_from_memory(&processed.thumb).unwrap();
+        assert_eq!((thumb.width(), thumb.height()), (320, 240));
+        let tiny = process(&png(100, 80)).unwrap();
+        let thumb = image::load_from_memory(&tiny.thumb).unwrap();
+        assert_eq!((thumb.width(), thumb.height()), (100, 80));
     }
 
     #[test]
