@@ -203,21 +203,26 @@ fn xml_escape(text: &str) -> String {
     out
 }
 
+/// The base address for a request that has not read this center's profile yet.
+async fn request_base(state: &AppState, headers: &HeaderMap) -> String {
+    let own = state.node.center_id();
+    let own_address = state
+        .run(move |node| Ok(node.center(&own)?.and_then(|p| p.address)))
+        .await
+        .ok()
+        .flatten();
+    base_for(state, headers, own_address.as_deref())
+}
+
 /// `GET /sitemap.xml`: every product buyers are shown here (the active
 /// listings of the centers this node holds, as `/cari` finds them) and every
 /// center page, with the day of their last change (UTC). At most
 /// [`SITEMAP_URLS_MAX`] addresses: beyond, the newest.
 pub(super) async fn sitemap(State(state): State<AppState>, headers: HeaderMap) -> Response {
     const XML: &str = "application/xml; charset=utf-8";
-    let own = state.node.center_id();
     // Read before the catalog: a change meanwhile makes the kept copy stale, never wrong.
     let version = *state.node.subscribe().borrow();
-    let own_address = state
-        .run(move |node| Ok(node.center(&own)?.and_then(|p| p.address)))
-        .await
-        .ok()
-        .flatten();
-    let base = base_for(&state, &headers, own_address.as_deref());
+    let base = request_base(&state, &headers).await;
     if let Some(kept) = state.sitemap.get(version, &base) {
         return text_answer(XML, kept.to_string());
     }
@@ -267,13 +272,7 @@ pub(super) async fn sitemap(State(state): State<AppState>, headers: HeaderMap) -
 /// `GET /robots.txt`: crawlers may read the market but not the operator pages
 /// or the API; where the sitemap is.
 pub(super) async fn robots(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let own = state.node.center_id();
-    let own_address = state
-        .run(move |node| Ok(node.center(&own)?.and_then(|p| p.address)))
-        .await
-        .ok()
-        .flatten();
-    let base = base_for(&state, &headers, own_address.as_deref());
+    let base = request_base(&state, &headers).await;
     let mut body = String::from("User-agent: *\nDisallow: /operator\nDisallow: /api/\n");
     // The sitemap must be named by an absolute address; without one, no line.
     if !base.is_empty() {

@@ -619,6 +619,23 @@ async fn out_of_stock_listing_says_so() {
     page.assert_has("Stok habis");
 }
 
+/// Hides one listing and removes another, as an operator would.
+fn hide_and_remove(
+    node: &Node,
+    hidden: &telecenter_protocol::ListingId,
+    removed: &telecenter_protocol::ListingId,
+) {
+    node.update_listing(
+        hidden,
+        &ListingPatch {
+            status: Some("hidden".to_owned()),
+            ..ListingPatch::default()
+        },
+    )
+    .unwrap();
+    node.remove_listing(removed).unwrap();
+}
+
 #[tokio::test]
 async fn hidden_removed_and_malformed_listings_are_not_found() {
     let web = Web::new();
@@ -627,16 +644,7 @@ async fn hidden_removed_and_malformed_listings_are_not_found() {
     let own = web.node.center_id();
     let hidden = web.row("Jamu Kunyit Asam").listing.id;
     let removed = web.row("Gerabah Hias Dinoyo").listing.id;
-    web.node
-        .update_listing(
-            &hidden,
-            &ListingPatch {
-                status: Some("hidden".to_owned()),
-                ..ListingPatch::default()
-            },
-        )
-        .unwrap();
-    web.node.remove_listing(&removed).unwrap();
+    hide_and_remove(&web.node, &hidden, &removed);
 
     let stranger = Identity::generate(&mut StdRng::seed_from_u64(99)).center_id();
     let uris = [
@@ -1303,16 +1311,7 @@ async fn sitemap_lists_exactly_the_shown_listings_and_the_centers() {
     let web = web.with_public_url(PUBLIC_URL);
     let hidden = web.row("Jamu Kunyit Asam").listing.id;
     let removed = web.row("Gerabah Hias Dinoyo").listing.id;
-    web.node
-        .update_listing(
-            &hidden,
-            &ListingPatch {
-                status: Some("hidden".to_owned()),
-                ..ListingPatch::default()
-            },
-        )
-        .unwrap();
-    web.node.remove_listing(&removed).unwrap();
+    hide_and_remove(&web.node, &hidden, &removed);
 
     let page = web.get("/sitemap.xml").await;
     assert_eq!(page.status, StatusCode::OK);
