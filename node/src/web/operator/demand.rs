@@ -13,43 +13,20 @@ use axum::response::Response;
 use maud::{Markup, html};
 use telecenter_protocol::catalog::Lang;
 
-use super::orders::{month_picker, problem_page, rows_table, this_month};
-use super::{OperatorPage, html_page, i18n, internal, no_store, operator_nav, page};
+use super::orders::{month_picker, monthly, rows_table};
+use super::{OperatorPage, html_page, i18n, no_store, operator_nav, page};
 use crate::accounting::{Month, csv_text};
 use crate::node::Node;
 use crate::server::AppState;
 use crate::store::DemandRow;
 use crate::web::i18n::operator::{demand_note, demand_shown, demand_words};
-use crate::web::i18n::orders::{month_name, words as order_words};
+use crate::web::i18n::orders::month_name;
+
+/// The page's address.
+const PATH: &str = "/operator/permintaan";
 
 /// Most rows each table of the page shows (the CSV has every word).
 pub(crate) const DEMAND_ROWS_SHOWN_MAX: usize = 200;
-
-/// The month asked for (`?bulan=2026-12`), this month if none; if it cannot be
-/// read, the page that says so (400), worded as on the fee report.
-fn asked_month(
-    state: &AppState,
-    query: &HashMap<String, String>,
-    lang: Lang,
-    csrf: &str,
-) -> Result<Month, Box<Response>> {
-    match query
-        .get("bulan")
-        .map(|m| m.trim())
-        .filter(|m| !m.is_empty())
-    {
-        Some(text) => Month::parse(text).map_err(|_| {
-            Box::new(problem_page(
-                lang,
-                csrf,
-                demand_words(lang).title,
-                order_words(lang).bad_month,
-                "/operator/permintaan",
-            ))
-        }),
-        None => Ok(this_month(state)),
-    }
-}
 
 /// The month's words and the months that have counts.
 fn demand_data(
@@ -105,7 +82,7 @@ fn demand_body(
     html! {
         (operator_nav(t, csrf))
         h1 { (w.title) }
-        (month_picker(lang, "/operator/permintaan", month))
+        (month_picker(lang, PATH, month))
         h2 { (month_name(lang, month)) }
         p { a.button href=(format!("/operator/permintaan.csv?bulan={month}")) download { (w.download_csv) } }
         @if rows.is_empty() {
@@ -139,22 +116,26 @@ pub(in crate::web) async fn demand_page(
     OperatorPage { csrf, lang }: OperatorPage,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let month = match asked_month(&state, &query, lang, &csrf) {
-        Ok(month) => month,
-        Err(page) => return *page,
-    };
-    match state.run(move |node| demand_data(node, month)).await {
-        Ok((rows, months)) => html_page(
-            StatusCode::OK,
-            page(
-                i18n::texts(lang),
-                demand_words(lang).title,
-                "/operator",
-                demand_body(lang, &csrf, month, &rows, &months),
-            ),
-        ),
-        Err(error) => internal(lang, &error),
-    }
+    let title = demand_words(lang).title;
+    monthly(
+        &state,
+        &query,
+        (lang, &csrf),
+        (title, PATH),
+        demand_data,
+        |month, (rows, months)| {
+            html_page(
+                StatusCode::OK,
+                page(
+                    i18n::texts(lang),
+                    title,
+                    "/operator",
+                    demand_body(lang, &csrf, month, &rows, &months),
+                ),
+            )
+        },
+    )
+    .await
 }
 
 /// The month's words for spreadsheets, as the fee report's CSV is written
@@ -179,15 +160,18 @@ pub(in crate::web) async fn demand_csv(
     OperatorPage { csrf, lang }: OperatorPage,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let month = match asked_month(&state, &query, lang, &csrf) {
-        Ok(month) => month,
-        Err(page) => return *page,
-    };
-    match state.run(move |node| node.demand(&month.to_string())).await {
-        Ok(rows) => no_store(crate::server::reply::csv_download(
-            &format!("permintaan-{month}.csv"),
-            demand_csv_text(&rows),
-        )),
-        Err(error) => internal(lang, &error),
-    }
+    monthly(
+        &state,
+        &query,
+        (lang, &csrf),
+        (demand_words(lang).title, PATH),
+        |node, month| node.demand(&month.to_string()),
+        |month, rows| {
+            no_store(crate::server::reply::csv_download(
+                &format!("permintaan-{month}.csv"),
+                demand_csv_text(&rows),
+            ))
+        },
+    )
+    .await
 }

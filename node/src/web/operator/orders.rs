@@ -179,26 +179,41 @@ pub(super) fn this_month(state: &AppState) -> Month {
 }
 
 /// The month of `key` in the query, or `default` if it is missing or empty;
-/// if it cannot be read, the page that says so (400).
+/// if it cannot be read, the page that says so (400), titled as the page
+/// `(title, path)` it was asked of, with a link back to it.
 fn month_in(
     query: &HashMap<String, String>,
     key: &str,
     default: Month,
-    lang: Lang,
-    csrf: &str,
+    (lang, csrf): (Lang, &str),
+    (title, path): (&str, &str),
 ) -> Result<Month, Box<Response>> {
     match query.get(key).map(|m| m.trim()).filter(|m| !m.is_empty()) {
-        Some(text) => Month::parse(text).map_err(|_| {
-            let w = words(lang);
-            Box::new(problem_page(
-                lang,
-                csrf,
-                w.fees,
-                w.bad_month,
-                "/operator/biaya",
-            ))
-        }),
+        Some(text) => Month::parse(text)
+            .map_err(|_| Box::new(problem_page(lang, csrf, title, words(lang).bad_month, path))),
         None => Ok(default),
+    }
+}
+
+/// A monthly operator page or download (`?bulan=2026-11`, this month when
+/// missing), for the page `(title, path)`: the month read (a bad one explained),
+/// `work` done on the node for it, and `answer` made of the result; a fault of
+/// the node is the 500 page.
+pub(super) async fn monthly<T: Send + 'static>(
+    state: &AppState,
+    query: &HashMap<String, String>,
+    (lang, csrf): (Lang, &str),
+    page: (&str, &str),
+    work: impl FnOnce(&crate::node::Node, Month) -> Result<T, NodeError> + Send + 'static,
+    answer: impl FnOnce(Month, T) -> Response,
+) -> Response {
+    let month = match month_in(query, "bulan", this_month(state), (lang, csrf), page) {
+        Ok(month) => month,
+        Err(problem) => return *problem,
+    };
+    match state.run(move |node| work(node, month)).await {
+        Ok(found) => answer(month, found),
+        Err(error) => internal(lang, &error),
     }
 }
 

@@ -11,8 +11,7 @@ use telecenter_protocol::CenterId;
 use telecenter_protocol::catalog::Lang;
 
 use super::{
-    frame, internal, month_in, month_picker, no_store, operator_nav, pay_href, rows_table,
-    statement_href, this_month,
+    frame, month_picker, monthly, no_store, operator_nav, pay_href, rows_table, statement_href,
 };
 use crate::accounting::{self, BalanceLine, FeeReport, Month, NettingView, ReportLine};
 use crate::api::CenterNames as Names;
@@ -177,19 +176,23 @@ pub(in crate::web) async fn fee_report(
     OperatorPage { csrf, lang }: OperatorPage,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let month = match month_in(&query, "bulan", this_month(&state), lang, &csrf) {
-        Ok(month) => month,
-        Err(page) => return *page,
-    };
-    match state.run(move |node| fee_data(node, month)).await {
-        Ok(data) => frame(
-            lang,
-            StatusCode::OK,
-            words(lang).fees,
-            fee_body(lang, &csrf, month, &data),
-        ),
-        Err(error) => internal(lang, &error),
-    }
+    let title = words(lang).fees;
+    monthly(
+        &state,
+        &query,
+        (lang, &csrf),
+        (title, "/operator/biaya"),
+        fee_data,
+        |month, data| {
+            frame(
+                lang,
+                StatusCode::OK,
+                title,
+                fee_body(lang, &csrf, month, &data),
+            )
+        },
+    )
+    .await
 }
 
 /// `GET /operator/biaya.csv?bulan=2026-11`: the report for spreadsheets.
@@ -198,15 +201,18 @@ pub(in crate::web) async fn fee_csv(
     OperatorPage { csrf, lang }: OperatorPage,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let month = match month_in(&query, "bulan", this_month(&state), lang, &csrf) {
-        Ok(month) => month,
-        Err(page) => return *page,
-    };
-    match state.run(move |node| accounting::report(node, month)).await {
-        Ok(report) => no_store(crate::server::reply::csv_download(
-            &crate::accounting::report_csv_name(&report),
-            crate::accounting::report_csv(&report),
-        )),
-        Err(error) => internal(lang, &error),
-    }
+    monthly(
+        &state,
+        &query,
+        (lang, &csrf),
+        (words(lang).fees, "/operator/biaya"),
+        accounting::report,
+        |_, report| {
+            no_store(crate::server::reply::csv_download(
+                &crate::accounting::report_csv_name(&report),
+                crate::accounting::report_csv(&report),
+            ))
+        },
+    )
+    .await
 }

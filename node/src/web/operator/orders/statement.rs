@@ -99,8 +99,9 @@ pub(in crate::web) async fn statement(
     let Ok(center) = center.parse::<CenterId>() else {
         return not_found(lang);
     };
-    let months = month_in(&query, "dari", this_month(&state), lang, &csrf)
-        .and_then(|from| Ok((from, month_in(&query, "sampai", from, lang, &csrf)?)));
+    let page = (words(lang).fees, "/operator/biaya");
+    let months = month_in(&query, "dari", this_month(&state), (lang, &csrf), page)
+        .and_then(|from| Ok((from, month_in(&query, "sampai", from, (lang, &csrf), page)?)));
     let (from, to) = match months {
         Ok(months) => months,
         Err(page) => return *page,
