@@ -7,7 +7,7 @@
 //! and size limits ([`limits`], [`text`], [`catalog::input`]).
 //!
 //! Its top-level modules form layers without loops (`tests/layout.rs` checks it):
-//! `limits`, `text`, `id`, `b64` at the bottom; then `identity`, `address`, `fee`;
+//! `limits`, `text`, `id`, `b64` at the bottom; then `phone`, `identity`, `address`, `fee`;
 //! then `envelope`, `hop`, `sealed`, `netting`, `sync`; then `catalog` and `order`;
 //! `pair` on `order`.
 //!
@@ -27,6 +27,7 @@ pub mod limits;
 pub mod netting;
 pub mod order;
 pub mod pair;
+pub mod phone;
 pub mod sealed;
 pub mod sync;
 pub mod text;

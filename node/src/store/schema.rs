@@ -250,6 +250,98 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (month, word)
     ) STRICT, WITHOUT ROWID;
     "#,
+    // Version 7: requests buyers send from the product pages (kept only on this
+    // node; the status token is stored as its SHA-256), and every sale this center
+    // made on a producer's behalf: a completed order where it sold, or a local sale
+    // (`ref` is the order id or the request code). `producer` and `commission_bp`
+    // are the producer and commission at the time of the sale (filled by version 8).
+    r#"
+    CREATE TABLE buyer_requests (
+        code TEXT PRIMARY KEY,
+        token_sha256 TEXT NOT NULL,
+        created_ms INTEGER NOT NULL,
+        updated_ms INTEGER NOT NULL,
+        seller_center TEXT NOT NULL,
+        listing TEXT NOT NULL,
+        title TEXT NOT NULL,
+        unit TEXT NOT NULL,
+        producer TEXT NOT NULL,
+        unit_price_idr INTEGER NOT NULL CHECK (unit_price_idr >= 0),
+        quantity INTEGER NOT NULL CHECK (quantity > 0),
+        buyer_name TEXT NOT NULL,
+        buyer_phone TEXT NOT NULL,
+        pickup INTEGER NOT NULL CHECK (pickup IN (0, 1)),
+        delivery_note TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('new', 'ordered', 'sold', 'declined')),
+        order_id TEXT,
+        reason TEXT NOT NULL DEFAULT ''
+    ) STRICT;
+    CREATE INDEX buyer_requests_by_status ON buyer_requests(status, created_ms);
+    CREATE INDEX buyer_requests_by_order ON buyer_requests(order_id) WHERE order_id IS NOT NULL;
+    CREATE TABLE sales (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('order', 'local')),
+        ref TEXT NOT NULL,
+        at_ms INTEGER NOT NULL,
+        listing TEXT NOT NULL,
+        title TEXT NOT NULL,
+        unit TEXT NOT NULL,
+        quantity INTEGER NOT NULL CHECK (quantity > 0),
+        unit_price_idr INTEGER NOT NULL CHECK (unit_price_idr >= 0),
+        gross_idr INTEGER NOT NULL CHECK (gross_idr >= 0),
+        producer INTEGER,
+        commission_bp INTEGER CHECK (commission_bp BETWEEN 0 AND 10000),
+        UNIQUE (kind, ref)
+    ) STRICT;
+    CREATE INDEX sales_by_time ON sales(at_ms);
+    CREATE INDEX sales_by_producer ON sales(producer, at_ms);
+    "#,
+    // Version 8: the producers this center sells for (contact and bank account
+    // never leave this node), which listing is whose, and payouts to them.
+    r#"
+    CREATE TABLE producers (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        village TEXT NOT NULL,
+        contact TEXT NOT NULL,
+        bank_account TEXT NOT NULL,
+        whatsapp TEXT NOT NULL,
+        commission_bp INTEGER NOT NULL CHECK (commission_bp BETWEEN 0 AND 10000),
+        created_ms INTEGER NOT NULL,
+        UNIQUE (name, village)
+    ) STRICT;
+    CREATE TABLE listing_producers (
+        listing TEXT PRIMARY KEY,
+        producer INTEGER NOT NULL REFERENCES producers(id)
+    ) STRICT;
+    CREATE INDEX listing_producers_by_producer ON listing_producers(producer);
+    CREATE TABLE producer_payouts (
+        id INTEGER PRIMARY KEY,
+        producer INTEGER NOT NULL REFERENCES producers(id),
+        at_ms INTEGER NOT NULL,
+        amount_idr INTEGER NOT NULL CHECK (amount_idr > 0),
+        method TEXT NOT NULL CHECK (method IN ('cash', 'transfer')),
+        note TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX producer_payouts_by_producer ON producer_payouts(producer, at_ms);
+    -- A sale takes the producer and commission of its listing at that moment.
+    CREATE TRIGGER sales_take_producer AFTER INSERT ON sales WHEN NEW.producer IS NULL BEGIN
+        UPDATE sales SET
+            producer = (SELECT producer FROM listing_producers WHERE listing = NEW.listing),
+            commission_bp = (SELECT p.commission_bp FROM listing_producers lp
+                             JOIN producers p ON p.id = lp.producer
+                             WHERE lp.listing = NEW.listing)
+        WHERE id = NEW.id;
+    END;
+    "#,
+    // Version 9: the operator's own product codes (the key column of a
+    // spreadsheet), so importing the same file again updates instead of adding.
+    r#"
+    CREATE TABLE listing_keys (
+        key TEXT PRIMARY KEY,
+        listing TEXT NOT NULL UNIQUE
+    ) STRICT;
+    "#,
 ];
 
 impl Store {

@@ -573,6 +573,13 @@ fn image_names_follow_listings_and_are_found_by_index() {
              DROP TABLE mail;
              DROP TABLE pair_routes;
              DROP TABLE search_demand;
+             DROP TABLE listing_keys;
+             DROP TRIGGER sales_take_producer;
+             DROP TABLE producer_payouts;
+             DROP TABLE listing_producers;
+             DROP TABLE producers;
+             DROP TABLE sales;
+             DROP TABLE buyer_requests;
              PRAGMA user_version = 3;",
         )
         .unwrap();
