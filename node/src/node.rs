@@ -72,6 +72,7 @@ mod pending;
 mod rate;
 mod reach;
 mod read;
+pub mod requests;
 pub mod routes;
 mod serve;
 

@@ -5,8 +5,8 @@
 //! commit), `listings` (the listing rows and search over them), `search_index` (the
 //! in-memory search index kept equal to the listing rows), `photos`,
 //! `peers` (peers and trust), `orders`, `outbox`, `ledger`, `settlements`,
-//! `pair_write` (what one order step writes), `mail` and `demand` (words
-//! buyers searched for).
+//! `pair_write` (what one order step writes), `mail`, `demand` (words
+//! buyers searched for) and `requests` (buyer requests from the product pages).
 //!
 //! One SQLite file in WAL mode with `synchronous = FULL`, so a transaction that
 //! has returned from `COMMIT` survives a kill or a power cut. Everything one
@@ -33,6 +33,7 @@ mod outbox;
 mod pair_write;
 mod peers;
 mod photos;
+mod requests;
 mod schema;
 mod search_index;
 mod settlements;
@@ -45,6 +46,7 @@ pub use orders::{EventRow, ORDER_STATUS_WORDS, OrderFilter, OrderRow};
 pub use outbox::OutboxRow;
 pub use pair_write::PairWrite;
 pub use peers::{PeerRow, TrustState};
+pub use requests::{LocalSale, RequestRow, RequestStatus, RequestWrite};
 pub use schema::MIGRATIONS;
 pub use search_index::SearchIndex;
 pub use settlements::SettlementRow;

@@ -127,3 +127,19 @@ pub const SITEMAP_URLS_MAX: usize = 50_000;
 /// Longest `Host` header taken as this node's address for absolute links (when
 /// no `public_url` or published address is known).
 pub const HOST_HEADER_CHARS_MAX: usize = 255;
+/// Largest body of the public request form ("Pesan" on a product page), in
+/// bytes; a bigger body is refused before more is read.
+pub const REQUEST_FORM_BYTES_MAX: usize = 8 * 1024;
+/// Longest delivery note on a buyer request, in characters.
+pub const REQUEST_NOTE_CHARS_MAX: usize = 500;
+/// Buyer requests one client address (IPv6: its /64) may send per window.
+pub const REQUESTS_PER_ADDRESS_MAX: u32 = 5;
+/// The window of [`REQUESTS_PER_ADDRESS_MAX`], in ms (10 minutes).
+pub const REQUESTS_ADDRESS_WINDOW_MS: i64 = 10 * 60 * 1000;
+/// Buyer requests the node takes from everyone together per minute.
+pub const REQUESTS_PER_MINUTE_MAX: u32 = 30;
+/// Client addresses the request rate limit remembers; beyond, the oldest is forgotten.
+pub const REQUEST_CLIENTS_TRACKED_MAX: usize = 10_000;
+/// Buyer requests waiting for the operator (`new`) at once; beyond, the form
+/// answers that the center is busy.
+pub const OPEN_REQUESTS_MAX: u64 = 500;

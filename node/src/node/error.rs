@@ -67,6 +67,9 @@ pub enum NodeError {
     /// No such order on this node.
     #[error("no order with id {0} on this node")]
     NoSuchOrder(telecenter_protocol::order::OrderId),
+    /// No such buyer request on this node.
+    #[error("no buyer request with code {0} on this node")]
+    NoSuchRequest(String),
     /// No such settlement on this node.
     #[error("no settlement with id {0} on this node")]
     NoSuchSettlement(telecenter_protocol::order::OrderId),

@@ -108,6 +108,7 @@ impl IntoResponse for ApiError {
                 e @ (NodeError::NoSuchListing(_)
                 | NodeError::UnknownListing { .. }
                 | NodeError::NoSuchOrder(_)
+                | NodeError::NoSuchRequest(_)
                 | NodeError::NoSuchSettlement(_)) => {
                     (StatusCode::NOT_FOUND, "not_found", e.to_string(), None, None)
                 }

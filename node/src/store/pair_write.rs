@@ -33,6 +33,8 @@ pub struct PairWrite {
     /// A refusal to remember, so the same message always gets the same answer:
     /// (from, hash, code, message).
     pub refusal: Option<(CenterId, String, String, String)>,
+    /// A buyer request this step answers (an order placed for it, a local sale).
+    pub request: Option<super::requests::RequestWrite>,
 }
 
 impl PairWrite {
@@ -47,6 +49,7 @@ impl PairWrite {
             && self.ledger.is_empty()
             && self.settlement.is_none()
             && self.refusal.is_none()
+            && self.request.is_none()
     }
 }
 
@@ -146,6 +149,9 @@ pub(super) fn apply(
                 now_ms
             ],
         )?;
+    }
+    if let Some(request) = &write.request {
+        super::requests::apply(tx, request, now_ms)?;
     }
     if let Some((from, hash, code, message)) = &write.refusal {
         tx.execute(

@@ -16,6 +16,16 @@ impl Node {
     /// The order goes into the outbox at once; it is *placed* for the seller when
     /// the seller's node takes it in.
     pub fn place_order(&self, input: &PlaceOrder) -> Result<OrderRow, NodeError> {
+        self.place_order_for(input, None)
+    }
+
+    /// [`Node::place_order`], answering buyer request `request` (which must
+    /// still wait) in the same transaction.
+    pub(in crate::node) fn place_order_for(
+        &self,
+        input: &PlaceOrder,
+        request: Option<&str>,
+    ) -> Result<OrderRow, NodeError> {
         let own = self.center_id();
         if input.seller == own {
             return Err(problem(
@@ -60,6 +70,9 @@ impl Node {
         .validate()?;
         orderable(&listing, None, Some(terms.quantity))?;
         let mut writer = lock(&self.writer);
+        if let Some(code) = request {
+            self.request_waits(&writer.store, code)?;
+        }
         let id = OrderId::random(lock(&self.random).as_mut());
         if writer.store.order(&id)?.is_some() {
             return Err(NodeError::Internal("order id drawn twice".into()));
@@ -86,6 +99,10 @@ impl Node {
             pending: Some(Action::Place.word().to_owned()),
             problem: None,
         };
+        let link = request.map(|code| crate::store::RequestWrite::Ordered {
+            code: code.to_owned(),
+            order_id: id.to_string(),
+        });
         self.commit_pair(
             &mut writer,
             PairWrite {
@@ -98,6 +115,7 @@ impl Node {
                     proposed: true,
                 }],
                 outbox: vec![(input.seller, hash, signed)],
+                request: link,
                 ..Default::default()
             },
         )?;

@@ -123,7 +123,7 @@ impl Node {
     /// Commits `pair` together with a catalog change moving the listing's stock by
     /// `delta` (negative: reserve). Reserving more than is in stock is refused;
     /// returning stock to a listing removed since is skipped.
-    pub(super) fn commit_with_stock(
+    pub(in crate::node) fn commit_with_stock(
         &self,
         writer: &mut Writer,
         listing: &ListingId,
