@@ -15,6 +15,7 @@ pub mod extract;
 pub mod gate;
 pub mod login_limit;
 pub mod reply;
+pub mod request_limit;
 pub mod serve;
 pub mod session;
 pub mod state;

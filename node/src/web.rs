@@ -8,6 +8,7 @@
 pub mod i18n;
 pub mod operator;
 mod public;
+mod request;
 mod share;
 
 pub(crate) use public::fallback;
@@ -33,6 +34,13 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(public::home))
         .route("/cari", get(public::search))
         .route("/produk/{center}/{id}", get(public::listing))
+        .route(
+            "/produk/{center}/{id}/pesan",
+            post(request::submit).layer(axum::extract::DefaultBodyLimit::max(
+                telecenter_protocol::limits::REQUEST_FORM_BYTES_MAX,
+            )),
+        )
+        .route("/pesanan/{code}", get(request::status))
         .route("/pusat/{center}", get(public::center))
         .route("/cara-pesan", get(public::how_to_order))
         .route("/sitemap.xml", get(share::sitemap))

@@ -28,6 +28,8 @@ pub struct AppState {
     pub public_url: Option<Arc<str>>,
     /// The last sitemap served, reused until the catalog changes.
     pub sitemap: Arc<AnswerCache>,
+    /// The rate limit of the public buyer-request form.
+    pub requests: Arc<super::request_limit::RequestLimiter>,
 }
 
 /// One answer kept for as long as the node's catalog has not changed (its
@@ -64,6 +66,7 @@ impl AppState {
             hop_bodies: Arc::default(),
             public_url: None,
             sitemap: Arc::default(),
+            requests: Arc::default(),
         }
     }
 

@@ -3,6 +3,7 @@
 //! experience ("Pasar", "Cari produk", "Pesan"), never jargon.
 
 pub mod orders;
+pub mod requests;
 
 use telecenter_protocol::catalog::Lang;
 

@@ -428,13 +428,13 @@ pub(super) async fn listing(
             @for paragraph in description.split("\n\n") { p { (paragraph) } }
         }
         div.order {
-            h2 { (t.order) }
-            p { (t.order_hint) }
-            @if let Some(profile) = &profile { (center_facts(t, profile)) }
-            p { a href="/cara-pesan" { (t.how_to_order) } }
-            @if staff_order {
-                p { a.button href=(format!("/operator/pesan?produk={}/{}", row.center_id, l.id)) { (t.order_for_buyer) } }
-            }
+            (super::request::order_box(t, lang, &row, html! {
+                @if let Some(profile) = &profile { (center_facts(t, profile)) }
+                p { a href="/cara-pesan" { (t.how_to_order) } }
+                @if staff_order {
+                    p { a.button href=(format!("/operator/pesan?produk={}/{}", row.center_id, l.id)) { (t.order_for_buyer) } }
+                }
+            }))
         }
         p.muted { @if row.center_id == own { (t.from_this_center) } @else { (t.from_other_center) } }
     };
