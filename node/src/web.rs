@@ -77,6 +77,19 @@ pub fn routes() -> Router<AppState> {
         .route("/operator/jaringan/kepercayaan", post(operator::decide))
         .route("/operator/jaringan/sinkron", post(operator::sync_now))
         .route("/operator/pesanan", get(operator::orders_list))
+        .route("/operator/permintaan-pembeli", get(operator::requests_list))
+        .route(
+            "/operator/permintaan-pembeli/{code}",
+            get(operator::request_show),
+        )
+        .route(
+            "/operator/permintaan-pembeli/{code}/jual",
+            post(operator::request_sell),
+        )
+        .route(
+            "/operator/permintaan-pembeli/{code}/tolak",
+            post(operator::request_decline),
+        )
         .route("/operator/pesanan/kirim", post(operator::deliver_now))
         .route(
             "/operator/pesanan/{id}",

@@ -28,6 +28,7 @@ mod login;
 mod network;
 mod orders;
 mod profile;
+mod requests;
 mod upload;
 
 pub(crate) use form::{CsrfForm, NoFields};
@@ -48,6 +49,7 @@ pub(super) use orders::{
     place_form, place_order, record_payment, settlements, statement,
 };
 pub(super) use profile::{profile_form, save_profile};
+pub(super) use requests::{request_decline, request_sell, request_show, requests_list};
 
 /// Whether the request carries a live operator session: public pages use it to
 /// add operator-only links (never operator data).
@@ -113,6 +115,7 @@ fn operator_nav(t: &Texts, csrf: &str) -> Markup {
         nav.pager aria-label="operator" {
             a href="/operator" { (listings) }
             a href="/operator/pesanan" { (orders) }
+            a href="/operator/permintaan-pembeli" { (super::i18n::requests::words(lang).menu) }
             a href="/operator/biaya" { (fees) }
             a href="/operator/permintaan" { (demand) }
             a href="/operator/profil" { (profile) }

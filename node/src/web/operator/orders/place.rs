@@ -44,6 +44,8 @@ struct PlaceValues {
     payment_at: String,
     payment_method: String,
     note: String,
+    /// The buyer request this order answers (`?permintaan=` code), if any.
+    request: String,
 }
 
 impl PlaceValues {
@@ -56,6 +58,7 @@ impl PlaceValues {
             payment_at: "buyer_center".to_owned(),
             payment_method: "cash".to_owned(),
             note: String::new(),
+            request: String::new(),
         }
     }
 
@@ -68,6 +71,7 @@ impl PlaceValues {
             payment_at: form.payment_at,
             payment_method: form.payment_method,
             note: form.note,
+            request: form.permintaan,
         }
     }
 }
@@ -85,6 +89,8 @@ pub(in crate::web) struct PlaceFields {
     payment_at: String,
     payment_method: String,
     note: String,
+    /// The buyer request this order answers, if any.
+    permintaan: String,
 }
 
 /// What the form shows about the product.
@@ -172,6 +178,7 @@ fn place_page(
                 input type="hidden" name="csrf" value=(csrf);
                 input type="hidden" name="produk" value=(product);
                 input type="hidden" name="unit_price_idr" value=(l.price_idr);
+                @if !values.request.is_empty() { input type="hidden" name="permintaan" value=(values.request); }
                 label for="quantity" { (w.quantity) " (" (l.unit) ")" }
                 input #quantity name="quantity" inputmode="numeric" value=(values.quantity) required maxlength="6";
                 label for="buyer_name" { (w.buyer_name) }
@@ -219,15 +226,26 @@ pub(in crate::web) async fn place_form(
             Some(w.product_unreadable),
         );
     };
-    match state.run(move |node| offer(node, &center, &listing)).await {
-        Ok(Some(offer)) => place_page(
-            lang,
-            &csrf,
-            &offer,
-            &PlaceValues::fresh(&typed),
-            StatusCode::OK,
-            None,
-        ),
+    let request = query.get("permintaan").cloned().unwrap_or_default();
+    let found = state
+        .run(move |node| {
+            // A buyer request fills in the buyer, the quantity and the note.
+            let mut values = PlaceValues::fresh(&typed);
+            if !request.is_empty()
+                && let Ok(r) = node.request(&request)
+            {
+                values.quantity = r.quantity.to_string();
+                values.buyer_name = r.buyer_name;
+                values.buyer_phone = r.buyer_phone;
+                values.note = r.delivery_note;
+                values.request = r.code;
+            }
+            Ok(offer(node, &center, &listing)?.map(|o| (o, values)))
+        })
+        .await;
+    let typed = query.get("produk").cloned().unwrap_or_default();
+    match found {
+        Ok(Some((offer, values))) => place_page(lang, &csrf, &offer, &values, StatusCode::OK, None),
         Ok(None) => choose_page(
             lang,
             &csrf,
@@ -364,11 +382,22 @@ pub(in crate::web) async fn place_order(
             .await;
         }
     };
-    match state.run(move |node| node.place_order(&input)).await {
+    let request = values.request.clone();
+    let placed = state
+        .run(move |node| {
+            if request.is_empty() {
+                node.place_order(&input)
+            } else {
+                node.link_request_order(&request, &input)
+            }
+        })
+        .await;
+    match placed {
         Ok(row) => see_other(&format!("/operator/pesanan/{}?ok=place", row.state.id)),
         Err(
             error @ (NodeError::Order { .. }
             | NodeError::Invalid(_)
+            | NodeError::NoSuchRequest(_)
             | NodeError::UnknownListing { .. }),
         ) => {
             let status = refusal_status(&error);
