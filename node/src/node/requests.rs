@@ -371,5 +371,20 @@ impl Node {
     }
 }
 
+impl Node {
+    /// Fills the open requests up to `count` with copies of `row` (tests of the bound).
+    #[cfg(test)]
+    pub(crate) fn fill_open_requests_for_tests(&self, row: &RequestRow, count: u64) {
+        let mut writer = lock(&self.writer);
+        let held = writer.store.open_requests().unwrap_or(0);
+        for i in held..count {
+            let mut copy = row.clone();
+            copy.code = format!("T{i:07}");
+            copy.status = RequestStatus::New;
+            let _ = writer.store.insert_request(&copy, count);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -2675,3 +2675,6 @@ async fn operator_searches_are_not_counted_as_demand() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(node.demand("2025-11").unwrap().len(), 1);
 }
+
+/// Buyer requests (the public form, the status page, the operator pages).
+mod requests;
