@@ -73,7 +73,7 @@ static ID: RequestWords = RequestWords {
     form_intro: "Isi nama dan nomor WhatsApp Anda. Petugas telecenter akan menghubungi Anda untuk memastikan pesanan; tidak perlu membayar sekarang.",
     name: "Nama",
     whatsapp: "Nomor WhatsApp",
-    whatsapp_hint: "Contoh: 0812-3456-7890",
+    whatsapp_hint: "Contoh: 08xx-xxxx-xxxx",
     quantity: "Jumlah",
     pickup: "Ambil sendiri di telecenter ini",
     delivery: "Diantar (tulis alamat di catatan)",
@@ -130,7 +130,7 @@ static EN: RequestWords = RequestWords {
     form_intro: "Give your name and WhatsApp number. The telecenter staff will contact you to confirm; nothing to pay now.",
     name: "Name",
     whatsapp: "WhatsApp number",
-    whatsapp_hint: "For example: 0812-3456-7890",
+    whatsapp_hint: "For example: 08xx-xxxx-xxxx",
     quantity: "Quantity",
     pickup: "Pick up at this telecenter",
     delivery: "Delivery (write the address in the note)",
@@ -196,7 +196,7 @@ pub(crate) fn field_problem(lang: Lang, e: &InvalidInput) -> String {
         ("buyer_name", _) => "Nama berisi huruf yang tidak bisa dipakai.".into(),
         ("buyer_phone", "empty") => "Nomor WhatsApp wajib diisi.".into(),
         ("buyer_phone", _) => {
-            "Nomor WhatsApp tidak dikenali. Tulis nomor Indonesia, misalnya 0812-3456-7890.".into()
+            "Nomor WhatsApp tidak dikenali. Tulis nomor Indonesia, misalnya 08xx-xxxx-xxxx.".into()
         }
         ("quantity", "out_of_stock") => "Jumlah lebih dari stok yang tersedia.".into(),
         ("quantity", _) => {
