@@ -30,6 +30,7 @@ mod admin;
 pub mod federation;
 pub mod orders;
 mod public;
+mod requests;
 
 /// A center id from a path or query, or a 400 `invalid_center_id`.
 pub(crate) fn parse_center(text: &str) -> ApiResult<CenterId> {
@@ -100,6 +101,14 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/api/v1/admin/orders/deliver", post(orders::deliver))
         .route("/api/v1/admin/orders/{id}", get(orders::show))
         .route("/api/v1/admin/orders/{id}/{action}", post(orders::step))
+        .route("/api/v1/admin/requests", get(requests::list))
+        .route("/api/v1/admin/requests/{code}", get(requests::show))
+        .route("/api/v1/admin/requests/{code}/order", post(requests::order))
+        .route("/api/v1/admin/requests/{code}/sell", post(requests::sell))
+        .route(
+            "/api/v1/admin/requests/{code}/decline",
+            post(requests::decline),
+        )
         .route("/api/v1/admin/fees/report", get(orders::report))
         .route("/api/v1/admin/fees/balances", get(orders::balances))
         .route("/api/v1/admin/fees/statement", get(orders::statement))
