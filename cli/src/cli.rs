@@ -89,6 +89,9 @@ pub(crate) enum Command {
     /// Orders with other centers: place, list, show, accept, reject, ship, complete, cancel.
     #[command(subcommand)]
     Order(crate::trade::OrderCommand),
+    /// Buyer requests from the product pages: list, show, accept (order or local sale), decline.
+    #[command(subcommand)]
+    Request(crate::trade::RequestCommand),
     /// Fees between centers: monthly report, balances, statements, settlements, netting.
     #[command(subcommand)]
     Fees(crate::trade::FeesCommand),

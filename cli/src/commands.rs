@@ -261,6 +261,7 @@ async fn run_on_node(backend: Backend, command: Command, json: bool) -> Result<(
         }
         Command::Info => output::info(&backend.info().await?, json),
         Command::Order(command) => crate::trade::order(backend, command, json).await,
+        Command::Request(command) => crate::trade::request(backend, command, json).await,
         Command::Fees(command) => crate::trade::fees(backend, command, json).await,
         Command::Profile(p) => {
             let input = ProfileInput {

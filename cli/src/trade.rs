@@ -10,10 +10,12 @@ use telecenter_protocol::order::OrderId;
 
 mod fees;
 mod orders;
+mod requests;
 mod settle;
 
 pub(crate) use fees::{FeesCommand, fees};
 pub(crate) use orders::{OrderCommand, order};
+pub(crate) use requests::{RequestCommand, request};
 
 /// An order id.
 #[derive(Args, Debug)]
