@@ -10,5 +10,6 @@ mod orders;
 #[cfg(unix)]
 mod private_files;
 mod relay;
+mod requests;
 mod search;
 mod support;
