@@ -12,7 +12,7 @@ fn form_path(center: CenterId, listing: &ListingId) -> String {
     format!("/produk/{center}/{listing}/pesan")
 }
 
-fn good<'a>(name: &'a str) -> Vec<(&'a str, &'a str)> {
+fn good(name: &str) -> Vec<(&str, &str)> {
     vec![
         ("nama", name),
         ("wa", "0812-3456-7890"),
