@@ -805,3 +805,171 @@ fn two_operators_place_accept_and_account_for_an_order() {
         client.close().await.expect("close");
     });
 }
+
+/// The buyer's half of issue 13: a buyer on a phone orders another center's
+/// product from the public page, keeps the private status page, and watches it
+/// follow the order once the operator has turned the request into an order and
+/// the seller has accepted it.
+#[test]
+fn a_buyer_orders_from_the_page_and_follows_the_order_on_the_status_page() {
+    let (malang, malang_server) = sample_node();
+    let blitar = Folder::new();
+    let blitar_id = blitar.init_as("Telecenter Kab Blitar", "Kabupaten Blitar");
+    let listing = blitar
+        .ok(&[
+            "listing",
+            "add",
+            "--title",
+            "Keripik Tempe Bu Lastri",
+            "--price",
+            "12.500",
+            "--stock",
+            "20",
+            "--category",
+            "makanan",
+            "--unit",
+            "bungkus",
+            "--producer",
+            "Bu Lastri",
+        ])
+        .trim()
+        .to_owned();
+    set_password(&malang, "sandi-malang-2025");
+    set_password(&blitar, "sandi-blitar-2025");
+    let blitar_server = blitar.serve(&[]);
+    malang.ok(&["peer", "add", &blitar_server.url]);
+    blitar.ok(&["peer", "add", &malang_server.url]);
+    let driver = driver();
+    run(async {
+        let client = browser(&driver).await;
+        let (m, b) = (malang_server.url.as_str(), blitar_server.url.as_str());
+        client.set_window_size(360, 800).await.expect("phone size");
+
+        // The buyer searches Malang's market and finds Blitar's product.
+        reload_until(
+            &client,
+            &format!("{m}/cari?q=keripik+tempe+blitar"),
+            "Keripik Tempe Bu Lastri",
+        )
+        .await;
+        click(&client, Locator::LinkText("Keripik Tempe Bu Lastri")).await;
+        poll_text(&client, "Nomor WhatsApp").await;
+        let product_url = client.current_url().await.expect("url");
+        assert_eq!(product_url.path(), format!("/produk/{blitar_id}/{listing}"));
+        let width = client
+            .execute("return document.documentElement.scrollWidth;", vec![])
+            .await
+            .expect("script")
+            .as_f64()
+            .expect("a width");
+        assert!(width <= 360.0, "the page fits a 360 px phone: {width}");
+
+        // A first try with mistakes: the form comes back with the values kept.
+        type_into(&client, "#pesan-nama", "Ibu Ratna").await;
+        type_into(&client, "#pesan-wa", "abc").await;
+        type_into(&client, "#pesan-jumlah", "3").await;
+        click(&client, Locator::Css("#pesan-kirim")).await;
+        poll_text(&client, "Nomor WhatsApp tidak dikenali").await;
+        let kept = client
+            .find(Locator::Css("#pesan-nama"))
+            .await
+            .expect("name field")
+            .prop("value")
+            .await
+            .expect("value");
+        assert_eq!(kept.as_deref(), Some("Ibu Ratna"));
+        screenshot(&client, "buyer-form-errors").await;
+
+        type_into(&client, "#pesan-wa", "0812 3333 5555").await;
+        type_into(&client, "#pesan-catatan", "Saya ambil hari Sabtu pagi").await;
+        click(&client, Locator::Css("#pesan-ambil")).await;
+        click(&client, Locator::Css("#pesan-kirim")).await;
+        poll_text(&client, "Menunggu petugas menghubungi Anda").await;
+        let status_url = client.current_url().await.expect("status url").to_string();
+        assert!(status_url.contains("/pesanan/"), "{status_url}");
+        assert!(status_url.contains("token="), "{status_url}");
+        let status = body(&client).await;
+        assert!(status.contains("Keripik Tempe Bu Lastri"), "{status}");
+        assert!(status.contains("Rp 37.500"), "{status}");
+        screenshot(&client, "buyer-status-new").await;
+
+        // Without its token the code alone shows nothing.
+        let bare = status_url.split('?').next().expect("path").to_owned();
+        client.goto(&bare).await.expect("open without token");
+        poll_text(&client, "Pesanan tidak ditemukan").await;
+        assert!(!body(&client).await.contains("Ibu Ratna"));
+
+        // Malang's operator sees the request and turns it into an order to Blitar.
+        client.set_window_size(1280, 900).await.expect("desk size");
+        log_in(&client, m, "sandi-malang-2025").await;
+        client
+            .goto(&format!("{m}/operator/permintaan-pembeli"))
+            .await
+            .expect("requests");
+        poll_text(&client, "Ibu Ratna").await;
+        screenshot(&client, "operator-requests").await;
+        click(&client, Locator::Css("td a.code")).await;
+        poll_text(&client, "Jadikan pesanan").await;
+        let whatsapp = client
+            .find(Locator::Css("#hubungi-pembeli"))
+            .await
+            .expect("WhatsApp link")
+            .attr("href")
+            .await
+            .expect("href")
+            .expect("a link");
+        assert!(
+            whatsapp.starts_with("https://wa.me/6281233335555"),
+            "{whatsapp}"
+        );
+        click(&client, Locator::Css("#jadikan-pesanan")).await;
+        poll_text(&client, "Nomor HP pembeli").await;
+        for (field, value) in [
+            ("#quantity", "3"),
+            ("#buyer_name", "Ibu Ratna"),
+            ("#buyer_phone", "+6281233335555"),
+        ] {
+            let found = client
+                .find(Locator::Css(field))
+                .await
+                .expect("field")
+                .prop("value")
+                .await
+                .expect("value");
+            assert_eq!(found.as_deref(), Some(value), "{field}");
+        }
+        screenshot(&client, "operator-order-from-request").await;
+        press(&client, "Kirim pesanan").await;
+        poll_text(&client, "Menunggu keputusan").await;
+        let order = client
+            .current_url()
+            .await
+            .expect("url")
+            .path()
+            .strip_prefix("/operator/pesanan/")
+            .expect("an order page")
+            .to_owned();
+
+        // The buyer's page now says the seller has been asked.
+        client.set_window_size(360, 800).await.expect("phone size");
+        reload_until(&client, &status_url, "menunggu jawaban penjual").await;
+
+        // Blitar's operator accepts.
+        client.set_window_size(1280, 900).await.expect("desk size");
+        log_in(&client, b, "sandi-blitar-2025").await;
+        reload_until(
+            &client,
+            &format!("{b}/operator/pesanan/{order}"),
+            "Terima pesanan",
+        )
+        .await;
+        press(&client, "Terima pesanan").await;
+        poll_text(&client, "Tersimpan. Diterima.").await;
+
+        // The buyer sees it on the private page at Malang.
+        client.set_window_size(360, 800).await.expect("phone size");
+        reload_until(&client, &status_url, "Diterima penjual").await;
+        screenshot(&client, "buyer-status-accepted").await;
+        client.close().await.expect("close");
+    });
+}
