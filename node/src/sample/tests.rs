@@ -137,3 +137,17 @@ async fn sample_thumbnails_travel_to_a_peer_through_sync() {
         .medium;
     assert!(b.image(medium).unwrap().is_none());
 }
+
+/// Issue 13: every demo center publishes a (clearly fake) WhatsApp number, so
+/// the demo shows the "Tanya lewat WhatsApp" buttons.
+#[test]
+fn every_sample_center_publishes_a_whatsapp_number() {
+    for index in 0..crate::sample::SAMPLES.len() {
+        let profile = crate::sample::sample_profile_of(index)
+            .unwrap()
+            .validate_new()
+            .unwrap();
+        let number = profile.whatsapp.unwrap_or_default();
+        assert!(number.starts_with("+62812000000"), "{index}: {number}");
+    }
+}
