@@ -140,7 +140,7 @@ fn commands_against_a_running_node_go_through_it_and_lose_nothing() {
     let (_, info) = get(&server.url, "/api/v1/info", None);
     assert_eq!(info["whatsapp"], "+6281234567890");
     let err = folder.fails(&["profile", "--whatsapp", "nomor saya"]);
-    assert!(err.contains("whatsapp"), "{err}");
+    assert!(err.contains("phone number"), "{err}");
     let (_, info) = get(&server.url, "/api/v1/info", None);
     assert_eq!(info["whatsapp"], "+6281234567890");
 
