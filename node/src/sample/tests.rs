@@ -150,4 +150,18 @@ fn every_sample_center_publishes_a_whatsapp_number() {
         let number = profile.whatsapp.unwrap_or_default();
         assert!(number.starts_with("+62812000000"), "{index}: {number}");
     }
+    // A center created with it (as the demo creates them) publishes it at once.
+    let dir = TempDir::new().unwrap();
+    let node = crate::testing::center_with(
+        dir.path(),
+        (1, 101),
+        &sample_profile_of(1).unwrap(),
+        Arc::new(ManualClock::new(T0)),
+    );
+    assert_eq!(
+        node.profile().unwrap().whatsapp.as_deref(),
+        Some("+6281200000011")
+    );
+    let indexed = node.center(&node.center_id()).unwrap().unwrap();
+    assert_eq!(indexed.whatsapp.as_deref(), Some("+6281200000011"));
 }
