@@ -1,11 +1,11 @@
 // Share buttons of the market pages. Without this script "Bagikan" is a
 // wa.me link; with it, phones that have a share sheet (navigator.share) use
-// it, and "Salin tautan" appears where the browser may write the clipboard.
+// it, and a "Salin tautan" button is added where the browser may write the
+// clipboard (a secure context).
 (function () {
   "use strict";
-  var shares = document.querySelectorAll("a[data-share-url]");
-  if (navigator.share) {
-    shares.forEach(function (link) {
+  document.querySelectorAll("a[data-share-url]").forEach(function (link) {
+    if (navigator.share) {
       link.addEventListener("click", function (event) {
         event.preventDefault();
         navigator
@@ -16,16 +16,17 @@
           })
           .catch(function () {});
       });
-    });
-  }
-  if (navigator.clipboard && window.isSecureContext) {
-    document.querySelectorAll("button[data-copy]").forEach(function (button) {
-      button.hidden = false;
-      button.addEventListener("click", function () {
-        navigator.clipboard.writeText(button.dataset.copy).then(function () {
-          button.textContent = button.dataset.copied;
+    }
+    if (navigator.clipboard && window.isSecureContext && link.dataset.copy) {
+      var copy = document.createElement("button");
+      copy.type = "button";
+      copy.textContent = link.dataset.copy;
+      copy.addEventListener("click", function () {
+        navigator.clipboard.writeText(link.dataset.shareUrl).then(function () {
+          copy.textContent = link.dataset.copied;
         }, function () {});
       });
-    });
-  }
+      link.after(copy);
+    }
+  });
 })();

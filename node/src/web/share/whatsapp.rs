@@ -121,7 +121,7 @@ pub(in crate::web) fn center_url(
 
 /// The buttons under a product's order box: "Tanya lewat WhatsApp" when the
 /// selling center publishes a number (`whatsapp`), "Bagikan", and "Salin
-/// tautan" (shown by the script only). `link` is the product's absolute address.
+/// tautan" (added by the script, where the browser has a clipboard). `link` is the product's absolute address.
 pub(in crate::web) fn product_buttons(
     lang: Lang,
     row: &ListingRow,
@@ -165,8 +165,8 @@ fn buttons(lang: Lang, ask: Option<String>, title: &str, text: &str, link: &str)
                 a.button.whatsapp href=(ask) target="_blank" rel="noopener" { (w.ask) }
             }
             a.button.share href=(share) target="_blank" rel="noopener"
-                data-share-title=(title) data-share-text=(text) data-share-url=(link) { (w.share) }
-            button.copy type="button" hidden data-copy=(link) data-copied=(w.copied) { (w.copy) }
+                data-share-title=(title) data-share-text=(text) data-share-url=(link)
+                data-copy=(w.copy) data-copied=(w.copied) { (w.share) }
         }
         script src=(SCRIPT_PATH) defer {}
     }
