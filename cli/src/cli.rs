@@ -55,9 +55,9 @@ pub(crate) enum Command {
     /// Show this center's id, name and region.
     #[command(after_help = "Example:\n  telecenter info --json")]
     Info,
-    /// Change this center's name, region, contact, referral fee or node address.
+    /// Change this center's name, region, contact, WhatsApp number, referral fee or node address.
     #[command(
-        after_help = "Examples:\n  telecenter profile --contact \"WA 0812-3456-7890\"\n  telecenter profile --fee 3 --fee-min 1.000 --address http://203.0.113.5:8470"
+        after_help = "Examples:\n  telecenter profile --contact \"WA 0812-3456-7890\"\n  telecenter profile --whatsapp 0812-3456-7890\n  telecenter profile --fee 3 --fee-min 1.000 --address http://203.0.113.5:8470"
     )]
     Profile(ProfileArgs),
     /// Add, list and remove the peer nodes this node syncs with.
@@ -362,4 +362,7 @@ pub(crate) struct ProfileArgs {
     /// Where other nodes reach this node for orders, e.g. http://203.0.113.5:8470 ("" clears it).
     #[arg(long, value_name = "URL")]
     pub(crate) address: Option<String>,
+    /// The center's WhatsApp number, e.g. 0812-3456-7890 (stored as +62…; "" clears it).
+    #[arg(long, value_name = "NUMBER")]
+    pub(crate) whatsapp: Option<String>,
 }

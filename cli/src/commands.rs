@@ -279,6 +279,7 @@ async fn run_on_node(backend: Backend, command: Command, json: bool) -> Result<(
                     .map(|m| parse_rupiah("fee-min", m))
                     .transpose()?,
                 address: p.address,
+                whatsapp: p.whatsapp,
             };
             output::info(&backend.set_profile(input).await?, json)
         }

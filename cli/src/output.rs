@@ -142,6 +142,9 @@ pub(crate) fn info(view: &InfoView, json: bool) -> Result<()> {
         if !view.contact.is_empty() {
             println!("  contact:   {}", view.contact);
         }
+        if let Some(whatsapp) = &view.whatsapp {
+            println!("  whatsapp:  {whatsapp}");
+        }
         println!(
             "  fee:       {} % referral fee paid to the center that brings a sale, minimum {}",
             telecenter_protocol::fee::percent_text(view.referral_fee_bp),

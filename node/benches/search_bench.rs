@@ -308,6 +308,7 @@ fn main() {
                     updated_at_ms: NOW_MS,
                     fees: Default::default(),
                     address: None,
+                    whatsapp: None,
                 }
             })
             .collect();

@@ -72,6 +72,9 @@ pub struct InfoView {
     pub referral_fee_min_idr: i64,
     /// Where its node takes orders, if published.
     pub address: Option<String>,
+    /// Its WhatsApp number (`+62…`), if published.
+    #[serde(default)]
+    pub whatsapp: Option<String>,
     /// The telecenter version serving.
     pub version: String,
 }
@@ -87,6 +90,7 @@ impl InfoView {
             referral_fee_bp: profile.fees.referral_bp,
             referral_fee_min_idr: profile.fees.min_idr,
             address: profile.address.clone(),
+            whatsapp: profile.whatsapp.clone(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
         }
     }

@@ -45,6 +45,7 @@ pub fn routes() -> Router<AppState> {
         .route("/cara-pesan", get(public::how_to_order))
         .route("/sitemap.xml", get(share::sitemap))
         .route("/robots.txt", get(share::robots))
+        .route(share::whatsapp::SCRIPT_PATH, get(share::whatsapp::script))
         .route("/operator", get(operator::dashboard))
         .route(
             "/operator/masuk",

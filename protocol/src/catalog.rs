@@ -6,7 +6,8 @@
 //! ```text
 //! ROOT
 //! ├─ "schema": uint 1
-//! ├─ "center": map { "id", "name", "region", "contact": str, "updated_at": timestamp ms }
+//! ├─ "center": map { "id", "name", "region", "contact": str, "updated_at": timestamp ms,
+//! │                   "whatsapp"?: str (`+62…`) }
 //! └─ "listings": map { <listing id>: map {
 //!        "title": map { "id": str, "en"?: str, "jv"?: str },
 //!        "description": map { "id"?: str, "en"?: str, "jv"?: str },
@@ -257,6 +258,9 @@ pub struct Profile {
     pub fees: FeeTerms,
     /// Where its node takes orders, if it is reachable (`http://…`).
     pub address: Option<String>,
+    /// Its WhatsApp number in normal form (`+62…`, see
+    /// [`crate::phone::normalize_phone`]), if it publishes one.
+    pub whatsapp: Option<String>,
 }
 
 /// Something in a catalog document does not follow the schema.

@@ -54,6 +54,47 @@ fn genesis_envelope_vector() {
     assert_eq!(verified.hash().to_string(), GENESIS_CHANGE_HASH);
 }
 
+/// Issue 13: a profile change publishing a WhatsApp number, on the vector
+/// catalog. The genesis above (without the field) is unchanged; the change
+/// travels as bytes and reads back in its normal form on a replica.
+#[test]
+fn whatsapp_profile_change_vector() {
+    let identity = vector_identity();
+    let owner = identity.center_id();
+    let genesis = vector_genesis();
+    let doc_id = DocId::catalog(owner);
+    let mut doc = CatalogDoc::empty(owner);
+    doc.apply(&genesis.clone().verify(&doc_id).unwrap())
+        .unwrap();
+    assert_eq!(doc.profile().unwrap().whatsapp, None);
+    let change = ProfileInput {
+        whatsapp: Some("0812-0000-0000".into()),
+        ..Default::default()
+    }
+    .validate()
+    .expect("valid number");
+    let signed = doc
+        .set_profile(&identity, &change, 1_795_392_060_000)
+        .expect("profile change");
+    let bytes = signed.to_bytes();
+    let verified = SignedChange::from_bytes(&bytes)
+        .unwrap()
+        .verify(&doc_id)
+        .unwrap();
+    println!("change hash: {}", verified.hash());
+    assert_eq!(verified.hash().to_string(), WHATSAPP_CHANGE_HASH);
+    let mut replica = CatalogDoc::empty(owner);
+    replica.apply(&genesis.verify(&doc_id).unwrap()).unwrap();
+    replica.apply(&verified).unwrap();
+    assert_eq!(
+        replica.profile().unwrap().whatsapp.as_deref(),
+        Some("+6281200000000")
+    );
+}
+
+const WHATSAPP_CHANGE_HASH: &str =
+    "4fefc816bf0c736d31ed4e0047ab56fa9a56a4a85eea979ad33f744e3b8a7fb9";
+
 fn hex_string(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -134,6 +134,15 @@ fn commands_against_a_running_node_go_through_it_and_lose_nothing() {
     folder.ok(&["profile", "--contact", "WA 0812-3456-7890"]);
     let (_, info) = get(&server.url, "/api/v1/info", None);
     assert_eq!(info["contact"], "WA 0812-3456-7890");
+    // Issue 13: the WhatsApp number, in any Indonesian form, is kept as +62…;
+    // a bad one is refused with one clear line and changes nothing.
+    folder.ok(&["profile", "--whatsapp", "0812-3456-7890"]);
+    let (_, info) = get(&server.url, "/api/v1/info", None);
+    assert_eq!(info["whatsapp"], "+6281234567890");
+    let err = folder.fails(&["profile", "--whatsapp", "nomor saya"]);
+    assert!(err.contains("phone number"), "{err}");
+    let (_, info) = get(&server.url, "/api/v1/info", None);
+    assert_eq!(info["whatsapp"], "+6281234567890");
 
     // Bad input through the running node: one clear line, nothing changed.
     let err = folder.fails(&["listing", "update", &before, "--price", "-5"]);

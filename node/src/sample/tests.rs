@@ -137,3 +137,31 @@ async fn sample_thumbnails_travel_to_a_peer_through_sync() {
         .medium;
     assert!(b.image(medium).unwrap().is_none());
 }
+
+/// Issue 13: every demo center publishes a (clearly fake) WhatsApp number, so
+/// the demo shows the "Tanya lewat WhatsApp" buttons.
+#[test]
+fn every_sample_center_publishes_a_whatsapp_number() {
+    for index in 0..crate::sample::SAMPLES.len() {
+        let profile = crate::sample::sample_profile_of(index)
+            .unwrap()
+            .validate_new()
+            .unwrap();
+        let number = profile.whatsapp.unwrap_or_default();
+        assert!(number.starts_with("+62812000000"), "{index}: {number}");
+    }
+    // A center created with it (as the demo creates them) publishes it at once.
+    let dir = TempDir::new().unwrap();
+    let node = crate::testing::center_with(
+        dir.path(),
+        (1, 101),
+        &sample_profile_of(1).unwrap(),
+        Arc::new(ManualClock::new(T0)),
+    );
+    assert_eq!(
+        node.profile().unwrap().whatsapp.as_deref(),
+        Some("+6281200000011")
+    );
+    let indexed = node.center(&node.center_id()).unwrap().unwrap();
+    assert_eq!(indexed.whatsapp.as_deref(), Some("+6281200000011"));
+}

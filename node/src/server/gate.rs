@@ -173,11 +173,12 @@ impl Client {
 
 /// The security headers of every answer (kept where a handler set its own).
 const SECURITY_HEADERS: [(&str, &str); 5] = [
-    // No script at all; styles are the page's own (inline attributes included);
-    // images from this node; forms post only here; never inside a frame.
+    // Scripts only as files served by this node (the share button's), never
+    // inline; styles are the page's own (inline attributes included); images
+    // from this node; forms post only here; never inside a frame.
     (
         "content-security-policy",
-        "default-src 'none'; img-src 'self'; style-src 'self' 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        "default-src 'none'; script-src 'self'; img-src 'self'; style-src 'self' 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     ),
     ("x-content-type-options", "nosniff"),
     ("x-frame-options", "DENY"),

@@ -158,12 +158,13 @@ impl Store {
                 .optional()?;
             tx.execute(
                 "INSERT INTO centers (center_id, name, region, contact, updated_at_ms,
-                   fee_bp, fee_min_idr, address)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                   fee_bp, fee_min_idr, address, whatsapp)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                  ON CONFLICT (center_id) DO UPDATE SET name = excluded.name,
                    region = excluded.region, contact = excluded.contact,
                    updated_at_ms = excluded.updated_at_ms, fee_bp = excluded.fee_bp,
-                   fee_min_idr = excluded.fee_min_idr, address = excluded.address",
+                   fee_min_idr = excluded.fee_min_idr, address = excluded.address,
+                   whatsapp = excluded.whatsapp",
                 params![
                     profile.center.to_string(),
                     profile.name,
@@ -172,11 +173,12 @@ impl Store {
                     profile.updated_at_ms,
                     i64::from(profile.fees.referral_bp),
                     profile.fees.min_idr,
-                    profile.address
+                    profile.address,
+                    profile.whatsapp
                 ],
             )?;
             // The center's name and region are its place words in search; other
-            // profile changes (contact, fees, address) leave them.
+            // profile changes (contact, fees, address, WhatsApp) leave them.
             if before.as_ref() != Some(&(profile.name.clone(), profile.region.clone())) {
                 touched.centers.push(profile.center);
             }

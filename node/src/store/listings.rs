@@ -195,7 +195,7 @@ impl Store {
 }
 
 const PROFILE_COLUMNS: &str =
-    "center_id, name, region, contact, updated_at_ms, fee_bp, fee_min_idr, address";
+    "center_id, name, region, contact, updated_at_ms, fee_bp, fee_min_idr, address, whatsapp";
 
 #[allow(clippy::type_complexity)] // rusqlite row closures return nested results
 fn profile_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Profile, StoreError>> {
@@ -215,6 +215,7 @@ fn profile_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Profile, Stor
             min_idr: row.get(6)?,
         },
         address: row.get(7)?,
+        whatsapp: row.get(8)?,
     }))
 }
 

@@ -342,6 +342,12 @@ pub const MIGRATIONS: &[&str] = &[
         listing TEXT NOT NULL UNIQUE
     ) STRICT;
     "#,
+    // Version 10: the WhatsApp number a center publishes in its profile (`+62…`).
+    // A profile indexed before reads as having none until its next profile
+    // change (no catalog written before this version carries one).
+    r#"
+    ALTER TABLE centers ADD COLUMN whatsapp TEXT;
+    "#,
 ];
 
 impl Store {

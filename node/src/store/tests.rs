@@ -53,6 +53,7 @@ fn profile(center: CenterId, name: &str) -> Profile {
         updated_at_ms: T0,
         fees: Default::default(),
         address: None,
+        whatsapp: None,
     }
 }
 
@@ -580,6 +581,7 @@ fn image_names_follow_listings_and_are_found_by_index() {
              DROP TABLE producers;
              DROP TABLE sales;
              DROP TABLE buyer_requests;
+             ALTER TABLE centers DROP COLUMN whatsapp;
              PRAGMA user_version = 3;",
         )
         .unwrap();

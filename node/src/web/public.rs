@@ -409,6 +409,9 @@ pub(super) async fn listing(
     // Staff of this center may order another center's product for a buyer; the
     // link is all they see extra here (buyer details stay on operator pages).
     let staff_order = row.center_id != own && super::operator::signed_in(&state, &headers);
+    let base = share::base_for(&state, &headers, own_address.as_deref());
+    let seller_address = profile.as_ref().and_then(|p| p.address.as_deref());
+    let canonical = share::canonical_url(&base, row.center_id == own, seller_address, &row);
     let body = html! {
         p.muted { a href=(format!("/cari?kategori={}", l.category.slug())) { (l.category.label(lang)) } }
         h1 { (title) }
@@ -436,12 +439,10 @@ pub(super) async fn listing(
                 }
             }))
         }
+        (share::whatsapp::product_buttons(lang, &row, profile.as_ref().and_then(|p| p.whatsapp.as_deref()), &canonical))
         p.muted { @if row.center_id == own { (t.from_this_center) } @else { (t.from_other_center) } }
     };
     let path = format!("/produk/{}/{}", row.center_id, l.id);
-    let base = share::base_for(&state, &headers, own_address.as_deref());
-    let seller_address = profile.as_ref().and_then(|p| p.address.as_deref());
-    let canonical = share::canonical_url(&base, row.center_id == own, seller_address, &row);
     let head = share::product_head(t, lang, &row, &base, &canonical);
     let mut response = respond(
         StatusCode::OK,
@@ -470,28 +471,35 @@ pub(super) async fn center(
     let Ok(center) = center.parse::<CenterId>() else {
         return not_found(t, lang, remember);
     };
+    let own = state.node.center_id();
     let found = state
         .run(move |node| {
             let Some(profile) = node.center(&center)? else {
                 return Ok(None);
             };
+            let own_address = node.center(&own)?.and_then(|p| p.address);
             let page = node.search(&SearchQuery {
                 center: Some(center),
                 sort: Sort::Newest,
                 limit: 100,
                 ..SearchQuery::default()
             })?;
-            Ok(Some((profile, page)))
+            Ok(Some((profile, page, own_address)))
         })
         .await;
-    let (profile, listings) = match found {
+    let (profile, listings, own_address) = match found {
         Ok(Some(found)) => found,
         Ok(None) => return not_found(t, lang, remember),
         Err(error) => return failure(t, lang, remember, &error),
     };
+    let base = share::base_for(&state, &headers, own_address.as_deref());
+    let own_page = profile.center == own;
+    let link =
+        share::whatsapp::center_url(&base, own_page, profile.address.as_deref(), &profile.center);
     let body = html! {
         h1 { (profile.name) }
         (center_facts(t, &profile))
+        (share::whatsapp::center_buttons(lang, &profile, &link))
         h2 { (t.products_of) " " (profile.name) }
         p { ((t.found)(listings.total)) }
         (cards(t, lang, &listings.items))

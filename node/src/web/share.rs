@@ -15,6 +15,8 @@ use telecenter_protocol::address::NodeAddress;
 use telecenter_protocol::catalog::Lang;
 use telecenter_protocol::limits::{HOST_HEADER_CHARS_MAX, SITEMAP_URLS_MAX};
 
+pub(super) mod whatsapp;
+
 use super::i18n::Texts;
 use crate::money::format_rupiah;
 use crate::server::AppState;

@@ -1179,7 +1179,7 @@ async fn product_page_carries_opengraph_and_json_ld() {
     assert_eq!(
         page.header(header::HeaderName::from_static("content-security-policy")),
         Some(
-            "default-src 'none'; img-src 'self'; style-src 'self' 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+            "default-src 'none'; script-src 'self'; img-src 'self'; style-src 'self' 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
         )
     );
 
@@ -1235,8 +1235,10 @@ async fn preview_tags_and_json_ld_escape_catalog_text() {
     let page = web.ok(&web.listing_uri(title)).await;
     page.assert_lacks("<script>alert");
     page.assert_lacks("<!-- x");
-    // The only `</script>` closes the JSON-LD block, which still parses whole.
-    assert_eq!(page.body.matches("</script>").count(), 1, "{}", page.body);
+    // The only `</script>`s close the JSON-LD block, which still parses whole,
+    // and the (empty) element of the share script.
+    assert_eq!(page.body.matches("</script>").count(), 2, "{}", page.body);
+    page.assert_has(r#"<script src="/bagikan.js" defer></script>"#);
     assert_eq!(page.json_ld()["name"], title);
 }
 
@@ -1407,4 +1409,120 @@ async fn robots_txt_keeps_crawlers_out_of_operator_pages_and_api() {
             "User-agent: *\nDisallow: /operator\nDisallow: /api/\nSitemap: {PUBLIC_URL}/sitemap.xml\n"
         )
     );
+}
+
+/// The decoded `text` of the first link `{prefix}?text=…` (a wa.me link).
+fn wa_text(page: &Page, prefix: &str) -> Option<String> {
+    let rest = page
+        .body
+        .split(&format!(r#"href="{prefix}?text="#))
+        .nth(1)?;
+    let encoded = rest.split('"').next()?;
+    Some(
+        percent_encoding::percent_decode_str(encoded)
+            .decode_utf8()
+            .unwrap()
+            .into_owned(),
+    )
+}
+
+/// Issue 13: a product page of a center with a WhatsApp number asks it on
+/// WhatsApp with a message naming the product, its price and its absolute
+/// address; every product page has a share link; the script is allowed.
+#[tokio::test]
+async fn product_page_asks_the_seller_on_whatsapp_and_shares() {
+    let web = Web::with_node(|node| {
+        node.set_profile(&telecenter_protocol::catalog::input::ProfileInput {
+            whatsapp: Some("0812-0000-0000".to_owned()),
+            ..Default::default()
+        })
+        .unwrap();
+    })
+    .with_public_url(PUBLIC_URL);
+    let title = "Keripik Tempe Sanan Original";
+    let row = web.row(title);
+    let uri = web.listing_uri(title);
+    let page = web.ok(&uri).await;
+    let link = format!("{PUBLIC_URL}{uri}");
+    let price = crate::money::format_rupiah(row.listing.price_idr);
+    let ask = wa_text(&page, "https://wa.me/6281200000000")
+        .unwrap_or_else(|| panic!("no WhatsApp link in:\n{}", page.body));
+    for wanted in [
+        title,
+        price.as_str(),
+        link.as_str(),
+        "Telecenter Kota Malang",
+    ] {
+        assert!(ask.contains(wanted), "{wanted:?} not in {ask:?}");
+    }
+    page.assert_has("Tanya lewat WhatsApp");
+    page.assert_has(r#"target="_blank" rel="noopener""#);
+    let share = wa_text(&page, "https://wa.me/").expect("a share link");
+    for wanted in [title, price.as_str(), link.as_str()] {
+        assert!(share.contains(wanted), "{wanted:?} not in {share:?}");
+    }
+    page.assert_has("Bagikan");
+
+    // The share script is served, and the pages' policy allows it.
+    let script = web.get("/bagikan.js").await;
+    assert_eq!(script.status, StatusCode::OK);
+    assert!(
+        script
+            .header(header::CONTENT_TYPE)
+            .unwrap_or_default()
+            .starts_with("text/javascript")
+    );
+    assert!(script.has("navigator.share"));
+    let policy = page
+        .header(header::HeaderName::from_static("content-security-policy"))
+        .unwrap();
+    assert!(policy.contains("script-src 'self'"), "{policy}");
+
+    // The center page asks too.
+    let center = web.ok(&format!("/pusat/{}", row.center_id)).await;
+    let ask = wa_text(&center, "https://wa.me/6281200000000").expect("center WhatsApp link");
+    assert!(
+        ask.contains(&format!("{PUBLIC_URL}/pusat/{}", row.center_id)),
+        "{ask}"
+    );
+}
+
+/// Without a published number there is no WhatsApp chat link, only sharing.
+#[tokio::test]
+async fn no_whatsapp_number_no_ask_link() {
+    let web = Web::new();
+    let row = web.row("Keripik Tempe Sanan Original");
+    for uri in [
+        web.listing_uri("Keripik Tempe Sanan Original"),
+        format!("/pusat/{}", row.center_id),
+    ] {
+        let page = web.ok(&uri).await;
+        page.assert_lacks("https://wa.me/62");
+        page.assert_lacks("Tanya lewat WhatsApp");
+        assert!(wa_text(&page, "https://wa.me/").is_some(), "{uri}");
+    }
+}
+
+/// Another center's number travels in its catalog and asks that center.
+#[tokio::test]
+async fn a_federated_product_asks_its_own_center() {
+    let (web, _dir, other) = two_centers();
+    other
+        .set_profile(&telecenter_protocol::catalog::input::ProfileInput {
+            whatsapp: Some("+62 813-1111-2222".to_owned()),
+            ..Default::default()
+        })
+        .unwrap();
+    let changes = other
+        .changes_of(&DocId::catalog(other.center_id()))
+        .unwrap();
+    for outcome in web.node.receive(&changes).unwrap() {
+        outcome.unwrap();
+    }
+    let page = web.ok(&web.listing_uri("Kendang Jimbe Blitar")).await;
+    let ask = wa_text(&page, "https://wa.me/6281311112222").expect("seller's WhatsApp");
+    assert!(ask.contains("Telecenter Kab Blitar"), "{ask}");
+    assert!(ask.contains("Rp 120.000"), "{ask}");
+    let own = web.ok(&web.listing_uri("Sari Apel Malang")).await;
+    own.assert_lacks("https://wa.me/62");
 }

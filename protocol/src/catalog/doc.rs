@@ -13,6 +13,7 @@ use super::*;
 use crate::envelope::{SignedChange, VerifiedChange, actor_for};
 use crate::id::{CenterId, DocId, ListingId};
 use crate::identity::Identity;
+use crate::phone::normalize_phone;
 
 /// One center's catalog document.
 pub struct CatalogDoc {
@@ -61,6 +62,10 @@ impl CatalogDoc {
                 "contact",
                 profile.contact.clone().unwrap_or_default(),
             )?;
+            // Only when given, so that a genesis without one stays as it was.
+            if let Some(whatsapp) = profile.whatsapp.as_deref().filter(|w| !w.is_empty()) {
+                tx.put(&center, "whatsapp", whatsapp)?;
+            }
             tx.put(&center, "updated_at", timestamp(now_ms))?;
             tx.put_object(ROOT, "listings", ObjType::Map)?;
             tx.put_object(ROOT, "vouches", ObjType::Map)?;
@@ -401,6 +406,9 @@ impl CatalogDoc {
             if let Some(address) = &profile.address {
                 tx.put(&center, "address", address.as_str())?;
             }
+            if let Some(whatsapp) = &profile.whatsapp {
+                tx.put(&center, "whatsapp", whatsapp.as_str())?;
+            }
             tx.put(&center, "updated_at", timestamp(now_ms))?;
             Ok(())
         })
@@ -537,6 +545,17 @@ impl CatalogDoc {
                     .ok()
                     .and_then(|text| input::address(&text).ok())
                     .filter(|valid| !valid.is_empty())
+            } else {
+                None
+            },
+            // Likewise a WhatsApp number that is not a valid Indonesian number
+            // reads as absent (nodes before it was added ignore the key).
+            whatsapp: if reader.has("whatsapp") {
+                reader
+                    .line("whatsapp", 0, PHONE_CHARS_MAX)
+                    .ok()
+                    .filter(|text| !text.is_empty())
+                    .and_then(|text| normalize_phone("whatsapp", &text).ok())
             } else {
                 None
             },

@@ -13,6 +13,7 @@ use super::{Category, Lang, ListingStatus, Photo, is_image_hash};
 use crate::address::NodeAddress;
 use crate::fee::FeeTerms;
 use crate::limits::*;
+use crate::phone::normalize_phone;
 use crate::text::{InvalidInput, text_block, text_line};
 
 /// A listing as typed by an operator, before checks.
@@ -85,6 +86,9 @@ pub struct ProfileInput {
     pub referral_fee_min_idr: Option<i64>,
     /// Where other nodes reach this node for orders (`http://…`); empty clears it.
     pub address: Option<String>,
+    /// The center's WhatsApp number in any Indonesian form (`0812-…`, `+62 812…`);
+    /// stored as `+62…`; empty clears it.
+    pub whatsapp: Option<String>,
 }
 
 /// A checked new listing.
@@ -163,6 +167,8 @@ pub struct ValidProfile {
     pub referral_fee_min_idr: Option<i64>,
     /// New node address; empty clears it.
     pub address: Option<String>,
+    /// New WhatsApp number (`+62…`); empty clears it.
+    pub whatsapp: Option<String>,
 }
 
 impl ValidProfile {
@@ -174,6 +180,7 @@ impl ValidProfile {
             && self.referral_fee_bp.is_none()
             && self.referral_fee_min_idr.is_none()
             && self.address.is_none()
+            && self.whatsapp.is_none()
     }
 }
 
@@ -188,6 +195,15 @@ pub fn address(raw: &str) -> Result<String, InvalidInput> {
     NodeAddress::parse(&value)
         .map(|parsed| parsed.as_str().to_owned())
         .map_err(|e| InvalidInput::new("address", "not_a_url", e.to_string()))
+}
+
+/// Checks a published WhatsApp number: empty (no number), or an Indonesian
+/// number brought to `+62…` by [`normalize_phone`].
+pub fn whatsapp(raw: &str) -> Result<String, InvalidInput> {
+    if raw.trim().is_empty() {
+        return Ok(String::new());
+    }
+    normalize_phone("whatsapp", raw)
 }
 
 /// Checks a price in whole rupiah: 0 ≤ price ≤ [`PRICE_IDR_MAX`].
@@ -413,6 +429,7 @@ impl ProfileInput {
                 None => None,
             },
             address: self.address.as_deref().map(address).transpose()?,
+            whatsapp: self.whatsapp.as_deref().map(whatsapp).transpose()?,
         })
     }
 
@@ -462,7 +479,7 @@ mod tests {
         let profile: ProfileInput = serde_json::from_str("{}").unwrap();
         assert_eq!(
             serde_json::to_string(&profile).unwrap(),
-            r#"{"name":null,"region":null,"contact":null,"referral_fee_bp":null,"referral_fee_min_idr":null,"address":null}"#
+            r#"{"name":null,"region":null,"contact":null,"referral_fee_bp":null,"referral_fee_min_idr":null,"address":null,"whatsapp":null}"#
         );
     }
 

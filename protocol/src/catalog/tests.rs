@@ -254,3 +254,88 @@ fn published_address_with_a_path_is_ignored_when_read() {
         Some("https://pusat.example.id")
     );
 }
+
+/// Issue 13: the WhatsApp number is stored in its normal form, travels in the
+/// signed change, clears with an empty value, and a catalog without one (as
+/// every catalog written before the field existed) reads as having none.
+#[test]
+fn whatsapp_round_trips_normalised_and_clears() {
+    let (identity, mut doc, mut changes) = malang();
+    assert_eq!(doc.profile().unwrap().whatsapp, None);
+    let set = ProfileInput {
+        whatsapp: Some(" 0812-3456-7890 ".into()),
+        ..Default::default()
+    }
+    .validate()
+    .unwrap();
+    assert_eq!(set.whatsapp.as_deref(), Some("+6281234567890"));
+    changes.push(doc.set_profile(&identity, &set, T0 + 5).unwrap());
+    let replica = replay(identity.center_id(), &changes);
+    for read in [doc.profile().unwrap(), replica.profile().unwrap()] {
+        assert_eq!(read.whatsapp.as_deref(), Some("+6281234567890"));
+        assert_eq!(read.name, "Telecenter Kota Malang");
+    }
+    let clear = ProfileInput {
+        whatsapp: Some("  ".into()),
+        ..Default::default()
+    }
+    .validate()
+    .unwrap();
+    assert_eq!(clear.whatsapp.as_deref(), Some(""));
+    changes.push(doc.set_profile(&identity, &clear, T0 + 6).unwrap());
+    assert_eq!(doc.profile().unwrap().whatsapp, None);
+    assert_eq!(
+        replay(identity.center_id(), &changes)
+            .profile()
+            .unwrap()
+            .whatsapp,
+        None
+    );
+}
+
+#[test]
+fn bad_whatsapp_numbers_are_refused_in_the_profile_input() {
+    let long = "8".repeat(crate::limits::PHONE_CHARS_MAX + 1);
+    for (typed, code) in [
+        ("abc", "not_a_phone_number"),
+        ("0812-3456-789x", "not_a_phone_number"),
+        ("+1 555 0100 200", "not_indonesian"),
+        ("0812", "not_a_phone_number"),
+        (long.as_str(), "too_long"),
+    ] {
+        let error = ProfileInput {
+            whatsapp: Some(typed.into()),
+            ..Default::default()
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!((error.field, error.code), ("whatsapp", code), "{typed:?}");
+    }
+}
+
+/// A number in a peer's document that breaks the rules (written by another
+/// implementation) reads as none; the rest of the profile stays usable.
+#[test]
+fn a_hostile_whatsapp_value_reads_as_none() {
+    use automerge::transaction::Transactable;
+    use automerge::{ReadDoc, ScalarValue};
+    for hostile in [
+        ScalarValue::Str("<script>".into()),
+        ScalarValue::Str("+62 812".repeat(20).into()),
+        ScalarValue::Int(62_812),
+    ] {
+        let (identity, doc, _) = malang();
+        let mut raw = automerge::Automerge::load(&doc.save()).unwrap();
+        let center = match raw.get(automerge::ROOT, "center").unwrap() {
+            Some((_, id)) => id,
+            None => panic!("no center"),
+        };
+        let mut tx = raw.transaction();
+        tx.put(&center, "whatsapp", hostile).unwrap();
+        tx.commit();
+        let hostile_doc = CatalogDoc::load(identity.center_id(), &raw.save()).unwrap();
+        let profile = hostile_doc.profile().unwrap();
+        assert_eq!(profile.whatsapp, None);
+        assert_eq!(profile.region, "Kota Malang");
+    }
+}

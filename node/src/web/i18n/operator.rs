@@ -42,6 +42,8 @@ pub(crate) struct OperatorWords {
     pub(crate) name: &'static str,
     pub(crate) region: &'static str,
     pub(crate) contact: &'static str,
+    pub(crate) whatsapp: &'static str,
+    pub(crate) whatsapp_hint: &'static str,
     pub(crate) profile: &'static str,
     pub(crate) network: &'static str,
     pub(crate) peers: &'static str,
@@ -99,6 +101,8 @@ static ID_WORDS: OperatorWords = OperatorWords {
     name: "Nama telecenter",
     region: "Wilayah (kabupaten/kota)",
     contact: "Kontak (telepon, WhatsApp, alamat)",
+    whatsapp: "Nomor WhatsApp telecenter",
+    whatsapp_hint: "Misalnya 0812-3456-7890. Pembeli melihat tombol \"Tanya lewat WhatsApp\" di halaman produk. Kosongkan untuk menghapus.",
     profile: "Profil telecenter",
     network: "Jaringan telecenter",
     peers: "Telecenter yang terhubung",
@@ -155,6 +159,8 @@ static EN_WORDS: OperatorWords = OperatorWords {
     name: "Telecenter name",
     region: "Region (kabupaten/kota)",
     contact: "Contact (phone, WhatsApp, address)",
+    whatsapp: "The telecenter's WhatsApp number",
+    whatsapp_hint: "For example 0812-3456-7890. Buyers see an \"Ask on WhatsApp\" button on the product pages. Leave empty to remove it.",
     profile: "Telecenter profile",
     network: "Telecenter network",
     peers: "Connected telecenters",
@@ -190,6 +196,7 @@ pub(crate) fn field_error(lang: Lang, error: &InvalidInput) -> String {
         "name" => w.name,
         "region" => w.region,
         "contact" => w.contact,
+        "whatsapp" => w.whatsapp,
         "url" => w.peer_address,
         "center" => w.center_id,
         other => other,
@@ -202,6 +209,9 @@ pub(crate) fn field_error(lang: Lang, error: &InvalidInput) -> String {
             format!("{field}: write whole rupiah with digits, like 15000 or 15.000.")
         }
         (Lang::En, "not_a_number") => format!("{field}: write a whole number, like 10."),
+        (Lang::En, "not_a_phone_number" | "not_indonesian") => {
+            format!("{field}: write an Indonesian number, like 0812-3456-7890.")
+        }
         (Lang::En, _) => format!("{field}: {}", error.message),
         (_, "empty") => format!("{field}: wajib diisi."),
         (_, "too_long") => format!("{field}: terlalu panjang."),
@@ -211,6 +221,9 @@ pub(crate) fn field_error(lang: Lang, error: &InvalidInput) -> String {
             format!("{field}: tulis rupiah bulat dengan angka, misalnya 15000 atau 15.000.")
         }
         (_, "not_a_number") => format!("{field}: tulis angka bulat, misalnya 10."),
+        (_, "not_a_phone_number" | "not_indonesian") => {
+            format!("{field}: tulis nomor Indonesia, misalnya 0812-3456-7890.")
+        }
         (_, "control_character") => format!("{field}: ada karakter yang tidak boleh."),
         (_, "unknown") => format!("{field}: pilih salah satu pilihan."),
         (_, _) => format!("{field}: tidak sesuai ({}).", error.message),

@@ -1,4 +1,5 @@
-//! The center profile page (`/operator/profil`): name, region and contact.
+//! The center profile page (`/operator/profil`): name, region, contact and
+//! WhatsApp number.
 
 use std::collections::HashMap;
 
@@ -9,6 +10,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use telecenter_protocol::catalog::Lang;
 use telecenter_protocol::catalog::input::ProfileInput;
+use telecenter_protocol::limits::PHONE_CHARS_MAX;
 
 use super::{
     CsrfForm, field_error, html_page, i18n, internal, no_store, operator_nav, page, problem_box,
@@ -25,6 +27,7 @@ pub(crate) struct ProfileFields {
     name: Option<String>,
     region: Option<String>,
     contact: Option<String>,
+    whatsapp: Option<String>,
 }
 
 fn profile_page(
@@ -49,6 +52,10 @@ fn profile_page(
             input #region name="region" value=(get(&values.region)) required maxlength="100";
             label for="contact" { (w.contact) }
             input #contact name="contact" value=(get(&values.contact)) maxlength="200";
+            label for="whatsapp" { (w.whatsapp) }
+            input #whatsapp name="whatsapp" type="tel" inputmode="tel" autocomplete="tel"
+                value=(get(&values.whatsapp)) maxlength=(PHONE_CHARS_MAX);
+            p.muted { (w.whatsapp_hint) }
             p { button type="submit" { (w.save) } }
         }
     }
@@ -68,6 +75,7 @@ pub(crate) async fn profile_form(
         name: Some(profile.name),
         region: Some(profile.region),
         contact: Some(profile.contact),
+        whatsapp: Some(profile.whatsapp.unwrap_or_default()),
         ..Default::default()
     };
     let t = i18n::texts(lang);
@@ -96,6 +104,7 @@ pub(crate) async fn save_profile(
         name: fields.name,
         region: fields.region,
         contact: fields.contact,
+        whatsapp: fields.whatsapp,
         ..Default::default()
     };
     let input = values.clone();

@@ -2676,5 +2676,48 @@ async fn operator_searches_are_not_counted_as_demand() {
     assert_eq!(node.demand("2025-11").unwrap().len(), 1);
 }
 
+/// Issue 13: the profile form sets the WhatsApp number in any Indonesian form,
+/// stores it as `+62…`, clears it when emptied, and refuses a bad one with the
+/// typed value kept and nothing changed.
+#[tokio::test]
+async fn the_profile_form_sets_and_clears_the_whatsapp_number() {
+    let op = Op::new();
+    let login = op.login().await;
+    let fields = |whatsapp: &'static str| {
+        [
+            ("name", "Telecenter Kota Malang"),
+            ("region", "Kota Malang"),
+            ("contact", "WA 0812-0000-0000"),
+            ("whatsapp", whatsapp),
+        ]
+    };
+    op.post_csrf("/operator/profil", &login, &fields("0812-0000-0007"))
+        .await
+        .assert_redirect("/operator/profil?tersimpan=1", "whatsapp");
+    let profile = op.node.profile().unwrap();
+    assert_eq!(profile.whatsapp.as_deref(), Some("+6281200000007"));
+    let shown = op.get("/operator/profil", Some(&login)).await;
+    assert!(
+        shown.body.contains("value=\"+6281200000007\""),
+        "{}",
+        shown.body
+    );
+
+    let page = op
+        .post_csrf("/operator/profil", &login, &fields("nomor saya"))
+        .await;
+    page.assert_problem(
+        "Nomor WhatsApp telecenter: tulis nomor Indonesia, misalnya 0812-3456-7890.",
+        "bad whatsapp",
+    );
+    assert!(page.body.contains("value=\"nomor saya\""));
+    assert_eq!(op.node.profile().unwrap(), profile);
+
+    op.post_csrf("/operator/profil", &login, &fields(""))
+        .await
+        .assert_redirect("/operator/profil?tersimpan=1", "clear whatsapp");
+    assert_eq!(op.node.profile().unwrap().whatsapp, None);
+}
+
 /// Buyer requests (the public form, the status page, the operator pages).
 mod requests;
