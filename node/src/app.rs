@@ -21,6 +21,10 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(middleware::from_fn_with_state(
             state.clone(),
+            crate::web::operator::menu_count::with_open_requests,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
             crate::server::session::require_session,
         ))
         .layer(DefaultBodyLimit::max(REQUEST_BODY_BYTES_MAX))

@@ -131,6 +131,7 @@ header,main,footer{max-width:60rem;margin:0 auto;padding:0 1rem}
 header{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;justify-content:space-between;padding-top:.75rem;padding-bottom:.75rem;border-bottom:3px solid #0b5e3a}
 .brand{font-size:1.3rem;font-weight:700;text-decoration:none}
 nav a{display:inline-block;padding:.5rem .25rem;margin-left:.5rem}
+.badge{display:inline-block;min-width:1.5em;padding:0 .4em;border-radius:1em;background:#b3261e;color:#fff;font-weight:700;text-align:center}
 h1{font-size:1.5rem;line-height:1.25}
 h2{font-size:1.2rem}
 form.search{display:flex;gap:.5rem;flex-wrap:wrap}

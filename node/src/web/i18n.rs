@@ -93,7 +93,6 @@ pub struct Texts {
     /// How to order, as paragraphs.
     pub order_steps: &'static [&'static str],
     /// Short ordering hint on a listing page.
-    pub order_hint: &'static str,
     /// The operator-only link from a listing page to the order form.
     pub order_for_buyer: &'static str,
     /// Page not found.
@@ -179,7 +178,6 @@ pub static ID: Texts = Texts {
         "Bayar di telecenter (tunai, transfer bank atau QRIS) atau langsung ke telecenter penjual, sesuai petunjuk petugas.",
         "Telecenter penjual menyiapkan dan mengirim barang. Petugas memberi tahu Anda saat barang dikirim.",
     ],
-    order_hint: "Untuk memesan, datang ke telecenter terdekat atau hubungi kontak di bawah. Petugas akan membantu.",
     order_for_buyer: "Pesan untuk pembeli (petugas)",
     not_found: "Halaman tidak ditemukan",
     not_found_text: "Halaman atau produk ini tidak ada, atau sudah tidak dijual.",
@@ -237,7 +235,6 @@ pub static EN: Texts = Texts {
         "Pay at the telecenter (cash, bank transfer or QRIS) or directly to the selling telecenter, as the staff explain.",
         "The selling telecenter prepares and ships the goods. The staff tell you when they are on the way.",
     ],
-    order_hint: "To order, come to your nearest telecenter or use the contact below. The staff will help you.",
     order_for_buyer: "Order for a buyer (staff)",
     not_found: "Page not found",
     not_found_text: "This page or product does not exist, or is no longer for sale.",

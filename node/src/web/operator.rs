@@ -25,6 +25,7 @@ mod demand;
 mod form;
 mod listings;
 mod login;
+pub(crate) mod menu_count;
 mod network;
 mod orders;
 mod profile;
@@ -115,7 +116,12 @@ fn operator_nav(t: &Texts, csrf: &str) -> Markup {
         nav.pager aria-label="operator" {
             a href="/operator" { (listings) }
             a href="/operator/pesanan" { (orders) }
-            a href="/operator/permintaan-pembeli" { (super::i18n::requests::words(lang).menu) }
+            a href="/operator/permintaan-pembeli" {
+                (super::i18n::requests::words(lang).menu)
+                @if let Some(waiting) = menu_count::open_requests().filter(|n| *n > 0) {
+                    " " span.badge title=(super::i18n::requests::words(lang).waiting_badge) { (waiting) }
+                }
+            }
             a href="/operator/biaya" { (fees) }
             a href="/operator/permintaan" { (demand) }
             a href="/operator/profil" { (profile) }

@@ -54,6 +54,8 @@ pub(crate) struct RequestWords {
     pub(crate) not_found_text: &'static str,
     // Operator pages.
     pub(crate) menu: &'static str,
+    /// Hint on the menu's count of waiting requests.
+    pub(crate) waiting_badge: &'static str,
     pub(crate) list_title: &'static str,
     pub(crate) none: &'static str,
     pub(crate) buyer: &'static str,
@@ -111,6 +113,7 @@ static ID: RequestWords = RequestWords {
     not_found: "Pesanan tidak ditemukan",
     not_found_text: "Periksa kembali alamat yang Anda terima. Jika masih bermasalah, hubungi telecenter.",
     menu: "Pesanan pembeli",
+    waiting_badge: "permintaan baru menunggu",
     list_title: "Permintaan pembeli",
     none: "Belum ada permintaan.",
     buyer: "Pembeli",
@@ -168,6 +171,7 @@ static EN: RequestWords = RequestWords {
     not_found: "Order not found",
     not_found_text: "Check the address you received. If it still fails, contact the telecenter.",
     menu: "Buyer requests",
+    waiting_badge: "new requests waiting",
     list_title: "Buyer requests",
     none: "No requests yet.",
     buyer: "Buyer",

@@ -39,7 +39,7 @@ const T0: i64 = 1_763_860_000_000;
 const PASSWORD: &str = "kopi-tubruk-malang-2025";
 const BOUNDARY: &str = "----telecenter-uji-4f9c2a";
 /// Every page an operator needs a session for, as (method, path).
-const GUARDED: [(&str, &str); 28] = [
+const GUARDED: &[(&str, &str)] = &[
     ("GET", "/operator"),
     ("GET", "/operator/produk/baru"),
     ("POST", "/operator/produk/baru"),
@@ -68,6 +68,10 @@ const GUARDED: [(&str, &str); 28] = [
     ("GET", "/operator/biaya/pusat/tc1qqqq?dari=2025-11"),
     ("GET", "/operator/permintaan?bulan=2025-11"),
     ("GET", "/operator/permintaan.csv?bulan=2025-11"),
+    ("GET", "/operator/permintaan-pembeli"),
+    ("GET", "/operator/permintaan-pembeli/ABCD2345"),
+    ("POST", "/operator/permintaan-pembeli/ABCD2345/jual"),
+    ("POST", "/operator/permintaan-pembeli/ABCD2345/tolak"),
 ];
 
 /// A node with the sample catalog behind the real router, operator pages on.
@@ -494,7 +498,7 @@ async fn every_operator_page_without_a_session_goes_to_the_login() {
         csrf: String::new(),
     };
     for login in [None, Some(&stranger)] {
-        for (method, path) in GUARDED {
+        for &(method, path) in GUARDED {
             let what = format!("{method} {path} (cookie: {})", login.is_some());
             let page = if method == "GET" {
                 op.get(path, login).await

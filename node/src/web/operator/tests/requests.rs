@@ -286,6 +286,13 @@ async fn the_operator_orders_a_request_once_with_the_form_pre_filled() {
     list.assert_status(StatusCode::OK);
     list.assert_contains(&code);
     list.assert_contains("Permintaan pembeli (1)");
+    // Every operator page's menu shows the waiting request at once.
+    for page in ["/operator", "/operator/pesanan", "/operator/profil"] {
+        let shown = two.a.get(page, Some(&login)).await;
+        shown.assert_contains(
+            "Pesanan pembeli <span class=\"badge\" title=\"permintaan baru menunggu\">1</span>",
+        );
+    }
     let one = two
         .a
         .get(
@@ -342,6 +349,10 @@ async fn the_operator_orders_a_request_once_with_the_form_pre_filled() {
         .await;
     decline.assert_status(StatusCode::CONFLICT);
     decline.assert_contains("sudah dijawab");
+    // Answered, it no longer counts as waiting.
+    let menu = two.a.get("/operator", Some(&login)).await;
+    menu.assert_status(StatusCode::OK);
+    assert!(!menu.body.contains("class=\"badge\""), "{}", menu.body);
 }
 
 #[tokio::test]
