@@ -5,8 +5,8 @@
 //! commit), `listings` (the listing rows and search over them), `search_index` (the
 //! in-memory search index kept equal to the listing rows), `photos`,
 //! `peers` (peers and trust), `orders`, `outbox`, `ledger`, `settlements`,
-//! `pair_write` (what one order step writes), `mail` and `demand` (words
-//! buyers searched for).
+//! `pair_write` (what one order step writes), `mail`, `demand` (words
+//! buyers searched for), `producers` and `sales` (what the center sold for them).
 //!
 //! One SQLite file in WAL mode with `synchronous = FULL`, so a transaction that
 //! has returned from `COMMIT` survives a kill or a power cut. Everything one
@@ -33,6 +33,8 @@ mod outbox;
 mod pair_write;
 mod peers;
 mod photos;
+mod producers;
+mod sales;
 mod schema;
 mod search_index;
 mod settlements;
@@ -45,6 +47,8 @@ pub use orders::{EventRow, ORDER_STATUS_WORDS, OrderFilter, OrderRow};
 pub use outbox::OutboxRow;
 pub use pair_write::PairWrite;
 pub use peers::{PeerRow, TrustState};
+pub use producers::{PayoutRow, ProducerFields, ProducerRow, SalesTotalRow};
+pub use sales::{NewSale, SaleRow};
 pub use schema::MIGRATIONS;
 pub use search_index::SearchIndex;
 pub use settlements::SettlementRow;

@@ -33,6 +33,8 @@ pub struct PairWrite {
     /// A refusal to remember, so the same message always gets the same answer:
     /// (from, hash, code, message).
     pub refusal: Option<(CenterId, String, String, String)>,
+    /// A sale this center made (an order it sold completed), recorded once.
+    pub sale: Option<super::NewSale>,
 }
 
 impl PairWrite {
@@ -47,6 +49,7 @@ impl PairWrite {
             && self.ledger.is_empty()
             && self.settlement.is_none()
             && self.refusal.is_none()
+            && self.sale.is_none()
     }
 }
 
@@ -153,6 +156,9 @@ pub(super) fn apply(
              VALUES (?1, ?2, ?3, ?4, ?5)",
             params![hash, from.to_string(), code, message, now_ms],
         )?;
+    }
+    if let Some(sale) = &write.sale {
+        super::sales::insert_sale(tx, sale)?;
     }
     if let Some(s) = &write.settlement {
         tx.execute(
