@@ -307,3 +307,6 @@ fn duplicate_check(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;
