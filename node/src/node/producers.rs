@@ -111,11 +111,7 @@ pub struct PayoutInput {
 }
 
 fn no_such_producer(id: i64) -> NodeError {
-    NodeError::Invalid(InvalidInput::new(
-        "producer",
-        "no_such_producer",
-        format!("no producer with number {id} at this center"),
-    ))
+    NodeError::NoSuchProducer(id)
 }
 
 fn fields_of(row: &ProducerRow) -> ProducerFields {

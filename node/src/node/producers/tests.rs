@@ -118,6 +118,7 @@ fn bad_producer_and_payout_input_is_refused_and_changes_nothing() {
     let center = Center::new(4, "Telecenter Batu");
     let code = |e: NodeError| match e {
         NodeError::Invalid(i) => i.code,
+        NodeError::NoSuchProducer(_) => "no_such_producer",
         other => panic!("unexpected {other:?}"),
     };
     let mut bad = producer("Bu Sari", "10");
