@@ -322,7 +322,7 @@ pub fn statement_csv(statement: &ProducerStatement) -> String {
     for payout in &statement.payouts {
         balance = balance.saturating_sub(payout.amount_idr);
         out.push_str(&format!(
-            "{head},\"payout\",{},,,,,,,,,{},{},{},{balance}\r\n",
+            "{head},\"payout\",{},,,,,,,,,,{},{},{},{balance}\r\n",
             csv_text(&payout.date),
             payout.amount_idr,
             csv_text(&payout.method),
