@@ -103,6 +103,31 @@ fn payout_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<PayoutRow> {
 }
 
 impl Store {
+    /// A center's active listings that name a producer (any producer text), at
+    /// most `limit`, newest first: the public producer page picks its
+    /// producer's among them.
+    pub fn listings_with_producer(
+        &self,
+        center: &telecenter_protocol::CenterId,
+        limit: usize,
+    ) -> Result<Vec<super::ListingRow>, StoreError> {
+        let sql = format!(
+            "{} WHERE l.center_id = ?1 AND l.status = 'active' AND l.producer != ''
+             ORDER BY l.updated_at_ms DESC LIMIT ?2",
+            super::listings::SELECT_LISTING
+        );
+        let mut statement = self.conn.prepare_cached(&sql)?;
+        let rows = statement.query_map(
+            params![center.to_string(), i64::try_from(limit).unwrap_or(i64::MAX)],
+            super::listings::read_listing_row,
+        )?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(row??);
+        }
+        Ok(out)
+    }
+
     /// All producers, by name then village.
     pub fn producers(&self) -> Result<Vec<ProducerRow>, StoreError> {
         let mut stmt = self.conn.prepare_cached(&format!(

@@ -7,6 +7,7 @@ pub mod orders;
 use telecenter_protocol::catalog::Lang;
 
 pub mod operator;
+pub(crate) mod producers;
 
 /// The strings of one language.
 #[derive(Debug)]

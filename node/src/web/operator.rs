@@ -27,6 +27,7 @@ mod listings;
 mod login;
 mod network;
 mod orders;
+mod producers;
 mod profile;
 mod upload;
 
@@ -46,6 +47,10 @@ pub(super) use network::{add_peer, decide, network, sync_now};
 pub(super) use orders::{
     answer_payment, deliver_now, fee_csv, fee_report, order_page, order_step, orders_list,
     place_form, place_order, record_payment, settlements, statement,
+};
+pub(super) use producers::{
+    add_producer, edit_producer, link_listing, producer_page, producers_page, record_payout,
+    sales_download, sales_page, statement_download,
 };
 pub(super) use profile::{profile_form, save_profile};
 
@@ -115,6 +120,7 @@ fn operator_nav(t: &Texts, csrf: &str) -> Markup {
             a href="/operator/pesanan" { (orders) }
             a href="/operator/biaya" { (fees) }
             a href="/operator/permintaan" { (demand) }
+            a href="/operator/produsen" { (i18n::producers::producer_words(lang).nav) }
             a href="/operator/profil" { (profile) }
             a href="/operator/jaringan" { (network) }
             form method="post" action="/operator/keluar" style="display:inline" {

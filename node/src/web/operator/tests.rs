@@ -39,7 +39,7 @@ const T0: i64 = 1_763_860_000_000;
 const PASSWORD: &str = "kopi-tubruk-malang-2025";
 const BOUNDARY: &str = "----telecenter-uji-4f9c2a";
 /// Every page an operator needs a session for, as (method, path).
-const GUARDED: [(&str, &str); 28] = [
+const GUARDED: [(&str, &str); 36] = [
     ("GET", "/operator"),
     ("GET", "/operator/produk/baru"),
     ("POST", "/operator/produk/baru"),
@@ -68,6 +68,14 @@ const GUARDED: [(&str, &str); 28] = [
     ("GET", "/operator/biaya/pusat/tc1qqqq?dari=2025-11"),
     ("GET", "/operator/permintaan?bulan=2025-11"),
     ("GET", "/operator/permintaan.csv?bulan=2025-11"),
+    ("GET", "/operator/produsen"),
+    ("POST", "/operator/produsen"),
+    ("GET", "/operator/produsen/1?bulan=2025-11"),
+    ("POST", "/operator/produsen/1"),
+    ("POST", "/operator/produsen/1/produk"),
+    ("POST", "/operator/produsen/1/bayar"),
+    ("GET", "/operator/produsen/1/laporan.csv?bulan=2025-11"),
+    ("GET", "/operator/penjualan.csv?bulan=2025-11"),
 ];
 
 /// A node with the sample catalog behind the real router, operator pages on.
@@ -2675,3 +2683,5 @@ async fn operator_searches_are_not_counted_as_demand() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(node.demand("2025-11").unwrap().len(), 1);
 }
+
+mod producers;
