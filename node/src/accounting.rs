@@ -24,8 +24,8 @@ pub use month::Month;
 pub use netting::{NETTING_BALANCE_IDR_MAX, NETTING_LINES_MAX, NettingView, netting, netting_with};
 pub use producers::{
     NO_PRODUCER, PayoutLine, ProducerStatement, SaleLine, SalesReport, SalesReportLine,
-    build_statement, commission_idr, owed_idr, sales_report_from, statement_csv,
-    statement_csv_name, statement_from,
+    build_statement, commission_idr, owed_idr, sales_report_csv, sales_report_csv_name,
+    sales_report_from, statement_csv, statement_csv_name, statement_from,
 };
 pub use report::{FeeReport, ReportLine, report};
 pub(crate) use report_csv::csv_text;

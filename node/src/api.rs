@@ -3,6 +3,7 @@
 //! API: extend, never rename.
 
 pub mod orders;
+pub mod producers;
 
 use serde::{Deserialize, Serialize};
 use telecenter_protocol::catalog::{Lang, LocalizedText, Profile};

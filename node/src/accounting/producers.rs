@@ -335,3 +335,27 @@ pub fn statement_csv(statement: &ProducerStatement) -> String {
     ));
     out
 }
+
+/// The file name of a sales report's CSV download.
+pub fn sales_report_csv_name(report: &SalesReport) -> String {
+    format!("penjualan-{}.csv", report.month)
+}
+
+/// The sales report as CSV (the fee report's conventions: BOM, CRLF, text
+/// quoted and defused): one row per producer, `tanpa produsen`, then `total`.
+pub fn sales_report_csv(report: &SalesReport) -> String {
+    let mut out =
+        String::from("\u{feff}month,producer,sales,gross_idr,commission_idr,owed_idr\r\n");
+    for line in report.lines.iter().chain(std::iter::once(&report.total)) {
+        out.push_str(&format!(
+            "{},{},{},{},{},{}\r\n",
+            super::csv_text(&report.month),
+            super::csv_text(&line.name),
+            line.sales,
+            line.gross_idr,
+            line.commission_idr,
+            line.owed_idr
+        ));
+    }
+    out
+}

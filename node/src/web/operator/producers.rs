@@ -26,7 +26,7 @@ use super::{
     CsrfForm, OperatorPage, html_page, i18n, internal, no_store, not_found, operator_nav, page,
 };
 use crate::accounting::{
-    Month, ProducerStatement, SalesReport, csv_text, sales_report_from, statement_csv,
+    Month, ProducerStatement, SalesReport, sales_report_csv, sales_report_from, statement_csv,
     statement_csv_name, statement_from,
 };
 use crate::clock::local_offset;
@@ -769,25 +769,6 @@ pub(in crate::web) async fn sales_page(
     .await
 }
 
-/// The sales report as CSV (the fee report's conventions: BOM, CRLF, text
-/// quoted and defused): one row per producer, `tanpa produsen`, then `total`.
-pub(crate) fn sales_csv(report: &SalesReport) -> String {
-    let mut out =
-        String::from("\u{feff}month,producer,sales,gross_idr,commission_idr,owed_idr\r\n");
-    for line in report.lines.iter().chain(std::iter::once(&report.total)) {
-        out.push_str(&format!(
-            "{},{},{},{},{},{}\r\n",
-            csv_text(&report.month),
-            csv_text(&line.name),
-            line.sales,
-            line.gross_idr,
-            line.commission_idr,
-            line.owed_idr
-        ));
-    }
-    out
-}
-
 /// `GET /operator/penjualan.csv?bulan=2026-12`: `penjualan-2026-12.csv`.
 pub(in crate::web) async fn sales_download(
     State(state): State<AppState>,
@@ -803,7 +784,7 @@ pub(in crate::web) async fn sales_download(
         |month, report| {
             no_store(crate::server::reply::csv_download(
                 &format!("penjualan-{month}.csv"),
-                sales_csv(&report),
+                sales_report_csv(&report),
             ))
         },
     )
