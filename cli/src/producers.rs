@@ -25,8 +25,10 @@ pub(crate) enum ProducerCommand {
     )]
     Add(ProducerArgs),
     /// List the producers.
+    #[command(after_help = "Example:\n  telecenter producer list")]
     List,
-    /// Show one producer.
+    /// Show one producer, with the private fields.
+    #[command(after_help = "Example:\n  telecenter producer show 1")]
     Show(IdArg),
     /// Change a producer (only the fields given).
     #[command(after_help = "Example:\n  telecenter producer edit 1 --commission 10")]
