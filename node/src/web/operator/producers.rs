@@ -671,7 +671,7 @@ pub(in crate::web) async fn statement_download(
         return not_found(lang);
     };
     let here = format!("{PATH}/{id}");
-    let found = monthly(
+    monthly(
         &state,
         &query,
         (lang, &csrf),
@@ -694,8 +694,7 @@ pub(in crate::web) async fn statement_download(
             None => not_found(lang),
         },
     )
-    .await;
-    found
+    .await
 }
 
 fn sales_body(lang: Lang, csrf: &str, month: Month, report: &SalesReport) -> Markup {
