@@ -95,6 +95,14 @@ pub(crate) enum Command {
     /// Fees between centers: monthly report, balances, statements, settlements, netting.
     #[command(subcommand)]
     Fees(crate::trade::FeesCommand),
+    /// Producers this center sells for: add, list, show, edit, link, payout, statement.
+    #[command(subcommand)]
+    Producer(crate::producers::ProducerCommand),
+    /// The month's sales per producer, with "tanpa produsen" and a total.
+    #[command(
+        after_help = "Examples:\n  telecenter sales --month 2026-11\n  telecenter sales --month 2026-11 --csv > penjualan-2026-11.csv"
+    )]
+    Sales(crate::producers::SalesArgs),
     /// Start a demo province of five telecenters on this computer, until Ctrl-C.
     #[command(
         after_help = "Example:\n  telecenter demo\n  telecenter demo --port 9000     (nodes on ports 9000-9004)"

@@ -263,6 +263,8 @@ async fn run_on_node(backend: Backend, command: Command, json: bool) -> Result<(
         Command::Order(command) => crate::trade::order(backend, command, json).await,
         Command::Request(command) => crate::trade::request(backend, command, json).await,
         Command::Fees(command) => crate::trade::fees(backend, command, json).await,
+        Command::Producer(command) => crate::producers::producer(backend, command, json).await,
+        Command::Sales(args) => crate::producers::sales(backend, args, json).await,
         Command::Profile(p) => {
             let input = ProfileInput {
                 name: p.name,

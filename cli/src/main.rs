@@ -11,6 +11,7 @@ mod cli;
 mod commands;
 mod demo;
 mod output;
+mod producers;
 mod serve;
 mod trade;
 

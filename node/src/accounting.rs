@@ -1,6 +1,7 @@
 //! Fee accounting views, one file each: the monthly report (per counterpart
-//! center and per producer), balances per pair, pair statements over a period, the CSV export
-//! and the network netting suggestion. Months run in the center's local zone
+//! center and per producer), balances per pair, pair statements over a period, the CSV export,
+//! the network netting suggestion, and producer statements with the monthly
+//! sales report (`producers`). Months run in the center's local zone
 //! (WIB); amounts are whole rupiah.
 //!
 //! Definitions used everywhere (reports, pages, CSV):
@@ -13,6 +14,7 @@
 mod balances;
 mod month;
 mod netting;
+mod producers;
 mod report;
 mod report_csv;
 mod statement;
@@ -20,6 +22,11 @@ mod statement;
 pub use balances::{BalanceLine, BalancesExport, balances, balances_until};
 pub use month::Month;
 pub use netting::{NETTING_BALANCE_IDR_MAX, NETTING_LINES_MAX, NettingView, netting, netting_with};
+pub use producers::{
+    NO_PRODUCER, PayoutLine, ProducerStatement, SaleLine, SalesReport, SalesReportLine,
+    build_statement, commission_idr, owed_idr, sales_report_csv, sales_report_csv_name,
+    sales_report_from, statement_csv, statement_csv_name, statement_from,
+};
 pub use report::{FeeReport, ReportLine, report};
 pub(crate) use report_csv::csv_text;
 pub use report_csv::{report_csv, report_csv_name};

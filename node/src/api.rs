@@ -3,6 +3,7 @@
 //! API: extend, never rename.
 
 pub mod orders;
+pub mod producers;
 pub mod requests;
 
 use serde::{Deserialize, Serialize};

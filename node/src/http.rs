@@ -12,7 +12,8 @@
 //!   `GET|PATCH /api/v1/admin/profile`, `GET|POST /api/v1/admin/peers`,
 //!   `DELETE /api/v1/admin/peers/{center}`, `GET /api/v1/admin/trust`, `GET /api/v1/admin/catalogs`,
 //!   `POST /api/v1/admin/{trust,block,unblock}/{center}`, `POST /api/v1/admin/sync`,
-//!   orders and fees under `/api/v1/admin/orders` and `/api/v1/admin/fees` (`orders.rs`)
+//!   orders and fees under `/api/v1/admin/orders` and `/api/v1/admin/fees` (`orders.rs`),
+//!   producers under `/api/v1/admin/producers` and `/api/v1/admin/sales` (`producers.rs`)
 //! - peers, with a per-hop signed `Authorization: Telecenter ...` header
 //!   (see `federation.rs`): `POST /api/v1/sync/{summary,fetch,push}`, `POST /api/v1/mail/exchange`
 
@@ -29,6 +30,7 @@ use crate::server::{ApiError, ApiResult, AppState, gate};
 mod admin;
 pub mod federation;
 pub mod orders;
+pub mod producers;
 mod public;
 mod requests;
 
@@ -122,6 +124,27 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         )
         .route("/api/v1/admin/fees/corrections", post(orders::correct))
         .route("/api/v1/admin/fees/netting", post(orders::netting))
+        .route(
+            "/api/v1/admin/producers",
+            get(producers::list).post(producers::add),
+        )
+        .route(
+            "/api/v1/admin/producers/{id}",
+            get(producers::show).patch(producers::edit),
+        )
+        .route(
+            "/api/v1/admin/producers/{id}/listings",
+            post(producers::link),
+        )
+        .route(
+            "/api/v1/admin/producers/{id}/payouts",
+            post(producers::payout),
+        )
+        .route(
+            "/api/v1/admin/producers/{id}/statement",
+            get(producers::statement),
+        )
+        .route("/api/v1/admin/sales", get(producers::sales))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             gate::admin_gate,

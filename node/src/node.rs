@@ -69,6 +69,7 @@ mod mail;
 mod nonces;
 mod orders;
 mod pending;
+mod producers;
 mod rate;
 mod reach;
 mod read;
@@ -93,6 +94,7 @@ pub use orders::{MessageResult, OrderDetail, PairUrl, PlaceOrder, balance_with};
 pub use pending::{
     PENDING_PER_DOC_BYTES_MAX, PENDING_PER_DOC_MAX, PENDING_TOTAL_BYTES_MAX, PENDING_TOTAL_MAX,
 };
+pub use producers::{PAYOUT_FUTURE_MS_MAX, PAYOUT_PAST_MS_MAX, PayoutInput, ProducerInput};
 pub use serve::{FETCH_BYTES_MAX, FETCH_CHANGES_MAX};
 
 /// A running telecenter node (without its HTTP server).

@@ -6,7 +6,8 @@
 //! in-memory search index kept equal to the listing rows), `photos`,
 //! `peers` (peers and trust), `orders`, `outbox`, `ledger`, `settlements`,
 //! `pair_write` (what one order step writes), `mail`, `demand` (words
-//! buyers searched for) and `requests` (buyer requests from the product pages).
+//! buyers searched for), `requests` (buyer requests from the product pages),
+//! `producers` and `sales` (what the center sold for them).
 //!
 //! One SQLite file in WAL mode with `synchronous = FULL`, so a transaction that
 //! has returned from `COMMIT` survives a kill or a power cut. Everything one
@@ -33,7 +34,9 @@ mod outbox;
 mod pair_write;
 mod peers;
 mod photos;
+mod producers;
 mod requests;
+mod sales;
 mod schema;
 mod search_index;
 mod settlements;
@@ -46,7 +49,9 @@ pub use orders::{EventRow, ORDER_STATUS_WORDS, OrderFilter, OrderRow};
 pub use outbox::OutboxRow;
 pub use pair_write::PairWrite;
 pub use peers::{PeerRow, TrustState};
-pub use requests::{LocalSale, RequestRow, RequestStatus, RequestWrite};
+pub use producers::{PayoutRow, ProducerFields, ProducerRow, SalesTotalRow};
+pub use requests::{RequestRow, RequestStatus, RequestWrite};
+pub use sales::{NewSale, SaleRow};
 pub use schema::MIGRATIONS;
 pub use search_index::SearchIndex;
 pub use settlements::SettlementRow;

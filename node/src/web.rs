@@ -7,6 +7,7 @@
 
 pub mod i18n;
 pub mod operator;
+mod producer_page;
 mod public;
 mod request;
 mod share;
@@ -42,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/pesanan/{code}", get(request::status))
         .route("/pusat/{center}", get(public::center))
+        .route("/produsen/{center}/{key}", get(producer_page::producer))
         .route("/cara-pesan", get(public::how_to_order))
         .route("/sitemap.xml", get(share::sitemap))
         .route("/robots.txt", get(share::robots))
@@ -102,6 +104,28 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/operator/biaya", get(operator::fee_report))
         .route("/operator/biaya.csv", get(operator::fee_csv))
+        .route(
+            "/operator/produsen",
+            get(operator::producers_page).post(operator::add_producer),
+        )
+        .route(
+            "/operator/produsen/{id}",
+            get(operator::producer_page).post(operator::edit_producer),
+        )
+        .route(
+            "/operator/produsen/{id}/produk",
+            post(operator::link_listing),
+        )
+        .route(
+            "/operator/produsen/{id}/bayar",
+            post(operator::record_payout),
+        )
+        .route(
+            "/operator/produsen/{id}/laporan.csv",
+            get(operator::statement_download),
+        )
+        .route("/operator/penjualan", get(operator::sales_page))
+        .route("/operator/penjualan.csv", get(operator::sales_download))
         .route("/operator/permintaan", get(operator::demand_page))
         .route("/operator/permintaan.csv", get(operator::demand_csv))
         .route(

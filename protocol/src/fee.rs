@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::limits::{FEE_BP_MAX, FEE_MIN_IDR_MAX};
+use crate::limits::{FEE_BP_MAX, FEE_MIN_IDR_MAX, PRODUCER_COMMISSION_BP_MAX};
 use crate::text::{InvalidInput, in_range};
 
 /// A center's published fee terms: the referral fee it pays to the center that
@@ -69,9 +69,38 @@ pub fn percent_text(bp: u32) -> String {
 
 /// Parses a percentage typed by a person (`3`, `3%`, `2,5`, `2.25 %`) into basis points.
 pub fn parse_percent(text: &str) -> Result<u32, InvalidInput> {
+    let bp = percent_bp("referral_fee", text)?;
+    let terms = FeeTerms {
+        referral_bp: bp,
+        min_idr: 0,
+    };
+    terms.validate()?;
+    Ok(bp)
+}
+
+/// Parses a producer's commission typed as a percentage (`10`, `7,5`) into basis
+/// points, 0 to 100 %.
+pub fn parse_commission(text: &str) -> Result<u32, InvalidInput> {
+    let bp = percent_bp("commission", text)?;
+    if bp > PRODUCER_COMMISSION_BP_MAX {
+        return Err(InvalidInput::new(
+            "commission",
+            "too_high",
+            format!(
+                "the commission may be at most 100 %, found {}",
+                percent_text(bp)
+            ),
+        ));
+    }
+    Ok(bp)
+}
+
+/// A percentage with at most two decimals as basis points (no upper bound
+/// beyond its three whole digits).
+fn percent_bp(field: &'static str, text: &str) -> Result<u32, InvalidInput> {
     let bad = || {
         InvalidInput::new(
-            "referral_fee",
+            field,
             "not_a_percentage",
             format!("expected a percentage such as 3 or 2,5, found {text:?}"),
         )
@@ -98,11 +127,5 @@ pub fn parse_percent(text: &str) -> Result<u32, InvalidInput> {
     } else {
         format!("{frac:0<2}").parse().map_err(|_| bad())?
     };
-    let bp = whole * 100 + frac;
-    let terms = FeeTerms {
-        referral_bp: bp,
-        min_idr: 0,
-    };
-    terms.validate()?;
-    Ok(bp)
+    Ok(whole * 100 + frac)
 }

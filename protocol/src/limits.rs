@@ -143,3 +143,17 @@ pub const REQUEST_CLIENTS_TRACKED_MAX: usize = 10_000;
 /// Buyer requests waiting for the operator (`new`) at once; beyond, the form
 /// answers that the center is busy.
 pub const OPEN_REQUESTS_MAX: u64 = 500;
+/// Longest producer name or village (a producer's public words), in characters.
+pub const PRODUCER_VILLAGE_CHARS_MAX: usize = 100;
+/// Longest producer contact or bank account (kept on this node only), in characters.
+pub const PRODUCER_PRIVATE_CHARS_MAX: usize = 200;
+/// Highest producer commission, in basis points (10 000 = 100 %).
+pub const PRODUCER_COMMISSION_BP_MAX: u32 = 10_000;
+/// Most producers one center keeps.
+pub const PRODUCERS_MAX: u64 = 2_000;
+/// Largest single payout to a producer, whole rupiah.
+pub const PRODUCER_PAYOUT_IDR_MAX: i64 = 1_000_000_000;
+/// Longest note on a payout, in characters.
+pub const PAYOUT_NOTE_CHARS_MAX: usize = 200;
+/// Most payouts recorded for one producer in one day (bounds a mistaken loop).
+pub const PAYOUTS_PER_PRODUCER_PER_DAY_MAX: u64 = 100;

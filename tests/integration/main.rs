@@ -9,6 +9,7 @@ mod net;
 mod orders;
 #[cfg(unix)]
 mod private_files;
+mod producers;
 mod relay;
 mod requests;
 mod search;

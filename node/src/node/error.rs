@@ -73,6 +73,9 @@ pub enum NodeError {
     /// No such settlement on this node.
     #[error("no settlement with id {0} on this node")]
     NoSuchSettlement(telecenter_protocol::order::OrderId),
+    /// No such producer at this center.
+    #[error("no producer with number {0} at this center")]
+    NoSuchProducer(i64),
     /// An order or settlement step cannot be taken now (state, stock, price...).
     #[error("{message}")]
     Order {

@@ -18,7 +18,7 @@ use telecenter_protocol::order::OrderId;
 use telecenter_protocol::text::{InvalidInput, in_range, text_block, text_line};
 use telecenter_protocol::{CenterId, ListingId};
 
-use crate::store::{LocalSale, OrderRow, RequestRow, RequestStatus, RequestWrite};
+use crate::store::{NewSale, OrderRow, RequestRow, RequestStatus, RequestWrite};
 
 use super::{Node, NodeError, PlaceOrder, lock};
 
@@ -357,8 +357,13 @@ impl Node {
             let pair = crate::store::PairWrite {
                 request: Some(RequestWrite::Sold {
                     code: row.code.clone(),
-                    sale: LocalSale {
+                    sale: NewSale {
+                        kind: "local",
+                        reference: row.code.clone(),
                         at_ms: now,
+                        listing: row.listing.clone(),
+                        title: row.title.clone(),
+                        unit: row.unit.clone(),
                         quantity: row.quantity,
                         unit_price_idr: row.unit_price_idr,
                     },

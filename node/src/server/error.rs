@@ -112,6 +112,13 @@ impl IntoResponse for ApiError {
                 | NodeError::NoSuchSettlement(_)) => {
                     (StatusCode::NOT_FOUND, "not_found", e.to_string(), None, None)
                 }
+                e @ NodeError::NoSuchProducer(_) => (
+                    StatusCode::NOT_FOUND,
+                    "unknown_producer",
+                    e.to_string(),
+                    None,
+                    None,
+                ),
                 NodeError::Order { code, message } => {
                     (StatusCode::CONFLICT, code, message, None, None)
                 }

@@ -225,13 +225,16 @@ const SELECT_LISTING_COLUMNS: &str =
     l.description_jv, l.category, l.price_idr, l.unit, l.stock, l.producer, l.status,
     l.created_at_ms, l.updated_at_ms, l.photos";
 
-const SELECT_LISTING: &str = "SELECT l.center_id, COALESCE(c.name, ''), COALESCE(c.region, ''),
+pub(super) const SELECT_LISTING: &str =
+    "SELECT l.center_id, COALESCE(c.name, ''), COALESCE(c.region, ''),
     l.listing_id, l.title_id, l.title_en, l.title_jv, l.description_id, l.description_en,
     l.description_jv, l.category, l.price_idr, l.unit, l.stock, l.producer, l.status,
     l.created_at_ms, l.updated_at_ms, l.photos
     FROM listings l LEFT JOIN centers c ON c.center_id = l.center_id";
 
-fn read_listing_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<ListingRow, StoreError>> {
+pub(super) fn read_listing_row(
+    row: &rusqlite::Row<'_>,
+) -> rusqlite::Result<Result<ListingRow, StoreError>> {
     use telecenter_protocol::LocalizedText;
     let corrupt = |what: &str| StoreError::Corrupt(what.to_owned());
     let center: String = row.get(0)?;

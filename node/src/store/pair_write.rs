@@ -35,6 +35,8 @@ pub struct PairWrite {
     pub refusal: Option<(CenterId, String, String, String)>,
     /// A buyer request this step answers (an order placed for it, a local sale).
     pub request: Option<super::requests::RequestWrite>,
+    /// A sale this center made (an order it sold completed), recorded once.
+    pub sale: Option<super::NewSale>,
 }
 
 impl PairWrite {
@@ -50,6 +52,7 @@ impl PairWrite {
             && self.settlement.is_none()
             && self.refusal.is_none()
             && self.request.is_none()
+            && self.sale.is_none()
     }
 }
 
@@ -159,6 +162,9 @@ pub(super) fn apply(
              VALUES (?1, ?2, ?3, ?4, ?5)",
             params![hash, from.to_string(), code, message, now_ms],
         )?;
+    }
+    if let Some(sale) = &write.sale {
+        super::sales::insert_sale(tx, sale)?;
     }
     if let Some(s) = &write.settlement {
         tx.execute(

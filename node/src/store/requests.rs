@@ -81,17 +81,6 @@ pub struct RequestRow {
     pub reason: String,
 }
 
-/// The local sale a request becomes (a `sales` row, `kind = 'local'`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LocalSale {
-    /// When (UTC ms).
-    pub at_ms: i64,
-    /// Units sold.
-    pub quantity: i64,
-    /// Price per unit.
-    pub unit_price_idr: i64,
-}
-
 /// What one action on a request writes, inside the transaction of the step
 /// that causes it (an order placement, or the stock edit of a local sale).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -108,7 +97,7 @@ pub enum RequestWrite {
         /// The request code.
         code: String,
         /// The sale.
-        sale: LocalSale,
+        sale: super::NewSale,
     },
 }
 
@@ -275,19 +264,11 @@ pub(super) fn apply(
             params![code, order_id, now_ms],
         )?,
         RequestWrite::Sold { code, sale } => {
-            tx.execute(
-                "INSERT INTO sales (kind, ref, at_ms, listing, title, unit, quantity,
-                   unit_price_idr, gross_idr)
-                 SELECT 'local', code, ?2, listing, title, unit, ?3, ?4, ?5
-                 FROM buyer_requests WHERE code = ?1",
-                params![
-                    code,
-                    sale.at_ms,
-                    sale.quantity,
-                    sale.unit_price_idr,
-                    sale.quantity.saturating_mul(sale.unit_price_idr)
-                ],
-            )?;
+            if !super::sales::insert_sale(tx, sale)? {
+                return Err(StoreError::Corrupt(
+                    "sales: the request was already sold".into(),
+                ));
+            }
             tx.execute(
                 "UPDATE buyer_requests SET status = 'sold', updated_ms = ?2
                  WHERE code = ?1 AND status = 'new'",

@@ -8,6 +8,7 @@ pub mod requests;
 use telecenter_protocol::catalog::Lang;
 
 pub mod operator;
+pub(crate) mod producers;
 
 /// The strings of one language.
 #[derive(Debug)]

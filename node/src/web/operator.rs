@@ -28,6 +28,7 @@ mod login;
 pub(crate) mod menu_count;
 mod network;
 mod orders;
+mod producers;
 mod profile;
 mod requests;
 mod upload;
@@ -48,6 +49,10 @@ pub(super) use network::{add_peer, decide, network, sync_now};
 pub(super) use orders::{
     answer_payment, deliver_now, fee_csv, fee_report, order_page, order_step, orders_list,
     place_form, place_order, record_payment, settlements, statement,
+};
+pub(super) use producers::{
+    add_producer, edit_producer, link_listing, producer_page, producers_page, record_payout,
+    sales_download, sales_page, statement_download,
 };
 pub(super) use profile::{profile_form, save_profile};
 pub(super) use requests::{request_decline, request_sell, request_show, requests_list};
@@ -124,6 +129,7 @@ fn operator_nav(t: &Texts, csrf: &str) -> Markup {
             }
             a href="/operator/biaya" { (fees) }
             a href="/operator/permintaan" { (demand) }
+            a href="/operator/produsen" { (i18n::producers::producer_words(lang).nav) }
             a href="/operator/profil" { (profile) }
             a href="/operator/jaringan" { (network) }
             form method="post" action="/operator/keluar" style="display:inline" {

@@ -78,7 +78,7 @@ fn card(t: &Texts, lang: Lang, row: &ListingRow) -> Markup {
     }
 }
 
-fn cards(t: &Texts, lang: Lang, items: &[ListingRow]) -> Markup {
+pub(super) fn cards(t: &Texts, lang: Lang, items: &[ListingRow]) -> Markup {
     html! { ul.cards { @for row in items { (card(t, lang, row)) } } }
 }
 
@@ -94,12 +94,15 @@ fn search_box(t: &Texts, q: &str) -> Markup {
 
 /// The page language (from `?lang=`, the cookie or the browser), whether to
 /// remember a `?lang=` choice, and the page words in that language.
-fn lang_of(params: &HashMap<String, String>, headers: &HeaderMap) -> (Lang, bool, &'static Texts) {
+pub(super) fn lang_of(
+    params: &HashMap<String, String>,
+    headers: &HeaderMap,
+) -> (Lang, bool, &'static Texts) {
     let (lang, remember) = page_lang(params.get("lang").map(String::as_str), headers);
     (lang, remember, i18n::texts(lang))
 }
 
-fn failure(t: &Texts, lang: Lang, remember: bool, error: &NodeError) -> Response {
+pub(super) fn failure(t: &Texts, lang: Lang, remember: bool, error: &NodeError) -> Response {
     tracing::error!(%error, "page failed");
     let body = html! { h1 { "500" } p { (t.not_found_text) } };
     respond(
@@ -346,7 +349,7 @@ pub(crate) async fn fallback(uri: axum::http::Uri, headers: HeaderMap) -> Respon
     not_found(i18n::texts(lang), lang, false)
 }
 
-fn not_found(t: &Texts, lang: Lang, remember: bool) -> Response {
+pub(super) fn not_found(t: &Texts, lang: Lang, remember: bool) -> Response {
     let body = html! {
         h1 { (t.not_found) }
         p { (t.not_found_text) }
@@ -421,7 +424,7 @@ pub(super) async fn listing(
         p { span.price { (format_rupiah(l.price_idr)) } " " span.muted { (t.per) " " (l.unit) } }
         dl.facts {
             dt { (t.stock) } dd { @if l.stock > 0 { (l.stock) " " (l.unit) } @else { (t.out_of_stock) } }
-            @if !l.producer.is_empty() { dt { (t.producer) } dd { (l.producer) } }
+            @if !l.producer.is_empty() { dt { (t.producer) } dd { a href=(super::producer_page::href(&row.center_id, &l.producer)) { (l.producer) } } }
             dt { (t.sold_by) } dd { a href=(format!("/pusat/{}", row.center_id)) { (row.center_name) } " (" (row.center_region) ")" }
             dt { (t.updated) } dd { (local_time(lang, l.updated_at_ms)) }
         }

@@ -2,9 +2,11 @@
 //! balance with a counterpart.
 
 use telecenter_protocol::CenterId;
-use telecenter_protocol::order::{LedgerEntry, SettlementPayment, order_entries, settlement_entry};
+use telecenter_protocol::order::{
+    LedgerEntry, Role, SettlementPayment, order_entries, settlement_entry,
+};
 
-use crate::store::{EntryRow, OrderRow, PairWrite, SettlementRow};
+use crate::store::{EntryRow, NewSale, OrderRow, PairWrite, SettlementRow};
 
 /// Books `entries` with `counterpart` into `pair`: the one place the ledger
 /// moves (an order completed, a settlement or correction confirmed); the
@@ -16,11 +18,26 @@ pub(super) fn book(pair: &mut PairWrite, counterpart: CenterId, entries: Vec<Led
         .collect();
 }
 
-/// Marks `order` completed at `at_ms` and books its goods and fee entries.
+/// Marks `order` completed at `at_ms` and books its goods and fee entries; when
+/// this center sold, also its sale on the producer's behalf (recorded once,
+/// however often the completion arrives).
 pub(super) fn complete(order: &mut OrderRow, at_ms: i64, pair: &mut PairWrite) {
     order.completed_at_ms = Some(at_ms);
-    let entries = order_entries(&order.state.id, &order.state.terms, at_ms);
+    let terms = &order.state.terms;
+    let entries = order_entries(&order.state.id, terms, at_ms);
     book(pair, order.counterpart, entries);
+    if order.role == Role::Seller {
+        pair.sale = Some(NewSale {
+            kind: "order",
+            reference: order.state.id.as_str().to_owned(),
+            at_ms,
+            listing: terms.listing.to_string(),
+            title: terms.title.clone(),
+            unit: terms.unit.clone(),
+            quantity: terms.quantity,
+            unit_price_idr: terms.unit_price_idr,
+        });
+    }
 }
 
 /// Marks a settlement with `counterpart` confirmed at `at_ms` and books its entry.

@@ -14,7 +14,8 @@ use crate::server::AppState;
 use crate::store::ListingRow;
 use crate::web::operator::OperatorPage;
 
-fn own_listings(node: &Node) -> Result<Vec<ListingRow>, NodeError> {
+/// This center's listings, hidden ones too, newest first (at most 100).
+pub(super) fn own_listings(node: &Node) -> Result<Vec<ListingRow>, NodeError> {
     Ok(node
         .search(&SearchQuery {
             center: Some(node.center_id()),

@@ -16,7 +16,7 @@ tokio::task_local! {
 /// Runs an operator page with the count of waiting buyer requests at hand for
 /// [`open_requests`]; other requests (public pages, posts, the API, no session)
 /// pass straight through without touching the database.
-pub async fn with_open_requests(
+pub(crate) async fn with_open_requests(
     State(state): State<AppState>,
     request: Request,
     next: Next,

@@ -72,6 +72,14 @@ const GUARDED: &[(&str, &str)] = &[
     ("GET", "/operator/permintaan-pembeli/ABCD2345"),
     ("POST", "/operator/permintaan-pembeli/ABCD2345/jual"),
     ("POST", "/operator/permintaan-pembeli/ABCD2345/tolak"),
+    ("GET", "/operator/produsen"),
+    ("POST", "/operator/produsen"),
+    ("GET", "/operator/produsen/1?bulan=2025-11"),
+    ("POST", "/operator/produsen/1"),
+    ("POST", "/operator/produsen/1/produk"),
+    ("POST", "/operator/produsen/1/bayar"),
+    ("GET", "/operator/produsen/1/laporan.csv?bulan=2025-11"),
+    ("GET", "/operator/penjualan.csv?bulan=2025-11"),
 ];
 
 /// A node with the sample catalog behind the real router, operator pages on.
@@ -2723,5 +2731,6 @@ async fn the_profile_form_sets_and_clears_the_whatsapp_number() {
     assert_eq!(op.node.profile().unwrap().whatsapp, None);
 }
 
+mod producers;
 /// Buyer requests (the public form, the status page, the operator pages).
 mod requests;
