@@ -389,6 +389,12 @@ pub(super) async fn status(
     let (line, reason) = progress(w, &view);
     let body = html! {
         h1 { (w.status_title) }
+        // What a returning buyer came for comes first, above the fold of a phone.
+        div.order #pesanan-status role="status" {
+            h2 { (w.progress) }
+            p { strong { (line) } }
+            @if let Some(reason) = reason.filter(|r| !r.is_empty()) { p { (w.reason) ": " (reason) } }
+        }
         p.muted { (w.keep_link) }
         dl.facts.stack {
             dt { (w.code) } dd.code #pesanan-kode { (r.code) }
@@ -399,11 +405,6 @@ pub(super) async fn status(
             dt { (w.how) } dd { @if r.pickup { (w.pickup) } @else { (w.delivery) } }
             @if !r.delivery_note.is_empty() { dt { (w.note) } dd { (r.delivery_note) } }
             dt { (w.sent_at) } dd { (local_time(lang, r.created_ms)) }
-        }
-        h2 { (w.progress) }
-        div.order #pesanan-status role="status" {
-            p { strong { (line) } }
-            @if let Some(reason) = reason.filter(|r| !r.is_empty()) { p { (w.reason) ": " (reason) } }
         }
     };
     answer(StatusCode::OK, t, w.status_title, body)

@@ -4,6 +4,8 @@
 
 use telecenter_protocol::order::{Action, Collector, PayMethod};
 
+use crate::clock::Clock;
+
 use super::*;
 use crate::node::orders::tests::{Center, federate, settle_pair};
 
@@ -205,6 +207,16 @@ fn an_order_links_once_and_the_status_follows_the_sellers_answer() {
 #[test]
 fn a_local_sale_records_the_sale_and_takes_the_stock_once() {
     let (malang, _ponorogo, listing) = pair();
+    let maker = malang
+        .node
+        .add_producer(&crate::node::ProducerInput {
+            name: Some("Bu Lastri".into()),
+            village: Some("Kademangan".into()),
+            commission: Some("10".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    malang.node.link_listing(&listing, Some(maker.id)).unwrap();
     let sent = malang
         .node
         .submit_request(&malang.id(), &listing, &good())
@@ -225,6 +237,21 @@ fn a_local_sale_records_the_sale_and_takes_the_stock_once() {
         .local_sale_gross(&sent.code)
         .unwrap();
     assert_eq!(gross, Some(30_000));
+    // The sale is the producer's: it is on their statement with the commission.
+    let month = crate::accounting::Month::of(malang.clock.now_ms());
+    let statement = malang
+        .node
+        .with_reader(|store| crate::accounting::statement_from(store, &maker, month))
+        .unwrap();
+    assert_eq!(statement.sales.len(), 1);
+    assert_eq!(
+        (
+            statement.gross_idr,
+            statement.commission_idr,
+            statement.owed_idr
+        ),
+        (30_000, 3_000, 27_000)
+    );
 }
 
 #[test]
