@@ -64,6 +64,7 @@ mod demand;
 mod edit;
 mod error;
 mod hop;
+mod import;
 mod ingest;
 mod mail;
 mod nonces;

@@ -127,3 +127,19 @@ pub const SITEMAP_URLS_MAX: usize = 50_000;
 /// Longest `Host` header taken as this node's address for absolute links (when
 /// no `public_url` or published address is known).
 pub const HOST_HEADER_CHARS_MAX: usize = 255;
+/// Largest spreadsheet (`.csv` or `.xlsx`) accepted for a listing import.
+pub const SHEET_BYTES_MAX: usize = 5 * 1024 * 1024;
+/// Most data rows (below the header) in an imported spreadsheet.
+pub const SHEET_ROWS_MAX: usize = 2_000;
+/// Most columns read from an imported spreadsheet.
+pub const SHEET_COLUMNS_MAX: usize = 32;
+/// Longest cell of an imported spreadsheet, in characters (the longest field,
+/// a description, fits).
+pub const SHEET_CELL_CHARS_MAX: usize = DESCRIPTION_CHARS_MAX;
+/// Most entries in an `.xlsx` archive.
+pub const SHEET_ZIP_ENTRIES_MAX: usize = 1_000;
+/// Most bytes an `.xlsx` archive may unpack to, all entries together (as the
+/// archive declares them; checked before anything is inflated).
+pub const SHEET_UNPACKED_BYTES_MAX: u64 = 50 * 1024 * 1024;
+/// Longest product code (`kode`, the key column of an imported spreadsheet).
+pub const SHEET_KEY_CHARS_MAX: usize = 64;
