@@ -18,6 +18,10 @@ pub use cells::{Column, SheetRow, parse_rows};
 pub use read::{Format, read_cells};
 pub use write::{export_csv, export_xlsx};
 
+/// Most bytes a caller reads from a file before handing them over (one more
+/// than the limit, so the limit's error can say the file is too large).
+pub const SHEET_READ_BYTES_MAX: usize = telecenter_protocol::limits::SHEET_BYTES_MAX;
+
 /// Why a whole file cannot be read (row-level problems are [`RowError`]s).
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SheetError {
