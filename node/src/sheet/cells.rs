@@ -262,6 +262,7 @@ fn block_text(cell: &Cell, max: usize) -> Result<String, String> {
 /// `Rp 15.000`, `Rp15.000,-`, `15.000,00`. A `.` separates thousands (groups of
 /// three); `,` is the decimal mark, so only `,-` or `,00` may follow. `15,000`
 /// is refused as unclear, so is any fraction. `None` for an empty cell.
+#[allow(clippy::result_unit_err)] // the caller words the error with the cell
 pub fn parse_amount(raw: &str) -> Result<Option<i64>, ()> {
     let mut text: String = raw
         .chars()

@@ -99,8 +99,7 @@ fn check_cell(line: usize, text: &str) -> Result<(), SheetError> {
 }
 
 fn unreadable(format: &'static str, reason: impl std::fmt::Display) -> SheetError {
-    let mut reason = reason.to_string();
-    reason.truncate(reason.floor_char_boundary(200));
+    let reason: String = reason.to_string().chars().take(200).collect();
     SheetError::Unreadable { format, reason }
 }
 
