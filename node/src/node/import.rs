@@ -293,3 +293,6 @@ fn patch_for(row: &SheetRow, listing: &Listing) -> Result<Option<ListingPatch>, 
     let empty = patch.validate().map_err(|e| invalid(&e))?.is_empty();
     Ok((!empty).then_some(patch))
 }
+
+#[cfg(test)]
+mod tests;
