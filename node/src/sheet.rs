@@ -67,6 +67,18 @@ pub enum SheetError {
         /// The limit.
         max: u64,
     },
+    /// The creates would take this center past its catalog's listing cap.
+    #[error(
+        "katalog penuh: sudah ada {listings} produk, berkas ini menambah {creating}, paling banyak {max}"
+    )]
+    CatalogFull {
+        /// Listings the catalog holds (removed ones count: they stay as tombstones).
+        listings: usize,
+        /// Listings the file would create.
+        creating: usize,
+        /// The cap.
+        max: usize,
+    },
     /// Neither `.csv` nor `.xlsx`.
     #[error("jenis berkas tidak dikenal: pakai .csv atau .xlsx")]
     UnknownFormat,
@@ -91,6 +103,7 @@ impl SheetError {
             SheetError::CellTooLong { .. } => "sheet_cell_too_long",
             SheetError::Unreadable { .. } => "sheet_unreadable",
             SheetError::Unpacked { .. } => "sheet_unpacked_too_large",
+            SheetError::CatalogFull { .. } => "sheet_catalog_full",
             SheetError::UnknownFormat => "sheet_unknown_format",
             SheetError::MissingColumn(_) => "sheet_missing_column",
             SheetError::DuplicateColumn(_) => "sheet_duplicate_column",

@@ -8,9 +8,11 @@ use telecenter_protocol::ListingId;
 use telecenter_protocol::catalog::input::{ListingPatch, NewListing, ValidPatch};
 use telecenter_protocol::catalog::{Lang, Listing, ListingStatus, Touched};
 
+use telecenter_protocol::limits::LISTINGS_PER_CATALOG_MAX;
+
 use crate::sheet::{
-    Format, ImportOutcome, ImportPlan, PlannedCreate, PlannedUpdate, RowError, SheetRow,
-    parse_rows, read_cells,
+    Format, ImportOutcome, ImportPlan, PlannedCreate, PlannedUpdate, RowError, SheetError,
+    SheetRow, parse_rows, read_cells,
 };
 use crate::store::NewChange;
 
@@ -73,6 +75,7 @@ impl Node {
                 },
             }
         }
+        room(&writer, plan.create.len())?;
         errors.sort_by_key(|e| e.line);
         plan.errors = errors;
         Ok(plan)
@@ -105,6 +108,7 @@ impl Node {
         let now = self.clock.now_ms();
         let mut guard = lock(&self.writer);
         let writer: &mut Writer = &mut guard;
+        room(writer, creates.len())?;
         let doc_id = writer.own.doc_id();
         let result = (|| {
             let mut signed = Vec::new();
@@ -204,6 +208,26 @@ impl Node {
         rows.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(rows)
     }
+}
+
+/// Refuses `creating` new listings when they would take the catalog past
+/// [`LISTINGS_PER_CATALOG_MAX`] (removed listings count: they stay as
+/// tombstones), as one error for the whole file, before anything is written.
+fn room(writer: &Writer, creating: usize) -> Result<(), NodeError> {
+    let listings = writer
+        .own
+        .listing_keys()
+        .map_err(|e| NodeError::Schema(e.to_string()))?
+        .len();
+    if creating > 0 && listings.saturating_add(creating) > LISTINGS_PER_CATALOG_MAX {
+        return Err(SheetError::CatalogFull {
+            listings,
+            creating,
+            max: LISTINGS_PER_CATALOG_MAX,
+        }
+        .into());
+    }
+    Ok(())
 }
 
 /// The own listing a kode names: through a recorded key, or the kode is the

@@ -452,3 +452,58 @@ fn xlsx_claiming_a_huge_dimension_reads_only_its_cells() {
     let plan = node.import_plan(Format::Xlsx, &huge).unwrap();
     assert_eq!(counts(&plan), (197, 0, 0, 3));
 }
+
+/// A file whose creates would pass the catalog cap is refused as a whole, with
+/// one plan-level error, before anything is written; updates still plan.
+#[test]
+fn creates_beyond_the_catalog_cap_are_refused_before_anything_is_written() {
+    use telecenter_protocol::limits::LISTINGS_PER_CATALOG_MAX;
+    let dir = TempDir::new().unwrap();
+    let node = node(dir.path());
+    let batch = SHEET_ROWS_MAX;
+    let file = |from: usize, count: usize| {
+        let rows: Vec<Vec<Value>> = (from..from + count)
+            .map(|k| {
+                vec![
+                    Value::Text(format!("K{k}")),
+                    Value::Text("Teh".to_owned()),
+                    Value::Number(1000.0),
+                    Value::Text("bungkus".to_owned()),
+                    Value::Number(0.0),
+                    Value::Text("minuman".to_owned()),
+                ]
+            })
+            .collect();
+        csv_bytes(&rows)
+    };
+    // Fill the catalog to one below the cap.
+    let mut have = 0;
+    while have < LISTINGS_PER_CATALOG_MAX - 1 {
+        let count = batch.min(LISTINGS_PER_CATALOG_MAX - 1 - have);
+        let plan = node.import_plan(Format::Csv, &file(have, count)).unwrap();
+        node.import_listings(&plan).unwrap();
+        have += count;
+    }
+    let disk = on_disk(dir.path());
+    let plan = node
+        .import_plan(Format::Csv, &file(have - 1, 3))
+        .unwrap_err();
+    let NodeError::Sheet(error) = plan else {
+        panic!("{plan:?}")
+    };
+    assert_eq!(
+        error,
+        SheetError::CatalogFull {
+            listings: LISTINGS_PER_CATALOG_MAX - 1,
+            creating: 2,
+            max: LISTINGS_PER_CATALOG_MAX
+        }
+    );
+    assert_eq!(error.code(), "sheet_catalog_full");
+    assert_eq!(on_disk(dir.path()), disk);
+    // One more fits exactly; a file of known codes only still plans.
+    let plan = node.import_plan(Format::Csv, &file(have - 1, 2)).unwrap();
+    assert_eq!(counts(&plan), (1, 0, 1, 0));
+    node.import_listings(&plan).unwrap();
+    assert!(node.import_plan(Format::Csv, &file(0, 5)).is_ok());
+}
