@@ -123,6 +123,8 @@ pub struct Node {
     demand: Mutex<demand::DemandBuffer>,
     /// The search index the writing and reading connections share.
     search: Arc<crate::store::SearchIndex>,
+    /// Uploaded spreadsheets waiting for the operator's confirmation.
+    held_sheets: Mutex<crate::sheet::held::HeldSheets>,
 }
 
 impl std::fmt::Debug for Node {
@@ -309,6 +311,7 @@ impl Node {
             outgoing: Mutex::default(),
             mail: mail::MailState::default(),
             demand: Mutex::default(),
+            held_sheets: Mutex::default(),
             search,
         })
     }

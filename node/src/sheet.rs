@@ -8,6 +8,7 @@
 //! in `node::import`.
 
 pub mod cells;
+pub mod held;
 pub mod read;
 pub mod write;
 
@@ -164,6 +165,15 @@ pub struct ImportPlan {
     pub unchanged: usize,
     /// Bad rows, skipped; one entry per bad cell.
     pub errors: Vec<RowError>,
+}
+
+/// A previewed upload, held for its confirmation.
+#[derive(Debug, Clone)]
+pub struct HeldPlan {
+    /// The id the confirmation names (random, hex).
+    pub id: String,
+    /// What confirming would do now.
+    pub plan: ImportPlan,
 }
 
 /// What an applied import did.

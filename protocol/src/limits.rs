@@ -143,3 +143,8 @@ pub const SHEET_ZIP_ENTRIES_MAX: usize = 1_000;
 pub const SHEET_UNPACKED_BYTES_MAX: u64 = 50 * 1024 * 1024;
 /// Longest product code (`kode`, the key column of an imported spreadsheet).
 pub const SHEET_KEY_CHARS_MAX: usize = 64;
+/// Most uploaded spreadsheets an operator's preview keeps waiting for its
+/// confirmation (the oldest is dropped first).
+pub const SHEET_HELD_MAX: usize = 4;
+/// How long an uploaded spreadsheet waits for its confirmation.
+pub const SHEET_HELD_MS: i64 = 30 * 60 * 1000;

@@ -7,12 +7,11 @@ use std::collections::HashMap;
 use telecenter_protocol::ListingId;
 use telecenter_protocol::catalog::input::{ListingPatch, NewListing, ValidPatch};
 use telecenter_protocol::catalog::{Lang, Listing, ListingStatus, Touched};
-
 use telecenter_protocol::limits::LISTINGS_PER_CATALOG_MAX;
 
 use crate::sheet::{
-    Format, ImportOutcome, ImportPlan, PlannedCreate, PlannedUpdate, RowError, SheetError,
-    SheetRow, parse_rows, read_cells,
+    Format, HeldPlan, ImportOutcome, ImportPlan, PlannedCreate, PlannedUpdate, RowError,
+    SheetError, SheetRow, parse_rows, read_cells,
 };
 use crate::store::NewChange;
 
@@ -175,6 +174,30 @@ impl Node {
             created: creates.len(),
             updated: updates.len(),
         })
+    }
+
+    /// Plans an uploaded spreadsheet and holds its bytes for the operator's
+    /// confirmation ([`Node::apply_held_sheet`]); writes nothing. A file that
+    /// cannot be read at all is not held.
+    pub fn hold_sheet(&self, format: Format, bytes: Vec<u8>) -> Result<HeldPlan, NodeError> {
+        let plan = self.import_plan(format, &bytes)?;
+        let mut raw = [0u8; 16];
+        self.fill_random(&mut raw);
+        let id: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+        lock(&self.held_sheets).hold(id.clone(), format, bytes, self.clock.now_ms());
+        Ok(HeldPlan { id, plan })
+    }
+
+    /// Applies a held upload: plans it again from its bytes (the catalog may
+    /// have changed since the preview) and applies that plan in one
+    /// transaction. `Ok(None)`: nothing is held under `id` (expired, dropped
+    /// or applied already).
+    pub fn apply_held_sheet(&self, id: &str) -> Result<Option<ImportOutcome>, NodeError> {
+        let Some((format, bytes)) = lock(&self.held_sheets).take(id, self.clock.now_ms()) else {
+            return Ok(None);
+        };
+        let plan = self.import_plan(format, &bytes)?;
+        self.import_listings(&plan).map(Some)
     }
 
     /// This center's listings that are not removed, each with its key (its

@@ -6,6 +6,7 @@ pub mod orders;
 
 use telecenter_protocol::catalog::Lang;
 
+pub mod import;
 pub mod operator;
 
 /// The strings of one language.
