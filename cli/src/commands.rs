@@ -330,6 +330,14 @@ fn read_bounded(path: &std::path::Path, max: usize) -> anyhow::Result<Vec<u8>> {
     file.take(u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    if bytes.len() > max {
+        // Only max + 1 bytes were read: say the limit, not a size we do not know.
+        anyhow::bail!(
+            "cannot import {}: the file is larger than {max} bytes ({} MiB)",
+            path.display(),
+            max / (1024 * 1024)
+        );
+    }
     Ok(bytes)
 }
 

@@ -11,4 +11,5 @@ mod orders;
 mod private_files;
 mod relay;
 mod search;
+mod sheet;
 mod support;
