@@ -178,9 +178,17 @@ impl Node {
 
     /// Plans an uploaded spreadsheet and holds its bytes for the operator's
     /// confirmation ([`Node::apply_held_sheet`]); writes nothing. A file that
-    /// cannot be read at all is not held.
+    /// cannot be read at all, or that would change nothing, is not held (its
+    /// id is empty).
     pub fn hold_sheet(&self, format: Format, bytes: Vec<u8>) -> Result<HeldPlan, NodeError> {
         let plan = self.import_plan(format, &bytes)?;
+        if plan.create.is_empty() && plan.update.is_empty() {
+            // Nothing to confirm: hold nothing.
+            return Ok(HeldPlan {
+                id: String::new(),
+                plan,
+            });
+        }
         let mut raw = [0u8; 16];
         self.fill_random(&mut raw);
         let id: String = raw.iter().map(|b| format!("{b:02x}")).collect();

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 use telecenter_protocol::catalog::Lang;
+use telecenter_protocol::catalog::input::ListingPatch;
 use telecenter_protocol::limits::SHEET_BYTES_MAX;
 
 use super::i18n::import::{ImportWords, import_words, imported, sheet_upload_unreadable};
@@ -187,7 +188,7 @@ fn preview(lang: Lang, csrf: &str, held: &HeldPlan) -> Markup {
                         @for u in &plan.update {
                             tr {
                                 td { (u.line) } td { (u.key) } td { (w.change) }
-                                td { (u.patch.title.as_deref().unwrap_or("")) }
+                                td { (u.patch.title.as_deref().unwrap_or(&u.key)) " (" (changed_columns(&u.patch)) ")" }
                                 td { @if let Some(p) = u.patch.price_idr { (format_rupiah(p)) } }
                             }
                         }
@@ -203,6 +204,24 @@ fn preview(lang: Lang, csrf: &str, held: &HeldPlan) -> Markup {
             }
         }
     }
+}
+
+/// The spreadsheet columns a patch changes, as the file names them.
+fn changed_columns(patch: &ListingPatch) -> String {
+    [
+        (patch.title.is_some(), "judul"),
+        (patch.price_idr.is_some(), "harga"),
+        (patch.unit.is_some(), "satuan"),
+        (patch.stock.is_some(), "stok"),
+        (patch.category.is_some(), "kategori"),
+        (patch.producer.is_some(), "produsen"),
+        (patch.description.is_some(), "deskripsi"),
+        (patch.status.is_some(), "status"),
+    ]
+    .into_iter()
+    .filter_map(|(changed, name)| changed.then_some(name))
+    .collect::<Vec<_>>()
+    .join(", ")
 }
 
 /// The confirmation form.

@@ -121,6 +121,35 @@ async fn an_upload_with_bad_rows_previews_them_writes_nothing_and_confirm_applie
     let page = upload(&op, &login, "produk.csv", ten_rows().as_bytes()).await;
     page.assert_contains("<strong>7</strong> tidak berubah");
     assert!(!page.body.contains("name=\"id\""), "{}", page.body);
+
+    // One price changed: one row to change, naming what changes.
+    let changed = ten_rows().replace("U-5;Kue lapis 5;Rp 5.000", "U-5;Kue lapis 5;Rp 5.500");
+    let page = upload(&op, &login, "produk.csv", changed.as_bytes()).await;
+    page.assert_contains("<strong>1</strong> diubah");
+    page.assert_contains("U-5 (harga)");
+    page.assert_contains("Rp 5.500");
+    let id = held_id(&page.body);
+    op.post_csrf("/operator/produk/impor/simpan", &login, &[("id", &id)])
+        .await
+        .assert_contains("Impor selesai: 0 produk baru, 1 diubah.");
+    assert_eq!(op.own_total(), 27);
+}
+
+#[tokio::test]
+async fn the_import_pages_need_a_session() {
+    let op = Op::new();
+    for (method, path) in [
+        ("GET", "/operator/produk/impor"),
+        ("POST", "/operator/produk/impor"),
+        ("POST", "/operator/produk/impor/simpan"),
+    ] {
+        let page = if method == "GET" {
+            op.get(path, None).await
+        } else {
+            op.post_form(path, None, &[("id", "00")]).await
+        };
+        page.assert_redirect("/operator/masuk", path);
+    }
 }
 
 #[tokio::test]
