@@ -223,6 +223,39 @@ pub(crate) enum ListingCommand {
         after_help = "Examples:\n  telecenter listing list\n  telecenter listing list --all --json"
     )]
     List(ListArgs),
+    /// Import listings from a spreadsheet (.csv or .xlsx); without --yes only
+    /// shows what would change and the bad rows, and writes nothing.
+    #[command(
+        after_help = "Columns (row 1): kode, judul, harga, satuan, stok, kategori, produsen, deskripsi, status.\nkode, judul and harga are required; a known kode updates its listing.\nExit status: 0 when no row is bad, 1 otherwise (with --yes the good rows are still written).\n\nExamples:\n  telecenter listing import produk.xlsx\n  telecenter listing import produk.csv --yes"
+    )]
+    Import(ImportArgs),
+    /// Export this center's listings as a spreadsheet that imports back unchanged.
+    #[command(
+        after_help = "Examples:\n  telecenter listing export > produk.csv\n  telecenter listing export --format xlsx --output produk.xlsx"
+    )]
+    Export(ExportArgs),
+}
+
+/// `telecenter listing import`.
+#[derive(Args, Debug)]
+pub(crate) struct ImportArgs {
+    /// The spreadsheet: .csv or .xlsx.
+    #[arg(value_name = "FILE")]
+    pub(crate) file: PathBuf,
+    /// Write the good rows (without it nothing is written).
+    #[arg(long)]
+    pub(crate) yes: bool,
+}
+
+/// `telecenter listing export`.
+#[derive(Args, Debug)]
+pub(crate) struct ExportArgs {
+    /// csv or xlsx.
+    #[arg(long, default_value = "csv")]
+    pub(crate) format: String,
+    /// Write here instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
 }
 
 /// `telecenter listing add`.

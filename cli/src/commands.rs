@@ -216,6 +216,8 @@ async fn run_on_node(backend: Backend, command: Command, json: bool) -> Result<(
                 let view = backend.update(&u.id, patch).await?;
                 output::listing(&view, json)
             }
+            ListingCommand::Import(i) => import_sheet(&backend, &i),
+            ListingCommand::Export(e) => export_sheet(&backend, &e),
             ListingCommand::Remove(r) => {
                 let view = backend.remove(&r.id).await?;
                 output::removed(&view, json)
@@ -286,4 +288,83 @@ async fn run_on_node(backend: Backend, command: Command, json: bool) -> Result<(
             output::info(&backend.set_profile(input).await?, json)
         }
     }
+}
+
+/// `telecenter listing import`: the preview, and with `--yes` the apply.
+fn import_sheet(backend: &Backend, args: &crate::cli::ImportArgs) -> anyhow::Result<()> {
+    use telecenter_node::sheet::{Format, SHEET_READ_BYTES_MAX};
+    let node = backend.local_node().ok_or_else(|| {
+        anyhow::anyhow!("listing import works on this computer's data directory, not through --url")
+    })?;
+    let name = args.file.to_string_lossy();
+    let format = Format::from_name(&name)?;
+    let bytes = read_bounded(&args.file, SHEET_READ_BYTES_MAX)?;
+    let plan = node.import_plan(format, &bytes)?;
+    for error in &plan.errors {
+        println!("{error}");
+    }
+    println!(
+        "{} to create, {} to update, {} unchanged, {} bad rows",
+        plan.create.len(),
+        plan.update.len(),
+        plan.unchanged,
+        plan.errors.len()
+    );
+    if args.yes {
+        let outcome = node.import_listings(&plan)?;
+        println!(
+            "imported: {} created, {} updated",
+            outcome.created, outcome.updated
+        );
+    } else {
+        println!("nothing written; run again with --yes to import");
+    }
+    if !plan.errors.is_empty() {
+        anyhow::bail!("{} bad rows", plan.errors.len());
+    }
+    Ok(())
+}
+
+/// Reads at most `max` bytes of a file (one more tells it is too large).
+fn read_bounded(path: &std::path::Path, max: usize) -> anyhow::Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    let mut bytes = Vec::new();
+    file.take(u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    if bytes.len() > max {
+        // Only max + 1 bytes were read: say the limit, not a size we do not know.
+        anyhow::bail!(
+            "cannot import {}: the file is larger than {max} bytes ({} MiB)",
+            path.display(),
+            max / (1024 * 1024)
+        );
+    }
+    Ok(bytes)
+}
+
+/// `telecenter listing export`.
+fn export_sheet(backend: &Backend, args: &crate::cli::ExportArgs) -> anyhow::Result<()> {
+    use std::io::Write;
+    use telecenter_node::sheet::{Format, export_csv, export_xlsx};
+    let node = backend.local_node().ok_or_else(|| {
+        anyhow::anyhow!("listing export works on this computer's data directory, not through --url")
+    })?;
+    let format = Format::from_word(&args.format)?;
+    let rows = node.export_listings()?;
+    let view: Vec<(&str, &telecenter_protocol::catalog::Listing)> =
+        rows.iter().map(|(k, l)| (k.as_str(), l)).collect();
+    let bytes = match format {
+        Format::Csv => export_csv(&view),
+        Format::Xlsx => export_xlsx(&view),
+    }
+    .map_err(|e| anyhow::anyhow!("export failed: {e}"))?;
+    match &args.output {
+        Some(path) => std::fs::write(path, &bytes)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?,
+        None => std::io::stdout().write_all(&bytes)?,
+    }
+    Ok(())
 }

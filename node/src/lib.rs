@@ -28,6 +28,7 @@ pub mod random;
 pub mod sample;
 pub mod search;
 pub mod server;
+pub mod sheet;
 pub mod store;
 pub mod sync;
 #[cfg(test)]

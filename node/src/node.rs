@@ -64,6 +64,7 @@ mod demand;
 mod edit;
 mod error;
 mod hop;
+mod import;
 mod ingest;
 mod mail;
 mod nonces;
@@ -125,6 +126,8 @@ pub struct Node {
     demand: Mutex<demand::DemandBuffer>,
     /// The search index the writing and reading connections share.
     search: Arc<crate::store::SearchIndex>,
+    /// Uploaded spreadsheets waiting for the operator's confirmation.
+    held_sheets: Mutex<crate::sheet::held::HeldSheets>,
 }
 
 impl std::fmt::Debug for Node {
@@ -311,6 +314,7 @@ impl Node {
             outgoing: Mutex::default(),
             mail: mail::MailState::default(),
             demand: Mutex::default(),
+            held_sheets: Mutex::default(),
             search,
         })
     }

@@ -27,6 +27,7 @@ mod changes;
 mod columns;
 mod demand;
 mod ledger;
+mod listing_keys;
 mod listings;
 mod mail;
 mod orders;

@@ -61,6 +61,24 @@ pub fn routes() -> Router<AppState> {
                 .layer(upload_limit()),
         )
         .route(
+            "/operator/produk/impor",
+            get(operator::import_form)
+                .post(operator::import_preview)
+                .layer(operator::sheet_upload_limit()),
+        )
+        .route(
+            "/operator/produk/impor/simpan",
+            post(operator::import_apply),
+        )
+        .route(
+            "/operator/produk/ekspor.csv",
+            get(operator::export_csv_file),
+        )
+        .route(
+            "/operator/produk/ekspor.xlsx",
+            get(operator::export_xlsx_file),
+        )
+        .route(
             "/operator/produk/{id}",
             get(operator::edit_listing_form)
                 .post(operator::update_listing)

@@ -157,3 +157,24 @@ pub const PRODUCER_PAYOUT_IDR_MAX: i64 = 1_000_000_000;
 pub const PAYOUT_NOTE_CHARS_MAX: usize = 200;
 /// Most payouts recorded for one producer in one day (bounds a mistaken loop).
 pub const PAYOUTS_PER_PRODUCER_PER_DAY_MAX: u64 = 100;
+/// Largest spreadsheet (`.csv` or `.xlsx`) accepted for a listing import.
+pub const SHEET_BYTES_MAX: usize = 5 * 1024 * 1024;
+/// Most data rows (below the header) in an imported spreadsheet.
+pub const SHEET_ROWS_MAX: usize = 2_000;
+/// Most columns read from an imported spreadsheet.
+pub const SHEET_COLUMNS_MAX: usize = 32;
+/// Longest cell of an imported spreadsheet, in characters (the longest field,
+/// a description, fits).
+pub const SHEET_CELL_CHARS_MAX: usize = DESCRIPTION_CHARS_MAX;
+/// Most entries in an `.xlsx` archive.
+pub const SHEET_ZIP_ENTRIES_MAX: usize = 1_000;
+/// Most bytes an `.xlsx` archive may unpack to, all entries together (as the
+/// archive declares them; checked before anything is inflated).
+pub const SHEET_UNPACKED_BYTES_MAX: u64 = 50 * 1024 * 1024;
+/// Longest product code (`kode`, the key column of an imported spreadsheet).
+pub const SHEET_KEY_CHARS_MAX: usize = 64;
+/// Most uploaded spreadsheets an operator's preview keeps waiting for its
+/// confirmation (the oldest is dropped first).
+pub const SHEET_HELD_MAX: usize = 4;
+/// How long an uploaded spreadsheet waits for its confirmation.
+pub const SHEET_HELD_MS: i64 = 30 * 60 * 1000;

@@ -13,4 +13,5 @@ mod producers;
 mod relay;
 mod requests;
 mod search;
+mod sheet;
 mod support;

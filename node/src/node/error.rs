@@ -61,6 +61,9 @@ pub enum NodeError {
     /// An uploaded photo is not usable.
     #[error(transparent)]
     Image(#[from] crate::images::ImageError),
+    /// An uploaded spreadsheet cannot be read.
+    #[error(transparent)]
+    Sheet(#[from] crate::sheet::SheetError),
     /// Storage failed (the node's fault, not the caller's).
     #[error(transparent)]
     Store(#[from] StoreError),

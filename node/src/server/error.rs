@@ -138,6 +138,13 @@ impl IntoResponse for ApiError {
                     None,
                     None,
                 ),
+                NodeError::Sheet(e) => (
+                    StatusCode::BAD_REQUEST,
+                    e.code(),
+                    e.to_string(),
+                    Some("file".to_owned()),
+                    None,
+                ),
                 NodeError::Image(e) => (
                     StatusCode::BAD_REQUEST,
                     "invalid_image",

@@ -35,6 +35,8 @@ pub struct Commit {
     pub snapshot: Option<(DocId, Vec<u8>)>,
     /// Order, outbox, ledger and settlement rows written with the change.
     pub pair: PairWrite,
+    /// Product codes to record: (kode, own listing id), see [`Store::listing_keys`].
+    pub listing_keys: Vec<(String, String)>,
 }
 
 /// One signed change to store.
@@ -208,6 +210,7 @@ impl Store {
             )?;
         }
         pair_write::apply(&tx, &commit.pair, now_ms)?;
+        super::listing_keys::record(&tx, &commit.listing_keys)?;
         tx.commit()?;
         Ok(())
     }

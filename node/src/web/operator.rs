@@ -23,6 +23,7 @@ use crate::server::session::OperatorSession;
 mod dashboard;
 mod demand;
 mod form;
+mod import;
 mod listings;
 mod login;
 pub(crate) mod menu_count;
@@ -41,6 +42,10 @@ pub(crate) use crate::server::session::no_store;
 
 pub(super) use dashboard::dashboard;
 pub(super) use demand::{demand_csv, demand_page};
+pub(super) use import::{
+    export_csv_file, export_xlsx_file, import_apply, import_form, import_preview,
+    upload_limit as sheet_upload_limit,
+};
 pub(super) use listings::{
     create_listing, edit_listing_form, new_listing_form, remove_listing, update_listing,
 };

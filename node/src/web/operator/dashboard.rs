@@ -41,6 +41,7 @@ pub(crate) async fn dashboard(
         (operator_nav(t, &csrf))
         h1 { (w.my_products) }
         p { a.button href="/operator/produk/baru" { (w.add_product) } }
+        (super::import::sheet_links(lang))
         @if listings.is_empty() { p { (w.no_listings) } }
         ul.cards {
             @for row in &listings {

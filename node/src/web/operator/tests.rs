@@ -34,6 +34,8 @@ use crate::server::login_limit::{
 use crate::server::session::{OperatorState, SESSION_MS};
 use crate::store::{ListingRow, TrustState};
 
+mod import;
+
 /// 2025-11-23 01:06:40 UTC.
 const T0: i64 = 1_763_860_000_000;
 const PASSWORD: &str = "kopi-tubruk-malang-2025";
