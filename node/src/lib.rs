@@ -1,7 +1,7 @@
 //! `telecenter-node`: one telecenter's node as a library.
 //!
 //! - [`store`]: SQLite (WAL, durable commits): signed changes, snapshots, the
-//!   listing index and its FTS5 full-text search.
+//!   listing rows, orders, ledger, buyer requests, producers and sales.
 //! - [`node`]: the [`Node`], which validates, signs, commits and indexes every edit,
 //!   and verifies every received change before it touches anything.
 //! - [`search`]: what a search means and how Indonesian text is normalised.
@@ -12,6 +12,7 @@
 //! - [`clock`]: the injected clock (nothing else reads the OS time) and the local zone.
 //! - [`password`]: the operator password's rules and argon2 hash.
 //! - [`random`]: the one source of randomness (the OS generator), injected into the node.
+//! - [`sheet`]: listing spreadsheets (`.csv`, `.xlsx`) read within bounds and written.
 
 pub mod accounting;
 pub mod api;

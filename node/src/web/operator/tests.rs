@@ -74,6 +74,11 @@ const GUARDED: &[(&str, &str)] = &[
     ("GET", "/operator/permintaan-pembeli/ABCD2345"),
     ("POST", "/operator/permintaan-pembeli/ABCD2345/jual"),
     ("POST", "/operator/permintaan-pembeli/ABCD2345/tolak"),
+    ("GET", "/operator/produk/impor"),
+    ("POST", "/operator/produk/impor"),
+    ("POST", "/operator/produk/impor/simpan"),
+    ("GET", "/operator/produk/ekspor.csv"),
+    ("GET", "/operator/produk/ekspor.xlsx"),
     ("GET", "/operator/produsen"),
     ("POST", "/operator/produsen"),
     ("GET", "/operator/produsen/1?bulan=2025-11"),
@@ -512,7 +517,10 @@ async fn every_operator_page_without_a_session_goes_to_the_login() {
             let what = format!("{method} {path} (cookie: {})", login.is_some());
             let page = if method == "GET" {
                 op.get(path, login).await
-            } else if path.starts_with("/operator/produk/") && !path.ends_with("/hapus") {
+            } else if path.starts_with("/operator/produk/")
+                && !path.ends_with("/hapus")
+                && !path.ends_with("/simpan")
+            {
                 op.post_multipart(path, login, multipart(&[("csrf", "x")], None))
                     .await
             } else {
