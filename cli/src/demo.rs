@@ -15,6 +15,7 @@ use telecenter_node::app;
 use telecenter_node::data_dir::DataDir;
 use telecenter_node::net::Outgoing;
 use telecenter_node::node::PlaceOrder;
+use telecenter_node::node::requests::RequestInput;
 use telecenter_node::sample::{SAMPLES, add_sample_listings_with_pictures, sample_profile_of};
 use telecenter_node::search::RawSearch;
 use telecenter_node::search::SearchQuery;
@@ -171,6 +172,14 @@ pub(crate) async fn run(first_port: Option<u16>, json: bool) -> Result<()> {
                 Ok(_) => {}
                 Err(error) => eprintln!("sample orders could not be made: {error:#}"),
             }
+            match sample_request(&nodes) {
+                Ok(status) if !json => println!(
+                    "A buyer's request waits at {} (Pesanan pembeli); the buyer's status page: {status}",
+                    nodes[0].name
+                ),
+                Ok(_) => {}
+                Err(error) => eprintln!("the sample buyer request could not be made: {error:#}"),
+            }
             server::shutdown_signal().await;
         }
         () = server::shutdown_signal() => {}
@@ -260,6 +269,44 @@ async fn sample_orders(nodes: &[DemoNode]) -> Result<usize> {
         }
     }
     Ok(placed)
+}
+
+/// A buyer's request at the first center for a product of the second, as a
+/// buyer sends it from the product page: the operator's menu shows it waiting.
+/// Returns the buyer's private status page.
+fn sample_request(nodes: &[DemoNode]) -> Result<String> {
+    let (here, seller) = (&nodes[0], &nodes[1]);
+    let query = RawSearch {
+        q: Some("pecel".to_owned()),
+        center: Some(seller.node.center_id().to_string()),
+        ..RawSearch::default()
+    }
+    .validate()?;
+    let listing = here
+        .node
+        .search(&query)?
+        .items
+        .into_iter()
+        .next()
+        .context("no product of the second center is shown at the first")?;
+    let valid = RequestInput {
+        seller: None,
+        listing: None,
+        buyer_name: "Bu Ratna".to_owned(),
+        buyer_phone: "0812-0000-1234".to_owned(),
+        quantity: "2".to_owned(),
+        pickup: true,
+        note: "Saya ambil hari Sabtu".to_owned(),
+    }
+    .validate()
+    .map_err(|errors| anyhow::anyhow!("{errors:?}"))?;
+    let sent = here
+        .node
+        .submit_request(&listing.center_id, &listing.listing.id, &valid)?;
+    Ok(format!(
+        "{}/pesanan/{}?token={}",
+        here.url, sent.code, sent.token
+    ))
 }
 
 /// Waits (up to 30 s) until `node` holds `id` in a state `check` accepts.

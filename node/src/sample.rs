@@ -3,23 +3,33 @@
 //! micro-businesses make. Catalog 0 (Kota Malang) is the single-node sample.
 //! What people try (`telecenter demo`, `serve --sample`, `init --sample`) gets a
 //! picture drawn for each sample listing ([`pictures`]), stored through the
-//! same photo path as an operator's upload; the unit tests' fixtures do not
+//! same photo path as an operator's upload, and the catalog's producers
+//! registered with their listings linked; the unit tests' fixtures do not
 //! (drawing and resizing 20 pictures takes seconds in a debug build).
 
 pub mod pictures;
+
+use std::collections::BTreeMap;
 
 use serde::Deserialize;
 use telecenter_protocol::catalog::Photo;
 use telecenter_protocol::catalog::input::{ListingPatch, NewListing, ProfileInput};
 use telecenter_protocol::limits::PHOTO_DECODES_MAX;
 
-use crate::node::{Node, NodeError};
+use crate::node::{Node, NodeError, ProducerInput};
 
 #[derive(Deserialize)]
 struct SampleCatalog {
     profile: ProfileInput,
+    /// The center's producers: name → village (what people try registers them
+    /// and links their listings, so producer statements have something to show).
+    #[serde(default)]
+    producers: BTreeMap<String, String>,
     listings: Vec<SampleListing>,
 }
+
+/// The commission a sample center takes on its producers' sales, in percent.
+const SAMPLE_COMMISSION: &str = "10";
 
 #[derive(Deserialize)]
 struct SampleListing {
@@ -115,6 +125,10 @@ fn add_listings(
     catalog: &SampleCatalog,
     drawing: Pictures,
 ) -> Result<usize, NodeError> {
+    let producers = match drawing {
+        Pictures::None => BTreeMap::new(),
+        Pictures::Drawn => add_producers(node, &catalog.producers)?,
+    };
     let mut drawn = match drawing {
         Pictures::None => Vec::new(),
         Pictures::Drawn => draw_pictures(node, &catalog.listings)?,
@@ -134,6 +148,9 @@ fn add_listings(
             producer: Some(f.producer.clone()),
             photos,
         })?;
+        if let Some(producer) = producers.get(&f.producer) {
+            node.link_listing(&row.listing.id, Some(*producer))?;
+        }
         if let Some(en) = &sample.en {
             node.update_listing(
                 &row.listing.id,
@@ -146,6 +163,27 @@ fn add_listings(
         }
     }
     Ok(catalog.listings.len())
+}
+
+/// Registers the sample producers (name and village; a made-up contact) with
+/// the sample commission; returns each name's producer number.
+fn add_producers(
+    node: &Node,
+    producers: &BTreeMap<String, String>,
+) -> Result<BTreeMap<String, i64>, NodeError> {
+    producers
+        .iter()
+        .map(|(name, village)| {
+            let row = node.add_producer(&ProducerInput {
+                name: Some(name.clone()),
+                village: Some(village.clone()),
+                contact: Some(format!("{name}, {village} (contoh)")),
+                commission: Some(SAMPLE_COMMISSION.to_owned()),
+                ..ProducerInput::default()
+            })?;
+            Ok((name.clone(), row.id))
+        })
+        .collect()
 }
 
 /// Draws the picture of each listing and stores it as an upload is stored

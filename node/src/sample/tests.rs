@@ -58,6 +58,29 @@ fn every_sample_listing_has_a_photo_whose_images_are_stored_under_their_hash() {
     }
     // Each listing has its own picture.
     assert_eq!(thumbs.len(), page.items.len());
+
+    // The catalog's producers are registered and their listings linked; the
+    // center's own products stay without a producer.
+    let producers = node.producers().unwrap();
+    assert_eq!(producers.len(), 14);
+    let linked: usize = producers
+        .iter()
+        .map(|p| node.producer_listings(p.id).unwrap().len())
+        .sum();
+    let own_products = page
+        .items
+        .iter()
+        .filter(|row| row.listing.producer.starts_with("Telecenter"))
+        .count();
+    assert_eq!(linked + own_products, page.items.len());
+    let tempe = producers
+        .iter()
+        .find(|p| p.name == "UMKM Tempe Sanan Jaya")
+        .unwrap();
+    assert_eq!(
+        (tempe.village.as_str(), tempe.commission_bp),
+        ("Purwantoro", 1_000)
+    );
 }
 
 #[test]
