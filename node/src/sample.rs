@@ -132,6 +132,7 @@ fn add_listings(
             stock: f.stock,
             unit: Some(f.unit.clone()),
             producer: Some(f.producer.clone()),
+            producer_village: None,
             photos,
         })?;
         if let Some(en) = &sample.en {
