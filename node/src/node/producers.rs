@@ -198,8 +198,7 @@ impl Node {
             .link_listing(&listing.to_string(), producer)?;
         match name {
             Some(p)
-                if p.name != row.listing.producer
-                    || p.village != row.listing.producer_village =>
+                if p.name != row.listing.producer || p.village != row.listing.producer_village =>
             {
                 self.set_listing_producer_text(listing, &p.name, &p.village)
             }

@@ -141,17 +141,15 @@ impl Store {
              GROUP BY center_id, producer, producer_village
              ORDER BY at_ms DESC, center_id, producer, producer_village LIMIT ?1",
         )?;
-        let rows = statement.query_map(
-            params![i64::try_from(limit).unwrap_or(i64::MAX)],
-            |row| {
+        let rows =
+            statement.query_map(params![i64::try_from(limit).unwrap_or(i64::MAX)], |row| {
                 Ok((
                     row.get::<_, String>(0)?,
                     row.get::<_, String>(1)?,
                     row.get::<_, String>(2)?,
                     row.get::<_, i64>(3)?,
                 ))
-            },
-        )?;
+            })?;
         let mut out = Vec::new();
         for row in rows {
             let (center, name, village, at_ms) = row?;

@@ -379,7 +379,10 @@ fn the_producer_village_round_trips_through_changes() {
         .unwrap();
         changes.push(doc.update_listing(&identity, &id, &patch, T0 + 2).unwrap());
         let replica = replay(identity.center_id(), &changes);
-        assert_eq!(replica.listing(&id).unwrap().unwrap().producer_village, expected);
+        assert_eq!(
+            replica.listing(&id).unwrap().unwrap().producer_village,
+            expected
+        );
     }
     // A patch without it leaves it as it is.
     let patch = ListingPatch {
@@ -396,7 +399,10 @@ fn the_producer_village_round_trips_through_changes() {
     .validate()
     .unwrap();
     doc.update_listing(&identity, &id, &patch, T0 + 4).unwrap();
-    assert_eq!(doc.listing(&id).unwrap().unwrap().producer_village, "Ngadas");
+    assert_eq!(
+        doc.listing(&id).unwrap().unwrap().producer_village,
+        "Ngadas"
+    );
 }
 
 /// A listing written without a village (as every listing before issue 13 was)
@@ -427,7 +433,9 @@ fn a_hostile_producer_village_reads_as_none() {
     use automerge::transaction::Transactable;
     use automerge::{ObjType, ReadDoc, ScalarValue};
     let hostile: [Option<ScalarValue>; 4] = [
-        Some(ScalarValue::Str("Desa".repeat(PRODUCER_VILLAGE_CHARS_MAX).into())),
+        Some(ScalarValue::Str(
+            "Desa".repeat(PRODUCER_VILLAGE_CHARS_MAX).into(),
+        )),
         Some(ScalarValue::Str("Desa\u{7}Bel".into())),
         Some(ScalarValue::Int(7)),
         None, // a map instead of text
