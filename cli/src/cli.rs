@@ -95,7 +95,7 @@ pub(crate) enum Command {
     /// Fees between centers: monthly report, balances, statements, settlements, netting.
     #[command(subcommand)]
     Fees(crate::trade::FeesCommand),
-    /// Producers this center sells for: add, list, show, edit, link, payout, statement.
+    /// Producers this center sells for: add, list, show, edit, link, unlink, payout, statement.
     #[command(subcommand)]
     Producer(crate::producers::ProducerCommand),
     /// The month's sales per producer, with "tanpa produsen" and a total.

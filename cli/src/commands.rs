@@ -185,6 +185,7 @@ async fn run_on_node(backend: Backend, command: Command, json: bool) -> Result<(
                     stock: a.stock,
                     unit: a.unit,
                     producer: a.producer,
+                    producer_village: None,
                     photos,
                 };
                 let view = backend.add(input).await?;
@@ -210,6 +211,7 @@ async fn run_on_node(backend: Backend, command: Command, json: bool) -> Result<(
                     stock: u.stock,
                     unit: u.unit,
                     producer: u.producer,
+                    producer_village: None,
                     status: u.status,
                     photos,
                 };

@@ -12,6 +12,7 @@ use telecenter_node::accounting::{
 use telecenter_node::api::producers::{self as api, LinkInput, PayoutView, ProducerView};
 use telecenter_node::money::{format_rupiah, parse_rupiah};
 use telecenter_node::node::{PayoutInput, ProducerInput};
+use telecenter_protocol::ListingId;
 
 use crate::backend::Backend;
 use crate::output::json_or_text;
@@ -36,6 +37,9 @@ pub(crate) enum ProducerCommand {
     /// Link one of this center's listings to a producer (sets its producer name).
     #[command(after_help = "Example:\n  telecenter producer link Ab3dEf5hIj7lMn9p 1")]
     Link(LinkArgs),
+    /// Unlink a listing from its producer (its producer name and village stay on it).
+    #[command(after_help = "Example:\n  telecenter producer unlink k3v9q2m7xa")]
+    Unlink(UnlinkArgs),
     /// Record a payout to a producer.
     #[command(
         after_help = "Example:\n  telecenter producer payout 1 --amount 40.000 --method transfer --note \"BRI 12/11\""
@@ -107,6 +111,13 @@ pub(crate) struct LinkArgs {
     listing: String,
     /// The producer's number.
     producer: i64,
+}
+
+/// `producer unlink`.
+#[derive(Args, Debug)]
+pub(crate) struct UnlinkArgs {
+    /// A listing id of this center that is linked to a producer.
+    listing: String,
 }
 
 /// `producer payout`.
@@ -245,6 +256,39 @@ pub(crate) async fn producer(backend: Backend, command: ProducerCommand, json: b
                 println!(
                     "linked {} to {} ({})",
                     input.listing, view.name, view.village
+                )
+            })
+        }
+        ProducerCommand::Unlink(UnlinkArgs { listing }) => {
+            let wanted = listing
+                .trim()
+                .parse::<ListingId>()
+                .map_err(|e| anyhow::anyhow!("listing {listing:?}: {e}"))?
+                .to_string();
+            let views: Vec<ProducerView> = backend
+                .admin(Method::GET, "/api/v1/admin/producers", None, |node| {
+                    api::producers(node)
+                })
+                .await?;
+            let Some(id) = views
+                .iter()
+                .find(|v| v.listings.contains(&wanted))
+                .map(|v| v.id)
+            else {
+                bail!("listing {wanted} is not linked to a producer");
+            };
+            let view: ProducerView = backend
+                .admin(
+                    Method::DELETE,
+                    &format!("/api/v1/admin/producers/{id}/listings/{wanted}"),
+                    None,
+                    |node| api::unlink(node, id, &wanted),
+                )
+                .await?;
+            json_or_text(json, &view, || {
+                println!(
+                    "unlinked {wanted} from {} ({}); its producer name stays",
+                    view.name, view.village
                 )
             })
         }

@@ -75,6 +75,7 @@ fn main() {
                 stock: rng.gen_range(0..100),
                 unit: Some("bungkus".into()),
                 producer: Some(format!("UMKM nomor {}", i % 300)),
+                producer_village: None,
                 photos: Vec::new(),
             })
             .expect("add");

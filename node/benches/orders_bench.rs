@@ -101,6 +101,7 @@ fn main() {
             stock: 1_000_000,
             unit: Some("bungkus".into()),
             producer: Some("UMKM Sumber Rejeki".into()),
+            producer_village: None,
             photos: Vec::new(),
         })
         .expect("listing")

@@ -270,6 +270,7 @@ async fn main() {
             stock: 1_000_000,
             unit: None,
             producer: None,
+            producer_village: None,
             photos: Vec::new(),
         })
         .expect("listing")

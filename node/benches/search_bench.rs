@@ -260,6 +260,7 @@ fn listing(rng: &mut StdRng, n: usize) -> Listing {
         unit: "bungkus".into(),
         stock: rng.gen_range(0..60),
         producer: format!("UMKM {place} {}", n % 50),
+        producer_village: String::new(),
         photos: Vec::new(),
         status: ListingStatus::Active,
         created_at_ms: NOW_MS - n as i64,

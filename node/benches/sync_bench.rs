@@ -69,6 +69,7 @@ async fn main() {
                 stock: 10,
                 unit: Some("bungkus".into()),
                 producer: Some("UMKM Sumber Rejeki".into()),
+                producer_village: None,
                 lang: None,
                 photos: Vec::new(),
             }

@@ -126,6 +126,9 @@ pub struct ListingView {
     pub stock: i64,
     /// Who makes it.
     pub producer: String,
+    /// Their village ("" when the catalog gives none).
+    #[serde(default)]
+    pub producer_village: String,
     /// Its photos: image hashes, served at `/foto/{hash}` (pages) and
     /// `/api/v1/images/{hash}` (peers).
     pub photos: Vec<telecenter_protocol::catalog::Photo>,
@@ -155,6 +158,7 @@ impl ListingView {
             unit: l.unit.clone(),
             stock: l.stock,
             producer: l.producer.clone(),
+            producer_village: l.producer_village.clone(),
             photos: l.photos.clone(),
             status: l.status.word().to_owned(),
             created_at: rfc3339_utc(l.created_at_ms),

@@ -137,6 +137,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             post(producers::link),
         )
         .route(
+            "/api/v1/admin/producers/{id}/listings/{listing}",
+            axum::routing::delete(producers::unlink),
+        )
+        .route(
             "/api/v1/admin/producers/{id}/payouts",
             post(producers::payout),
         )

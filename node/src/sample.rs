@@ -146,6 +146,7 @@ fn add_listings(
             stock: f.stock,
             unit: Some(f.unit.clone()),
             producer: Some(f.producer.clone()),
+            producer_village: None,
             photos,
         })?;
         if let Some(producer) = producers.get(&f.producer) {

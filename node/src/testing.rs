@@ -88,6 +88,7 @@ pub(crate) fn goods(title: &str, price_idr: i64, stock: i64, description: String
         stock,
         unit: None,
         producer: None,
+        producer_village: None,
         photos: Vec::new(),
     }
 }

@@ -12,7 +12,7 @@
 //!        "title": map { "id": str, "en"?: str, "jv"?: str },
 //!        "description": map { "id"?: str, "en"?: str, "jv"?: str },
 //!        "category": str, "price_idr": int, "unit": str, "stock": int,
-//!        "producer": str, "status": "active" | "hidden",
+//!        "producer": str, "producer_village"?: str, "status": "active" | "hidden",
 //!        "created_at": timestamp ms, "updated_at": timestamp ms,
 //!        "removed_at"?: timestamp ms } }
 //! ```
@@ -231,6 +231,9 @@ pub struct Listing {
     pub stock: i64,
     /// Who makes it.
     pub producer: String,
+    /// The village of who makes it (empty when not given, or when a peer's
+    /// value breaks the rules: it then reads as absent).
+    pub producer_village: String,
     /// Its photos, at most [`PHOTOS_PER_LISTING_MAX`].
     pub photos: Vec<Photo>,
     /// Active, hidden or removed.

@@ -1,5 +1,5 @@
 //! `telecenter producer ...` and `telecenter sales` end to end: add a producer,
-//! link a listing, record a payout, read the statement as CSV, on the database
+//! link a listing (name and village reach the catalog), unlink one, record a payout, read the statement as CSV, on the database
 //! and through the running node; the private fields never reach the public API.
 
 use crate::support::{Folder, admin_token, get};
@@ -27,9 +27,10 @@ fn a_producer_is_added_linked_paid_and_their_statement_downloads_as_csv() {
     assert_eq!(added["commission_bp"], 750);
     assert_eq!(added["whatsapp"], "+6281355551212");
     folder.ok(&["producer", "link", &listing, "1"]);
+    let shown = folder.json(&["listing", "show", &listing]);
     assert_eq!(
-        folder.json(&["listing", "show", &listing])["producer"],
-        "Bu Sari"
+        (&shown["producer"], &shown["producer_village"]),
+        (&"Bu Sari".into(), &"Tulungrejo".into())
     );
     let err = folder.fails(&[
         "producer",
@@ -67,10 +68,34 @@ fn a_producer_is_added_linked_paid_and_their_statement_downloads_as_csv() {
         rows[3].contains("\"closing\"") && rows[3].ends_with(",-40000"),
         "{csv}"
     );
+    // Unlinking through the node: the link goes, the name and village stay.
+    let other = folder.add_listing("Gula Aren Tulungrejo", "20000", "makanan");
+    folder.ok(&["producer", "link", &other, "1"]);
+    let unlinked = folder.json(&["producer", "unlink", &other]);
+    assert_eq!(unlinked["listings"], serde_json::json!([listing]));
+    assert_eq!(
+        folder.json(&["listing", "show", &other])["producer_village"],
+        "Tulungrejo"
+    );
+    let err = folder.fails(&["producer", "unlink", &other]);
+    assert!(err.contains("not linked"), "{err}");
+    let token = admin_token(&folder.data);
+    let (status, body) = crate::support::http(
+        "DELETE",
+        &format!("{}/api/v1/admin/producers/1/listings/{other}", server.url),
+        Some(&token),
+        None,
+    )
+    .expect("DELETE request");
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        (&body["error"]["code"], &body["error"]["reason"]),
+        (&"invalid_input".into(), &"not_linked".into()),
+        "{body}"
+    );
     let sales = folder.json(&["sales"]);
     assert_eq!(sales["total"]["gross_idr"], 0);
 
-    let token = admin_token(&folder.data);
     let (status, body) = get(&server.url, "/api/v1/admin/producers/9", Some(&token));
     assert_eq!(status, 404);
     assert_eq!(body["error"]["code"], "unknown_producer");

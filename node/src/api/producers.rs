@@ -123,6 +123,16 @@ pub fn link(node: &Node, id: i64, input: &LinkInput) -> Result<ProducerView, Nod
     producer(node, id)
 }
 
+/// Takes a listing from the producer (its public producer name and village stay).
+pub fn unlink(node: &Node, id: i64, listing: &str) -> Result<ProducerView, NodeError> {
+    let listing = listing
+        .trim()
+        .parse::<ListingId>()
+        .map_err(|e| InvalidInput::new("listing", "invalid_listing_id", e.to_string()))?;
+    node.unlink_listing(id, &listing)?;
+    producer(node, id)
+}
+
 /// Records a payout.
 pub fn payout(node: &Node, id: i64, input: &PayoutInput) -> Result<PayoutView, NodeError> {
     Ok(payout_view(node.record_payout(id, input)?))

@@ -111,6 +111,21 @@ pub(super) async fn link(
     ))
 }
 
+/// `DELETE /api/v1/admin/producers/{id}/listings/{listing}`: the link goes; the
+/// listing keeps its public producer name and village.
+pub(super) async fn unlink(
+    State(state): State<AppState>,
+    _admin: AdminToken,
+    ApiPath((id, listing)): ApiPath<(String, String)>,
+) -> ApiResult<Json<ProducerView>> {
+    let id = producer_id(&id)?;
+    Ok(Json(
+        state
+            .run(move |node| api::unlink(node, id, &listing))
+            .await?,
+    ))
+}
+
 /// `POST /api/v1/admin/producers/{id}/payouts`.
 pub(super) async fn payout(
     State(state): State<AppState>,

@@ -1,6 +1,7 @@
 //! The producers this center sells for: adding and editing them (every field
 //! bounded, WhatsApp normalised), linking a listing to one (which sets the
-//! listing's public `producer` text through the normal catalog edit path),
+//! listing's public `producer` and `producer_village` through the normal
+//! catalog edit path) and unlinking it (which leaves them),
 //! recording payouts. Contact, bank account and WhatsApp stay in this node's
 //! database: nothing here writes them into the catalog.
 
@@ -159,8 +160,8 @@ impl Node {
         self.producer(id)
     }
 
-    /// Changes a producer. A new name is written into the public `producer`
-    /// text of each of their listings.
+    /// Changes a producer. A new name or village is written into the public
+    /// `producer` and `producer_village` of each of their listings.
     pub fn edit_producer(&self, id: i64, input: &ProducerInput) -> Result<ProducerRow, NodeError> {
         let old = self.producer(id)?;
         let fields = input.apply(Some(&fields_of(&old)))?;
@@ -169,20 +170,22 @@ impl Node {
             duplicate_check(&writer.store, &fields, Some(id))?;
             writer.store.update_producer(id, &fields)?;
         }
-        if fields.name != old.name {
+        if fields.name != old.name || fields.village != old.village {
             let listings = lock(&self.reader).producer_listings(id)?;
             for listing in listings {
                 let Ok(listing) = listing.parse::<ListingId>() else {
                     continue;
                 };
-                self.set_listing_producer_text(&listing, &fields.name)?;
+                self.set_listing_producer_text(&listing, &fields.name, &fields.village)?;
             }
         }
         self.producer(id)
     }
 
     /// Makes one of this center's listings the producer's (`None`: nobody's)
-    /// and, for a producer, sets the listing's public `producer` text to their name.
+    /// and, for a producer, sets the listing's public `producer` and
+    /// `producer_village` to their name and village. Unlinking leaves both as
+    /// they are: the listing still names who made it.
     pub fn link_listing(
         &self,
         listing: &ListingId,
@@ -194,20 +197,41 @@ impl Node {
             .store
             .link_listing(&listing.to_string(), producer)?;
         match name {
-            Some(p) if p.name != row.listing.producer => {
-                self.set_listing_producer_text(listing, &p.name)
+            Some(p)
+                if p.name != row.listing.producer || p.village != row.listing.producer_village =>
+            {
+                self.set_listing_producer_text(listing, &p.name, &p.village)
             }
             _ => Ok(row),
         }
+    }
+
+    /// Takes one of this center's listings from the producer `producer`: the
+    /// link goes, the listing's public producer name and village stay.
+    pub fn unlink_listing(&self, producer: i64, listing: &ListingId) -> Result<(), NodeError> {
+        self.producer(producer)?;
+        let mut writer = lock(&self.writer);
+        if writer.store.listing_producer(listing.as_str())? != Some(producer) {
+            return Err(InvalidInput::new(
+                "listing",
+                "not_linked",
+                format!("listing {listing} is not linked to producer {producer}"),
+            )
+            .into());
+        }
+        writer.store.link_listing(listing.as_str(), None)?;
+        Ok(())
     }
 
     fn set_listing_producer_text(
         &self,
         listing: &ListingId,
         name: &str,
+        village: &str,
     ) -> Result<ListingRow, NodeError> {
         let patch = ListingPatch {
             producer: Some(name.to_owned()),
+            producer_village: Some(village.to_owned()),
             ..ListingPatch::default()
         };
         match self.update_listing(listing, &patch) {

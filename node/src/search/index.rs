@@ -42,7 +42,7 @@ pub struct IndexedListing {
     pub title: String,
     /// Titles in the other languages.
     pub other_titles: String,
-    /// The producer.
+    /// The producer and their village.
     pub producer: String,
     /// Descriptions (all languages) and the unit.
     pub body: String,

@@ -223,13 +223,13 @@ const SELECT_LISTING_COLUMNS: &str =
     "SELECT l.center_id, COALESCE(c.name, ''), COALESCE(c.region, ''),
     l.listing_id, l.title_id, l.title_en, l.title_jv, l.description_id, l.description_en,
     l.description_jv, l.category, l.price_idr, l.unit, l.stock, l.producer, l.status,
-    l.created_at_ms, l.updated_at_ms, l.photos";
+    l.created_at_ms, l.updated_at_ms, l.photos, l.producer_village";
 
 pub(super) const SELECT_LISTING: &str =
     "SELECT l.center_id, COALESCE(c.name, ''), COALESCE(c.region, ''),
     l.listing_id, l.title_id, l.title_en, l.title_jv, l.description_id, l.description_en,
     l.description_jv, l.category, l.price_idr, l.unit, l.stock, l.producer, l.status,
-    l.created_at_ms, l.updated_at_ms, l.photos
+    l.created_at_ms, l.updated_at_ms, l.photos, l.producer_village
     FROM listings l LEFT JOIN centers c ON c.center_id = l.center_id";
 
 pub(super) fn read_listing_row(
@@ -264,6 +264,7 @@ pub(super) fn read_listing_row(
                 unit: row.get(12)?,
                 stock: row.get(13)?,
                 producer: row.get(14)?,
+                producer_village: row.get(19)?,
                 photos: serde_json::from_str(&photos).map_err(|_| corrupt("photos"))?,
                 status: status.parse().map_err(|_| corrupt("status"))?,
                 created_at_ms: row.get(16)?,
@@ -287,8 +288,8 @@ pub(super) fn upsert_listing(
         .prepare_cached(
             "INSERT INTO listings (center_id, listing_id, title_id, title_en, title_jv,
             description_id, description_en, description_jv, category, price_idr, unit, stock,
-            producer, status, created_at_ms, updated_at_ms, photos)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+            producer, status, created_at_ms, updated_at_ms, photos, producer_village)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
          ON CONFLICT (center_id, listing_id) DO UPDATE SET
             title_id = excluded.title_id, title_en = excluded.title_en,
             title_jv = excluded.title_jv, description_id = excluded.description_id,
@@ -296,7 +297,7 @@ pub(super) fn upsert_listing(
             category = excluded.category, price_idr = excluded.price_idr, unit = excluded.unit,
             stock = excluded.stock, producer = excluded.producer, status = excluded.status,
             created_at_ms = excluded.created_at_ms, updated_at_ms = excluded.updated_at_ms,
-            photos = excluded.photos
+            photos = excluded.photos, producer_village = excluded.producer_village
          RETURNING rowid",
         )?
         .query_row(
@@ -318,6 +319,7 @@ pub(super) fn upsert_listing(
                 listing.created_at_ms,
                 listing.updated_at_ms,
                 serde_json::to_string(&listing.photos).unwrap_or_else(|_| "[]".to_owned()),
+                listing.producer_village,
             ],
             |row| row.get(0),
         )?;

@@ -128,6 +128,39 @@ impl Store {
         Ok(out)
     }
 
+    /// The producers named by the newest shown (active) listings of every
+    /// center: center, name, village and the time of their latest listing
+    /// change, newest first, at most `limit`. The sitemap lists their pages.
+    pub fn shown_producers(
+        &self,
+        limit: usize,
+    ) -> Result<Vec<(telecenter_protocol::CenterId, String, String, i64)>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT center_id, producer, producer_village, MAX(updated_at_ms) AS at_ms
+             FROM listings WHERE status = 'active' AND producer != ''
+             GROUP BY center_id, producer, producer_village
+             ORDER BY at_ms DESC, center_id, producer, producer_village LIMIT ?1",
+        )?;
+        let rows =
+            statement.query_map(params![i64::try_from(limit).unwrap_or(i64::MAX)], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, i64>(3)?,
+                ))
+            })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (center, name, village, at_ms) = row?;
+            let Ok(center) = center.parse() else {
+                return Err(StoreError::Corrupt("center id in listings".into()));
+            };
+            out.push((center, name, village, at_ms));
+        }
+        Ok(out)
+    }
+
     /// All producers, by name then village.
     pub fn producers(&self) -> Result<Vec<ProducerRow>, StoreError> {
         let mut stmt = self.conn.prepare_cached(&format!(

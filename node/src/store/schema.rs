@@ -348,6 +348,12 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE centers ADD COLUMN whatsapp TEXT;
     "#,
+    // Version 11: the village of a listing's producer, as its catalog publishes
+    // it ('' for none). A listing indexed before reads as having none until its
+    // next change (no catalog written before this version carries one).
+    r#"
+    ALTER TABLE listings ADD COLUMN producer_village TEXT NOT NULL DEFAULT '';
+    "#,
 ];
 
 impl Store {

@@ -37,7 +37,7 @@ impl Touched {
 }
 
 const LISTING_COLUMNS: &str = "rowid, center_id, title_id,
-    COALESCE(title_en, '') || ' ' || COALESCE(title_jv, ''), producer,
+    COALESCE(title_en, '') || ' ' || COALESCE(title_jv, ''), producer || ' ' || producer_village,
     description_id || ' ' || COALESCE(description_en, '') || ' ' ||
     COALESCE(description_jv, '') || ' ' || unit,
     category, status, price_idr, stock, updated_at_ms";

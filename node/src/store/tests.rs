@@ -75,6 +75,7 @@ fn listing(id: &str, title: &str, price_idr: i64) -> Listing {
         unit: "bungkus".to_owned(),
         stock: 5,
         producer: "UMKM Sumber Rejeki".to_owned(),
+        producer_village: String::new(),
         photos: Vec::new(),
         status: ListingStatus::Active,
         created_at_ms: T0,
@@ -582,6 +583,7 @@ fn image_names_follow_listings_and_are_found_by_index() {
              DROP TABLE sales;
              DROP TABLE buyer_requests;
              ALTER TABLE centers DROP COLUMN whatsapp;
+             ALTER TABLE listings DROP COLUMN producer_village;
              PRAGMA user_version = 3;",
         )
         .unwrap();

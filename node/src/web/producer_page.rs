@@ -2,7 +2,8 @@
 //! village and the products a center sells for them. It is built from the
 //! catalog alone, so it works for every center's producers, not only this
 //! center's: the products are that center's active listings whose `producer`
-//! text has the slug `key` ([`slug`]). Nothing private of a producer (contact,
+//! and `producer_village` have the key `key` ([`key`]), or whose `producer`
+//! alone has it (the address before villages were published). Nothing private of a producer (contact,
 //! bank account, WhatsApp) is in the catalog, so nothing private can show here.
 
 use std::collections::HashMap;
@@ -12,6 +13,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use maud::html;
 use telecenter_protocol::CenterId;
+use telecenter_protocol::catalog::Listing;
 use telecenter_protocol::limits::LISTINGS_PER_CATALOG_MAX;
 
 use super::i18n::producers::producer_words;
@@ -46,9 +48,46 @@ pub(crate) fn slug(name: &str) -> String {
     }
 }
 
-/// The address of the page of the producer called `name` at `center`.
+/// The address of the page of the producer called `name` at `center`, by
+/// name alone (the address before villages were published; it still answers).
 pub(crate) fn href(center: &CenterId, name: &str) -> String {
     format!("/produsen/{center}/{}", slug(name))
+}
+
+/// The key of a producer in addresses: the slug of the name and village
+/// (`Bu Sari`, `Tulungrejo` → `bu-sari-tulungrejo`), so that two producers of
+/// one center with the same name have two pages; with no village, the slug of
+/// the name, as before villages were published.
+pub(crate) fn key(name: &str, village: &str) -> String {
+    if village.is_empty() {
+        slug(name)
+    } else {
+        slug(&format!("{name} {village}"))
+    }
+}
+
+/// The address of the page of the producer of `listing` at `center`.
+pub(crate) fn listing_href(center: &CenterId, listing: &Listing) -> String {
+    format!(
+        "/produsen/{center}/{}",
+        key(&listing.producer, &listing.producer_village)
+    )
+}
+
+/// A producer as people read it: `Bu Sari (Tulungrejo)`, or the name alone
+/// when the catalog gives no village.
+pub(crate) fn label(name: &str, village: &str) -> String {
+    if village.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{name} ({village})")
+    }
+}
+
+/// Whether `listing` is one of the products on the page with `wanted` as its
+/// key: by name and village, or by name alone (the older address).
+fn is_of(listing: &Listing, wanted: &str) -> bool {
+    key(&listing.producer, &listing.producer_village) == wanted || slug(&listing.producer) == wanted
 }
 
 /// `GET /produsen/{center}/{key}`.
@@ -72,7 +111,7 @@ pub(super) async fn producer(
                 node.with_reader(|s| s.listings_with_producer(&center, LISTINGS_PER_CATALOG_MAX))?;
             let mut mine: Vec<_> = rows
                 .into_iter()
-                .filter(|row| slug(&row.listing.producer) == wanted)
+                .filter(|row| is_of(&row.listing, &wanted))
                 .collect();
             mine.truncate(PRODUCER_PAGE_LISTINGS_MAX);
             Ok(mine)
@@ -84,7 +123,17 @@ pub(super) async fn producer(
         Err(error) => return failure(t, lang, remember, &error),
     };
     let first = &rows[0];
-    let name = first.listing.producer.clone();
+    // The old address by name alone may gather namesakes of several villages:
+    // the village is named only when all the products share it.
+    let village = if rows
+        .iter()
+        .all(|r| r.listing.producer_village == first.listing.producer_village)
+    {
+        first.listing.producer_village.as_str()
+    } else {
+        ""
+    };
+    let name = label(&first.listing.producer, village);
     let w = producer_words(lang);
     let body = html! {
         h1 { (name) }

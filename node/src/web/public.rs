@@ -424,7 +424,7 @@ pub(super) async fn listing(
         p { span.price { (format_rupiah(l.price_idr)) } " " span.muted { (t.per) " " (l.unit) } }
         dl.facts {
             dt { (t.stock) } dd { @if l.stock > 0 { (l.stock) " " (l.unit) } @else { (t.out_of_stock) } }
-            @if !l.producer.is_empty() { dt { (t.producer) } dd { a href=(super::producer_page::href(&row.center_id, &l.producer)) { (l.producer) } } }
+            @if !l.producer.is_empty() { dt { (t.producer) } dd { a href=(super::producer_page::listing_href(&row.center_id, l)) { (super::producer_page::label(&l.producer, &l.producer_village)) } } }
             dt { (t.sold_by) } dd { a href=(format!("/pusat/{}", row.center_id)) { (row.center_name) } " (" (row.center_region) ")" }
             dt { (t.updated) } dd { (local_time(lang, l.updated_at_ms)) }
         }

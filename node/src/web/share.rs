@@ -217,8 +217,9 @@ async fn request_base(state: &AppState, headers: &HeaderMap) -> String {
 }
 
 /// `GET /sitemap.xml`: every product buyers are shown here (the active
-/// listings of the centers this node holds, as `/cari` finds them) and every
-/// center page, with the day of their last change (UTC). At most
+/// listings of the centers this node holds, as `/cari` finds them), every
+/// center page and the page of every producer those listings name, with the
+/// day of their last change (UTC). At most
 /// [`SITEMAP_URLS_MAX`] addresses: beyond, the newest.
 pub(super) async fn sitemap(State(state): State<AppState>, headers: HeaderMap) -> Response {
     const XML: &str = "application/xml; charset=utf-8";
@@ -229,9 +230,16 @@ pub(super) async fn sitemap(State(state): State<AppState>, headers: HeaderMap) -
         return text_answer(XML, kept.to_string());
     }
     let found = state
-        .run(move |node| Ok((node.centers()?, node.shown_listings(SITEMAP_URLS_MAX)?)))
+        .run(move |node| {
+            let producers = node.with_reader(|s| s.shown_producers(SITEMAP_URLS_MAX))?;
+            Ok((
+                node.centers()?,
+                node.shown_listings(SITEMAP_URLS_MAX)?,
+                producers,
+            ))
+        })
         .await;
-    let (centers, listings) = match found {
+    let (centers, listings, producers) = match found {
         Ok(found) => found,
         Err(error) => {
             tracing::warn!(%error, "sitemap");
@@ -251,6 +259,17 @@ pub(super) async fn sitemap(State(state): State<AppState>, headers: HeaderMap) -
                 .map(|p| (format!("/pusat/{}", p.center), p.updated_at_ms)),
         )
         .collect();
+    // A producer's page, once (two spellings may share an address).
+    let mut producer_pages = std::collections::HashSet::new();
+    for (center, name, village, ms) in producers {
+        let path = format!(
+            "/produsen/{center}/{}",
+            super::producer_page::key(&name, &village)
+        );
+        if producer_pages.insert(path.clone()) {
+            entries.push((path, ms));
+        }
+    }
     // Newest first (stable: listings before centers at equal times).
     entries.sort_by_key(|(_, ms)| std::cmp::Reverse(*ms));
     entries.truncate(SITEMAP_URLS_MAX);

@@ -1365,6 +1365,21 @@ async fn sitemap_lists_exactly_the_shown_listings_and_the_centers() {
                 .map(|c| format!("{PUBLIC_URL}/pusat/{c}")),
         )
         .collect();
+    // And the page of every producer those listings name, once each.
+    let producers: std::collections::BTreeSet<String> = shown
+        .items
+        .iter()
+        .filter(|row| !row.listing.producer.is_empty())
+        .map(|row| {
+            format!(
+                "{PUBLIC_URL}/produsen/{}/{}",
+                row.center_id,
+                super::producer_page::key(&row.listing.producer, &row.listing.producer_village)
+            )
+        })
+        .collect();
+    assert!(!producers.is_empty());
+    expected.extend(producers);
     expected.sort();
     let mut listed: Vec<String> = locs.iter().map(|l| (*l).to_owned()).collect();
     listed.sort();

@@ -289,6 +289,10 @@ impl CatalogDoc {
             tx.put(&obj, "unit", listing.unit.as_str())?;
             tx.put(&obj, "stock", ScalarValue::Int(listing.stock))?;
             tx.put(&obj, "producer", listing.producer.as_str())?;
+            // Only when given, so that a listing without one stays as it was.
+            if !listing.producer_village.is_empty() {
+                tx.put(&obj, "producer_village", listing.producer_village.as_str())?;
+            }
             tx.put(&obj, "status", "active")?;
             if !listing.photos.is_empty() {
                 write_photos(tx, &obj, &listing.photos)?;
@@ -348,6 +352,9 @@ impl CatalogDoc {
             }
             if let Some(producer) = &patch.producer {
                 tx.put(&obj, "producer", producer.as_str())?;
+            }
+            if let Some(village) = &patch.producer_village {
+                tx.put(&obj, "producer_village", village.as_str())?;
             }
             if let Some(photos) = &patch.photos {
                 write_photos(tx, &obj, photos)?;
@@ -606,6 +613,15 @@ impl CatalogDoc {
             unit: reader.line("unit", 1, UNIT_CHARS_MAX)?,
             stock,
             producer: reader.line("producer", 0, PRODUCER_CHARS_MAX)?,
+            // Added after the first release: absent in older listings, and a
+            // value that breaks the rules reads as absent (the listing stays).
+            producer_village: if reader.has("producer_village") {
+                reader
+                    .line("producer_village", 0, PRODUCER_VILLAGE_CHARS_MAX)
+                    .unwrap_or_default()
+            } else {
+                String::new()
+            },
             photos: reader.photos()?,
             status,
             created_at_ms: reader.time("created_at")?,

@@ -38,6 +38,9 @@ pub struct NewListing {
     pub unit: Option<String>,
     /// The UMKM or group that makes the product; may be empty.
     pub producer: Option<String>,
+    /// The producer's village; may be empty.
+    #[serde(default)]
+    pub producer_village: Option<String>,
     /// Photos already stored on the node (see `PUT /api/v1/admin/images`).
     #[serde(default)]
     pub photos: Vec<Photo>,
@@ -63,6 +66,8 @@ pub struct ListingPatch {
     pub unit: Option<String>,
     /// New producer.
     pub producer: Option<String>,
+    /// New producer's village; empty clears it.
+    pub producer_village: Option<String>,
     /// New status: `active`, `hidden` or `removed`.
     pub status: Option<String>,
     /// New photo list (replaces the old one; empty removes all photos).
@@ -108,6 +113,8 @@ pub struct ValidNewListing {
     pub unit: String,
     /// Producer (may be empty).
     pub producer: String,
+    /// Producer's village (may be empty).
+    pub producer_village: String,
     /// Photos.
     pub photos: Vec<Photo>,
 }
@@ -131,6 +138,8 @@ pub struct ValidPatch {
     pub unit: Option<String>,
     /// New producer.
     pub producer: Option<String>,
+    /// New producer's village; empty clears it.
+    pub producer_village: Option<String>,
     /// New status.
     pub status: Option<ListingStatus>,
     /// New photo list.
@@ -147,6 +156,7 @@ impl ValidPatch {
             && self.stock.is_none()
             && self.unit.is_none()
             && self.producer.is_none()
+            && self.producer_village.is_none()
             && self.status.is_none()
             && self.photos.is_none()
     }
@@ -204,6 +214,12 @@ pub fn whatsapp(raw: &str) -> Result<String, InvalidInput> {
         return Ok(String::new());
     }
     normalize_phone("whatsapp", raw)
+}
+
+/// Checks a producer's village as a listing carries it: one line of at most
+/// [`PRODUCER_VILLAGE_CHARS_MAX`] characters; may be empty (none given).
+pub fn producer_village(raw: &str) -> Result<String, InvalidInput> {
+    text_line("producer_village", raw, 0, PRODUCER_VILLAGE_CHARS_MAX)
 }
 
 /// Checks a price in whole rupiah: 0 ≤ price ≤ [`PRICE_IDR_MAX`].
@@ -345,6 +361,7 @@ impl NewListing {
                 0,
                 PRODUCER_CHARS_MAX,
             )?,
+            producer_village: producer_village(self.producer_village.as_deref().unwrap_or(""))?,
             photos: photos(&self.photos)?,
         })
     }
@@ -380,6 +397,11 @@ impl ListingPatch {
                 .producer
                 .as_deref()
                 .map(|p| text_line("producer", p, 0, PRODUCER_CHARS_MAX))
+                .transpose()?,
+            producer_village: self
+                .producer_village
+                .as_deref()
+                .map(producer_village)
                 .transpose()?,
             status: self.status.as_deref().map(status).transpose()?,
             photos: self.photos.as_deref().map(photos).transpose()?,
@@ -468,6 +490,7 @@ mod tests {
             stock: 40,
             unit: Some("bungkus 250 g".into()),
             producer: Some("UMKM Sumber Rejeki".into()),
+            producer_village: None,
             photos: Vec::new(),
         }
     }

@@ -339,3 +339,155 @@ fn a_hostile_whatsapp_value_reads_as_none() {
         assert_eq!(profile.region, "Kota Malang");
     }
 }
+
+/// Issue 13: a listing carries its producer's village; it is written, changed,
+/// cleared and read back on a replica that got the changes as bytes.
+#[test]
+fn the_producer_village_round_trips_through_changes() {
+    let (identity, mut doc, mut changes) = malang();
+    let mut rng = StdRng::seed_from_u64(3);
+    let new = NewListing {
+        producer: Some("Bu Sari".into()),
+        producer_village: Some("  Desa Tulungrejo ".into()),
+        ..Default::default()
+    };
+    let new = NewListing {
+        title: "Keripik Tempe".into(),
+        category: "makanan".into(),
+        price_idr: 12_000,
+        stock: 5,
+        ..new
+    }
+    .validate()
+    .unwrap();
+    assert_eq!(new.producer_village, "Desa Tulungrejo");
+    let (id, signed) = doc.add_listing(&identity, &mut rng, &new, T0 + 1).unwrap();
+    changes.push(signed);
+    let replica = replay(identity.center_id(), &changes);
+    let listing = replica.listing(&id).unwrap().unwrap();
+    assert_eq!(
+        (listing.producer.as_str(), listing.producer_village.as_str()),
+        ("Bu Sari", "Desa Tulungrejo")
+    );
+
+    for (village, expected) in [(Some("Sumberejo"), "Sumberejo"), (Some(""), "")] {
+        let patch = ListingPatch {
+            producer_village: village.map(Into::into),
+            ..Default::default()
+        }
+        .validate()
+        .unwrap();
+        changes.push(doc.update_listing(&identity, &id, &patch, T0 + 2).unwrap());
+        let replica = replay(identity.center_id(), &changes);
+        assert_eq!(
+            replica.listing(&id).unwrap().unwrap().producer_village,
+            expected
+        );
+    }
+    // A patch without it leaves it as it is.
+    let patch = ListingPatch {
+        producer_village: Some("Ngadas".into()),
+        ..Default::default()
+    }
+    .validate()
+    .unwrap();
+    doc.update_listing(&identity, &id, &patch, T0 + 3).unwrap();
+    let patch = ListingPatch {
+        price_idr: Some(13_000),
+        ..Default::default()
+    }
+    .validate()
+    .unwrap();
+    doc.update_listing(&identity, &id, &patch, T0 + 4).unwrap();
+    assert_eq!(
+        doc.listing(&id).unwrap().unwrap().producer_village,
+        "Ngadas"
+    );
+}
+
+/// A listing written without a village (as every listing before issue 13 was)
+/// has no `producer_village` key at all, and reads as having none.
+#[test]
+fn a_listing_without_a_village_has_no_village_key() {
+    use automerge::ReadDoc;
+    let (identity, mut doc, _) = malang();
+    let mut rng = StdRng::seed_from_u64(4);
+    let (id, _) = doc
+        .add_listing(&identity, &mut rng, &keripik(), T0 + 1)
+        .unwrap();
+    assert_eq!(doc.listing(&id).unwrap().unwrap().producer_village, "");
+    let raw = automerge::Automerge::load(&doc.save()).unwrap();
+    let Some((_, listings)) = raw.get(automerge::ROOT, "listings").unwrap() else {
+        panic!("no listings");
+    };
+    let Some((_, listing)) = raw.get(&listings, id.as_str()).unwrap() else {
+        panic!("no listing");
+    };
+    assert!(raw.get(&listing, "producer_village").unwrap().is_none());
+}
+
+/// A village in a peer's document that breaks the rules reads as none; the
+/// listing itself stays readable.
+#[test]
+fn a_hostile_producer_village_reads_as_none() {
+    use automerge::transaction::Transactable;
+    use automerge::{ObjType, ReadDoc, ScalarValue};
+    let hostile: [Option<ScalarValue>; 4] = [
+        Some(ScalarValue::Str(
+            "Desa".repeat(PRODUCER_VILLAGE_CHARS_MAX).into(),
+        )),
+        Some(ScalarValue::Str("Desa\u{7}Bel".into())),
+        Some(ScalarValue::Int(7)),
+        None, // a map instead of text
+    ];
+    for value in hostile {
+        let (identity, mut doc, _) = malang();
+        let mut rng = StdRng::seed_from_u64(5);
+        let (id, _) = doc
+            .add_listing(&identity, &mut rng, &keripik(), T0 + 1)
+            .unwrap();
+        let mut raw = automerge::Automerge::load(&doc.save()).unwrap();
+        let Some((_, listings)) = raw.get(automerge::ROOT, "listings").unwrap() else {
+            panic!("no listings");
+        };
+        let Some((_, listing)) = raw.get(&listings, id.as_str()).unwrap() else {
+            panic!("no listing");
+        };
+        let mut tx = raw.transaction();
+        match value {
+            Some(value) => {
+                tx.put(&listing, "producer_village", value).unwrap();
+            }
+            None => {
+                tx.put_object(&listing, "producer_village", ObjType::Map)
+                    .unwrap();
+            }
+        }
+        tx.commit();
+        let hostile_doc = CatalogDoc::load(identity.center_id(), &raw.save()).unwrap();
+        let read = hostile_doc.listing(&id).unwrap().unwrap();
+        assert_eq!(read.producer_village, "");
+        assert_eq!(read.producer, "UMKM Sumber Rejeki");
+    }
+}
+
+#[test]
+fn an_over_long_producer_village_is_refused() {
+    let long = "d".repeat(PRODUCER_VILLAGE_CHARS_MAX + 1);
+    let error = ListingPatch {
+        producer_village: Some(long.clone()),
+        ..Default::default()
+    }
+    .validate()
+    .unwrap_err();
+    assert_eq!((error.field, error.code), ("producer_village", "too_long"));
+    let error = NewListing {
+        title: "Keripik Tempe".into(),
+        category: "makanan".into(),
+        producer_village: Some(long),
+        ..Default::default()
+    }
+    .validate()
+    .unwrap_err();
+    assert_eq!(error.field, "producer_village");
+}

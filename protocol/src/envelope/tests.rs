@@ -280,6 +280,7 @@ fn a_real_catalog_change_is_measured_and_passes() {
         stock: 10,
         unit: Some("bungkus".into()),
         producer: Some("UMKM Sanan".into()),
+        producer_village: None,
         photos: Vec::new(),
     }
     .validate()

@@ -111,6 +111,75 @@ fn contact_bank_account_and_whatsapp_never_enter_the_catalog() {
     for secret in ["RT 03", "0123-01", "6281234567890", "812"] {
         assert!(!text.contains(secret), "{secret} leaked into the catalog");
     }
+    // Name and village are public: they travel in the catalog.
+    for public in ["Pak Rahmat Hidayat", "Tulungrejo"] {
+        assert!(text.contains(public), "{public} is not in the catalog");
+    }
+}
+
+/// Linking sets the listing's producer name and village in the catalog a peer
+/// receives; a new village reaches the peer too; unlinking keeps both on the
+/// listing, and only a listing linked to that producer can be unlinked from it.
+#[test]
+fn the_producer_village_reaches_a_peer_and_stays_after_unlinking() {
+    let batu = Center::new(13, "Telecenter Batu");
+    let malang = Center::new(14, "Telecenter Malang");
+    let listing = batu.add("Keripik apel", 18_000, 10);
+    let p = batu.node.add_producer(&producer("Bu Sari", "10")).unwrap();
+    let row = batu.node.link_listing(&listing, Some(p.id)).unwrap();
+    assert_eq!(
+        (
+            row.listing.producer.as_str(),
+            row.listing.producer_village.as_str()
+        ),
+        ("Bu Sari", "Tulungrejo")
+    );
+    federate(&[&batu, &malang]);
+    let seen = malang.node.listing(&batu.id(), &listing).unwrap().listing;
+    assert_eq!(
+        (seen.producer.as_str(), seen.producer_village.as_str()),
+        ("Bu Sari", "Tulungrejo")
+    );
+
+    batu.node
+        .edit_producer(
+            p.id,
+            &ProducerInput {
+                village: Some("Desa Sumberbrantas".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    federate(&[&batu, &malang]);
+    let seen = malang.node.listing(&batu.id(), &listing).unwrap().listing;
+    assert_eq!(seen.producer_village, "Desa Sumberbrantas");
+
+    // The village words find the product.
+    let found = malang
+        .node
+        .search(&crate::search::SearchQuery {
+            text: Some("sumberbrantas".into()),
+            ..crate::testing::every_status_query(None)
+        })
+        .unwrap();
+    assert_eq!(found.items.len(), 1);
+
+    let other = batu
+        .node
+        .add_producer(&producer("Pak Rahmat", "5"))
+        .unwrap();
+    let refused = batu.node.unlink_listing(other.id, &listing).unwrap_err();
+    assert!(
+        matches!(&refused, NodeError::Invalid(i) if i.code == "not_linked"),
+        "{refused:?}"
+    );
+    batu.node.unlink_listing(p.id, &listing).unwrap();
+    assert!(batu.node.producer_listings(p.id).unwrap().is_empty());
+    let kept = batu.node.own_listing(&listing).unwrap().listing;
+    assert_eq!(
+        (kept.producer.as_str(), kept.producer_village.as_str()),
+        ("Bu Sari", "Desa Sumberbrantas")
+    );
 }
 
 #[test]

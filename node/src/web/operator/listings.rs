@@ -168,6 +168,7 @@ pub(crate) async fn create_listing(
         stock,
         unit: Some(values.unit.clone()).filter(|u| !u.trim().is_empty()),
         producer: Some(values.producer.clone()),
+        producer_village: None,
         photos: Vec::new(),
     };
     // Check everything typed before keeping the photo, so a refused form stores nothing.
@@ -331,6 +332,7 @@ pub(crate) async fn update_listing(
         stock: Some(stock),
         unit: Some(values.unit.clone()),
         producer: Some(values.producer.clone()),
+        producer_village: None,
         status: Some(
             if values.status == "hidden" {
                 "hidden"

@@ -306,6 +306,7 @@ impl Op {
                 stock: 7,
                 unit: Some("buah".to_owned()),
                 producer: Some("UMKM Uji".to_owned()),
+                producer_village: None,
                 photos,
             })
             .unwrap()

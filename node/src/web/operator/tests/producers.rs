@@ -168,13 +168,22 @@ async fn a_producer_is_added_linked_paid_and_their_statement_adds_up() {
     // The public pages: a link from the product, name and products, nothing private.
     let center = op.node.center_id();
     let product = op.get(&format!("/produk/{center}/{listing}"), None).await;
-    let href = format!("/produsen/{center}/bu-sari");
-    product.assert_contains(&format!("href=\"{href}\""));
+    // Name and village, and the page's key carries both (two producers of one
+    // center may share a name); the older address by name alone still answers.
+    let href = format!("/produsen/{center}/bu-sari-tulungrejo");
+    product.assert_contains(&format!("href=\"{href}\">Bu Sari (Tulungrejo)</a>"));
     let public = op.get(&href, None).await;
     public.assert_status(StatusCode::OK);
-    public.assert_contains("Bu Sari");
+    public.assert_contains("<h1>Bu Sari (Tulungrejo)</h1>");
     public.assert_contains("Keripik tempe");
     assert!(!public.body.contains("Anyaman bambu"));
+    let old = op.get(&format!("/produsen/{center}/bu-sari"), None).await;
+    old.assert_status(StatusCode::OK);
+    old.assert_contains("Keripik tempe");
+    // The sitemap lists the producer's page.
+    op.get("/sitemap.xml", None)
+        .await
+        .assert_contains(&format!("{href}</loc>"));
     for private in ["BRI", "0123-01", "RT 03", "3456", "+62812", "62812"] {
         assert!(
             !public.body.contains(private),
@@ -272,4 +281,45 @@ async fn bad_producer_input_keeps_what_was_typed_and_changes_nothing() {
     op.get("/operator/produsen/1?bulan=2025-13", Some(&login))
         .await
         .assert_status(StatusCode::BAD_REQUEST);
+}
+
+/// Two producers of one center with the same name, in two villages, have two
+/// public pages, each with its own products; the sitemap lists both.
+#[tokio::test]
+async fn namesakes_in_two_villages_have_two_pages() {
+    let op = Op::new();
+    let center = op.node.center_id();
+    for (village, title) in [("Tulungrejo", "Keripik tempe"), ("Sumberejo", "Gula aren")] {
+        let p = op
+            .node
+            .add_producer(&crate::node::ProducerInput {
+                name: Some("Bu Sari".into()),
+                village: Some(village.into()),
+                ..Default::default()
+            })
+            .unwrap();
+        let listing = op.add(title, false);
+        op.node.link_listing(&listing, Some(p.id)).unwrap();
+    }
+    let tulungrejo = op
+        .get(&format!("/produsen/{center}/bu-sari-tulungrejo"), None)
+        .await;
+    tulungrejo.assert_contains("<h1>Bu Sari (Tulungrejo)</h1>");
+    tulungrejo.assert_contains("Keripik tempe");
+    assert!(!tulungrejo.body.contains("Gula aren"));
+    let sumberejo = op
+        .get(&format!("/produsen/{center}/bu-sari-sumberejo"), None)
+        .await;
+    sumberejo.assert_contains("<h1>Bu Sari (Sumberejo)</h1>");
+    sumberejo.assert_contains("Gula aren");
+    assert!(!sumberejo.body.contains("Keripik tempe"));
+    // The older address by name alone gathers both, and names no village.
+    let both = op.get(&format!("/produsen/{center}/bu-sari"), None).await;
+    both.assert_contains("<h1>Bu Sari</h1>");
+    both.assert_contains("Keripik tempe");
+    both.assert_contains("Gula aren");
+    let sitemap = op.get("/sitemap.xml", None).await;
+    for key in ["bu-sari-tulungrejo", "bu-sari-sumberejo"] {
+        sitemap.assert_contains(&format!("/produsen/{center}/{key}</loc>"));
+    }
 }
