@@ -290,6 +290,8 @@ fn new_listing(row: &SheetRow) -> Result<NewListing, String> {
         stock: row.stock.unwrap_or(0),
         unit: row.unit.clone().filter(|u| !u.is_empty()),
         producer: row.producer.clone(),
+        // The village comes with a producer link, not from a spreadsheet.
+        producer_village: None,
         photos: Vec::new(),
     };
     listing.validate().map_err(|e| invalid(&e))?;
@@ -319,6 +321,7 @@ fn patch_for(row: &SheetRow, listing: &Listing) -> Result<Option<ListingPatch>, 
                 .clone()
                 .unwrap_or_else(|| listing.producer.clone()),
         ),
+        producer_village: None,
         photos: Vec::new(),
     }
     .validate()
@@ -340,6 +343,7 @@ fn patch_for(row: &SheetRow, listing: &Listing) -> Result<Option<ListingPatch>, 
         stock: (wanted.stock != listing.stock).then_some(wanted.stock),
         unit: differs(&wanted.unit, &listing.unit),
         producer: differs(&wanted.producer, &listing.producer),
+        producer_village: None,
         status: status
             .filter(|s| *s != listing.status)
             .map(|s| s.word().to_owned()),
