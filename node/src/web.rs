@@ -191,7 +191,7 @@ ul.cards{list-style:none;padding:0;display:grid;grid-template-columns:repeat(aut
 .card{background:#fff;border:1px solid #ddd9cc;border-radius:.5rem;padding:.75rem 1rem}
 .card h3{margin:.1rem 0 .3rem;font-size:1.05rem}
 img.thumb{display:block;width:100%;height:auto;aspect-ratio:4/3;object-fit:cover;border-radius:.3rem;background:#eee}
-img.photo{display:block;max-width:100%;height:auto;border-radius:.4rem;margin:.5rem 0}
+img.photo{display:block;width:100%;max-width:36rem;height:auto;border-radius:.4rem;margin:.5rem 0}
 .price{font-weight:700;font-size:1.15rem;color:#7a3b00}
 .muted{color:#5c5c55;font-size:.92rem}
 .cats{display:flex;flex-wrap:wrap;gap:.5rem;padding:0;list-style:none}
