@@ -19,6 +19,12 @@ pub use cells::{Column, SheetRow, parse_rows};
 pub use read::{Format, read_cells};
 pub use write::{export_csv, export_xlsx};
 
+/// First characters that make a spreadsheet run a text cell as a formula. The
+/// CSV export puts a `'` before a text that starts with one (so a title like
+/// `=HYPERLINK(…)` opens as text), and the CSV import takes that `'` off again,
+/// so the export still round-trips.
+pub const FORMULA_STARTS: [char; 4] = ['=', '+', '-', '@'];
+
 /// Most bytes a caller reads from a file before handing them over (one more
 /// than the limit, so the limit's error can say the file is too large).
 pub const SHEET_READ_BYTES_MAX: usize = telecenter_protocol::limits::SHEET_BYTES_MAX;

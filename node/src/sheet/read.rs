@@ -138,6 +138,11 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<RawRow>, SheetError> {
             let text = std::str::from_utf8(raw)
                 .map_err(|_| unreadable("CSV", format!("baris {line} bukan teks UTF-8")))?;
             check_cell(line, text)?;
+            // The export's guard against formulas (`'=…`) comes off again.
+            let text = match text.strip_prefix('\'') {
+                Some(rest) if rest.starts_with(super::FORMULA_STARTS) => rest,
+                _ => text,
+            };
             cells.push(if text.trim().is_empty() {
                 Cell::Empty
             } else {
