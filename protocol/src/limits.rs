@@ -136,6 +136,11 @@ pub const REQUEST_NOTE_CHARS_MAX: usize = 500;
 pub const REQUESTS_PER_ADDRESS_MAX: u32 = 5;
 /// The window of [`REQUESTS_PER_ADDRESS_MAX`], in ms (10 minutes).
 pub const REQUESTS_ADDRESS_WINDOW_MS: i64 = 10 * 60 * 1000;
+/// Buyer requests one client address (IPv6: its /64) may send per day, so one
+/// address cannot fill [`OPEN_REQUESTS_MAX`] by itself over the hours.
+pub const REQUESTS_PER_ADDRESS_DAY_MAX: u32 = 20;
+/// The window of [`REQUESTS_PER_ADDRESS_DAY_MAX`], in ms (24 hours).
+pub const REQUESTS_ADDRESS_DAY_MS: i64 = 24 * 60 * 60 * 1000;
 /// Buyer requests the node takes from everyone together per minute.
 pub const REQUESTS_PER_MINUTE_MAX: u32 = 30;
 /// Client addresses the request rate limit remembers; beyond, the oldest is forgotten.
