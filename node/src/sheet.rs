@@ -74,6 +74,12 @@ pub enum SheetError {
         /// The limit.
         max: u64,
     },
+    /// The cells of the `.xlsx` hold more text together than the limit.
+    #[error("berkas XLSX berisi terlalu banyak teks (paling banyak {max} byte)")]
+    TextTooLarge {
+        /// The limit.
+        max: usize,
+    },
     /// The creates would take this center past its catalog's listing cap.
     #[error(
         "katalog penuh: sudah ada {listings} produk, berkas ini menambah {creating}, paling banyak {max}"
@@ -110,6 +116,7 @@ impl SheetError {
             SheetError::CellTooLong { .. } => "sheet_cell_too_long",
             SheetError::Unreadable { .. } => "sheet_unreadable",
             SheetError::Unpacked { .. } => "sheet_unpacked_too_large",
+            SheetError::TextTooLarge { .. } => "sheet_text_too_large",
             SheetError::CatalogFull { .. } => "sheet_catalog_full",
             SheetError::UnknownFormat => "sheet_unknown_format",
             SheetError::MissingColumn(_) => "sheet_missing_column",

@@ -176,6 +176,11 @@ pub const SHEET_ZIP_ENTRIES_MAX: usize = 1_000;
 /// Most bytes an `.xlsx` archive may unpack to, all entries together (as the
 /// archive declares them; checked before anything is inflated).
 pub const SHEET_UNPACKED_BYTES_MAX: u64 = 50 * 1024 * 1024;
+/// Most bytes of text the cells of an `.xlsx` may hold together, once read (as
+/// much as a CSV may hold): a shared string is stored once but read into every
+/// cell that names it, so without this bound a small file could claim hundreds
+/// of megabytes.
+pub const SHEET_TEXT_BYTES_MAX: usize = SHEET_BYTES_MAX;
 /// Longest product code (`kode`, the key column of an imported spreadsheet).
 pub const SHEET_KEY_CHARS_MAX: usize = 64;
 /// Most uploaded spreadsheets an operator's preview keeps waiting for its

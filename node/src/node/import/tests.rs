@@ -567,3 +567,22 @@ fn listing_csv_export_defuses_formulas() {
         assert!(hostile.contains(&listing.title.id.as_str()));
     }
 }
+
+/// One 2 000-character shared string named by every cell of 2 000 rows × 32
+/// columns: a small file, but before the bound it was read into 64 000 copies
+/// (128 MB). Now it stops at the text bound, with nothing written.
+#[test]
+fn xlsx_shared_strings_cannot_amplify_memory() {
+    let long = "x".repeat(telecenter_protocol::limits::SHEET_CELL_CHARS_MAX);
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    for row in 0..=SHEET_ROWS_MAX as u32 {
+        for col in 0..telecenter_protocol::limits::SHEET_COLUMNS_MAX as u16 {
+            sheet.write_string(row, col, &long).unwrap();
+        }
+    }
+    let bytes = book.save_to_buffer().unwrap();
+    assert!(bytes.len() < SHEET_BYTES_MAX / 10, "{} bytes", bytes.len());
+    let error = refused(Format::Xlsx, &bytes);
+    assert_eq!(error.code(), "sheet_text_too_large", "{error}");
+}
