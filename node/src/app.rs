@@ -29,8 +29,20 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(DefaultBodyLimit::max(REQUEST_BODY_BYTES_MAX))
         .layer(middleware::from_fn(gate::client_and_headers))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
+}
+
+/// The span every request is traced in: method and path, never the query
+/// string, which may carry a secret (the buyer's status-page `token=`) and would
+/// otherwise reach the log whenever `TELECENTER_LOG=debug` is set.
+fn request_span<B>(request: &axum::http::Request<B>) -> tracing::Span {
+    tracing::debug_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        version = ?request.version(),
+    )
 }
 
 /// Serves [`router`]`(state)` on `listener` with `options` until `shutdown`

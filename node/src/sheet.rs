@@ -19,6 +19,12 @@ pub use cells::{Column, SheetRow, parse_rows};
 pub use read::{Format, read_cells};
 pub use write::{export_csv, export_xlsx};
 
+/// First characters that make a spreadsheet run a text cell as a formula. The
+/// CSV export puts a `'` before a text that starts with one (so a title like
+/// `=HYPERLINK(…)` opens as text), and the CSV import takes that `'` off again,
+/// so the export still round-trips.
+pub const FORMULA_STARTS: [char; 4] = ['=', '+', '-', '@'];
+
 /// Most bytes a caller reads from a file before handing them over (one more
 /// than the limit, so the limit's error can say the file is too large).
 pub const SHEET_READ_BYTES_MAX: usize = telecenter_protocol::limits::SHEET_BYTES_MAX;
@@ -68,6 +74,12 @@ pub enum SheetError {
         /// The limit.
         max: u64,
     },
+    /// The cells of the `.xlsx` hold more text together than the limit.
+    #[error("berkas XLSX berisi terlalu banyak teks (paling banyak {max} byte)")]
+    TextTooLarge {
+        /// The limit.
+        max: usize,
+    },
     /// The creates would take this center past its catalog's listing cap.
     #[error(
         "katalog penuh: sudah ada {listings} produk, berkas ini menambah {creating}, paling banyak {max}"
@@ -104,6 +116,7 @@ impl SheetError {
             SheetError::CellTooLong { .. } => "sheet_cell_too_long",
             SheetError::Unreadable { .. } => "sheet_unreadable",
             SheetError::Unpacked { .. } => "sheet_unpacked_too_large",
+            SheetError::TextTooLarge { .. } => "sheet_text_too_large",
             SheetError::CatalogFull { .. } => "sheet_catalog_full",
             SheetError::UnknownFormat => "sheet_unknown_format",
             SheetError::MissingColumn(_) => "sheet_missing_column",

@@ -136,6 +136,11 @@ pub const REQUEST_NOTE_CHARS_MAX: usize = 500;
 pub const REQUESTS_PER_ADDRESS_MAX: u32 = 5;
 /// The window of [`REQUESTS_PER_ADDRESS_MAX`], in ms (10 minutes).
 pub const REQUESTS_ADDRESS_WINDOW_MS: i64 = 10 * 60 * 1000;
+/// Buyer requests one client address (IPv6: its /64) may send per day, so one
+/// address cannot fill [`OPEN_REQUESTS_MAX`] by itself over the hours.
+pub const REQUESTS_PER_ADDRESS_DAY_MAX: u32 = 20;
+/// The window of [`REQUESTS_PER_ADDRESS_DAY_MAX`], in ms (24 hours).
+pub const REQUESTS_ADDRESS_DAY_MS: i64 = 24 * 60 * 60 * 1000;
 /// Buyer requests the node takes from everyone together per minute.
 pub const REQUESTS_PER_MINUTE_MAX: u32 = 30;
 /// Client addresses the request rate limit remembers; beyond, the oldest is forgotten.
@@ -171,6 +176,11 @@ pub const SHEET_ZIP_ENTRIES_MAX: usize = 1_000;
 /// Most bytes an `.xlsx` archive may unpack to, all entries together (as the
 /// archive declares them; checked before anything is inflated).
 pub const SHEET_UNPACKED_BYTES_MAX: u64 = 50 * 1024 * 1024;
+/// Most bytes of text the cells of an `.xlsx` may hold together, once read (as
+/// much as a CSV may hold): a shared string is stored once but read into every
+/// cell that names it, so without this bound a small file could claim hundreds
+/// of megabytes.
+pub const SHEET_TEXT_BYTES_MAX: usize = SHEET_BYTES_MAX;
 /// Longest product code (`kode`, the key column of an imported spreadsheet).
 pub const SHEET_KEY_CHARS_MAX: usize = 64;
 /// Most uploaded spreadsheets an operator's preview keeps waiting for its

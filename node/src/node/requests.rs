@@ -70,6 +70,7 @@ impl RequestInput {
     pub fn validate(&self) -> Result<ValidRequest, Vec<InvalidInput>> {
         let mut errors = Vec::new();
         let name = text_line("buyer_name", &self.buyer_name, 1, BUYER_NAME_CHARS_MAX)
+            .and_then(|name| no_direction_controls("buyer_name", name))
             .map_err(|e| errors.push(e))
             .ok();
         let phone = telecenter_protocol::phone::normalize_phone("buyer_phone", &self.buyer_phone)
@@ -89,6 +90,7 @@ impl RequestInput {
             }
         };
         let note = text_block("note", &self.note, REQUEST_NOTE_CHARS_MAX)
+            .and_then(|note| no_direction_controls("note", note))
             .map_err(|e| errors.push(e))
             .ok();
         if !self.pickup && note.as_deref().is_some_and(str::is_empty) {
@@ -113,6 +115,23 @@ impl RequestInput {
             _ => Err(errors),
         }
     }
+}
+
+/// Refuses the Unicode controls that reorder the text after them (embeddings,
+/// overrides, isolates): in a buyer's name they could make the operator read the
+/// phone number printed next to it backwards.
+fn no_direction_controls(field: &'static str, text: String) -> Result<String, InvalidInput> {
+    if text
+        .chars()
+        .any(|c| matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+    {
+        return Err(InvalidInput::new(
+            field,
+            "direction_control",
+            format!("{field} contains a character that reorders the text around it"),
+        ));
+    }
+    Ok(text)
 }
 
 /// A stored request: its code and the token of its status page (shown once).

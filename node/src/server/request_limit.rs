@@ -1,26 +1,36 @@
 //! The rate limit on the public buyer-request form: at most
 //! [`REQUESTS_PER_ADDRESS_MAX`] requests per client address (IPv6: its /64) in
-//! [`REQUESTS_ADDRESS_WINDOW_MS`], and at most [`REQUESTS_PER_MINUTE_MAX`] from
+//! [`REQUESTS_ADDRESS_WINDOW_MS`] and [`REQUESTS_PER_ADDRESS_DAY_MAX`] in
+//! [`REQUESTS_ADDRESS_DAY_MS`], and at most [`REQUESTS_PER_MINUTE_MAX`] from
 //! everyone together per minute. At most [`REQUEST_CLIENTS_TRACKED_MAX`]
-//! addresses are remembered; beyond, the one whose window started first is
-//! forgotten (and addresses whose window has passed are dropped on the way).
+//! addresses are remembered; beyond, the one whose day started first is
+//! forgotten (and addresses whose day has passed are dropped on the way).
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
 
 use telecenter_protocol::limits::{
-    REQUEST_CLIENTS_TRACKED_MAX, REQUESTS_ADDRESS_WINDOW_MS, REQUESTS_PER_ADDRESS_MAX,
-    REQUESTS_PER_MINUTE_MAX,
+    REQUEST_CLIENTS_TRACKED_MAX, REQUESTS_ADDRESS_DAY_MS, REQUESTS_ADDRESS_WINDOW_MS,
+    REQUESTS_PER_ADDRESS_DAY_MAX, REQUESTS_PER_ADDRESS_MAX, REQUESTS_PER_MINUTE_MAX,
 };
 
 /// The global window, in ms.
 const GLOBAL_WINDOW_MS: i64 = 60 * 1000;
 
+/// One address group's two windows.
+#[derive(Debug, Clone, Copy)]
+struct Counts {
+    /// Start of the short window and requests in it.
+    window: (i64, u32),
+    /// Start of the day window and requests in it.
+    day: (i64, u32),
+}
+
 #[derive(Debug, Default)]
 struct Windows {
-    /// Per address group: (window start, requests in it).
-    clients: HashMap<Option<IpAddr>, (i64, u32)>,
+    /// Per address group.
+    clients: HashMap<Option<IpAddr>, Counts>,
     /// Everyone: (window start, requests in it).
     global: (i64, u32),
 }
@@ -41,23 +51,34 @@ impl RequestLimiter {
         if w.global.1 >= REQUESTS_PER_MINUTE_MAX {
             return false;
         }
-        let fresh = match w.clients.get(&key) {
+        let counts = w.clients.get(&key).copied();
+        let window = match counts.map(|c| c.window) {
             Some((start, count)) if now_ms - start < REQUESTS_ADDRESS_WINDOW_MS => {
-                if *count >= REQUESTS_PER_ADDRESS_MAX {
+                if count >= REQUESTS_PER_ADDRESS_MAX {
                     return false;
                 }
-                (*start, count + 1)
+                (start, count + 1)
             }
             _ => (now_ms, 1),
         };
-        if !w.clients.contains_key(&key) && w.clients.len() >= REQUEST_CLIENTS_TRACKED_MAX {
+        let day = match counts.map(|c| c.day) {
+            Some((start, count)) if now_ms - start < REQUESTS_ADDRESS_DAY_MS => {
+                if count >= REQUESTS_PER_ADDRESS_DAY_MAX {
+                    return false;
+                }
+                (start, count + 1)
+            }
+            _ => (now_ms, 1),
+        };
+        let fresh = Counts { window, day };
+        if counts.is_none() && w.clients.len() >= REQUEST_CLIENTS_TRACKED_MAX {
             w.clients
-                .retain(|_, (start, _)| now_ms - *start < REQUESTS_ADDRESS_WINDOW_MS);
+                .retain(|_, c| now_ms - c.day.0 < REQUESTS_ADDRESS_DAY_MS);
             if w.clients.len() >= REQUEST_CLIENTS_TRACKED_MAX
                 && let Some(oldest) = w
                     .clients
                     .iter()
-                    .min_by_key(|(_, (start, _))| *start)
+                    .min_by_key(|(_, c)| c.day.0)
                     .map(|(k, _)| *k)
             {
                 w.clients.remove(&oldest);
@@ -104,5 +125,24 @@ mod tests {
         }
         let held = limiter.0.lock().unwrap().clients.len();
         assert!(held <= REQUEST_CLIENTS_TRACKED_MAX);
+    }
+
+    /// Before, one address could send 5 requests every 10 minutes without end,
+    /// 720 a day: enough to fill the 500 open requests by itself in 17 hours.
+    #[test]
+    fn one_address_cannot_fill_the_open_requests_over_hours() {
+        let limiter = RequestLimiter::default();
+        let a: IpAddr = "203.0.113.7".parse().unwrap();
+        let allowed = (0..24 * 6)
+            .flat_map(|window| {
+                (0..REQUESTS_PER_ADDRESS_MAX).map(move |_| window * REQUESTS_ADDRESS_WINDOW_MS)
+            })
+            .filter(|&now| limiter.allow(Some(a), now))
+            .count();
+        assert_eq!(allowed, REQUESTS_PER_ADDRESS_DAY_MAX as usize);
+        assert!((allowed as u64) < telecenter_protocol::limits::OPEN_REQUESTS_MAX);
+        // Another address is not held back, and the next day this one may again.
+        assert!(limiter.allow(Some("203.0.113.8".parse().unwrap()), 1_000));
+        assert!(limiter.allow(Some(a), REQUESTS_ADDRESS_DAY_MS));
     }
 }

@@ -1,14 +1,15 @@
 //! Reading uploaded bytes into rows of cells, bounded before allocation: file
 //! size, rows, columns and cell length; for `.xlsx` also the archive's entry
 //! count and declared unpacked size (checked before calamine inflates anything),
-//! and cells are streamed one by one so a sheet that claims a huge range
-//! allocates nothing for its empty cells.
+//! and the text its cells hold together (a shared string is copied into every
+//! cell naming it); cells are streamed one by one so a sheet that claims a huge
+//! range allocates nothing for its empty cells.
 
 use std::io::Cursor;
 
 use calamine::{DataRef, Reader, Xlsx};
 use telecenter_protocol::limits::{
-    SHEET_BYTES_MAX, SHEET_CELL_CHARS_MAX, SHEET_COLUMNS_MAX, SHEET_ROWS_MAX,
+    SHEET_BYTES_MAX, SHEET_CELL_CHARS_MAX, SHEET_COLUMNS_MAX, SHEET_ROWS_MAX, SHEET_TEXT_BYTES_MAX,
     SHEET_UNPACKED_BYTES_MAX, SHEET_ZIP_ENTRIES_MAX,
 };
 
@@ -138,6 +139,11 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<RawRow>, SheetError> {
             let text = std::str::from_utf8(raw)
                 .map_err(|_| unreadable("CSV", format!("baris {line} bukan teks UTF-8")))?;
             check_cell(line, text)?;
+            // The export's guard against formulas (`'=…`) comes off again.
+            let text = match text.strip_prefix('\'') {
+                Some(rest) if rest.starts_with(super::FORMULA_STARTS) => rest,
+                _ => text,
+            };
             cells.push(if text.trim().is_empty() {
                 Cell::Empty
             } else {
@@ -193,6 +199,18 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<RawRow>, SheetError> {
         .worksheet_cells_reader(&sheet)
         .map_err(|e| unreadable("XLSX", e))?;
     let mut rows: Vec<RawRow> = Vec::new();
+    // Text bytes copied out so far: a shared string is copied into each cell.
+    let mut text_bytes: usize = 0;
+    let mut take_text = |line: usize, s: &str| -> Result<Cell, SheetError> {
+        check_cell(line, s)?;
+        text_bytes = text_bytes.saturating_add(s.len());
+        if text_bytes > SHEET_TEXT_BYTES_MAX {
+            return Err(SheetError::TextTooLarge {
+                max: SHEET_TEXT_BYTES_MAX,
+            });
+        }
+        Ok(Cell::Text(s.to_owned()))
+    };
     while let Some(cell) = cells.next_cell().map_err(|e| unreadable("XLSX", e))? {
         let (row, column) = cell.get_position();
         let line = usize::try_from(row).unwrap_or(usize::MAX).saturating_add(1);
@@ -203,13 +221,9 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<RawRow>, SheetError> {
             DataRef::Float(f) => Cell::Number(*f),
             DataRef::Bool(b) => Cell::Text(if *b { "TRUE" } else { "FALSE" }.to_owned()),
             DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => {
-                check_cell(line, s)?;
-                Cell::Text(s.clone())
+                take_text(line, s)?
             }
-            DataRef::SharedString(s) => {
-                check_cell(line, s)?;
-                Cell::Text((*s).to_owned())
-            }
+            DataRef::SharedString(s) => take_text(line, s)?,
             DataRef::DateTime(d) => Cell::Number(d.as_f64()),
             DataRef::Error(e) => Cell::Text(format!("#{e}")),
         };

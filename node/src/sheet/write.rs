@@ -4,6 +4,7 @@
 use rust_xlsxwriter::Workbook;
 use telecenter_protocol::catalog::{Lang, Listing, ListingStatus};
 
+use super::FORMULA_STARTS;
 use super::cells::Column;
 
 /// One exported listing: its key (its `kode`, or its id when it has none).
@@ -27,7 +28,18 @@ fn cell(column: Column, key: &str, listing: &Listing) -> String {
     }
 }
 
-/// The listings as CSV (UTF-8, comma-separated, header row first).
+/// `text` with a `'` in front when a spreadsheet opening the CSV would run it
+/// as a formula (see [`FORMULA_STARTS`]).
+fn defused(text: String) -> String {
+    if text.starts_with(FORMULA_STARTS) {
+        format!("'{text}")
+    } else {
+        text
+    }
+}
+
+/// The listings as CSV (UTF-8, comma-separated, header row first); a text that
+/// starts like a formula gets a `'` in front, which the import takes off.
 pub fn export_csv(rows: &[ExportRow<'_>]) -> Result<Vec<u8>, String> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer
@@ -35,13 +47,14 @@ pub fn export_csv(rows: &[ExportRow<'_>]) -> Result<Vec<u8>, String> {
         .map_err(|e| e.to_string())?;
     for (key, listing) in rows {
         writer
-            .write_record(Column::ALL.map(|c| cell(c, key, listing)))
+            .write_record(Column::ALL.map(|c| defused(cell(c, key, listing))))
             .map_err(|e| e.to_string())?;
     }
     writer.into_inner().map_err(|e| e.to_string())
 }
 
-/// The listings as an `.xlsx` workbook (one sheet, prices and stock as numbers).
+/// The listings as an `.xlsx` workbook (one sheet, prices and stock as numbers,
+/// every other cell a string cell, which no spreadsheet runs as a formula).
 pub fn export_xlsx(rows: &[ExportRow<'_>]) -> Result<Vec<u8>, String> {
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();

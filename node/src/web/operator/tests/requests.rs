@@ -412,3 +412,100 @@ async fn own_products_are_sold_here_and_a_decline_needs_a_reason() {
         assert_ne!(op.get(&path, None).await.status, StatusCode::OK);
     }
 }
+
+/// A log sink for one test: everything written is kept in memory.
+#[derive(Clone, Default)]
+struct LogSink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogSink {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn status_token_is_not_logged() {
+    let two = Two::new();
+    let path = form_path(two.b.node.center_id(), &two.listing);
+    let sink = LogSink::default();
+    let writer = sink.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let page = two
+        .a
+        .buyer_post(&path, "203.0.113.9:5000", &good("Bu Sari"))
+        .await;
+    page.assert_status(StatusCode::SEE_OTHER);
+    let location = page.header(header::LOCATION).unwrap().to_owned();
+    let (status_path, token) = location.split_once("?token=").unwrap();
+    two.a
+        .get(&location, None)
+        .await
+        .assert_status(StatusCode::OK);
+    let log = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+    // The request is traced at the most detailed level, by its path alone.
+    assert!(log.contains(status_path), "{log}");
+    assert!(
+        !log.contains(token),
+        "the status token reached the log:\n{log}"
+    );
+    assert!(!log.contains("Bu Sari") && !log.contains("3456"), "{log}");
+}
+
+/// The rate limit is keyed by the socket's address: a forwarding header from
+/// the network is not believed, and behind a proxy on this computer only the
+/// address the proxy appended last counts (the ones before it are the client's
+/// own words).
+#[tokio::test]
+async fn forwarded_for_cannot_reset_the_rate_limit() {
+    let two = Two::new();
+    let path = form_path(two.b.node.center_id(), &two.listing);
+    let post = |from: &str, forwarded: String| {
+        let addr: std::net::SocketAddr = from.parse().unwrap();
+        let mut request = Request::post(&path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("x-forwarded-for", forwarded)
+            .body(Body::from(urlencoded(&good("Bu Sari"))))
+            .unwrap();
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(addr));
+        request
+    };
+    for (from, last) in [
+        ("203.0.113.9:5000", ""),
+        ("127.0.0.1:5000", ", 198.51.100.7"),
+    ] {
+        let statuses: Vec<StatusCode> = send_many(&two, |i| {
+            post(from, format!("10.0.{i}.{i}, 192.0.2.{i}{last}"))
+        })
+        .await;
+        let allowed = statuses
+            .iter()
+            .filter(|s| **s == StatusCode::SEE_OTHER)
+            .count();
+        assert_eq!(
+            allowed, REQUESTS_PER_ADDRESS_MAX as usize,
+            "{from}: {statuses:?}"
+        );
+        assert_eq!(statuses.last(), Some(&StatusCode::TOO_MANY_REQUESTS));
+    }
+}
+
+/// Sends `REQUESTS_PER_ADDRESS_MAX + 3` requests made by `make`, one after another.
+async fn send_many(two: &Two, make: impl Fn(u32) -> Request<Body>) -> Vec<StatusCode> {
+    let mut statuses = Vec::new();
+    for i in 0..REQUESTS_PER_ADDRESS_MAX + 3 {
+        statuses.push(two.a.send(make(i)).await.status);
+    }
+    statuses
+}
