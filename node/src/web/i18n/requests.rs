@@ -62,7 +62,7 @@ pub(crate) struct RequestWords {
     pub(crate) status: &'static str,
     pub(crate) statuses: [&'static str; 4],
     pub(crate) chat: &'static str,
-    pub(crate) greeting: &'static str,
+    pub(crate) greeting: fn(name: &str, product: &str) -> String,
     pub(crate) make_order: &'static str,
     pub(crate) sell_here: &'static str,
     pub(crate) decline: &'static str,
@@ -120,7 +120,9 @@ static ID: RequestWords = RequestWords {
     status: "Status",
     statuses: ["baru", "dipesankan", "terjual", "ditolak"],
     chat: "Hubungi lewat WhatsApp",
-    greeting: "Halo {name}, ini dari telecenter tentang pesanan Anda: {product}.",
+    greeting: |name, product| {
+        format!("Halo {name}, ini dari telecenter tentang pesanan Anda: {product}.")
+    },
     make_order: "Jadikan pesanan",
     sell_here: "Catat penjualan",
     decline: "Tolak",
@@ -178,7 +180,9 @@ static EN: RequestWords = RequestWords {
     status: "Status",
     statuses: ["new", "ordered", "sold", "declined"],
     chat: "Contact on WhatsApp",
-    greeting: "Hello {name}, this is the telecenter about your order: {product}.",
+    greeting: |name, product| {
+        format!("Hello {name}, this is the telecenter about your order: {product}.")
+    },
     make_order: "Turn into an order",
     sell_here: "Record the sale",
     decline: "Decline",

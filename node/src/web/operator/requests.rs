@@ -80,13 +80,11 @@ pub(in crate::web) async fn requests_list(
 
 /// The `https://wa.me/` link to the buyer with a greeting naming the product.
 fn whatsapp_link(lang: Lang, r: &RequestRow) -> String {
-    let greeting = words(lang)
-        .greeting
-        .replace("{name}", &r.buyer_name)
-        .replace(
-            "{product}",
-            &format!("{} × {} {}", r.title, r.quantity, r.unit),
-        );
+    // Filled in one go: a name or title that looks like a placeholder stays as typed.
+    let greeting = (words(lang).greeting)(
+        &r.buyer_name,
+        &format!("{} × {} {}", r.title, r.quantity, r.unit),
+    );
     let text: String = serde_urlencoded::to_string([("text", greeting)]).unwrap_or_default();
     format!(
         "https://wa.me/{}?{}",
@@ -220,4 +218,48 @@ pub(in crate::web) async fn request_decline(
         .run(move |node| node.decline_request(&c, &fields.alasan))
         .await;
     answered(&state, lang, &session.csrf, code, result).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A buyer whose name looks like a placeholder keeps that name in the
+    /// WhatsApp greeting; the product is filled in once.
+    #[test]
+    fn a_placeholder_in_a_buyer_name_stays_as_typed() {
+        let row = RequestRow {
+            code: "ABCD2345".into(),
+            token_sha256: String::new(),
+            created_ms: 0,
+            updated_ms: 0,
+            seller_center: String::new(),
+            listing: String::new(),
+            title: "Keripik {name}".into(),
+            unit: "bungkus".into(),
+            producer: String::new(),
+            unit_price_idr: 15_000,
+            quantity: 2,
+            buyer_name: "{product}".into(),
+            buyer_phone: "+6281234567890".into(),
+            pickup: true,
+            delivery_note: String::new(),
+            status: RequestStatus::New,
+            order_id: None,
+            reason: String::new(),
+        };
+        let link = whatsapp_link(Lang::Id, &row);
+        let query = link
+            .strip_prefix("https://wa.me/6281234567890?")
+            .expect("a wa.me link to the buyer");
+        let text: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap();
+        assert_eq!(
+            text,
+            [(
+                "text".to_owned(),
+                "Halo {product}, ini dari telecenter tentang pesanan Anda: Keripik {name} × 2 bungkus."
+                    .to_owned()
+            )]
+        );
+    }
 }
