@@ -10,48 +10,9 @@ use serde::{Deserialize, Serialize};
 use telecenter_protocol::catalog::{Lang, LocalizedText, Profile};
 
 use crate::clock::rfc3339_utc;
-use crate::node::{Node, NodeError};
 use crate::store::{ListingRow, SearchPage};
 
-/// The names of every center this node knows, read once for a whole answer
-/// (a list of orders or balances names many centers).
-#[derive(Clone, Debug)]
-pub struct CenterNames {
-    /// This center.
-    pub own: telecenter_protocol::CenterId,
-    map: std::collections::HashMap<telecenter_protocol::CenterId, String>,
-}
-
-impl CenterNames {
-    /// Reads the names from the node's index.
-    pub fn load(node: &Node) -> Result<Self, NodeError> {
-        Ok(Self {
-            own: node.center_id(),
-            map: node
-                .centers()?
-                .into_iter()
-                .map(|p| (p.center, p.name))
-                .collect(),
-        })
-    }
-
-    /// A center's name, or its short id when its profile is not known here.
-    pub fn of(&self, center: &telecenter_protocol::CenterId) -> String {
-        self.map
-            .get(center)
-            .cloned()
-            .unwrap_or_else(|| center.short())
-    }
-
-    /// The name, followed by `(us)` (in the page's words) when it is this center.
-    pub fn marked(&self, center: &telecenter_protocol::CenterId, us: &str) -> String {
-        if *center == self.own {
-            format!("{} ({us})", self.of(center))
-        } else {
-            self.of(center)
-        }
-    }
-}
+pub use crate::node::CenterNames;
 
 /// `GET /api/v1/info`.
 #[serde_with::skip_serializing_none]

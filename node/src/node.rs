@@ -67,6 +67,7 @@ mod hop;
 mod import;
 mod ingest;
 mod mail;
+mod names;
 mod nonces;
 mod orders;
 mod pending;
@@ -90,6 +91,7 @@ pub use mail::{
     MAILBOX_TOTAL, NOT_DELIVERED_NOTE, PairExchange, RECEIPTS_MAX, RELAY_PER_SENDER_PER_MINUTE,
     RESEND_FIRST_MS, RESEND_MAX_MS,
 };
+pub use names::CenterNames;
 pub use nonces::{NONCES_NON_PEER_MAX, NONCES_PER_SENDER_MAX};
 pub use orders::{MessageResult, OrderDetail, PairUrl, PlaceOrder, balance_with};
 pub use pending::{

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use telecenter_protocol::CenterId;
 
-use crate::api::CenterNames;
+use crate::node::CenterNames;
 use crate::node::{Node, NodeError, balance_with};
 use crate::store::EntryRow;
 

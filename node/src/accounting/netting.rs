@@ -9,7 +9,7 @@ use telecenter_protocol::netting::{Debt, Suggestion, suggest};
 use telecenter_protocol::text::InvalidInput;
 
 use super::{BalanceLine, BalancesExport, balances};
-use crate::api::CenterNames;
+use crate::node::CenterNames;
 use crate::node::{Node, NodeError};
 
 /// Most shared balance lines one netting request may include.

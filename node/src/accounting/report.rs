@@ -8,7 +8,7 @@ use telecenter_protocol::CenterId;
 use telecenter_protocol::order::Role;
 
 use super::{BalanceLine, Month, balances_until};
-use crate::api::CenterNames;
+use crate::node::CenterNames;
 use crate::node::{Node, NodeError};
 use crate::store::OrderFilter;
 

@@ -6,8 +6,8 @@ use telecenter_protocol::CenterId;
 use telecenter_protocol::text::InvalidInput;
 
 use super::Month;
-use crate::api::CenterNames;
 use crate::clock::rfc3339_utc;
+use crate::node::CenterNames;
 use crate::node::{Node, NodeError, balance_with};
 
 /// One line of a statement.
