@@ -71,7 +71,7 @@ static ID_WORDS: OperatorWords = OperatorWords {
         "Produk saya",
         "Pesanan",
         "Biaya",
-        "Permintaan",
+        "Dicari pembeli",
         "Profil",
         "Jaringan",
         "Keluar",

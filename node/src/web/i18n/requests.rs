@@ -114,7 +114,7 @@ static ID: RequestWords = RequestWords {
     not_found_text: "Periksa kembali alamat yang Anda terima. Jika masih bermasalah, hubungi telecenter.",
     menu: "Pesanan pembeli",
     waiting_badge: "permintaan baru menunggu",
-    list_title: "Permintaan pembeli",
+    list_title: "Pesanan pembeli",
     none: "Belum ada permintaan.",
     buyer: "Pembeli",
     status: "Status",

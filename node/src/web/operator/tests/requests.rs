@@ -285,7 +285,7 @@ async fn the_operator_orders_a_request_once_with_the_form_pre_filled() {
         .await;
     list.assert_status(StatusCode::OK);
     list.assert_contains(&code);
-    list.assert_contains("Permintaan pembeli (1)");
+    list.assert_contains("Pesanan pembeli (1)");
     // Every operator page's menu shows the waiting request at once.
     for page in ["/operator", "/operator/pesanan", "/operator/profil"] {
         let shown = two.a.get(page, Some(&login)).await;
