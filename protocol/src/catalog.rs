@@ -126,6 +126,21 @@ macro_rules! categories {
             }
         }
 
+        impl Category {
+            /// Reads a category as people type it: the slug, or the Indonesian or
+            /// English name the pages show, in any case and spacing
+            /// (`Makanan`, `hasil pertanian`, `Jamu & Kesehatan`, `Food`).
+            /// Documents and URLs use the strict slug of [`FromStr`].
+            pub fn from_words(text: &str) -> Option<Category> {
+                let words = text.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+                Category::ALL.into_iter().find(|c| {
+                    words == c.slug()
+                        || words.eq_ignore_ascii_case(c.label(Lang::Id))
+                        || words.eq_ignore_ascii_case(c.label(Lang::En))
+                })
+            }
+        }
+
         impl FromStr for Category {
             type Err = ();
             fn from_str(text: &str) -> Result<Self, ()> {

@@ -259,9 +259,10 @@ fn zero_to_max(
     Ok(value)
 }
 
-/// Reads a category slug.
+/// Reads a category: its slug or the name the pages show, in any case
+/// (see [`Category::from_words`]).
 pub fn category(raw: &str) -> Result<Category, InvalidInput> {
-    raw.trim().parse::<Category>().map_err(|_| {
+    Category::from_words(raw).ok_or_else(|| {
         InvalidInput::new(
             "category",
             "unknown",

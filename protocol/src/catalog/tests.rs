@@ -491,3 +491,23 @@ fn an_over_long_producer_village_is_refused() {
     .unwrap_err();
     assert_eq!(error.field, "producer_village");
 }
+
+#[test]
+fn categories_are_read_in_any_case_and_in_the_page_words() {
+    for category in Category::ALL {
+        for typed in [
+            category.slug().to_uppercase(),
+            category.label(Lang::Id).to_owned(),
+            category.label(Lang::En).to_lowercase(),
+        ] {
+            assert_eq!(Category::from_words(&typed), Some(category), "{typed}");
+        }
+    }
+    assert_eq!(
+        Category::from_words("  Hasil   Pertanian "),
+        Some(Category::Pertanian)
+    );
+    assert_eq!(Category::from_words("makan"), None);
+    // Documents keep the strict slug.
+    assert!("Makanan".parse::<Category>().is_err());
+}

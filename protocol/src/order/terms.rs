@@ -32,18 +32,31 @@ pub enum PayMethod {
     Qris,
 }
 
+/// `text` in lower case with its words joined by one space, for matching the
+/// words people type (`Di  Sini` → `di sini`).
+fn typed_words(text: &str) -> String {
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
 impl FromStr for PayMethod {
     type Err = InvalidInput;
 
+    /// The API words, and the words the pages use, in any case.
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        match text.trim().to_ascii_lowercase().as_str() {
+        match typed_words(text).as_str() {
             "cash" | "tunai" => Ok(Self::Cash),
-            "transfer" | "bank" => Ok(Self::Transfer),
+            "transfer" | "bank" | "transfer bank" | "bank transfer" => Ok(Self::Transfer),
             "qris" => Ok(Self::Qris),
             other => Err(InvalidInput::new(
                 "payment_method",
                 "unknown",
-                format!("payment method must be cash, transfer or qris, found {other:?}"),
+                format!(
+                    "payment method must be tunai (cash), transfer or qris, found {:?}",
+                    crate::id::shorten(other)
+                ),
             )),
         }
     }
@@ -52,15 +65,23 @@ impl FromStr for PayMethod {
 impl FromStr for Collector {
     type Err = InvalidInput;
 
+    /// The API words, and the words the pages use ("Di telecenter ini",
+    /// "Di telecenter penjual"), in any case, with or without "di".
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "buyer_center" | "buyer-center" | "here" => Ok(Self::BuyerCenter),
-            "seller_center" | "seller-center" | "seller" => Ok(Self::SellerCenter),
-            other => Err(InvalidInput::new(
+        let words = typed_words(text);
+        let place = words.strip_prefix("di ").unwrap_or(&words);
+        match place {
+            "buyer_center" | "buyer-center" | "here" | "sini" | "pusat ini" | "telecenter ini" => {
+                Ok(Self::BuyerCenter)
+            }
+            "seller_center" | "seller-center" | "seller" | "penjual" | "pusat penjual"
+            | "telecenter penjual" => Ok(Self::SellerCenter),
+            _ => Err(InvalidInput::new(
                 "payment_at",
                 "unknown",
                 format!(
-                    "payment is collected at 'buyer-center' or 'seller-center', found {other:?}"
+                    "the buyer pays 'sini' (here, at this center) or 'penjual' (at the seller's center), found {:?}",
+                    crate::id::shorten(&words)
                 ),
             )),
         }

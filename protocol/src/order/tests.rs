@@ -442,3 +442,49 @@ fn a_correction_credits_the_center_it_names_and_needs_a_reason() {
     };
     assert_eq!(third.validate().unwrap_err().code, "not_a_party");
 }
+
+#[test]
+fn payment_words_of_the_pages_are_read() {
+    use crate::order::{Collector, PayMethod};
+    for here in [
+        "here",
+        "sini",
+        "di sini",
+        "Di Sini",
+        "pusat ini",
+        "Di telecenter ini",
+        "buyer-center",
+    ] {
+        assert_eq!(
+            here.parse::<Collector>().ok(),
+            Some(Collector::BuyerCenter),
+            "{here}"
+        );
+    }
+    for seller in [
+        "seller",
+        "penjual",
+        "Di telecenter penjual",
+        "seller_center",
+    ] {
+        assert_eq!(
+            seller.parse::<Collector>().ok(),
+            Some(Collector::SellerCenter),
+            "{seller}"
+        );
+    }
+    for (typed, method) in [
+        ("Tunai", PayMethod::Cash),
+        ("cash", PayMethod::Cash),
+        ("Transfer bank", PayMethod::Transfer),
+        ("QRIS", PayMethod::Qris),
+    ] {
+        assert_eq!(typed.parse::<PayMethod>().ok(), Some(method), "{typed}");
+    }
+    let error = "kasir".parse::<Collector>().unwrap_err().to_string();
+    assert!(
+        error.contains("'sini'") && error.contains("'penjual'"),
+        "{error}"
+    );
+    assert!("kartu".parse::<PayMethod>().is_err());
+}
