@@ -16,6 +16,7 @@ use telecenter_protocol::catalog::input::{ListingPatch, NewListing, ProfileInput
 use crate::backend::Backend;
 use crate::cli::{Cli, Command, InitArgs, ListingCommand, PeerCommand};
 use crate::output;
+use crate::words::{fill, words};
 
 /// Reads a photo file, refusing one over the upload limit before reading it.
 fn read_photo(path: &std::path::Path) -> Result<Vec<u8>> {
@@ -98,23 +99,41 @@ fn password(data: &DataDir, json: bool) -> Result<()> {
         )
         .into());
     }
+    use std::io::IsTerminal;
+    use telecenter_node::password::{PASSWORD_CHARS_MAX, PASSWORD_CHARS_MIN};
+    let w = words();
     if !json {
         eprintln!(
-            "New operator password ({} to {} characters), then Enter:",
-            telecenter_node::password::PASSWORD_CHARS_MIN,
-            telecenter_node::password::PASSWORD_CHARS_MAX
+            "{}",
+            fill(
+                w.password_prompt,
+                &[&PASSWORD_CHARS_MIN, &PASSWORD_CHARS_MAX]
+            )
         );
     }
-    let mut line = String::new();
-    std::io::stdin()
-        .read_line(&mut line)
-        .context("cannot read the password")?;
+    // From a terminal the password is not shown as it is typed; piped in, it is
+    // one line of standard input.
+    let line = if std::io::stdin().is_terminal() {
+        rpassword::read_password()
+    } else {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).map(|_| line)
+    }
+    .map_err(|e| anyhow::anyhow!(fill(w.password_unreadable, &[&e])))?;
     let password = line.trim_end_matches(['\r', '\n']);
+    // The rule first, in the operator's words (and never the password itself).
+    let chars = password.chars().count();
+    if chars < PASSWORD_CHARS_MIN {
+        bail!(fill(w.password_too_short, &[&PASSWORD_CHARS_MIN, &chars]));
+    }
+    if chars > PASSWORD_CHARS_MAX {
+        bail!(fill(w.password_too_long, &[&PASSWORD_CHARS_MAX, &chars]));
+    }
     data.set_operator_password(password)?;
     if json {
         println!("{}", serde_json::json!({"password_set": true}));
     } else {
-        println!("operator password set; log in at /operator/masuk");
+        println!("{}", w.password_set);
     }
     Ok(())
 }

@@ -5,6 +5,8 @@
 //! itself; if a serving node holds the lock, the command goes through that node's
 //! admin API (address in `DATA/node.json`, token in `DATA/admin.token`), so the
 //! change is visible at once and nothing is overwritten.
+//!
+//! It speaks Indonesian when the locale starts with `id` (see `words`).
 
 mod backend;
 mod cli;
@@ -14,16 +16,23 @@ mod output;
 mod producers;
 mod serve;
 mod trade;
+mod words;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::{CommandFactory, FromArgMatches};
+
+use crate::words::{fill, words};
 
 fn main() -> ExitCode {
-    let args = match cli::Cli::try_parse() {
+    let command = localise(cli::Cli::command(), "");
+    let args = command
+        .try_get_matches()
+        .and_then(|matches| cli::Cli::from_arg_matches(&matches));
+    let args = match args {
         Ok(args) => args,
         Err(error) => {
-            use clap::error::ErrorKind;
             if matches!(
                 error.kind(),
                 ErrorKind::DisplayHelp
@@ -37,13 +46,7 @@ fn main() -> ExitCode {
                     ExitCode::SUCCESS
                 };
             }
-            // One line: clap's first line says what was wrong.
-            let rendered = error.render().to_string();
-            let first = rendered
-                .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("invalid arguments");
-            eprintln!("{} (see 'telecenter --help')", first.trim());
+            eprintln!("{} {}", argument_error(&error), words().see_help);
             return ExitCode::from(2);
         }
     };
@@ -53,7 +56,8 @@ fn main() -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("error: cannot start: {error}");
+            let line = fill(words().cannot_start, &[&error]);
+            eprintln!("{}", fill(words().error_line, &[&line]));
             return ExitCode::FAILURE;
         }
     };
@@ -61,8 +65,80 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             // `{:#}` joins the context chain on one line.
-            eprintln!("error: {error:#}");
+            let line = format!("{error:#}");
+            eprintln!("{}", fill(words().error_line, &[&line]));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The commands' summaries in this process's language (`path` is the
+/// command's path below `telecenter`, "" for the top).
+fn localise(command: clap::Command, path: &str) -> clap::Command {
+    let w = words();
+    let about = if path.is_empty() {
+        Some(w.about)
+    } else {
+        w.abouts.iter().find(|(p, _)| *p == path).map(|(_, a)| *a)
+    };
+    let command = match about {
+        Some(about) => command.about(about).long_about(None),
+        None => command,
+    };
+    command.mut_subcommands(|sub| {
+        let sub_path = if path.is_empty() {
+            sub.get_name().to_owned()
+        } else {
+            format!("{path} {}", sub.get_name())
+        };
+        localise(sub, &sub_path)
+    })
+}
+
+/// One line for wrong arguments, naming what was wrong.
+fn argument_error(error: &clap::Error) -> String {
+    let w = words();
+    let text = |kind| match error.get(kind) {
+        Some(ContextValue::String(s)) => Some(s.clone()),
+        Some(ContextValue::Strings(s)) => Some(s.join(", ")),
+        _ => None,
+    };
+    let named = match error.kind() {
+        ErrorKind::MissingRequiredArgument => match error.get(ContextKind::InvalidArg) {
+            Some(ContextValue::Strings(args)) => {
+                let args: Vec<String> = args.iter().map(|a| w.argument(a)).collect();
+                Some(fill(w.missing_argument, &[&args.join(", ")]))
+            }
+            _ => None,
+        },
+        ErrorKind::UnknownArgument => {
+            text(ContextKind::InvalidArg).map(|a| fill(w.unknown_argument, &[&a]))
+        }
+        ErrorKind::InvalidSubcommand => {
+            text(ContextKind::InvalidSubcommand).map(|c| fill(w.unknown_command, &[&c]))
+        }
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
+            match (
+                text(ContextKind::InvalidValue),
+                text(ContextKind::InvalidArg),
+            ) {
+                (Some(value), Some(arg)) => Some(fill(
+                    w.invalid_value,
+                    &[&format!("{value:?}"), &w.argument(&arg)],
+                )),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    named.unwrap_or_else(|| {
+        // Otherwise clap's first line says what was wrong.
+        let rendered = error.render().to_string();
+        rendered
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("invalid arguments")
+            .trim()
+            .to_owned()
+    })
 }

@@ -8,6 +8,19 @@ use telecenter_node::money::format_rupiah;
 use telecenter_node::sync::RoundReport;
 use telecenter_protocol::Profile;
 
+/// An RFC 3339 time from the node as people read it: in the center's zone,
+/// with the zone named (`23 Nov 2026 08.19 WIB`); unreadable text as it is.
+pub(crate) fn local_time(at: &str) -> String {
+    let lang = match crate::words::lang() {
+        crate::words::Lang::Id => telecenter_protocol::catalog::Lang::Id,
+        crate::words::Lang::En => telecenter_protocol::catalog::Lang::En,
+    };
+    telecenter_node::clock::parse_rfc3339_ms(at)
+        .map(|ms| telecenter_node::web::local_time(lang, ms))
+        .filter(|text| !text.is_empty())
+        .unwrap_or_else(|| at.to_owned())
+}
+
 pub(crate) fn print_json(value: &impl serde::Serialize) -> Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
@@ -95,7 +108,7 @@ pub(crate) fn listing(view: &ListingView, json: bool) -> Result<()> {
         }
         println!("  status:    {}", view.status);
         println!("  center:    {} ({})", view.center_name, view.center_region);
-        println!("  updated:   {}", view.updated_at);
+        println!("  updated:   {}", local_time(&view.updated_at));
         if !view.description.is_empty() {
             println!("  {}", view.description.replace('\n', "\n  "));
         }
@@ -187,16 +200,23 @@ pub(crate) fn peers(peers: &[PeerView], json: bool) -> Result<()> {
                 "  address:    {}",
                 peer.url.as_deref().unwrap_or("(connects to us)")
             );
+            let w = crate::words::words();
             println!(
-                "  last sync:  {}",
-                peer.last_sync_at.as_deref().unwrap_or("never")
+                "  {:<11} {}",
+                w.last_sync,
+                peer.last_sync_at
+                    .as_deref()
+                    .map_or_else(|| w.never.to_owned(), local_time)
             );
             println!("  behind by:  {} change(s)", peer.behind);
             if let Some(error) = &peer.last_error {
                 println!(
                     "  last error: {} ({})",
                     error,
-                    peer.last_error_at.as_deref().unwrap_or("")
+                    peer.last_error_at
+                        .as_deref()
+                        .map(local_time)
+                        .unwrap_or_default()
                 );
             }
         }

@@ -43,9 +43,7 @@ pub(super) fn center(text: &str) -> Result<CenterId> {
 }
 
 pub(super) fn local(at: &str) -> String {
-    telecenter_node::clock::parse_rfc3339_ms(at)
-        .map(|ms| telecenter_node::web::local_time(telecenter_protocol::catalog::Lang::En, ms))
-        .unwrap_or_else(|| at.to_owned())
+    crate::output::local_time(at)
 }
 
 pub(super) fn truncate(text: &str, chars: usize) -> String {

@@ -134,6 +134,9 @@ pub enum DataDirError {
         /// What went wrong.
         source: std::io::Error,
     },
+    /// The new operator password breaks the rule (its length), or hashing failed.
+    #[error(transparent)]
+    Password(#[from] crate::password::PasswordError),
     /// A file has content that cannot be read.
     #[error("{path} is damaged: {reason}")]
     Damaged {
@@ -250,12 +253,7 @@ impl DataDir {
 
     /// Stores a new operator password (hashed).
     pub fn set_operator_password(&self, password: &str) -> Result<(), DataDirError> {
-        let hash = crate::password::hash_password(password, &mut SystemRandom).map_err(|e| {
-            DataDirError::Damaged {
-                path: self.password_path(),
-                reason: e.to_string(),
-            }
-        })?;
+        let hash = crate::password::hash_password(password, &mut SystemRandom)?;
         write_private(&self.password_path(), &hash)
     }
 

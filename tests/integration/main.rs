@@ -3,6 +3,7 @@
 
 mod browser;
 mod cli;
+mod cli_words;
 mod durability;
 mod federation;
 mod net;

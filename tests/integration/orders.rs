@@ -530,3 +530,60 @@ fn bad_orders_are_refused_with_a_plain_reason_and_change_nothing() {
     );
     assert_eq!(stock(&malang, &listing), 5);
 }
+
+#[test]
+fn order_cancel_plain_words() {
+    let (mut malang, ponorogo, listing) = seller_and_buyer("10");
+    let order = place(&ponorogo, &malang, &listing, "1");
+    // The seller is away: the cancel cannot reach it yet.
+    malang.kill();
+    let out = ponorogo
+        .folder
+        .run_in("id_ID.UTF-8", &["order", "cancel", &order], None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut lines = said.lines();
+    assert_eq!(
+        lines.next(),
+        Some(format!("Pesanan {order} dibatalkan.").as_str())
+    );
+    assert_eq!(
+        lines.next(),
+        Some("Kabar ini menunggu terkirim ke Telecenter Kota Malang.")
+    );
+    assert!(!said.contains("is now"), "{said}");
+}
+
+#[test]
+fn order_show_names_centers() {
+    let (malang, ponorogo, listing) = seller_and_buyer("10");
+    let order = place(&ponorogo, &malang, &listing, "1");
+    malang
+        .folder
+        .wait_order("malang", &order, "placed", DEADLINE);
+    malang.folder.ok(&["order", "accept", &order]);
+    ponorogo
+        .folder
+        .wait_order("ponorogo", &order, "accepted", DEADLINE);
+    let shown = ponorogo.folder.ok(&["order", "show", &order]);
+    assert!(shown.contains("by this center"), "{shown}");
+    assert!(shown.contains("by Telecenter Kota Malang"), "{shown}");
+    // The id shows once, next to the name, and nowhere in the history.
+    let short = &malang.id[..8];
+    assert_eq!(shown.matches(short).count(), 1, "{shown}");
+    assert!(
+        shown.contains("here (sini), at this center, cash (tunai)"),
+        "{shown}"
+    );
+    let indonesian = ponorogo
+        .folder
+        .run_in("id_ID.UTF-8", &["order", "show", &order], None);
+    let indonesian = String::from_utf8_lossy(&indonesian.stdout).into_owned();
+    assert!(indonesian.contains("oleh pusat ini"), "{indonesian}");
+    assert!(indonesian.contains("Dengan:"), "{indonesian}");
+    assert!(indonesian.contains(" WIB"), "{indonesian}");
+}

@@ -25,16 +25,37 @@ impl Folder {
         Self { _tmp: tmp, data }
     }
 
-    /// Runs `telecenter --data DATA args...` and returns its output.
+    /// Runs `telecenter --data DATA args...` in English (`LANG=C`) and
+    /// returns its output.
     pub(crate) fn run(&self, args: &[&str]) -> Output {
-        Command::new(binary())
+        self.run_in("C", args, None)
+    }
+
+    /// Runs `telecenter --data DATA args...` with `LANG=lang` (and no other
+    /// locale variable), `stdin` piped in; returns its output.
+    pub(crate) fn run_in(&self, lang: &str, args: &[&str], stdin: Option<&str>) -> Output {
+        use std::io::Write;
+        let mut child = Command::new(binary())
             .arg("--data")
             .arg(&self.data)
             .args(args)
             .env_remove("TELECENTER_DATA")
-            .stdin(Stdio::null())
-            .output()
-            .expect("run telecenter")
+            .env("LANG", lang)
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run telecenter");
+        if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
+            pipe.write_all(text.as_bytes()).expect("write stdin");
+        }
+        child.wait_with_output().expect("run telecenter")
     }
 
     /// Runs a command that must succeed; returns its stdout.

@@ -19,13 +19,14 @@ use telecenter_protocol::order::{Action, Collector, PayMethod};
 use super::{IdArgs, ReasonArgs, center, local, order_id, truncate};
 use crate::backend::Backend;
 use crate::output::{json_or_text, print_json};
+use crate::words::{fill, words};
 
 /// `telecenter order ...`.
 #[derive(Subcommand, Debug)]
 pub(crate) enum OrderCommand {
     /// Order another center's listing for a buyer at this center.
     #[command(
-        after_help = "Example:\n  telecenter order place tc1qwss00lnecgtu8tsm5vwwj7qn9n7f43snwjs6hcamjrxgyj4xxuqcpmgz9/k3v9q2m7xa --qty 3 \\\n    --buyer-name \"Bu Sri\" --buyer-phone \"0812 3456 7890\" --pay-at here --method cash --price 15.000\n\nThe listing is CENTER/ID as shown on the product page (/produk/CENTER/ID)."
+        after_help = "Example:\n  telecenter order place tc1qwss00lnecgtu8tsm5vwwj7qn9n7f43snwjs6hcamjrxgyj4xxuqcpmgz9/k3v9q2m7xa --qty 3 \\\n    --buyer-name \"Bu Sri\" --buyer-phone \"0812 3456 7890\" --pay-at sini --method tunai --price 15.000\n\nThe listing is CENTER/ID as shown on the product page (/produk/CENTER/ID)."
     )]
     Place(PlaceArgs),
     /// List orders, newest first.
@@ -74,11 +75,12 @@ pub(crate) struct PlaceArgs {
     /// The buyer's phone or WhatsApp number.
     #[arg(long)]
     pub(crate) buyer_phone: String,
-    /// Where the buyer pays: here (this center collects) or seller (pays the selling center).
-    #[arg(long, default_value = "here")]
+    /// Where the buyer pays: sini (here, this center collects; also "di sini",
+    /// "pusat ini", here) or penjual (at the selling center; also seller).
+    #[arg(long, default_value = "sini", value_name = "sini|penjual")]
     pub(crate) pay_at: String,
-    /// How the buyer pays: cash, transfer or qris.
-    #[arg(long, default_value = "cash")]
+    /// How the buyer pays: tunai (cash), transfer or qris.
+    #[arg(long, default_value = "tunai", value_name = "tunai|transfer|qris")]
     pub(crate) method: String,
     /// The unit price the buyer agreed to (refused if the listing's price differs).
     #[arg(long)]
@@ -139,12 +141,17 @@ pub(crate) async fn order(backend: Backend, command: OrderCommand, json: bool) -
             json_or_text(json, &view, || {
                 println!("{}", view.id);
                 eprintln!(
-                    "Order {} placed with {}: {} × {} = {}. It is sent to them as soon as their node can be reached.",
-                    view.id,
-                    view.counterpart_name,
-                    view.quantity,
-                    view.title,
-                    format_rupiah(view.gross_idr)
+                    "{}",
+                    fill(
+                        words().order_placed,
+                        &[
+                            &view.id,
+                            &view.counterpart_name,
+                            &view.quantity,
+                            &view.title,
+                            &format_rupiah(view.gross_idr)
+                        ]
+                    )
                 );
             })
         }
@@ -264,40 +271,74 @@ async fn step(
         )
         .await?;
     json_or_text(json, &view, || {
-        println!("order {} is now {}", view.id, status_text(&view));
+        let w = words();
+        // A cancel that is still only proposed is what the operator did: say it
+        // is cancelled, and that the other center has yet to hear of it.
+        if action == Action::Cancel {
+            println!("{}", fill(w.order_cancelled, &[&view.id]));
+        } else {
+            println!(
+                "{}",
+                fill(w.order_now, &[&view.id, &w.status(&view.status)])
+            );
+        }
+        if view.pending.is_some() {
+            println!("{}", fill(w.order_waits, &[&view.counterpart_name]));
+        }
     })
 }
 
+/// The status for people, and whether the last step still waits to be sent.
 fn status_text(view: &OrderView) -> String {
+    let w = words();
     match &view.pending {
-        Some(p) => format!(
-            "{} (your '{p}' waits for {})",
-            view.status, view.counterpart_name
+        Some(_) => format!(
+            "{}; {}",
+            w.status(&view.status),
+            fill(w.order_waits, &[&view.counterpart_name])
+                .trim_end_matches('.')
+                .to_lowercase()
         ),
-        None => view.status.clone(),
+        None => w.status(&view.status),
+    }
+}
+
+fn role_text(role: &str) -> &'static str {
+    let w = words();
+    if role == "seller" {
+        w.role_seller
+    } else {
+        w.role_buyer
     }
 }
 
 fn print_orders(orders: &[OrderView]) {
+    let w = words();
     if orders.is_empty() {
-        println!("no orders");
+        println!("{}", w.no_orders);
         return;
     }
     println!(
-        "{:<12}  {:<10}  {:<6}  {:<24}  {:<28}  {:>5}  {:>14}",
-        "ID", "STATUS", "ROLE", "WITH", "ITEM", "QTY", "TOTAL"
+        "{:<12}  {:<20}  {:<7}  {:<24}  {:<28}  {:>5}  {:>14}",
+        w.orders_header_id,
+        w.orders_header_status,
+        w.orders_header_role,
+        w.orders_header_with,
+        w.orders_header_item,
+        w.orders_header_qty,
+        w.orders_header_total
     );
     for o in orders {
         let status = if o.pending.is_some() {
-            format!("{}*", o.status)
+            format!("{}*", w.status(&o.status))
         } else {
-            o.status.clone()
+            w.status(&o.status)
         };
         println!(
-            "{:<12}  {:<10}  {:<6}  {:<24}  {:<28}  {:>5}  {:>14}",
+            "{:<12}  {:<20}  {:<7}  {:<24}  {:<28}  {:>5}  {:>14}",
             o.id,
-            status,
-            o.role,
+            truncate(&status, 20),
+            role_text(&o.role),
             truncate(&o.counterpart_name, 24),
             truncate(&o.title, 28),
             o.quantity,
@@ -305,88 +346,120 @@ fn print_orders(orders: &[OrderView]) {
         );
     }
     if orders.iter().any(|o| o.pending.is_some()) {
-        println!("* your last step waits for the other center's node");
+        println!("{}", w.orders_pending_note);
     }
 }
 
 fn print_order(o: &OrderView) {
+    let w = words();
     println!(
-        "Order {}  ({} — you are the {})",
+        "{} {}  ({} — {} {})",
+        w.show_order,
         o.id,
         status_text(o),
-        o.role
+        w.show_you_are,
+        role_text(&o.role)
     );
-    println!("  With:      {} ({})", o.counterpart_name, o.counterpart);
+    // Labels padded to one width, whatever the language.
+    let label = |text: &str| format!("  {text:<13}");
     println!(
-        "  Item:      {} × {} {} ({})",
-        o.quantity, o.title, o.unit, o.producer
+        "{}{} ({})",
+        label(w.show_with),
+        o.counterpart_name,
+        o.counterpart
     );
     println!(
-        "  Total:     {} ({} per {})",
+        "{}{} × {} {} ({})",
+        label(w.show_item),
+        o.quantity,
+        o.title,
+        o.unit,
+        o.producer
+    );
+    println!(
+        "{}{} ({} {} {})",
+        label(w.show_total),
         format_rupiah(o.gross_idr),
         format_rupiah(o.unit_price_idr),
+        w.show_per,
         o.unit
     );
     println!(
-        "  Fee:       {} ({} %, minimum {})",
+        "{}{} ({} %, {} {})",
+        label(w.show_fee),
         format_rupiah(o.fee_idr),
         percent_text(o.fee_terms.referral_bp),
+        w.show_minimum,
         format_rupiah(o.fee_terms.min_idr)
     );
     let at = match o.payment_at {
-        Collector::BuyerCenter => "at the ordering center",
-        Collector::SellerCenter => "to the selling center",
+        Collector::BuyerCenter => w.pay_here,
+        Collector::SellerCenter => w.pay_seller,
     };
-    println!("  Payment:   {at}, {:?}", o.payment_method);
-    println!("  Buyer:     {} ({})", o.buyer_name, o.buyer_phone);
+    let method = match o.payment_method {
+        PayMethod::Cash => w.method_cash,
+        PayMethod::Transfer => w.method_transfer,
+        PayMethod::Qris => w.method_qris,
+    };
+    println!("{}{at}, {method}", label(w.show_payment));
+    println!(
+        "{}{} ({})",
+        label(w.show_buyer),
+        o.buyer_name,
+        o.buyer_phone
+    );
     if !o.note.is_empty() {
-        println!("  Note:      {}", o.note);
+        println!("{}{}", label(w.show_note), o.note);
     }
     if let Some(problem) = &o.problem {
-        println!("  Problem:   {problem}");
+        println!("{}{problem}", label(w.show_problem));
     }
     if let Some(delivery) = &o.delivery {
         let hop = |h: &Option<telecenter_node::api::orders::HopView>| match h {
-            None => "no message yet".to_owned(),
-            Some(h) if h.direct => format!("directly, {}", local(&h.at)),
-            Some(h) => format!("through {}, {}", h.via_name, local(&h.at)),
+            None => w.no_message_yet.to_owned(),
+            Some(h) if h.direct => fill(w.directly, &[&local(&h.at)]),
+            Some(h) => fill(w.through, &[&h.via_name, &local(&h.at)]),
         };
-        println!("  From them: {}", hop(&delivery.last_in));
-        println!("  To them:   {}", hop(&delivery.last_out));
+        println!("{}{}", label(w.show_from_them), hop(&delivery.last_in));
+        println!("{}{}", label(w.show_to_them), hop(&delivery.last_out));
         let trust = match delivery.trust_path.as_slice() {
-            [] => "no longer accepted".to_owned(),
-            [_] => "trusted directly".to_owned(),
-            [vouchers @ .., _] => format!(
-                "vouched for by {}",
-                vouchers
+            [] => w.trust_none.to_owned(),
+            [_] => w.trust_direct.to_owned(),
+            [vouchers @ .., _] => fill(
+                w.trust_vouched,
+                &[&vouchers
                     .iter()
                     .map(|c| c.name.as_str())
                     .collect::<Vec<_>>()
-                    .join(" → ")
+                    .join(" → ")],
             ),
         };
-        println!("  Accepted:  {trust}");
+        println!("{}{trust}", label(w.show_accepted));
         if !delivery.can_deliver {
-            println!(
-                "  Warning:   no way to send them messages yet (no address, and no peer carries mail for them)"
-            );
+            println!("{}{}", label(w.show_warning), w.no_way_to_send);
         }
     }
-    println!("  History:");
+    println!("  {}", w.show_history);
     for e in &o.events {
+        // Only two centers take part in an order: name them, not their ids.
+        let by = if e.by == o.counterpart {
+            o.counterpart_name.as_str()
+        } else {
+            w.this_center
+        };
         println!(
-            "    {}  {:<8}  by {}{}{}",
+            "    {}  {:<8}  {} {by}{}{}",
             local(&e.at),
             e.action,
-            e.by.short(),
+            w.by,
             e.reason
                 .as_deref()
                 .map(|r| format!("  \"{r}\""))
                 .unwrap_or_default(),
             if e.proposed {
-                "  (waiting for the seller's node)"
+                format!("  {}", w.waiting_for_seller)
             } else {
-                ""
+                String::new()
             }
         );
     }

@@ -1,0 +1,212 @@
+//! The `telecenter` command in the operator's words: Indonesian with a
+//! Indonesian locale, English otherwise; arguments named, page words accepted,
+//! times in the center's zone, passwords never echoed.
+
+use crate::support::{Folder, listing_add_args};
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn cli_speaks_indonesian_with_lang_id() {
+    let folder = Folder::new();
+    let help = folder.run_in("id_ID.UTF-8", &["--help"], None);
+    let help = text(&help.stdout);
+    assert!(help.contains("Menjalankan node telecenter"), "{help}");
+    assert!(help.contains("Membuat pusat ini"), "{help}");
+    let english = text(&folder.run_in("C", &["--help"], None).stdout);
+    assert!(english.contains("Run a telecenter node"), "{english}");
+
+    // Errors of a command: one line, in Indonesian.
+    let out = folder.run_in("id_ID.UTF-8", &["info"], None);
+    assert!(!out.status.success());
+    let error = text(&out.stderr);
+    assert!(error.starts_with("Gagal: "), "{error}");
+    assert_eq!(error.trim_end().lines().count(), 1, "{error}");
+    let out = folder.run_in("C", &["info"], None);
+    assert!(text(&out.stderr).starts_with("error: "));
+
+    // LC_ALL wins over LANG, as in the C library.
+    let out = std::process::Command::new(crate::support::binary())
+        .args(["order", "--help"])
+        .env("LANG", "C")
+        .env("LC_ALL", "id_ID.UTF-8")
+        .output()
+        .expect("run");
+    assert!(
+        text(&out.stdout).contains("Daftar pesanan"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    // --json stays the same for programs.
+    folder.init();
+    let out = folder.run_in("id_ID.UTF-8", &["--json", "info"], None);
+    let info: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(info["name"], "Telecenter Kota Malang");
+}
+
+#[test]
+fn password_too_short_says_the_rule_and_does_not_echo() {
+    let folder = Folder::new();
+    folder.init();
+    let out = folder.run_in("id_ID.UTF-8", &["password"], Some("rahasi\n"));
+    assert!(!out.status.success());
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(all.contains("paling sedikit 8 karakter"), "{all}");
+    assert!(!all.contains("damaged") && !all.contains("rusak"), "{all}");
+    assert!(
+        !all.contains("rahasi\n") && !all.contains("rahasi "),
+        "echoed: {all}"
+    );
+    let out = folder.run_in("C", &["password"], Some("rahasi\n"));
+    let error = text(&out.stderr);
+    assert!(error.contains("at least 8 characters, typed 6"), "{error}");
+    let out = folder.run_in("C", &["password"], Some("kata-sandi-rahasia\n"));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(!text(&out.stdout).contains("kata-sandi-rahasia"));
+}
+
+#[test]
+fn missing_argument_is_named() {
+    let folder = Folder::new();
+    let out = folder.run_in(
+        "id_ID.UTF-8",
+        &[
+            "listing",
+            "add",
+            "--price",
+            "5.000",
+            "--stock",
+            "3",
+            "--category",
+            "makanan",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let error = text(&out.stderr);
+    assert_eq!(error.trim_end().lines().count(), 1, "{error}");
+    assert!(error.contains("--title (judul produk)"), "{error}");
+    let error = text(&folder.run_in("C", &["listing", "add"], None).stderr);
+    assert!(
+        error.starts_with("missing --title (product title)"),
+        "{error}"
+    );
+    assert!(error.contains("--category"), "{error}");
+    let error = text(&folder.run_in("id_ID", &["listing", "tambah"], None).stderr);
+    assert!(
+        error.starts_with("perintah tidak dikenal: tambah"),
+        "{error}"
+    );
+}
+
+#[test]
+fn category_any_case_and_page_words() {
+    let folder = Folder::new();
+    folder.init();
+    for (typed, slug) in [
+        ("Makanan", "makanan"),
+        ("MINUMAN", "minuman"),
+        ("Hasil pertanian", "pertanian"),
+        ("Jamu & kesehatan", "jamu-kesehatan"),
+    ] {
+        let id = folder.ok(&listing_add_args("Produk", "5.000", "3", typed));
+        let shown = folder.json(&["listing", "show", id.trim()]);
+        assert_eq!(shown["category"], slug, "{typed}");
+    }
+    let id = folder.add_listing("Kopi", "5.000", "makanan");
+    folder.ok(&["listing", "update", &id, "--category", "Minuman"]);
+    assert_eq!(
+        folder.json(&["listing", "show", &id])["category"],
+        "minuman"
+    );
+    let error = folder.fails(&listing_add_args("Produk", "5.000", "3", "Makan"));
+    assert!(error.contains("makanan"), "{error}");
+    // Search takes the same words.
+    let page = folder.json(&["search", "--category", "Minuman"]);
+    assert_eq!(page["total"], 2);
+}
+
+#[test]
+fn pay_at_page_words() {
+    let folder = Folder::new();
+    let help = text(
+        &folder
+            .run_in("C", &["order", "place", "--help"], None)
+            .stdout,
+    );
+    assert!(
+        help.contains("sini") && help.contains("penjual") && help.contains("tunai"),
+        "{help}"
+    );
+    folder.init();
+    // The words are read before anything is sent: a made-up listing shows
+    // how far the command got.
+    let listing = "tc1qwss00lnecgtu8tsm5vwwj7qn9n7f43snwjs6hcamjrxgyj4xxuqcpmgz9/k3v9q2m7xa";
+    let place = |at: &str, method: &str| {
+        let out = folder.run_in(
+            "C",
+            &[
+                "order",
+                "place",
+                listing,
+                "--qty",
+                "1",
+                "--buyer-name",
+                "Bu Sri",
+                "--buyer-phone",
+                "0812 3456 7890",
+                "--pay-at",
+                at,
+                "--method",
+                method,
+            ],
+            None,
+        );
+        text(&out.stderr)
+    };
+    for at in ["sini", "di sini", "Pusat ini", "penjual", "here", "seller"] {
+        for method in ["tunai", "Transfer", "QRIS", "cash"] {
+            let error = place(at, method);
+            assert!(!error.contains("payment"), "{at} {method}: {error}");
+        }
+    }
+    let error = place("kasir", "tunai");
+    assert!(
+        error.contains("'sini'") && error.contains("'penjual'"),
+        "{error}"
+    );
+    assert!(!error.contains("buyer-center"), "{error}");
+    let error = place("sini", "kartu");
+    assert!(error.contains("tunai"), "{error}");
+}
+
+#[test]
+fn cli_times_in_wib() {
+    let folder = Folder::new();
+    folder.init();
+    let id = folder.add_listing("Kopi", "5.000", "minuman");
+    let shown = folder.ok(&["listing", "show", &id]);
+    let updated = shown
+        .lines()
+        .find(|l| l.trim_start().starts_with("updated:"))
+        .expect("updated line");
+    assert!(updated.trim_end().ends_with(" WIB"), "{updated}");
+    assert!(
+        !updated.contains('T') && !updated.contains('Z'),
+        "{updated}"
+    );
+    // The same moment, from the JSON's UTC, seven hours later.
+    let utc = folder.json(&["listing", "show", &id])["updated_at"]
+        .as_str()
+        .expect("updated_at")
+        .to_owned();
+    let hour: u32 = utc[11..13].parse().expect("hour");
+    let local_hour = format!("{:02}", (hour + 7) % 24);
+    assert!(
+        updated.contains(&format!(" {local_hour}:")),
+        "{updated} vs {utc}"
+    );
+}
