@@ -537,9 +537,11 @@ fn order_cancel_plain_words() {
     let order = place(&ponorogo, &malang, &listing, "1");
     // The seller is away: the cancel cannot reach it yet.
     malang.kill();
-    let out = ponorogo
-        .folder
-        .run_in("id_ID.UTF-8", &["order", "cancel", &order], None);
+    let out = ponorogo.folder.run_in(
+        "id_ID.UTF-8",
+        &["order", "cancel", &order, "--reason", "pembeli batal"],
+        None,
+    );
     assert!(
         out.status.success(),
         "{}",
