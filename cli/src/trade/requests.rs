@@ -30,7 +30,7 @@ pub(crate) enum RequestCommand {
     Show(CodeArgs),
     /// Answer a request: an order to the selling center, or with --local a sale here.
     #[command(
-        after_help = "Examples:\n  telecenter request accept 7K2M9QXA                 (order from the selling center)\n  telecenter request accept 7K2M9QXA --pay-at seller --method transfer\n  telecenter request accept 7K2M9QXA --local         (your own product: record the sale)"
+        after_help = "Examples:\n  telecenter request accept 7K2M9QXA                 (order from the selling center)\n  telecenter request accept 7K2M9QXA --pay-at penjual --method transfer\n  telecenter request accept 7K2M9QXA --local         (your own product: record the sale)"
     )]
     Accept(AcceptArgs),
     /// Decline a request; the buyer reads the reason on the status page.
@@ -63,11 +63,11 @@ pub(crate) struct AcceptArgs {
     /// Sell here (this center's own product) instead of ordering from another center.
     #[arg(long)]
     pub(crate) local: bool,
-    /// For an order: where the buyer pays, here or seller.
-    #[arg(long, default_value = "here")]
+    /// For an order: where the buyer pays, sini (here) or penjual (at the seller).
+    #[arg(long, default_value = "sini", value_name = "sini|penjual")]
     pub(crate) pay_at: String,
-    /// For an order: how the buyer pays, cash, transfer or qris.
-    #[arg(long, default_value = "cash")]
+    /// For an order: how the buyer pays, tunai (cash), transfer or qris.
+    #[arg(long, default_value = "tunai", value_name = "tunai|transfer|qris")]
     pub(crate) method: String,
     /// For an order: a note for the seller (default: the buyer's note).
     #[arg(long)]
