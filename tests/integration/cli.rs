@@ -243,7 +243,7 @@ fn bad_input_gets_one_clear_line_and_changes_nothing() {
             vec!["init", "--name", "Lagi", "--region", "Kota Malang"],
             "already",
         ),
-        (vec!["frobnicate"], "unrecognized"),
+        (vec!["frobnicate"], "unknown command frobnicate"),
     ];
     for (args, expected) in cases {
         let err = folder.fails(&args);
