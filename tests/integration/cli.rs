@@ -220,7 +220,7 @@ fn bad_input_gets_one_clear_line_and_changes_nothing() {
         ),
         (
             vec!["listing", "add", "--title", "A", "--price", "1"],
-            "required",
+            "missing --stock",
         ),
         (
             vec!["listing", "update", "not-an-id", "--price", "1"],
