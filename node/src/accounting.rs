@@ -33,6 +33,8 @@ pub use report::{FeeReport, ReportLine, report};
 pub(crate) use report_csv::csv_text;
 pub use report_csv::{report_csv, report_csv_name};
 pub use statement::{Statement, StatementLine, statement};
+#[cfg(test)]
+pub(crate) use tables::xlsx_rows;
 pub use tables::{
     Cell, RUPIAH_FORMAT, Table, TableError, XLSX_CONTENT_TYPE, producer_statement_tables,
     report_tables, sales_report_tables, statement_tables, table_file_name, tables_csv, tables_xlsx,
