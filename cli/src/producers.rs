@@ -147,6 +147,9 @@ pub(crate) struct StatementArgs {
     /// Print CSV for a spreadsheet instead of a table.
     #[arg(long)]
     csv: bool,
+    /// Write it as an .xlsx workbook to FILE.
+    #[arg(long, value_name = "FILE")]
+    xlsx: Option<std::path::PathBuf>,
 }
 
 /// `telecenter sales`.
@@ -158,6 +161,9 @@ pub(crate) struct SalesArgs {
     /// Print CSV for a spreadsheet instead of a table.
     #[arg(long)]
     csv: bool,
+    /// Write it as an .xlsx workbook to FILE.
+    #[arg(long, value_name = "FILE")]
+    xlsx: Option<std::path::PathBuf>,
 }
 
 fn month_or_now(text: Option<&str>) -> Result<Month> {
@@ -329,6 +335,12 @@ pub(crate) async fn producer(backend: Backend, command: ProducerCommand, json: b
                     |node| api::statement(node, id, month),
                 )
                 .await?;
+            if let Some(path) = &a.xlsx {
+                return crate::trade::write_xlsx(
+                    path,
+                    &telecenter_node::accounting::producer_statement_tables(&statement),
+                );
+            }
             if a.csv {
                 print!("{}", statement_csv(&statement));
                 return Ok(());
@@ -383,6 +395,12 @@ pub(crate) async fn sales(backend: Backend, args: SalesArgs, json: bool) -> Resu
             |node| api::sales(node, month),
         )
         .await?;
+    if let Some(path) = &args.xlsx {
+        return crate::trade::write_xlsx(
+            path,
+            &telecenter_node::accounting::sales_report_tables(&report),
+        );
+    }
     if args.csv {
         if json {
             bail!("give --csv or --json, not both");

@@ -13,7 +13,7 @@ mod orders;
 mod requests;
 mod settle;
 
-pub(crate) use fees::{FeesCommand, fees};
+pub(crate) use fees::{FeesCommand, fees, write_xlsx};
 pub(crate) use orders::{OrderCommand, order};
 pub(crate) use requests::{RequestCommand, request};
 

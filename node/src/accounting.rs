@@ -1,5 +1,6 @@
 //! Fee accounting views, one file each: the monthly report (per counterpart
 //! center and per producer), balances per pair, pair statements over a period, the CSV export,
+//! the same reports as tables for people (`.xlsx` and CSV Excel Indonesia, `tables`),
 //! the network netting suggestion, and producer statements with the monthly
 //! sales report (`producers`). Months run in the center's local zone
 //! (WIB); amounts are whole rupiah.
@@ -18,6 +19,7 @@ mod producers;
 mod report;
 mod report_csv;
 mod statement;
+mod tables;
 
 pub use balances::{BalanceLine, BalancesExport, balances, balances_until};
 pub use month::Month;
@@ -31,3 +33,9 @@ pub use report::{FeeReport, ReportLine, report};
 pub(crate) use report_csv::csv_text;
 pub use report_csv::{report_csv, report_csv_name};
 pub use statement::{Statement, StatementLine, statement};
+#[cfg(test)]
+pub(crate) use tables::xlsx_rows;
+pub use tables::{
+    Cell, RUPIAH_FORMAT, Table, TableError, XLSX_CONTENT_TYPE, producer_statement_tables,
+    report_tables, sales_report_tables, statement_tables, table_file_name, tables_csv, tables_xlsx,
+};

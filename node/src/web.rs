@@ -122,6 +122,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/operator/biaya", get(operator::fee_report))
         .route("/operator/biaya.csv", get(operator::fee_csv))
+        .route("/operator/biaya.xlsx", get(operator::fee_xlsx))
         .route(
             "/operator/produsen",
             get(operator::producers_page).post(operator::add_producer),
@@ -142,8 +143,13 @@ pub fn routes() -> Router<AppState> {
             "/operator/produsen/{id}/laporan.csv",
             get(operator::statement_download),
         )
+        .route(
+            "/operator/produsen/{id}/laporan.xlsx",
+            get(operator::statement_xlsx),
+        )
         .route("/operator/penjualan", get(operator::sales_page))
         .route("/operator/penjualan.csv", get(operator::sales_download))
+        .route("/operator/penjualan.xlsx", get(operator::sales_xlsx))
         .route("/operator/permintaan", get(operator::demand_page))
         .route("/operator/permintaan.csv", get(operator::demand_csv))
         .route(
@@ -155,6 +161,10 @@ pub fn routes() -> Router<AppState> {
             post(operator::answer_payment),
         )
         .route("/operator/biaya/pusat/{center}", get(operator::statement))
+        .route(
+            "/operator/biaya/pusat/{center}/{file}",
+            get(operator::statement_file),
+        )
 }
 
 /// Forms with a photo may carry one upload plus their text fields.

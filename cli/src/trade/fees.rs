@@ -59,6 +59,9 @@ pub(crate) struct ReportArgs {
     /// Print CSV for a spreadsheet instead of a table.
     #[arg(long)]
     pub(crate) csv: bool,
+    /// Write the report as an .xlsx workbook to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) xlsx: Option<PathBuf>,
 }
 
 /// `fees statement`.
@@ -73,6 +76,9 @@ pub(crate) struct StatementArgs {
     /// Last month (default: the first month).
     #[arg(long)]
     pub(crate) to: Option<String>,
+    /// Write the statement as an .xlsx workbook to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) xlsx: Option<PathBuf>,
 }
 
 /// `fees correct`.
@@ -100,6 +106,13 @@ pub(crate) struct NettingArgs {
     pub(crate) include: Vec<PathBuf>,
 }
 
+/// Writes `tables` as an `.xlsx` workbook to `path` (a whole file or nothing
+/// new: the workbook is made in memory first).
+pub(crate) fn write_xlsx(path: &std::path::Path, tables: &[accounting::Table]) -> Result<()> {
+    let bytes = accounting::tables_xlsx(tables)?;
+    std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+}
+
 fn month_or_now(text: Option<&str>) -> Result<Month> {
     Ok(match text {
         Some(text) => Month::parse(text)?,
@@ -122,6 +135,9 @@ pub(crate) async fn fees(backend: Backend, command: FeesCommand, json: bool) -> 
                     |node| accounting::report(node, month),
                 )
                 .await?;
+            if let Some(path) = &a.xlsx {
+                return write_xlsx(path, &accounting::report_tables(&report));
+            }
             if a.csv {
                 print!("{}", accounting::report_csv(&report));
                 return Ok(());
@@ -164,6 +180,9 @@ pub(crate) async fn fees(backend: Backend, command: FeesCommand, json: bool) -> 
                     |node| accounting::statement(node, &with, from, to),
                 )
                 .await?;
+            if let Some(path) = &a.xlsx {
+                return write_xlsx(path, &accounting::statement_tables(&statement));
+            }
             json_or_text(json, &statement, || {
                 println!(
                     "Statement with {} for {} to {}",

@@ -22,6 +22,7 @@ use crate::server::session::OperatorSession;
 
 mod dashboard;
 mod demand;
+mod downloads;
 mod form;
 mod import;
 mod listings;
@@ -52,12 +53,12 @@ pub(super) use listings::{
 pub(super) use login::{login, login_form, logout};
 pub(super) use network::{add_peer, decide, network, sync_now};
 pub(super) use orders::{
-    answer_payment, deliver_now, fee_csv, fee_report, order_page, order_step, orders_list,
-    place_form, place_order, record_payment, settlements, statement,
+    answer_payment, deliver_now, fee_csv, fee_report, fee_xlsx, order_page, order_step,
+    orders_list, place_form, place_order, record_payment, settlements, statement, statement_file,
 };
 pub(super) use producers::{
     add_producer, edit_producer, link_listing, producer_page, producers_page, record_payout,
-    sales_download, sales_page, statement_download,
+    sales_download, sales_page, sales_xlsx, statement_download, statement_xlsx,
 };
 pub(super) use profile::{profile_form, save_profile};
 pub(super) use requests::{request_decline, request_sell, request_show, requests_list};

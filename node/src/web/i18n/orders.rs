@@ -96,7 +96,6 @@ pub(crate) struct OrderWords {
     pub(crate) per_center: &'static str,
     pub(crate) per_producer: &'static str,
     pub(crate) definitions: &'static str,
-    pub(crate) download_csv: &'static str,
     pub(crate) balances: &'static str,
     pub(crate) no_balances: &'static str,
     pub(crate) they_owe: &'static str,
@@ -162,6 +161,12 @@ pub(crate) struct OrderWords {
     pub(crate) payment_confirmed: &'static str,
     pub(crate) payment_declined: &'static str,
     pub(crate) months_reversed: &'static str,
+    /// The link to the `.xlsx` of a report.
+    pub(crate) download_xlsx: &'static str,
+    /// The link to the CSV for spreadsheets set to Indonesian (`;`).
+    pub(crate) download_excel_csv: &'static str,
+    /// The link to the machine CSV (`,`, English headers) for programs.
+    pub(crate) download_machine_csv: &'static str,
 }
 
 static ID_WORDS: OrderWords = OrderWords {
@@ -241,7 +246,6 @@ static ID_WORDS: OrderWords = OrderWords {
     per_center: "Per telecenter",
     per_producer: "Per produsen",
     definitions: "Penjualan kotor: nilai barang produsen kita yang terjual lewat pesanan. Biaya diterima: biaya rujukan untuk pesanan yang kita bawa. Biaya dibayar: biaya rujukan yang kita bayar ke telecenter lain. Bersih = penjualan kotor + biaya diterima − biaya dibayar.",
-    download_csv: "Unduh CSV",
     balances: "Saldo sekarang",
     no_balances: "Belum ada saldo dengan telecenter lain.",
     they_owe: "mereka berutang ke kita",
@@ -307,6 +311,9 @@ static ID_WORDS: OrderWords = OrderWords {
     payment_confirmed: "Dikonfirmasi. Saldo sudah diperbarui.",
     payment_declined: "Pembayaran ditolak; pembayar diberi tahu.",
     months_reversed: "Sampai bulan tidak boleh sebelum dari bulan.",
+    download_xlsx: "Unduh XLSX",
+    download_excel_csv: "Unduh CSV (Excel Indonesia)",
+    download_machine_csv: "CSV untuk program",
 };
 
 static EN_WORDS: OrderWords = OrderWords {
@@ -386,7 +393,6 @@ static EN_WORDS: OrderWords = OrderWords {
     per_center: "Per telecenter",
     per_producer: "Per producer",
     definitions: "Gross sales: value of our producers' goods sold through orders. Fees earned: referral fees for orders we brought. Fees owed: referral fees we pay other telecenters. Net = gross sales + fees earned − fees owed.",
-    download_csv: "Download CSV",
     balances: "Balances now",
     no_balances: "No balances with other telecenters yet.",
     they_owe: "they owe us",
@@ -452,6 +458,9 @@ static EN_WORDS: OrderWords = OrderWords {
     payment_confirmed: "Confirmed. The balance is updated.",
     payment_declined: "The payment is declined; the payer is told.",
     months_reversed: "The last month cannot come before the first.",
+    download_xlsx: "Download XLSX",
+    download_excel_csv: "Download CSV (Excel, Indonesian)",
+    download_machine_csv: "CSV for programs",
 };
 
 pub(crate) fn words(lang: Lang) -> &'static OrderWords {

@@ -19,12 +19,12 @@ mod place;
 mod settlements;
 mod statement;
 
-pub(in crate::web) use fees::{fee_csv, fee_report};
+pub(in crate::web) use fees::{fee_csv, fee_report, fee_xlsx};
 pub(in crate::web) use list::{deliver_now, orders_list};
 pub(in crate::web) use order::{order_page, order_step};
 pub(in crate::web) use place::{place_form, place_order};
 pub(in crate::web) use settlements::{answer_payment, record_payment, settlements};
-pub(in crate::web) use statement::statement;
+pub(in crate::web) use statement::{statement, statement_file};
 
 use std::collections::{HashMap, HashSet};
 

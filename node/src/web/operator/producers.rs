@@ -1,8 +1,10 @@
 //! The producer pages behind the operator login: the list with this month's
 //! figures and the add form (`/operator/produsen`), one producer with the edit
 //! form, the listings linked to them, the month's statement, the payout form
-//! and the statement's CSV (`/operator/produsen/{id}`), and the center's
-//! monthly sales report per producer with its CSV (`/operator/penjualan`).
+//! and the statement's downloads (`/operator/produsen/{id}`: `laporan.xlsx`,
+//! `laporan.csv`, with `?gaya=excel` for Indonesian spreadsheets), and the
+//! center's monthly sales report per producer with the same downloads
+//! (`/operator/penjualan`, `.xlsx`, `.csv`).
 //!
 //! Contact, bank account and WhatsApp appear only here, behind the login. Every
 //! form carries the session's CSRF token; a saved form redirects (303), a
@@ -21,13 +23,14 @@ use telecenter_protocol::catalog::Lang;
 use telecenter_protocol::fee::percent_text;
 use telecenter_protocol::text::InvalidInput;
 
+use super::downloads::{Download, download_links, tables_download};
 use super::orders::{month_picker, monthly, rows_table, this_month};
 use super::{
     CsrfForm, OperatorPage, html_page, i18n, internal, no_store, not_found, operator_nav, page,
 };
 use crate::accounting::{
-    Month, ProducerStatement, SalesReport, sales_report_csv, sales_report_from, statement_csv,
-    statement_csv_name, statement_from,
+    Month, ProducerStatement, SalesReport, producer_statement_tables, sales_report_csv,
+    sales_report_from, sales_report_tables, statement_csv, statement_csv_name, statement_from,
 };
 use crate::clock::local_offset;
 use crate::money::{format_rupiah, parse_rupiah};
@@ -421,7 +424,7 @@ fn detail_body(lang: Lang, csrf: &str, month: Month, d: &Detail, typed: &Typed) 
         (refusal(lang, &typed.problem))
         h2 { (w.statement) " · " (month_name(lang, month)) }
         (month_picker(lang, &here, month))
-        p { a.button href=(format!("{here}/laporan.csv?bulan={month}")) download { (w.download_csv) } }
+        p { (download_links(lang, &format!("{here}/laporan"), &format!("bulan={month}"), true)) }
         (statement_table(lang, &d.statement))
         h2 #bayar { (w.payout) }
         form method="post" action=(format!("{here}/bayar")) {
@@ -660,12 +663,34 @@ pub(in crate::web) async fn record_payout(
     }
 }
 
-/// `GET /operator/produsen/{id}/laporan.csv?bulan=2026-12`.
+/// `GET /operator/produsen/{id}/laporan.csv?bulan=2026-12` (the machine
+/// CSV; `&gaya=excel` for Indonesian spreadsheets).
 pub(in crate::web) async fn statement_download(
     State(state): State<AppState>,
-    OperatorPage { csrf, lang }: OperatorPage,
+    page: OperatorPage,
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let kind = Download::of_csv(&query);
+    producer_download(state, page, id, query, kind).await
+}
+
+/// `GET /operator/produsen/{id}/laporan.xlsx?bulan=2026-12`.
+pub(in crate::web) async fn statement_xlsx(
+    State(state): State<AppState>,
+    page: OperatorPage,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    producer_download(state, page, id, query, Download::Xlsx).await
+}
+
+async fn producer_download(
+    state: AppState,
+    OperatorPage { csrf, lang }: OperatorPage,
+    id: String,
+    query: HashMap<String, String>,
+    kind: Download,
 ) -> Response {
     let Some(id) = path_id(&id) else {
         return not_found(lang);
@@ -686,11 +711,16 @@ pub(in crate::web) async fn statement_download(
                 node.with_reader(|s| statement_from(s, &producer, month))?,
             ))
         },
-        |_, statement| match statement {
-            Some(s) => no_store(crate::server::reply::csv_download(
+        |month, statement| match statement {
+            Some(s) if kind == Download::Machine => no_store(crate::server::reply::csv_download(
                 &statement_csv_name(&s),
                 statement_csv(&s),
             )),
+            Some(s) => tables_download(
+                &format!("laporan-produsen-{id}-{month}"),
+                &producer_statement_tables(&s),
+                kind,
+            ),
             None => not_found(lang),
         },
     )
@@ -704,7 +734,7 @@ fn sales_body(lang: Lang, csrf: &str, month: Month, report: &SalesReport) -> Mar
         h1 { (w.sales_title) }
         (month_picker(lang, SALES_PATH, month))
         h2 { (month_name(lang, month)) }
-        p { a.button href=(format!("/operator/penjualan.csv?bulan={month}")) download { (w.download_csv) } }
+        p { (download_links(lang, SALES_PATH, &format!("bulan={month}"), true)) }
         @if report.lines.is_empty() {
             p { (w.no_sales) }
         } @else {
@@ -768,11 +798,31 @@ pub(in crate::web) async fn sales_page(
     .await
 }
 
-/// `GET /operator/penjualan.csv?bulan=2026-12`: `penjualan-2026-12.csv`.
+/// `GET /operator/penjualan.csv?bulan=2026-12`: `penjualan-2026-12.csv` (the
+/// machine CSV; `&gaya=excel` for Indonesian spreadsheets).
 pub(in crate::web) async fn sales_download(
     State(state): State<AppState>,
-    OperatorPage { csrf, lang }: OperatorPage,
+    page: OperatorPage,
     Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let kind = Download::of_csv(&query);
+    sales_file(state, page, query, kind).await
+}
+
+/// `GET /operator/penjualan.xlsx?bulan=2026-12`.
+pub(in crate::web) async fn sales_xlsx(
+    State(state): State<AppState>,
+    page: OperatorPage,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    sales_file(state, page, query, Download::Xlsx).await
+}
+
+async fn sales_file(
+    state: AppState,
+    OperatorPage { csrf, lang }: OperatorPage,
+    query: HashMap<String, String>,
+    kind: Download,
 ) -> Response {
     monthly(
         &state,
@@ -780,11 +830,16 @@ pub(in crate::web) async fn sales_download(
         (lang, &csrf),
         (producer_words(lang).sales_title, SALES_PATH),
         sales_report,
-        |month, report| {
-            no_store(crate::server::reply::csv_download(
+        |month, report| match kind {
+            Download::Machine => no_store(crate::server::reply::csv_download(
                 &format!("penjualan-{month}.csv"),
                 sales_report_csv(&report),
-            ))
+            )),
+            _ => tables_download(
+                &format!("laporan-penjualan-{month}"),
+                &sales_report_tables(&report),
+                kind,
+            ),
         },
     )
     .await

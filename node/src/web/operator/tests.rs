@@ -87,6 +87,17 @@ const GUARDED: &[(&str, &str)] = &[
     ("POST", "/operator/produsen/1/bayar"),
     ("GET", "/operator/produsen/1/laporan.csv?bulan=2025-11"),
     ("GET", "/operator/penjualan.csv?bulan=2025-11"),
+    ("GET", "/operator/biaya.xlsx?bulan=2025-11"),
+    (
+        "GET",
+        "/operator/biaya/pusat/tc1qqqq/laporan.xlsx?dari=2025-11",
+    ),
+    (
+        "GET",
+        "/operator/biaya/pusat/tc1qqqq/laporan.csv?dari=2025-11",
+    ),
+    ("GET", "/operator/produsen/1/laporan.xlsx?bulan=2025-11"),
+    ("GET", "/operator/penjualan.xlsx?bulan=2025-11"),
 ];
 
 /// A node with the sample catalog behind the real router, operator pages on.
@@ -2742,6 +2753,7 @@ async fn the_profile_form_sets_and_clears_the_whatsapp_number() {
     assert_eq!(op.node.profile().unwrap().whatsapp, None);
 }
 
+mod downloads;
 mod producers;
 /// Buyer requests (the public form, the status page, the operator pages).
 mod requests;

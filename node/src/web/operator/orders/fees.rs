@@ -1,5 +1,7 @@
 //! The monthly fee report page (`/operator/biaya`) with the balance chart and
-//! the netting suggestion, and its CSV download (`/operator/biaya.csv`).
+//! the netting suggestion, and its downloads: `/operator/biaya.xlsx`, the CSV
+//! for Indonesian spreadsheets (`/operator/biaya.csv?gaya=excel`) and the
+//! machine CSV (`/operator/biaya.csv`).
 
 use std::collections::HashMap;
 
@@ -21,6 +23,7 @@ use crate::server::AppState;
 use crate::web::i18n;
 use crate::web::i18n::orders::{balance_text, month_name, words};
 use crate::web::operator::OperatorPage;
+use crate::web::operator::downloads::{Download, download_links, tables_download};
 
 struct FeeData {
     report: FeeReport,
@@ -147,8 +150,8 @@ fn fee_body(lang: Lang, csrf: &str, month: Month, data: &FeeData) -> Markup {
             dt { (w.net) } dd { strong { (format_rupiah(total.net_idr)) } }
         }
         p {
-            a.button href=(format!("/operator/biaya.csv?bulan={month}")) download { (w.download_csv) }
-            " "
+            (download_links(lang, "/operator/biaya", &format!("bulan={month}"), true))
+            " · "
             a href="/operator/biaya/setoran" { (w.settlements) }
         }
         @if !data.report.by_counterpart.is_empty() {
@@ -195,11 +198,31 @@ pub(in crate::web) async fn fee_report(
     .await
 }
 
-/// `GET /operator/biaya.csv?bulan=2026-11`: the report for spreadsheets.
+/// `GET /operator/biaya.csv?bulan=2026-11`: the machine CSV, or with
+/// `&gaya=excel` the CSV for Indonesian spreadsheets.
 pub(in crate::web) async fn fee_csv(
     State(state): State<AppState>,
-    OperatorPage { csrf, lang }: OperatorPage,
+    page: OperatorPage,
     Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let kind = Download::of_csv(&query);
+    fee_download(state, page, query, kind).await
+}
+
+/// `GET /operator/biaya.xlsx?bulan=2026-11`: the report as a workbook.
+pub(in crate::web) async fn fee_xlsx(
+    State(state): State<AppState>,
+    page: OperatorPage,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    fee_download(state, page, query, Download::Xlsx).await
+}
+
+async fn fee_download(
+    state: AppState,
+    OperatorPage { csrf, lang }: OperatorPage,
+    query: HashMap<String, String>,
+    kind: Download,
 ) -> Response {
     monthly(
         &state,
@@ -207,11 +230,16 @@ pub(in crate::web) async fn fee_csv(
         (lang, &csrf),
         (words(lang).fees, "/operator/biaya"),
         accounting::report,
-        |_, report| {
-            no_store(crate::server::reply::csv_download(
+        |month, report| match kind {
+            Download::Machine => no_store(crate::server::reply::csv_download(
                 &crate::accounting::report_csv_name(&report),
                 crate::accounting::report_csv(&report),
-            ))
+            )),
+            _ => tables_download(
+                &format!("laporan-biaya-{month}"),
+                &accounting::report_tables(&report),
+                kind,
+            ),
         },
     )
     .await

@@ -1,4 +1,5 @@
-//! The statement of one pair over whole months (`/operator/biaya/pusat/{center}`).
+//! The statement of one pair over whole months (`/operator/biaya/pusat/{center}`)
+//! and its downloads (`…/laporan.xlsx`, `…/laporan.csv`).
 
 use std::collections::HashMap;
 
@@ -21,6 +22,7 @@ use crate::web::i18n;
 use crate::web::i18n::orders::{balance_text, kind_label, words};
 use crate::web::local_time;
 use crate::web::operator::OperatorPage;
+use crate::web::operator::downloads::{Download, download_links, tables_download};
 
 /// A signed amount: `+Rp 1.350`, `-Rp 45.000`.
 fn signed_rupiah(amount: i64) -> String {
@@ -83,9 +85,49 @@ fn statement_body(lang: Lang, csrf: &str, statement: &Statement) -> Markup {
             dt { (w.closing) } dd { strong { (balance_text(lang, statement.closing_idr)) } }
         }
         p.muted { (w.statement_hint) }
+        p {
+            (download_links(
+                lang,
+                &format!("{}/laporan", statement_href(&center)),
+                &format!("dari={}&sampai={}", statement.from, statement.to),
+                false,
+            ))
+        }
         @if statement.closing_idr < 0 {
             p { a.button href=(pay_href(&center, -statement.closing_idr)) { (w.pay_this) } }
         }
+    }
+}
+
+/// The statement asked for: the center in the path, the months in `dari`
+/// and `sampai`; or the page that says what is wrong.
+async fn load(
+    state: &AppState,
+    (lang, csrf): (Lang, &str),
+    center: &str,
+    query: &HashMap<String, String>,
+) -> Result<Statement, Response> {
+    let Ok(center) = center.parse::<CenterId>() else {
+        return Err(not_found(lang));
+    };
+    let page = (words(lang).fees, "/operator/biaya");
+    let (from, to) = month_in(query, "dari", this_month(state), (lang, csrf), page)
+        .and_then(|from| Ok((from, month_in(query, "sampai", from, (lang, csrf), page)?)))
+        .map_err(|page| *page)?;
+    let found = state
+        .run(move |node| accounting::statement(node, &center, from, to))
+        .await;
+    let w = words(lang);
+    match found {
+        Ok(statement) => Ok(statement),
+        Err(NodeError::Invalid(_)) => Err(problem_page(
+            lang,
+            csrf,
+            w.statement,
+            w.months_reversed,
+            &statement_href(&center),
+        )),
+        Err(error) => Err(internal(lang, &error)),
     }
 }
 
@@ -96,34 +138,37 @@ pub(in crate::web) async fn statement(
     Path(center): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let Ok(center) = center.parse::<CenterId>() else {
-        return not_found(lang);
-    };
-    let page = (words(lang).fees, "/operator/biaya");
-    let months = month_in(&query, "dari", this_month(&state), (lang, &csrf), page)
-        .and_then(|from| Ok((from, month_in(&query, "sampai", from, (lang, &csrf), page)?)));
-    let (from, to) = match months {
-        Ok(months) => months,
-        Err(page) => return *page,
-    };
-    let found = state
-        .run(move |node| accounting::statement(node, &center, from, to))
-        .await;
-    let w = words(lang);
-    match found {
+    match load(&state, (lang, &csrf), &center, &query).await {
         Ok(statement) => frame(
             lang,
             StatusCode::OK,
-            &format!("{} {}", w.statement, statement.name),
+            &format!("{} {}", words(lang).statement, statement.name),
             statement_body(lang, &csrf, &statement),
         ),
-        Err(NodeError::Invalid(_)) => problem_page(
-            lang,
-            &csrf,
-            w.statement,
-            w.months_reversed,
-            &statement_href(&center),
+        Err(page) => page,
+    }
+}
+
+/// `GET /operator/biaya/pusat/{center}/laporan.xlsx?dari=…&sampai=…` and
+/// `…/laporan.csv` (the CSV for Indonesian spreadsheets; this statement has
+/// no machine CSV on the pages, the admin API gives it as JSON).
+pub(in crate::web) async fn statement_file(
+    State(state): State<AppState>,
+    OperatorPage { csrf, lang }: OperatorPage,
+    Path((center, file)): Path<(String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let kind = match file.as_str() {
+        "laporan.xlsx" => Download::Xlsx,
+        "laporan.csv" => Download::ExcelCsv,
+        _ => return not_found(lang),
+    };
+    match load(&state, (lang, &csrf), &center, &query).await {
+        Ok(s) => tables_download(
+            &format!("laporan-pusat-{}-{}", s.from, s.to),
+            &accounting::statement_tables(&s),
+            kind,
         ),
-        Err(error) => internal(lang, &error),
+        Err(page) => page,
     }
 }

@@ -323,3 +323,78 @@ async fn namesakes_in_two_villages_have_two_pages() {
         sitemap.assert_contains(&format!("/produsen/{center}/{key}</loc>"));
     }
 }
+
+#[tokio::test]
+async fn producer_statement_and_sales_xlsx_totals_equal_the_page() {
+    use calamine::Data;
+
+    use crate::accounting::xlsx_rows;
+    let op = Op::new();
+    let login = op.login().await;
+    let hostile = [
+        ("name", "=HYPERLINK(\"http://x\",\"klik\")"),
+        ("village", "Sanan"),
+    ];
+    op.post_csrf("/operator/produsen", &login, &hostile).await;
+    let listing = op.add("Keripik tempe", false);
+    op.post_csrf(
+        "/operator/produsen/1/produk",
+        &login,
+        &[("listing", &listing.to_string())],
+    )
+    .await;
+    sell(&op, "a1", &listing, 3, 15_000, T0);
+    let page = op
+        .get("/operator/produsen/1?bulan=2025-11", Some(&login))
+        .await;
+    page.assert_contains("href=\"/operator/produsen/1/laporan.xlsx?bulan=2025-11\"");
+    page.assert_contains("Rp 45.000");
+
+    let file = op
+        .get(
+            "/operator/produsen/1/laporan.xlsx?bulan=2025-11",
+            Some(&login),
+        )
+        .await;
+    file.assert_status(StatusCode::OK);
+    assert_eq!(
+        file.header(header::CONTENT_DISPOSITION),
+        Some("attachment; filename=\"laporan-produsen-1-2025-11.xlsx\"")
+    );
+    let rows = xlsx_rows(&file.bytes, "Laporan produsen");
+    let name = rows
+        .iter()
+        .find(|r| r[0] == Data::String("Produsen".into()))
+        .unwrap();
+    // The hostile name stays text: a string cell, not a formula.
+    assert_eq!(name[1], Data::String(hostile[0].1.into()));
+    let total = rows
+        .iter()
+        .find(|r| r.get(1) == Some(&Data::String("Total".into())))
+        .unwrap();
+    assert_eq!(total[7], Data::Float(45_000.0));
+    assert_eq!(total[14], Data::Float(45_000.0));
+
+    let page = op
+        .get("/operator/penjualan?bulan=2025-11", Some(&login))
+        .await;
+    page.assert_contains("href=\"/operator/penjualan.xlsx?bulan=2025-11\"");
+    let file = op
+        .get("/operator/penjualan.xlsx?bulan=2025-11", Some(&login))
+        .await;
+    file.assert_status(StatusCode::OK);
+    let rows = xlsx_rows(&file.bytes, "Penjualan");
+    let total = rows
+        .iter()
+        .find(|r| r[0] == Data::String("Total".into()))
+        .unwrap();
+    assert_eq!(total[2], Data::Float(45_000.0));
+    let csv = op
+        .get(
+            "/operator/penjualan.csv?bulan=2025-11&gaya=excel",
+            Some(&login),
+        )
+        .await;
+    csv.assert_contains("\"Produsen\";\"Penjualan\";\"Penjualan kotor\"");
+    csv.assert_contains("\"'=HYPERLINK(");
+}
