@@ -68,7 +68,14 @@ fn network_page(
     let peers = node.peers()?;
     let (decisions, accepted) = node.trust_state();
     let names = crate::api::CenterNames::load(node)?;
-    let name_of = |c: &CenterId| names.of(c);
+    // A peer not synced yet has no catalog name; the name it answered with is used then.
+    let name_of = |c: &CenterId| {
+        let known = names.of(c);
+        match peers.iter().find(|p| p.center_id == *c) {
+            Some(peer) if known == c.short() => peer.name.clone(),
+            _ => known,
+        }
+    };
     let (held, held_total) = node.mailbox()?;
     Ok(html! {
         (operator_nav(t, csrf))
