@@ -12,7 +12,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use telecenter_protocol::CenterId;
 use telecenter_protocol::address::NodeAddress;
-use telecenter_protocol::card::{CARD_HEADER, CenterCard};
+use telecenter_protocol::card::{CARD_HEADER, CardError, CenterCard};
 use telecenter_protocol::catalog::Lang;
 use telecenter_protocol::limits::CARD_BYTES_MAX;
 
@@ -287,6 +287,18 @@ pub(crate) async fn add_peer(
             .await
         }
     };
+    if typed.len() > CARD_BYTES_MAX {
+        // Neither a card nor an address: refused before it is read, and only
+        // its start is put back into the page.
+        let problem = card_error(lang, &CardError::TooLarge(typed.len()));
+        let mut kept = typed;
+        let mut end = CARD_BYTES_MAX;
+        while !kept.is_char_boundary(end) {
+            end -= 1;
+        }
+        kept.truncate(end);
+        return failed(problem, kept).await;
+    }
     let is_card = typed
         .trim_start()
         .get(..CARD_HEADER.len())

@@ -294,6 +294,17 @@ async fn network_page_bad_addresses_and_cards_in_plain_words() {
         page.assert_contains(message);
         page.assert_contains(&format!("{}</textarea>", escaped(typed)));
     }
+    // A paste far over the card limit: refused, only its start kept.
+    let huge = "x".repeat(20_000);
+    let page = op
+        .post_csrf("/operator/jaringan/peer", &login, &[("kartu", &huge)])
+        .await;
+    page.assert_status(StatusCode::BAD_REQUEST);
+    page.assert_contains("Kartu pusat paling banyak 16 baris dan 1024 karakter");
+    assert!(
+        !page.body.contains(&"x".repeat(1_100)),
+        "only the start is kept"
+    );
     // The card names one center, its address answers as another.
     let card = card_text("Telecenter Palsu", impostor, &url);
     let page = op
