@@ -174,7 +174,7 @@ fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> DataDirError + '_ {
 
 /// Writes a file readable only by its owner (on Unix), atomically: a crash leaves
 /// either the old file or the new one.
-fn write_private(path: &Path, contents: &str) -> Result<(), DataDirError> {
+pub(crate) fn write_private(path: &Path, contents: &str) -> Result<(), DataDirError> {
     let tmp = path.with_extension("tmp");
     let mut options = OpenOptions::new();
     options.write(true).create(true).truncate(true);

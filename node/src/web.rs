@@ -94,6 +94,12 @@ pub fn routes() -> Router<AppState> {
             get(operator::profile_form).post(operator::save_profile),
         )
         .route("/operator/jaringan", get(operator::network))
+        .route("/operator/kartu", get(operator::card))
+        .route(operator::card::SCRIPT_PATH, get(operator::card::script))
+        .route(
+            "/operator/sandi",
+            get(operator::password_form).post(operator::change_password),
+        )
         .route("/operator/jaringan/peer", post(operator::add_peer))
         .route("/operator/jaringan/kepercayaan", post(operator::decide))
         .route("/operator/jaringan/sinkron", post(operator::sync_now))

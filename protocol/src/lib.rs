@@ -17,6 +17,7 @@
 
 pub mod address;
 pub mod b64;
+pub mod card;
 pub mod catalog;
 pub mod envelope;
 pub mod fee;

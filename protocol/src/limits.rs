@@ -188,3 +188,7 @@ pub const SHEET_KEY_CHARS_MAX: usize = 64;
 pub const SHEET_HELD_MAX: usize = 4;
 /// How long an uploaded spreadsheet waits for its confirmation.
 pub const SHEET_HELD_MS: i64 = 30 * 60 * 1000;
+/// Largest center card text ("kartu pusat") read from a paste, in bytes.
+pub const CARD_BYTES_MAX: usize = 1024;
+/// Most lines of a center card (blank lines included).
+pub const CARD_LINES_MAX: usize = 16;

@@ -105,6 +105,19 @@ impl OperatorState {
         self.lock().remove(token);
     }
 
+    /// Ends every session but `keep` (after a password change).
+    pub(crate) fn end_others(&self, keep: &str) {
+        self.lock().retain(|token, _| token == keep);
+    }
+
+    /// Stores a new password hash (written whole, readable only by its owner).
+    pub(crate) fn store_hash(&self, hash: &str) -> Result<(), crate::data_dir::DataDirError> {
+        match &self.password_file {
+            Some(path) => crate::data_dir::write_private(path, hash),
+            None => Ok(()),
+        }
+    }
+
     /// The live session `token` at `now_ms` (expired ones are forgotten).
     fn find(&self, token: String, now_ms: i64) -> Option<OperatorSession> {
         let mut sessions = self.lock();

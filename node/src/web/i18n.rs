@@ -7,6 +7,7 @@ pub mod requests;
 
 use telecenter_protocol::catalog::Lang;
 
+pub(crate) mod center;
 pub mod import;
 pub mod operator;
 pub(crate) mod producers;

@@ -20,6 +20,7 @@ use crate::node::NodeError;
 use crate::server::AppState;
 use crate::server::session::OperatorSession;
 
+pub(crate) mod card;
 mod dashboard;
 mod demand;
 mod downloads;
@@ -30,6 +31,7 @@ mod login;
 pub(crate) mod menu_count;
 mod network;
 mod orders;
+mod password;
 mod producers;
 mod profile;
 mod requests;
@@ -41,6 +43,7 @@ pub(crate) use form::{CsrfForm, NoFields};
 pub(crate) use super::i18n::operator::{field_error, words};
 pub(crate) use crate::server::session::no_store;
 
+pub(super) use card::card;
 pub(super) use dashboard::dashboard;
 pub(super) use demand::{demand_csv, demand_page};
 pub(super) use import::{
@@ -56,6 +59,7 @@ pub(super) use orders::{
     answer_payment, deliver_now, fee_csv, fee_report, fee_xlsx, order_page, order_step,
     orders_list, place_form, place_order, record_payment, settlements, statement, statement_file,
 };
+pub(super) use password::{change_password, password_form};
 pub(super) use producers::{
     add_producer, edit_producer, link_listing, producer_page, producers_page, record_payout,
     sales_download, sales_page, sales_xlsx, statement_download, statement_xlsx,
@@ -138,6 +142,8 @@ fn operator_nav(t: &Texts, csrf: &str) -> Markup {
             a href="/operator/produsen" { (i18n::producers::producer_words(lang).nav) }
             a href="/operator/profil" { (profile) }
             a href="/operator/jaringan" { (network) }
+            a href="/operator/kartu" { (i18n::center::center_words(lang).menu_card) }
+            a href="/operator/sandi" { (i18n::center::center_words(lang).menu_password) }
             form method="post" action="/operator/keluar" style="display:inline" {
                 input type="hidden" name="csrf" value=(csrf);
                 button type="submit" { (logout) }

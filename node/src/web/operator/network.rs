@@ -1,6 +1,9 @@
-//! The network page (`/operator/jaringan`): connected telecenters and their
-//! sync state, mail carried for others, adding a peer, syncing now, and the
-//! trust and block decisions.
+//! The network page (`/operator/jaringan`): connected telecenters (by name,
+//! id on hover and under "id") and their sync state, mail carried for others,
+//! adding a peer from a pasted center card (confirmed first, its id checked
+//! against the node answering) or from an address typed alone, syncing now, and
+//! the trust and block decisions. Errors are in plain words and keep what was
+//! typed.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -8,7 +11,10 @@ use axum::response::Response;
 use maud::{Markup, html};
 use serde::Deserialize;
 use telecenter_protocol::CenterId;
+use telecenter_protocol::address::NodeAddress;
+use telecenter_protocol::card::{CARD_HEADER, CardError, CenterCard};
 use telecenter_protocol::catalog::Lang;
+use telecenter_protocol::limits::CARD_BYTES_MAX;
 
 use super::i18n::operator::{carried_mail, carried_mail_heading};
 use super::{
@@ -17,14 +23,29 @@ use super::{
 };
 use crate::node::{Node, NodeError};
 use crate::server::AppState;
+use crate::sync::SyncError;
+use crate::web::i18n::center::{address_error, card_error, center_words, id_mismatch};
 use crate::web::local_time;
 use crate::web::operator::OperatorPage;
 
-/// The form that connects a peer.
+/// The form that connects a peer: a pasted center card or an address
+/// (`kartu`; `url` is the older name of the same field), and `setuju` once the
+/// operator confirmed the card.
 #[derive(Default, Deserialize)]
 #[serde(default)]
 pub(crate) struct PeerFields {
+    kartu: String,
     url: String,
+    setuju: String,
+}
+
+/// What the add-peer part of the page shows besides the form.
+#[derive(Default)]
+struct PeerForm {
+    /// What the operator typed or pasted, put back into the textarea.
+    typed: String,
+    /// A card read but not confirmed yet.
+    confirm: Option<CenterCard>,
 }
 
 /// The trust form: a center id and what to do (`trust`, `block`, `unblock`).
@@ -41,12 +62,20 @@ fn network_page(
     csrf: &str,
     problem: Option<String>,
     message: Option<String>,
+    form: &PeerForm,
 ) -> Result<Markup, NodeError> {
-    let (t, w) = (i18n::texts(lang), words(lang));
+    let (t, w, c) = (i18n::texts(lang), words(lang), center_words(lang));
     let peers = node.peers()?;
     let (decisions, accepted) = node.trust_state();
     let names = crate::api::CenterNames::load(node)?;
-    let name_of = |c: &CenterId| names.of(c);
+    // A peer not synced yet has no catalog name; the name it answered with is used then.
+    let name_of = |c: &CenterId| {
+        let known = names.of(c);
+        match peers.iter().find(|p| p.center_id == *c) {
+            Some(peer) if known == c.short() => peer.name.clone(),
+            _ => known,
+        }
+    };
     let (held, held_total) = node.mailbox()?;
     Ok(html! {
         (operator_nav(t, csrf))
@@ -69,8 +98,9 @@ fn network_page(
         ul.cards {
             @for peer in &peers {
                 li.card {
-                    h3 { (peer.name) }
+                    h3 title=(peer.center_id) { (peer.name) }
                     p.muted { (peer.url.as_deref().unwrap_or("—")) }
+                    details { summary { (c.full_id) } code style="word-break:break-all" { (peer.center_id) } }
                     dl.facts {
                         dt { (w.last_sync) } dd { @match peer.last_ok_ms { Some(ms) => (local_time(lang, ms)), None => (w.never) } }
                         dt { (w.behind) } dd { (peer.behind) }
@@ -83,20 +113,54 @@ fn network_page(
             input type="hidden" name="csrf" value=(csrf);
             button type="submit" { (w.sync_now) }
         }
-        h2 { (w.add_peer) }
+        h2 #tambah-rekan { (w.add_peer) }
+        @if let Some(card) = &form.confirm {
+            section.order #konfirmasi-kartu aria-labelledby="konfirmasi-judul" {
+                h3 #konfirmasi-judul { (c.confirm_heading) }
+                dl.facts {
+                    dt { (w.name) } dd { (card.name) }
+                    dt { (w.region) } dd { (card.region) }
+                    dt { (c.full_id) } dd { code style="word-break:break-all" { (card.id) } }
+                    dt { (c.address) } dd { (card.address.as_ref().map_or("—", |a| a.as_str())) }
+                }
+                p { (c.confirm_hint) }
+                form method="post" action="/operator/jaringan/peer" {
+                    input type="hidden" name="csrf" value=(csrf);
+                    input type="hidden" name="kartu" value=(form.typed);
+                    input type="hidden" name="setuju" value="1";
+                    button #setuju-kartu type="submit" { (c.confirm_yes) } " "
+                    a.button href="/operator/jaringan" { (c.cancel) }
+                }
+            }
+        }
         form method="post" action="/operator/jaringan/peer" {
             input type="hidden" name="csrf" value=(csrf);
-            label for="url" { (w.peer_address) }
-            input #url name="url" type="url" required placeholder="http://203.0.113.7:8470";
-            p { button type="submit" { (w.add_peer) } }
+            label for="tempel-kartu" { (c.paste_card) }
+            textarea #tempel-kartu name="kartu" rows="6" required maxlength=(CARD_BYTES_MAX)
+                style="width:100%;font-family:monospace"
+                placeholder="TELECENTER-KARTU v1\nnama: …\nwilayah: …\nid: tc1…\nalamat: http://192.168.1.20:8470"
+                aria-describedby="tempel-hint" { (form.typed) }
+            p.muted #tempel-hint { (c.paste_hint) }
+            p { button #sambungkan type="submit" { (c.connect) } }
         }
         h2 { (w.trusted_centers) }
-        ul {
+        ul #dipercaya {
             @for (center, depth) in &accepted {
-                @if *depth > 0 { li { (name_of(center)) " — " (center.short()) " (" (depth) ")" } }
+                @if *depth > 0 {
+                    li title=(center) {
+                        (name_of(center)) " — "
+                        @if *depth == 1 { (c.trusted_direct) } @else { (c.trusted_vouched) }
+                        details { summary { (c.full_id) } code style="word-break:break-all" { (center) } }
+                    }
+                }
             }
             @for (center, state) in &decisions {
-                @if *state == crate::store::TrustState::Blocked { li { strong { (w.block) ": " } (name_of(center)) " — " (center.short()) } }
+                @if *state == crate::store::TrustState::Blocked {
+                    li title=(center) {
+                        strong { (w.block) ": " } (name_of(center))
+                        details { summary { (c.full_id) } code style="word-break:break-all" { (center) } }
+                    }
+                }
             }
         }
         form method="post" action="/operator/jaringan/kepercayaan" {
@@ -117,7 +181,16 @@ pub(crate) async fn network(
     State(state): State<AppState>,
     OperatorPage { csrf, lang }: OperatorPage,
 ) -> Response {
-    render_network(state, lang, csrf, StatusCode::OK, None, None).await
+    render_network(
+        state,
+        lang,
+        csrf,
+        StatusCode::OK,
+        None,
+        None,
+        PeerForm::default(),
+    )
+    .await
 }
 
 async fn network_after(
@@ -130,7 +203,16 @@ async fn network_after(
         Ok(message) => (StatusCode::OK, None, Some(message)),
         Err(problem) => (StatusCode::BAD_REQUEST, Some(problem), None),
     };
-    render_network(state, lang, csrf, status, problem, message).await
+    render_network(
+        state,
+        lang,
+        csrf,
+        status,
+        problem,
+        message,
+        PeerForm::default(),
+    )
+    .await
 }
 
 async fn render_network(
@@ -140,10 +222,11 @@ async fn render_network(
     status: StatusCode,
     problem: Option<String>,
     message: Option<String>,
+    form: PeerForm,
 ) -> Response {
     let t = i18n::texts(lang);
     match state
-        .run(move |node| network_page(node, lang, &csrf, problem, message))
+        .run(move |node| network_page(node, lang, &csrf, problem, message, &form))
         .await
     {
         Ok(markup) => html_page(status, page(t, words(lang).network, "/operator", markup)),
@@ -151,7 +234,25 @@ async fn render_network(
     }
 }
 
-/// `POST /operator/jaringan/peer`.
+/// A failure to reach or recognise a node, in plain words.
+fn sync_problem(lang: Lang, typed: &str, error: &SyncError) -> String {
+    let c = center_words(lang);
+    match error {
+        SyncError::Unreachable { .. } => c.unreachable.to_owned(),
+        SyncError::Refused { .. } | SyncError::BadAnswer { .. } => c.not_a_telecenter.to_owned(),
+        SyncError::BadAddress { .. } | SyncError::AddressRefused { .. } => {
+            address_error(lang, typed)
+        }
+        SyncError::Node(NodeError::Invalid(e)) if e.code == "own_center" => c.self_card.to_owned(),
+        SyncError::Node(NodeError::Invalid(e)) => field_error(lang, e),
+        other => other.to_string(),
+    }
+}
+
+/// `POST /operator/jaringan/peer`: a pasted card is shown for confirmation,
+/// then (with `setuju`) its address is asked who it is and, when the answer
+/// names the card's center, added as a peer and trusted; an address alone is
+/// added at once.
 pub(crate) async fn add_peer(
     State(state): State<AppState>,
     CsrfForm {
@@ -160,16 +261,111 @@ pub(crate) async fn add_peer(
         fields,
     }: CsrfForm<PeerFields>,
 ) -> Response {
-    let (csrf, url) = (session.csrf, fields.url);
+    let csrf = session.csrf;
+    let typed = if fields.kartu.trim().is_empty() {
+        fields.url
+    } else {
+        fields.kartu
+    };
+    let c = center_words(lang);
+    let failed = |problem: String, typed: String| {
+        let form = PeerForm {
+            typed,
+            confirm: None,
+        };
+        let (state, csrf) = (state.clone(), csrf.clone());
+        async move {
+            render_network(
+                state,
+                lang,
+                csrf,
+                StatusCode::BAD_REQUEST,
+                Some(problem),
+                None,
+                form,
+            )
+            .await
+        }
+    };
+    if typed.len() > CARD_BYTES_MAX {
+        // Neither a card nor an address: refused before it is read, and only
+        // its start is put back into the page.
+        let problem = card_error(lang, &CardError::TooLarge(typed.len()));
+        let mut kept = typed;
+        let mut end = CARD_BYTES_MAX;
+        while !kept.is_char_boundary(end) {
+            end -= 1;
+        }
+        kept.truncate(end);
+        return failed(problem, kept).await;
+    }
+    let is_card = typed
+        .trim_start()
+        .get(..CARD_HEADER.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(CARD_HEADER));
+    if !is_card {
+        let address = typed.trim();
+        if NodeAddress::parse(address).is_err() {
+            let problem = address_error(lang, address);
+            return failed(problem, typed).await;
+        }
+        let engine = match state.engine() {
+            Ok(engine) => engine,
+            Err(error) => return internal(lang, &error),
+        };
+        return match crate::sync::add_peer_by_url(&state.node, engine.client(), address).await {
+            Ok(info) => {
+                let message = format!("{}: {} ({})", c.connected, info.name, info.region);
+                network_after(state, lang, csrf, Ok(message)).await
+            }
+            Err(error) => failed(sync_problem(lang, address, &error), typed).await,
+        };
+    }
+    let card = match CenterCard::parse(&typed) {
+        Ok(card) => card,
+        Err(error) => return failed(card_error(lang, &error), typed).await,
+    };
+    if card.id == state.node.center_id() {
+        return failed(c.self_card.to_owned(), typed).await;
+    }
+    let Some(address) = card.address.clone() else {
+        return failed(c.card_without_address.to_owned(), typed).await;
+    };
+    if fields.setuju.is_empty() {
+        let form = PeerForm {
+            typed,
+            confirm: Some(card),
+        };
+        return render_network(state, lang, csrf, StatusCode::OK, None, None, form).await;
+    }
     let engine = match state.engine() {
         Ok(engine) => engine,
         Err(error) => return internal(lang, &error),
     };
-    let outcome = crate::sync::add_peer_by_url(&state.node, engine.client(), &url)
-        .await
-        .map(|info| format!("{} ({}) — {}", info.name, info.region, info.center_id))
-        .map_err(|e| e.to_string());
-    network_after(state, lang, csrf, outcome).await
+    let url = address.as_str().to_owned();
+    let (center, info) = match crate::sync::fetch_info(engine.client(), &url).await {
+        Ok(answer) => answer,
+        Err(error) => return failed(sync_problem(lang, &url, &error), typed).await,
+    };
+    if center != card.id {
+        let answered = format!("{} ({})", info.name, center.short());
+        let problem = id_mismatch(lang, &card.name, &url, &answered);
+        return failed(problem, typed).await;
+    }
+    let name = info.name.clone();
+    let added = state
+        .run(move |node| node.add_peer(&center, &name, Some(&url)))
+        .await;
+    match added {
+        Ok(()) => {
+            let message = format!("{}: {} ({})", c.connected, info.name, info.region);
+            network_after(state, lang, csrf, Ok(message)).await
+        }
+        Err(error) => {
+            let problem = sync_problem(lang, address.as_str(), &SyncError::Node(error));
+            failed(problem, typed).await
+        }
+    }
 }
 
 /// `POST /operator/jaringan/kepercayaan`.

@@ -1,5 +1,8 @@
-//! The center profile page (`/operator/profil`): name, region, contact and
-//! WhatsApp number.
+//! The center profile page (`/operator/profil`): name, region, contact,
+//! WhatsApp number, the referral fee terms (percent and smallest fee), the
+//! node address other centers reach, and (read-only, from `config.toml`) the
+//! address buyers' links point to. Every field is checked on its own so all
+//! problems show at once, with what was typed kept.
 
 use std::collections::HashMap;
 
@@ -10,40 +13,141 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use telecenter_protocol::catalog::Lang;
 use telecenter_protocol::catalog::input::ProfileInput;
-use telecenter_protocol::limits::PHONE_CHARS_MAX;
+use telecenter_protocol::fee::{parse_percent, percent_text};
+use telecenter_protocol::limits::{ADDRESS_CHARS_MAX, PHONE_CHARS_MAX};
 
 use super::{
-    CsrfForm, field_error, html_page, i18n, internal, no_store, operator_nav, page, problem_box,
-    words,
+    CsrfForm, field_error, html_page, i18n, internal, no_store, operator_nav, page, words,
 };
 use crate::node::NodeError;
 use crate::server::AppState;
+use crate::web::i18n::center::{address_error, center_words, fee_error, fee_min_error};
 use crate::web::operator::OperatorPage;
 
-/// The profile form (a missing field is left out of the change).
-#[derive(Default, Deserialize)]
+/// The profile form as typed (a missing field is left out of the change).
+#[derive(Default, Clone, Deserialize)]
 #[serde(default)]
 pub(crate) struct ProfileFields {
     name: Option<String>,
     region: Option<String>,
     contact: Option<String>,
     whatsapp: Option<String>,
+    /// Referral fee in percent as typed (`3`, `2,5`); empty: 0.
+    fee: Option<String>,
+    /// Smallest referral fee in rupiah as typed (`1.000`); empty: 0.
+    fee_min: Option<String>,
+    /// The node address; empty clears it.
+    alamat: Option<String>,
+}
+
+/// Rupiah as typed on the form, without `Rp `: `1.000`.
+fn rupiah_digits(amount: i64) -> String {
+    crate::money::format_rupiah(amount)
+        .trim_start_matches("Rp ")
+        .to_owned()
+}
+
+impl ProfileFields {
+    /// The change these fields ask for, or every problem found (each field is
+    /// checked on its own, by the same rules the node applies).
+    fn check(&self, lang: Lang) -> Result<ProfileInput, Vec<String>> {
+        let mut problems = Vec::new();
+        let mut input = ProfileInput {
+            name: self.name.clone(),
+            region: self.region.clone(),
+            contact: self.contact.clone(),
+            whatsapp: self.whatsapp.clone(),
+            ..Default::default()
+        };
+        let singles = [
+            ProfileInput {
+                name: input.name.clone(),
+                ..Default::default()
+            },
+            ProfileInput {
+                region: input.region.clone(),
+                ..Default::default()
+            },
+            ProfileInput {
+                contact: input.contact.clone(),
+                ..Default::default()
+            },
+            ProfileInput {
+                whatsapp: input.whatsapp.clone(),
+                ..Default::default()
+            },
+        ];
+        for single in singles {
+            if let Err(e) = single.validate() {
+                problems.push(field_error(lang, &e));
+            }
+        }
+        if let Some(typed) = &self.fee {
+            match typed.trim() {
+                "" => input.referral_fee_bp = Some(0),
+                text => match parse_percent(text) {
+                    Ok(bp) => input.referral_fee_bp = Some(bp),
+                    Err(_) => problems.push(fee_error(lang, typed)),
+                },
+            }
+        }
+        if let Some(typed) = &self.fee_min {
+            let amount = match typed.trim() {
+                "" => Ok(0),
+                text => crate::money::parse_rupiah("referral_fee_min", text),
+            };
+            let checked = amount.ok().filter(|min| {
+                ProfileInput {
+                    referral_fee_min_idr: Some(*min),
+                    ..Default::default()
+                }
+                .validate()
+                .is_ok()
+            });
+            match checked {
+                Some(min) => input.referral_fee_min_idr = Some(min),
+                None => problems.push(fee_min_error(lang, typed)),
+            }
+        }
+        if let Some(typed) = &self.alamat {
+            let address = Some(typed.trim().to_owned());
+            let single = ProfileInput {
+                address: address.clone(),
+                ..Default::default()
+            };
+            match single.validate() {
+                Ok(_) => input.address = address,
+                Err(_) => problems.push(address_error(lang, typed)),
+            }
+        }
+        if problems.is_empty() {
+            Ok(input)
+        } else {
+            Err(problems)
+        }
+    }
 }
 
 fn profile_page(
+    state: &AppState,
     lang: Lang,
     csrf: &str,
-    values: &ProfileInput,
-    problem: Option<String>,
+    values: &ProfileFields,
+    problems: &[String],
     saved: bool,
 ) -> Markup {
-    let (t, w) = (i18n::texts(lang), words(lang));
+    let (t, w, c) = (i18n::texts(lang), words(lang), center_words(lang));
     let get = |v: &Option<String>| v.clone().unwrap_or_default();
     html! {
         (operator_nav(t, csrf))
         h1 { (w.profile) }
         @if saved { p.order role="status" { (w.saved) } }
-        (problem_box(t, &problem))
+        @if !problems.is_empty() {
+            div.error role="alert" {
+                strong { (t.input_problem) }
+                ul { @for problem in problems { li { (problem) } } }
+            }
+        }
         form method="post" action="/operator/profil" {
             input type="hidden" name="csrf" value=(csrf);
             label for="name" { (w.name) }
@@ -56,9 +160,47 @@ fn profile_page(
             input #whatsapp name="whatsapp" type="tel" inputmode="tel" autocomplete="tel"
                 value=(get(&values.whatsapp)) maxlength=(PHONE_CHARS_MAX);
             p.muted { (w.whatsapp_hint) }
-            p { button type="submit" { (w.save) } }
+            h2 { (c.fees_heading) }
+            label for="fee" { (c.fee) }
+            input #fee name="fee" inputmode="decimal" value=(get(&values.fee)) maxlength="10"
+                aria-describedby="fee-hint";
+            p.muted #fee-hint { (c.fee_hint) }
+            label for="fee-min" { (c.fee_min) }
+            input #fee-min name="fee_min" inputmode="numeric" value=(get(&values.fee_min))
+                maxlength="20" aria-describedby="fee-min-hint";
+            p.muted #fee-min-hint { (c.fee_min_hint) }
+            label for="alamat" { (c.address) }
+            input #alamat name="alamat" type="url" value=(get(&values.alamat))
+                maxlength=(ADDRESS_CHARS_MAX) placeholder="http://192.168.1.20:8470"
+                aria-describedby="alamat-hint";
+            p.muted #alamat-hint { (c.address_hint) }
+            p { button #simpan-profil type="submit" { (w.save) } }
         }
+        h2 { (c.public_url) }
+        p #public-url { code { (state.public_url.as_deref().unwrap_or(c.public_url_unset)) } }
+        p.muted { (c.public_url_hint) }
     }
+}
+
+fn render(
+    state: &AppState,
+    lang: Lang,
+    csrf: &str,
+    status: StatusCode,
+    values: &ProfileFields,
+    problems: &[String],
+    saved: bool,
+) -> Response {
+    let t = i18n::texts(lang);
+    html_page(
+        status,
+        page(
+            t,
+            words(lang).profile,
+            "/operator",
+            profile_page(state, lang, csrf, values, problems, saved),
+        ),
+    )
 }
 
 /// `GET /operator/profil`.
@@ -71,23 +213,17 @@ pub(crate) async fn profile_form(
         Ok(profile) => profile,
         Err(error) => return internal(lang, &error),
     };
-    let values = ProfileInput {
+    let values = ProfileFields {
         name: Some(profile.name),
         region: Some(profile.region),
         contact: Some(profile.contact),
         whatsapp: Some(profile.whatsapp.unwrap_or_default()),
-        ..Default::default()
+        fee: Some(percent_text(profile.fees.referral_bp)),
+        fee_min: Some(rupiah_digits(profile.fees.min_idr)),
+        alamat: Some(profile.address.unwrap_or_default()),
     };
-    let t = i18n::texts(lang);
-    html_page(
-        StatusCode::OK,
-        page(
-            t,
-            words(lang).profile,
-            "/operator",
-            profile_page(lang, &csrf, &values, None, query.contains_key("tersimpan")),
-        ),
-    )
+    let saved = query.contains_key("tersimpan");
+    render(&state, lang, &csrf, StatusCode::OK, &values, &[], saved)
 }
 
 /// `POST /operator/profil`.
@@ -100,28 +236,34 @@ pub(crate) async fn save_profile(
     }: CsrfForm<ProfileFields>,
 ) -> Response {
     let csrf = session.csrf;
-    let values = ProfileInput {
-        name: fields.name,
-        region: fields.region,
-        contact: fields.contact,
-        whatsapp: fields.whatsapp,
-        ..Default::default()
+    let input = match fields.check(lang) {
+        Ok(input) => input,
+        Err(problems) => {
+            return render(
+                &state,
+                lang,
+                &csrf,
+                StatusCode::BAD_REQUEST,
+                &fields,
+                &problems,
+                false,
+            );
+        }
     };
-    let input = values.clone();
     match state.run(move |node| node.set_profile(&input)).await {
         Ok(_) | Err(NodeError::NoChange) => {
             no_store(Redirect::to("/operator/profil?tersimpan=1").into_response())
         }
         Err(NodeError::Invalid(e)) => {
-            let t = i18n::texts(lang);
-            html_page(
+            let problems = [field_error(lang, &e)];
+            render(
+                &state,
+                lang,
+                &csrf,
                 StatusCode::BAD_REQUEST,
-                page(
-                    t,
-                    words(lang).profile,
-                    "/operator",
-                    profile_page(lang, &csrf, &values, Some(field_error(lang, &e)), false),
-                ),
+                &fields,
+                &problems,
+                false,
             )
         }
         Err(error) => internal(lang, &error),

@@ -34,6 +34,7 @@ use crate::server::login_limit::{
 use crate::server::session::{OperatorState, SESSION_MS};
 use crate::store::{ListingRow, TrustState};
 
+mod center;
 mod import;
 
 /// 2025-11-23 01:06:40 UTC.
@@ -54,6 +55,9 @@ const GUARDED: &[(&str, &str)] = &[
     ("POST", "/operator/jaringan/peer"),
     ("POST", "/operator/jaringan/kepercayaan"),
     ("POST", "/operator/jaringan/sinkron"),
+    ("GET", "/operator/kartu"),
+    ("GET", "/operator/sandi"),
+    ("POST", "/operator/sandi"),
     ("POST", "/operator/keluar"),
     ("GET", "/operator/pesanan"),
     ("GET", "/operator/pesanan?status=placed"),
