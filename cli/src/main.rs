@@ -13,6 +13,7 @@ mod demo;
 mod output;
 mod producers;
 mod serve;
+mod setup;
 mod trade;
 
 use std::process::ExitCode;

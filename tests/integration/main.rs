@@ -13,5 +13,7 @@ mod producers;
 mod relay;
 mod requests;
 mod search;
+mod setup;
 mod sheet;
+mod stop;
 mod support;
