@@ -44,6 +44,12 @@ pub(crate) enum Command {
         after_help = "Examples:\n  telecenter serve\n  telecenter serve --listen 0.0.0.0:8470    (reachable from the telecenter's network)\n  telecenter serve --sample                (try it: creates a sample center if the folder is empty)\n  telecenter serve --listen 0.0.0.0:8443 --tls-cert cert.pem --tls-key key.pem   (HTTPS)"
     )]
     Serve(ServeArgs),
+    /// First run, step by step: asks the center's name, region, WhatsApp, operator
+    /// password and referral fee, creates the center and prints its card.
+    #[command(
+        after_help = "Example (the package's data folder):\n  sudo -u telecenter telecenter setup --data /var/lib/telecenter"
+    )]
+    Setup,
     /// Add, change, remove and list this center's listings.
     #[command(subcommand)]
     Listing(ListingCommand),

@@ -63,6 +63,7 @@ async fn run_command(data: &DataDir, command: Command, json: bool) -> Result<()>
         Command::Serve(args) => crate::serve::serve(data, args, json).await,
         Command::Demo(args) => crate::demo::run(args.port, json).await,
         Command::Password => password(data, json),
+        Command::Setup => crate::setup::setup(data, json),
         command => {
             let backend = Backend::connect(data, clock()).await?;
             run_on_node(backend, command, json).await
@@ -142,7 +143,11 @@ fn password(data: &DataDir, json: bool) -> Result<()> {
 /// serving the data folder, else through the serving node's admin API.
 async fn run_on_node(backend: Backend, command: Command, json: bool) -> Result<()> {
     match command {
-        Command::Init(_) | Command::Serve(_) | Command::Demo(_) | Command::Password => {
+        Command::Init(_)
+        | Command::Serve(_)
+        | Command::Demo(_)
+        | Command::Password
+        | Command::Setup => {
             bail!("this command does not work through a node connection")
         }
         Command::Peer(peer) => {

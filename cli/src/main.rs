@@ -15,6 +15,7 @@ mod demo;
 mod output;
 mod producers;
 mod serve;
+mod setup;
 mod trade;
 mod words;
 

@@ -1,6 +1,11 @@
 //! `telecenter serve`: takes the data folder's lock, opens (or creates the
 //! sample) node, listens (HTTPS when configured, with a loopback admin listener
 //! for the CLI), syncs in the background and stops cleanly on Ctrl-C.
+//!
+//! Stopping: the first Ctrl-C (or SIGTERM) ends the sync loops and their long
+//! polls at once, tells the servers to stop (long polls from peers answer at
+//! once, other requests get [`server::SHUTDOWN_GRACE_MS`]) and says how many
+//! connections it waits for; a second Ctrl-C ends the process at once.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -16,6 +21,28 @@ use telecenter_node::sync::SyncEngine;
 
 use crate::cli::ServeArgs;
 use crate::output;
+use crate::setup::indonesian;
+
+/// What `telecenter serve` says while it stops, in the operator's language.
+fn stopping_line(open: usize) -> String {
+    match (indonesian(), open) {
+        (true, 0) => "berhenti…".to_owned(),
+        (true, n) => format!(
+            "berhenti: menunggu {n} sambungan selesai… (tekan Ctrl-C lagi untuk langsung berhenti)"
+        ),
+        (false, 0) => "stopping…".to_owned(),
+        (false, 1) => {
+            "stopping: waiting for 1 connection to finish… (Ctrl-C again to stop at once)"
+                .to_owned()
+        }
+        (false, n) => format!(
+            "stopping: waiting for {n} connections to finish… (Ctrl-C again to stop at once)"
+        ),
+    }
+}
+
+/// Exit code of a second Ctrl-C (128 + SIGINT, as shells report it).
+const FORCED_EXIT_CODE: i32 = 130;
 
 /// `telecenter serve`: runs the node until Ctrl-C.
 pub(crate) async fn serve(data: &DataDir, args: ServeArgs, json: bool) -> Result<()> {
@@ -103,21 +130,40 @@ pub(crate) async fn serve(data: &DataDir, args: ServeArgs, json: bool) -> Result
     };
     let admin_server = admin_listener
         .map(|l| tokio::spawn(app::serve(state.clone(), l, stopped(stop_rx.clone()))));
+    let on_stopping: server::OnStopping = Arc::new(|open| eprintln!("{}", stopping_line(open)));
     let options = server::ServeOptions {
         tls,
+        on_stopping: Some(on_stopping),
         ..server::ServeOptions::default()
     };
     let main_server = app::serve_with(state, listener, options, stopped(stop_rx));
+    let forced = data.clone();
     let signal = async move {
         server::shutdown_signal().await;
+        // The sync loops first: their long polls to peers are dropped with them.
+        background.abort();
         let _ = stop_tx.send(true);
+        // A second Ctrl-C does not wait for anything.
+        tokio::spawn(async move {
+            server::shutdown_signal().await;
+            forced.clear_runtime();
+            std::process::exit(FORCED_EXIT_CODE);
+        });
     };
     let (result, ()) = tokio::join!(main_server, signal);
     if let Some(admin_server) = admin_server {
         let _ = admin_server.await;
     }
-    background.abort();
     data.clear_runtime();
     drop(lock);
-    result.context("the HTTP server stopped")
+    result.context("the HTTP server stopped")?;
+    eprintln!(
+        "{}",
+        if indonesian() {
+            "sudah berhenti"
+        } else {
+            "stopped"
+        }
+    );
+    Ok(())
 }

@@ -23,6 +23,9 @@ pub mod state;
 pub use auth::{AdminToken, PairHop, PeerHop};
 pub use error::{ApiError, ApiResult, NO_SUCH_ADDRESS, REQUEST_BODY_BYTES_MAX};
 pub use extract::{ApiJson, ApiPath, ApiQuery};
-pub use serve::{ServeOptions, ServerLimits, load_tls, serve_router, shutdown_signal};
+pub use serve::{
+    OnStopping, SHUTDOWN_GRACE_MS, ServeOptions, ServerLimits, Stopping, load_tls, serve_router,
+    shutdown_signal,
+};
 pub use session::{OperatorSession, OperatorState};
 pub use state::AppState;

@@ -617,13 +617,17 @@ impl SyncEngine {
     }
 
     /// Runs the background sync until the returned handle is aborted: one task
-    /// per peer with an address (peers added later are picked up).
+    /// per peer with an address (peers added later are picked up). Aborting it
+    /// ends every loop it started, open long polls included (their requests
+    /// are dropped with them).
     pub fn spawn(self, interval_ms: u64) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
             // Orders and settlements travel on their own loop; it ends with this task.
             let pair = tokio::spawn(self.clone().pair_loop(interval_ms));
             let _abort_pair = AbortOnDrop(pair);
-            let mut running: BTreeMap<CenterId, tokio::task::JoinHandle<()>> = BTreeMap::new();
+            // Each peer's loops end with this task too (a dropped `JoinHandle`
+            // would leave them running, long polls open, after a stop).
+            let mut running: BTreeMap<CenterId, AbortOnDrop> = BTreeMap::new();
             let mut changes = self.node.subscribe();
             loop {
                 let peers = self.node.peers().unwrap_or_default();
@@ -632,9 +636,9 @@ impl SyncEngine {
                         .iter()
                         .any(|p| p.center_id == *center && p.url.is_some());
                     if !keep {
-                        handle.abort();
+                        handle.0.abort();
                     }
-                    keep && !handle.is_finished()
+                    keep && !handle.0.is_finished()
                 });
                 for peer in peers.into_iter().filter(|p| p.url.is_some()) {
                     if !running.contains_key(&peer.center_id) {
@@ -642,12 +646,12 @@ impl SyncEngine {
                         let center = peer.center_id;
                         running.insert(
                             center,
-                            tokio::spawn(async move {
+                            AbortOnDrop(tokio::spawn(async move {
                                 tokio::join!(
                                     engine.peer_loop(center, interval_ms),
                                     engine.mail_peer_loop(center)
                                 );
-                            }),
+                            })),
                         );
                     }
                 }

@@ -14,5 +14,7 @@ mod producers;
 mod relay;
 mod requests;
 mod search;
+mod setup;
 mod sheet;
+mod stop;
 mod support;

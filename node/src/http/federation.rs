@@ -21,7 +21,7 @@ use crate::node::routes::ADVERT_ENTRIES_MAX;
 use crate::node::{Ingested, Node, NodeError, reject_code};
 use crate::node::{MAIL_BATCH_MAX, MAIL_PATH, MAIL_WAIT_MS_MAX, RECEIPTS_MAX};
 use crate::server::{
-    AdminToken, ApiError, ApiJson, ApiPath, ApiResult, AppState, PairHop, PeerHop,
+    AdminToken, ApiError, ApiJson, ApiPath, ApiResult, AppState, PairHop, PeerHop, Stopping,
 };
 use crate::sync::{RoundReport, add_peer_by_url};
 use telecenter_protocol::sealed::MailExchange;
@@ -43,6 +43,7 @@ fn too_many(what: &str, max: usize) -> ApiError {
 /// `POST /api/v1/sync/summary`.
 pub(super) async fn summary(
     State(state): State<AppState>,
+    stopping: Stopping,
     PeerHop { auth, body }: PeerHop,
 ) -> ApiResult<Json<SummaryResponse>> {
     let _ = auth;
@@ -64,9 +65,12 @@ pub(super) async fn summary(
             changes: Vec::new(),
         }));
     }
-    // Long poll: answer as soon as this node has something the caller lacks.
+    // Long poll: answer as soon as this node has something the caller lacks,
+    // or at once (with nothing) when this node shuts down.
     let mut changed = state.node.subscribe();
     let deadline = tokio::time::Instant::now() + Duration::from_millis(u64::from(request.wait_ms));
+    let stopping = stopping.wait();
+    tokio::pin!(stopping);
     loop {
         changed.mark_unchanged();
         let mine = state.node.have();
@@ -101,6 +105,7 @@ pub(super) async fn summary(
                 }
             }
             () = tokio::time::sleep_until(deadline) => break,
+            () = &mut stopping => break,
         }
     }
     Ok(Json(SummaryResponse {
@@ -309,6 +314,7 @@ pub(super) async fn sync_now(
 /// holds for the caller (waiting up to `wait_ms` for some). The answer is signed.
 pub(super) async fn mail_exchange(
     State(state): State<AppState>,
+    stopping: Stopping,
     PairHop { auth, body }: PairHop,
 ) -> ApiResult<axum::response::Response> {
     let (from, nonce) = (auth.from, auth.nonce);
@@ -346,6 +352,10 @@ pub(super) async fn mail_exchange(
     let mut routes_before = have_routes.clone();
     // What this node accepts (and so its routes) changes with catalogs and trust.
     let mut catalogs = state.node.subscribe();
+    // A node that shuts down answers at once with what it has.
+    let stopping = stopping.wait();
+    tokio::pin!(stopping);
+    let mut stopped = false;
     loop {
         wake.mark_unchanged();
         catalogs.mark_unchanged();
@@ -353,7 +363,8 @@ pub(super) async fn mail_exchange(
             .run(move |node| Ok((node.has_mail_for(&from)?, node.advert_digest_for(&from)?)))
             .await?;
         let routes_changed = routes_before.as_deref() != Some(routes_now.as_str());
-        if waiting || handed || routes_changed || tokio::time::Instant::now() >= deadline {
+        if waiting || handed || routes_changed || stopped || tokio::time::Instant::now() >= deadline
+        {
             break;
         }
         routes_before = Some(routes_now);
@@ -361,6 +372,7 @@ pub(super) async fn mail_exchange(
             _ = wake.changed() => {}
             _ = catalogs.changed() => {}
             () = tokio::time::sleep_until(deadline) => {}
+            () = &mut stopping => stopped = true,
         }
     }
     let (body, signature) = state

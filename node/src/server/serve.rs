@@ -16,8 +16,14 @@
 //! - a request (reading its body, handling it, the long poll included) must be
 //!   answered within [`ServerLimits::request_ms`], else 408.
 //!
-//! Every request gets a [`ConnectInfo`] with the peer's socket address and a
-//! [`Transport`] saying whether it came over TLS; [`super::gate`] reads them.
+//! Every request gets a [`ConnectInfo`] with the peer's socket address, a
+//! [`Transport`] saying whether it came over TLS ([`super::gate`] reads them)
+//! and a [`Stopping`] that long polls wait on, so they answer at once when the
+//! server shuts down.
+//!
+//! Stopping is quick whatever the peers do: the server stops accepting, tells
+//! every long poll to answer, lets requests under way finish for at most
+//! [`SHUTDOWN_GRACE_MS`] and then drops the connections that are left.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -60,6 +66,12 @@ pub struct ServerLimits {
     pub shutdown_grace_ms: u64,
 }
 
+/// Time given to requests under way when the server shuts down, in ms. Long
+/// polls answer at once on shutdown; this bounds the rest (a slow upload, a
+/// peer that stopped reading), so an operator's Ctrl-C ends the node in about
+/// a second whatever its peers do.
+pub const SHUTDOWN_GRACE_MS: u64 = 1_000;
+
 /// Most connections open at once.
 pub const CONNECTIONS_MAX: usize = 512;
 /// Most connections open at once from one address. Many phones on a mobile
@@ -87,7 +99,7 @@ impl Default for ServerLimits {
             header_read_ms: HEADER_READ_MS,
             idle_ms: IDLE_MS,
             request_ms: REQUEST_MS,
-            shutdown_grace_ms: 10_000,
+            shutdown_grace_ms: SHUTDOWN_GRACE_MS,
         }
     }
 }
@@ -99,6 +111,46 @@ pub struct Transport {
     pub tls: bool,
 }
 
+/// Says when the server starts shutting down: a request extension every
+/// request gets, and an extractor (a request served some other way, such as a
+/// router test, gets one that never fires). Long polls end on it.
+#[derive(Clone, Debug, Default)]
+pub struct Stopping(Option<watch::Receiver<bool>>);
+
+impl Stopping {
+    /// Completes once the server is shutting down (never for a request that
+    /// did not come through [`serve_router`]).
+    pub async fn wait(mut self) {
+        match &mut self.0 {
+            Some(rx) => {
+                if rx.wait_for(|stopping| *stopping).await.is_err() {
+                    // The server loop is gone: it is stopping.
+                }
+            }
+            None => std::future::pending::<()>().await,
+        }
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Stopping {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<Stopping>()
+            .cloned()
+            .unwrap_or_default())
+    }
+}
+
+/// Told how many connections are still open when the server starts shutting
+/// down (the CLI says what it waits for).
+pub type OnStopping = Arc<dyn Fn(usize) + Send + Sync>;
+
 /// How to serve: limits and, for HTTPS, the TLS configuration.
 #[derive(Clone, Default)]
 pub struct ServeOptions {
@@ -106,6 +158,8 @@ pub struct ServeOptions {
     pub limits: ServerLimits,
     /// Serve HTTPS with this configuration (see [`load_tls`]); `None`: plain HTTP.
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// Called once when shutting down, with the connections still open.
+    pub on_stopping: Option<OnStopping>,
 }
 
 /// Why a certificate or key file cannot be used.
@@ -173,8 +227,8 @@ pub async fn serve_router(
     options: ServeOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let limits = Arc::new(options.limits);
-    let acceptor = options.tls.map(tokio_rustls::TlsAcceptor::from);
+    let limits = Arc::new(options.limits.clone());
+    let acceptor = options.tls.clone().map(tokio_rustls::TlsAcceptor::from);
     let slots = Arc::new(Semaphore::new(limits.connections_max));
     let per_ip: Arc<Mutex<HashMap<(u8, IpAddr), usize>>> = Arc::default();
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -232,6 +286,10 @@ pub async fn serve_router(
     }
     drop(listener);
     let _ = stop_tx.send(true);
+    while connections.try_join_next().is_some() {}
+    if let Some(report) = &options.on_stopping {
+        report(connections.len());
+    }
     let grace = Duration::from_millis(limits.shutdown_grace_ms);
     if tokio::time::timeout(grace, async {
         while connections.join_next().await.is_some() {}
@@ -451,10 +509,12 @@ async fn serve_connection<S>(
     });
     let request_time = Duration::from_millis(limits.request_ms);
     let service_activity = activity.clone();
+    let stopping = Stopping(Some(stop.clone()));
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
         let guard = InFlight::new(&service_activity);
         request.extensions_mut().insert(ConnectInfo(remote));
         request.extensions_mut().insert(Transport { tls });
+        request.extensions_mut().insert(stopping.clone());
         let app = app.clone();
         async move {
             let answer =

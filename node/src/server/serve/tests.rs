@@ -41,7 +41,11 @@ impl Running {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
-        let options = ServeOptions { limits, tls };
+        let options = ServeOptions {
+            limits,
+            tls,
+            ..ServeOptions::default()
+        };
         let task = tokio::spawn(serve_with(state, listener, options, async {
             let _ = stopped.await;
         }));
@@ -632,4 +636,69 @@ fn the_per_address_cap_counts_and_gives_back() {
     let elsewhere = IpAddr::from([0x2001, 0xdb8, 0x56, 9, 0, 0, 0, 1]);
     assert!(IpSlot::take(&counts, elsewhere, 2).is_some());
     drop(held);
+}
+
+/// A request waiting on [`Stopping`] (a long poll) answers as soon as the
+/// server shuts down, so stopping does not wait out the grace time; the number
+/// of connections still open is reported once.
+#[tokio::test]
+async fn a_long_poll_answers_at_once_when_the_server_stops() {
+    let app = Router::new().route(
+        "/wait",
+        axum::routing::get(|stopping: Stopping| async move {
+            stopping.wait().await;
+            "stopped"
+        }),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let reported = Arc::new(Mutex::new(Vec::new()));
+    let seen = reported.clone();
+    let options = ServeOptions {
+        limits: ServerLimits {
+            shutdown_grace_ms: 60_000,
+            ..ServerLimits::default()
+        },
+        on_stopping: Some(Arc::new(move |open| {
+            seen.lock().unwrap().push(open);
+        })),
+        ..ServeOptions::default()
+    };
+    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    let server = tokio::spawn(serve_router(app, listener, options, async move {
+        let _ = stop_rx.await;
+    }));
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(b"GET /wait HTTP/1.1\r\nHost: node\r\n\r\n")
+        .await
+        .unwrap();
+    // The request is under way (and waits) before the stop.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = std::time::Instant::now();
+    stop_tx.send(()).unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer))
+        .await
+        .expect("answered")
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(5), server)
+        .await
+        .expect("stopped")
+        .unwrap()
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(String::from_utf8_lossy(&answer).ends_with("stopped"));
+    assert_eq!(*reported.lock().unwrap(), vec![1]);
+}
+
+/// Outside [`serve_router`] (a router test) a request's [`Stopping`] never fires.
+#[tokio::test]
+async fn stopping_outside_the_server_never_fires() {
+    let waited = tokio::time::timeout(Duration::from_millis(50), Stopping::default().wait()).await;
+    assert!(waited.is_err());
 }
