@@ -216,7 +216,7 @@ img.photo{display:block;width:100%;max-width:36rem;height:auto;border-radius:.4r
 .pager{display:flex;gap:1rem;align-items:center;flex-wrap:wrap;margin:1.5rem 0}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}
 dl.facts dt{font-weight:600}
-dl.facts dd{margin:0}
+dl.facts dd{margin:0;min-width:0;overflow-wrap:anywhere}
 .order{background:#eef6f0;border-left:4px solid #0b5e3a;padding:.5rem 1rem;margin:1rem 0}
 footer{margin-top:2rem;padding-top:1rem;padding-bottom:2rem;border-top:1px solid #ddd9cc}
 table.rows{width:100%;border-collapse:collapse;margin:.5rem 0 1rem;background:#fff}

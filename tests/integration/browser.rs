@@ -971,3 +971,135 @@ fn a_buyer_orders_from_the_page_and_follows_the_order_on_the_status_page() {
         client.close().await.expect("close");
     });
 }
+
+/// Asserts that the page needs no sideways scrolling on a 360-px phone.
+async fn fits_phone(client: &Client, what: &str) {
+    client.set_window_size(360, 800).await.expect("phone size");
+    let width = client
+        .execute("return document.documentElement.scrollWidth;", vec![])
+        .await
+        .expect("script")
+        .as_f64()
+        .expect("a width");
+    client.set_window_size(1280, 900).await.expect("desk size");
+    assert!(
+        width <= 360.0,
+        "{what} is {width} px wide on a 360-px phone"
+    );
+}
+
+/// The value of the form field `css`.
+async fn value_of(client: &Client, css: &str) -> String {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no field {css}: {e}"))
+        .prop("value")
+        .await
+        .expect("value")
+        .unwrap_or_default()
+}
+
+/// Issue 14: an operator who never opens a terminal sets the fee terms and the
+/// node address, copies the center card, and another operator peers with that
+/// center from the card alone, sees it by name, and changes the password.
+#[test]
+fn an_operator_sets_fees_shares_the_card_peers_from_it_and_changes_the_password() {
+    let (malang, malang_server) = sample_node();
+    let blitar = Folder::new();
+    blitar.init_as("Telecenter Kab Blitar", "Kabupaten Blitar");
+    set_password(&malang, "sandi-malang-2025");
+    set_password(&blitar, "sandi-blitar-2025");
+    let blitar_server = blitar.serve(&[]);
+    let driver = driver();
+    run(async {
+        let client = browser(&driver).await;
+        let (m, b) = (malang_server.url.as_str(), blitar_server.url.as_str());
+
+        // Malang's operator sets the fee terms and where the node is reached.
+        log_in(&client, m, "sandi-malang-2025").await;
+        client
+            .goto(&format!("{m}/operator/profil"))
+            .await
+            .expect("profile");
+        poll_text(&client, "Simpan").await;
+        type_into(&client, "#fee", "2,5").await;
+        type_into(&client, "#fee-min", "1.000").await;
+        type_into(&client, "#alamat", m).await;
+        screenshot(&client, "profile-fees").await;
+        fits_phone(&client, "the profile page").await;
+        click(&client, Locator::Css("#simpan-profil")).await;
+        poll_text(&client, "Tersimpan.").await;
+        assert_eq!(value_of(&client, "#fee").await, "2,5");
+        assert_eq!(value_of(&client, "#fee-min").await, "1.000");
+        let info = malang.json(&["info"]);
+        assert_eq!(info["referral_fee_bp"], 250, "{info}");
+        assert_eq!(info["referral_fee_min_idr"], 1_000, "{info}");
+        let malang_id = info["center_id"].as_str().expect("an id").to_owned();
+
+        // The center card: the full id, the card text, a QR code, a copy button.
+        client
+            .goto(&format!("{m}/operator/kartu"))
+            .await
+            .expect("card");
+        poll_text(&client, "TELECENTER-KARTU v1").await;
+        let card = value_of(&client, "#kartu-teks").await;
+        assert!(card.contains(&format!("id: {malang_id}")), "{card}");
+        assert!(card.contains(&format!("alamat: {m}")), "{card}");
+        assert!(
+            client
+                .find(Locator::Css("#kartu-qr svg, svg#kartu-qr"))
+                .await
+                .is_ok()
+        );
+        click(&client, Locator::Css("#salin-kartu")).await;
+        poll_text(&client, "Tersalin").await;
+        screenshot(&client, "center-card").await;
+        fits_phone(&client, "the card page").await;
+
+        // Blitar's operator pastes the card, checks who it is, and connects.
+        log_in(&client, b, "sandi-blitar-2025").await;
+        client
+            .goto(&format!("{b}/operator/jaringan"))
+            .await
+            .expect("network");
+        poll_text(&client, "kartu").await;
+        type_into(&client, "#tempel-kartu", &card).await;
+        click(&client, Locator::Css("#sambungkan")).await;
+        poll_text(&client, "Telecenter Kota Malang").await;
+        assert!(client.find(Locator::Css("#konfirmasi-kartu")).await.is_ok());
+        screenshot(&client, "network-card-confirm").await;
+        click(&client, Locator::Css("#setuju-kartu")).await;
+        poll_text(&client, "dipercaya langsung").await;
+        let trusted = text_of(&client, "#dipercaya").await;
+        assert!(trusted.contains("Telecenter Kota Malang"), "{trusted}");
+        // By name; the id only inside its folded details.
+        assert!(!trusted.contains(&malang_id[..12]), "{trusted}");
+        screenshot(&client, "network-peered").await;
+        fits_phone(&client, "the network page").await;
+
+        // And changes the password on the pages.
+        client
+            .goto(&format!("{b}/operator/sandi"))
+            .await
+            .expect("password page");
+        poll_text(&client, "Kata sandi sekarang").await;
+        type_into(&client, "#sandi-lama", "sandi-blitar-2025").await;
+        type_into(&client, "#sandi-baru", "sandi-baru-blitar-26").await;
+        type_into(&client, "#sandi-ulang", "sandi-baru-blitar-26").await;
+        click(&client, Locator::Css("#ganti-sandi")).await;
+        client
+            .wait()
+            .for_element(Locator::Css("#sandi-tersimpan"))
+            .await
+            .expect("the change is confirmed");
+        assert!(!body(&client).await.contains("sandi-baru-blitar-26"));
+        screenshot(&client, "password-changed").await;
+        fits_phone(&client, "the password page").await;
+        // This session stays; after logging out only the new password opens the pages.
+        press(&client, "Keluar").await;
+        poll_text(&client, "Masuk petugas").await;
+        log_in(&client, b, "sandi-baru-blitar-26").await;
+        client.close().await.expect("close");
+    });
+}

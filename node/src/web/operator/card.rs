@@ -62,7 +62,7 @@ fn card_page(lang: Lang, csrf: &str, card: &CenterCard) -> Markup {
         (operator_nav(t, csrf))
         h1 { (c.card) }
         p { (c.card_intro) }
-        dl.facts {
+        dl.facts.stack {
             dt { (w.name) } dd #kartu-nama { (card.name) }
             dt { (w.region) } dd #kartu-wilayah { (card.region) }
             dt { (c.full_id) }
