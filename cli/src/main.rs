@@ -12,6 +12,7 @@ mod backend;
 mod cli;
 mod commands;
 mod demo;
+mod errors;
 mod output;
 mod producers;
 mod serve;
@@ -64,8 +65,9 @@ fn main() -> ExitCode {
     match runtime.block_on(commands::run(args)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            // `{:#}` joins the context chain on one line.
-            let line = format!("{error:#}");
+            // Known kinds in the table's words; else `{:#}` joins the
+            // context chain on one line.
+            let line = errors::line(&error);
             eprintln!("{}", fill(words().error_line, &[&line]));
             ExitCode::FAILURE
         }
@@ -84,6 +86,16 @@ fn localise(command: clap::Command, path: &str) -> clap::Command {
     let command = match about {
         Some(about) => command.about(about).long_about(None),
         None => command,
+    };
+    // The examples' commands stay; their captions are said in the table's words.
+    let after_help = command.get_after_help().map(|text| {
+        w.captions
+            .iter()
+            .fold(text.to_string(), |text, (en, said)| text.replace(en, said))
+    });
+    let command = match after_help {
+        Some(text) if !w.captions.is_empty() => command.after_help(text),
+        _ => command,
     };
     command.mut_subcommands(|sub| {
         let sub_path = if path.is_empty() {

@@ -91,6 +91,15 @@ macro_rules! words_table {
             pub(crate) abouts: &'static [(&'static str, &'static str)],
             /// Order statuses by their API word.
             pub(crate) statuses: &'static [(&'static str, &'static str)],
+            /// Errors by kind or API code (`not_set_up`, `out_of_stock`); `{}`
+            /// is the folder or id when known. Empty: the English message stays.
+            pub(crate) errors: &'static [(&'static str, &'static str)],
+            /// Input fields by their API name (`price_idr` → "harga").
+            pub(crate) fields: &'static [(&'static str, &'static str)],
+            /// Why an input was refused, by its code (`empty`, `too_long`).
+            pub(crate) reasons: &'static [(&'static str, &'static str)],
+            /// Captions of the `--help` examples, by their English words.
+            pub(crate) captions: &'static [(&'static str, &'static str)],
         }
 
         impl Words {
@@ -190,6 +199,8 @@ words_table! {
     /// Peer list.
     never,
     last_sync,
+    /// An input refused for a reason the table does not name.
+    reason_other,
 }
 
 impl Words {

@@ -65,6 +65,7 @@ pub(crate) const WORDS: Words = Words {
     order_placed: "Order {} placed with {}: {} × {} = {}. It is sent to them as soon as their node can be reached.",
     never: "never",
     last_sync: "last sync:",
+    reason_other: "not accepted",
     args: &[
         ("title", "product title"),
         ("price", "price in rupiah"),
@@ -91,4 +92,8 @@ pub(crate) const WORDS: Words = Words {
         ("cancelled", "cancelled"),
         ("refused", "refused on arrival"),
     ],
+    errors: &[],
+    fields: &[],
+    reasons: &[],
+    captions: &[],
 };
