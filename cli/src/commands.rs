@@ -21,16 +21,13 @@ use crate::words::{fill, words};
 /// Reads a photo file, refusing one over the upload limit before reading it.
 fn read_photo(path: &std::path::Path) -> Result<Vec<u8>> {
     let max = telecenter_protocol::limits::PHOTO_UPLOAD_BYTES_MAX;
-    let size = std::fs::metadata(path)
-        .with_context(|| format!("cannot read the photo {}", path.display()))?
-        .len();
+    let w = words();
+    let unreadable = || fill(w.photo_unreadable, &[&path.display()]);
+    let size = std::fs::metadata(path).with_context(unreadable)?.len();
     if size > max as u64 {
-        bail!(
-            "the photo {} is too large: at most {max} bytes, found {size}",
-            path.display()
-        );
+        bail!(fill(w.photo_too_large, &[&path.display(), &max, &size]));
     }
-    std::fs::read(path).with_context(|| format!("cannot read the photo {}", path.display()))
+    std::fs::read(path).with_context(unreadable)
 }
 
 pub(crate) fn clock() -> Arc<dyn Clock> {
@@ -72,12 +69,9 @@ async fn run_command(data: &DataDir, command: Command, json: bool) -> Result<()>
 
 /// `telecenter init`.
 fn init(data: &DataDir, args: InitArgs, json: bool) -> Result<()> {
-    let lock = data.try_lock()?.ok_or_else(|| {
-        anyhow::anyhow!(
-            "the data folder {} is in use by a running node",
-            data.root().display()
-        )
-    })?;
+    let lock = data
+        .try_lock()?
+        .ok_or_else(|| anyhow::anyhow!(fill(words().folder_in_use, &[&data.root().display()])))?;
     let profile = ProfileInput {
         name: Some(args.name),
         region: Some(args.region),
@@ -184,7 +178,7 @@ async fn run_on_node(backend: Backend, command: Command, json: bool) -> Result<(
             output::sync(&reports, json)?;
             let failed = reports.iter().filter(|r| !r.ok).count();
             if failed > 0 {
-                bail!("{failed} of {} peers could not be synced", reports.len());
+                bail!(fill(words().sync_some_failed, &[&failed, &reports.len()]));
             }
             Ok(())
         }
@@ -324,24 +318,30 @@ fn import_sheet(backend: &Backend, args: &crate::cli::ImportArgs) -> anyhow::Res
     for error in &plan.errors {
         println!("{error}");
     }
+    let w = words();
     println!(
-        "{} to create, {} to update, {} unchanged, {} bad rows",
-        plan.create.len(),
-        plan.update.len(),
-        plan.unchanged,
-        plan.errors.len()
+        "{}",
+        fill(
+            w.import_summary,
+            &[
+                &plan.create.len(),
+                &plan.update.len(),
+                &plan.unchanged,
+                &plan.errors.len()
+            ]
+        )
     );
     if args.yes {
         let outcome = node.import_listings(&plan)?;
         println!(
-            "imported: {} created, {} updated",
-            outcome.created, outcome.updated
+            "{}",
+            fill(w.imported, &[&outcome.created, &outcome.updated])
         );
     } else {
-        println!("nothing written; run again with --yes to import");
+        println!("{}", w.import_dry);
     }
     if !plan.errors.is_empty() {
-        anyhow::bail!("{} bad rows", plan.errors.len());
+        anyhow::bail!(fill(w.bad_rows, &[&plan.errors.len()]));
     }
     Ok(())
 }

@@ -113,15 +113,13 @@ pub(crate) fn kind(error: &anyhow::Error) -> Option<Kind> {
                 },
                 "",
             ))
-        } else if let Some(e) = cause.downcast_ref::<ApiFailure>() {
-            Some(Kind {
+        } else {
+            cause.downcast_ref::<ApiFailure>().map(|e| Kind {
                 code: e.code.clone(),
                 field: e.field.clone(),
                 reason: e.reason.clone(),
                 subject: String::new(),
             })
-        } else {
-            None
         }
     })
 }

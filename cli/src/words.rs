@@ -201,6 +201,157 @@ words_table! {
     last_sync,
     /// An input refused for a reason the table does not name.
     reason_other,
+    /// After init: {} name, {} region, {} folder, {} folder.
+    created,
+    /// The node serves: {} name, {} short id, {} address.
+    serving,
+    /// A listing removed: {} id, {} title.
+    removed,
+    /// Labels of `listing show` and `info` (padded to one width).
+    label_price,
+    label_stock,
+    label_category,
+    label_producer,
+    label_status,
+    label_center,
+    label_updated,
+    label_center_id,
+    label_region,
+    label_contact,
+    label_whatsapp,
+    label_fee,
+    label_address,
+    label_version,
+    label_behind,
+    label_last_error,
+    /// Search: {} the corrected words.
+    did_you_mean,
+    no_listings,
+    /// Search: {} near words.
+    try_words,
+    stock_word,
+    /// Search: {} shown, {} total.
+    shown,
+    /// Info: {} percent, {} minimum.
+    fee_line,
+    /// Info: {} the address.
+    address_published,
+    address_none,
+    /// Peer added: {} name, {} id.
+    peer_added,
+    peer_no_address,
+    peer_trusted_note,
+    no_peers,
+    connects_to_us,
+    /// Peer list: {} changes.
+    changes,
+    /// Trust decisions.
+    state_trusted,
+    state_blocked,
+    /// Trust: {} how many.
+    accepted_catalogs,
+    /// Trust: {} depth.
+    vouched_depth,
+    no_sync_peers,
+    /// Sync: {} name, {} received, {} sent, {} behind.
+    sync_ok,
+    /// Sync: {} name, {} error.
+    sync_failed,
+    /// Sync: {} failed, {} peers.
+    sync_some_failed,
+    /// Init: {} folder.
+    folder_in_use,
+    /// {} the file.
+    photo_unreadable,
+    /// {} file, {} max bytes, {} found.
+    photo_too_large,
+    /// Import: {} new, {} changed, {} same, {} bad.
+    import_summary,
+    /// Import: {} created, {} updated.
+    imported,
+    import_dry,
+    /// {} bad rows.
+    bad_rows,
+    no_ledger,
+    /// Fee statement: {} name, {} from, {} to.
+    statement_title,
+    opening_balance,
+    closing_balance,
+    settled,
+    /// {} amount.
+    owes_us,
+    /// {} amount.
+    we_owe,
+    /// {} month.
+    report_title,
+    /// Fee report columns.
+    report_orders,
+    report_gross,
+    report_earned,
+    report_owed,
+    report_net,
+    by_center,
+    by_producer,
+    /// {} month.
+    balances_end,
+    /// {} id, {} amount, {} center.
+    correction_sent,
+    /// {} what was typed.
+    owed_to_bad,
+    suggestion_only,
+    nothing_to_settle,
+    pays,
+    not_minimal,
+    /// {} why.
+    left_out,
+    no_settlements,
+    no_producers,
+    /// Producer labels.
+    label_bank,
+    label_listings,
+    /// {} listing, {} producer, {} village.
+    linked,
+    /// {} listing, {} producer, {} village.
+    unlinked,
+    /// {} amount, {} method, {} producer.
+    producer_paid,
+    /// {} name, {} village, {} month.
+    producer_statement,
+    /// Statement and sales words.
+    word_gross,
+    word_commission,
+    word_owed,
+    word_paid,
+    word_sales,
+    /// {} gross, {} commission, {} owed, {} paid.
+    statement_totals,
+    /// {} month.
+    sales_title,
+    /// Buyer request labels (padded to one width).
+    request_product,
+    request_seller,
+    request_quantity,
+    request_buyer,
+    request_receive,
+    request_note,
+    request_sent,
+    request_order,
+    request_reason,
+    pickup_here,
+    delivery,
+    no_requests,
+    /// {} how many.
+    requests_waiting,
+    /// {} code, {} qty, {} unit, {} title.
+    request_sold_here,
+    /// {} code, {} center, {} order.
+    request_ordered,
+    /// {} code.
+    request_declined,
+    /// Listing statuses.
+    listing_active,
+    listing_hidden,
+    listing_removed,
 }
 
 impl Words {
@@ -252,6 +403,8 @@ mod tests {
             "show_per",
             "method_transfer",
             "method_qris",
+            "label_status",
+            "label_whatsapp",
         ];
         for ((name, id_text), (_, en_text)) in id.entries().into_iter().zip(en.entries()) {
             assert!(!id_text.trim().is_empty(), "{name} is empty in Indonesian");

@@ -83,7 +83,7 @@ pub(super) async fn settle(backend: Backend, command: SettleCommand, json: bool)
                 return print_json(&list);
             }
             if list.is_empty() {
-                println!("no settlement payments");
+                println!("{}", crate::words::words().no_settlements);
             }
             for s in &list {
                 let what = if s.kind == "correction" {
