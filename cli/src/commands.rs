@@ -349,12 +349,12 @@ fn import_sheet(backend: &Backend, args: &crate::cli::ImportArgs) -> anyhow::Res
 /// Reads at most `max` bytes of a file (one more tells it is too large).
 fn read_bounded(path: &std::path::Path, max: usize) -> anyhow::Result<Vec<u8>> {
     use std::io::Read;
-    let file = std::fs::File::open(path)
-        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    let unreadable = || fill(words().file_unreadable, &[&path.display()]);
+    let file = std::fs::File::open(path).with_context(unreadable)?;
     let mut bytes = Vec::new();
     file.take(u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1))
         .read_to_end(&mut bytes)
-        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+        .with_context(unreadable)?;
     if bytes.len() > max {
         // Only max + 1 bytes were read: say the limit, not a size we do not know.
         anyhow::bail!(
@@ -384,7 +384,7 @@ fn export_sheet(backend: &Backend, args: &crate::cli::ExportArgs) -> anyhow::Res
     .map_err(|e| anyhow::anyhow!("export failed: {e}"))?;
     match &args.output {
         Some(path) => std::fs::write(path, &bytes)
-            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?,
+            .with_context(|| fill(words().file_unwritable, &[&path.display()]))?,
         None => std::io::stdout().write_all(&bytes)?,
     }
     Ok(())

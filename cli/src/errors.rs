@@ -61,7 +61,7 @@ pub(crate) fn node_kind(error: &NodeError) -> Option<Kind> {
     Some(match error {
         NodeError::Invalid(e) => Kind::input(e),
         NodeError::NoSuchListing(id) => Kind::of("unknown_listing", id),
-        NodeError::UnknownListing { listing, .. } => Kind::of("unknown_listing", listing),
+        NodeError::UnknownListing { listing, .. } => Kind::of("listing_not_known", listing),
         NodeError::NoSuchOrder(id) => Kind::of("unknown_order", id),
         NodeError::NoSuchRequest(code) => Kind::of("unknown_request", code),
         NodeError::NoSuchSettlement(id) => Kind::of("unknown_settlement", id),
@@ -142,12 +142,28 @@ pub(crate) fn said(w: &Words, kind: &Kind) -> Option<String> {
     find(w.errors, &kind.code).map(|text| fill(text, &[&kind.subject]))
 }
 
-/// One line for people: the table's words for a known kind, else the English
-/// message with its context chain (`{:#}`).
+/// One line for people: the table's words for a known kind, else the context
+/// chain joined with `: ` as `{:#}` does, a file error's cause in the table's
+/// words when it has them ("the file does not exist").
 pub(crate) fn line(error: &anyhow::Error) -> String {
-    kind(error)
-        .and_then(|k| said(words(), &k))
-        .unwrap_or_else(|| format!("{error:#}"))
+    let w = words();
+    if let Some(text) = kind(error).and_then(|k| said(w, &k)) {
+        return text;
+    }
+    error
+        .chain()
+        .map(|cause| {
+            let io = cause
+                .downcast_ref::<std::io::Error>()
+                .and_then(|e| match e.kind() {
+                    std::io::ErrorKind::NotFound => Some(w.io_not_found),
+                    std::io::ErrorKind::PermissionDenied => Some(w.io_permission_denied),
+                    _ => None,
+                });
+            io.map_or_else(|| cause.to_string(), str::to_owned)
+        })
+        .collect::<Vec<_>>()
+        .join(": ")
 }
 
 /// Every code `kind` can give for a library error (for the test that walks the table).
@@ -158,6 +174,7 @@ pub(crate) const CODES: &[&str] = &[
     "missing_identity",
     "folder_busy",
     "unknown_listing",
+    "listing_not_known",
     "unknown_order",
     "unknown_request",
     "unknown_settlement",

@@ -352,6 +352,14 @@ words_table! {
     listing_active,
     listing_hidden,
     listing_removed,
+    /// Files: {} the file.
+    file_unreadable,
+    file_unwritable,
+    /// Why a file cannot be used.
+    io_not_found,
+    io_permission_denied,
+    /// Order place: {} what was typed.
+    listing_path_bad,
 }
 
 impl Words {
@@ -426,6 +434,45 @@ mod tests {
         }
         for (word, _) in en.statuses {
             assert!(id.statuses.iter().any(|(w, _)| w == word), "status {word}");
+        }
+    }
+
+    /// Walks the command tree: every command and subcommand has an Indonesian
+    /// summary, and no English caption is left in its examples.
+    #[test]
+    fn every_command_has_an_indonesian_summary_and_captions() {
+        use clap::CommandFactory;
+        fn walk(command: &clap::Command, path: &str, out: &mut Vec<(String, String)>) {
+            for sub in command.get_subcommands() {
+                let path = if path.is_empty() {
+                    sub.get_name().to_owned()
+                } else {
+                    format!("{path} {}", sub.get_name())
+                };
+                let after = sub
+                    .get_after_help()
+                    .map(|t| t.to_string())
+                    .unwrap_or_default();
+                out.push((path.clone(), after));
+                walk(sub, &path, out);
+            }
+        }
+        let mut commands = Vec::new();
+        walk(&crate::cli::Cli::command(), "", &mut commands);
+        assert!(commands.len() > 50, "{}", commands.len());
+        let id = table(Lang::Id);
+        for (path, after) in commands {
+            assert!(
+                id.abouts.iter().any(|(p, _)| *p == path),
+                "'{path}' has no Indonesian summary"
+            );
+            let said = id
+                .captions
+                .iter()
+                .fold(after, |text, (en, said)| text.replace(en, said));
+            for english in ["Example", "(the ", " the ", "(your ", "(to ", "(with "] {
+                assert!(!said.contains(english), "'{path}': {english:?} in {said}");
+            }
         }
     }
 

@@ -171,6 +171,11 @@ pub(crate) const WORDS: Words = Words {
     listing_active: "active",
     listing_hidden: "hidden",
     listing_removed: "removed",
+    file_unreadable: "cannot read {}",
+    file_unwritable: "cannot write {}",
+    io_not_found: "No such file or directory",
+    io_permission_denied: "Permission denied",
+    listing_path_bad: "the listing must be CENTER/ID as on the product page, found {}",
     args: &[
         ("title", "product title"),
         ("price", "price in rupiah"),

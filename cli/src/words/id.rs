@@ -171,6 +171,11 @@ pub(crate) const WORDS: Words = Words {
     listing_active: "aktif",
     listing_hidden: "disembunyikan",
     listing_removed: "dihapus",
+    file_unreadable: "berkas {} tidak bisa dibaca",
+    file_unwritable: "berkas {} tidak bisa ditulis",
+    io_not_found: "berkasnya tidak ada",
+    io_permission_denied: "tidak ada izin membukanya",
+    listing_path_bad: "produknya ditulis KODE-PUSAT/KODE seperti di halaman produk, yang ditulis {}",
     args: &[
         ("title", "judul produk"),
         ("price", "harga dalam rupiah"),
@@ -288,6 +293,94 @@ pub(crate) const WORDS: Words = Words {
             "demo",
             "Menjalankan contoh lima telecenter di komputer ini, sampai Ctrl-C.",
         ),
+        (
+            "peer add",
+            "Menambah rekan lewat alamatnya (identitasnya diambil dan ditampilkan), atau rekan di balik NAT lewat kode pusatnya.",
+        ),
+        (
+            "peer list",
+            "Daftar rekan dengan sinkron terakhir, ketertinggalan dan kegagalan terakhir.",
+        ),
+        (
+            "peer remove",
+            "Menghapus rekan (pusatnya tetap dipercaya; pakai 'block' untuk berhenti menerimanya).",
+        ),
+        (
+            "request list",
+            "Daftar pesanan pembeli, yang menunggu lebih dulu.",
+        ),
+        (
+            "request show",
+            "Menampilkan satu pesanan pembeli dengan data pembelinya.",
+        ),
+        (
+            "request accept",
+            "Menjawab pesanan pembeli: pesan ke pusat penjual, atau dengan --local catat penjualan di sini.",
+        ),
+        (
+            "request decline",
+            "Menolak pesanan pembeli; pembeli membaca alasannya di halaman status.",
+        ),
+        (
+            "fees report",
+            "Pesanan, penjualan dan komisi sebulan per pusat dan per produsen.",
+        ),
+        (
+            "fees balances",
+            "Utang tiap pusat ke pusat ini, atau utang pusat ini (sepanjang waktu).",
+        ),
+        (
+            "fees statement",
+            "Catatan dengan satu pusat per bulan penuh, dengan saldo berjalan.",
+        ),
+        (
+            "fees settle",
+            "Mencatat, mengonfirmasi, menolak dan mendaftar pelunasan.",
+        ),
+        (
+            "fees settle pay",
+            "Mencatat pembayaran pusat ini ke pusat lain; menunggu konfirmasi mereka.",
+        ),
+        (
+            "fees settle confirm",
+            "Mengonfirmasi pembayaran yang sudah sampai, atau menyetujui koreksi (saldo berubah).",
+        ),
+        (
+            "fees settle decline",
+            "Menolak pembayaran yang tidak sampai, atau koreksi yang tidak disetujui.",
+        ),
+        ("fees settle list", "Daftar pelunasan dan koreksi."),
+        (
+            "fees correct",
+            "Mengusulkan koreksi ke pusat lain (catatan baru; berlaku setelah mereka mengonfirmasi).",
+        ),
+        (
+            "fees netting",
+            "Menyarankan transfer paling sedikit untuk melunasi saldo (hanya saran).",
+        ),
+        (
+            "producer add",
+            "Menambah produsen (kontak, rekening bank dan WhatsApp tetap di komputer ini).",
+        ),
+        ("producer list", "Daftar produsen."),
+        (
+            "producer show",
+            "Menampilkan satu produsen, dengan data pribadinya.",
+        ),
+        (
+            "producer edit",
+            "Mengubah produsen (hanya isian yang diberikan).",
+        ),
+        (
+            "producer link",
+            "Menghubungkan produk pusat ini ke produsen (nama produsennya ikut diisi).",
+        ),
+        (
+            "producer unlink",
+            "Melepas produk dari produsennya (nama produsen dan desanya tetap).",
+        ),
+        ("producer payout", "Mencatat pembayaran ke produsen."),
+        ("producer statement", "Rekening produsen untuk satu bulan."),
     ],
     statuses: &[
         ("placed", "menunggu keputusan"),
@@ -335,6 +428,10 @@ pub(crate) const WORDS: Words = Words {
         (
             "not_found",
             "kode itu tidak ada di node ini. Periksa kodenya di daftar",
+        ),
+        (
+            "listing_not_known",
+            "produk {} belum dikenal node ini. Sinkron dulu (telecenter sync) atau periksa kodenya",
         ),
         (
             "listing_removed",
@@ -446,6 +543,8 @@ pub(crate) const WORDS: Words = Words {
         ("min_price", "harga terendah"),
         ("max_price", "harga tertinggi"),
         ("file", "berkas"),
+        ("limit", "--limit (banyaknya per halaman)"),
+        ("offset", "--offset (mulai dari)"),
     ],
     reasons: &[
         ("empty", "wajib diisi"),
