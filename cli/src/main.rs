@@ -26,7 +26,12 @@ use clap::{CommandFactory, FromArgMatches};
 
 use crate::words::{fill, words};
 
+/// The exit status of a command whose reader went away (128 + SIGPIPE, as
+/// the shell reports a command ended by a closed pipe).
+const CLOSED_PIPE_EXIT: i32 = 141;
+
 fn main() -> ExitCode {
+    quiet_on_closed_pipe();
     let command = localise(cli::Cli::command(), "");
     let args = command
         .try_get_matches()
@@ -72,6 +77,25 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// A closed standard output (`telecenter listing list | head -3`) ends the
+/// command quietly, as other command-line tools do, instead of printing a
+/// panic: `println!` panics when its pipe's reader is gone.
+fn quiet_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.starts_with("failed printing to std") && message.contains("Broken pipe") {
+            std::process::exit(CLOSED_PIPE_EXIT);
+        }
+        default(info);
+    }));
 }
 
 /// The commands' summaries in this process's language (`path` is the

@@ -100,6 +100,9 @@ macro_rules! words_table {
             pub(crate) reasons: &'static [(&'static str, &'static str)],
             /// Captions of the `--help` examples, by their English words.
             pub(crate) captions: &'static [(&'static str, &'static str)],
+            /// Other API words shown in tables (request and settlement
+            /// statuses, statement line kinds); a missing word stays as it is.
+            pub(crate) api_words: &'static [(&'static str, &'static str)],
         }
 
         impl Words {
@@ -373,6 +376,14 @@ impl Words {
             Some((_, gloss)) => format!("{token} ({gloss})"),
             None => token.to_owned(),
         }
+    }
+
+    /// An API word (`sold`, `waiting`, `referral_fee`) for people.
+    pub(crate) fn api_word<'a>(&self, word: &'a str) -> &'a str {
+        self.api_words
+            .iter()
+            .find(|(w, _)| *w == word)
+            .map_or(word, |(_, text)| text)
     }
 
     /// An order status for people, from its API word.

@@ -374,3 +374,38 @@ fn cli_errors_are_indonesian_with_lang_id() {
     let out = folder.run_in("C", &["listing", "show", "k3v9q2m7xa"], None);
     assert!(text(&out.stderr).starts_with("error: "), "{out:?}");
 }
+
+/// `telecenter listing list | head -1`: the reader goes away; the command ends
+/// quietly (status 141, as a closed pipe) instead of printing a panic.
+#[test]
+fn closed_stdout_ends_quietly() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let folder = Folder::new();
+    folder.init();
+    for n in 0..3 {
+        folder.add_listing(&format!("Produk {n}"), "5.000", "makanan");
+    }
+    let mut child = Command::new(crate::support::binary())
+        .arg("--data")
+        .arg(&folder.data)
+        .args(["listing", "list"])
+        .env("LANG", "C")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run");
+    // Close the reading end before the command writes.
+    drop(child.stdout.take());
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .expect("read");
+    let status = child.wait().expect("wait");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(status.code(), Some(141), "{stderr}");
+}

@@ -183,7 +183,7 @@ pub(crate) async fn fees(backend: Backend, command: FeesCommand, json: bool) -> 
                     println!(
                         "  {}  {:<13} {:<13} {:>14}  {:>14}",
                         local(&l.at),
-                        l.kind,
+                        w.api_word(&l.kind),
                         l.reference,
                         format_rupiah(l.amount_idr),
                         format_rupiah(l.balance_idr)
@@ -257,6 +257,25 @@ pub(crate) async fn fees(backend: Backend, command: FeesCommand, json: bool) -> 
                     |node| accounting::netting(node, &include),
                 )
                 .await?;
+            // Centers by name: as this node knows them, else as the shared
+            // balances files name them, else by short id.
+            let local = backend
+                .local_node()
+                .and_then(|node| telecenter_node::api::CenterNames::load(node).ok());
+            let name = |center: &telecenter_protocol::CenterId| {
+                local
+                    .as_ref()
+                    .map(|names| names.of(center))
+                    .filter(|name| *name != center.short())
+                    .or_else(|| {
+                        include
+                            .iter()
+                            .flat_map(|e| &e.balances)
+                            .find(|b| b.center == *center)
+                            .map(|b| b.name.clone())
+                    })
+                    .unwrap_or_else(|| center.short())
+            };
             json_or_text(json, &view, || {
                 let w = words();
                 println!("{}", w.suggestion_only);
@@ -266,9 +285,9 @@ pub(crate) async fn fees(backend: Backend, command: FeesCommand, json: bool) -> 
                 for t in &view.suggestion.transfers {
                     println!(
                         "  {} {} {}  {}",
-                        t.debtor.short(),
+                        name(&t.debtor),
                         w.pays,
-                        t.creditor.short(),
+                        name(&t.creditor),
                         format_rupiah(t.amount_idr)
                     );
                 }

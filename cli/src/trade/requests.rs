@@ -117,7 +117,7 @@ fn label(text: &str) -> String {
 
 fn print_request(v: &RequestView, seller: &str) {
     let w = words();
-    println!("{}  {}", v.code, v.status);
+    println!("{}  {}", v.code, w.api_word(&v.status));
     println!("  {}{} ({})", label(w.request_product), v.title, v.listing);
     println!("  {}{seller}", label(w.request_seller));
     println!(
@@ -172,7 +172,7 @@ pub(crate) async fn request(backend: Backend, command: RequestCommand, json: boo
                     println!(
                         "{}  {:<8}  {:>4} × {:<28}  {:<20}  {}",
                         r.code,
-                        r.status,
+                        words().api_word(&r.status),
                         r.quantity,
                         truncate(&r.title, 28),
                         truncate(&r.buyer_name, 20),

@@ -206,4 +206,5 @@ pub(crate) const WORDS: Words = Words {
     fields: &[],
     reasons: &[],
     captions: &[],
+    api_words: &[],
 };
