@@ -57,7 +57,13 @@ async fn decode<T: serde::de::DeserializeOwned>(
             .with_context(|| format!("unexpected answer from the node at {url}"));
     }
     match serde_json::from_slice::<ErrorBody>(&bytes) {
-        Ok(body) => Err(anyhow!(body.error.message)),
+        Ok(body) => Err(crate::errors::ApiFailure {
+            code: body.error.code,
+            message: body.error.message,
+            field: body.error.field,
+            reason: body.error.reason,
+        }
+        .into()),
         Err(_) => Err(anyhow!("the node at {url} answered {status}")),
     }
 }

@@ -21,16 +21,13 @@ use crate::words::{fill, words};
 /// Reads a photo file, refusing one over the upload limit before reading it.
 fn read_photo(path: &std::path::Path) -> Result<Vec<u8>> {
     let max = telecenter_protocol::limits::PHOTO_UPLOAD_BYTES_MAX;
-    let size = std::fs::metadata(path)
-        .with_context(|| format!("cannot read the photo {}", path.display()))?
-        .len();
+    let w = words();
+    let unreadable = || fill(w.photo_unreadable, &[&path.display()]);
+    let size = std::fs::metadata(path).with_context(unreadable)?.len();
     if size > max as u64 {
-        bail!(
-            "the photo {} is too large: at most {max} bytes, found {size}",
-            path.display()
-        );
+        bail!(fill(w.photo_too_large, &[&path.display(), &max, &size]));
     }
-    std::fs::read(path).with_context(|| format!("cannot read the photo {}", path.display()))
+    std::fs::read(path).with_context(unreadable)
 }
 
 pub(crate) fn clock() -> Arc<dyn Clock> {
@@ -73,12 +70,9 @@ async fn run_command(data: &DataDir, command: Command, json: bool) -> Result<()>
 
 /// `telecenter init`.
 fn init(data: &DataDir, args: InitArgs, json: bool) -> Result<()> {
-    let lock = data.try_lock()?.ok_or_else(|| {
-        anyhow::anyhow!(
-            "the data folder {} is in use by a running node",
-            data.root().display()
-        )
-    })?;
+    let lock = data
+        .try_lock()?
+        .ok_or_else(|| anyhow::anyhow!(fill(words().folder_in_use, &[&data.root().display()])))?;
     let profile = ProfileInput {
         name: Some(args.name),
         region: Some(args.region),
@@ -189,7 +183,7 @@ async fn run_on_node(backend: Backend, command: Command, json: bool) -> Result<(
             output::sync(&reports, json)?;
             let failed = reports.iter().filter(|r| !r.ok).count();
             if failed > 0 {
-                bail!("{failed} of {} peers could not be synced", reports.len());
+                bail!(fill(words().sync_some_failed, &[&failed, &reports.len()]));
             }
             Ok(())
         }
@@ -329,24 +323,30 @@ fn import_sheet(backend: &Backend, args: &crate::cli::ImportArgs) -> anyhow::Res
     for error in &plan.errors {
         println!("{error}");
     }
+    let w = words();
     println!(
-        "{} to create, {} to update, {} unchanged, {} bad rows",
-        plan.create.len(),
-        plan.update.len(),
-        plan.unchanged,
-        plan.errors.len()
+        "{}",
+        fill(
+            w.import_summary,
+            &[
+                &plan.create.len(),
+                &plan.update.len(),
+                &plan.unchanged,
+                &plan.errors.len()
+            ]
+        )
     );
     if args.yes {
         let outcome = node.import_listings(&plan)?;
         println!(
-            "imported: {} created, {} updated",
-            outcome.created, outcome.updated
+            "{}",
+            fill(w.imported, &[&outcome.created, &outcome.updated])
         );
     } else {
-        println!("nothing written; run again with --yes to import");
+        println!("{}", w.import_dry);
     }
     if !plan.errors.is_empty() {
-        anyhow::bail!("{} bad rows", plan.errors.len());
+        anyhow::bail!(fill(w.bad_rows, &[&plan.errors.len()]));
     }
     Ok(())
 }
@@ -354,12 +354,12 @@ fn import_sheet(backend: &Backend, args: &crate::cli::ImportArgs) -> anyhow::Res
 /// Reads at most `max` bytes of a file (one more tells it is too large).
 fn read_bounded(path: &std::path::Path, max: usize) -> anyhow::Result<Vec<u8>> {
     use std::io::Read;
-    let file = std::fs::File::open(path)
-        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    let unreadable = || fill(words().file_unreadable, &[&path.display()]);
+    let file = std::fs::File::open(path).with_context(unreadable)?;
     let mut bytes = Vec::new();
     file.take(u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1))
         .read_to_end(&mut bytes)
-        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+        .with_context(unreadable)?;
     if bytes.len() > max {
         // Only max + 1 bytes were read: say the limit, not a size we do not know.
         anyhow::bail!(
@@ -389,7 +389,7 @@ fn export_sheet(backend: &Backend, args: &crate::cli::ExportArgs) -> anyhow::Res
     .map_err(|e| anyhow::anyhow!("export failed: {e}"))?;
     match &args.output {
         Some(path) => std::fs::write(path, &bytes)
-            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?,
+            .with_context(|| fill(words().file_unwritable, &[&path.display()]))?,
         None => std::io::stdout().write_all(&bytes)?,
     }
     Ok(())

@@ -12,6 +12,7 @@ mod backend;
 mod cli;
 mod commands;
 mod demo;
+mod errors;
 mod output;
 mod producers;
 mod serve;
@@ -26,7 +27,12 @@ use clap::{CommandFactory, FromArgMatches};
 
 use crate::words::{fill, words};
 
+/// The exit status of a command whose reader went away (128 + SIGPIPE, as
+/// the shell reports a command ended by a closed pipe).
+const CLOSED_PIPE_EXIT: i32 = 141;
+
 fn main() -> ExitCode {
+    quiet_on_closed_pipe();
     let command = localise(cli::Cli::command(), "");
     let args = command
         .try_get_matches()
@@ -65,12 +71,32 @@ fn main() -> ExitCode {
     match runtime.block_on(commands::run(args)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            // `{:#}` joins the context chain on one line.
-            let line = format!("{error:#}");
+            // Known kinds in the table's words; else `{:#}` joins the
+            // context chain on one line.
+            let line = errors::line(&error);
             eprintln!("{}", fill(words().error_line, &[&line]));
             ExitCode::FAILURE
         }
     }
+}
+
+/// A closed standard output (`telecenter listing list | head -3`) ends the
+/// command quietly, as other command-line tools do, instead of printing a
+/// panic: `println!` panics when its pipe's reader is gone.
+fn quiet_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.starts_with("failed printing to std") && message.contains("Broken pipe") {
+            std::process::exit(CLOSED_PIPE_EXIT);
+        }
+        default(info);
+    }));
 }
 
 /// The commands' summaries in this process's language (`path` is the
@@ -85,6 +111,16 @@ fn localise(command: clap::Command, path: &str) -> clap::Command {
     let command = match about {
         Some(about) => command.about(about).long_about(None),
         None => command,
+    };
+    // The examples' commands stay; their captions are said in the table's words.
+    let after_help = command.get_after_help().map(|text| {
+        w.captions
+            .iter()
+            .fold(text.to_string(), |text, (en, said)| text.replace(en, said))
+    });
+    let command = match after_help {
+        Some(text) if !w.captions.is_empty() => command.after_help(text),
+        _ => command,
     };
     command.mut_subcommands(|sub| {
         let sub_path = if path.is_empty() {

@@ -8,6 +8,46 @@ use telecenter_node::money::format_rupiah;
 use telecenter_node::sync::RoundReport;
 use telecenter_protocol::Profile;
 
+use crate::words::{fill, words};
+
+/// `label` padded to the width of the longest label of `listing show` and
+/// `info` (`price:     ` in English), then one space.
+fn label(label: &str) -> String {
+    let w = words();
+    let width = [
+        w.label_price,
+        w.label_stock,
+        w.label_category,
+        w.label_producer,
+        w.label_status,
+        w.label_center,
+        w.label_updated,
+        w.label_center_id,
+        w.label_region,
+        w.label_contact,
+        w.label_whatsapp,
+        w.label_fee,
+        w.label_address,
+        w.label_version,
+    ]
+    .iter()
+    .map(|l| l.chars().count())
+    .max()
+    .unwrap_or(10);
+    format!("{label:<width$} ")
+}
+
+/// A listing status (`active`, `hidden`, `removed`) in the table's words.
+fn listing_status(word: &str) -> &str {
+    let w = words();
+    match word {
+        "active" => w.listing_active,
+        "hidden" => w.listing_hidden,
+        "removed" => w.listing_removed,
+        other => other,
+    }
+}
+
 /// An RFC 3339 time from the node as people read it: in the center's zone,
 /// with the zone named (`23 Nov 2026 08.19 WIB`); unreadable text as it is.
 pub(crate) fn local_time(at: &str) -> String {
@@ -52,11 +92,16 @@ pub(crate) fn created(profile: &Profile, data: &Path, json: bool) -> Result<()> 
     }
     println!("{}", profile.center);
     eprintln!(
-        "Created {} ({}) in {}. Keep a copy of {}/identity.key somewhere safe: it is this center's identity.",
-        profile.name,
-        profile.region,
-        data.display(),
-        data.display()
+        "{}",
+        fill(
+            words().created,
+            &[
+                &profile.name,
+                &profile.region,
+                &data.display(),
+                &data.display()
+            ]
+        )
     );
     Ok(())
 }
@@ -71,9 +116,11 @@ pub(crate) fn serving(profile: &Profile, url: &str, json: bool) -> Result<()> {
         }));
     }
     println!(
-        "{} ({}) is serving at {url}  — stop with Ctrl-C",
-        profile.name,
-        profile.center.short()
+        "{}",
+        fill(
+            words().serving,
+            &[&profile.name, &profile.center.short(), &url]
+        )
     );
     Ok(())
 }
@@ -88,27 +135,42 @@ pub(crate) fn listing_id(view: &ListingView, json: bool) -> Result<()> {
 /// After `listing remove`.
 pub(crate) fn removed(view: &ListingView, json: bool) -> Result<()> {
     json_or_text(json, view, || {
-        println!("removed {} ({})", view.id, view.title);
+        println!("{}", fill(words().removed, &[&view.id, &view.title]));
     })
 }
 
 /// One listing in full.
 pub(crate) fn listing(view: &ListingView, json: bool) -> Result<()> {
     json_or_text(json, view, || {
+        let w = words();
         println!("{}  {}", view.id, view.title);
         println!(
-            "  price:     {} / {}",
+            "  {}{} / {}",
+            label(w.label_price),
             format_rupiah(view.price_idr),
             view.unit
         );
-        println!("  stock:     {}", view.stock);
-        println!("  category:  {}", view.category);
+        println!("  {}{}", label(w.label_stock), view.stock);
+        println!("  {}{}", label(w.label_category), view.category);
         if !view.producer.is_empty() {
-            println!("  producer:  {}", view.producer);
+            println!("  {}{}", label(w.label_producer), view.producer);
         }
-        println!("  status:    {}", view.status);
-        println!("  center:    {} ({})", view.center_name, view.center_region);
-        println!("  updated:   {}", local_time(&view.updated_at));
+        println!(
+            "  {}{}",
+            label(w.label_status),
+            listing_status(&view.status)
+        );
+        println!(
+            "  {}{} ({})",
+            label(w.label_center),
+            view.center_name,
+            view.center_region
+        );
+        println!(
+            "  {}{}",
+            label(w.label_updated),
+            local_time(&view.updated_at)
+        );
         if !view.description.is_empty() {
             println!("  {}", view.description.replace('\n', "\n  "));
         }
@@ -118,22 +180,34 @@ pub(crate) fn listing(view: &ListingView, json: bool) -> Result<()> {
 /// A page of listings.
 pub(crate) fn listings(page: &ListingsView, json: bool, own: bool) -> Result<()> {
     json_or_text(json, page, || {
+        let w = words();
         if let Some(corrected) = &page.did_you_mean {
-            println!("did you mean: {corrected}");
+            println!("{}", fill(w.did_you_mean, &[corrected]));
         }
         if page.items.is_empty() {
-            println!("no listings found");
+            println!("{}", w.no_listings);
             if !page.suggestions.is_empty() {
-                println!("try: {}", page.suggestions.join(", "));
+                println!("{}", fill(w.try_words, &[&page.suggestions.join(", ")]));
             }
             return;
         }
+        // The status column is as wide as the longest status word.
+        let status_width = ["active", "hidden", "removed"]
+            .iter()
+            .map(|s| listing_status(s).chars().count())
+            .max()
+            .unwrap_or(7);
         for item in &page.items {
             let price = format_rupiah(item.price_idr);
             if own {
                 println!(
-                    "{}  {:<7} {:>14}  stock {:>5}  {}",
-                    item.id, item.status, price, item.stock, item.title
+                    "{}  {:<status_width$} {:>14}  {} {:>5}  {}",
+                    item.id,
+                    listing_status(&item.status),
+                    price,
+                    w.stock_word,
+                    item.stock,
+                    item.title
                 );
             } else {
                 println!(
@@ -142,65 +216,68 @@ pub(crate) fn listings(page: &ListingsView, json: bool, own: bool) -> Result<()>
                 );
             }
         }
-        println!("{} of {} shown", page.items.len(), page.total);
+        println!("{}", fill(w.shown, &[&page.items.len(), &page.total]));
     })
 }
 
 /// The center's info.
 pub(crate) fn info(view: &InfoView, json: bool) -> Result<()> {
     json_or_text(json, view, || {
+        let w = words();
         println!("{}", view.name);
-        println!("  center id: {}", view.center_id);
-        println!("  region:    {}", view.region);
+        println!("  {}{}", label(w.label_center_id), view.center_id);
+        println!("  {}{}", label(w.label_region), view.region);
         if !view.contact.is_empty() {
-            println!("  contact:   {}", view.contact);
+            println!("  {}{}", label(w.label_contact), view.contact);
         }
         if let Some(whatsapp) = &view.whatsapp {
-            println!("  whatsapp:  {whatsapp}");
+            println!("  {}{whatsapp}", label(w.label_whatsapp));
         }
-        println!(
-            "  fee:       {} % referral fee paid to the center that brings a sale, minimum {}",
-            telecenter_protocol::fee::percent_text(view.referral_fee_bp),
-            format_rupiah(view.referral_fee_min_idr)
+        let fee = fill(
+            w.fee_line,
+            &[
+                &telecenter_protocol::fee::percent_text(view.referral_fee_bp),
+                &format_rupiah(view.referral_fee_min_idr),
+            ],
         );
-        match &view.address {
-            Some(address) => println!("  address:   {address} (other centers send orders here)"),
-            None => {
-                println!(
-                    "  address:   none published (orders arrive over connections this node opens)"
-                )
-            }
-        }
-        println!("  version:   {}", view.version);
+        println!("  {}{fee}", label(w.label_fee));
+        let address = match &view.address {
+            Some(address) => fill(w.address_published, &[address]),
+            None => w.address_none.to_owned(),
+        };
+        println!("  {}{address}", label(w.label_address));
+        println!("  {}{}", label(w.label_version), view.version);
     })
 }
 
 /// After `peer add`.
 pub(crate) fn peer_added(peer: &PeerView, json: bool) -> Result<()> {
     json_or_text(json, peer, || {
-        println!("added peer {} ({})", peer.name, peer.center_id);
+        let w = words();
+        println!("{}", fill(w.peer_added, &[&peer.name, &peer.center_id]));
         match &peer.url {
-            Some(url) => println!("  address: {url}"),
-            None => println!("  no address: it connects to this node"),
+            Some(url) => println!("  {} {url}", w.label_address),
+            None => println!("  {}", w.peer_no_address),
         }
-        println!("  its catalog is now trusted; check the id above with its operator");
+        println!("  {}", w.peer_trusted_note);
     })
 }
 
 /// `peer list`.
 pub(crate) fn peers(peers: &[PeerView], json: bool) -> Result<()> {
     json_or_text(json, &peers, || {
+        let w = words();
         if peers.is_empty() {
-            println!("no peers yet: add one with 'telecenter peer add http://host:port'");
+            println!("{}", w.no_peers);
             return;
         }
         for peer in peers {
             println!("{}  {}", peer.center_id, peer.name);
             println!(
-                "  address:    {}",
-                peer.url.as_deref().unwrap_or("(connects to us)")
+                "  {:<11} {}",
+                w.label_address,
+                peer.url.as_deref().unwrap_or(w.connects_to_us)
             );
-            let w = crate::words::words();
             println!(
                 "  {:<11} {}",
                 w.last_sync,
@@ -208,10 +285,15 @@ pub(crate) fn peers(peers: &[PeerView], json: bool) -> Result<()> {
                     .as_deref()
                     .map_or_else(|| w.never.to_owned(), local_time)
             );
-            println!("  behind by:  {} change(s)", peer.behind);
+            println!(
+                "  {:<11} {}",
+                w.label_behind,
+                fill(w.changes, &[&peer.behind])
+            );
             if let Some(error) = &peer.last_error {
                 println!(
-                    "  last error: {} ({})",
+                    "  {:<11} {} ({})",
+                    w.label_last_error,
                     error,
                     peer.last_error_at
                         .as_deref()
@@ -226,15 +308,21 @@ pub(crate) fn peers(peers: &[PeerView], json: bool) -> Result<()> {
 /// `trust`, `block`, `unblock`.
 pub(crate) fn trust(view: &TrustView, json: bool) -> Result<()> {
     json_or_text(json, view, || {
+        let w = words();
         for decision in &view.decisions {
-            println!("{}  {}", decision.state, decision.center_id);
+            let state = match decision.state.as_str() {
+                "trusted" => w.state_trusted,
+                "blocked" => w.state_blocked,
+                other => other,
+            };
+            println!("{state}  {}", decision.center_id);
         }
-        println!("accepted catalogs: {}", view.accepted.len());
+        println!("{}", fill(w.accepted_catalogs, &[&view.accepted.len()]));
         for center in &view.accepted {
             let how = match center.depth {
-                0 => "this center".to_owned(),
-                1 => "trusted".to_owned(),
-                d => format!("vouched for (depth {d})"),
+                0 => w.this_center.to_owned(),
+                1 => w.state_trusted.to_owned(),
+                d => fill(w.vouched_depth, &[&d]),
             };
             println!("  {}  {how}", center.center_id);
         }
@@ -244,16 +332,20 @@ pub(crate) fn trust(view: &TrustView, json: bool) -> Result<()> {
 /// `sync`.
 pub(crate) fn sync(reports: &[RoundReport], json: bool) -> Result<()> {
     json_or_text(json, &reports, || {
+        let w = words();
         if reports.is_empty() {
-            println!("no peers with an address to sync with");
+            println!("{}", w.no_sync_peers);
         }
         for report in reports {
             match &report.error {
                 None => println!(
-                    "{}: ok, received {}, sent {}, behind {}",
-                    report.name, report.received, report.sent, report.behind
+                    "{}",
+                    fill(
+                        w.sync_ok,
+                        &[&report.name, &report.received, &report.sent, &report.behind]
+                    )
                 ),
-                Some(error) => println!("{}: failed: {error}", report.name),
+                Some(error) => println!("{}", fill(w.sync_failed, &[&report.name, error])),
             }
         }
     })

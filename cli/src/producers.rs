@@ -16,6 +16,7 @@ use telecenter_protocol::ListingId;
 
 use crate::backend::Backend;
 use crate::output::json_or_text;
+use crate::words::{fill, words};
 
 /// `telecenter producer ...`.
 #[derive(Subcommand, Debug)]
@@ -206,7 +207,7 @@ pub(crate) async fn producer(backend: Backend, command: ProducerCommand, json: b
                 .await?;
             json_or_text(json, &views, || {
                 if views.is_empty() {
-                    println!("no producers yet");
+                    println!("{}", words().no_producers);
                 }
                 views.iter().for_each(print_producer);
             })
@@ -222,10 +223,11 @@ pub(crate) async fn producer(backend: Backend, command: ProducerCommand, json: b
                 .await?;
             json_or_text(json, &view, || {
                 print_producer(&view);
-                println!("      contact: {}", view.contact);
-                println!("      bank account: {}", view.bank_account);
+                let w = words();
+                println!("      {} {}", w.label_contact, view.contact);
+                println!("      {} {}", w.label_bank, view.bank_account);
                 println!("      WhatsApp: {}", view.whatsapp);
-                println!("      listings: {}", view.listings.join(", "));
+                println!("      {} {}", w.label_listings, view.listings.join(", "));
             })
         }
         ProducerCommand::Edit(EditArgs {
@@ -260,8 +262,8 @@ pub(crate) async fn producer(backend: Backend, command: ProducerCommand, json: b
                 .await?;
             json_or_text(json, &view, || {
                 println!(
-                    "linked {} to {} ({})",
-                    input.listing, view.name, view.village
+                    "{}",
+                    fill(words().linked, &[&input.listing, &view.name, &view.village])
                 )
             })
         }
@@ -293,8 +295,8 @@ pub(crate) async fn producer(backend: Backend, command: ProducerCommand, json: b
                 .await?;
             json_or_text(json, &view, || {
                 println!(
-                    "unlinked {wanted} from {} ({}); its producer name stays",
-                    view.name, view.village
+                    "{}",
+                    fill(words().unlinked, &[&wanted, &view.name, &view.village])
                 )
             })
         }
@@ -317,10 +319,15 @@ pub(crate) async fn producer(backend: Backend, command: ProducerCommand, json: b
                 .await?;
             json_or_text(json, &view, || {
                 println!(
-                    "paid {} ({}) to producer {}",
-                    format_rupiah(view.amount_idr),
-                    view.method,
-                    view.producer
+                    "{}",
+                    fill(
+                        words().producer_paid,
+                        &[
+                            &format_rupiah(view.amount_idr),
+                            &view.method,
+                            &view.producer
+                        ]
+                    )
                 )
             })
         }
@@ -351,37 +358,50 @@ pub(crate) async fn producer(backend: Backend, command: ProducerCommand, json: b
 }
 
 fn print_statement(s: &ProducerStatement) {
-    println!("Statement of {} ({}) for {}", s.name, s.village, s.month);
-    println!("  Opening balance: {}", format_rupiah(s.opening_idr));
+    let w = words();
+    println!(
+        "{}",
+        fill(w.producer_statement, &[&s.name, &s.village, &s.month])
+    );
+    println!("  {} {}", w.opening_balance, format_rupiah(s.opening_idr));
     for l in &s.sales {
         println!(
-            "  {}  {:<28} {:>4} {:<8} gross {:>14}  commission {:>12}  owed {:>14}",
+            "  {}  {:<28} {:>4} {:<8} {} {:>14}  {} {:>12}  {} {:>14}",
             l.date,
             l.product,
             l.quantity,
             l.unit,
+            w.word_gross,
             format_rupiah(l.gross_idr),
+            w.word_commission,
             format_rupiah(l.commission_idr),
+            w.word_owed,
             format_rupiah(l.owed_idr)
         );
     }
     for p in &s.payouts {
         println!(
-            "  {}  paid {} ({}) {}",
+            "  {}  {} {} ({}) {}",
             p.date,
+            w.word_paid,
             format_rupiah(p.amount_idr),
             p.method,
             p.note
         );
     }
     println!(
-        "  Gross {}, commission {}, owed {}, paid {}",
-        format_rupiah(s.gross_idr),
-        format_rupiah(s.commission_idr),
-        format_rupiah(s.owed_idr),
-        format_rupiah(s.paid_idr)
+        "  {}",
+        fill(
+            w.statement_totals,
+            &[
+                &format_rupiah(s.gross_idr),
+                &format_rupiah(s.commission_idr),
+                &format_rupiah(s.owed_idr),
+                &format_rupiah(s.paid_idr)
+            ]
+        )
     );
-    println!("  Closing balance: {}", format_rupiah(s.closing_idr));
+    println!("  {} {}", w.closing_balance, format_rupiah(s.closing_idr));
 }
 
 /// Runs `telecenter sales`.
@@ -409,14 +429,19 @@ pub(crate) async fn sales(backend: Backend, args: SalesArgs, json: bool) -> Resu
         return Ok(());
     }
     json_or_text(json, &report, || {
-        println!("Sales of {}", report.month);
+        let w = words();
+        println!("{}", fill(w.sales_title, &[&report.month]));
         for line in report.lines.iter().chain(std::iter::once(&report.total)) {
             println!(
-                "  {:<32} {:>5} sales  gross {:>14}  commission {:>12}  owed {:>14}",
+                "  {:<32} {:>5} {}  {} {:>14}  {} {:>12}  {} {:>14}",
                 line.name,
                 line.sales,
+                w.word_sales,
+                w.word_gross,
                 format_rupiah(line.gross_idr),
+                w.word_commission,
                 format_rupiah(line.commission_idr),
+                w.word_owed,
                 format_rupiah(line.owed_idr)
             );
         }

@@ -91,6 +91,18 @@ macro_rules! words_table {
             pub(crate) abouts: &'static [(&'static str, &'static str)],
             /// Order statuses by their API word.
             pub(crate) statuses: &'static [(&'static str, &'static str)],
+            /// Errors by kind or API code (`not_set_up`, `out_of_stock`); `{}`
+            /// is the folder or id when known. Empty: the English message stays.
+            pub(crate) errors: &'static [(&'static str, &'static str)],
+            /// Input fields by their API name (`price_idr` → "harga").
+            pub(crate) fields: &'static [(&'static str, &'static str)],
+            /// Why an input was refused, by its code (`empty`, `too_long`).
+            pub(crate) reasons: &'static [(&'static str, &'static str)],
+            /// Captions of the `--help` examples, by their English words.
+            pub(crate) captions: &'static [(&'static str, &'static str)],
+            /// Other API words shown in tables (request and settlement
+            /// statuses, statement line kinds); a missing word stays as it is.
+            pub(crate) api_words: &'static [(&'static str, &'static str)],
         }
 
         impl Words {
@@ -190,6 +202,167 @@ words_table! {
     /// Peer list.
     never,
     last_sync,
+    /// An input refused for a reason the table does not name.
+    reason_other,
+    /// After init: {} name, {} region, {} folder, {} folder.
+    created,
+    /// The node serves: {} name, {} short id, {} address.
+    serving,
+    /// A listing removed: {} id, {} title.
+    removed,
+    /// Labels of `listing show` and `info` (padded to one width).
+    label_price,
+    label_stock,
+    label_category,
+    label_producer,
+    label_status,
+    label_center,
+    label_updated,
+    label_center_id,
+    label_region,
+    label_contact,
+    label_whatsapp,
+    label_fee,
+    label_address,
+    label_version,
+    label_behind,
+    label_last_error,
+    /// Search: {} the corrected words.
+    did_you_mean,
+    no_listings,
+    /// Search: {} near words.
+    try_words,
+    stock_word,
+    /// Search: {} shown, {} total.
+    shown,
+    /// Info: {} percent, {} minimum.
+    fee_line,
+    /// Info: {} the address.
+    address_published,
+    address_none,
+    /// Peer added: {} name, {} id.
+    peer_added,
+    peer_no_address,
+    peer_trusted_note,
+    no_peers,
+    connects_to_us,
+    /// Peer list: {} changes.
+    changes,
+    /// Trust decisions.
+    state_trusted,
+    state_blocked,
+    /// Trust: {} how many.
+    accepted_catalogs,
+    /// Trust: {} depth.
+    vouched_depth,
+    no_sync_peers,
+    /// Sync: {} name, {} received, {} sent, {} behind.
+    sync_ok,
+    /// Sync: {} name, {} error.
+    sync_failed,
+    /// Sync: {} failed, {} peers.
+    sync_some_failed,
+    /// Init: {} folder.
+    folder_in_use,
+    /// {} the file.
+    photo_unreadable,
+    /// {} file, {} max bytes, {} found.
+    photo_too_large,
+    /// Import: {} new, {} changed, {} same, {} bad.
+    import_summary,
+    /// Import: {} created, {} updated.
+    imported,
+    import_dry,
+    /// {} bad rows.
+    bad_rows,
+    no_ledger,
+    /// Fee statement: {} name, {} from, {} to.
+    statement_title,
+    opening_balance,
+    closing_balance,
+    settled,
+    /// {} amount.
+    owes_us,
+    /// {} amount.
+    we_owe,
+    /// {} month.
+    report_title,
+    /// Fee report columns.
+    report_orders,
+    report_gross,
+    report_earned,
+    report_owed,
+    report_net,
+    by_center,
+    by_producer,
+    /// {} month.
+    balances_end,
+    /// {} id, {} amount, {} center.
+    correction_sent,
+    /// {} what was typed.
+    owed_to_bad,
+    suggestion_only,
+    nothing_to_settle,
+    pays,
+    not_minimal,
+    /// {} why.
+    left_out,
+    no_settlements,
+    no_producers,
+    /// Producer labels.
+    label_bank,
+    label_listings,
+    /// {} listing, {} producer, {} village.
+    linked,
+    /// {} listing, {} producer, {} village.
+    unlinked,
+    /// {} amount, {} method, {} producer.
+    producer_paid,
+    /// {} name, {} village, {} month.
+    producer_statement,
+    /// Statement and sales words.
+    word_gross,
+    word_commission,
+    word_owed,
+    word_paid,
+    word_sales,
+    /// {} gross, {} commission, {} owed, {} paid.
+    statement_totals,
+    /// {} month.
+    sales_title,
+    /// Buyer request labels (padded to one width).
+    request_product,
+    request_seller,
+    request_quantity,
+    request_buyer,
+    request_receive,
+    request_note,
+    request_sent,
+    request_order,
+    request_reason,
+    pickup_here,
+    delivery,
+    no_requests,
+    /// {} how many.
+    requests_waiting,
+    /// {} code, {} qty, {} unit, {} title.
+    request_sold_here,
+    /// {} code, {} center, {} order.
+    request_ordered,
+    /// {} code.
+    request_declined,
+    /// Listing statuses.
+    listing_active,
+    listing_hidden,
+    listing_removed,
+    /// Files: {} the file.
+    file_unreadable,
+    file_unwritable,
+    /// Why a file cannot be used.
+    io_not_found,
+    io_permission_denied,
+    /// Order place: {} what was typed.
+    listing_path_bad,
 }
 
 impl Words {
@@ -203,6 +376,14 @@ impl Words {
             Some((_, gloss)) => format!("{token} ({gloss})"),
             None => token.to_owned(),
         }
+    }
+
+    /// An API word (`sold`, `waiting`, `referral_fee`) for people.
+    pub(crate) fn api_word<'a>(&self, word: &'a str) -> &'a str {
+        self.api_words
+            .iter()
+            .find(|(w, _)| *w == word)
+            .map_or(word, |(_, text)| text)
     }
 
     /// An order status for people, from its API word.
@@ -241,6 +422,8 @@ mod tests {
             "show_per",
             "method_transfer",
             "method_qris",
+            "label_status",
+            "label_whatsapp",
         ];
         for ((name, id_text), (_, en_text)) in id.entries().into_iter().zip(en.entries()) {
             assert!(!id_text.trim().is_empty(), "{name} is empty in Indonesian");
@@ -262,6 +445,45 @@ mod tests {
         }
         for (word, _) in en.statuses {
             assert!(id.statuses.iter().any(|(w, _)| w == word), "status {word}");
+        }
+    }
+
+    /// Walks the command tree: every command and subcommand has an Indonesian
+    /// summary, and no English caption is left in its examples.
+    #[test]
+    fn every_command_has_an_indonesian_summary_and_captions() {
+        use clap::CommandFactory;
+        fn walk(command: &clap::Command, path: &str, out: &mut Vec<(String, String)>) {
+            for sub in command.get_subcommands() {
+                let path = if path.is_empty() {
+                    sub.get_name().to_owned()
+                } else {
+                    format!("{path} {}", sub.get_name())
+                };
+                let after = sub
+                    .get_after_help()
+                    .map(|t| t.to_string())
+                    .unwrap_or_default();
+                out.push((path.clone(), after));
+                walk(sub, &path, out);
+            }
+        }
+        let mut commands = Vec::new();
+        walk(&crate::cli::Cli::command(), "", &mut commands);
+        assert!(commands.len() > 50, "{}", commands.len());
+        let id = table(Lang::Id);
+        for (path, after) in commands {
+            assert!(
+                id.abouts.iter().any(|(p, _)| *p == path),
+                "'{path}' has no Indonesian summary"
+            );
+            let said = id
+                .captions
+                .iter()
+                .fold(after, |text, (en, said)| text.replace(en, said));
+            for english in ["Example", "(the ", " the ", "(your ", "(to ", "(with "] {
+                assert!(!said.contains(english), "'{path}': {english:?} in {said}");
+            }
         }
     }
 

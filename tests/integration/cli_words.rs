@@ -210,3 +210,202 @@ fn cli_times_in_wib() {
         "{updated} vs {utc}"
     );
 }
+
+/// Words that mark an English sentence in a line meant for Indonesian readers.
+const ENGLISH_MARKERS: &[&str] = &[
+    "must",
+    "cannot",
+    "not found",
+    "invalid",
+    "is not",
+    "no listing",
+    "error:",
+    "Example",
+    " the ",
+    "found ",
+];
+
+fn assert_indonesian(what: &str, text: &str) {
+    for marker in ENGLISH_MARKERS {
+        assert!(
+            !text.contains(marker),
+            "{what}: English {marker:?} in {text:?}"
+        );
+    }
+}
+
+/// The command paths below `telecenter` (`listing add`, `fees settle pay`, ...),
+/// read from the help pages themselves.
+fn command_paths(folder: &Folder, path: &[String], out: &mut Vec<Vec<String>>) {
+    let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+    args.push("--help");
+    let help = text(&folder.run_in("C", &args, None).stdout);
+    let mut in_commands = false;
+    for line in help.lines() {
+        if line.starts_with("Commands:") {
+            in_commands = true;
+            continue;
+        }
+        if !line.starts_with("  ") {
+            in_commands = false;
+        }
+        // A command's line: two spaces, its name, then its summary.
+        let Some(name) = line
+            .strip_prefix("  ")
+            .filter(|_| in_commands)
+            .and_then(|l| l.split_whitespace().next())
+            .filter(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '-'))
+        else {
+            continue;
+        };
+        if name == "help" || line.starts_with("   ") {
+            continue;
+        }
+        let mut sub = path.to_vec();
+        sub.push(name.to_owned());
+        out.push(sub.clone());
+        command_paths(folder, &sub, out);
+    }
+}
+
+/// Every command's help and a set of failing invocations (missing and bad
+/// arguments, unknown ids, on the database and through a serving node) say
+/// what they say in Indonesian with an Indonesian locale.
+#[test]
+fn cli_errors_are_indonesian_with_lang_id() {
+    let folder = Folder::new();
+    let mut paths = Vec::new();
+    command_paths(&folder, &[], &mut paths);
+    assert!(paths.len() > 50, "{paths:?}");
+    for path in &paths {
+        let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+        args.push("--help");
+        let id = folder.run_in("id_ID.UTF-8", &args, None);
+        assert!(id.status.success(), "{path:?}");
+        let id = text(&id.stdout);
+        let en = text(&folder.run_in("C", &args, None).stdout);
+        let summary = id.lines().next().unwrap_or_default();
+        assert_ne!(
+            summary,
+            en.lines().next().unwrap_or_default(),
+            "{path:?} is summarised in English"
+        );
+        assert_indonesian(&format!("{path:?} summary"), summary);
+        // The examples' captions (the commands themselves stay as typed).
+        if let Some(at) = id.find("Contoh:") {
+            assert_indonesian(&format!("{path:?} examples"), &id[at..]);
+        }
+        assert!(!id.contains("Example"), "{path:?}: {id}");
+    }
+
+    // Failing invocations: one line, in Indonesian.
+    let fails = |args: &[&str], expect: &str| {
+        let out = folder.run_in("id_ID.UTF-8", args, None);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        let error = text(&out.stderr);
+        assert_eq!(error.trim_end().lines().count(), 1, "{args:?}: {error}");
+        assert!(error.contains(expect), "{args:?}: {error}");
+        assert_indonesian(&format!("{args:?}"), &error);
+    };
+    fails(&["info"], "belum disiapkan");
+    fails(&["listing", "list"], "telecenter init");
+    folder.init();
+    let id = folder.add_listing("Kopi Dampit", "25.000", "minuman");
+    fails(&["init", "--name", "X", "--region", "Y"], "sudah berisi");
+    fails(&["listing", "add"], "belum diisi: --title (judul produk)");
+    fails(&["listing", "show"], "belum diisi");
+    fails(&["listing", "list", "--limit", "abc"], "--limit");
+    fails(&["listing", "show", "abc"], "kode produk tidak sesuai");
+    fails(&["listing", "show", "k3v9q2m7xa"], "tidak ada di katalog");
+    fails(&["listing", "update", &id], "tidak ada yang diubah");
+    fails(
+        &listing_add_args("", "1.000", "1", "makanan"),
+        "judul produk: wajib diisi",
+    );
+    fails(
+        &listing_add_args("Kopi", "lima ribu", "1", "makanan"),
+        "harga: tulis rupiah bulat",
+    );
+    fails(
+        &listing_add_args("Kopi", "1.000", "-1", "makanan"),
+        "stok: tidak boleh kurang dari nol",
+    );
+    fails(&listing_add_args("Kopi", "1.000", "1", "Makan"), "kategori");
+    fails(&["order", "show", "ABCDEFGH"], "kode pesanan tidak sesuai");
+    fails(
+        &[
+            "order",
+            "place",
+            "x",
+            "--qty",
+            "1",
+            "--buyer-name",
+            "Bu Sri",
+            "--buyer-phone",
+            "0812 3456 7890",
+            "--pay-at",
+            "sini",
+            "--method",
+            "tunai",
+        ],
+        "KODE-PUSAT/KODE",
+    );
+    fails(&["trust", "tc1salah"], "kode pusat tidak sesuai");
+    fails(&["producer", "show", "99"], "produsen nomor 99");
+    fails(&["request", "show", "ZZZZ"], "pesanan pembeli ZZZZ");
+    fails(&["profile", "--fee", "banyak"], "komisi");
+    fails(&["profile", "--whatsapp", "abc"], "nomor WhatsApp");
+    fails(&["fees", "report", "--month", "2026-13"], "bulan");
+    fails(
+        &["listing", "import", "tidak-ada.csv"],
+        "berkasnya tidak ada",
+    );
+
+    // Through a serving node, the admin API's codes are said the same way.
+    let _server = folder.serve(&[]);
+    fails(&["listing", "show", "k3v9q2m7xa"], "tidak ada di node ini");
+    fails(
+        &listing_add_args("", "1.000", "1", "makanan"),
+        "judul produk: wajib diisi",
+    );
+    fails(&["listing", "update", &id], "tidak ada yang diubah");
+
+    // The same in English keeps the node's English message.
+    let out = folder.run_in("C", &["listing", "show", "k3v9q2m7xa"], None);
+    assert!(text(&out.stderr).starts_with("error: "), "{out:?}");
+}
+
+/// `telecenter listing list | head -1`: the reader goes away; the command ends
+/// quietly (status 141, as a closed pipe) instead of printing a panic.
+#[test]
+fn closed_stdout_ends_quietly() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let folder = Folder::new();
+    folder.init();
+    for n in 0..3 {
+        folder.add_listing(&format!("Produk {n}"), "5.000", "makanan");
+    }
+    let mut child = Command::new(crate::support::binary())
+        .arg("--data")
+        .arg(&folder.data)
+        .args(["listing", "list"])
+        .env("LANG", "C")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run");
+    // Close the reading end before the command writes.
+    drop(child.stdout.take());
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .expect("read");
+    let status = child.wait().expect("wait");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(status.code(), Some(141), "{stderr}");
+}

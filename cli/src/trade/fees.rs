@@ -16,6 +16,7 @@ use super::settle::{SettleCommand, settle};
 use super::{center, local, truncate};
 use crate::backend::Backend;
 use crate::output::json_or_text;
+use crate::words::{fill, words};
 
 /// `telecenter fees ...`.
 #[derive(Subcommand, Debug)]
@@ -154,7 +155,7 @@ pub(crate) async fn fees(backend: Backend, command: FeesCommand, json: bool) -> 
                 .await?;
             json_or_text(json, &export, || {
                 if export.balances.is_empty() {
-                    println!("no ledger entries yet");
+                    println!("{}", words().no_ledger);
                 }
                 for b in &export.balances {
                     println!(
@@ -184,26 +185,32 @@ pub(crate) async fn fees(backend: Backend, command: FeesCommand, json: bool) -> 
                 return write_xlsx(path, &accounting::statement_tables(&statement));
             }
             json_or_text(json, &statement, || {
+                let w = words();
                 println!(
-                    "Statement with {} for {} to {}",
-                    statement.name, statement.from, statement.to
+                    "{}",
+                    fill(
+                        w.statement_title,
+                        &[&statement.name, &statement.from, &statement.to]
+                    )
                 );
                 println!(
-                    "  Opening balance: {}",
+                    "  {} {}",
+                    w.opening_balance,
                     balance_words(statement.opening_idr)
                 );
                 for l in &statement.lines {
                     println!(
                         "  {}  {:<13} {:<13} {:>14}  {:>14}",
                         local(&l.at),
-                        l.kind,
+                        w.api_word(&l.kind),
                         l.reference,
                         format_rupiah(l.amount_idr),
                         format_rupiah(l.balance_idr)
                     );
                 }
                 println!(
-                    "  Closing balance: {}",
+                    "  {} {}",
+                    w.closing_balance,
                     balance_words(statement.closing_idr)
                 );
             })
@@ -214,7 +221,7 @@ pub(crate) async fn fees(backend: Backend, command: FeesCommand, json: bool) -> 
             let owed_to_us = match a.owed_to.trim().to_ascii_lowercase().as_str() {
                 "us" | "kami" => true,
                 "them" | "mereka" => false,
-                other => bail!("--owed-to must be 'us' or 'them', found {other:?}"),
+                other => bail!(fill(words().owed_to_bad, &[&format!("{other:?}")])),
             };
             let amount = parse_rupiah("amount", &a.amount)?;
             let input = CorrectionInput {
@@ -235,10 +242,15 @@ pub(crate) async fn fees(backend: Backend, command: FeesCommand, json: bool) -> 
             json_or_text(json, &view, || {
                 println!("{}", view.id);
                 eprintln!(
-                    "correction {} of {} sent to {}; it counts once they confirm it",
-                    view.id,
-                    format_rupiah(view.amount_idr),
-                    view.counterpart_name
+                    "{}",
+                    fill(
+                        words().correction_sent,
+                        &[
+                            &view.id,
+                            &format_rupiah(view.amount_idr),
+                            &view.counterpart_name
+                        ]
+                    )
                 );
             })
         }
@@ -264,24 +276,45 @@ pub(crate) async fn fees(backend: Backend, command: FeesCommand, json: bool) -> 
                     |node| accounting::netting(node, &include),
                 )
                 .await?;
+            // Centers by name: as this node knows them, else as the shared
+            // balances files name them, else by short id.
+            let local = backend
+                .local_node()
+                .and_then(|node| telecenter_node::api::CenterNames::load(node).ok());
+            let name = |center: &telecenter_protocol::CenterId| {
+                local
+                    .as_ref()
+                    .map(|names| names.of(center))
+                    .filter(|name| *name != center.short())
+                    .or_else(|| {
+                        include
+                            .iter()
+                            .flat_map(|e| &e.balances)
+                            .find(|b| b.center == *center)
+                            .map(|b| b.name.clone())
+                    })
+                    .unwrap_or_else(|| center.short())
+            };
             json_or_text(json, &view, || {
-                println!("SUGGESTION ONLY — nothing is paid or booked by this.");
+                let w = words();
+                println!("{}", w.suggestion_only);
                 if view.suggestion.transfers.is_empty() {
-                    println!("nothing to settle");
+                    println!("{}", w.nothing_to_settle);
                 }
                 for t in &view.suggestion.transfers {
                     println!(
-                        "  {} pays {}  {}",
-                        t.debtor.short(),
-                        t.creditor.short(),
+                        "  {} {} {}  {}",
+                        name(&t.debtor),
+                        w.pays,
+                        name(&t.creditor),
                         format_rupiah(t.amount_idr)
                     );
                 }
                 if !view.suggestion.minimal {
-                    println!("(many centers: a good answer, not proven the fewest transfers)");
+                    println!("{}", w.not_minimal);
                 }
                 for d in &view.disagreements {
-                    println!("left out: {d}");
+                    println!("{}", fill(w.left_out, &[d]));
                 }
             })
         }
@@ -289,22 +322,24 @@ pub(crate) async fn fees(backend: Backend, command: FeesCommand, json: bool) -> 
 }
 
 fn balance_words(balance: i64) -> String {
+    let w = words();
     match balance {
-        0 => "settled (Rp 0)".to_owned(),
-        b if b > 0 => format!("owes this center {}", format_rupiah(b)),
-        b => format!("this center owes {}", format_rupiah(-b)),
+        0 => w.settled.to_owned(),
+        b if b > 0 => fill(w.owes_us, &[&format_rupiah(b)]),
+        b => fill(w.we_owe, &[&format_rupiah(-b)]),
     }
 }
 
 fn print_report(r: &FeeReport) {
-    println!("Fees report {} (months in WIB)", r.month);
+    let w = words();
+    println!("{}", fill(w.report_title, &[&r.month]));
     let header = format!(
-        "  {:<30}  {:>6}  {:>14}  {:>14}  {:>14}  {:>14}",
-        "", "ORDERS", "GROSS SALES", "FEES EARNED", "FEES OWED", "NET"
+        "  {:<30}  {:>7}  {:>14}  {:>14}  {:>14}  {:>14}",
+        "", w.report_orders, w.report_gross, w.report_earned, w.report_owed, w.report_net
     );
     let line = |l: &accounting::ReportLine| {
         println!(
-            "  {:<30}  {:>6}  {:>14}  {:>14}  {:>14}  {:>14}",
+            "  {:<30}  {:>7}  {:>14}  {:>14}  {:>14}  {:>14}",
             truncate(&l.name, 30),
             l.orders,
             format_rupiah(l.gross_sales_idr),
@@ -316,15 +351,15 @@ fn print_report(r: &FeeReport) {
     println!("{header}");
     line(&r.total);
     if !r.by_counterpart.is_empty() {
-        println!("By center:");
+        println!("{}", w.by_center);
         r.by_counterpart.iter().for_each(line);
     }
     if !r.by_producer.is_empty() {
-        println!("By producer:");
+        println!("{}", w.by_producer);
         r.by_producer.iter().for_each(line);
     }
     if !r.balances.is_empty() {
-        println!("Balances at the end of {}:", r.month);
+        println!("{}", fill(w.balances_end, &[&r.month]));
         for b in &r.balances {
             println!(
                 "  {:<30}  {}",

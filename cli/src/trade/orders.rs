@@ -112,9 +112,9 @@ pub(crate) async fn order(backend: Backend, command: OrderCommand, json: bool) -
     match command {
         OrderCommand::Place(a) => {
             let (seller, listing) = a.listing.split_once('/').with_context(|| {
-                format!(
-                    "the listing must be CENTER/ID as on the product page, found {:?}",
-                    a.listing
+                fill(
+                    crate::words::words().listing_path_bad,
+                    &[&format!("{:?}", a.listing)],
                 )
             })?;
             let input = PlaceOrder {

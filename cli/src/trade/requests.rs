@@ -16,6 +16,7 @@ use telecenter_protocol::order::{Collector, PayMethod};
 use super::{local, truncate};
 use crate::backend::Backend;
 use crate::output::json_or_text;
+use crate::words::{fill, words};
 
 /// `telecenter request ...`.
 #[derive(Subcommand, Debug)]
@@ -94,31 +95,59 @@ fn code_path(code: &str) -> String {
     format!("/api/v1/admin/requests/{safe}")
 }
 
-fn print_request(v: &RequestView) {
-    println!("{}  {}", v.code, v.status);
-    println!("  product   {} ({})", v.title, v.listing);
-    println!("  seller    {}", v.seller_center);
+/// The selling center by name (with its short id) when this process holds
+/// the database, else its id.
+fn seller_name(backend: &Backend, seller: &str) -> String {
+    let Some(node) = backend.local_node() else {
+        return seller.to_owned();
+    };
+    match (
+        seller.parse::<telecenter_protocol::CenterId>(),
+        telecenter_node::api::CenterNames::load(node),
+    ) {
+        (Ok(id), Ok(names)) => format!("{} ({})", names.of(&id), id.short()),
+        _ => seller.to_owned(),
+    }
+}
+
+/// A request's labels padded to one width.
+fn label(text: &str) -> String {
+    format!("{text:<9} ")
+}
+
+fn print_request(v: &RequestView, seller: &str) {
+    let w = words();
+    println!("{}  {}", v.code, w.api_word(&v.status));
+    println!("  {}{} ({})", label(w.request_product), v.title, v.listing);
+    println!("  {}{seller}", label(w.request_seller));
     println!(
-        "  quantity  {} {} × {} = {}",
+        "  {}{} {} × {} = {}",
+        label(w.request_quantity),
         v.quantity,
         v.unit,
         format_rupiah(v.unit_price_idr),
         format_rupiah(v.unit_price_idr.saturating_mul(v.quantity))
     );
-    println!("  buyer     {}  {}", v.buyer_name, v.buyer_phone);
     println!(
-        "  receive   {}",
-        if v.pickup { "pick-up here" } else { "delivery" }
+        "  {}{}  {}",
+        label(w.request_buyer),
+        v.buyer_name,
+        v.buyer_phone
+    );
+    println!(
+        "  {}{}",
+        label(w.request_receive),
+        if v.pickup { w.pickup_here } else { w.delivery }
     );
     if !v.note.is_empty() {
-        println!("  note      {}", v.note);
+        println!("  {}{}", label(w.request_note), v.note);
     }
-    println!("  sent      {}", local(&v.created_at));
+    println!("  {}{}", label(w.request_sent), local(&v.created_at));
     if let Some(order) = &v.order_id {
-        println!("  order     {order}");
+        println!("  {}{order}", label(w.request_order));
     }
     if let Some(reason) = &v.reason {
-        println!("  reason    {reason}");
+        println!("  {}{reason}", label(w.request_reason));
     }
 }
 
@@ -137,20 +166,20 @@ pub(crate) async fn request(backend: Backend, command: RequestCommand, json: boo
                 .await?;
             json_or_text(json, &view, || {
                 if view.requests.is_empty() {
-                    println!("no buyer requests");
+                    println!("{}", words().no_requests);
                 }
                 for r in &view.requests {
                     println!(
                         "{}  {:<8}  {:>4} × {:<28}  {:<20}  {}",
                         r.code,
-                        r.status,
+                        words().api_word(&r.status),
                         r.quantity,
                         truncate(&r.title, 28),
                         truncate(&r.buyer_name, 20),
                         local(&r.created_at)
                     );
                 }
-                eprintln!("{} waiting", view.open);
+                eprintln!("{}", fill(words().requests_waiting, &[&view.open]));
             })
         }
         RequestCommand::Show(a) => {
@@ -160,7 +189,8 @@ pub(crate) async fn request(backend: Backend, command: RequestCommand, json: boo
                     api::show(node, &code)
                 })
                 .await?;
-            json_or_text(json, &view, || print_request(&view))
+            let seller = seller_name(&backend, &view.seller_center);
+            json_or_text(json, &view, || print_request(&view, &seller))
         }
         RequestCommand::Accept(a) => {
             let code = a.code;
@@ -176,8 +206,11 @@ pub(crate) async fn request(backend: Backend, command: RequestCommand, json: boo
                 return json_or_text(json, &view, || {
                     println!("{}", view.code);
                     eprintln!(
-                        "Request {} sold here: {} {} of {}; the stock is reduced.",
-                        view.code, view.quantity, view.unit, view.title
+                        "{}",
+                        fill(
+                            words().request_sold_here,
+                            &[&view.code, &view.quantity, &view.unit, &view.title]
+                        )
                     );
                 });
             }
@@ -198,8 +231,15 @@ pub(crate) async fn request(backend: Backend, command: RequestCommand, json: boo
             json_or_text(json, &view, || {
                 println!("{}", view.order.id);
                 eprintln!(
-                    "Request {} ordered from {} as order {}.",
-                    view.request.code, view.order.counterpart_name, view.order.id
+                    "{}",
+                    fill(
+                        words().request_ordered,
+                        &[
+                            &view.request.code,
+                            &view.order.counterpart_name,
+                            &view.order.id
+                        ]
+                    )
                 );
             })
         }
@@ -216,7 +256,7 @@ pub(crate) async fn request(backend: Backend, command: RequestCommand, json: boo
                 .await?;
             json_or_text(json, &view, || {
                 println!("{}", view.code);
-                eprintln!("Request {} declined.", view.code);
+                eprintln!("{}", fill(words().request_declined, &[&view.code]));
             })
         }
     }

@@ -83,19 +83,20 @@ pub(super) async fn settle(backend: Backend, command: SettleCommand, json: bool)
                 return print_json(&list);
             }
             if list.is_empty() {
-                println!("no settlement payments");
+                println!("{}", crate::words::words().no_settlements);
             }
+            let w = crate::words::words();
             for s in &list {
-                let what = if s.kind == "correction" {
+                let what = w.api_word(if s.kind == "correction" {
                     "correct"
                 } else {
                     s.direction.as_str()
-                };
+                });
                 println!(
                     "{}  {:<8}  {:<9}  {:<24}  {:>14}  {}",
                     s.id,
                     what,
-                    s.status,
+                    w.api_word(&s.status),
                     truncate(&s.counterpart_name, 24),
                     format_rupiah(s.amount_idr),
                     s.reference
