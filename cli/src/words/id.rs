@@ -194,6 +194,10 @@ pub(crate) const WORDS: Words = Words {
     ],
     abouts: &[
         (
+            "setup",
+            "Pertama kali, langkah demi langkah: menanyakan nama pusat, wilayah, WhatsApp, kata sandi petugas dan biaya rujukan, membuat pusat dan mencetak kartunya.",
+        ),
+        (
             "init",
             "Membuat pusat ini: identitas, basis data dan pengaturannya; mencetak kode pusat.",
         ),
@@ -587,6 +591,10 @@ pub(crate) const WORDS: Words = Words {
     captions: &[
         ("Examples:", "Contoh:"),
         ("Example:", "Contoh:"),
+        (
+            "Example (the package's data folder):",
+            "Contoh (folder data dari paket):",
+        ),
         ("(HTTPS)", "(HTTPS)"),
         (
             "(lists trusted, blocked and accepted centers)",
