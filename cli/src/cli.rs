@@ -417,7 +417,7 @@ pub(crate) fn stock_number(text: &str) -> Result<i64, telecenter_protocol::text:
 /// An order quantity by the same rule.
 pub(crate) fn quantity_number(text: &str) -> Result<i64, telecenter_protocol::text::InvalidInput> {
     telecenter_protocol::text::parse_whole(
-        "qty",
+        "quantity",
         text,
         telecenter_protocol::limits::ORDER_QUANTITY_MAX,
     )

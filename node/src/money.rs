@@ -61,6 +61,14 @@ pub fn parse_rupiah_max(field: &'static str, text: &str, max: i64) -> Result<i64
                 short(trimmed)
             ),
         ),
+        "negative" => InvalidInput::new(
+            field,
+            "negative",
+            format!(
+                "{field} must be zero or more whole rupiah, found '{}'",
+                short(trimmed)
+            ),
+        ),
         "too_large" => InvalidInput::new(
             field,
             "too_large",
