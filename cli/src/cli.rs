@@ -273,8 +273,8 @@ pub(crate) struct AddArgs {
     /// Price of one unit in whole rupiah: 15000, 15.000 or "Rp 15.000".
     #[arg(long, value_name = "RUPIAH", allow_negative_numbers = true)]
     pub(crate) price: String,
-    /// Units in stock.
-    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    /// Units in stock: 1000, 1.000 or "1 000".
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = stock_number)]
     pub(crate) stock: i64,
     /// Category: makanan, minuman, kerajinan, pertanian, jamu-kesehatan, fesyen, jasa or lainnya.
     #[arg(long)]
@@ -304,8 +304,8 @@ pub(crate) struct UpdateArgs {
     /// New price in whole rupiah.
     #[arg(long, value_name = "RUPIAH", allow_negative_numbers = true)]
     pub(crate) price: Option<String>,
-    /// New stock.
-    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    /// New stock: 1000, 1.000 or "1 000".
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = stock_number)]
     pub(crate) stock: Option<i64>,
     /// New title (in --lang).
     #[arg(long)]
@@ -412,4 +412,74 @@ pub(crate) struct ProfileArgs {
     /// The center's WhatsApp number, e.g. 0812-3456-7890 (stored as +62…; "" clears it).
     #[arg(long, value_name = "NUMBER")]
     pub(crate) whatsapp: Option<String>,
+}
+
+/// A stock count by the one rule for whole numbers (thousands separators
+/// allowed, the limit stated when above it).
+pub(crate) fn stock_number(text: &str) -> Result<i64, telecenter_protocol::text::InvalidInput> {
+    telecenter_protocol::text::parse_whole("stock", text, telecenter_protocol::limits::STOCK_MAX)
+}
+
+/// An order quantity by the same rule.
+pub(crate) fn quantity_number(text: &str) -> Result<i64, telecenter_protocol::text::InvalidInput> {
+    telecenter_protocol::text::parse_whole(
+        "quantity",
+        text,
+        telecenter_protocol::limits::ORDER_QUANTITY_MAX,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::Cli;
+
+    #[test]
+    fn stock_and_quantity_follow_the_whole_number_rule() {
+        let parse = |args: &[&str]| {
+            Cli::try_parse_from(args)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        };
+        let add = [
+            "telecenter",
+            "listing",
+            "add",
+            "--title",
+            "Kopi",
+            "--price",
+            "15.000",
+        ];
+        let with = |stock: &str| {
+            let mut args = add.to_vec();
+            args.extend(["--category", "makanan", "--stock", stock]);
+            parse(&args)
+        };
+        assert_eq!(with("1.000"), Ok(()));
+        assert_eq!(with("1 000"), Ok(()));
+        let error = with("1234567890123").unwrap_err();
+        assert!(error.contains("at most 1000000"), "{error}");
+        assert!(with("1,5").is_err());
+        let place = |qty: &str| {
+            parse(&[
+                "telecenter",
+                "order",
+                "place",
+                "tc1x/abc",
+                "--qty",
+                qty,
+                "--buyer-name",
+                "Bu Sri",
+                "--buyer-phone",
+                "0812 3456 7890",
+                "--pay-at",
+                "here",
+                "--method",
+                "cash",
+            ])
+        };
+        let error = place("10.001").unwrap_err();
+        assert!(error.contains("at most 10000"), "{error}");
+    }
 }

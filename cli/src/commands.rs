@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use telecenter_node::api::AddPeer;
 use telecenter_node::data_dir::DataDir;
-use telecenter_node::money::parse_rupiah;
+use telecenter_node::money::{parse_rupiah, parse_rupiah_max};
 use telecenter_node::sample;
 use telecenter_node::search::RawSearch;
 use telecenter_node::{Clock, SystemClock};
@@ -300,7 +300,9 @@ async fn run_on_node(backend: Backend, command: Command, json: bool) -> Result<(
                 referral_fee_min_idr: p
                     .fee_min
                     .as_deref()
-                    .map(|m| parse_rupiah("fee-min", m))
+                    .map(|m| {
+                        parse_rupiah_max("fee-min", m, telecenter_protocol::limits::FEE_MIN_IDR_MAX)
+                    })
                     .transpose()?,
                 address: p.address,
                 whatsapp: p.whatsapp,

@@ -25,6 +25,10 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
+            crate::web::here::with_here,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
             crate::server::session::require_session,
         ))
         .layer(DefaultBodyLimit::max(REQUEST_BODY_BYTES_MAX))

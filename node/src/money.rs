@@ -2,10 +2,17 @@
 //! parsed back from the everyday forms.
 
 use telecenter_protocol::limits::PRICE_IDR_MAX;
-use telecenter_protocol::text::InvalidInput;
+use telecenter_protocol::text::{InvalidInput, parse_whole};
 
 /// Formats whole rupiah the Indonesian way: `Rp 15.000`, `Rp 1.250.000`.
 pub fn format_rupiah(amount: i64) -> String {
+    let sign = if amount < 0 { "-" } else { "" };
+    format!("{sign}Rp {}", format_whole(amount.unsigned_abs()))
+}
+
+/// Formats a whole number grouped in thousands with dots: `1.000.000`.
+pub fn format_whole(amount: impl Into<i128>) -> String {
+    let amount: i128 = amount.into();
     let digits = amount.unsigned_abs().to_string();
     let mut grouped = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -15,7 +22,7 @@ pub fn format_rupiah(amount: i64) -> String {
         grouped.push(c);
     }
     let sign = if amount < 0 { "-" } else { "" };
-    format!("{sign}Rp {grouped}")
+    format!("{sign}{grouped}")
 }
 
 /// The first 40 characters of `text`, with `…` when it was longer (for error messages).
@@ -27,10 +34,16 @@ pub(crate) fn short(text: &str) -> String {
     s
 }
 
-/// Reads a rupiah amount: digits, optionally with `.` thousands separators and an
-/// `Rp` prefix ("15000", "15.000", "Rp 15.000"). Fractions are refused: money is
-/// whole rupiah.
+/// Reads a rupiah amount of at most [`PRICE_IDR_MAX`]: see [`parse_rupiah_max`].
 pub fn parse_rupiah(field: &'static str, text: &str) -> Result<i64, InvalidInput> {
+    parse_rupiah_max(field, text, PRICE_IDR_MAX)
+}
+
+/// Reads a rupiah amount of at most `max`: an optional `Rp` prefix, then a whole
+/// number by the one rule of [`parse_whole`] ("15000", "15.000", "15 000",
+/// "Rp 15.000"). Fractions are refused (`not_rupiah`): money is whole rupiah;
+/// above `max`, `too_large` stating the limit.
+pub fn parse_rupiah_max(field: &'static str, text: &str, max: i64) -> Result<i64, InvalidInput> {
     let trimmed = text.trim();
     let body = trimmed
         .strip_prefix("Rp")
@@ -39,47 +52,31 @@ pub fn parse_rupiah(field: &'static str, text: &str) -> Result<i64, InvalidInput
         .unwrap_or(trimmed)
         .trim_start_matches('.')
         .trim();
-    let bad = || {
-        InvalidInput::new(
+    parse_whole(field, body, max).map_err(|error| match error.code {
+        "not_a_number" | "empty" => InvalidInput::new(
             field,
             "not_rupiah",
             format!(
                 "{field} must be whole rupiah written with digits, like 15000 or 15.000; found '{}'",
                 short(trimmed)
             ),
-        )
-    };
-    if body.is_empty() || body.starts_with('.') || body.ends_with('.') {
-        return Err(bad());
-    }
-    let grouped = body.contains('.');
-    if grouped {
-        // Thousands groups: 1-3 digits, then groups of exactly 3.
-        let mut groups = body.split('.');
-        let first = groups.next().unwrap_or_default();
-        if first.is_empty() || first.len() > 3 || groups.any(|g| g.len() != 3) {
-            return Err(bad());
-        }
-    }
-    let digits: String = body.chars().filter(|c| *c != '.').collect();
-    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
-        return Err(bad());
-    }
-    let value: i64 = digits.parse().map_err(|_| {
-        InvalidInput::new(
+        ),
+        "negative" => InvalidInput::new(
+            field,
+            "negative",
+            format!(
+                "{field} must be zero or more whole rupiah, found '{}'",
+                short(trimmed)
+            ),
+        ),
+        "too_large" => InvalidInput::new(
             field,
             "too_large",
-            format!("{field} may be at most {PRICE_IDR_MAX} rupiah"),
+            format!("{field} may be at most {max} rupiah, found '{}'", short(trimmed)),
         )
-    })?;
-    if value > PRICE_IDR_MAX {
-        return Err(InvalidInput::new(
-            field,
-            "too_large",
-            format!("{field} may be at most {PRICE_IDR_MAX} rupiah, found {value}"),
-        ));
-    }
-    Ok(value)
+        .with_limit(max),
+        _ => error,
+    })
 }
 
 #[cfg(test)]
@@ -104,6 +101,7 @@ mod tests {
             ("Rp15.000", 15_000),
             ("1.250.000", 1_250_000),
             ("0", 0),
+            ("15 000", 15_000),
         ] {
             assert_eq!(parse_rupiah("price", text), Ok(value), "{text}");
         }

@@ -5,6 +5,7 @@
 //! link previews: [`share`]). Every string comes from [`i18n`]; times are shown
 //! in the center's zone (WIB, UTC+7), stored and sent as UTC.
 
+pub(crate) mod here;
 pub mod i18n;
 pub mod operator;
 mod producer_page;
@@ -249,6 +250,10 @@ select{max-width:100%}
 label.choice{display:flex;align-items:center;gap:.6rem;font-weight:400}
 label.choice input{min-height:0;width:1.3rem;height:1.3rem;margin:0;flex:none}
 dl.facts.stack{grid-template-columns:minmax(9rem,max-content) 1fr}
+.here{margin:0;flex:1 1 12rem}
+input[type=file]{max-width:100%;width:100%;font-size:.95rem}
+img.thumb-small{width:4.5rem;height:auto;aspect-ratio:4/3;object-fit:cover;border-radius:.3rem;float:right;margin:0 0 .3rem .6rem}
+.field-error{color:#b3261e;font-weight:600;margin:.2rem 0}
 @media (max-width:30rem){dl.facts.stack{grid-template-columns:1fr;gap:0}dl.facts.stack dd{margin-bottom:.5rem}}
 "#;
 
@@ -279,20 +284,23 @@ pub(crate) fn respond(status: StatusCode, lang: Lang, remember: bool, markup: Ma
         HeaderValue::from_static("public, max-age=30"),
     );
     headers.insert(header::VARY, HeaderValue::from_static("Cookie"));
-    if remember {
-        let cookie = format!(
-            "lang={}; Path=/; Max-Age=31536000; SameSite=Lax",
-            lang.code()
-        );
-        if let Ok(value) = HeaderValue::from_str(&cookie) {
-            headers.insert(header::SET_COOKIE, value);
-        }
+    if remember && let Ok(value) = HeaderValue::from_str(&lang_cookie(lang)) {
+        headers.insert(header::SET_COOKIE, value);
     }
     response
 }
 
-/// The page frame: header with the market name, ordering guide and language
-/// switch; the content; a footer.
+/// The `Set-Cookie` value that remembers `lang` for a year.
+pub(crate) fn lang_cookie(lang: Lang) -> String {
+    format!(
+        "lang={}; Path=/; Max-Age=31536000; SameSite=Lax",
+        lang.code()
+    )
+}
+
+/// The page frame: header with the market name, where you are (this center on
+/// public pages, the center logged into on operator pages: [`here`]), ordering
+/// guide and language switch; the content; a footer.
 pub(crate) fn page(t: &Texts, title: &str, switch_href: &str, content: Markup) -> Markup {
     page_with_head(t, title, switch_href, html! {}, content)
 }
@@ -305,6 +313,22 @@ pub(crate) fn page_with_head(
     head: Markup,
     content: Markup,
 ) -> Markup {
+    let here = here::current();
+    let operator = here.as_ref().is_some_and(here::Here::operator);
+    let center = here.as_ref().and_then(|h| h.center.clone());
+    let other = if t.html_lang == "en" {
+        Lang::Id
+    } else {
+        Lang::En
+    };
+    // Operator pages read the language from the cookie: their switch is this
+    // same page with `?lang=`, which the `here` layer remembers.
+    let switch_href = match here.as_ref().filter(|_| operator) {
+        Some(h) => h
+            .switch_href(other)
+            .unwrap_or_else(|| format!("/operator?lang={}", other.code())),
+        None => switch_href.to_owned(),
+    };
     html! {
         (DOCTYPE)
         html lang=(t.html_lang) {
@@ -318,6 +342,12 @@ pub(crate) fn page_with_head(
             body {
                 header {
                     a.brand href="/" { (t.market) }
+                    @if let Some(center) = &center {
+                        p.here {
+                            (if operator { t.signed_in_to } else { t.you_are_at }) " "
+                            strong { (center.name) } " (" (center.region) ")"
+                        }
+                    }
                     nav {
                         a href="/cara-pesan" { (t.how_to_order) }
                         a href=(switch_href) lang=(t.other_language_code) hreflang=(t.other_language_code) { (t.other_language) }

@@ -76,19 +76,12 @@ impl RequestInput {
         let phone = telecenter_protocol::phone::normalize_phone("buyer_phone", &self.buyer_phone)
             .map_err(|e| errors.push(e))
             .ok();
-        let quantity = match self.quantity.trim().parse::<i64>() {
-            Ok(n) => in_range("quantity", "the quantity", n, 1..=ORDER_QUANTITY_MAX, "")
+        // The one rule for whole numbers ("1.000" is a thousand), then 1 or more.
+        let quantity =
+            telecenter_protocol::text::parse_whole("quantity", &self.quantity, ORDER_QUANTITY_MAX)
+                .and_then(|n| in_range("quantity", "the quantity", n, 1..=ORDER_QUANTITY_MAX, ""))
                 .map_err(|e| errors.push(e))
-                .ok(),
-            Err(_) => {
-                errors.push(InvalidInput::new(
-                    "quantity",
-                    "not_a_number",
-                    "the quantity must be a whole number".to_owned(),
-                ));
-                None
-            }
-        };
+                .ok();
         let note = text_block("note", &self.note, REQUEST_NOTE_CHARS_MAX)
             .and_then(|note| no_direction_controls("note", note))
             .map_err(|e| errors.push(e))

@@ -30,6 +30,8 @@ pub struct AppState {
     pub sitemap: Arc<AnswerCache>,
     /// The rate limit of the public buyer-request form.
     pub requests: Arc<super::request_limit::RequestLimiter>,
+    /// The own profile the page headers name, kept until the catalog changes.
+    pub here: Arc<crate::web::here::OwnCenter>,
 }
 
 /// One answer kept for as long as the node's catalog has not changed (its
@@ -67,6 +69,7 @@ impl AppState {
             public_url: None,
             sitemap: Arc::default(),
             requests: Arc::default(),
+            here: Arc::default(),
         }
     }
 

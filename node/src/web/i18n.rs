@@ -8,6 +8,7 @@ pub mod requests;
 use telecenter_protocol::catalog::Lang;
 
 pub(crate) mod center;
+pub(crate) mod forms;
 pub mod import;
 pub mod operator;
 pub(crate) mod producers;
@@ -112,6 +113,10 @@ pub struct Texts {
     pub from_this_center: &'static str,
     /// Footer line.
     pub footer: &'static str,
+    /// Before this center's name in the header of public pages.
+    pub you_are_at: &'static str,
+    /// Before the center's name in the header of operator pages.
+    pub signed_in_to: &'static str,
 }
 
 fn found_id(n: u64) -> String {
@@ -189,6 +194,8 @@ pub static ID: Texts = Texts {
     from_other_center: "Data dari telecenter lain, diterima lewat jaringan telecenter",
     from_this_center: "Data dari telecenter ini",
     footer: "Pasar bersama telecenter se-provinsi. Tidak ada pengelola pusat.",
+    you_are_at: "Anda di",
+    signed_in_to: "Pusat Anda:",
 };
 
 /// English.
@@ -246,6 +253,8 @@ pub static EN: Texts = Texts {
     from_other_center: "Data from another telecenter, received over the telecenter network",
     from_this_center: "Data from this telecenter",
     footer: "A shared market of the province's telecenters. No central operator.",
+    you_are_at: "You are at",
+    signed_in_to: "Your center:",
 };
 
 /// The strings for `lang` (Javanese pages use Indonesian words for now).

@@ -537,19 +537,25 @@ pub(super) async fn how_to_order(Query(params): Params, headers: HeaderMap) -> R
     )
 }
 
-/// `GET /foto/{hash}`: a stored image; a missing one that a listing held here
-/// names is fetched from the peers (checked against its hash) and kept. Anyone
+/// `GET /foto/{hash}`: a stored image that a listing held here names (others,
+/// such as a photo kept across a form error, are 404); a named one not held
+/// is fetched from the peers (checked against its hash) and kept. Anyone
 /// may ask, so fetches are bounded (see [`crate::sync::fetch_image_from_peers`]):
 /// when all fetch slots are taken the answer is 503 without fetching. Images
 /// never change, so browsers may keep them for a year.
 pub(super) async fn photo(State(state): State<AppState>, Path(hash): Path<String>) -> Response {
     use axum::response::IntoResponse;
     let wanted = hash.clone();
-    let mut found = state
-        .run(move |node| node.image(&wanted))
-        .await
-        .ok()
-        .flatten();
+    // Only images a listing held here names are served: a photo kept across an
+    // operator's form error is stored before any listing names it.
+    let held = state
+        .run(move |node| Ok((node.image(&wanted)?, node.image_is_named(&wanted)?)))
+        .await;
+    let mut found = match held {
+        Ok((Some(_), false)) => return StatusCode::NOT_FOUND.into_response(),
+        Ok((found, _)) => found,
+        Err(_) => None,
+    };
     if found.is_none() && telecenter_protocol::catalog::is_image_hash(&hash) {
         match crate::sync::fetch_image_from_peers(&state.node, &hash).await {
             Ok(fetched) => found = fetched,

@@ -106,11 +106,29 @@ pub(super) fn order_box(t: &Texts, lang: Lang, row: &ListingRow, more: Markup) -
         fields: &empty,
         problems: HashMap::new(),
     };
+    // This center takes the request (the page is served by its node); the
+    // seller may be another center.
+    let here = super::here::current().and_then(|h| h.center);
     html! {
         h2 { (t.order) }
+        @if let Some(here) = &here {
+            p.order-here {
+                (super::i18n::forms::order_here(lang, &here.name, &here.region, contact_of(here)))
+                @if here.center != row.center_id {
+                    " " (super::i18n::forms::sold_by_other(lang, &row.center_name, &row.center_region))
+                }
+            }
+        }
         @if row.listing.stock > 0 { (form(lang, row, &filled)) } @else { p { (words(lang).out_of_stock) } }
         (more)
     }
+}
+
+/// How a buyer reaches a center: its contact line, else its WhatsApp number.
+fn contact_of(profile: &telecenter_protocol::catalog::Profile) -> Option<&str> {
+    Some(profile.contact.trim())
+        .filter(|c| !c.is_empty())
+        .or(profile.whatsapp.as_deref())
 }
 
 /// Headers of every answer that may carry a request's code or token.

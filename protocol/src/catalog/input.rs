@@ -254,7 +254,8 @@ fn zero_to_max(
             field,
             "too_large",
             format!("{noun} may be at most {max}{unit}, found {value}"),
-        ));
+        )
+        .with_limit(max));
     }
     Ok(value)
 }
@@ -335,6 +336,38 @@ pub fn photos(list: &[Photo]) -> Result<Vec<Photo>, InvalidInput> {
 pub const DEFAULT_UNIT: &str = "buah";
 
 impl NewListing {
+    /// Every problem of a new listing, one per field and not only the first
+    /// (forms show them all at once); empty when [`Self::validate`] passes.
+    pub fn problems(&self) -> Vec<InvalidInput> {
+        [
+            lang(self.lang.as_deref()).err(),
+            text_line("title", &self.title, 1, TITLE_CHARS_MAX).err(),
+            text_block("description", &self.description, DESCRIPTION_CHARS_MAX).err(),
+            category(&self.category).err(),
+            price_idr(self.price_idr).err(),
+            stock(self.stock).err(),
+            text_line(
+                "unit",
+                self.unit.as_deref().unwrap_or(DEFAULT_UNIT),
+                1,
+                UNIT_CHARS_MAX,
+            )
+            .err(),
+            text_line(
+                "producer",
+                self.producer.as_deref().unwrap_or(""),
+                0,
+                PRODUCER_CHARS_MAX,
+            )
+            .err(),
+            producer_village(self.producer_village.as_deref().unwrap_or("")).err(),
+            photos(&self.photos).err(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
     /// Checks every field of a new listing.
     pub fn validate(&self) -> Result<ValidNewListing, InvalidInput> {
         if lang(self.lang.as_deref())? != Lang::Id {

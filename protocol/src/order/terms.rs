@@ -171,18 +171,7 @@ impl OrderTerms {
             " rupiah",
         )?;
         self.fee.validate()?;
-        let phone = text_line("buyer_phone", &self.buyer.phone, 6, PHONE_CHARS_MAX)?;
-        if !phone
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')'))
-        {
-            return Err(InvalidInput::new(
-                "buyer_phone",
-                "not_a_phone_number",
-                // The number itself is not repeated: errors may travel or be logged.
-                "a phone number has only digits, spaces, +, -, ( and )".to_owned(),
-            ));
-        }
+        let phone = buyer_phone(&self.buyer.phone)?;
         Ok(Self {
             title: text_line("title", &self.title, 1, TITLE_CHARS_MAX)?,
             unit: text_line("unit", &self.unit, 1, UNIT_CHARS_MAX)?,
@@ -195,4 +184,38 @@ impl OrderTerms {
             ..self.clone()
         })
     }
+}
+
+/// Checks a buyer's phone number as typed: 6 to [`PHONE_CHARS_MAX`] characters,
+/// only digits, spaces, `+`, `-`, `(` and `)`.
+fn buyer_phone(raw: &str) -> Result<String, InvalidInput> {
+    let phone = text_line("buyer_phone", raw, 6, PHONE_CHARS_MAX)?;
+    if !phone
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')'))
+    {
+        return Err(InvalidInput::new(
+            "buyer_phone",
+            "not_a_phone_number",
+            // The number itself is not repeated: errors may travel or be logged.
+            "a phone number has only digits, spaces, +, -, ( and )".to_owned(),
+        ));
+    }
+    Ok(phone)
+}
+
+/// Every problem of what an operator types to place an order (quantity, buyer,
+/// note), by the rules of [`OrderTerms::validate`], not only the first (forms
+/// show them all at once).
+pub fn typed_problems(quantity: Option<i64>, buyer: &Buyer, note: &str) -> Vec<InvalidInput> {
+    [
+        quantity
+            .and_then(|q| in_range("quantity", "quantity", q, 1..=ORDER_QUANTITY_MAX, "").err()),
+        text_line("buyer_name", &buyer.name, 1, BUYER_NAME_CHARS_MAX).err(),
+        buyer_phone(&buyer.phone).err(),
+        text_block("note", note, ORDER_NOTE_CHARS_MAX).err(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }

@@ -202,6 +202,9 @@ pub(crate) fn field_error(lang: Lang, error: &InvalidInput) -> String {
         other => other,
     };
     match (lang, error.code) {
+        (_, "too_large") if error.limit.is_some() => {
+            super::forms::at_most(lang, field, error.field, error.limit.unwrap_or_default())
+        }
         (Lang::En, "empty") => format!("{field}: please fill this in."),
         (Lang::En, "too_long") => format!("{field}: too long. {}", error.message),
         (Lang::En, "negative") => format!("{field}: must be zero or more."),

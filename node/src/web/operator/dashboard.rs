@@ -33,6 +33,7 @@ pub(crate) async fn dashboard(
     OperatorPage { csrf, lang }: OperatorPage,
 ) -> Response {
     let (t, w) = (i18n::texts(lang), words(lang));
+    let states = super::super::i18n::forms::words(lang).states;
     let listings = match state.run(own_listings).await {
         Ok(listings) => listings,
         Err(error) => return internal(lang, &error),
@@ -47,9 +48,12 @@ pub(crate) async fn dashboard(
             @for row in &listings {
                 @let l = &row.listing;
                 li.card {
+                    @if let Some(photo) = l.photos.first() {
+                        img.thumb-small src=(format!("/foto/{}", photo.thumb)) alt="" width="72" loading="lazy";
+                    }
                     h3 { (l.title.id) }
                     p { span.price { (format_rupiah(l.price_idr)) } " " span.muted { (t.per) " " (l.unit) } }
-                    p.muted { (t.stock) ": " (l.stock) " · " (if l.status == ListingStatus::Hidden { w.statuses[1] } else { w.statuses[0] }) }
+                    p.muted { (t.stock) ": " (l.stock) " · " (if l.status == ListingStatus::Hidden { states[1] } else { states[0] }) }
                     p { a href=(format!("/operator/produk/{}", l.id)) { (w.edit) } }
                 }
             }

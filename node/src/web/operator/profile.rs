@@ -94,7 +94,11 @@ impl ProfileFields {
         if let Some(typed) = &self.fee_min {
             let amount = match typed.trim() {
                 "" => Ok(0),
-                text => crate::money::parse_rupiah("referral_fee_min", text),
+                text => crate::money::parse_rupiah_max(
+                    "referral_fee_min",
+                    text,
+                    telecenter_protocol::limits::FEE_MIN_IDR_MAX,
+                ),
             };
             let checked = amount.ok().filter(|min| {
                 ProfileInput {

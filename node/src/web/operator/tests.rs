@@ -35,6 +35,7 @@ use crate::server::session::{OperatorState, SESSION_MS};
 use crate::store::{ListingRow, TrustState};
 
 mod center;
+mod forms;
 mod import;
 
 /// 2025-11-23 01:06:40 UTC.
@@ -761,10 +762,7 @@ async fn the_dashboard_lists_own_listings() {
                 .contains(&format!("href=\"/operator/produk/{}\"", l.id))
         );
     }
-    assert!(
-        page.body.contains("Tidak, sembunyikan"),
-        "hidden listing marked"
-    );
+    assert!(page.body.contains("Disembunyikan"), "hidden listing marked");
     assert!(page.body.contains("href=\"/operator/produk/baru\""));
 }
 
@@ -978,10 +976,11 @@ async fn bad_input_on_a_new_listing_changes_nothing() {
     }
 }
 
-/// A valid photo sent with a form that is refused must not be kept: the forms
-/// are checked before the upload is stored, so nothing is served at `/foto/{hash}`.
+/// A valid photo sent with a form that is refused is kept for the next post
+/// (see `forms::photo_is_kept_across_a_form_error`) but not published: nothing
+/// is served at `/foto/{hash}` and no listing names it.
 #[tokio::test]
-async fn a_refused_form_does_not_keep_its_photo() {
+async fn a_refused_form_does_not_publish_its_photo() {
     let op = Op::new();
     let login = op.login().await;
     let photo = png(120, 90);

@@ -6,11 +6,12 @@ use std::collections::HashMap;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use maud::html;
+use maud::{Markup, html};
 use serde::Deserialize;
 use telecenter_protocol::catalog::{Lang, ListingStatus, Profile};
-use telecenter_protocol::order::{Collector, PayMethod};
-use telecenter_protocol::text::InvalidInput;
+use telecenter_protocol::limits::ORDER_QUANTITY_MAX;
+use telecenter_protocol::order::{Buyer, Collector, PayMethod, typed_problems};
+use telecenter_protocol::text::parse_whole;
 use telecenter_protocol::{CenterId, ListingId};
 
 use super::{
@@ -148,6 +149,7 @@ fn place_page(
     values: &PlaceValues,
     status: StatusCode,
     problem: Option<String>,
+    problems: &Problems,
 ) -> Response {
     let (t, w) = (i18n::texts(lang), words(lang));
     let row = &offer.listing;
@@ -180,23 +182,29 @@ fn place_page(
                 input type="hidden" name="unit_price_idr" value=(l.price_idr);
                 @if !values.request.is_empty() { input type="hidden" name="permintaan" value=(values.request); }
                 label for="quantity" { (w.quantity) " (" (l.unit) ")" }
-                input #quantity name="quantity" inputmode="numeric" value=(values.quantity) required maxlength="6";
+                (field_problem(problems, "quantity"))
+                input #quantity name="quantity" inputmode="numeric" value=(values.quantity) required maxlength="12";
                 label for="buyer_name" { (w.buyer_name) }
+                (field_problem(problems, "buyer_name"))
                 input #buyer_name name="buyer_name" value=(values.buyer_name) required maxlength="100" autocomplete="off";
                 label for="buyer_phone" { (w.buyer_phone) }
+                (field_problem(problems, "buyer_phone"))
                 input #buyer_phone name="buyer_phone" type="tel" value=(values.buyer_phone) required maxlength="24" autocomplete="off";
                 fieldset {
                     legend { (w.pay_at) }
+                    (field_problem(problems, "payment_at"))
                     label.choice { input type="radio" name="payment_at" value="buyer_center" checked[values.payment_at != "seller_center"]; span { (w.pay_here) } }
                     label.choice { input type="radio" name="payment_at" value="seller_center" checked[values.payment_at == "seller_center"]; span { (w.pay_seller) " (" (row.center_name) ")" } }
                 }
                 label for="payment_method" { (w.method) }
+                (field_problem(problems, "payment_method"))
                 select #payment_method name="payment_method" {
                     @for (value, label) in [("cash", w.methods[0]), ("transfer", w.methods[1]), ("qris", w.methods[2])] {
                         option value=(value) selected[values.payment_method == value] { (label) }
                     }
                 }
                 label for="note" { (w.note) }
+                (field_problem(problems, "note"))
                 textarea #note name="note" rows="3" maxlength="500" { (values.note) }
                 p.muted { (w.private_hint) }
                 p { button type="submit" { (w.send_order) } }
@@ -245,7 +253,15 @@ pub(in crate::web) async fn place_form(
         .await;
     let typed = query.get("produk").cloned().unwrap_or_default();
     match found {
-        Ok(Some((offer, values))) => place_page(lang, &csrf, &offer, &values, StatusCode::OK, None),
+        Ok(Some((offer, values))) => place_page(
+            lang,
+            &csrf,
+            &offer,
+            &values,
+            StatusCode::OK,
+            None,
+            &Problems::new(),
+        ),
         Ok(None) => choose_page(
             lang,
             &csrf,
@@ -257,39 +273,63 @@ pub(in crate::web) async fn place_form(
     }
 }
 
-/// The order a filled-in form asks for, or what is wrong with it.
+/// The problems of a filled-in form: (form field, what is wrong), every one.
+type Problems = Vec<(&'static str, String)>;
+
+/// The order a filled-in form asks for, or every problem of it at once.
 fn place_input(
     lang: Lang,
     seller: CenterId,
     listing: ListingId,
     seen_price: i64,
     values: &PlaceValues,
-) -> Result<PlaceOrder, String> {
-    let quantity = values.quantity.trim().parse::<i64>().map_err(|_| {
-        input_problem(
-            lang,
-            &InvalidInput::new("quantity", "not_a_number", String::new()),
-        )
-    })?;
+) -> Result<PlaceOrder, Problems> {
+    let mut problems = Problems::new();
+    let quantity = parse_whole("quantity", &values.quantity, ORDER_QUANTITY_MAX)
+        .map_err(|e| problems.push(("quantity", input_problem(lang, &e))))
+        .ok();
+    let buyer = Buyer {
+        name: values.buyer_name.clone(),
+        phone: values.buyer_phone.clone(),
+    };
+    for e in typed_problems(quantity, &buyer, &values.note) {
+        problems.push((e.field, input_problem(lang, &e)));
+    }
     let payment_at = values
         .payment_at
         .parse::<Collector>()
-        .map_err(|_| words(lang).choose_pay_at.to_owned())?;
+        .map_err(|_| problems.push(("payment_at", words(lang).choose_pay_at.to_owned())))
+        .ok();
     let payment_method = values
         .payment_method
         .parse::<PayMethod>()
-        .map_err(|_| words(lang).choose_method.to_owned())?;
-    Ok(PlaceOrder {
-        seller,
-        listing,
-        quantity,
-        unit_price_idr: Some(seen_price),
-        buyer_name: values.buyer_name.clone(),
-        buyer_phone: values.buyer_phone.clone(),
-        payment_at,
-        payment_method,
-        note: values.note.clone(),
-    })
+        .map_err(|_| problems.push(("payment_method", words(lang).choose_method.to_owned())))
+        .ok();
+    match (quantity, payment_at, payment_method) {
+        (Some(quantity), Some(payment_at), Some(payment_method)) if problems.is_empty() => {
+            Ok(PlaceOrder {
+                seller,
+                listing,
+                quantity,
+                unit_price_idr: Some(seen_price),
+                buyer_name: values.buyer_name.clone(),
+                buyer_phone: values.buyer_phone.clone(),
+                payment_at,
+                payment_method,
+                note: values.note.clone(),
+            })
+        }
+        _ => Err(problems),
+    }
+}
+
+/// The problem of `field`, next to it.
+fn field_problem(problems: &Problems, field: &str) -> Markup {
+    html! {
+        @for (_, problem) in problems.iter().filter(|(f, _)| *f == field) {
+            p.field-error id=(format!("salah-{field}")) { (problem) }
+        }
+    }
 }
 
 /// A refused placement in plain words; `offer` is the product as it is now.
@@ -304,9 +344,9 @@ fn place_problem(lang: Lang, error: &NodeError, offer: &Offer, quantity: &str) -
     }
 }
 
-/// What is wrong with a placement: text from the form check, or the node's refusal.
+/// What is wrong with a placement: the form check's problems, or the node's refusal.
 enum PlaceProblem {
-    Text(String),
+    Fields(Problems),
     Node(NodeError),
 }
 
@@ -323,11 +363,21 @@ async fn place_again(
     let w = words(lang);
     match state.run(move |node| offer(node, &center, &listing)).await {
         Ok(Some(offer)) => {
-            let text = match problem {
-                PlaceProblem::Text(text) => text,
-                PlaceProblem::Node(error) => place_problem(lang, &error, &offer, &values.quantity),
+            let (text, fields) = match problem {
+                PlaceProblem::Fields(fields) => {
+                    let all = fields
+                        .iter()
+                        .map(|(_, p)| p.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    (all, fields)
+                }
+                PlaceProblem::Node(error) => (
+                    place_problem(lang, &error, &offer, &values.quantity),
+                    Problems::new(),
+                ),
             };
-            place_page(lang, csrf, &offer, &values, status, Some(text))
+            place_page(lang, csrf, &offer, &values, status, Some(text), &fields)
         }
         Ok(None) => choose_page(
             lang,
@@ -369,7 +419,7 @@ pub(in crate::web) async fn place_order(
     let product = (center, listing.clone());
     let input = match place_input(lang, center, listing, seen_price, &values) {
         Ok(input) => input,
-        Err(text) => {
+        Err(problems) => {
             return place_again(
                 &state,
                 lang,
@@ -377,7 +427,7 @@ pub(in crate::web) async fn place_order(
                 product,
                 values,
                 StatusCode::BAD_REQUEST,
-                PlaceProblem::Text(text),
+                PlaceProblem::Fields(problems),
             )
             .await;
         }
