@@ -33,6 +33,8 @@ pub(crate) struct Kind {
     pub(crate) field: Option<String>,
     pub(crate) reason: Option<String>,
     pub(crate) subject: String,
+    /// For a number over its limit: the limit, said with the reason.
+    pub(crate) limit: Option<i64>,
 }
 
 impl Kind {
@@ -42,6 +44,7 @@ impl Kind {
             field: None,
             reason: None,
             subject: subject.to_string(),
+            limit: None,
         }
     }
 
@@ -51,6 +54,7 @@ impl Kind {
             field: Some(error.field.to_owned()),
             reason: Some(error.code.to_owned()),
             subject: String::new(),
+            limit: error.limit,
         }
     }
 }
@@ -119,6 +123,7 @@ pub(crate) fn kind(error: &anyhow::Error) -> Option<Kind> {
                 field: e.field.clone(),
                 reason: e.reason.clone(),
                 subject: String::new(),
+                limit: None,
             })
         }
     })
@@ -137,9 +142,21 @@ pub(crate) fn said(w: &Words, kind: &Kind) -> Option<String> {
             .as_deref()
             .and_then(|r| find(w.reasons, r))
             .unwrap_or(w.reason_other);
-        return Some(format!("{gloss}: {reason}"));
+        return Some(match kind.limit {
+            Some(limit) => format!(
+                "{gloss}: {reason} ({})",
+                fill(w.at_most, &[&telecenter_node::money::format_whole(limit)])
+            ),
+            None => format!("{gloss}: {reason}"),
+        });
     }
     find(w.errors, &kind.code).map(|text| fill(text, &[&kind.subject]))
+}
+
+/// One line for an input check refused (a value an option's parser read): the
+/// table's words, else the check's own message.
+pub(crate) fn input_line(error: &InvalidInput) -> String {
+    said(words(), &Kind::input(error)).unwrap_or_else(|| error.message.clone())
 }
 
 /// One line for people: the table's words for a known kind, else the context
@@ -222,6 +239,7 @@ mod tests {
                 field: Some(field.into()),
                 reason: Some("empty".into()),
                 subject: String::new(),
+                limit: None,
             };
             assert!(said(id, &kind).is_some(), "field {field}");
         }

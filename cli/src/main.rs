@@ -159,10 +159,17 @@ fn argument_error(error: &clap::Error) -> String {
                 text(ContextKind::InvalidValue),
                 text(ContextKind::InvalidArg),
             ) {
-                (Some(value), Some(arg)) => Some(fill(
-                    w.invalid_value,
-                    &[&format!("{value:?}"), &w.argument(&arg)],
-                )),
+                (Some(value), Some(arg)) => {
+                    let line = fill(w.invalid_value, &[&format!("{value:?}"), &w.argument(&arg)]);
+                    // The option's own check says why (and its limit).
+                    let why = std::error::Error::source(error)
+                        .and_then(|e| e.downcast_ref::<telecenter_protocol::text::InvalidInput>())
+                        .map(errors::input_line);
+                    Some(match why {
+                        Some(why) => format!("{line}: {why}"),
+                        None => line,
+                    })
+                }
                 _ => None,
             }
         }

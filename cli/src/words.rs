@@ -128,6 +128,8 @@ words_table! {
     unknown_command,
     /// A value that cannot be read: {} value, {} option.
     invalid_value,
+    /// The limit a refused number passed: {} the limit.
+    at_most,
     /// The runtime could not start: {}.
     cannot_start,
     /// Top-level about.

@@ -330,6 +330,11 @@ fn cli_errors_are_indonesian_with_lang_id() {
         &listing_add_args("Kopi", "1.000", "-1", "makanan"),
         "stok: tidak boleh kurang dari nol",
     );
+    // A number over its limit says the limit (issue 14: "terlalu besar" alone).
+    fails(
+        &listing_add_args("Kopi", "1.000", "12345678901234", "makanan"),
+        "stok: terlalu besar (paling banyak 1.000.000)",
+    );
     fails(&listing_add_args("Kopi", "1.000", "1", "Makan"), "kategori");
     fails(&["order", "show", "ABCDEFGH"], "kode pesanan tidak sesuai");
     fails(

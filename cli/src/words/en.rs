@@ -9,6 +9,7 @@ pub(crate) const WORDS: Words = Words {
     unknown_argument: "unknown option {}",
     unknown_command: "unknown command {}",
     invalid_value: "cannot read {} for {}",
+    at_most: "at most {}",
     cannot_start: "cannot start: {}",
     about: "Run a telecenter node and manage its catalog of local products",
     password_prompt: "New operator password ({} to {} characters), then Enter:",

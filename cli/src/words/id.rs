@@ -9,6 +9,7 @@ pub(crate) const WORDS: Words = Words {
     unknown_argument: "opsi tidak dikenal: {}",
     unknown_command: "perintah tidak dikenal: {}",
     invalid_value: "tidak bisa membaca {} untuk {}",
+    at_most: "paling banyak {}",
     cannot_start: "tidak bisa mulai: {}",
     about: "Menjalankan node telecenter dan mengelola katalog produk lokalnya",
     password_prompt: "Kata sandi operator baru ({} sampai {} karakter), lalu Enter:",
