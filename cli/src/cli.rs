@@ -274,7 +274,7 @@ pub(crate) struct AddArgs {
     #[arg(long, value_name = "RUPIAH", allow_negative_numbers = true)]
     pub(crate) price: String,
     /// Units in stock: 1000, 1.000 or "1 000".
-    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = stock_number)]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = crate::numbers::stock_number)]
     pub(crate) stock: i64,
     /// Category: makanan, minuman, kerajinan, pertanian, jamu-kesehatan, fesyen, jasa or lainnya.
     #[arg(long)]
@@ -305,7 +305,7 @@ pub(crate) struct UpdateArgs {
     #[arg(long, value_name = "RUPIAH", allow_negative_numbers = true)]
     pub(crate) price: Option<String>,
     /// New stock: 1000, 1.000 or "1 000".
-    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = stock_number)]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = crate::numbers::stock_number)]
     pub(crate) stock: Option<i64>,
     /// New title (in --lang).
     #[arg(long)]
@@ -412,21 +412,6 @@ pub(crate) struct ProfileArgs {
     /// The center's WhatsApp number, e.g. 0812-3456-7890 (stored as +62…; "" clears it).
     #[arg(long, value_name = "NUMBER")]
     pub(crate) whatsapp: Option<String>,
-}
-
-/// A stock count by the one rule for whole numbers (thousands separators
-/// allowed, the limit stated when above it).
-pub(crate) fn stock_number(text: &str) -> Result<i64, telecenter_protocol::text::InvalidInput> {
-    telecenter_protocol::text::parse_whole("stock", text, telecenter_protocol::limits::STOCK_MAX)
-}
-
-/// An order quantity by the same rule.
-pub(crate) fn quantity_number(text: &str) -> Result<i64, telecenter_protocol::text::InvalidInput> {
-    telecenter_protocol::text::parse_whole(
-        "quantity",
-        text,
-        telecenter_protocol::limits::ORDER_QUANTITY_MAX,
-    )
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ mod cli;
 mod commands;
 mod demo;
 mod errors;
+mod numbers;
 mod output;
 mod producers;
 mod serve;

@@ -67,7 +67,7 @@ pub(crate) struct PlaceArgs {
     /// The listing: CENTER/ID, e.g. tc1…/k3v9q2m7xa.
     pub(crate) listing: String,
     /// How many units: 3, 1.000 or "1 000".
-    #[arg(long, value_parser = crate::cli::quantity_number)]
+    #[arg(long, value_parser = crate::numbers::quantity_number)]
     pub(crate) qty: i64,
     /// The buyer's name.
     #[arg(long)]

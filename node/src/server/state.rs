@@ -7,6 +7,7 @@ use super::auth::SharedRateLimiter;
 use super::gate::HopBodies;
 use crate::node::{Node, NodeError};
 use crate::sync::SyncEngine;
+use telecenter_protocol::catalog::Profile;
 
 /// Shared state of the handlers.
 #[derive(Clone)]
@@ -31,7 +32,7 @@ pub struct AppState {
     /// The rate limit of the public buyer-request form.
     pub requests: Arc<super::request_limit::RequestLimiter>,
     /// The own profile the page headers name, kept until the catalog changes.
-    pub here: Arc<crate::web::here::OwnCenter>,
+    pub here: Arc<OwnCenter>,
 }
 
 /// One answer kept for as long as the node's catalog has not changed (its
@@ -53,6 +54,23 @@ impl AnswerCache {
     pub fn put(&self, version: u64, base: &str, answer: Arc<str>) {
         *self.0.lock().unwrap_or_else(|p| p.into_inner()) =
             Some((version, base.to_owned(), answer));
+    }
+}
+
+/// The own profile as last read, with the catalog version it was read at.
+#[derive(Debug, Default)]
+pub struct OwnCenter(std::sync::Mutex<Option<(u64, Option<Arc<Profile>>)>>);
+
+impl OwnCenter {
+    pub(crate) fn get(&self, version: u64) -> Option<Option<Arc<Profile>>> {
+        let kept = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        kept.as_ref()
+            .filter(|(v, _)| *v == version)
+            .map(|(_, profile)| profile.clone())
+    }
+
+    pub(crate) fn put(&self, version: u64, profile: Option<Arc<Profile>>) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some((version, profile));
     }
 }
 

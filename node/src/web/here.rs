@@ -6,14 +6,14 @@
 //! for the page frame (a task-local, like [`super::operator::menu_count`]), so
 //! no handler has to fetch and pass them along. The profile is read from the
 //! node once per catalog change ([`crate::node::Node::subscribe`]) and kept in
-//! [`OwnCenter`]: a page costs no extra read, and a renamed center shows on the
+//! [`crate::server::OwnCenter`]: a page costs no extra read, and a renamed center shows on the
 //! next page.
 //!
 //! Operator pages take their language from the cookie only, so their
 //! "English"/"Indonesia" link is the same page with `?lang=`: the layer
 //! remembers it in the cookie and redirects to the page without it.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
@@ -50,23 +50,6 @@ impl Here {
         let query = self.query.as_ref()?;
         let sep = if query.is_empty() { "" } else { "&" };
         Some(format!("{}?{query}{sep}lang={}", self.path, lang.code()))
-    }
-}
-
-/// The own profile as last read, with the catalog version it was read at.
-#[derive(Debug, Default)]
-pub struct OwnCenter(Mutex<Option<(u64, Option<Arc<Profile>>)>>);
-
-impl OwnCenter {
-    fn get(&self, version: u64) -> Option<Option<Arc<Profile>>> {
-        let kept = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        kept.as_ref()
-            .filter(|(v, _)| *v == version)
-            .map(|(_, profile)| profile.clone())
-    }
-
-    fn put(&self, version: u64, profile: Option<Arc<Profile>>) {
-        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some((version, profile));
     }
 }
 

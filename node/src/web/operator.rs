@@ -35,6 +35,7 @@ mod password;
 mod producers;
 mod profile;
 mod requests;
+mod sales;
 mod upload;
 
 pub(crate) use form::{CsrfForm, NoFields};
@@ -62,15 +63,26 @@ pub(super) use orders::{
 pub(super) use password::{change_password, password_form};
 pub(super) use producers::{
     add_producer, edit_producer, link_listing, producer_page, producers_page, record_payout,
-    sales_download, sales_page, sales_xlsx, statement_download, statement_xlsx,
+    statement_download, statement_xlsx,
 };
 pub(super) use profile::{profile_form, save_profile};
 pub(super) use requests::{request_decline, request_sell, request_show, requests_list};
+pub(super) use sales::{sales_download, sales_page, sales_xlsx};
 
 /// Whether the request carries a live operator session: public pages use it to
 /// add operator-only links (never operator data).
 pub(super) fn signed_in(state: &AppState, headers: &HeaderMap) -> bool {
     OperatorSession::of(state, headers).is_some()
+}
+
+/// The address of the producers' pages.
+const PRODUCERS_PATH: &str = "/operator/produsen";
+/// The address of the sales report.
+const SALES_PATH: &str = "/operator/penjualan";
+
+/// An operator page: the page frame around `body`, answered with `status`.
+fn frame(lang: Lang, status: StatusCode, title: &str, body: Markup) -> Response {
+    html_page(status, page(i18n::texts(lang), title, "/operator", body))
 }
 
 fn html_page(status: StatusCode, markup: Markup) -> Response {

@@ -38,15 +38,13 @@ use telecenter_protocol::order::{Body, OrderId};
 use telecenter_protocol::text::InvalidInput;
 
 use super::{
-    CsrfForm, expired, field_error, html_page, internal, no_store, not_found, operator_nav,
-    problem_box,
+    CsrfForm, expired, field_error, internal, no_store, not_found, operator_nav, problem_box,
 };
 use crate::accounting::Month;
 use crate::node::NodeError;
 use crate::server::AppState;
 use crate::web::i18n;
 use crate::web::i18n::orders::words;
-use crate::web::page;
 
 /// An order or settlement id from the page's path; a malformed one answers the
 /// "not found" page.
@@ -98,9 +96,7 @@ fn see_other(to: &str) -> Response {
 }
 
 /// The frame of every page here.
-fn frame(lang: Lang, status: StatusCode, title: &str, body: Markup) -> Response {
-    html_page(status, page(i18n::texts(lang), title, "/operator", body))
-}
+use super::frame;
 
 /// A refusal of the node about a settlement, in plain words.
 fn settlement_problem(lang: Lang, error: &NodeError) -> String {

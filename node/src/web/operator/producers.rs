@@ -23,14 +23,13 @@ use telecenter_protocol::catalog::Lang;
 use telecenter_protocol::fee::percent_text;
 use telecenter_protocol::text::InvalidInput;
 
+use super::SALES_PATH;
 use super::downloads::{Download, download_links, tables_download};
 use super::orders::{month_picker, monthly, rows_table, this_month};
-use super::{
-    CsrfForm, OperatorPage, html_page, i18n, internal, no_store, not_found, operator_nav, page,
-};
+use super::{CsrfForm, OperatorPage, frame, i18n, internal, no_store, not_found, operator_nav};
 use crate::accounting::{
-    Month, ProducerStatement, SalesReport, producer_statement_tables, sales_report_csv,
-    sales_report_from, sales_report_tables, statement_csv, statement_csv_name, statement_from,
+    Month, ProducerStatement, producer_statement_tables, statement_csv, statement_csv_name,
+    statement_from,
 };
 use crate::clock::local_offset;
 use crate::money::{format_rupiah, parse_rupiah};
@@ -41,9 +40,7 @@ use crate::web::i18n::orders::month_name;
 use crate::web::i18n::producers::{producer_problem, producer_words};
 
 /// The list's address.
-const PATH: &str = "/operator/produsen";
-/// The sales report's address.
-const SALES_PATH: &str = "/operator/penjualan";
+use super::PRODUCERS_PATH as PATH;
 
 /// The producer form as typed (a missing field reads as empty).
 #[derive(Clone, Default, Deserialize)]
@@ -106,10 +103,6 @@ pub(crate) struct LinkFields {
 /// A 303 to `to`, not cached.
 fn see_other(to: &str) -> Response {
     no_store(Redirect::to(to).into_response())
-}
-
-fn frame(lang: Lang, status: StatusCode, title: &str, body: Markup) -> Response {
-    html_page(status, page(i18n::texts(lang), title, "/operator", body))
 }
 
 fn refusal(lang: Lang, problem: &Option<String>) -> Markup {
@@ -722,124 +715,6 @@ async fn producer_download(
                 kind,
             ),
             None => not_found(lang),
-        },
-    )
-    .await
-}
-
-fn sales_body(lang: Lang, csrf: &str, month: Month, report: &SalesReport) -> Markup {
-    let (t, w) = (i18n::texts(lang), producer_words(lang));
-    html! {
-        (operator_nav(t, csrf))
-        h1 { (w.sales_title) }
-        (month_picker(lang, SALES_PATH, month))
-        h2 { (month_name(lang, month)) }
-        p { (download_links(lang, SALES_PATH, &format!("bulan={month}"), true)) }
-        @if report.lines.is_empty() {
-            p { (w.no_sales) }
-        } @else {
-            (rows_table(
-                &[(w.name, false), (w.sales_count, true), (w.gross, true), (w.center_commission, true), (w.owed, true)],
-                html! {
-                    @for line in &report.lines {
-                        tr {
-                            td data-label=(w.name) {
-                                @match line.producer {
-                                    Some(id) => a href=(format!("{PATH}/{id}?bulan={month}")) { (line.name) },
-                                    None => span { (w.no_producer) },
-                                }
-                            }
-                            td.num data-label=(w.sales_count) { span { (line.sales) } }
-                            td.num data-label=(w.gross) { span { (format_rupiah(line.gross_idr)) } }
-                            td.num data-label=(w.center_commission) { span { (format_rupiah(line.commission_idr)) } }
-                            td.num data-label=(w.owed) { span { (format_rupiah(line.owed_idr)) } }
-                        }
-                    }
-                    tr {
-                        th scope="row" { (w.total) }
-                        td.num data-label=(w.sales_count) { strong { (report.total.sales) } }
-                        td.num data-label=(w.gross) { strong { (format_rupiah(report.total.gross_idr)) } }
-                        td.num data-label=(w.center_commission) { strong { (format_rupiah(report.total.commission_idr)) } }
-                        td.num data-label=(w.owed) { strong { (format_rupiah(report.total.owed_idr)) } }
-                    }
-                }
-            ))
-        }
-        p.muted { (w.rounding) }
-    }
-}
-
-fn sales_report(node: &Node, month: Month) -> Result<SalesReport, NodeError> {
-    Ok(node.with_reader(|s| sales_report_from(s, month))?)
-}
-
-/// `GET /operator/penjualan?bulan=2026-12`.
-pub(in crate::web) async fn sales_page(
-    State(state): State<AppState>,
-    OperatorPage { csrf, lang }: OperatorPage,
-    Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    let title = producer_words(lang).sales_title;
-    monthly(
-        &state,
-        &query,
-        (lang, &csrf),
-        (title, SALES_PATH),
-        sales_report,
-        |month, report| {
-            frame(
-                lang,
-                StatusCode::OK,
-                title,
-                sales_body(lang, &csrf, month, &report),
-            )
-        },
-    )
-    .await
-}
-
-/// `GET /operator/penjualan.csv?bulan=2026-12`: `penjualan-2026-12.csv` (the
-/// machine CSV; `&gaya=excel` for Indonesian spreadsheets).
-pub(in crate::web) async fn sales_download(
-    State(state): State<AppState>,
-    page: OperatorPage,
-    Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    let kind = Download::of_csv(&query);
-    sales_file(state, page, query, kind).await
-}
-
-/// `GET /operator/penjualan.xlsx?bulan=2026-12`.
-pub(in crate::web) async fn sales_xlsx(
-    State(state): State<AppState>,
-    page: OperatorPage,
-    Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    sales_file(state, page, query, Download::Xlsx).await
-}
-
-async fn sales_file(
-    state: AppState,
-    OperatorPage { csrf, lang }: OperatorPage,
-    query: HashMap<String, String>,
-    kind: Download,
-) -> Response {
-    monthly(
-        &state,
-        &query,
-        (lang, &csrf),
-        (producer_words(lang).sales_title, SALES_PATH),
-        sales_report,
-        |month, report| match kind {
-            Download::Machine => no_store(crate::server::reply::csv_download(
-                &format!("penjualan-{month}.csv"),
-                sales_report_csv(&report),
-            )),
-            _ => tables_download(
-                &format!("laporan-penjualan-{month}"),
-                &sales_report_tables(&report),
-                kind,
-            ),
         },
     )
     .await

@@ -12,7 +12,7 @@ use maud::{Markup, html};
 use telecenter_protocol::catalog::Lang;
 use telecenter_protocol::limits::REASON_CHARS_MAX;
 
-use super::{CsrfForm, NoFields, OperatorPage, html_page, internal, no_store, operator_nav, page};
+use super::{CsrfForm, NoFields, OperatorPage, frame, internal, no_store, operator_nav};
 use crate::money::format_rupiah;
 use crate::node::NodeError;
 use crate::server::AppState;
@@ -33,10 +33,6 @@ fn status_tag(lang: Lang, status: RequestStatus) -> Markup {
         RequestStatus::Declined => ("tag bad", w.statuses[3]),
     };
     html! { span class=(class) { (word) } }
-}
-
-fn frame(lang: Lang, status: StatusCode, title: &str, body: Markup) -> Response {
-    html_page(status, page(i18n::texts(lang), title, "/operator", body))
 }
 
 /// `GET /operator/permintaan-pembeli`.
