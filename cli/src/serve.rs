@@ -119,7 +119,10 @@ pub(crate) async fn serve(data: &DataDir, args: ServeArgs, json: bool) -> Result
     let token = data.admin_token()?;
     let mut state = AppState::new(node, Some(&token));
     state.sync = Some(engine);
-    state.public_url = config.public_url.as_deref().map(Arc::from);
+    state.public_url = Arc::new(
+        telecenter_node::server::PublicUrl::new(config.public_url.as_deref())
+            .saved_in(data.clone()),
+    );
     state.operator = Arc::new(
         telecenter_node::server::session::OperatorState::new(data.password_path())
             .with_secure_cookies(secure_cookies),

@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! DATA/
-//! ├─ config.toml      node settings an operator may edit (listen address)
+//! ├─ config.toml      node settings an operator may edit (listen address;
+//! │                   public_url also from the profile page)
 //! ├─ identity.key     the center's secret key, hex (mode 0600; back it up!)
 //! ├─ admin.token      bearer token for the local admin API (mode 0600)
 //! ├─ operator.password argon2 hash of the operator's web password (mode 0600)
@@ -418,6 +419,39 @@ impl DataDir {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
             Err(e) => Err(io_error(&path)(e)),
         }
+    }
+
+    /// Sets (`Some`) or removes (`None`) the `public_url` line of
+    /// `config.toml`, keeping the operator's comments, order and other keys
+    /// (a missing file is created with the defaults). The result must still be
+    /// a valid config, and is written atomically (0600).
+    pub fn set_public_url(&self, url: Option<&str>) -> Result<(), DataDirError> {
+        let path = self.config_path();
+        let damaged = |reason: String| DataDirError::Damaged {
+            path: path.clone(),
+            reason,
+        };
+        let text = match fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let config =
+                    toml::to_string(&Config::default()).map_err(|e| damaged(e.to_string()))?;
+                format!("# telecenter node settings\n{config}")
+            }
+            Err(e) => return Err(io_error(&path)(e)),
+        };
+        let mut document: toml_edit::DocumentMut = text
+            .parse()
+            .map_err(|e: toml_edit::TomlError| damaged(e.message().to_owned()))?;
+        match url {
+            Some(url) => document["public_url"] = toml_edit::value(url),
+            None => {
+                document.remove("public_url");
+            }
+        }
+        let edited = document.to_string();
+        toml::from_str::<Config>(&edited).map_err(|e| damaged(e.message().to_owned()))?;
+        write_private(&path, &edited)
     }
 
     /// Records where the serving node listens.

@@ -1,12 +1,15 @@
 //! The state every handler shares: the node, the admin token, the sync engine,
-//! the peers' rate limits, the operator sessions and the peer body budget.
+//! the peers' rate limits, the operator sessions, the peer body budget and the
+//! live `public_url`.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, RwLock};
 
 use super::auth::SharedRateLimiter;
 use super::gate::HopBodies;
+use crate::data_dir::{DataDir, DataDirError};
 use crate::node::{Node, NodeError};
 use crate::sync::SyncEngine;
+use telecenter_protocol::address::NodeAddress;
 use telecenter_protocol::catalog::Profile;
 
 /// Shared state of the handlers.
@@ -25,14 +28,64 @@ pub struct AppState {
     /// The budget for reading peers' request bodies.
     pub hop_bodies: Arc<HopBodies>,
     /// The address people reach this node at (`public_url` of `config.toml`),
-    /// for absolute links in link previews and the sitemap.
-    pub public_url: Option<Arc<str>>,
+    /// for absolute links in link previews and the sitemap; the profile page
+    /// changes it.
+    pub public_url: Arc<PublicUrl>,
     /// The last sitemap served, reused until the catalog changes.
     pub sitemap: Arc<AnswerCache>,
     /// The rate limit of the public buyer-request form.
     pub requests: Arc<super::request_limit::RequestLimiter>,
     /// The own profile the page headers name, kept until the catalog changes.
     pub here: Arc<OwnCenter>,
+}
+
+/// The address buyers' links start with (`public_url` of `config.toml`): read
+/// cheaply on every page, changed on the profile page without a restart
+/// (saved to `config.toml` first, then swapped in).
+#[derive(Debug, Default)]
+pub struct PublicUrl {
+    current: RwLock<Option<Arc<str>>>,
+    /// The data folder whose `config.toml` keeps it; `None`: kept in memory only.
+    saved_in: Option<DataDir>,
+    /// One change at a time (`config.toml` is read, edited and replaced).
+    saving: Mutex<()>,
+}
+
+impl PublicUrl {
+    /// The address `url` (from `config.toml`), kept in memory only.
+    pub fn new(url: Option<&str>) -> Self {
+        Self {
+            current: RwLock::new(url.map(Arc::from)),
+            ..Self::default()
+        }
+    }
+
+    /// The same, changes saved to the `config.toml` of `data`.
+    pub fn saved_in(mut self, data: DataDir) -> Self {
+        self.saved_in = Some(data);
+        self
+    }
+
+    /// The address now.
+    pub fn get(&self) -> Option<Arc<str>> {
+        self.current
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Sets (`Some`) or clears (`None`) the address: saved first (blocking
+    /// file I/O: call off the async threads), then used by every page at once.
+    /// On error nothing changes.
+    pub fn set(&self, url: Option<&NodeAddress>) -> Result<(), DataDirError> {
+        let _saving = self.saving.lock().unwrap_or_else(|p| p.into_inner());
+        let url = url.map(NodeAddress::as_str);
+        if let Some(data) = &self.saved_in {
+            data.set_public_url(url)?;
+        }
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = url.map(Arc::from);
+        Ok(())
+    }
 }
 
 /// One answer kept for as long as the node's catalog has not changed (its
@@ -84,7 +137,7 @@ impl AppState {
             rate: Arc::default(),
             operator: Arc::default(),
             hop_bodies: Arc::default(),
-            public_url: None,
+            public_url: Arc::default(),
             sitemap: Arc::default(),
             requests: Arc::default(),
             here: Arc::default(),

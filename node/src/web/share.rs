@@ -58,7 +58,7 @@ fn is_plain_host(host: &str) -> bool {
 /// The base for a request, given this center's published address.
 pub(super) fn base_for(state: &AppState, headers: &HeaderMap, own_address: Option<&str>) -> String {
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-    base_url(state.public_url.as_deref(), own_address, host).unwrap_or_default()
+    base_url(state.public_url.get().as_deref(), own_address, host).unwrap_or_default()
 }
 
 /// Where a listing lives: this node's page for its own products (and for a

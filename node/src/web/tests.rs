@@ -1042,7 +1042,7 @@ impl Web {
     /// The same node behind a router whose `public_url` is `url`.
     fn with_public_url(mut self, url: &str) -> Self {
         let mut state = AppState::new(self.node.clone(), Some(TOKEN));
-        state.public_url = Some(url.into());
+        state.public_url = Arc::new(crate::server::PublicUrl::new(Some(url)));
         self.app = router(state);
         self
     }

@@ -23,7 +23,6 @@ pub(crate) struct CenterWords {
     pub(crate) address: &'static str,
     pub(crate) address_hint: &'static str,
     pub(crate) public_url: &'static str,
-    pub(crate) public_url_unset: &'static str,
     pub(crate) public_url_hint: &'static str,
     pub(crate) card: &'static str,
     pub(crate) card_intro: &'static str,
@@ -69,8 +68,7 @@ static ID: CenterWords = CenterWords {
     address: "Alamat node ini",
     address_hint: "Alamat yang dipakai pusat lain untuk menghubungi node ini, misalnya http://192.168.1.20:8470. Kosongkan bila node ini tidak bisa dihubungi dari luar.",
     public_url: "Alamat untuk pembeli (public_url)",
-    public_url_unset: "belum diatur",
-    public_url_hint: "Tautan yang dibagikan ke pembeli memakai alamat ini. Untuk mengubahnya, sunting baris public_url di berkas config.toml di folder data, lalu jalankan ulang telecenter.",
+    public_url_hint: "Alamat yang dipakai tautan untuk pembeli (WhatsApp, Facebook, peta situs), misalnya https://toko.example atau http://192.168.1.20:8470. Kosongkan bila sama dengan alamat node ini. Disimpan di config.toml dan langsung berlaku.",
     card: "Kartu pusat",
     card_intro: "Kirim kartu ini ke petugas pusat lain (WhatsApp atau pindai kode QR). Mereka menempelnya di halaman Jaringan untuk tersambung dengan pusat ini.",
     card_text: "Teks kartu pusat",
@@ -115,8 +113,7 @@ static EN: CenterWords = CenterWords {
     address: "This node's address",
     address_hint: "The address other centers use to reach this node, e.g. http://192.168.1.20:8470. Leave empty if this node cannot be reached from outside.",
     public_url: "Address for buyers (public_url)",
-    public_url_unset: "not set",
-    public_url_hint: "Links shared with buyers use this address. To change it, edit the public_url line of config.toml in the data folder, then restart telecenter.",
+    public_url_hint: "The address links for buyers use (WhatsApp, Facebook, sitemap), e.g. https://shop.example or http://192.168.1.20:8470. Leave empty if it is the same as this node's address. Saved in config.toml and used at once.",
     card: "Center card",
     card_intro: "Send this card to the operator of another center (WhatsApp, or let them scan the QR code). They paste it on their Network page to connect to this center.",
     card_text: "Center card text",
@@ -195,6 +192,34 @@ pub(crate) fn address_error(lang: Lang, typed: &str) -> String {
         format!(
             "Alamat: tulis alamat lengkap yang diawali http:// atau https://, misalnya http://192.168.1.20:8470, tanpa garis miring dan jalan di belakangnya (paling panjang {ADDRESS_CHARS_MAX} karakter); tertulis '{}'.",
             crate::money::short(typed)
+        )
+    }
+}
+
+/// The address for buyers could not be read.
+pub(crate) fn public_url_error(lang: Lang, typed: &str) -> String {
+    if lang == Lang::En {
+        format!(
+            "Address for buyers: write the whole address starting with http:// or https://, e.g. https://shop.example, without a path (at most {ADDRESS_CHARS_MAX} characters); found '{}'.",
+            crate::money::short(typed)
+        )
+    } else {
+        format!(
+            "Alamat untuk pembeli: tulis alamat lengkap yang diawali http:// atau https://, misalnya https://toko.example, tanpa garis miring dan jalan di belakangnya (paling panjang {ADDRESS_CHARS_MAX} karakter); tertulis '{}'.",
+            crate::money::short(typed)
+        )
+    }
+}
+
+/// The address for buyers could not be written to `config.toml`.
+pub(crate) fn public_url_not_saved(lang: Lang, error: &str) -> String {
+    if lang == Lang::En {
+        format!(
+            "The address for buyers was not saved: config.toml in the data folder could not be written ({error}). The rest of the profile was saved."
+        )
+    } else {
+        format!(
+            "Alamat untuk pembeli belum tersimpan: berkas config.toml di folder data tidak bisa ditulis ({error}). Isian profil lainnya sudah tersimpan."
         )
     }
 }

@@ -1,8 +1,8 @@
 //! The center profile page (`/operator/profil`): name, region, contact,
 //! WhatsApp number, the referral fee terms (percent and smallest fee), the
-//! node address other centers reach, and (read-only, from `config.toml`) the
-//! address buyers' links point to. Every field is checked on its own so all
-//! problems show at once, with what was typed kept.
+//! node address other centers reach, and the address buyers' links point to
+//! (`public_url`, kept in `config.toml`, used at once). Every field is checked
+//! on its own so all problems show at once, with what was typed kept.
 
 use std::collections::HashMap;
 
@@ -11,6 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
+use telecenter_protocol::address::NodeAddress;
 use telecenter_protocol::catalog::Lang;
 use telecenter_protocol::catalog::input::ProfileInput;
 use telecenter_protocol::fee::{parse_percent, percent_text};
@@ -21,7 +22,9 @@ use super::{
 };
 use crate::node::NodeError;
 use crate::server::AppState;
-use crate::web::i18n::center::{address_error, center_words, fee_error, fee_min_error};
+use crate::web::i18n::center::{
+    address_error, center_words, fee_error, fee_min_error, public_url_error, public_url_not_saved,
+};
 use crate::web::operator::OperatorPage;
 
 /// The profile form as typed (a missing field is left out of the change).
@@ -38,6 +41,16 @@ pub(crate) struct ProfileFields {
     fee_min: Option<String>,
     /// The node address; empty clears it.
     alamat: Option<String>,
+    /// The address for buyers' links (`public_url`); empty clears it.
+    public_url: Option<String>,
+}
+
+/// What a valid profile form asks for.
+struct ProfileChange {
+    /// The change to the signed profile.
+    input: ProfileInput,
+    /// The new `public_url` (`Some(None)`: clear it); `None`: not on the form.
+    public_url: Option<Option<NodeAddress>>,
 }
 
 /// Rupiah as typed on the form, without `Rp `: `1.000`.
@@ -50,7 +63,7 @@ fn rupiah_digits(amount: i64) -> String {
 impl ProfileFields {
     /// The change these fields ask for, or every problem found (each field is
     /// checked on its own, by the same rules the node applies).
-    fn check(&self, lang: Lang) -> Result<ProfileInput, Vec<String>> {
+    fn check(&self, lang: Lang) -> Result<ProfileChange, Vec<String>> {
         let mut problems = Vec::new();
         let mut input = ProfileInput {
             name: self.name.clone(),
@@ -124,8 +137,18 @@ impl ProfileFields {
                 Err(_) => problems.push(address_error(lang, typed)),
             }
         }
+        let mut public_url = None;
+        if let Some(typed) = &self.public_url {
+            match typed.trim() {
+                "" => public_url = Some(None),
+                text => match NodeAddress::parse(text) {
+                    Ok(address) => public_url = Some(Some(address)),
+                    Err(_) => problems.push(public_url_error(lang, typed)),
+                },
+            }
+        }
         if problems.is_empty() {
-            Ok(input)
+            Ok(ProfileChange { input, public_url })
         } else {
             Err(problems)
         }
@@ -133,7 +156,6 @@ impl ProfileFields {
 }
 
 fn profile_page(
-    state: &AppState,
     lang: Lang,
     csrf: &str,
     values: &ProfileFields,
@@ -178,16 +200,17 @@ fn profile_page(
                 maxlength=(ADDRESS_CHARS_MAX) placeholder="http://192.168.1.20:8470"
                 aria-describedby="alamat-hint";
             p.muted #alamat-hint { (c.address_hint) }
+            label for="public-url" { (c.public_url) }
+            input #public-url name="public_url" type="url" value=(get(&values.public_url))
+                maxlength=(ADDRESS_CHARS_MAX) placeholder="https://toko.example"
+                aria-describedby="public-url-hint";
+            p.muted #public-url-hint { (c.public_url_hint) }
             p { button #simpan-profil type="submit" { (w.save) } }
         }
-        h2 { (c.public_url) }
-        p #public-url { code { (state.public_url.as_deref().unwrap_or(c.public_url_unset)) } }
-        p.muted { (c.public_url_hint) }
     }
 }
 
 fn render(
-    state: &AppState,
     lang: Lang,
     csrf: &str,
     status: StatusCode,
@@ -202,7 +225,7 @@ fn render(
             t,
             words(lang).profile,
             "/operator",
-            profile_page(state, lang, csrf, values, problems, saved),
+            profile_page(lang, csrf, values, problems, saved),
         ),
     )
 }
@@ -225,9 +248,10 @@ pub(crate) async fn profile_form(
         fee: Some(percent_text(profile.fees.referral_bp)),
         fee_min: Some(rupiah_digits(profile.fees.min_idr)),
         alamat: Some(profile.address.unwrap_or_default()),
+        public_url: Some(state.public_url.get().as_deref().unwrap_or("").to_owned()),
     };
     let saved = query.contains_key("tersimpan");
-    render(&state, lang, &csrf, StatusCode::OK, &values, &[], saved)
+    render(lang, &csrf, StatusCode::OK, &values, &[], saved)
 }
 
 /// `POST /operator/profil`.
@@ -240,11 +264,10 @@ pub(crate) async fn save_profile(
     }: CsrfForm<ProfileFields>,
 ) -> Response {
     let csrf = session.csrf;
-    let input = match fields.check(lang) {
-        Ok(input) => input,
+    let ProfileChange { input, public_url } = match fields.check(lang) {
+        Ok(change) => change,
         Err(problems) => {
             return render(
-                &state,
                 lang,
                 &csrf,
                 StatusCode::BAD_REQUEST,
@@ -256,12 +279,35 @@ pub(crate) async fn save_profile(
     };
     match state.run(move |node| node.set_profile(&input)).await {
         Ok(_) | Err(NodeError::NoChange) => {
+            let changed = public_url.filter(|url| {
+                url.as_ref().map(NodeAddress::as_str) != state.public_url.get().as_deref()
+            });
+            if let Some(url) = changed {
+                let live = state.public_url.clone();
+                let saved = tokio::task::spawn_blocking(move || live.set(url.as_ref())).await;
+                let failure = match saved {
+                    Ok(Ok(())) => None,
+                    Ok(Err(error)) => Some(error.to_string()),
+                    Err(error) => Some(error.to_string()),
+                };
+                if let Some(error) = failure {
+                    tracing::error!(%error, "public_url not saved");
+                    let problems = [public_url_not_saved(lang, &error)];
+                    return render(
+                        lang,
+                        &csrf,
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        &fields,
+                        &problems,
+                        false,
+                    );
+                }
+            }
             no_store(Redirect::to("/operator/profil?tersimpan=1").into_response())
         }
         Err(NodeError::Invalid(e)) => {
             let problems = [field_error(lang, &e)];
             render(
-                &state,
                 lang,
                 &csrf,
                 StatusCode::BAD_REQUEST,

@@ -170,6 +170,9 @@ impl Op {
         let node = Arc::new(node);
         let mut state = AppState::new(node.clone(), None);
         state.operator = Arc::new(OperatorState::new(dir.path().join("operator_password")));
+        state.public_url = Arc::new(
+            crate::server::PublicUrl::new(None).saved_in(crate::data_dir::DataDir::new(dir.path())),
+        );
         let app = router(state);
         Self {
             dir,

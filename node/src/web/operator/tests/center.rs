@@ -141,6 +141,108 @@ async fn profile_page_shows_every_problem_at_once_and_keeps_what_was_typed() {
 }
 
 #[tokio::test]
+async fn public_url_can_be_set_on_the_profile_page() {
+    let op = Op::new();
+    let login = op.login().await;
+    let config = op.dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "# kantor desa, jangan diubah\nlisten = \"127.0.0.1:8470\" # port lama\n",
+    )
+    .unwrap();
+    let id = op.public_ids().into_iter().next().unwrap();
+    let product = format!("/produk/{}/{id}", op.node.center_id());
+    let before = op.get(&product, None).await;
+    assert!(
+        !before.body.contains("https://toko.example"),
+        "{}",
+        before.body
+    );
+
+    op.post_csrf(
+        "/operator/profil",
+        &login,
+        &[("public_url", " https://toko.example/ ")],
+    )
+    .await
+    .assert_redirect("/operator/profil?tersimpan=1", "public_url set");
+    let saved = std::fs::read_to_string(&config).unwrap();
+    assert!(saved.contains("# kantor desa, jangan diubah"), "{saved}");
+    assert!(saved.contains("# port lama"), "{saved}");
+    assert!(
+        saved.contains("public_url = \"https://toko.example\""),
+        "{saved}"
+    );
+    let parsed: crate::data_dir::Config = toml::from_str(&saved).unwrap();
+    assert_eq!(parsed.public_url.as_deref(), Some("https://toko.example"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&config).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // Used at once, without a restart: the product page's links.
+    let page = op.get(&product, None).await;
+    let canonical = format!("<link rel=\"canonical\" href=\"https://toko.example{product}\"");
+    page.assert_contains(&canonical);
+    page.assert_contains(&format!("content=\"https://toko.example{product}\""));
+    // The form shows it back.
+    let form = op.get("/operator/profil", Some(&login)).await;
+    form.assert_contains("value=\"https://toko.example\"");
+
+    // Empty clears it, in the file and on the pages.
+    op.post_csrf("/operator/profil", &login, &[("public_url", "")])
+        .await
+        .assert_redirect("/operator/profil?tersimpan=1", "public_url cleared");
+    let saved = std::fs::read_to_string(&config).unwrap();
+    assert!(!saved.contains("public_url"), "{saved}");
+    assert!(saved.contains("# kantor desa, jangan diubah"), "{saved}");
+    let page = op.get(&product, None).await;
+    assert!(!page.body.contains("https://toko.example"), "{}", page.body);
+}
+
+#[tokio::test]
+async fn a_bad_public_url_is_refused_in_plain_words_and_changes_nothing() {
+    let op = Op::new();
+    let login = op.login().await;
+    let config = op.dir.path().join("config.toml");
+    let text = "# pengaturan\nlisten = \"127.0.0.1:8470\"\npublic_url = \"https://lama.example\"\n";
+    std::fs::write(&config, text).unwrap();
+    op.post_csrf(
+        "/operator/profil",
+        &login,
+        &[("public_url", "https://lama.example")],
+    )
+    .await
+    .assert_redirect("/operator/profil?tersimpan=1", "same value");
+    let before = op.node.profile().unwrap();
+    for typed in [
+        "toko.example/produk",
+        "ftp://toko.example",
+        "https://toko.example/jalan",
+    ] {
+        let page = op
+            .post_csrf(
+                "/operator/profil",
+                &login,
+                &[("name", ""), ("public_url", typed)],
+            )
+            .await;
+        page.assert_status(StatusCode::BAD_REQUEST);
+        page.assert_contains(
+            "Alamat untuk pembeli: tulis alamat lengkap yang diawali http:// atau https://",
+        );
+        page.assert_contains(&format!("value=\"{typed}\""));
+        // Shown together with the page's other errors.
+        assert_eq!(page.body.matches("<li>").count(), 2, "{}", page.body);
+        assert_eq!(std::fs::read_to_string(&config).unwrap(), text);
+        assert_eq!(op.node.profile().unwrap(), before);
+        let form = op.get("/operator/profil", Some(&login)).await;
+        form.assert_contains("value=\"https://lama.example\"");
+    }
+}
+
+#[tokio::test]
 async fn the_center_card_shows_the_full_id_the_card_text_and_a_qr_code() {
     let op = Op::new();
     op.node
