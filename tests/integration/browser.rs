@@ -635,30 +635,44 @@ async fn reload_until(client: &Client, url: &str, text: &str) {
     panic!("{url} never showed {text:?}: {}", body(client).await);
 }
 
-#[test]
-fn two_operators_place_accept_and_account_for_an_order() {
-    // Malang (the sample catalog) orders for a buyer from Blitar, which sells
-    // sambal pecel with a 3 % referral fee of at least Rp 1.000.
+/// Malang (the sample catalog) and Blitar, peered both ways and serving, with
+/// operator passwords set, Blitar selling one product (`stock` units in
+/// bungkus by `producer`) after running `blitar_setup` (e.g. its fee terms).
+struct MalangAndBlitar {
+    malang: Folder,
+    malang_server: Server,
+    blitar_server: Server,
+    blitar_id: String,
+    listing: String,
+}
+
+fn malang_and_blitar_selling(
+    blitar_setup: &[&str],
+    product: [&str; 4],
+) -> (MalangAndBlitar, Folder) {
+    let [title, price, stock, producer] = product;
     let (malang, malang_server) = sample_node();
     let blitar = Folder::new();
     let blitar_id = blitar.init_as("Telecenter Kab Blitar", "Kabupaten Blitar");
-    blitar.ok(&["profile", "--fee", "3", "--fee-min", "1.000"]);
+    if !blitar_setup.is_empty() {
+        blitar.ok(blitar_setup);
+    }
     let listing = blitar
         .ok(&[
             "listing",
             "add",
             "--title",
-            "Sambal Pecel Bu Sri",
+            title,
             "--price",
-            "15.000",
+            price,
             "--stock",
-            "10",
+            stock,
             "--category",
             "makanan",
             "--unit",
             "bungkus",
             "--producer",
-            "Bu Sri",
+            producer,
         ])
         .trim()
         .to_owned();
@@ -667,6 +681,31 @@ fn two_operators_place_accept_and_account_for_an_order() {
     let blitar_server = blitar.serve(&[]);
     malang.ok(&["peer", "add", &blitar_server.url]);
     blitar.ok(&["peer", "add", &malang_server.url]);
+    let pair = MalangAndBlitar {
+        malang,
+        malang_server,
+        blitar_server,
+        blitar_id,
+        listing,
+    };
+    (pair, blitar)
+}
+
+#[test]
+fn two_operators_place_accept_and_account_for_an_order() {
+    // Malang (the sample catalog) orders for a buyer from Blitar, which sells
+    // sambal pecel with a 3 % referral fee of at least Rp 1.000.
+    let (pair, _blitar) = malang_and_blitar_selling(
+        &["profile", "--fee", "3", "--fee-min", "1.000"],
+        ["Sambal Pecel Bu Sri", "15.000", "10", "Bu Sri"],
+    );
+    let MalangAndBlitar {
+        malang: _malang,
+        malang_server,
+        blitar_server,
+        blitar_id,
+        listing,
+    } = pair;
     let driver = driver();
     run(async {
         let client = browser(&driver).await;
@@ -810,33 +849,17 @@ fn two_operators_place_accept_and_account_for_an_order() {
 /// the seller has accepted it.
 #[test]
 fn a_buyer_orders_from_the_page_and_follows_the_order_on_the_status_page() {
-    let (malang, malang_server) = sample_node();
-    let blitar = Folder::new();
-    let blitar_id = blitar.init_as("Telecenter Kab Blitar", "Kabupaten Blitar");
-    let listing = blitar
-        .ok(&[
-            "listing",
-            "add",
-            "--title",
-            "Keripik Tempe Bu Lastri",
-            "--price",
-            "12.500",
-            "--stock",
-            "20",
-            "--category",
-            "makanan",
-            "--unit",
-            "bungkus",
-            "--producer",
-            "Bu Lastri",
-        ])
-        .trim()
-        .to_owned();
-    set_password(&malang, "sandi-malang-2025");
-    set_password(&blitar, "sandi-blitar-2025");
-    let blitar_server = blitar.serve(&[]);
-    malang.ok(&["peer", "add", &blitar_server.url]);
-    blitar.ok(&["peer", "add", &malang_server.url]);
+    let (pair, _blitar) = malang_and_blitar_selling(
+        &[],
+        ["Keripik Tempe Bu Lastri", "12.500", "20", "Bu Lastri"],
+    );
+    let MalangAndBlitar {
+        malang_server,
+        blitar_server,
+        blitar_id,
+        listing,
+        ..
+    } = pair;
     let driver = driver();
     run(async {
         let client = browser(&driver).await;
