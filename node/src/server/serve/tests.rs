@@ -643,11 +643,21 @@ fn the_per_address_cap_counts_and_gives_back() {
 /// of connections still open is reported once.
 #[tokio::test]
 async fn a_long_poll_answers_at_once_when_the_server_stops() {
+    // The handler says when it has started waiting, so the stop comes while
+    // the long poll is really open (no fixed sleep).
+    let (waiting_tx, waiting_rx) = oneshot::channel::<()>();
+    let waiting_tx = Arc::new(Mutex::new(Some(waiting_tx)));
     let app = Router::new().route(
         "/wait",
-        axum::routing::get(|stopping: Stopping| async move {
-            stopping.wait().await;
-            "stopped"
+        axum::routing::get(move |stopping: Stopping| {
+            let waiting_tx = waiting_tx.clone();
+            async move {
+                if let Some(tx) = waiting_tx.lock().unwrap().take() {
+                    let _ = tx.send(());
+                }
+                stopping.wait().await;
+                "stopped"
+            }
         }),
     );
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -674,7 +684,10 @@ async fn a_long_poll_answers_at_once_when_the_server_stops() {
         .await
         .unwrap();
     // The request is under way (and waits) before the stop.
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    tokio::time::timeout(Duration::from_secs(5), waiting_rx)
+        .await
+        .expect("the long poll started")
+        .unwrap();
     let started = std::time::Instant::now();
     stop_tx.send(()).unwrap();
     let mut answer = Vec::new();
