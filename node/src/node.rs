@@ -339,6 +339,19 @@ impl Node {
         &self.clock
     }
 
+    /// Arms a simulated power cut at the `rows`-th row this node writes from now
+    /// on; the database files of that instant go to the folder `image`
+    /// (feature `fault-injection`, for the deterministic simulation).
+    #[cfg(feature = "fault-injection")]
+    pub fn arm_power_cut(
+        &self,
+        rows: u64,
+        image: &Path,
+    ) -> Result<Arc<crate::store::PowerCut>, NodeError> {
+        let db = self.db_path.clone();
+        Ok(lock(&self.writer).store.arm_power_cut(&db, rows, image)?)
+    }
+
     /// Fills `bytes` from the node's injected random source (the operating
     /// system's generator in a running node, a seeded one in tests).
     pub fn fill_random(&self, bytes: &mut [u8]) {

@@ -35,6 +35,8 @@ mod outbox;
 mod pair_write;
 mod peers;
 mod photos;
+#[cfg(feature = "fault-injection")]
+mod power_cut;
 mod producers;
 mod requests;
 mod sales;
@@ -50,6 +52,8 @@ pub use orders::{EventRow, ORDER_STATUS_WORDS, OrderFilter, OrderRow};
 pub use outbox::OutboxRow;
 pub use pair_write::PairWrite;
 pub use peers::{PeerRow, TrustState};
+#[cfg(feature = "fault-injection")]
+pub use power_cut::PowerCut;
 pub use producers::{PayoutRow, ProducerFields, ProducerRow, SalesTotalRow};
 pub use requests::{RequestRow, RequestStatus, RequestWrite};
 pub use sales::{NewSale, SaleRow};

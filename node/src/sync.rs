@@ -36,8 +36,10 @@ use backoff::Backoff;
 pub mod backoff;
 mod images;
 pub mod mail;
+pub mod transport;
 
 pub use images::{fetch_image, fetch_image_from_peers};
+use transport::{HttpTransport, OutRequest, Reach, Transport};
 
 /// Default time between repair rounds with each peer, in ms.
 pub const SYNC_INTERVAL_MS_DEFAULT: u64 = 60_000;
@@ -225,10 +227,10 @@ pub async fn add_peer_by_url(
 #[derive(Clone)]
 pub struct SyncEngine {
     node: Arc<Node>,
-    /// For addresses the operator gave (peers).
+    /// For addresses the operator gave (peers): adding peers, photos.
     client: reqwest::Client,
-    /// For addresses other centers published: only public addresses (see [`crate::net`]).
-    published: reqwest::Client,
+    /// Where the peer protocol's requests go out (HTTP, or the simulation's network).
+    transport: Arc<dyn Transport>,
     outgoing: Arc<Outgoing>,
     /// What each peer is known to hold, from its last summary and our pushes.
     theirs: Arc<std::sync::Mutex<BTreeMap<CenterId, BTreeMap<String, u64>>>>,
@@ -242,14 +244,36 @@ impl SyncEngine {
     pub fn new(node: Arc<Node>) -> Result<Self, NodeError> {
         let outgoing = node.outgoing();
         let internal = |e: crate::net::NetError| NodeError::Internal(e.to_string());
-        Ok(Self {
-            client: outgoing.peer_client().map_err(internal)?,
+        let client = outgoing.peer_client().map_err(internal)?;
+        let transport = Arc::new(HttpTransport {
+            client: client.clone(),
             published: outgoing.published_client().map_err(internal)?,
-            outgoing,
+        });
+        Ok(Self::with(node, client, transport))
+    }
+
+    /// An engine for `node` whose peer-protocol requests go through `transport`
+    /// (the deterministic simulation's network); photos do not travel.
+    pub fn with_transport(
+        node: Arc<Node>,
+        transport: Arc<dyn Transport>,
+    ) -> Result<Self, NodeError> {
+        let client = node
+            .outgoing()
+            .peer_client()
+            .map_err(|e| NodeError::Internal(e.to_string()))?;
+        Ok(Self::with(node, client, transport))
+    }
+
+    fn with(node: Arc<Node>, client: reqwest::Client, transport: Arc<dyn Transport>) -> Self {
+        Self {
+            client,
+            transport,
+            outgoing: node.outgoing(),
             node,
             theirs: Arc::default(),
             routes_seen: Arc::default(),
-        })
+        }
     }
 
     /// The node.
@@ -271,7 +295,7 @@ impl SyncEngine {
     ) -> Result<T, SyncError> {
         let url = peer.url.clone().ok_or(SyncError::NoUrl(peer.center_id))?;
         self.post_to(
-            &self.client,
+            Reach::Peer,
             &peer.center_id,
             url,
             path,
@@ -288,7 +312,7 @@ impl SyncEngine {
     #[allow(clippy::too_many_arguments)] // one private call shape for both kinds of address
     async fn post_to<B: Serialize, T: DeserializeOwned>(
         &self,
-        client: &reqwest::Client,
+        reach: Reach,
         center: &CenterId,
         url: String,
         path: &str,
@@ -301,29 +325,26 @@ impl SyncEngine {
         let nonce = telecenter_protocol::hop::HopAuth::parse(&auth)
             .map_err(|e| NodeError::Internal(e.to_string()))?
             .nonce;
-        let response = client
-            .post(format!("{url}{path}"))
-            .header(reqwest::header::AUTHORIZATION, auth)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(bytes)
-            .timeout(timeout)
-            .send()
-            .await
-            .map_err(unreachable(&url))?;
-        let status = response.status();
-        let signature = response
-            .headers()
-            .get(crate::node::RESPONSE_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let body = read_limited(&url, response, SYNC_BODY_BYTES_MAX).await?;
-        if !status.is_success() {
+        let answer = self
+            .transport
+            .post(OutRequest {
+                reach,
+                url: url.clone(),
+                path: path.to_owned(),
+                authorization: auth,
+                body: bytes,
+                timeout,
+                bytes_max: SYNC_BODY_BYTES_MAX,
+            })
+            .await?;
+        let (status, signature, body) = (answer.status, answer.signature, answer.body);
+        if !(200..300).contains(&status) {
             let message = serde_json::from_slice::<ErrorBody>(&body)
                 .map(|b| b.error.message)
                 .unwrap_or_else(|_| "no reason given".to_owned());
             return Err(SyncError::Refused {
                 url,
-                status: status.as_u16(),
+                status,
                 message,
             });
         }

@@ -198,7 +198,11 @@ impl Node {
             }
             let interval_ms = match sealed.get(to) {
                 Some(last) if hashes.is_subset(&last.hashes) => {
-                    if !now && at < last.at_ms.saturating_add(last.interval_ms) {
+                    // A clock set back (it ran ahead, and the operator fixed it)
+                    // must not hold the resend until it catches up again.
+                    let clock_went_back = at < last.at_ms;
+                    if !now && !clock_went_back && at < last.at_ms.saturating_add(last.interval_ms)
+                    {
                         return Ok(0);
                     }
                     last.interval_ms.saturating_mul(2).min(RESEND_MAX_MS)

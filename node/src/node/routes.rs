@@ -25,6 +25,14 @@ pub const ADVERT_STALE_MS: i64 = 10 * 60 * 1000;
 /// An advertisement: center → hops.
 pub type Advert = BTreeMap<CenterId, u8>;
 
+/// Whether an advertisement heard at `heard_ms` still holds at `now_ms`. One
+/// heard "in the future" was heard while this node's clock ran ahead; it is
+/// stale, so the peer is asked to send its routes again.
+fn fresh(heard_ms: i64, now_ms: i64) -> bool {
+    let age = now_ms.saturating_sub(heard_ms);
+    (-ADVERT_STALE_MS..=ADVERT_STALE_MS).contains(&age)
+}
+
 /// The lower-case hex SHA-256 of an advertisement's JSON.
 pub fn digest(advert: &Advert) -> String {
     hex::encode(Sha256::digest(
@@ -95,7 +103,7 @@ impl Routes {
     ) -> std::collections::BTreeSet<CenterId> {
         self.heard
             .get(peer)
-            .filter(|h| now_ms.saturating_sub(h.heard_ms) <= ADVERT_STALE_MS)
+            .filter(|h| fresh(h.heard_ms, now_ms))
             .map(|h| h.advert.keys().copied().collect())
             .unwrap_or_default()
     }
@@ -109,7 +117,7 @@ impl Routes {
     pub(crate) fn digest_of(&self, peer: &CenterId, now_ms: i64) -> Option<String> {
         self.heard
             .get(peer)
-            .filter(|h| now_ms.saturating_sub(h.heard_ms) <= ADVERT_STALE_MS)
+            .filter(|h| fresh(h.heard_ms, now_ms))
             .map(|h| h.digest.clone())
     }
 
@@ -124,7 +132,7 @@ impl Routes {
             .iter()
             .filter_map(|peer| {
                 let heard = self.heard.get(peer)?;
-                if now_ms.saturating_sub(heard.heard_ms) > ADVERT_STALE_MS {
+                if !fresh(heard.heard_ms, now_ms) {
                     return None;
                 }
                 heard.advert.get(target).map(|hops| (*peer, *hops))
@@ -151,7 +159,7 @@ impl Routes {
             let Some(heard) = self.heard.get(peer) else {
                 continue;
             };
-            if now_ms.saturating_sub(heard.heard_ms) > ADVERT_STALE_MS {
+            if !fresh(heard.heard_ms, now_ms) {
                 continue;
             }
             for (center, hops) in &heard.advert {
@@ -176,6 +184,21 @@ mod tests {
 
     fn c(n: u8) -> CenterId {
         CenterId::from_bytes([n; 32])
+    }
+
+    /// Found by the simulation: an advertisement heard while this node's clock
+    /// ran ahead stayed "fresh" for as long as the clock had been off once it
+    /// was put right, and the peer was never asked for its routes again.
+    #[test]
+    fn an_advert_heard_while_the_clock_ran_ahead_is_stale_once_it_is_put_right() {
+        let mut routes = Routes::default();
+        let now = 1_000_000_000;
+        routes.heard(&c(1), Some(Advert::from([(c(9), 1)])), now + 86_400_000);
+        assert_eq!(routes.digest_of(&c(1), now), None, "asked again");
+        assert!(routes.advertised_by(&c(1), now).is_empty());
+        routes.heard(&c(1), Some(Advert::from([(c(9), 1)])), now);
+        assert!(routes.digest_of(&c(1), now + ADVERT_STALE_MS).is_some());
+        assert!(routes.digest_of(&c(1), now + ADVERT_STALE_MS + 1).is_none());
     }
 
     #[test]

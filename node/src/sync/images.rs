@@ -78,6 +78,9 @@ impl SyncEngine {
     /// thumbnails travel with the catalogs (medium images only on demand).
     pub(super) async fn pull_thumbnails(&self, peer: &PeerRow) {
         let Some(url) = peer.url.clone() else { return };
+        if !self.transport.carries_images() {
+            return;
+        }
         let node = self.node.clone();
         let Ok(missing) = blocking(move || node.missing_thumbnails(IMAGES_PER_ROUND_MAX)).await
         else {

@@ -23,6 +23,7 @@ use telecenter_protocol::CenterId;
 use telecenter_protocol::sealed::{MailExchange, Receipt, ReceiptStatus};
 
 use super::backoff::{BACKOFF_MIN, Backoff};
+use super::transport::Reach;
 use super::{REQUEST_TIMEOUT, SyncEngine, SyncError};
 use crate::node::run_blocking as blocking;
 pub use crate::node::{MAIL_PATH, MAIL_WAIT_MS_MAX, PairExchange};
@@ -48,7 +49,7 @@ pub struct PairReport {
 impl SyncEngine {
     /// The address and client for `center`: its peer address (the operator's
     /// choice), else a published address that passes the address rules.
-    fn mail_target(&self, center: &CenterId) -> Result<(String, &reqwest::Client), SyncError> {
+    fn mail_target(&self, center: &CenterId) -> Result<(String, Reach), SyncError> {
         let target = self
             .node
             .pair_url(center)?
@@ -61,9 +62,9 @@ impl SyncEngine {
                     reason: e.to_string(),
                 }
             })?;
-            Ok((url, &self.published))
+            Ok((url, Reach::Published))
         } else {
-            Ok((target.url, &self.client))
+            Ok((target.url, Reach::Peer))
         }
     }
 
@@ -77,7 +78,7 @@ impl SyncEngine {
         wait_ms: u32,
         receipts: Vec<Receipt>,
     ) -> Result<(PairReport, Vec<Receipt>), SyncError> {
-        let (url, client) = self.mail_target(center)?;
+        let (url, reach) = self.mail_target(center)?;
         let node = self.node.clone();
         let c = *center;
         let known = lock_map(&self.routes_seen).get(center).cloned();
@@ -93,7 +94,7 @@ impl SyncEngine {
         tracing::debug!(%center, mail = request.mail.len(), receipts = request.receipts.len(), wait_ms, "mail exchange");
         let timeout = REQUEST_TIMEOUT + Duration::from_millis(u64::from(wait_ms));
         let answer: MailExchange = self
-            .post_to(client, center, url, MAIL_PATH, &request, timeout, true)
+            .post_to(reach, center, url, MAIL_PATH, &request, timeout, true)
             .await?;
         match &answer.have_routes {
             Some(seen) => lock_map(&self.routes_seen).insert(*center, seen.clone()),

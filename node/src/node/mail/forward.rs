@@ -52,7 +52,7 @@ impl Node {
     ) -> bool {
         let direct_ok = lock(&self.mail.unreachable)
             .get(target)
-            .is_none_or(|until| *until <= now);
+            .is_none_or(|until| !waits(*until, now));
         match peers.iter().find(|p| p.center_id == *target) {
             Some(peer) if peer.url.is_some() => direct_ok,
             Some(_) => lock(&self.mail.routes)
@@ -117,15 +117,18 @@ impl Node {
                 continue;
             }
             if recipient != *hop && !carried.contains(&recipient) {
+                tracing::trace!(%recipient, %hop, "hop carries no mail for it");
                 continue;
             }
             let mut hops = Vec::new();
             if recipient != *hop {
                 if self.target_takes_it(&recipient, &peers, now) {
+                    tracing::trace!(%recipient, %hop, "mail waits for the recipient itself");
                     continue;
                 }
                 hops = self.hops_among(&recipient, &peer_ids, now)?;
                 if !hops.contains(hop) {
+                    tracing::trace!(%recipient, %hop, "hop is not a route");
                     continue;
                 }
             }
@@ -134,10 +137,11 @@ impl Node {
             let deferred_to = |id: &str, h: &CenterId| {
                 deferred
                     .get(&(id.to_owned(), *h))
-                    .is_some_and(|until| *until > now)
+                    .is_some_and(|until| waits(*until, now))
             };
             for row in rows {
                 if row.mail.from == *hop || deferred_to(&row.id, hop) {
+                    tracing::trace!(id = %row.id, %hop, "mail from the hop, or deferred for it");
                     continue;
                 }
                 // Carried on only by the best hop that may take it now, so that
@@ -154,6 +158,7 @@ impl Node {
                         })
                         .is_some_and(|best| best != hop)
                 {
+                    tracing::trace!(id = %row.id, %hop, "another hop is better");
                     continue;
                 }
                 if out.len() >= MAIL_BATCH_MAX
@@ -248,7 +253,7 @@ impl Node {
         let now = self.clock.now_ms();
         lock(&self.mail.deferred)
             .iter()
-            .filter(|((_, h), until)| h == hop && **until > now)
+            .filter(|((_, h), until)| h == hop && waits(**until, now))
             .map(|(_, until)| *until)
             .min()
     }
@@ -257,7 +262,7 @@ impl Node {
         let mut deferred = lock(&self.mail.deferred);
         if deferred.len() >= DEFERRED_MAX {
             let now = self.clock.now_ms();
-            deferred.retain(|_, at| *at > now);
+            deferred.retain(|_, at| waits(*at, now));
             if deferred.len() >= DEFERRED_MAX {
                 return;
             }
@@ -296,5 +301,31 @@ impl Node {
             writer.accepted.contains_key(c) && writer.trust.get(c) != Some(&TrustState::Blocked)
         };
         Ok(lock(&self.mail.routes).advert_for(to, &peers, &carries, self.clock.now_ms()))
+    }
+}
+
+/// Whether a wait that ends at `until` (set by this node's clock) still runs at
+/// `now`. A wait further ahead than any this node sets was set while the clock
+/// ran ahead and has since been put right: it is over, or mail would stall for
+/// as long as the clock was off.
+fn waits(until: i64, now: i64) -> bool {
+    until > now && until - now <= WAIT_MS_MAX
+}
+
+/// The longest wait this node sets on mail or a hop (deferrals, back-off).
+const WAIT_MS_MAX: i64 = 60 * 60 * 1000;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by the simulation: deferrals and back-offs set while the clock ran
+    /// ahead lasted, once it was put right, as long as the clock had been off.
+    #[test]
+    fn a_wait_set_while_the_clock_ran_ahead_is_over_once_it_is_put_right() {
+        let now = 1_000_000_000;
+        assert!(waits(now + DEFER_REFUSED_MS, now));
+        assert!(!waits(now, now));
+        assert!(!waits(now + 3 * 86_400_000, now));
     }
 }

@@ -1013,3 +1013,23 @@ fn a_hop_cannot_make_a_node_drop_mail_it_was_never_offered() {
         .unwrap();
     assert!(n.buyer.node.mail_for_hop(&n.hub.id()).unwrap().is_empty());
 }
+
+/// Found by the simulation (`tests/simulation`, a clock ahead by days and then
+/// put right): the resend of unanswered messages was timed from when they were
+/// last sealed, by the clock that ran ahead, so it waited until the clock
+/// caught up again — days without mail.
+#[test]
+fn a_clock_put_back_does_not_hold_the_resend_until_it_catches_up() {
+    let n = net();
+    let ahead = 3 * 86_400_000;
+    n.buyer.clock.advance(ahead);
+    let _ = sealed_order(&n.buyer, &n.seller, &n.listing);
+    n.buyer.clock.advance(-ahead);
+    assert_eq!(
+        n.buyer.node.seal_outbox(&n.seller.id(), false).unwrap(),
+        1,
+        "sealed again at once"
+    );
+    // And the usual interval from then on.
+    assert_eq!(n.buyer.node.seal_outbox(&n.seller.id(), false).unwrap(), 0);
+}
