@@ -587,6 +587,7 @@ fn image_names_follow_listings_and_are_found_by_index() {
              DROP TABLE buyer_requests;
              ALTER TABLE centers DROP COLUMN whatsapp;
              ALTER TABLE listings DROP COLUMN producer_village;
+             DROP TABLE writing_epoch;
              PRAGMA user_version = 3;",
         )
         .unwrap();
