@@ -134,7 +134,7 @@ fn an_actor_of_the_signers_key_and_an_epoch_id_is_accepted() {
     let epoch = EpochId::from_bytes(*b"restored");
     let actor = actor_for_epoch(&malang.center_id(), Some(epoch));
     let doc = DocId::catalog(malang.center_id());
-    let verified = SignedChange::sign(&malang, doc, change_with_actor(&actor.to_bytes()))
+    let verified = SignedChange::sign(&malang, doc, change_with_actor(actor.to_bytes()))
         .verify(&doc)
         .unwrap();
     assert_eq!(verified.epoch(), Some(epoch));
@@ -157,13 +157,13 @@ fn an_epoch_actor_of_another_key_is_rejected() {
     let doc = DocId::catalog(malang.center_id());
     // Malang signs its own catalog, but the change's actor is Blitar's key plus an epoch.
     let blitar_actor = actor_for_epoch(&blitar.center_id(), Some(epoch));
-    let err = SignedChange::sign(&malang, doc, change_with_actor(&blitar_actor.to_bytes()))
+    let err = SignedChange::sign(&malang, doc, change_with_actor(blitar_actor.to_bytes()))
         .verify(&doc)
         .unwrap_err();
     assert!(matches!(err, VerifyError::ActorMismatch { .. }), "{err}");
     // Blitar signs a change with Malang's epoch actor for Malang's catalog.
     let malang_actor = actor_for_epoch(&malang.center_id(), Some(epoch));
-    let err = SignedChange::sign(&blitar, doc, change_with_actor(&malang_actor.to_bytes()))
+    let err = SignedChange::sign(&blitar, doc, change_with_actor(malang_actor.to_bytes()))
         .verify(&doc)
         .unwrap_err();
     assert!(matches!(err, VerifyError::Unauthorised { .. }), "{err}");
@@ -172,7 +172,7 @@ fn an_epoch_actor_of_another_key_is_rejected() {
     let err = SignedChange::sign(
         &blitar,
         blitar_doc,
-        change_with_actor(&malang_actor.to_bytes()),
+        change_with_actor(malang_actor.to_bytes()),
     )
     .verify(&blitar_doc)
     .unwrap_err();
