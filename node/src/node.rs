@@ -9,7 +9,8 @@
 //!
 //! This file owns the [`Node`] struct, opening and creating a node, and the
 //! wiring its parts share; each job lives in its own child: `edit` (the edit
-//! path), `ingest` (received changes, with `pending`'s queue), `acceptance`
+//! path), `epoch` (beginning a new writing epoch after a restore), `ingest`
+//! (received changes, with `pending`'s queue), `acceptance`
 //! (trust, vouches, peers), `serve` (what peers fetch), `hop` (peer
 //! authentication), `rate` (messages per sender per minute), `read`, `error`,
 //! `orders`, `mail`.
@@ -62,6 +63,7 @@ struct Writer {
 mod acceptance;
 mod demand;
 mod edit;
+mod epoch;
 mod error;
 mod hop;
 mod import;
@@ -229,12 +231,7 @@ impl Node {
         let doc_id = own.doc_id();
         let verified = genesis.clone().verify(&doc_id)?;
         let commit = Commit {
-            changes: vec![NewChange {
-                doc: doc_id,
-                hash: verified.hash().0,
-                seq: verified.change.seq(),
-                envelope: genesis.to_bytes(),
-            }],
+            changes: vec![NewChange::of(&verified, genesis.to_bytes())],
             profiles: vec![
                 own.profile()
                     .map_err(|e| NodeError::Schema(e.to_string()))?,
@@ -280,12 +277,13 @@ impl Node {
                 }
             }
         }
-        let own = own.ok_or_else(|| {
+        let mut own = own.ok_or_else(|| {
             StoreError::Corrupt(format!(
                 "the database holds no catalog for {}",
                 identity.center_id()
             ))
         })?;
+        own.set_writing_epoch(store.writing_epoch()?);
         let trust = store.trust_list()?.into_iter().collect();
         let mut reader = Store::open_read_only(db_path)?;
         let search = crate::store::SearchIndex::new(Arc::new(search_words(db_path)));

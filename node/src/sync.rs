@@ -18,11 +18,12 @@ use std::time::Duration;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use telecenter_protocol::CenterId;
+use telecenter_protocol::epoch::epoch_of_actor;
 use telecenter_protocol::sync::{
     Changes, FetchRequest, PushResponse, SYNC_BODY_BYTES_MAX, SYNC_WAIT_MS_MAX, SummaryRequest,
-    SummaryResponse,
+    SummaryResponse, lacking,
 };
+use telecenter_protocol::{CenterId, ChainId};
 use tokio::task::JoinSet;
 
 use telecenter_protocol::address::NodeAddress;
@@ -429,14 +430,7 @@ impl SyncEngine {
     /// Pulls from `peer` every change it offers (per `theirs`) that this node
     /// accepts and lacks.
     async fn pull(&self, peer: &PeerRow, theirs: &BTreeMap<String, u64>) -> Result<u64, SyncError> {
-        let mine = self.node.have();
-        let mut want: BTreeMap<String, u64> = theirs
-            .iter()
-            .filter_map(|(doc, their_seq)| {
-                let held = *mine.get(doc)?;
-                (*their_seq > held).then(|| (doc.clone(), held))
-            })
-            .collect();
+        let mut want = lacking(theirs, &self.node.have());
         if want.is_empty() {
             return Ok(0);
         }
@@ -451,20 +445,17 @@ impl SyncEngine {
                 break;
             }
             // Ask for the next slice while this one is verified and applied: the
-            // answer is in order, so the last change of each document says where
+            // answer is in order, so the last change of each chain says where
             // the next slice starts.
             if changes.more {
                 let mut seen = std::collections::BTreeSet::new();
                 for text in changes.changes.iter().rev() {
-                    // Only the last change of each document needs decoding.
-                    let Some(signed) = envelope_of(text) else {
+                    // Only the last change of each chain needs its seq.
+                    let Some((chain, seq)) = chain_and_seq(text) else {
                         continue;
                     };
-                    let doc = signed.doc.to_string();
-                    if seen.insert(doc.clone())
-                        && let Some(seq) = seq_of(&signed)
-                    {
-                        want.insert(doc, seq);
+                    if seen.insert(chain.clone()) {
+                        want.insert(chain, seq);
                     }
                 }
                 next = Some(self.spawn_fetch(peer, want.clone()));
@@ -501,14 +492,7 @@ impl SyncEngine {
             let Some(theirs) = self.known(&peer.center_id) else {
                 break;
             };
-            let mine = self.node.have();
-            let want: BTreeMap<String, u64> = mine
-                .iter()
-                .filter_map(|(doc, held)| {
-                    let their_seq = *theirs.get(doc)?;
-                    (*held > their_seq).then(|| (doc.clone(), their_seq))
-                })
-                .collect();
+            let want = lacking(&self.node.have(), &theirs);
             if want.is_empty() {
                 break;
             }
@@ -520,7 +504,7 @@ impl SyncEngine {
             // What the peer will hold if it takes everything: the seqs just sent.
             let mut now_held = BTreeMap::new();
             for text in &changes.changes {
-                if let Some((doc, seq)) = doc_and_seq(text) {
+                if let Some((doc, seq)) = chain_and_seq(text) {
                     now_held.insert(doc, seq);
                 }
             }
@@ -559,11 +543,9 @@ impl SyncEngine {
         let received = self.pull(peer, &summary.have).await?;
         self.pull_thumbnails(peer).await;
         let sent = self.push(peer).await?;
-        let mine = self.node.have();
-        let behind = summary
-            .have
+        let behind = lacking(&summary.have, &self.node.have())
             .iter()
-            .filter_map(|(doc, theirs)| mine.get(doc).map(|held| theirs.saturating_sub(*held)))
+            .filter_map(|(chain, held)| Some(summary.have.get(chain)?.saturating_sub(*held)))
             .sum();
         Ok(RoundReport {
             center_id: peer.center_id.to_string(),
@@ -767,15 +749,15 @@ fn envelope_of(text: &str) -> Option<telecenter_protocol::SignedChange> {
     telecenter_protocol::SignedChange::from_bytes(&bytes).ok()
 }
 
-/// The catalog seq of an envelope's change.
-fn seq_of(signed: &telecenter_protocol::SignedChange) -> Option<u64> {
-    automerge::Change::try_from(signed.change.as_slice())
-        .ok()
-        .map(|c| c.seq())
-}
-
-/// The document and seq of a base64 envelope.
-fn doc_and_seq(text: &str) -> Option<(String, u64)> {
+/// The chain id (document and writing epoch) and seq of a base64 envelope
+/// (not verified: only where to ask from next, or what a peer now holds).
+fn chain_and_seq(text: &str) -> Option<(String, u64)> {
     let signed = envelope_of(text)?;
-    Some((signed.doc.to_string(), seq_of(&signed)?))
+    let change = automerge::Change::try_from(signed.change.as_slice()).ok()?;
+    let epoch = epoch_of_actor(&signed.doc.owner, change.actor_id())?;
+    let chain = ChainId {
+        doc: signed.doc,
+        epoch,
+    };
+    Some((chain.to_string(), change.seq()))
 }

@@ -13,14 +13,17 @@
 //!
 //! The signature covers `"telecenter v1 catalog-change\0" || doc || signer || change`.
 //! A verifier checks the signature over the received bytes *before* it decodes the
-//! change, and then checks that the change's Automerge actor is the signer's key, so
-//! the author recorded inside the CRDT is the author who signed. Between the two,
+//! change, and then checks that the change's Automerge actor is the signer's key
+//! (alone for writing epoch 0, or followed by an 8-byte epoch id for a later
+//! epoch, see [`crate::epoch`]), so the author recorded inside the CRDT is the
+//! author who signed. Between the two,
 //! [`bounds`] measures the chunk without decoding it: only uncompressed change
 //! chunks within the limits of [`crate::limits`] reach Automerge's decoder.
 
 use automerge::{ActorId, Change, ChangeHash};
 use ed25519_dalek::{Signature, VerifyingKey};
 
+use crate::epoch::{ChainId, EpochId, actor_for_epoch, epoch_of_actor};
 use crate::id::{CenterId, DOC_ID_BYTES, DocId, DocKind};
 use crate::identity::Identity;
 use crate::limits::CHANGE_BYTES_MAX;
@@ -129,10 +132,13 @@ pub enum VerifyError {
         /// The limit crossed.
         limit: u64,
     },
-    /// The Automerge actor inside the change is not the signer's key.
-    #[error("change actor does not match its signer: expected actor {expected} but found {found}")]
+    /// The Automerge actor inside the change is not the signer's key (alone, or
+    /// followed by an 8-byte epoch id).
+    #[error(
+        "change actor does not match its signer: expected actor {expected} (optionally followed by an 8-byte epoch id) but found {found}"
+    )]
     ActorMismatch {
-        /// The signer's key in hex, which must be the actor.
+        /// The signer's key in hex, which the actor must be or begin with.
         expected: String,
         /// The actor found in the change, in hex.
         found: String,
@@ -153,11 +159,26 @@ impl VerifiedChange {
     pub fn hash(&self) -> ChangeHash {
         self.change.hash()
     }
+
+    /// The writing epoch the change was made in (`None`: epoch 0). Verification
+    /// checked that the actor is one of the signer's, so this is always known.
+    pub fn epoch(&self) -> Option<EpochId> {
+        epoch_of_actor(&self.signed.signer, self.change.actor_id()).flatten()
+    }
+
+    /// The chain (document and epoch) the change extends.
+    pub fn chain(&self) -> ChainId {
+        ChainId {
+            doc: self.signed.doc,
+            epoch: self.epoch(),
+        }
+    }
 }
 
-/// The Automerge actor id that a key must use: exactly its 32 public-key bytes.
+/// The Automerge actor id of a key's writing epoch 0: exactly its 32
+/// public-key bytes (see [`actor_for_epoch`] for later epochs).
 pub fn actor_for(center: &CenterId) -> ActorId {
-    ActorId::from(center.as_bytes().as_slice())
+    actor_for_epoch(center, None)
 }
 
 /// Whether `signer` may write `doc`. Version 1: a catalog is written only by its owner's key.
@@ -247,7 +268,8 @@ impl SignedChange {
     /// the chunk is an uncompressed change within the operation, predecessor and
     /// expanded-size limits ([`bounds::measure`], which reads it without decoding);
     /// only then the bytes are decoded as an Automerge change; and the change's
-    /// actor is the signer's key.
+    /// actor is the signer's key, alone (epoch 0) or followed by an 8-byte epoch
+    /// id (a later writing epoch); any other actor is refused.
     pub fn verify(self, expected_doc: &DocId) -> Result<VerifiedChange, VerifyError> {
         if self.change.len() > CHANGE_BYTES_MAX {
             return Err(VerifyError::TooLarge {
@@ -292,10 +314,9 @@ impl SignedChange {
             Change::try_from(self.change.as_slice()).map_err(|e| VerifyError::MalformedChange {
                 reason: e.to_string(),
             })?;
-        let expected_actor = actor_for(&self.signer);
-        if *change.actor_id() != expected_actor {
+        if epoch_of_actor(&self.signer, change.actor_id()).is_none() {
             return Err(VerifyError::ActorMismatch {
-                expected: expected_actor.to_hex_string(),
+                expected: actor_for(&self.signer).to_hex_string(),
                 found: change.actor_id().to_hex_string(),
             });
         }

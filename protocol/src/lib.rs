@@ -7,8 +7,8 @@
 //! and size limits ([`limits`], [`text`], [`catalog::input`]).
 //!
 //! Its top-level modules form layers without loops (`tests/layout.rs` checks it):
-//! `limits`, `text`, `id`, `b64` at the bottom; then `phone`, `identity`, `address`, `fee`;
-//! then `envelope`, `hop`, `sealed`, `netting`, `sync`; then `catalog` and `order`;
+//! `limits`, `text`, `id`, `b64` at the bottom; then `phone`, `identity`, `address`, `fee`,
+//! `epoch`; then `envelope`, `hop`, `sealed`, `netting`, `sync`; then `catalog` and `order`;
 //! `pair` on `order`.
 //!
 //! It does no I/O, reads no clock and draws no randomness of its own: callers pass
@@ -20,6 +20,7 @@ pub mod b64;
 pub mod card;
 pub mod catalog;
 pub mod envelope;
+pub mod epoch;
 pub mod fee;
 pub mod hop;
 pub mod id;
@@ -35,5 +36,6 @@ pub mod text;
 
 pub use catalog::{CatalogDoc, Category, Listing, ListingStatus, LocalizedText, Profile};
 pub use envelope::{SignedChange, VerifiedChange, VerifyError};
+pub use epoch::{ChainId, EpochId};
 pub use id::{CenterId, DocId, DocKind, IdError, ListingId};
 pub use identity::Identity;

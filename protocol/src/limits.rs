@@ -44,6 +44,10 @@ pub const CHANGE_PREDS_MAX: u64 = 2 * CHANGE_OPS_MAX;
 /// their runs are expanded. Real keys are a few characters each; four times
 /// [`CHANGE_BYTES_MAX`] leaves room for any honest change.
 pub const CHANGE_EXPANDED_BYTES_MAX: u64 = 4 * CHANGE_BYTES_MAX as u64;
+/// Most writing epochs (Automerge actors of the owner's key) one catalog may
+/// have. A catalog gains an epoch each time its node is restored from a backup
+/// ([`crate::epoch`]); a change that would open one more is refused.
+pub const EPOCHS_PER_CATALOG_MAX: usize = 16;
 /// Longest search query, in characters.
 pub const QUERY_CHARS_MAX: usize = 200;
 /// Most words of a search query that are used; the rest are ignored.

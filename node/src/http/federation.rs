@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 use telecenter_protocol::CenterId;
 use telecenter_protocol::sync::{
     Changes, FetchRequest, PushResponse, Rejected, SUMMARY_INLINE_BYTES_MAX, SYNC_CHANGES_MAX,
-    SYNC_DOCS_MAX, SYNC_WAIT_MS_MAX, SummaryRequest, SummaryResponse,
+    SYNC_DOCS_MAX, SYNC_WAIT_MS_MAX, SummaryRequest, SummaryResponse, lacking,
 };
 
 use super::parse_center;
@@ -74,18 +74,13 @@ pub(super) async fn summary(
     loop {
         changed.mark_unchanged();
         let mine = state.node.have();
-        let news: BTreeMap<String, u64> = request
-            .have
-            .iter()
-            .filter_map(|(doc, theirs)| {
-                let held = *mine.get(doc)?;
-                (held > *theirs).then(|| (doc.clone(), held))
-            })
-            .collect();
-        if !news.is_empty() {
-            let want: BTreeMap<String, u64> = news
+        // The chains the caller lacks changes of (a later writing epoch of a
+        // catalog it follows counts as held up to 0), with the seq it holds.
+        let want = lacking(&mine, &request.have);
+        if !want.is_empty() {
+            let news: BTreeMap<String, u64> = want
                 .keys()
-                .map(|doc| (doc.clone(), request.have.get(doc).copied().unwrap_or(0)))
+                .filter_map(|chain| Some((chain.clone(), *mine.get(chain)?)))
                 .collect();
             let inline = state
                 .run(move |node| {

@@ -44,12 +44,9 @@ impl Node {
             let verified = signed.clone().verify(&doc_id)?;
             let touched = writer.own.touched_by(&verified.change);
             let mut commit = index_commit(&writer.own, &touched)?;
-            commit.changes.push(NewChange {
-                doc: doc_id,
-                hash: verified.hash().0,
-                seq: verified.change.seq(),
-                envelope: signed.to_bytes(),
-            });
+            commit
+                .changes
+                .push(NewChange::of(&verified, signed.to_bytes()));
             if writer.store.changes_since_snapshot(&doc_id)? + 1 >= SNAPSHOT_EVERY_CHANGES {
                 commit.snapshot = Some((doc_id, writer.own.save()));
             }
@@ -61,7 +58,9 @@ impl Node {
             // Memory ran ahead of disk: reload the catalog from what is durable.
             tracing::error!(%error, "commit failed; reloading the catalog from the database");
             if let Ok(reloaded) = reload(&writer.store, &doc_id) {
+                let writing = writer.own.writing_epoch();
                 writer.own = reloaded;
+                writer.own.set_writing_epoch(writing);
             }
             return Err(error);
         }

@@ -49,6 +49,16 @@ pub enum NodeError {
     /// The change conflicts with one already held.
     #[error("conflicting change: {0}")]
     Conflict(String),
+    /// The change would open one writing epoch more than a catalog may have.
+    #[error(
+        "{center} already has {max} writing epochs, the most a catalog may have; a change of another epoch is refused"
+    )]
+    TooManyEpochs {
+        /// The catalog's owner.
+        center: CenterId,
+        /// The limit.
+        max: usize,
+    },
     /// Too many changes are waiting for their predecessors.
     #[error("too many changes are waiting for earlier changes; send the earlier ones first")]
     QueueFull,
@@ -125,6 +135,7 @@ pub fn reject_code(error: &NodeError) -> &'static str {
         NodeError::NotAccepted(_) => "not_accepted",
         NodeError::Conflict(_) => "conflicting_change",
         NodeError::QueueFull => "queue_full",
+        NodeError::TooManyEpochs { .. } => "too_many_epochs",
         NodeError::Schema(_) => "schema_violation",
         _ => "internal",
     }

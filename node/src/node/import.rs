@@ -138,12 +138,7 @@ impl Node {
                 touched.vouches |= one.vouches;
                 touched.everything |= one.everything;
                 touched.listings.extend(one.listings);
-                changes.push(NewChange {
-                    doc: doc_id,
-                    hash: verified.hash().0,
-                    seq: verified.change.seq(),
-                    envelope: change.to_bytes(),
-                });
+                changes.push(NewChange::of(&verified, change.to_bytes()));
             }
             let mut commit = index_commit(&writer.own, &touched)?;
             let count = u64::try_from(changes.len()).unwrap_or(u64::MAX);
@@ -164,7 +159,9 @@ impl Node {
             // Memory ran ahead of disk: reload the catalog from what is durable.
             tracing::error!(%error, "import failed; reloading the catalog from the database");
             if let Ok(reloaded) = reload(&writer.store, &doc_id) {
+                let writing = writer.own.writing_epoch();
                 writer.own = reloaded;
+                writer.own.set_writing_epoch(writing);
             }
             return Err(error);
         }

@@ -2,11 +2,12 @@
 //! lock, sequenced under the writer lock, with out-of-order changes held in the
 //! [`PendingQueue`](super::pending::PendingQueue).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use telecenter_protocol::catalog::{CatalogDoc, Touched};
 use telecenter_protocol::envelope::VerifiedChange;
-use telecenter_protocol::{CenterId, DocId, SignedChange, VerifyError};
+use telecenter_protocol::limits::EPOCHS_PER_CATALOG_MAX;
+use telecenter_protocol::{CenterId, DocId, EpochId, SignedChange, VerifyError};
 
 use crate::store::{Commit, NewChange};
 
@@ -52,9 +53,11 @@ impl Node {
     ///
     /// Each change is checked before anything else happens: its catalog must be
     /// accepted here (trusted or vouched for, not blocked); its envelope must verify
-    /// ([`SignedChange::verify`]); a change with a seq already held must be the same
-    /// change (else it is a conflicting fork and refused). A change whose
-    /// predecessors are missing waits in a queue bounded in count and bytes.
+    /// ([`SignedChange::verify`]); a change with a seq already held in its
+    /// writing epoch must be the same change (else it is a conflicting fork and
+    /// refused); a change may not open more than [`EPOCHS_PER_CATALOG_MAX`]
+    /// epochs. A change whose predecessors are missing waits in a queue bounded
+    /// in count and bytes.
     /// Rejected changes leave no trace. Returns one outcome per change, in order;
     /// `Err` only if storage failed.
     ///
@@ -89,7 +92,7 @@ impl Node {
         }
         if let Err(error) = writer.commit_batch(own, &mut batch, now) {
             tracing::warn!(%error, "could not store received changes; reloading");
-            writer.reload_others(batch.touched.docs.keys());
+            writer.reload_others(own, batch.touched.docs.keys());
             return Err(error);
         }
         if batch
@@ -149,29 +152,62 @@ struct Batch {
 }
 
 impl Batch {
-    /// Notes a change applied to `center`'s catalog at `seq`.
+    /// Notes a change applied to `center`'s catalog.
     fn applied(
         &mut self,
         center: CenterId,
         touched: Touched,
         verified: &VerifiedChange,
-        seq: u64,
         envelope: Vec<u8>,
     ) {
         self.touched.add(center, touched);
-        self.changes.push(NewChange {
-            doc: DocId::catalog(center),
-            hash: verified.hash().0,
-            seq,
-            envelope,
-        });
+        self.changes.push(NewChange::of(verified, envelope));
     }
+}
+
+/// Whether a change with the next seq of its epoch's chain can be applied.
+enum Readiness {
+    /// Every dependency is held: apply it.
+    Now,
+    /// It builds on the last change held of its own epoch (or is that epoch's
+    /// first), but depends on other epochs' changes not held yet: hold it.
+    Waiting,
+    /// It builds on another change with the previous seq than the one held: a fork.
+    Fork,
+}
+
+fn readiness(doc: &CatalogDoc, verified: &VerifiedChange) -> Readiness {
+    if doc.missing_deps(verified).is_empty() {
+        return Readiness::Now;
+    }
+    let epoch = verified.epoch();
+    let builds_on_held = verified.change.seq() == 1
+        || doc
+            .last_of(epoch)
+            .is_some_and(|last| verified.change.deps().contains(&last));
+    if builds_on_held {
+        Readiness::Waiting
+    } else {
+        Readiness::Fork
+    }
+}
+
+/// How a change's epoch is named in log lines and refusals.
+fn epoch_words(epoch: Option<EpochId>) -> String {
+    epoch
+        .map(|e| format!(" of writing epoch {e}"))
+        .unwrap_or_default()
 }
 
 impl Writer {
     /// Places one verified change: a duplicate, a conflict, held in the
     /// [`PendingQueue`](super::pending::PendingQueue) until its predecessors
     /// arrive, or applied together with every held change that now follows.
+    ///
+    /// Each writing epoch of a catalog is its own linear chain: a change with
+    /// seq `s` of epoch `e` follows seq `s - 1` of `e`. This node's own catalog
+    /// is taken in from peers too, except the epoch it writes in now, whose
+    /// changes only this node makes.
     fn sequence(
         &mut self,
         own: CenterId,
@@ -180,14 +216,16 @@ impl Writer {
         batch: &mut Batch,
     ) -> Result<Ingested, NodeError> {
         let center = verified.signed.doc.owner;
-        if center == own {
-            // Our own changes come only from ourselves.
+        let epoch = verified.epoch();
+        if center == own && epoch == self.own.writing_epoch() {
+            // The changes of the epoch this node writes in come only from itself.
             return if self.own.has_change(&verified.hash()) {
                 Ok(Ingested::Duplicate)
             } else {
                 Err(NodeError::Conflict(format!(
-                    "a change of this center's own catalog (seq {}) that this node did not make",
-                    verified.change.seq()
+                    "a change of this center's own catalog (seq {}{}) that this node did not make",
+                    verified.change.seq(),
+                    epoch_words(epoch)
                 )))
             };
         }
@@ -196,7 +234,7 @@ impl Writer {
             return Err(NodeError::NotAccepted(center));
         }
         let seq = verified.change.seq();
-        let held = self.doc(&own, &center).map(CatalogDoc::seq).unwrap_or(0);
+        let held = self.doc(&own, &center).map_or(0, |d| d.seq_of(epoch));
         if seq <= held {
             let same = self
                 .doc(&own, &center)
@@ -205,49 +243,105 @@ impl Writer {
                 Ok(Ingested::Duplicate)
             } else {
                 Err(NodeError::Conflict(format!(
-                    "{center} signed two different changes with seq {seq}; keeping the first"
+                    "{center} signed two different changes with seq {seq}{}; keeping the first",
+                    epoch_words(epoch)
                 )))
             };
         }
+        self.check_epoch_bound(&own, &center, epoch)?;
         if seq > held + 1 {
-            return self.pending.hold(center, seq, verified, envelope);
+            return self.pending.hold(center, epoch, seq, verified, envelope);
         }
         // The change must build on exactly the history held here: a change
-        // with the next seq but other dependencies is a fork.
+        // with the next seq but other dependencies of its own epoch is a fork;
+        // one that waits only for other epochs' changes is held.
         let doc = self.doc_mut(&own, &center);
-        if !doc.missing_deps(&verified).is_empty() {
-            return Err(NodeError::Conflict(format!(
-                "{center} change {seq} builds on a change {} that differs from the one held here",
-                seq - 1
-            )));
+        match readiness(doc, &verified) {
+            Readiness::Now => {}
+            Readiness::Waiting => {
+                return self.pending.hold(center, epoch, seq, verified, envelope);
+            }
+            Readiness::Fork => {
+                return Err(NodeError::Conflict(format!(
+                    "{center} change {seq}{} builds on a change {} that differs from the one held here",
+                    epoch_words(epoch),
+                    seq - 1
+                )));
+            }
         }
         let applied = doc.apply(&verified)?;
-        batch.applied(center, applied, &verified, seq, envelope.to_vec());
-        self.apply_queued(own, center, seq, batch);
+        batch.applied(center, applied, &verified, envelope.to_vec());
+        self.apply_queued(own, center, batch);
         Ok(Ingested::Applied)
     }
 
-    /// Applies every queued change of `center` that follows `held`, as long as
-    /// each builds on what is held; a queued fork is dropped.
-    fn apply_queued(&mut self, own: CenterId, center: CenterId, mut held: u64, batch: &mut Batch) {
-        while let Some((queued, queued_envelope)) = self.pending.take(&center, held + 1) {
-            let doc = self.doc_mut(&own, &center);
-            if !doc.missing_deps(&queued).is_empty() {
-                tracing::info!(%center, seq = held + 1, "queued change is a fork; dropped");
+    /// Refuses a change that would open one writing epoch more than
+    /// [`EPOCHS_PER_CATALOG_MAX`] in `center`'s catalog (counting epoch 0, the
+    /// epochs held and those with changes waiting).
+    fn check_epoch_bound(
+        &self,
+        own: &CenterId,
+        center: &CenterId,
+        epoch: Option<EpochId>,
+    ) -> Result<(), NodeError> {
+        // Epoch 0 always counts: every catalog begins with it.
+        let mut known = BTreeSet::from([None]);
+        if let Some(doc) = self.doc(own, center) {
+            known.extend(doc.epochs());
+        }
+        known.extend(self.pending.epochs(center));
+        if known.contains(&epoch) || known.len() < EPOCHS_PER_CATALOG_MAX {
+            Ok(())
+        } else {
+            Err(NodeError::TooManyEpochs {
+                center: *center,
+                max: EPOCHS_PER_CATALOG_MAX,
+            })
+        }
+    }
+
+    /// Applies every queued change of `center` that now follows what is held
+    /// of its epoch and whose dependencies are all held, until none does; a
+    /// queued fork is dropped, a change still waiting for other epochs stays.
+    fn apply_queued(&mut self, own: CenterId, center: CenterId, batch: &mut Batch) {
+        loop {
+            let mut progressed = false;
+            for epoch in self.pending.epochs(&center) {
+                let held = self.doc(&own, &center).map_or(0, |d| d.seq_of(epoch));
+                self.pending.drop_upto(&center, epoch, held);
+                let Some((queued, queued_envelope)) = self.pending.take(&center, epoch, held + 1)
+                else {
+                    continue;
+                };
+                let doc = self.doc_mut(&own, &center);
+                match readiness(doc, &queued) {
+                    Readiness::Now => match doc.apply(&queued) {
+                        Ok(applied) => {
+                            batch.applied(center, applied, &queued, queued_envelope);
+                            progressed = true;
+                        }
+                        Err(error) => {
+                            tracing::info!(%center, seq = held + 1, %error, "queued change dropped");
+                        }
+                    },
+                    Readiness::Waiting => {
+                        // Just taken out, so it fits again.
+                        let back =
+                            self.pending
+                                .hold(center, epoch, held + 1, queued, &queued_envelope);
+                        if let Err(error) = back {
+                            tracing::info!(%center, seq = held + 1, %error, "queued change dropped");
+                        }
+                    }
+                    Readiness::Fork => {
+                        tracing::info!(%center, seq = held + 1, "queued change is a fork; dropped");
+                    }
+                }
+            }
+            if !progressed {
                 break;
             }
-            match doc.apply(&queued) {
-                Ok(applied) => {
-                    held += 1;
-                    batch.applied(center, applied, &queued, held, queued_envelope);
-                }
-                Err(error) => {
-                    tracing::info!(%center, seq = held + 1, %error, "queued change dropped");
-                    break;
-                }
-            }
         }
-        self.pending.drop_upto(&center, held);
     }
 
     /// Commits a batch's changes with the index rows they touched, and a snapshot
@@ -281,12 +375,17 @@ impl Writer {
         Ok(())
     }
 
-    /// Reloads other centers' catalogs from the store after a failed commit, so
-    /// memory never runs ahead of disk.
-    fn reload_others<'a>(&mut self, centers: impl Iterator<Item = &'a CenterId>) {
+    /// Reloads the catalogs a batch touched from the store after a failed
+    /// commit (this node's own too: it takes in its older epochs), so memory
+    /// never runs ahead of disk.
+    fn reload_others<'a>(&mut self, own: CenterId, centers: impl Iterator<Item = &'a CenterId>) {
         for center in centers {
             let doc_id = DocId::catalog(*center);
             match reload(&self.store, &doc_id) {
+                Ok(mut doc) if *center == own => {
+                    doc.set_writing_epoch(self.own.writing_epoch());
+                    self.own = doc;
+                }
                 Ok(doc) if doc.seq() > 0 => {
                     self.others.insert(*center, doc);
                 }

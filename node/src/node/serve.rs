@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use telecenter_protocol::catalog::{CatalogDoc, is_image_hash};
+use telecenter_protocol::catalog::is_image_hash;
 use telecenter_protocol::sync::{Changes, SYNC_BODY_BYTES_MAX};
-use telecenter_protocol::{CenterId, DocId};
+use telecenter_protocol::{CenterId, ChainId, DocId};
 
 use super::{Node, NodeError, lock};
 
@@ -54,21 +54,26 @@ impl Node {
     }
 
     /// What this node offers its peers: for every accepted catalog, the highest
-    /// seq held (0 if none yet).
+    /// seq held of each writing epoch's chain, keyed by [`ChainId`] (epoch 0,
+    /// keyed by the document id, is always listed: 0 if nothing is held yet).
     pub fn have(&self) -> BTreeMap<String, u64> {
         let writer = lock(&self.writer);
         let own = self.center_id();
-        writer
-            .accepted
-            .keys()
-            .map(|center| {
-                let seq = writer.doc(&own, center).map(CatalogDoc::seq).unwrap_or(0);
-                (DocId::catalog(*center).to_string(), seq)
-            })
-            .collect()
+        let mut have = BTreeMap::new();
+        for center in writer.accepted.keys() {
+            let doc = DocId::catalog(*center);
+            have.insert(ChainId::base(doc).to_string(), 0);
+            if let Some(catalog) = writer.doc(&own, center) {
+                for epoch in catalog.epochs() {
+                    have.insert(ChainId { doc, epoch }.to_string(), catalog.seq_of(epoch));
+                }
+            }
+        }
+        have
     }
 
-    /// The changes a peer asks for, limited to accepted catalogs and to
+    /// The changes a peer asks for (chain id → the seq it holds), limited to
+    /// accepted catalogs and to
     /// [`FETCH_CHANGES_MAX`] changes / about [`FETCH_BYTES_MAX`] bytes.
     pub fn fetch(&self, want: &BTreeMap<String, u64>) -> Result<Changes, NodeError> {
         self.fetch_limited(want, FETCH_CHANGES_MAX, FETCH_BYTES_MAX)
@@ -87,11 +92,11 @@ impl Node {
         let mut changes = Vec::new();
         let mut bytes = 0usize;
         let mut more = false;
-        for (doc, after) in want {
-            let Ok(doc) = doc.parse::<DocId>() else {
+        for (chain, after) in want {
+            let Ok(chain) = chain.parse::<ChainId>() else {
                 continue;
             };
-            if !accepted.contains(&doc.owner) {
+            if !accepted.contains(&chain.doc.owner) {
                 continue;
             }
             let count_left = count_max.saturating_sub(changes.len());
@@ -101,7 +106,7 @@ impl Node {
                 break;
             }
             let (found, doc_more) =
-                reader.changes_after_seq(&doc, *after, count_left, bytes_left)?;
+                reader.changes_after_seq(&chain, *after, count_left, bytes_left)?;
             for envelope in found {
                 bytes += envelope.len();
                 changes.push(telecenter_protocol::b64::encode(envelope));

@@ -21,6 +21,7 @@ use tempfile::TempDir;
 use super::*;
 use crate::clock::ManualClock;
 
+mod epoch;
 mod ingest;
 use crate::sample::add_sample_listings;
 use crate::search::{RawSearch, SearchQuery, Sort};

@@ -155,7 +155,9 @@ impl IntoResponse for ApiError {
                 e @ NodeError::NotAccepted(_) => {
                     (StatusCode::FORBIDDEN, "not_accepted", e.to_string(), None, None)
                 }
-                e @ (NodeError::Conflict(_) | NodeError::QueueFull) => {
+                e @ (NodeError::Conflict(_)
+                | NodeError::QueueFull
+                | NodeError::TooManyEpochs { .. }) => {
                     (StatusCode::CONFLICT, reject_code(&e), e.to_string(), None, None)
                 }
                 e @ (NodeError::Rejected(_) | NodeError::Schema(_)) => {

@@ -3,7 +3,8 @@
 
 use rusqlite::{OptionalExtension, params};
 use telecenter_protocol::catalog::{Listing, Profile};
-use telecenter_protocol::{CenterId, DocId};
+use telecenter_protocol::envelope::VerifiedChange;
+use telecenter_protocol::{CenterId, ChainId, DocId, EpochId};
 
 use super::listings::upsert_listing;
 use super::search_index::Touched;
@@ -44,12 +45,32 @@ pub struct Commit {
 pub struct NewChange {
     /// Its document.
     pub doc: DocId,
+    /// The writing epoch it was made in (`None`: epoch 0).
+    pub epoch: Option<EpochId>,
     /// Its Automerge hash.
     pub hash: [u8; 32],
-    /// Its sequence number in the document (the owner's actor seq).
+    /// Its sequence number in its epoch's chain (the actor's seq).
     pub seq: u64,
     /// The envelope exactly as signed.
     pub envelope: Vec<u8>,
+}
+
+impl NewChange {
+    /// The row of a verified change whose envelope is `envelope`.
+    pub fn of(verified: &VerifiedChange, envelope: Vec<u8>) -> Self {
+        Self {
+            doc: verified.signed.doc,
+            epoch: verified.epoch(),
+            hash: verified.hash().0,
+            seq: verified.change.seq(),
+            envelope,
+        }
+    }
+}
+
+/// How an epoch is stored: '' for epoch 0, else its 16 hex digits.
+fn epoch_text(epoch: Option<EpochId>) -> String {
+    epoch.map(|e| e.to_string()).unwrap_or_default()
 }
 
 impl Store {
@@ -139,12 +160,13 @@ impl Store {
             // A change already held (same hash, or same seq: the node refuses
             // conflicting changes before they get here) is left as it is.
             tx.prepare_cached(
-                "INSERT OR IGNORE INTO changes (hash, doc_id, change_seq, envelope, received_at_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT OR IGNORE INTO changes (hash, doc_id, epoch, change_seq, envelope, received_at_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
             .execute(params![
                 change.hash.as_slice(),
                 change.doc.to_string(),
+                epoch_text(change.epoch),
                 i64::try_from(change.seq).unwrap_or(i64::MAX),
                 change.envelope,
                 now_ms
@@ -215,23 +237,28 @@ impl Store {
         Ok(())
     }
 
-    /// Envelopes of `doc` with seq > `after_seq`, in seq order, at most `count_max`
-    /// of them and about `bytes_max` bytes (at least one if any); the flag says
-    /// whether more remain.
+    /// Envelopes of `chain` (one epoch of a document) with seq > `after_seq`, in
+    /// seq order, at most `count_max` of them and about `bytes_max` bytes (at
+    /// least one if any); the flag says whether more remain.
     pub fn changes_after_seq(
         &self,
-        doc: &DocId,
+        chain: &ChainId,
         after_seq: u64,
         count_max: usize,
         bytes_max: usize,
     ) -> Result<(Vec<Vec<u8>>, bool), StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT envelope FROM changes WHERE doc_id = ?1 AND change_seq > ?2
-             ORDER BY change_seq LIMIT ?3",
+            "SELECT envelope FROM changes WHERE doc_id = ?1 AND epoch = ?2 AND change_seq > ?3
+             ORDER BY change_seq LIMIT ?4",
         )?;
         let limit = i64::try_from(count_max.saturating_add(1)).unwrap_or(i64::MAX);
         let after = i64::try_from(after_seq).unwrap_or(i64::MAX);
-        let mut rows = stmt.query(params![doc.to_string(), after, limit])?;
+        let mut rows = stmt.query(params![
+            chain.doc.to_string(),
+            epoch_text(chain.epoch),
+            after,
+            limit
+        ])?;
         let mut out = Vec::new();
         let mut bytes = 0usize;
         while let Some(row) = rows.next()? {
@@ -243,6 +270,34 @@ impl Store {
             out.push(envelope);
         }
         Ok((out, false))
+    }
+
+    /// The epoch this node writes its own catalog in (`None`: epoch 0).
+    pub fn writing_epoch(&self) -> Result<Option<EpochId>, StoreError> {
+        let text: Option<String> = self
+            .conn
+            .query_row("SELECT epoch FROM writing_epoch WHERE id = 1", [], |row| {
+                row.get(0)
+            })
+            .optional()?;
+        text.map(|text| {
+            text.parse()
+                .map_err(|e| StoreError::Corrupt(format!("writing epoch: {e}")))
+        })
+        .transpose()
+    }
+
+    /// Records `epoch` as the one this node writes its own catalog in from now
+    /// on (one transaction).
+    pub fn begin_epoch(&mut self, epoch: EpochId, now_ms: i64) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO writing_epoch (id, epoch, began_at_ms) VALUES (1, ?1, ?2)
+             ON CONFLICT (id) DO UPDATE SET epoch = excluded.epoch, began_at_ms = excluded.began_at_ms",
+            params![epoch.to_string(), now_ms],
+        )?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// Forgets a document entirely: its changes, snapshot, listings and profile

@@ -354,6 +354,35 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE listings ADD COLUMN producer_village TEXT NOT NULL DEFAULT '';
     "#,
+    // Version 12: writing epochs. A catalog may have several writer actors of
+    // its owner's key (epoch 0: the key alone, '' here; a later epoch: the key
+    // and an 8-byte id, its 16 hex digits here), each numbering its changes
+    // from 1, so a change's seq is unique per (document, epoch). SQLite cannot
+    // change a table's UNIQUE constraint, so `changes` is rebuilt with every
+    // row (and its `seq_no`, the commit order) kept. `writing_epoch` holds the
+    // epoch this node writes its own catalog in (no row: epoch 0).
+    r#"
+    CREATE TABLE changes_v12 (
+        seq_no INTEGER PRIMARY KEY AUTOINCREMENT,
+        hash BLOB NOT NULL UNIQUE,
+        doc_id TEXT NOT NULL REFERENCES documents(doc_id),
+        epoch TEXT NOT NULL DEFAULT '',
+        change_seq INTEGER NOT NULL,
+        envelope BLOB NOT NULL,
+        received_at_ms INTEGER NOT NULL,
+        UNIQUE (doc_id, epoch, change_seq)
+    ) STRICT;
+    INSERT INTO changes_v12 (seq_no, hash, doc_id, epoch, change_seq, envelope, received_at_ms)
+        SELECT seq_no, hash, doc_id, '', change_seq, envelope, received_at_ms FROM changes;
+    DROP TABLE changes;
+    ALTER TABLE changes_v12 RENAME TO changes;
+    CREATE INDEX changes_by_doc ON changes(doc_id, seq_no);
+    CREATE TABLE writing_epoch (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        epoch TEXT NOT NULL CHECK (length(epoch) = 16),
+        began_at_ms INTEGER NOT NULL
+    ) STRICT;
+    "#,
 ];
 
 impl Store {

@@ -89,6 +89,7 @@ fn keripik_commit(doc: DocId, n: u8, envelope: &[u8]) -> Commit {
     Commit {
         changes: vec![NewChange {
             doc,
+            epoch: None,
             hash: [n; 32],
             seq: u64::from(n),
             envelope: envelope.to_vec(),
@@ -257,6 +258,7 @@ fn commits_store_each_change_once_in_order_and_track_snapshots() {
     let b = DocId::catalog(center(2));
     let change = |doc: DocId, n: u8| NewChange {
         doc,
+        epoch: None,
         hash: [n; 32],
         seq: u64::from(n),
         envelope: vec![n; 3],
@@ -388,6 +390,7 @@ fn the_listing_index_follows_upserts_renames_and_unindexing() {
             &Commit {
                 changes: vec![NewChange {
                     doc,
+                    epoch: None,
                     hash: [1; 32],
                     seq: 1,
                     envelope: b"1".to_vec(),
@@ -584,6 +587,7 @@ fn image_names_follow_listings_and_are_found_by_index() {
              DROP TABLE buyer_requests;
              ALTER TABLE centers DROP COLUMN whatsapp;
              ALTER TABLE listings DROP COLUMN producer_village;
+             DROP TABLE writing_epoch;
              PRAGMA user_version = 3;",
         )
         .unwrap();
@@ -661,6 +665,106 @@ fn a_database_at_every_older_version_migrates_to_the_newest_schema() {
             i64::try_from(MIGRATIONS.len()).unwrap()
         );
     }
+}
+
+/// Version 12 (writing epochs) from a version 11 file: the changes table is
+/// rebuilt with every row, its commit order and numbering kept, all of them in
+/// epoch 0; a later epoch may then reuse a seq of epoch 0; the node's writing
+/// epoch starts as epoch 0 and is recorded when one begins.
+#[test]
+fn a_version_11_database_migrates_to_writing_epochs() {
+    let dir = TempDir::new().unwrap();
+    let path = db(&dir);
+    let doc = DocId::catalog(center(1));
+    let other = DocId::catalog(center(2));
+    {
+        let conn = Connection::open(&path).unwrap();
+        for sql in &MIGRATIONS[..11] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 11).unwrap();
+        for d in [doc, other] {
+            conn.execute(
+                "INSERT INTO documents (doc_id, owner) VALUES (?1, ?2)",
+                params![d.to_string(), d.owner.to_string()],
+            )
+            .unwrap();
+        }
+        for (n, d, seq) in [(1u8, doc, 1), (2, other, 1), (3, doc, 2)] {
+            conn.execute(
+                "INSERT INTO changes (hash, doc_id, change_seq, envelope, received_at_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![[n; 32].as_slice(), d.to_string(), seq, vec![n; 3], T0],
+            )
+            .unwrap();
+        }
+    }
+    let mut store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), 12);
+    assert_eq!(
+        store.changes_after(&doc, 0).unwrap(),
+        vec![vec![1u8; 3], vec![3u8; 3]]
+    );
+    let base = telecenter_protocol::ChainId::base(doc);
+    assert_eq!(
+        store.changes_after_seq(&base, 1, 10, 1_000).unwrap(),
+        (vec![vec![3u8; 3]], false)
+    );
+    assert_eq!(store.writing_epoch().unwrap(), None);
+
+    // A later epoch's seq 1 and 2 sit beside epoch 0's, numbered after them.
+    let epoch = telecenter_protocol::EpochId::from_bytes([4; 8]);
+    let later = telecenter_protocol::ChainId {
+        doc,
+        epoch: Some(epoch),
+    };
+    let change = |n: u8, seq: u64, epoch| NewChange {
+        doc,
+        epoch,
+        hash: [n; 32],
+        seq,
+        envelope: vec![n; 3],
+    };
+    store
+        .commit(
+            &Commit {
+                changes: vec![change(4, 1, Some(epoch)), change(5, 2, Some(epoch))],
+                ..Commit::default()
+            },
+            T0,
+        )
+        .unwrap();
+    assert_eq!(
+        store.changes_after_seq(&later, 0, 10, 1_000).unwrap(),
+        (vec![vec![4u8; 3], vec![5u8; 3]], false)
+    );
+    assert_eq!(
+        store
+            .changes_after_seq(&base, 0, 10, 1_000)
+            .unwrap()
+            .0
+            .len(),
+        2
+    );
+    assert_eq!(store.changes_after(&doc, 0).unwrap().len(), 4);
+    let seq_nos: Vec<i64> = {
+        let conn = Connection::open(&path).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT seq_no FROM changes ORDER BY seq_no")
+            .unwrap();
+        stmt.query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    assert_eq!(seq_nos, [1, 2, 3, 4, 5]);
+
+    store.begin_epoch(epoch, T0).unwrap();
+    assert_eq!(store.writing_epoch().unwrap(), Some(epoch));
+    drop(store);
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.writing_epoch().unwrap(), Some(epoch));
+    assert_eq!(store.quick_check().unwrap(), "ok");
 }
 
 /// Issue 12: the in-memory search index never disagrees with the store. After a

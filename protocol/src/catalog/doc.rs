@@ -10,7 +10,10 @@ use rand::RngCore;
 use super::input::{self, ValidNewListing, ValidPatch, ValidProfile};
 use super::reader::Reader;
 use super::*;
+use std::collections::BTreeMap;
+
 use crate::envelope::{SignedChange, VerifiedChange, actor_for};
+use crate::epoch::{EpochId, actor_for_epoch, epoch_of_actor};
 use crate::id::{CenterId, DocId, ListingId};
 use crate::identity::Identity;
 use crate::phone::normalize_phone;
@@ -19,8 +22,11 @@ use crate::phone::normalize_phone;
 pub struct CatalogDoc {
     owner: CenterId,
     doc: Automerge,
-    /// Highest seq of the owner's changes held (see [`CatalogDoc::seq`]).
-    seq: u64,
+    /// Per writing epoch of the owner's key (`None`: epoch 0): the highest seq
+    /// held and the hash of that change (see [`CatalogDoc::seq_of`]).
+    chains: BTreeMap<Option<EpochId>, (u64, ChangeHash)>,
+    /// The epoch local edits are written in (see [`CatalogDoc::set_writing_epoch`]).
+    writing: Option<EpochId>,
 }
 
 /// Milliseconds since the epoch as an Automerge timestamp value.
@@ -33,9 +39,10 @@ impl CatalogDoc {
     pub fn empty(owner: CenterId) -> Self {
         Self {
             owner,
-            // The owner's key is the only actor of a catalog (see `seq`).
+            // The owner's key is the only author of a catalog (see `seq_of`).
             doc: Automerge::new().with_actor(actor_for(&owner)),
-            seq: 0,
+            chains: BTreeMap::new(),
+            writing: None,
         }
     }
 
@@ -77,15 +84,26 @@ impl CatalogDoc {
     /// Loads a catalog saved with [`CatalogDoc::save`].
     pub fn load(owner: CenterId, bytes: &[u8]) -> Result<Self, CatalogError> {
         let doc = Automerge::load(bytes)?.with_actor(actor_for(&owner));
-        // History is linear (one writer), so the head is the latest change.
-        let seq = doc
-            .get_heads()
-            .iter()
-            .filter_map(|h| doc.get_change_by_hash(h))
-            .map(|c| c.seq())
-            .max()
-            .unwrap_or(0);
-        Ok(Self { owner, doc, seq })
+        // The last change of an epoch's chain need not be a head (a later
+        // epoch builds on it), so every change's metadata is read once. A saved
+        // catalog holds only verified changes, so every actor is the owner's;
+        // any other is not counted as one of its chains.
+        let mut chains = BTreeMap::new();
+        for meta in doc.get_changes_meta(&[]) {
+            let Some(epoch) = epoch_of_actor(&owner, &meta.actor) else {
+                continue;
+            };
+            let entry = chains.entry(epoch).or_insert((0, meta.hash));
+            if meta.seq >= entry.0 {
+                *entry = (meta.seq, meta.hash);
+            }
+        }
+        Ok(Self {
+            owner,
+            doc,
+            chains,
+            writing: None,
+        })
     }
 
     /// The compact snapshot of the whole document.
@@ -136,8 +154,10 @@ impl CatalogDoc {
         if missing > 0 {
             return Err(CatalogError::MissingDependencies(missing));
         }
+        let epoch = epoch_of_actor(&self.owner, change.change.actor_id())
+            .ok_or(CatalogError::NotOwner(change.signed.signer))?;
         self.doc.apply_changes([change.change.clone()])?;
-        self.seq = self.seq.max(change.change.seq());
+        self.note(epoch, change.change.seq(), change.hash());
         Ok(self.touched_by(&change.change))
     }
 
@@ -210,7 +230,8 @@ impl CatalogDoc {
         if identity.center_id() != self.owner {
             return Err(CatalogError::NotOwner(identity.center_id()));
         }
-        self.doc.set_actor(actor_for(&self.owner));
+        self.doc
+            .set_actor(actor_for_epoch(&self.owner, self.writing));
         let result = self
             .doc
             .transact_with(|_| CommitOptions::default().with_time(now_ms), edit)
@@ -220,7 +241,7 @@ impl CatalogDoc {
             .doc
             .get_change_by_hash(&hash)
             .ok_or(CatalogError::NoChange)?;
-        self.seq = self.seq.max(change.seq());
+        self.note(self.writing, change.seq(), hash);
         Ok(SignedChange::sign(
             identity,
             self.doc_id(),
@@ -489,10 +510,47 @@ impl CatalogDoc {
             .collect()
     }
 
-    /// The highest sequence number of the owner's changes held (0 if none).
-    /// Catalogs are single-writer, so this number says exactly which changes are held.
+    /// How many of the owner's changes are held (0 if none): the sum of
+    /// [`CatalogDoc::seq_of`] over every epoch. A catalog with one writing epoch
+    /// (every catalog never restored from a backup) is one chain, so this is the
+    /// seq of its latest change.
     pub fn seq(&self) -> u64 {
-        self.seq
+        self.chains.values().map(|(seq, _)| *seq).sum()
+    }
+
+    /// The highest seq held of writing epoch `epoch` (0 if none). Each epoch's
+    /// actor writes a linear chain, so this number says exactly which of its
+    /// changes are held.
+    pub fn seq_of(&self, epoch: Option<EpochId>) -> u64 {
+        self.chains.get(&epoch).map_or(0, |(seq, _)| *seq)
+    }
+
+    /// The hash of the latest change held of writing epoch `epoch`.
+    pub fn last_of(&self, epoch: Option<EpochId>) -> Option<ChangeHash> {
+        self.chains.get(&epoch).map(|(_, hash)| *hash)
+    }
+
+    /// The writing epochs of which changes are held, epoch 0 first.
+    pub fn epochs(&self) -> impl Iterator<Item = Option<EpochId>> + '_ {
+        self.chains.keys().copied()
+    }
+
+    /// The epoch local edits are written in.
+    pub fn writing_epoch(&self) -> Option<EpochId> {
+        self.writing
+    }
+
+    /// Makes every later local edit use writing epoch `epoch`'s actor (the
+    /// owner's key followed by the epoch id; `None`: the key alone).
+    pub fn set_writing_epoch(&mut self, epoch: Option<EpochId>) {
+        self.writing = epoch;
+    }
+
+    fn note(&mut self, epoch: Option<EpochId>, seq: u64, hash: ChangeHash) {
+        let entry = self.chains.entry(epoch).or_insert((0, hash));
+        if seq >= entry.0 {
+            *entry = (seq, hash);
+        }
     }
 
     fn text_obj(&self, listing: &ObjId, key: &str) -> Result<ObjId, SchemaError> {

@@ -196,6 +196,49 @@ fn categories_have_slugs_and_labels() {
     assert_eq!(Category::ALL.len(), 8);
 }
 
+/// A later writing epoch is a chain of its own: its seqs start at 1 again, and
+/// a replica, or a catalog loaded from a snapshot, counts each chain apart.
+#[test]
+fn each_writing_epoch_is_its_own_chain_in_any_replica() {
+    let (identity, mut doc, mut changes) = malang();
+    let mut rng = StdRng::seed_from_u64(6);
+    let epoch = crate::epoch::EpochId::from_bytes([3; 8]);
+    let (_, add) = doc
+        .add_listing(&identity, &mut rng, &keripik(), T0 + 1)
+        .unwrap();
+    changes.push(add);
+    let epoch_zero_last = doc.last_of(None);
+    doc.set_writing_epoch(Some(epoch));
+    for n in 2..4 {
+        let (_, add) = doc
+            .add_listing(&identity, &mut rng, &keripik(), T0 + n)
+            .unwrap();
+        changes.push(add);
+    }
+    let doc_id = DocId::catalog(identity.center_id());
+    let epochs: Vec<_> = changes
+        .iter()
+        .map(|c| c.clone().verify(&doc_id).unwrap())
+        .map(|v| (v.epoch(), v.change.seq()))
+        .collect();
+    assert_eq!(
+        epochs,
+        [(None, 1), (None, 2), (Some(epoch), 1), (Some(epoch), 2)]
+    );
+    let replica = replay(identity.center_id(), &changes);
+    let loaded = CatalogDoc::load(identity.center_id(), &replica.save()).unwrap();
+    for catalog in [&doc, &replica, &loaded] {
+        assert_eq!(catalog.seq_of(None), 2);
+        assert_eq!(catalog.seq_of(Some(epoch)), 2);
+        assert_eq!(catalog.seq(), 4);
+        assert_eq!(catalog.last_of(None), epoch_zero_last);
+        assert_eq!(catalog.last_of(Some(epoch)), doc.heads().first().copied());
+        assert_eq!(catalog.epochs().collect::<Vec<_>>(), [None, Some(epoch)]);
+    }
+    // A loaded catalog writes in epoch 0 until told otherwise.
+    assert_eq!(loaded.writing_epoch(), None);
+}
+
 #[test]
 fn seq_counts_the_owners_changes_held_in_any_replica() {
     let (identity, mut doc, mut changes) = malang();

@@ -127,6 +127,83 @@ fn an_actor_that_is_not_the_signer_is_rejected() {
     assert!(matches!(err, VerifyError::ActorMismatch { .. }), "{err}");
 }
 
+/// A later writing epoch's actor (the key and 8 more bytes) is the signer's own.
+#[test]
+fn an_actor_of_the_signers_key_and_an_epoch_id_is_accepted() {
+    let malang = identity(20);
+    let epoch = EpochId::from_bytes(*b"restored");
+    let actor = actor_for_epoch(&malang.center_id(), Some(epoch));
+    let doc = DocId::catalog(malang.center_id());
+    let verified = SignedChange::sign(&malang, doc, change_with_actor(actor.to_bytes()))
+        .verify(&doc)
+        .unwrap();
+    assert_eq!(verified.epoch(), Some(epoch));
+    assert_eq!(
+        verified.chain(),
+        ChainId {
+            doc,
+            epoch: Some(epoch)
+        }
+    );
+    assert_eq!(genesis(&malang).verify(&doc).unwrap().epoch(), None);
+}
+
+/// Another key's epoch actor is not the signer's: the key part must match.
+#[test]
+fn an_epoch_actor_of_another_key_is_rejected() {
+    let malang = identity(21);
+    let blitar = identity(22);
+    let epoch = EpochId::from_bytes([7; 8]);
+    let doc = DocId::catalog(malang.center_id());
+    // Malang signs its own catalog, but the change's actor is Blitar's key plus an epoch.
+    let blitar_actor = actor_for_epoch(&blitar.center_id(), Some(epoch));
+    let err = SignedChange::sign(&malang, doc, change_with_actor(blitar_actor.to_bytes()))
+        .verify(&doc)
+        .unwrap_err();
+    assert!(matches!(err, VerifyError::ActorMismatch { .. }), "{err}");
+    // Blitar signs a change with Malang's epoch actor for Malang's catalog.
+    let malang_actor = actor_for_epoch(&malang.center_id(), Some(epoch));
+    let err = SignedChange::sign(&blitar, doc, change_with_actor(malang_actor.to_bytes()))
+        .verify(&doc)
+        .unwrap_err();
+    assert!(matches!(err, VerifyError::Unauthorised { .. }), "{err}");
+    // Blitar signs its own catalog with Malang's epoch actor.
+    let blitar_doc = DocId::catalog(blitar.center_id());
+    let err = SignedChange::sign(
+        &blitar,
+        blitar_doc,
+        change_with_actor(malang_actor.to_bytes()),
+    )
+    .verify(&blitar_doc)
+    .unwrap_err();
+    assert!(matches!(err, VerifyError::ActorMismatch { .. }), "{err}");
+}
+
+/// The epoch id is exactly 8 bytes: the key followed by any other length is refused.
+#[test]
+fn an_epoch_actor_of_the_wrong_length_is_rejected() {
+    let malang = identity(23);
+    let doc = DocId::catalog(malang.center_id());
+    for extra in [1usize, 4, 7, 9, 16, 32] {
+        let mut actor = malang.center_id().as_bytes().to_vec();
+        actor.extend(std::iter::repeat_n(0x5a, extra));
+        let err = SignedChange::sign(&malang, doc, change_with_actor(&actor))
+            .verify(&doc)
+            .unwrap_err();
+        assert!(
+            matches!(err, VerifyError::ActorMismatch { .. }),
+            "{extra}: {err}"
+        );
+    }
+    // A prefix of the key is not the key.
+    let key = malang.center_id();
+    let short = &key.as_bytes()[..24];
+    let err = SignedChange::sign(&malang, doc, change_with_actor(short))
+        .verify(&doc)
+        .unwrap_err();
+    assert!(matches!(err, VerifyError::ActorMismatch { .. }), "{err}");
+}
+
 #[test]
 fn a_change_sent_for_another_document_is_rejected() {
     let malang = identity(8);

@@ -323,6 +323,7 @@ fn a_stored_compressed_change_from_before_the_fix_does_not_stop_the_node() {
             &Commit {
                 changes: vec![NewChange {
                     doc: a.doc_id(),
+                    epoch: None,
                     hash: bomb.hash().0,
                     seq: 3,
                     envelope,
