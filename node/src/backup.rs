@@ -57,7 +57,9 @@ pub enum BackupError {
         reason: String,
     },
     /// The backup was written by a newer telecenter.
-    #[error("{path} has backup format {found}, newer than this program's {BACKUP_FORMAT_VERSION}: upgrade telecenter")]
+    #[error(
+        "{path} has backup format {found}, newer than this program's {BACKUP_FORMAT_VERSION}: upgrade telecenter"
+    )]
     TooNew {
         /// The file.
         path: PathBuf,
@@ -68,7 +70,9 @@ pub enum BackupError {
     #[error("the database copy is damaged: {0}")]
     Damaged(String),
     /// The target folder already holds a node.
-    #[error("{0} already holds a node; restore only into an empty or new folder (nothing was changed)")]
+    #[error(
+        "{0} already holds a node; restore only into an empty or new folder (nothing was changed)"
+    )]
     FolderHoldsNode(PathBuf),
     /// The target folder holds other files.
     #[error("{0} is not empty; restore only into an empty or new folder (nothing was changed)")]
@@ -148,9 +152,7 @@ fn read_text(path: &Path) -> Result<Option<String>, BackupError> {
         Ok(meta) if meta.len() > BACKUP_TEXT_BYTES_MAX as u64 => {
             return Err(BackupError::Io {
                 path: path.to_owned(),
-                source: std::io::Error::other(format!(
-                    "larger than {BACKUP_TEXT_BYTES_MAX} bytes"
-                )),
+                source: std::io::Error::other(format!("larger than {BACKUP_TEXT_BYTES_MAX} bytes")),
             });
         }
         Ok(_) => {}
@@ -415,7 +417,9 @@ pub fn read_meta(file: &Path) -> Result<BackupMeta, BackupError> {
     )
     .map_err(|e| not_a_backup(e.to_string()))?;
     let version: i64 = conn
-        .query_row("SELECT format_version FROM backup_meta", [], |row| row.get(0))
+        .query_row("SELECT format_version FROM backup_meta", [], |row| {
+            row.get(0)
+        })
         .map_err(|e| not_a_backup(e.to_string()))?;
     if version > BACKUP_FORMAT_VERSION {
         return Err(BackupError::TooNew {

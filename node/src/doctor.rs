@@ -229,7 +229,11 @@ fn permissions(data: &DataDir) -> Check {
     if loose.is_empty() {
         check("permissions", Status::Ok, Finding::PermissionsOk)
     } else {
-        check("permissions", Status::Warn, Finding::PermissionsLoose(loose))
+        check(
+            "permissions",
+            Status::Warn,
+            Finding::PermissionsLoose(loose),
+        )
     }
 }
 

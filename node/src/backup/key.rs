@@ -235,18 +235,33 @@ mod tests {
         let pass = "kunci cadangan";
         let mut flipped = sealed.clone();
         flipped.ciphertext[10] ^= 1;
-        assert_eq!(open(&flipped, &center, pass).err(), Some(KeyError::WrongPassphrase));
+        assert_eq!(
+            open(&flipped, &center, pass).err(),
+            Some(KeyError::WrongPassphrase)
+        );
         let mut flipped = sealed.clone();
         flipped.nonce[0] ^= 1;
-        assert_eq!(open(&flipped, &center, pass).err(), Some(KeyError::WrongPassphrase));
+        assert_eq!(
+            open(&flipped, &center, pass).err(),
+            Some(KeyError::WrongPassphrase)
+        );
         let mut flipped = sealed.clone();
         flipped.salt[0] ^= 1;
-        assert_eq!(open(&flipped, &center, pass).err(), Some(KeyError::WrongPassphrase));
+        assert_eq!(
+            open(&flipped, &center, pass).err(),
+            Some(KeyError::WrongPassphrase)
+        );
         let mut flipped = sealed.clone();
         flipped.passes += 1;
-        assert_eq!(open(&flipped, &center, pass).err(), Some(KeyError::WrongPassphrase));
+        assert_eq!(
+            open(&flipped, &center, pass).err(),
+            Some(KeyError::WrongPassphrase)
+        );
         // The key cannot be claimed for another center.
-        assert_eq!(open(&sealed, &other, pass).err(), Some(KeyError::WrongPassphrase));
+        assert_eq!(
+            open(&sealed, &other, pass).err(),
+            Some(KeyError::WrongPassphrase)
+        );
     }
 
     #[test]

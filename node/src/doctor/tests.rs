@@ -67,7 +67,9 @@ fn a_new_center_is_healthy_and_each_problem_is_named() {
     let checks = run(&data, later);
     let outbox = finding(&checks, "outbox");
     assert_eq!(outbox.status, Status::Warn);
-    assert!(matches!(&outbox.finding, Finding::OutboxStuck(age) if age.waiting == 1 && age.counterpart == "tc1x"));
+    assert!(
+        matches!(&outbox.finding, Finding::OutboxStuck(age) if age.waiting == 1 && age.counterpart == "tc1x")
+    );
     let peers = finding(&checks, "peers");
     assert_eq!(
         peers.finding,
@@ -79,6 +81,9 @@ fn a_new_center_is_healthy_and_each_problem_is_named() {
 
     std::fs::remove_file(data.identity_file()).expect("remove key");
     let checks = run(&data, NOW_MS);
-    assert_eq!(finding(&checks, "identity").finding, Finding::IdentityMissing);
+    assert_eq!(
+        finding(&checks, "identity").finding,
+        Finding::IdentityMissing
+    );
     assert_eq!(worst(&checks), Status::Fail);
 }
