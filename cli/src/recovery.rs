@@ -11,13 +11,14 @@ use telecenter_node::backup::{self, BackupError, KeyError};
 use telecenter_node::data_dir::DataDir;
 use telecenter_node::doctor::{self, Check, Finding, Status};
 use telecenter_node::random::SystemRandom;
+use telecenter_node::{Clock, SystemClock};
 
 use crate::output::{local_time, print_json};
 use crate::words::{fill, recovery};
 
 /// `telecenter doctor`.
 pub(crate) fn doctor(data: &DataDir, json: bool) -> Result<()> {
-    let now_ms = crate::commands::clock().now_ms();
+    let now_ms = SystemClock.now_ms();
     let checks = doctor::run(data, now_ms);
     let w = recovery();
     let said: Vec<(String, Option<String>)> = checks.iter().map(|c| say(c, data)).collect();
@@ -266,7 +267,7 @@ pub(crate) fn backup(data: &DataDir, file: &Path, json: bool) -> Result<()> {
         return Err(said(BackupError::Exists(file.to_owned())));
     }
     let passphrase = passphrase(true)?;
-    let now_ms = crate::commands::clock().now_ms();
+    let now_ms = SystemClock.now_ms();
     let report =
         backup::create_backup(data, file, &passphrase, now_ms, &mut SystemRandom).map_err(said)?;
     if json {
@@ -305,7 +306,7 @@ pub(crate) fn restore(data: &DataDir, file: &Path, json: bool) -> Result<()> {
         data,
         file,
         &passphrase,
-        crate::commands::clock(),
+        std::sync::Arc::new(SystemClock),
         &mut SystemRandom,
     )
     .map_err(said)?;
