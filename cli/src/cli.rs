@@ -87,6 +87,21 @@ pub(crate) enum Command {
     /// Sync with every peer now; returns when done.
     #[command(after_help = "Example:\n  telecenter sync")]
     Sync,
+    /// Check the data folder and the database; for each problem, what to do.
+    #[command(
+        after_help = "Exit status: 0 when every check is OK, 1 when one found a problem.\n\nExamples:\n  telecenter doctor\n  telecenter doctor --json"
+    )]
+    Doctor,
+    /// Make a one-file backup (also while the node serves), the identity key locked with a passphrase.
+    #[command(
+        after_help = "The passphrase is asked twice, or read from TELECENTER_BACKUP_PASSPHRASE.\n\nExamples:\n  telecenter backup /media/usb/cadangan-2026-12-02.tcbackup\n  TELECENTER_BACKUP_PASSPHRASE=... telecenter backup cadangan.tcbackup"
+    )]
+    Backup(FileArgs),
+    /// Restore a backup into an empty or new data folder (--data).
+    #[command(
+        after_help = "Example:\n  telecenter --data /var/lib/telecenter-baru restore /media/usb/cadangan-2026-12-02.tcbackup"
+    )]
+    Restore(FileArgs),
     /// Set the password of the operator web pages (read from standard input).
     #[command(
         after_help = "Examples:\n  telecenter password                      (type the password, then Enter)\n  echo 'kata-sandi-rahasia' | telecenter password"
@@ -147,6 +162,14 @@ pub(crate) struct PeerAddArgs {
     /// For a peer without a reachable address: its name.
     #[arg(long)]
     pub(crate) name: Option<String>,
+}
+
+/// `telecenter backup` and `telecenter restore`.
+#[derive(Args, Debug)]
+pub(crate) struct FileArgs {
+    /// The backup file.
+    #[arg(value_name = "FILE")]
+    pub(crate) file: PathBuf,
 }
 
 /// A center id argument.

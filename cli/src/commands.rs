@@ -1,6 +1,7 @@
 //! What each command does: logging, the one connection to the node that most
 //! commands share, and the commands that work on the data folder itself
-//! (`init`, `password`); `serve`, `demo`, `order` and `fees` have their own files.
+//! (`init`, `password`); `serve`, `demo`, `order` and `fees` have their own
+//! files, and so do `doctor`, `backup` and `restore` (`recovery`).
 
 use std::sync::Arc;
 
@@ -61,6 +62,9 @@ async fn run_command(data: &DataDir, command: Command, json: bool) -> Result<()>
         Command::Demo(args) => crate::demo::run(args.port, json).await,
         Command::Password => password(data, json),
         Command::Setup => crate::setup::setup(data, json),
+        Command::Doctor => crate::recovery::doctor(data, json),
+        Command::Backup(args) => crate::recovery::backup(data, &args.file, json),
+        Command::Restore(args) => crate::recovery::restore(data, &args.file, json),
         command => {
             let backend = Backend::connect(data, clock()).await?;
             run_on_node(backend, command, json).await
@@ -141,7 +145,10 @@ async fn run_on_node(backend: Backend, command: Command, json: bool) -> Result<(
         | Command::Serve(_)
         | Command::Demo(_)
         | Command::Password
-        | Command::Setup => {
+        | Command::Setup
+        | Command::Doctor
+        | Command::Backup(_)
+        | Command::Restore(_) => {
             bail!("this command does not work through a node connection")
         }
         Command::Peer(peer) => {

@@ -16,6 +16,7 @@ mod errors;
 mod numbers;
 mod output;
 mod producers;
+mod recovery;
 mod serve;
 mod setup;
 mod trade;

@@ -7,6 +7,9 @@ use std::sync::OnceLock;
 
 mod en;
 mod id;
+mod recovery;
+
+pub(crate) use recovery::recovery;
 
 /// The CLI's languages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -160,6 +160,21 @@ pub struct DataDir {
     root: PathBuf,
 }
 
+/// What a restore puts into an empty data folder (see [`DataDir::lay_out_restored`]).
+#[derive(Debug)]
+pub struct Restored<'a> {
+    /// The center's identity, opened from the backup.
+    pub identity: &'a Identity,
+    /// The text of `config.toml`.
+    pub config_toml: &'a str,
+    /// The operator password's hash, if the backup had one.
+    pub operator_password: Option<&'a str>,
+    /// The operator's search words file, if the backup had one.
+    pub search_words: Option<&'a str>,
+    /// The database, prepared beside its place in the folder; moved into place.
+    pub db: &'a Path,
+}
+
 /// Holds the data folder's write lock until dropped.
 #[derive(Debug)]
 pub struct WriteLock {
@@ -272,16 +287,84 @@ impl DataDir {
     /// it is opened, see `Store::open`.)
     fn make_private(&self) -> Result<(), DataDirError> {
         set_mode(&self.root, 0o700)?;
-        for file in [
+        for file in self.private_files().into_iter().take(6) {
+            set_mode(&file, 0o600)?;
+        }
+        Ok(())
+    }
+
+    /// The files of the folder that must be readable by their owner only (0600
+    /// on Unix, the folder itself 0700): identity key, admin token, config,
+    /// operator password, lock, runtime file, then the database with its `-wal`
+    /// and `-shm` files (whose modes the store sets). Missing ones included.
+    pub fn private_files(&self) -> Vec<PathBuf> {
+        let db = self.db_path();
+        let beside = |suffix: &str| {
+            let mut name = db.as_os_str().to_owned();
+            name.push(suffix);
+            PathBuf::from(name)
+        };
+        vec![
             self.identity_path(),
             self.token_path(),
             self.config_path(),
             self.password_path(),
             self.lock_path(),
             self.runtime_path(),
-        ] {
-            set_mode(&file, 0o600)?;
+            db.clone(),
+            beside("-wal"),
+            beside("-shm"),
+        ]
+    }
+
+    /// The identity key file.
+    pub fn identity_file(&self) -> PathBuf {
+        self.identity_path()
+    }
+
+    /// The node settings file.
+    pub fn config_file(&self) -> PathBuf {
+        self.config_path()
+    }
+
+    /// Writes a new random admin token.
+    fn write_new_token(&self, random: &mut dyn RngCore) -> Result<(), DataDirError> {
+        let mut token = [0u8; 32];
+        random.fill_bytes(&mut token);
+        write_private(&self.token_path(), &hex::encode(token))
+    }
+
+    /// Lays out a restored center in this (empty) folder: a new admin token,
+    /// `config_toml` (checked to be a valid config), the operator's password
+    /// hash and search words when the backup had them, the database prepared at
+    /// `db` (moved into place), and the identity key last, so that an
+    /// interrupted restore never looks like a complete center.
+    pub fn lay_out_restored(
+        &self,
+        restored: &Restored<'_>,
+        random: &mut dyn RngCore,
+        _lock: &WriteLock,
+    ) -> Result<(), DataDirError> {
+        if self.identity_path().exists() || self.db_path().exists() {
+            return Err(DataDirError::AlreadyInitialised(self.root.clone()));
         }
+        toml::from_str::<Config>(restored.config_toml).map_err(|e| DataDirError::Damaged {
+            path: self.config_path(),
+            reason: e.message().to_owned(),
+        })?;
+        self.make_private()?;
+        self.write_new_token(random)?;
+        write_private(&self.config_path(), restored.config_toml)?;
+        if let Some(hash) = restored.operator_password {
+            write_private(&self.password_path(), hash)?;
+        }
+        if let Some(words) = restored.search_words {
+            let path = self.root.join(crate::search::OPERATOR_FILE);
+            write_private(&path, words)?;
+        }
+        set_mode(restored.db, 0o600)?;
+        fs::rename(restored.db, self.db_path()).map_err(io_error(&self.db_path()))?;
+        write_private(&self.identity_path(), &restored.identity.to_secret_hex())?;
         Ok(())
     }
 
@@ -326,9 +409,7 @@ impl DataDir {
         profile.validate_new().map_err(NodeError::from)?;
         self.make_private()?;
         let identity = Identity::generate(&mut SystemRandom);
-        let mut token = [0u8; 32];
-        SystemRandom.fill_bytes(&mut token);
-        write_private(&self.token_path(), &hex::encode(token))?;
+        self.write_new_token(&mut SystemRandom)?;
         let config = toml::to_string(&Config::default()).map_err(|e| DataDirError::Damaged {
             path: self.config_path(),
             reason: e.to_string(),

@@ -8,6 +8,8 @@
 //! - [`http`]: the axum router (public JSON API and token-protected admin API)
 //!   and the one place errors become status codes.
 //! - [`data_dir`]: the layout of a node's data folder and its write lock.
+//! - [`backup`]: one-file backups (database copy, sealed key, settings) and restore.
+//! - [`doctor`]: the health checks of a data folder and its database, read-only.
 //! - [`accounting`]: fee reports, balances, statements, CSV and the netting suggestion.
 //! - [`clock`]: the injected clock (nothing else reads the OS time) and the local zone.
 //! - [`password`]: the operator password's rules and argon2 hash.
@@ -17,8 +19,10 @@
 pub mod accounting;
 pub mod api;
 pub mod app;
+pub mod backup;
 pub mod clock;
 pub mod data_dir;
+pub mod doctor;
 pub mod http;
 pub mod images;
 pub mod money;

@@ -7,7 +7,8 @@
 //! `peers` (peers and trust), `orders`, `outbox`, `ledger`, `settlements`,
 //! `pair_write` (what one order step writes), `mail`, `demand` (words
 //! buyers searched for), `requests` (buyer requests from the product pages),
-//! `producers` and `sales` (what the center sold for them).
+//! `producers` and `sales` (what the center sold for them), `health` (the
+//! read-only questions of `telecenter doctor`).
 //!
 //! One SQLite file in WAL mode with `synchronous = FULL`, so a transaction that
 //! has returned from `COMMIT` survives a kill or a power cut. Everything one
@@ -26,6 +27,7 @@ use rusqlite::{Connection, OpenFlags};
 mod changes;
 mod columns;
 mod demand;
+mod health;
 mod ledger;
 mod listing_keys;
 mod listings;
@@ -45,6 +47,7 @@ mod search_index;
 mod settlements;
 pub use changes::{Commit, DocumentRow, NewChange};
 pub use demand::DemandRow;
+pub use health::OutboxAge;
 pub use ledger::EntryRow;
 pub use listings::{ListingRow, SearchPage};
 pub use mail::{MailKind, MailRow, MailUse, PairRoute};

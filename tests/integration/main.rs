@@ -11,6 +11,7 @@ mod orders;
 #[cfg(unix)]
 mod private_files;
 mod producers;
+mod recovery;
 mod relay;
 mod requests;
 mod search;

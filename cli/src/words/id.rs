@@ -249,6 +249,18 @@ pub(crate) const WORDS: Words = Words {
         ),
         ("unblock", "Mencabut blokir."),
         ("sync", "Sinkron dengan semua rekan sekarang."),
+        (
+            "doctor",
+            "Memeriksa folder data dan basis data; untuk tiap masalah, apa yang perlu dilakukan.",
+        ),
+        (
+            "backup",
+            "Membuat cadangan satu berkas (juga saat node berjalan), kunci identitas terkunci kata sandi.",
+        ),
+        (
+            "restore",
+            "Memulihkan cadangan ke folder data yang kosong atau baru (--data).",
+        ),
         ("password", "Mengatur kata sandi halaman operator."),
         (
             "order",
@@ -591,6 +603,14 @@ pub(crate) const WORDS: Words = Words {
     ],
     captions: &[
         ("Examples:", "Contoh:"),
+        (
+            "Exit status: 0 when every check is OK, 1 when one found a problem.",
+            "Status keluar: 0 bila semua pemeriksaan OK, 1 bila ada yang bermasalah.",
+        ),
+        (
+            "The passphrase is asked twice, or read from TELECENTER_BACKUP_PASSPHRASE.",
+            "Kata sandi cadangan ditanya dua kali, atau dibaca dari TELECENTER_BACKUP_PASSPHRASE.",
+        ),
         ("Example:", "Contoh:"),
         (
             "Example (the package's data folder):",

@@ -386,7 +386,8 @@ pub const MIGRATIONS: &[&str] = &[
 ];
 
 impl Store {
-    pub(super) fn schema_version(&self) -> Result<usize, StoreError> {
+    /// The schema version of the file (`PRAGMA user_version`).
+    pub fn schema_version(&self) -> Result<usize, StoreError> {
         let version: i64 = self
             .conn
             .pragma_query_value(None, "user_version", |row| row.get(0))?;
