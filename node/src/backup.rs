@@ -602,10 +602,12 @@ fn restore_into(
     })
 }
 
-/// The hook where a restored node starts writing its catalog in a new epoch,
-/// so that its next edits cannot collide with changes it made after the backup
-/// and that its peers hold. Nothing is called here yet.
-fn continue_restored_catalog(_node: &Node) -> Result<(), BackupError> {
+/// A restored node writes its catalog in a new epoch (docs/protocol.md §4.1):
+/// its next edits cannot collide with changes it made after the backup and
+/// that its peers hold, and those changes come back to it from its peers.
+fn continue_restored_catalog(node: &Node) -> Result<(), BackupError> {
+    let epoch = node.begin_epoch()?;
+    tracing::info!(%epoch, "restored: this center's catalog continues in a new epoch");
     Ok(())
 }
 
