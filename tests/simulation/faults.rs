@@ -93,7 +93,7 @@ impl World {
             .map(SignedChange::to_bytes)
             .collect();
         let body = serde_json::to_vec(&Changes {
-            changes: forged.iter().map(|f| b64::encode(f)).collect(),
+            changes: forged.iter().map(b64::encode).collect(),
             more: false,
         })
         .expect("json");

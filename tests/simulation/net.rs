@@ -106,7 +106,7 @@ impl Net {
         Self(Arc::new(Mutex::new(NetState {
             hosts: (0..count).map(|_| Host::default()).collect(),
             faults: Faults::default(),
-            rng: StdRng::seed_from_u64(seed ^ 0x6e65_7477_6f72_6b),
+            rng: StdRng::seed_from_u64(seed ^ 0x006e_6574_776f_726b),
             delayed: Vec::new(),
             now_ms: 0,
             requests: 0,

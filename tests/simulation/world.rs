@@ -87,19 +87,21 @@ fn scratch() -> tempfile::TempDir {
 impl World {
     /// `count` centers; about a quarter of them (at least two) are hubs with an
     /// address, peered in a chain with a few extra links; every other center
-    /// connects to one or two hubs. Every center trusts every other directly.
+    /// connects to one or two hubs. Hubs trust every center; the others trust
+    /// their hubs and accept the rest through the hubs' vouches.
     pub fn new(seed: u64, count: usize) -> Self {
         let root = scratch();
         let mut rng = StdRng::seed_from_u64(seed);
         let net = Net::new(seed, count);
         let hubs = (count / 4).max(2);
         let mut nodes = Vec::with_capacity(count);
+        let mut created = Vec::with_capacity(count);
         for index in 0..count {
             let dir = root.path().join(format!("n{index}"));
             std::fs::create_dir_all(&dir).expect("node folder");
             let clock = Arc::new(ManualClock::new(T0));
             let node_seed = seed.wrapping_mul(1_000).wrapping_add(index as u64 + 1);
-            let mut sim = SimNode {
+            let sim = SimNode {
                 index,
                 id: Identity::generate(&mut StdRng::seed_from_u64(node_seed)).center_id(),
                 seed: node_seed,
@@ -119,7 +121,7 @@ impl World {
                 referral_fee_min_idr: Some(1_000),
                 ..Default::default()
             };
-            Node::create(
+            let node = Node::create(
                 &sim.db(),
                 sim.identity(),
                 &profile,
@@ -127,27 +129,27 @@ impl World {
                 Box::new(StdRng::seed_from_u64(node_seed ^ 0xa5a5)),
             )
             .expect("a new center");
-            sim.restarts = 0;
+            created.push(Arc::new(node));
             nodes.push(sim);
         }
         // Hubs in a chain plus a few random links; centers to one or two hubs.
-        for h in 1..hubs {
-            nodes[h].dials.push(h - 1);
-        }
-        for h in 0..hubs {
-            for g in (h + 2)..hubs {
+        for (g, hub) in nodes.iter_mut().enumerate().take(hubs) {
+            if g > 0 {
+                hub.dials.push(g - 1);
+            }
+            for h in 0..g.saturating_sub(1) {
                 if rng.gen_bool(0.3) {
-                    nodes[g].dials.push(h);
+                    hub.dials.push(h);
                 }
             }
         }
-        for c in hubs..count {
+        for center in nodes.iter_mut().skip(hubs) {
             let first = rng.gen_range(0..hubs);
-            nodes[c].dials.push(first);
+            center.dials.push(first);
             if rng.gen_bool(0.5) {
                 let second = rng.gen_range(0..hubs);
                 if second != first {
-                    nodes[c].dials.push(second);
+                    center.dials.push(second);
                 }
             }
         }
@@ -159,14 +161,18 @@ impl World {
             now_ms: T0,
             _root: root,
         };
-        for index in 0..count {
-            world.start(index);
+        for (index, node) in created.into_iter().enumerate() {
+            world.put_up(index, node);
         }
         let ids: Vec<CenterId> = world.nodes.iter().map(|n| n.id).collect();
         for index in 0..count {
             let node = world.nodes[index].node().expect("up").clone();
+            // Hubs trust every center; a center trusts the hubs it connects to
+            // and accepts the rest because they vouch for them (depth 2).
             for (other, id) in ids.iter().enumerate() {
-                if other != index {
+                if other != index
+                    && (world.nodes[index].hub || world.nodes[index].dials.contains(&other))
+                {
                     node.trust(id).expect("trust");
                 }
             }
@@ -196,6 +202,12 @@ impl World {
             )
             .unwrap_or_else(|e| panic!("seed {}: node {index} does not open: {e}", self.seed)),
         );
+        self.put_up(index, node);
+    }
+
+    /// Puts a running node on the network.
+    fn put_up(&mut self, index: usize, node: Arc<Node>) {
+        let sim = &mut self.nodes[index];
         let engine =
             SyncEngine::with_transport(node.clone(), self.net.transport(index)).expect("engine");
         let router = telecenter_node::app::router(AppState::new(node.clone(), None));
