@@ -265,7 +265,7 @@ fn sync_samples() -> Vec<(&'static str, Vec<u8>)> {
                 &SummaryResponse {
                     center_id: sender().center_id().to_string(),
                     have: have.clone(),
-                    changes: vec![b64::encode(&second.to_bytes())],
+                    changes: vec![b64::encode(second.to_bytes())],
                 },
             ),
         ),
@@ -284,8 +284,8 @@ fn sync_samples() -> Vec<(&'static str, Vec<u8>)> {
                 3,
                 &Changes {
                     changes: vec![
-                        b64::encode(&genesis.to_bytes()),
-                        b64::encode(&second.to_bytes()),
+                        b64::encode(genesis.to_bytes()),
+                        b64::encode(second.to_bytes()),
                     ],
                     more: true,
                 },
