@@ -675,6 +675,16 @@ fn card_sample() -> String {
     .to_text()
 }
 
+/// Found by the `card` fuzz target: a name holding a lone carriage return was
+/// kept as parsed but printed with a space, so the card did not read back as itself.
+#[test]
+fn card_with_a_lone_carriage_return_reads_back_as_printed() {
+    let text = card_sample().replace("nama: Telecenter", "nama: T\relecenter");
+    let card = CenterCard::parse(&text).expect("parses");
+    assert_eq!(card.name, "T elecenter Fuzz");
+    assert_eq!(CenterCard::parse(&card.to_text()).ok(), Some(card));
+}
+
 const ADDRESS_SAMPLE: &str = "http://192.168.1.20:7070";
 const PHONE_SAMPLE: &str = "0812-3456-7890";
 
