@@ -2,7 +2,7 @@
 //! so a target can sign what the fuzzer makes and get past the signature check.
 //!
 //! The seeds in `seeds/` are made with the same keys and genesis by the
-//! `write_fuzz_seeds` tests (`protocol/tests/decoders.rs`, `node/tests/decoders.rs`).
+//! `write_fuzz_seeds` test of `protocol/tests/decoders.rs`.
 
 use std::sync::OnceLock;
 
