@@ -103,7 +103,9 @@ impl CenterCard {
                 "alamat" => &mut address,
                 _ => continue,
             };
-            if slot.replace(value.to_owned()).is_some() {
+            // A lone carriage return inside a line (`lines` splits only at `\n`)
+            // becomes a space, as `to_text` writes it: a card reads back as printed.
+            if slot.replace(one_line(value)).is_some() {
                 return Err(CardError::Twice(key));
             }
         }
