@@ -3,6 +3,7 @@
 //! that change nothing), and `telecenter doctor` on a healthy node, on a
 //! serving node, and on each problem it names.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -10,7 +11,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::support::{Folder, Station, binary, http, listing_add_args, poll, quick_check};
+use crate::support::{Folder, Server, Station, binary, http, listing_add_args, poll, quick_check};
 
 const DEADLINE: Duration = Duration::from_secs(60);
 const PASS: &str = "kunci cadangan malang";
@@ -555,4 +556,161 @@ fn doctor_works_while_the_node_serves() {
     let (status, _) =
         http("GET", &format!("{}/api/v1/info", server.url), None, None).expect("info");
     assert_eq!(status, 200);
+}
+
+/// Every listing the node at `server` serves, by (center, id): (title,
+/// price, stock, status), read from the listings API page by page.
+fn served_listings(server: &Server) -> BTreeMap<(String, String), (String, i64, i64, String)> {
+    let mut all = BTreeMap::new();
+    loop {
+        let url = format!(
+            "{}/api/v1/listings?limit=100&offset={}",
+            server.url,
+            all.len()
+        );
+        let (status, page) = http("GET", &url, None, None).expect("listings");
+        assert_eq!(status, 200, "{page}");
+        let items = page["items"].as_array().expect("items");
+        for item in items {
+            let text = |key: &str| item[key].as_str().expect(key).to_owned();
+            let number = |key: &str| item[key].as_i64().expect(key);
+            all.insert(
+                (text("center_id"), text("id")),
+                (
+                    text("title"),
+                    number("price_idr"),
+                    number("stock"),
+                    text("status"),
+                ),
+            );
+        }
+        if items.len() < 100 {
+            return all;
+        }
+    }
+}
+
+/// Waits until the listings `server` serves satisfy `check`; panics naming
+/// `what` with the last answer if they never do.
+fn wait_listings(
+    server: &Server,
+    what: &str,
+    check: impl Fn(&BTreeMap<(String, String), (String, i64, i64, String)>) -> bool,
+) {
+    poll(DEADLINE, || check(&served_listings(server)).then_some(())).unwrap_or_else(|| {
+        panic!(
+            "timed out waiting for {what}: {:?}",
+            served_listings(server)
+        )
+    });
+}
+
+/// The price `center`'s listing `id` has in `listings`, if it is there.
+fn price(
+    listings: &BTreeMap<(String, String), (String, i64, i64, String)>,
+    center: &str,
+    id: &str,
+) -> Option<i64> {
+    listings
+        .get(&(center.to_owned(), id.to_owned()))
+        .map(|l| l.1)
+}
+
+#[test]
+fn a_node_restored_from_an_old_backup_and_edited_again_converges_with_its_peers() {
+    // Malang (A) and Blitar (B) peer and sync.
+    let a = Folder::new();
+    let a_id = a.init_as("Telecenter Kota Malang", "Kota Malang");
+    let b = Folder::new();
+    b.init_as("Telecenter Kab Blitar", "Kabupaten Blitar");
+    let a_server = a.serve(&[]);
+    let b_server = b.serve(&[]);
+    a.ok(&["peer", "add", &b_server.url]);
+    b.ok(&["peer", "add", &a_server.url]);
+
+    // A adds L1 and L2; once B holds them, A is backed up.
+    let l1 = a.add_listing("Keripik Tempe Sanan", "15.000", "makanan");
+    let l2 = a.add_listing("Kopi Robusta Dampit", "35.000", "minuman");
+    wait_listings(&b_server, "L1 and L2 at B", |at_b| {
+        price(at_b, &a_id, &l1) == Some(15_000) && price(at_b, &a_id, &l2) == Some(35_000)
+    });
+    let file = a.data.with_file_name("lama.tcbackup");
+    ok(
+        &a.data,
+        Some(PASS),
+        &["backup", file.to_str().expect("path")],
+    );
+
+    // After the backup, A adds L3 and changes L1's price; B takes both.
+    let l3 = a.add_listing("Apel Batu Manalagi", "20.000", "pertanian");
+    a.ok(&["listing", "update", &l1, "--price", "17.500"]);
+    wait_listings(&b_server, "L3 and L1's new price at B", |at_b| {
+        price(at_b, &a_id, &l3) == Some(20_000) && price(at_b, &a_id, &l1) == Some(17_500)
+    });
+
+    // A's PC dies. The old backup is restored into a new folder: same center.
+    let listen = a_server.url.trim_start_matches("http://").to_owned();
+    drop(a_server);
+    let a2 = Folder::new();
+    let out = ok(
+        &a2.data,
+        Some(PASS),
+        &["restore", file.to_str().expect("path")],
+    );
+    assert!(out.contains(&a_id), "{out}");
+    let restored = own_listing_ids(&a2.data);
+    assert_eq!(
+        restored,
+        sorted([&l1, &l2]),
+        "the backup holds L1 and L2 only"
+    );
+
+    // Before syncing anything, A2 adds L4: the fork an old backup invites.
+    let l4 = a2.add_listing("Batik Tulis Malangan", "250.000", "fesyen");
+
+    // A2 serves where B looks for A (the restored folder keeps A's peers).
+    let a2_server = a2.serve_on(&listen);
+    wait_listings(&b_server, "L4 at B", |at_b| {
+        price(at_b, &a_id, &l4) == Some(250_000)
+    });
+    wait_listings(&a2_server, "L3 and L1's new price back at A2", |at_a2| {
+        price(at_a2, &a_id, &l3) == Some(20_000) && price(at_a2, &a_id, &l1) == Some(17_500)
+    });
+    let converged = poll(DEADLINE, || {
+        let (at_a2, at_b) = (served_listings(&a2_server), served_listings(&b_server));
+        (at_a2 == at_b).then_some(at_b)
+    })
+    .unwrap_or_else(|| {
+        panic!(
+            "A2 and B never served the same listings: A2 {:?}, B {:?}",
+            served_listings(&a2_server),
+            served_listings(&b_server)
+        )
+    });
+    let ids: Vec<&String> = converged.keys().map(|(_, id)| id).collect();
+    assert_eq!(ids.len(), 4, "{converged:?}");
+    for id in [&l1, &l2, &l3, &l4] {
+        assert!(
+            converged.contains_key(&(a_id.clone(), id.clone())),
+            "{id}: {converged:?}"
+        );
+    }
+    assert_eq!(price(&converged, &a_id, &l1), Some(17_500));
+    assert_eq!(price(&converged, &a_id, &l2), Some(35_000));
+    assert_eq!(own_listing_ids(&a2.data), sorted([&l1, &l2, &l3, &l4]));
+
+    // The restored node is healthy.
+    let (code, text) = doctor_says(&a2.data, "C");
+    println!("telecenter doctor on the restored node:\n{text}");
+    assert_eq!(code, Some(0), "{text}");
+    let (success, checks, view) = doctor(&a2.data);
+    assert!(success, "{view}");
+    assert!(checks.iter().all(|(_, status)| status == "ok"), "{view}");
+}
+
+/// These ids, owned and sorted.
+fn sorted<const N: usize>(ids: [&String; N]) -> Vec<String> {
+    let mut ids: Vec<String> = ids.into_iter().cloned().collect();
+    ids.sort();
+    ids
 }
