@@ -4,6 +4,7 @@
 mod browser;
 mod cli;
 mod cli_words;
+mod crash_loop;
 mod durability;
 mod federation;
 mod net;
