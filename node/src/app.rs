@@ -32,6 +32,7 @@ pub fn router(state: AppState) -> Router {
             crate::server::session::require_session,
         ))
         .layer(DefaultBodyLimit::max(REQUEST_BODY_BYTES_MAX))
+        .layer(middleware::from_fn(gate::readable_rejections))
         .layer(middleware::from_fn(gate::client_and_headers))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
