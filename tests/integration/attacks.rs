@@ -861,6 +861,11 @@ fn a_relay_that_drops_everything_for_one_center_is_routed_around() {
     buyer
         .folder
         .wait_order("the buyer", &order, "accepted", deadline);
+    eprintln!(
+        "mail for the seller at the hostile hub: {:?}; at the other: {:?}",
+        mail_for(&hubs[0], &seller.id),
+        mail_for(&hubs[1], &seller.id)
+    );
     // The hostile hub handed nothing to the seller.
     assert!(
         mail_for(&hubs[0], &seller.id)
