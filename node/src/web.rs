@@ -13,7 +13,7 @@ mod public;
 mod request;
 mod share;
 
-pub(crate) use public::fallback;
+pub(crate) use public::{fallback, unreadable};
 
 use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};

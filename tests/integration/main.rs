@@ -1,9 +1,11 @@
 //! Workspace integration tests: the real `telecenter` binary, real SQLite files,
 //! real HTTP on 127.0.0.1. Every wait polls a condition with a deadline.
 
+mod attacks;
 mod browser;
 mod cli;
 mod cli_words;
+mod crash_loop;
 mod durability;
 mod federation;
 mod net;

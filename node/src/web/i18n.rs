@@ -107,6 +107,8 @@ pub struct Texts {
     pub back_home: &'static str,
     /// Heading for an input problem.
     pub input_problem: &'static str,
+    /// A form or upload the node could not read (wrong kind, too large, not text).
+    pub unreadable_text: &'static str,
     /// Data from another telecenter.
     pub from_other_center: &'static str,
     /// Data from this telecenter.
@@ -191,6 +193,7 @@ pub static ID: Texts = Texts {
     not_found_text: "Halaman atau produk ini tidak ada, atau sudah tidak dijual.",
     back_home: "Kembali ke pasar",
     input_problem: "Ada isian yang perlu diperbaiki",
+    unreadable_text: "Kiriman ini tidak dapat dibaca (terlalu besar atau bukan isian formulir). Kembali dan kirim lagi.",
     from_other_center: "Data dari telecenter lain, diterima lewat jaringan telecenter",
     from_this_center: "Data dari telecenter ini",
     footer: "Pasar bersama telecenter se-provinsi. Tidak ada pengelola pusat.",
@@ -250,6 +253,7 @@ pub static EN: Texts = Texts {
     not_found_text: "This page or product does not exist, or is no longer for sale.",
     back_home: "Back to the market",
     input_problem: "Something needs correcting",
+    unreadable_text: "This could not be read (too large, or not a form). Go back and send it again.",
     from_other_center: "Data from another telecenter, received over the telecenter network",
     from_this_center: "Data from this telecenter",
     footer: "A shared market of the province's telecenters. No central operator.",

@@ -349,6 +349,25 @@ pub(crate) async fn fallback(uri: axum::http::Uri, headers: HeaderMap) -> Respon
     not_found(i18n::texts(lang), lang, false)
 }
 
+/// The page for a body the node could not read (axum's rejection of a form,
+/// an upload or a declared length), with that rejection's `status`.
+pub(crate) fn unreadable(status: StatusCode, headers: &HeaderMap) -> Response {
+    let (lang, _) = page_lang(None, headers);
+    let t = i18n::texts(lang);
+    let body = html! {
+        h1 { (t.input_problem) }
+        p.error { (t.unreadable_text) }
+        p { a.button href="/" { (t.back_home) } }
+    };
+    let page = page(
+        t,
+        t.input_problem,
+        &format!("/?lang={}", t.other_language_code),
+        body,
+    );
+    respond(status, lang, false, page)
+}
+
 pub(super) fn not_found(t: &Texts, lang: Lang, remember: bool) -> Response {
     let body = html! {
         h1 { (t.not_found) }
