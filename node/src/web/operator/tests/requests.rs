@@ -440,6 +440,9 @@ async fn status_token_is_not_logged() {
         .with_writer(move || writer.clone())
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
+    // Other tests on other threads may have cached the request span's callsite as
+    // disabled (no subscriber there) meanwhile: ask every callsite again.
+    tracing::callsite::rebuild_interest_cache();
     let page = two
         .a
         .buyer_post(&path, "203.0.113.9:5000", &good("Bu Sari"))
