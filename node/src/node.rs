@@ -337,6 +337,12 @@ impl Node {
         &self.clock
     }
 
+    /// Received changes waiting for their predecessors, and their bytes, in all
+    /// (bounded by `PENDING_TOTAL_MAX` and `PENDING_TOTAL_BYTES_MAX`).
+    pub fn pending_held(&self) -> (usize, usize) {
+        lock(&self.writer).pending.held()
+    }
+
     /// Arms a simulated power cut at the `rows`-th row this node writes from now
     /// on; the database files of that instant go to the folder `image`
     /// (feature `fault-injection`, for the deterministic simulation).

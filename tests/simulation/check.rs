@@ -5,7 +5,9 @@ use std::collections::HashSet;
 
 use rand::seq::SliceRandom;
 
-use telecenter_node::node::{MAILBOX_TOTAL, balance_with};
+use telecenter_node::node::{
+    MAILBOX_TOTAL, PENDING_TOTAL_BYTES_MAX, PENDING_TOTAL_MAX, balance_with,
+};
 use telecenter_node::{Clock, Node};
 
 use telecenter_protocol::catalog::ListingStatus;
@@ -454,9 +456,15 @@ impl World {
     }
 }
 
-/// Every mailbox within its quota.
+/// Every mailbox and pending queue within its bounds.
 fn bounds(nodes: &[&Node]) -> Result<(), String> {
     for (index, node) in nodes.iter().enumerate() {
+        let (count, bytes) = node.pending_held();
+        if count > PENDING_TOTAL_MAX || bytes > PENDING_TOTAL_BYTES_MAX {
+            return Err(format!(
+                "node {index} holds {count} pending changes, {bytes} bytes"
+            ));
+        }
         let (_, used) = node.mailbox().map_err(|e| e.to_string())?;
         if used.count > MAILBOX_TOTAL.count || used.bytes > MAILBOX_TOTAL.bytes {
             return Err(format!("node {index} holds {used:?} of mail"));

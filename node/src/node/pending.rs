@@ -147,8 +147,7 @@ impl PendingQueue {
     }
 
     /// Changes and bytes held, in all.
-    #[cfg(test)]
-    pub(super) fn held(&self) -> (usize, usize) {
+    pub(crate) fn held(&self) -> (usize, usize) {
         (self.count, self.bytes)
     }
 }
