@@ -105,14 +105,7 @@ impl World {
             }
             last = Some(digest);
             if self.now_ms - start > LIVENESS_BOUND_MS {
-                let mut described = self.describe_waiting();
-                for index in 0..self.nodes.len() {
-                    self.talk(index, None).await;
-                }
-                for index in 0..self.nodes.len() {
-                    self.talk(index, None).await;
-                }
-                described.push_str(&format!("\nAFTER FORCED SEAL: {}", self.describe_waiting()));
+                let described = self.describe_waiting();
                 return Err(format!(
                     "not converged {} simulated minutes after healing ({waiting} messages waiting){}",
                     LIVENESS_BOUND_MS / 60_000,
@@ -195,15 +188,11 @@ impl World {
                             node.has_mail_for(&hop.id).ok()
                         ));
                     }
-                    if let Some(other) = index_of(&center).and_then(|i| self.nodes[i].node()) {
-                        let _ = other;
-                        body.push_str(&format!(
-                            " -- unforced sealing {:?} next due {:?} now {}",
-                            node.seal_outbox(&center, false),
-                            node.next_seal_due_ms(),
-                            node.clock().now_ms()
-                        ));
-                    }
+                    body.push_str(&format!(
+                        " -- next sealing due {:?}, now {}",
+                        node.next_seal_due_ms(),
+                        node.clock().now_ms()
+                    ));
                     out.push_str(&format!(
                         "\n  node {} -> node {:?}: attempts {}, last error {:?}, {body}",
                         sim.index,
