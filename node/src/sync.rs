@@ -40,7 +40,8 @@ pub mod mail;
 pub mod transport;
 
 pub use images::{fetch_image, fetch_image_from_peers};
-use transport::{HttpTransport, OutRequest, Reach, Transport};
+pub use transport::HttpTransport;
+use transport::{OutRequest, Reach, Transport};
 
 /// Default time between repair rounds with each peer, in ms.
 pub const SYNC_INTERVAL_MS_DEFAULT: u64 = 60_000;
@@ -243,14 +244,9 @@ impl SyncEngine {
     /// An engine for `node`.
     /// Its HTTP clients follow the node's outgoing settings ([`Node::outgoing`]).
     pub fn new(node: Arc<Node>) -> Result<Self, NodeError> {
-        let outgoing = node.outgoing();
-        let internal = |e: crate::net::NetError| NodeError::Internal(e.to_string());
-        let client = outgoing.peer_client().map_err(internal)?;
-        let transport = Arc::new(HttpTransport {
-            client: client.clone(),
-            published: outgoing.published_client().map_err(internal)?,
-        });
-        Ok(Self::with(node, client, transport))
+        let transport = HttpTransport::for_node(&node)?;
+        let client = transport.client.clone();
+        Ok(Self::with(node, client, Arc::new(transport)))
     }
 
     /// An engine for `node` whose peer-protocol requests go through `transport`

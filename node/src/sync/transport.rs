@@ -12,6 +12,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use super::{SyncError, read_limited, unreachable};
+use crate::{Node, NodeError};
 
 /// Which of the node's clients a request goes out on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,6 +73,18 @@ pub struct HttpTransport {
     pub(super) client: reqwest::Client,
     /// For addresses other centers published.
     pub(super) published: reqwest::Client,
+}
+
+impl HttpTransport {
+    /// The clients of `node`'s outgoing settings ([`Node::outgoing`]).
+    pub fn for_node(node: &Node) -> Result<Self, NodeError> {
+        let outgoing = node.outgoing();
+        let internal = |e: crate::net::NetError| NodeError::Internal(e.to_string());
+        Ok(Self {
+            client: outgoing.peer_client().map_err(internal)?,
+            published: outgoing.published_client().map_err(internal)?,
+        })
+    }
 }
 
 impl Transport for HttpTransport {
