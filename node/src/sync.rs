@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use telecenter_protocol::envelope::VerifiedChange;
 use telecenter_protocol::epoch::epoch_of_actor;
 use telecenter_protocol::sync::{
     Changes, FetchRequest, PushResponse, SYNC_BODY_BYTES_MAX, SYNC_WAIT_MS_MAX, SummaryRequest,
@@ -406,6 +407,16 @@ impl SyncEngine {
     }
 
     async fn apply_envelopes(&self, peer: &PeerRow, texts: &[String]) -> Result<u64, SyncError> {
+        let (verified, envelopes) = self.verify_envelopes(peer, texts).await?;
+        self.apply_verified(verified, envelopes).await
+    }
+
+    /// Decodes and verifies changes a peer handed over (no lock held).
+    async fn verify_envelopes(
+        &self,
+        peer: &PeerRow,
+        texts: &[String],
+    ) -> Result<(Vec<Result<VerifiedChange, NodeError>>, Vec<Vec<u8>>), SyncError> {
         let mut envelopes = Vec::with_capacity(texts.len());
         for text in texts {
             let bytes =
@@ -416,7 +427,17 @@ impl SyncEngine {
             envelopes.push(bytes);
         }
         let node = self.node.clone();
-        let outcomes = blocking(move || node.receive(&envelopes)).await?;
+        Ok(blocking(move || Ok((node.verify_received(&envelopes), envelopes))).await?)
+    }
+
+    /// Applies verified changes; returns how many were new.
+    async fn apply_verified(
+        &self,
+        verified: Vec<Result<VerifiedChange, NodeError>>,
+        envelopes: Vec<Vec<u8>>,
+    ) -> Result<u64, SyncError> {
+        let node = self.node.clone();
+        let outcomes = blocking(move || node.receive_verified(verified, &envelopes)).await?;
         Ok(outcomes
             .iter()
             .filter(|o| matches!(o, Ok(Ingested::Applied)))
@@ -431,6 +452,7 @@ impl SyncEngine {
             return Ok(0);
         }
         let mut received = 0;
+        let mut applying: Option<tokio::task::JoinHandle<Result<u64, SyncError>>> = None;
         let mut next = Some(self.spawn_fetch(peer, want.clone()));
         for _ in 0..ROUND_REQUESTS_MAX {
             let Some(fetching) = next.take() else { break };
@@ -456,7 +478,22 @@ impl SyncEngine {
                 }
                 next = Some(self.spawn_fetch(peer, want.clone()));
             }
-            received += self.apply_envelopes(peer, &changes.changes).await?;
+            // Verify this slice while the previous one is applied; apply in order.
+            let (verified, envelopes) = self.verify_envelopes(peer, &changes.changes).await?;
+            if let Some(previous) = applying.take() {
+                received += previous
+                    .await
+                    .map_err(|e| NodeError::Internal(e.to_string()))??;
+            }
+            let engine = self.clone();
+            applying = Some(tokio::spawn(async move {
+                engine.apply_verified(verified, envelopes).await
+            }));
+        }
+        if let Some(previous) = applying {
+            received += previous
+                .await
+                .map_err(|e| NodeError::Internal(e.to_string()))??;
         }
         Ok(received)
     }

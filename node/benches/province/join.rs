@@ -30,16 +30,29 @@ const JOINER: usize = 100_001;
 /// A fetch answer's worth: how a peer hands over changes (at most 200).
 pub(crate) const BATCH: usize = 200;
 
-/// Receives `changes` into `node` in peer-sized batches; returns seconds spent
-/// in the node.
+/// Receives `changes` into `node` in peer-sized batches as the sync engine
+/// does with a peer's answers: each batch is verified while the one before it
+/// is applied, and applied in order. Returns seconds spent.
 pub(crate) fn ingest(node: &Node, changes: &[Vec<u8>]) -> f64 {
     let started = Instant::now();
-    for chunk in changes.chunks(BATCH) {
-        let outcomes = node.receive(chunk).expect("receive");
-        for outcome in outcomes {
+    let apply = |verified, batch: &[Vec<u8>]| {
+        for outcome in node.receive_verified(verified, batch).expect("receive") {
             outcome.expect("every change verifies and applies");
         }
-    }
+    };
+    std::thread::scope(|scope| {
+        let mut previous = None;
+        for batch in changes.chunks(BATCH) {
+            let verifying = scope.spawn(move || node.verify_received(batch));
+            if let Some((verified, batch)) = previous.take() {
+                apply(verified, batch);
+            }
+            previous = Some((verifying.join().expect("verify"), batch));
+        }
+        if let Some((verified, batch)) = previous {
+            apply(verified, batch);
+        }
+    });
     started.elapsed().as_secs_f64()
 }
 

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use telecenter_protocol::catalog::{CatalogDoc, Touched};
-use telecenter_protocol::envelope::VerifiedChange;
+use telecenter_protocol::envelope::{SignerKeys, VerifiedChange};
 use telecenter_protocol::limits::EPOCHS_PER_CATALOG_MAX;
 use telecenter_protocol::{CenterId, DocId, EpochId, SignedChange, VerifyError};
 
@@ -14,6 +14,11 @@ use crate::store::{Commit, NewChange};
 use super::{
     Ingested, Node, NodeError, SNAPSHOT_EVERY_CHANGES, Writer, index_commit, lock, reload,
 };
+
+/// Batches of at least this many changes are verified on several threads.
+const VERIFY_PARALLEL_MIN: usize = 32;
+/// The most threads one batch is verified on.
+const VERIFY_THREADS_MAX: usize = 4;
 
 /// Touched parts of several documents during one batch.
 #[derive(Default)]
@@ -69,24 +74,65 @@ impl Node {
         &self,
         envelopes: &[Vec<u8>],
     ) -> Result<Vec<Result<Ingested, NodeError>>, NodeError> {
+        self.receive_verified(self.verify_received(envelopes), envelopes)
+    }
+
+    /// The second half of [`Node::receive`]: sequences, applies and commits
+    /// `envelopes` as verified by [`Node::verify_received`] (one outcome per
+    /// envelope, in order). A caller with several batches in a row (a catch-up)
+    /// verifies the next batch while this one is applied.
+    pub fn receive_verified(
+        &self,
+        verified: Vec<Result<VerifiedChange, NodeError>>,
+        envelopes: &[Vec<u8>],
+    ) -> Result<Vec<Result<Ingested, NodeError>>, NodeError> {
+        if verified.len() != envelopes.len() {
+            return Err(NodeError::Internal(
+                "verified changes do not match their envelopes".into(),
+            ));
+        }
         let own = self.center_id();
         let now = self.clock.now_ms();
-        let verified = self.verify_batch(envelopes);
         // 3. Sequence, apply and commit under the writer lock.
         let mut guard = lock(&self.writer);
         let writer = &mut *guard;
         let mut batch = Batch::default();
-        let outcomes: Vec<_> = verified
-            .into_iter()
-            .zip(envelopes)
-            .map(|(verified, envelope)| {
-                let outcome = verified.and_then(|v| writer.sequence(own, v, envelope, &mut batch));
+        let mut outcomes = Vec::with_capacity(envelopes.len());
+        let mut verified = verified.into_iter().zip(envelopes).peekable();
+        while let Some((first, envelope)) = verified.next() {
+            // A run of changes that follow one another in one chain (a
+            // catch-up) is applied in one go when it can be.
+            let first = match first {
+                Ok(change) => change,
+                Err(error) => {
+                    tracing::info!(%error, "received change rejected");
+                    outcomes.push(Err(error));
+                    continue;
+                }
+            };
+            let chain = first.chain();
+            let mut run = vec![(first, envelope)];
+            while let Some((Ok(next), _)) = verified.peek() {
+                if next.chain() != chain {
+                    break;
+                }
+                let Some((Ok(next), envelope)) = verified.next() else {
+                    break;
+                };
+                run.push((next, envelope));
+            }
+            if run.len() > 1 && writer.sequence_run(own, &run, &mut batch)? {
+                outcomes.extend(run.iter().map(|_| Ok(Ingested::Applied)));
+                continue;
+            }
+            for (change, envelope) in run {
+                let outcome = writer.sequence(own, change, envelope, &mut batch);
                 if let Err(error) = &outcome {
                     tracing::info!(%error, "received change rejected");
                 }
-                outcome
-            })
-            .collect();
+                outcomes.push(outcome);
+            }
+        }
         if batch.changes.is_empty() {
             return Ok(outcomes);
         }
@@ -109,8 +155,9 @@ impl Node {
     }
 
     /// Steps 1 and 2 of [`Node::receive`]: frames each envelope, notes under a
-    /// brief lock whether its catalog is accepted, then verifies without any lock.
-    fn verify_batch(&self, envelopes: &[Vec<u8>]) -> Vec<Result<VerifiedChange, NodeError>> {
+    /// brief lock whether its catalog is accepted, then verifies without any
+    /// lock (a large batch on every core).
+    pub fn verify_received(&self, envelopes: &[Vec<u8>]) -> Vec<Result<VerifiedChange, NodeError>> {
         let own = self.center_id();
         // 1. Frame each envelope and note (under a brief lock) whether its catalog
         //    is accepted.
@@ -128,19 +175,54 @@ impl Node {
                 })
                 .collect()
         };
-        // 2. Verify without any lock.
-        framed
-            .into_iter()
-            .zip(&accepted)
-            .map(|(framed, accepted)| {
+        // 2. Verify without any lock, a large batch on every core.
+        let check =
+            |keys: &mut SignerKeys,
+             (framed, accepted): (Result<SignedChange, NodeError>, &bool)| {
                 let signed = framed?;
                 let center = signed.doc.owner;
                 if center != own && !accepted {
                     return Err(NodeError::NotAccepted(center));
                 }
-                Ok(signed.verify(&DocId::catalog(center))?)
-            })
-            .collect()
+                Ok(signed.verify_with(&DocId::catalog(center), keys)?)
+            };
+        let cores =
+            std::thread::available_parallelism().map_or(1, |n| n.get().min(VERIFY_THREADS_MAX));
+        if framed.len() < VERIFY_PARALLEL_MIN || cores < 2 {
+            let mut keys = SignerKeys::default();
+            return framed
+                .into_iter()
+                .zip(&accepted)
+                .map(|item| check(&mut keys, item))
+                .collect();
+        }
+        let share = framed.len().div_ceil(cores);
+        let mut parts: Vec<Vec<_>> = Vec::new();
+        let mut framed = framed.into_iter().zip(&accepted).peekable();
+        while framed.peek().is_some() {
+            parts.push(framed.by_ref().take(share).collect());
+        }
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = parts
+                .into_iter()
+                .map(|part| {
+                    scope.spawn(move || {
+                        let mut keys = SignerKeys::default();
+                        part.into_iter()
+                            .map(|item| check(&mut keys, item))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|handle| {
+                    handle
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect()
+        })
     }
 }
 
@@ -273,6 +355,41 @@ impl Writer {
         batch.applied(center, applied, &verified, envelope.to_vec());
         self.apply_queued(own, center, batch);
         Ok(Ingested::Applied)
+    }
+
+    /// Applies `run` (changes of one chain in seq order) in one Automerge batch
+    /// when every change of it would be applied at once by
+    /// [`Writer::sequence`]: another center's accepted catalog, nothing of it
+    /// waiting in the queue, the run's seqs following the one held, every
+    /// dependency held or earlier in the run. `Ok(false)`: nothing was done,
+    /// and the caller places the changes one by one.
+    fn sequence_run(
+        &mut self,
+        own: CenterId,
+        run: &[(VerifiedChange, &Vec<u8>)],
+        batch: &mut Batch,
+    ) -> Result<bool, NodeError> {
+        let Some((first, _)) = run.first() else {
+            return Ok(false);
+        };
+        let center = first.signed.doc.owner;
+        if center == own
+            || !self.accepted.contains_key(&center)
+            || !self.pending.epochs(&center).is_empty()
+            || self
+                .check_epoch_bound(&own, &center, first.epoch())
+                .is_err()
+        {
+            return Ok(false);
+        }
+        let changes: Vec<VerifiedChange> = run.iter().map(|(c, _)| c.clone()).collect();
+        let Some(touched) = self.doc_mut(&own, &center).apply_run(&changes)? else {
+            return Ok(false);
+        };
+        for ((change, envelope), touched) in run.iter().zip(touched) {
+            batch.applied(center, touched, change, envelope.to_vec());
+        }
+        Ok(true)
     }
 
     /// Refuses a change that would open one writing epoch more than

@@ -161,19 +161,77 @@ impl CatalogDoc {
         Ok(self.touched_by(&change.change))
     }
 
+    /// Applies a run of verified changes of one writing epoch of this catalog
+    /// with consecutive seqs, each building only on changes held or earlier in
+    /// the run, in one Automerge batch (several times faster than one by one
+    /// for a catch-up). `Ok(None)` if the run is not such a run: nothing was
+    /// applied, and the caller applies the changes one by one.
+    pub fn apply_run(
+        &mut self,
+        changes: &[VerifiedChange],
+    ) -> Result<Option<Vec<Touched>>, CatalogError> {
+        let Some(first) = changes.first() else {
+            return Ok(Some(Vec::new()));
+        };
+        let Some(epoch) = epoch_of_actor(&self.owner, first.change.actor_id()) else {
+            return Ok(None);
+        };
+        let held = self.seq_of(epoch);
+        let mut in_run = std::collections::HashSet::new();
+        for (i, change) in changes.iter().enumerate() {
+            let follows = change.signed.doc == self.doc_id()
+                && epoch_of_actor(&self.owner, change.change.actor_id()) == Some(epoch)
+                && change.change.seq() == held + 1 + i as u64
+                && !self.has_change(&change.hash());
+            if !follows {
+                return Ok(None);
+            }
+            let outside: Vec<ChangeHash> = change
+                .change
+                .deps()
+                .iter()
+                .filter(|dep| !in_run.contains(*dep))
+                .copied()
+                .collect();
+            if !self.doc.get_missing_deps(&outside).is_empty() {
+                return Ok(None);
+            }
+            in_run.insert(change.hash());
+        }
+        self.doc
+            .apply_changes(changes.iter().map(|c| c.change.clone()))?;
+        Ok(Some(
+            changes
+                .iter()
+                .map(|change| {
+                    self.note(epoch, change.change.seq(), change.hash());
+                    self.touched_by(&change.change)
+                })
+                .collect(),
+        ))
+    }
+
     /// Which parts of the catalog `change` (already applied) touched, read from the
     /// change's own operations: the cost grows with the change, not the catalog.
     pub fn touched_by(&self, change: &automerge::Change) -> Touched {
-        /// Where an object sits: under which top-level key, and which listing.
-        type Place = Option<(String, Option<String>)>;
         let mut touched = Touched::default();
-        // A change touches few objects but has many ops: look each object up once.
-        let mut places: std::collections::HashMap<String, Place> = std::collections::HashMap::new();
-        for op in change.decode().operations {
-            let key = match &op.key {
-                automerge::legacy::Key::Map(key) => Some(key.to_string()),
-                automerge::legacy::Key::Seq(_) => None,
-            };
+        let decoded = change.decode();
+        // The objects this change makes, with where each was made: their place
+        // follows from their parent's without asking the document.
+        let mut made = Made::new();
+        for (i, op) in decoded.operations.iter().enumerate() {
+            if matches!(op.action, automerge::legacy::OpType::Make(_)) {
+                let id = automerge::legacy::OpId(
+                    decoded.start_op.get() + i as u64,
+                    decoded.actor_id.clone(),
+                );
+                made.insert(id.to_string(), (op.obj.to_string(), map_key(&op.key)));
+            }
+        }
+        // A change touches few objects but has many ops: place each object once.
+        let mut places = Places::new();
+        for op in &decoded.operations {
+            let key = map_key(&op.key);
             let obj = op.obj.to_string();
             if obj == "_root" {
                 match key.as_deref() {
@@ -184,27 +242,11 @@ impl CatalogDoc {
                 }
                 continue;
             }
-            let place = places.entry(obj).or_insert_with_key(|obj| {
-                let path = self
-                    .doc
-                    .import_obj(obj)
-                    .and_then(|id| self.doc.parents(&id).map(|p| p.path()))
-                    .ok()?;
-                let top = match path.first() {
-                    Some((_, Prop::Map(top))) => top.clone(),
-                    _ => return None,
-                };
-                let listing = match path.get(1) {
-                    Some((_, Prop::Map(id))) => Some(id.clone()),
-                    _ => None,
-                };
-                Some((top, listing))
-            });
-            match place {
+            match self.place_of(&obj, &made, &mut places) {
                 None => touched.everything = true,
                 Some((top, listing)) if top == "listings" => match (listing, key) {
                     (Some(id), _) => {
-                        touched.listings.insert(id.clone());
+                        touched.listings.insert(id);
                     }
                     // The op is on the listings map itself: its key is the listing id.
                     (None, Some(key)) => {
@@ -218,6 +260,65 @@ impl CatalogDoc {
             }
         }
         touched
+    }
+
+    /// Where `obj` sits (see [`Place`]): objects `made` by the change being read
+    /// are placed from their parent's place, walking up to an object that was
+    /// there before (placed by asking the document) or to the root.
+    fn place_of(&self, obj: &str, made: &Made, places: &mut Places) -> Place {
+        // Made objects from `obj` upwards, with their key under their parent.
+        let mut chain: Vec<(String, Option<String>)> = Vec::new();
+        let mut current = obj.to_owned();
+        let mut place = loop {
+            if let Some(place) = places.get(&current) {
+                break place.clone();
+            }
+            match made.get(&current) {
+                // (The walk is bounded: ids only grow, and never more steps
+                // than objects made.)
+                Some((parent, key)) if chain.len() <= made.len() => {
+                    if parent == "_root" {
+                        let place = key.clone().map(|key| (key, None));
+                        places.insert(current, place.clone());
+                        break place;
+                    }
+                    chain.push((current, key.clone()));
+                    current = parent.clone();
+                }
+                _ => {
+                    let place = self.place_in_document(&current);
+                    places.insert(current, place.clone());
+                    break place;
+                }
+            }
+        };
+        // Down again: a made object's place follows from its parent's.
+        while let Some((child, key)) = chain.pop() {
+            place = match place {
+                Some((top, None)) => Some((top, key)),
+                other => other,
+            };
+            places.insert(child, place.clone());
+        }
+        place
+    }
+
+    /// Where an object that the document holds sits, from its path.
+    fn place_in_document(&self, obj: &str) -> Place {
+        let path = self
+            .doc
+            .import_obj(obj)
+            .and_then(|id| self.doc.parents(&id).map(|p| p.path()))
+            .ok()?;
+        let top = match path.first() {
+            Some((_, Prop::Map(top))) => top.clone(),
+            _ => return None,
+        };
+        let listing = match path.get(1) {
+            Some((_, Prop::Map(id))) => Some(id.clone()),
+            _ => None,
+        };
+        Some((top, listing))
     }
 
     /// Runs one local edit as one Automerge change and signs it.
@@ -566,11 +667,7 @@ impl CatalogDoc {
     /// The profile, checked against the schema and its limits.
     pub fn profile(&self) -> Result<Profile, SchemaError> {
         let center = self.center_obj()?;
-        let reader = Reader {
-            doc: &self.doc,
-            obj: &center,
-            path: "center".into(),
-        };
+        let reader = Reader::new(&self.doc, &center, "center".into());
         let id: CenterId = reader
             .string("id")?
             .parse()
@@ -640,11 +737,7 @@ impl CatalogDoc {
         let Some(obj) = self.listing_obj(id)? else {
             return Ok(None);
         };
-        let reader = Reader {
-            doc: &self.doc,
-            obj: &obj,
-            path: format!("listings/{id}"),
-        };
+        let reader = Reader::new(&self.doc, &obj, format!("listings/{id}"));
         let title = reader.localized("title", 1, TITLE_CHARS_MAX)?;
         let description = reader.localized("description", 0, DESCRIPTION_CHARS_MAX)?;
         let category = reader
@@ -701,4 +794,20 @@ fn write_photos(
         tx.put(&map, "medium", photo.medium.as_str())?;
     }
     Ok(())
+}
+
+/// Where an object sits: under which top-level key, and which listing
+/// (`None`: somewhere a catalog has nothing).
+type Place = Option<(String, Option<String>)>;
+/// Objects placed so far.
+type Places = std::collections::HashMap<String, Place>;
+/// Objects a change makes: their parent and key.
+type Made = std::collections::HashMap<String, (String, Option<String>)>;
+
+/// The key of a map op (`None` for a list position).
+fn map_key(key: &automerge::legacy::Key) -> Option<String> {
+    match key {
+        automerge::legacy::Key::Map(key) => Some(key.to_string()),
+        automerge::legacy::Key::Seq(_) => None,
+    }
 }

@@ -6,13 +6,55 @@ use automerge::{Automerge, ObjId, ObjType, ReadDoc, ScalarValue, Value};
 use super::*;
 
 /// Typed, checked reads of one map in a document that may come from anyone.
+///
+/// The map's entries are read in one pass when the reader is made: a look-up
+/// by key in Automerge's columnar op set costs about as much as reading the
+/// whole small map, and a listing is read key by key (about 20 keys).
 pub(super) struct Reader<'a> {
     pub(super) doc: &'a Automerge,
     pub(super) obj: &'a ObjId,
     pub(super) path: String,
+    entries: Vec<(String, Value<'static>, ObjId)>,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
+    /// A reader of the map `obj` (at `path`, for messages) of `doc`.
+    pub(super) fn new(doc: &'a Automerge, obj: &'a ObjId, path: String) -> Self {
+        let entries = doc
+            .map_range(obj, ..)
+            .map(|item| {
+                let id = item.id();
+                (item.key.into_owned(), item.value.into_value(), id)
+            })
+            .collect();
+        Self {
+            doc,
+            obj,
+            path,
+            entries,
+        }
+    }
+
+    /// The value at `key` of `obj`: from the entries read at the start when
+    /// `obj` is this reader's map.
+    fn get(
+        &self,
+        obj: &ObjId,
+        key: &str,
+    ) -> Result<Option<(Value<'static>, ObjId)>, automerge::AutomergeError> {
+        if obj == self.obj {
+            return Ok(self
+                .entries
+                .iter()
+                .find(|(k, _, _)| k == key)
+                .map(|(_, value, id)| (value.clone(), id.clone())));
+        }
+        Ok(self
+            .doc
+            .get(obj, key)?
+            .map(|(value, id)| (value.into_owned(), id)))
+    }
+
     pub(super) fn bad(&self, key: &str, reason: &str) -> SchemaError {
         SchemaError {
             path: format!("{}/{}", self.path, key),
@@ -21,7 +63,7 @@ impl Reader<'_> {
     }
 
     pub(super) fn has(&self, key: &str) -> bool {
-        matches!(self.doc.get(self.obj, key), Ok(Some(_)))
+        self.entries.iter().any(|(k, _, _)| k == key)
     }
 
     pub(super) fn scalar(
@@ -29,7 +71,7 @@ impl Reader<'_> {
         obj: &ObjId,
         key: &str,
     ) -> Result<Option<ScalarValue>, SchemaError> {
-        match self.doc.get(obj, key) {
+        match self.get(obj, key) {
             Ok(Some((Value::Scalar(value), _))) => Ok(Some(value.into_owned())),
             Ok(None) => Ok(None),
             Ok(Some(_)) => Err(self.bad(key, "expected a value, found an object")),
@@ -69,7 +111,7 @@ impl Reader<'_> {
     }
 
     pub(super) fn photos(&self) -> Result<Vec<Photo>, SchemaError> {
-        let list = match self.doc.get(self.obj, "photos") {
+        let list = match self.get(self.obj, "photos") {
             Ok(None) => return Ok(Vec::new()),
             Ok(Some((Value::Object(ObjType::List), list))) => list,
             _ => return Err(self.bad("photos", "expected a list")),
@@ -105,12 +147,16 @@ impl Reader<'_> {
         id_min: usize,
         max: usize,
     ) -> Result<LocalizedText, SchemaError> {
-        let obj = match self.doc.get(self.obj, key) {
+        let obj = match self.get(self.obj, key) {
             Ok(Some((Value::Object(ObjType::Map), obj))) => obj,
             _ => return Err(self.bad(key, "missing or not a map")),
         };
+        let texts = Reader::new(self.doc, &obj, format!("{}/{key}", self.path));
         let read = |lang: Lang| -> Result<Option<String>, SchemaError> {
-            match self.scalar(&obj, lang.code())? {
+            match texts
+                .scalar(&obj, lang.code())
+                .map_err(|e| self.bad(key, &e.reason))?
+            {
                 Some(ScalarValue::Str(s)) => {
                     let multi_line = key == "description";
                     check_stored_text(&s, 0, max, multi_line)

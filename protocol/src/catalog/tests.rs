@@ -554,3 +554,71 @@ fn categories_are_read_in_any_case_and_in_the_page_words() {
     // Documents keep the strict slug.
     assert!("Makanan".parse::<Category>().is_err());
 }
+
+#[test]
+fn a_run_applied_in_one_batch_gives_the_document_and_touched_parts_of_one_by_one() {
+    let (identity, mut doc, mut changes) = malang();
+    let mut rng = StdRng::seed_from_u64(5);
+    let (a, add_a) = doc
+        .add_listing(&identity, &mut rng, &keripik(), T0 + 1)
+        .unwrap();
+    let (b, add_b) = doc
+        .add_listing(&identity, &mut rng, &keripik(), T0 + 2)
+        .unwrap();
+    changes.extend([add_a, add_b]);
+    let price = ListingPatch {
+        price_idr: Some(9_000),
+        ..Default::default()
+    }
+    .validate()
+    .unwrap();
+    changes.push(doc.update_listing(&identity, &b, &price, T0 + 3).unwrap());
+    let profile = ProfileInput {
+        name: Some("Telecenter Malang Kota".into()),
+        ..Default::default()
+    }
+    .validate()
+    .unwrap();
+    changes.push(doc.set_profile(&identity, &profile, T0 + 4).unwrap());
+    let friend = Identity::generate(&mut StdRng::seed_from_u64(6)).center_id();
+    changes.push(doc.set_vouch(&identity, &friend, true, T0 + 5).unwrap());
+    changes.push(doc.remove_listing(&identity, &a, T0 + 6).unwrap());
+    let verified: Vec<_> = changes
+        .iter()
+        .map(|c| c.clone().verify(&doc.doc_id()).unwrap())
+        .collect();
+
+    let mut one_by_one = CatalogDoc::empty(identity.center_id());
+    let each: Vec<Touched> = verified
+        .iter()
+        .map(|v| one_by_one.apply(v).unwrap())
+        .collect();
+    // Touched parts, read from the change's own ops, are the expected ones.
+    assert!(each[1].listings.contains(&a.to_string()) && !each[1].everything);
+    assert!(each[2].listings.contains(&b.to_string()) && each[2].listings.len() == 1);
+    assert!(each[3].listings.contains(&b.to_string()) && each[3].listings.len() == 1);
+    assert!(each[4].profile && each[4].listings.is_empty());
+    assert!(each[5].vouches && each[5].listings.is_empty());
+    assert!(each[6].listings.contains(&a.to_string()));
+
+    let mut batched = CatalogDoc::empty(identity.center_id());
+    let all = batched.apply_run(&verified).unwrap().expect("a run");
+    assert_eq!(all, each);
+    assert_eq!(batched.heads(), one_by_one.heads());
+    assert_eq!(batched.seq(), one_by_one.seq());
+
+    // Not a run: a gap, a change already held, another catalog.
+    let mut partial = CatalogDoc::empty(identity.center_id());
+    assert_eq!(partial.apply_run(&verified[1..]).unwrap(), None);
+    partial.apply_run(&verified[..2]).unwrap().expect("a run");
+    assert_eq!(partial.apply_run(&verified[1..3]).unwrap(), None);
+    let mut other = CatalogDoc::empty(friend);
+    assert_eq!(other.apply_run(&verified[..2]).unwrap(), None);
+    assert_eq!(other.seq(), 0);
+    // What was refused left the document as it was: the rest applies.
+    assert_eq!(
+        partial.apply_run(&verified[2..]).unwrap().map(|t| t.len()),
+        Some(5)
+    );
+    assert_eq!(partial.heads(), one_by_one.heads());
+}
