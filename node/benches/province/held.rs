@@ -36,10 +36,19 @@ pub(crate) fn fill(config: &Config, db: &Path, listings: usize, label: &str) {
     }
     let mut seconds = 0.0;
     let mut changes = 0usize;
-    // One thread makes catalogs while this one takes them in.
-    for catalog in data::stream(0, centers, config.listings, config.now_ms, 1) {
+    // One thread makes catalogs while this one takes them in, ten catalogs at
+    // a time as a peer hands them over (chain after chain, in batches).
+    let mut group: Vec<Vec<u8>> = Vec::new();
+    let mut made = data::stream(0, centers, config.listings, config.now_ms, 1)
+        .into_iter()
+        .peekable();
+    while let Some(catalog) = made.next() {
         changes += catalog.changes.len();
-        seconds += crate::join::ingest(&node, &catalog.changes);
+        group.extend(catalog.changes);
+        if group.len() >= 10 * (config.listings + 1) || made.peek().is_none() {
+            seconds += crate::join::ingest(&node, &group);
+            group.clear();
+        }
     }
     let rss = rss_mb();
     drop(node);
@@ -94,7 +103,16 @@ pub(crate) fn hold(config: &Config, db: &Path, label: &str) {
     let mut mix = Vec::new();
     let mut worst = 0.0f64;
     let mut worst_word = "";
-    for q in QUERIES.iter().chain(COMMON) {
+    // `TELECENTER_BENCH_QUERIES='a|b c'` times these queries instead (crafted
+    // worst cases).
+    let custom: Option<Vec<String>> = std::env::var("TELECENTER_BENCH_QUERIES")
+        .ok()
+        .map(|v| v.split('|').map(str::to_owned).collect());
+    let queries: Vec<&str> = match &custom {
+        Some(list) => list.iter().map(String::as_str).collect(),
+        None => QUERIES.iter().chain(COMMON).copied().collect(),
+    };
+    for q in queries {
         let mut times: Vec<Duration> = (0..config.runs)
             .map(|_| {
                 let started = Instant::now();
@@ -103,7 +121,15 @@ pub(crate) fn hold(config: &Config, db: &Path, label: &str) {
             })
             .collect();
         times.sort();
-        if COMMON.contains(q) {
+        if std::env::var("TELECENTER_BENCH_VERBOSE").is_ok_and(|v| v == "1") {
+            note!(
+                "{q:<28} {:>7} hits  p50 {:>6.2} ms  p99 {:>6.2} ms",
+                search(q).total,
+                percentile_ms(&times, 0.5),
+                percentile_ms(&times, 0.99)
+            );
+        }
+        if COMMON.contains(&q) {
             let p99 = percentile_ms(&times, 0.99);
             if p99 > worst {
                 worst = p99;

@@ -30,6 +30,19 @@ const FIELD_BITS: u32 = 4;
 const TITLE_TERMS_MAX: usize = 24;
 /// Stem terms start with this character, which no folded word contains.
 const STEM_MARK: char = '~';
+/// Category and center terms start with this character, which no folded word
+/// contains either.
+const HIDDEN_MARK: char = '\u{1}';
+
+/// The hidden term every listing of `category` holds.
+pub(crate) fn category_term(category: Category) -> String {
+    format!("{HIDDEN_MARK}c{}", category.slug())
+}
+
+/// The hidden term every listing of the center in slot `center` holds.
+pub(crate) fn center_term(center: u32) -> String {
+    format!("{HIDDEN_MARK}p{center}")
+}
 
 /// A listing as the index takes it.
 #[derive(Clone, Debug)]
@@ -77,12 +90,50 @@ pub(crate) struct Doc {
     pub(crate) updated_at_ms: i64,
     pub(crate) price_idr: i64,
     pub(crate) center: u32,
-    pub(crate) title: Box<[u32]>,
+    pub(crate) title: TitleTerms,
     pub(crate) postings: u32,
     pub(crate) category: Category,
     pub(crate) status: ListingStatus,
     pub(crate) in_stock: bool,
     pub(crate) alive: bool,
+}
+
+/// Title words kept in the listing's own record (no pointer to follow while
+/// ranking thousands of hits).
+const TITLE_INLINE: usize = 8;
+
+/// A title's terms, in order: the first [`TITLE_INLINE`] inline, the rest (from
+/// the last inline one on, so that each neighbouring pair sits in one part)
+/// on the heap.
+#[derive(Debug, Default)]
+pub(crate) struct TitleTerms {
+    head: [u32; TITLE_INLINE],
+    len: u8,
+    tail: Box<[u32]>,
+}
+
+impl TitleTerms {
+    fn new(terms: &[u32]) -> Self {
+        let mut head = [0; TITLE_INLINE];
+        let inline = terms.len().min(TITLE_INLINE);
+        head[..inline].copy_from_slice(&terms[..inline]);
+        let tail = if terms.len() > TITLE_INLINE {
+            terms[TITLE_INLINE - 1..].into()
+        } else {
+            Box::default()
+        };
+        Self {
+            head,
+            len: u8::try_from(inline).unwrap_or(0),
+            tail,
+        }
+    }
+
+    /// Whether `a` is followed by `b` somewhere in the title.
+    pub(crate) fn has_pair(&self, a: u32, b: u32) -> bool {
+        let pair = |w: &[u32]| w[0] == a && w[1] == b;
+        self.head[..usize::from(self.len)].windows(2).any(pair) || self.tail.windows(2).any(pair)
+    }
 }
 
 #[derive(Debug)]
@@ -113,6 +164,10 @@ pub struct Index {
     pub(crate) terms: Vec<Term>,
     pub(crate) docs: Vec<Doc>,
     pub(crate) slot_of: HashMap<i64, u32>,
+    /// Whether each slot holds a live listing: the same as `docs[slot].alive`,
+    /// kept apart so that walking postings reads 1 byte per listing, not a
+    /// whole record.
+    live: Vec<bool>,
     pub(crate) centers: Vec<Center>,
     center_of: HashMap<CenterId, u32>,
     free: Vec<u32>,
@@ -131,6 +186,7 @@ impl Index {
             terms: Vec::new(),
             docs: Vec::new(),
             slot_of: HashMap::new(),
+            live: Vec::new(),
             centers: Vec::new(),
             center_of: HashMap::new(),
             free: Vec::new(),
@@ -216,19 +272,26 @@ impl Index {
                 self.add_word(&word, field, &mut fields);
             }
         }
+        // Hidden terms for the listing's category and center, so that a query
+        // by category or place reads postings instead of every listing.
+        let category = self.term(&category_term(listing.category), false);
+        fields.insert(category, IN_BODY);
+        let place = self.term(&center_term(center), false);
+        fields.insert(place, IN_BODY);
         let slot = self.free.pop().unwrap_or_else(|| {
             self.docs.push(Doc {
                 rowid: 0,
                 updated_at_ms: 0,
                 price_idr: 0,
                 center: 0,
-                title: Box::new([]),
+                title: TitleTerms::default(),
                 postings: 0,
                 category: Category::Lainnya,
                 status: ListingStatus::Removed,
                 in_stock: false,
                 alive: false,
             });
+            self.live.push(false);
             u32::try_from(self.docs.len() - 1).unwrap_or(u32::MAX)
         });
         let mut terms: Vec<(u32, u32)> = fields.into_iter().collect();
@@ -244,13 +307,14 @@ impl Index {
             updated_at_ms: listing.updated_at_ms,
             price_idr: listing.price_idr,
             center,
-            title: title.into_boxed_slice(),
+            title: TitleTerms::new(&title),
             postings: u32::try_from(terms.len()).unwrap_or(u32::MAX),
             category: listing.category,
             status: listing.status,
             in_stock: listing.stock > 0,
             alive: true,
         };
+        self.live[slot as usize] = true;
         self.slot_of.insert(listing.rowid, slot);
     }
 
@@ -307,7 +371,8 @@ impl Index {
         };
         let doc = &mut self.docs[slot as usize];
         doc.alive = false;
-        doc.title = Box::new([]);
+        self.live[slot as usize] = false;
+        doc.title = TitleTerms::default();
         let count = doc.postings as usize;
         self.live_postings -= count;
         self.dead_postings += count;
@@ -336,6 +401,12 @@ impl Index {
     /// The stem term of a word (`None` when no listing has a word of that stem).
     pub(crate) fn stem_term_id(&self, root: &str) -> Option<u32> {
         self.term_id(&format!("{STEM_MARK}{root}"))
+    }
+
+    /// Whether `slot` holds a live listing.
+    #[inline]
+    pub(crate) fn alive(&self, slot: u32) -> bool {
+        self.live.get(slot as usize).copied().unwrap_or(false)
     }
 
     /// About how many listings hold a term (dead postings included until compaction).
@@ -462,6 +533,21 @@ mod tests {
             updated_at_ms: rowid,
             ..made_up(rowid, center(1), title, body)
         }
+    }
+
+    #[test]
+    fn title_pairs_are_found_inline_across_the_boundary_and_in_the_tail() {
+        let terms: Vec<u32> = (10..30).collect();
+        let title = TitleTerms::new(&terms);
+        for pair in terms.windows(2) {
+            assert!(title.has_pair(pair[0], pair[1]), "{pair:?}");
+        }
+        assert!(!title.has_pair(11, 10));
+        assert!(!title.has_pair(17, 19));
+        let short = TitleTerms::new(&[1, 2]);
+        assert!(short.has_pair(1, 2));
+        assert!(!short.has_pair(2, 0), "unused inline slots are no words");
+        assert!(!TitleTerms::default().has_pair(0, 0));
     }
 
     #[test]

@@ -17,7 +17,9 @@
 //! comes after all of these, by its related score, when fewer than a page of
 //! listings match; it does not count as a match of the word.
 
-use super::index::{Doc, IN_HEAD, IN_PRODUCER, IN_TITLE, Index, posting};
+use super::index::{
+    Doc, IN_HEAD, IN_PRODUCER, IN_TITLE, Index, category_term, center_term, posting,
+};
 use super::plan::{Plan, Target, plan};
 use super::{SearchQuery, Sort};
 
@@ -80,11 +82,68 @@ struct Scores {
     best: Vec<f32>,
     best_related: Vec<f32>,
     touched: Vec<u32>,
+    /// Every listing any concept touched (each once): the only ones a query
+    /// looks at again, so its cost grows with its hits, not with the index.
+    candidates: Vec<u32>,
+    seen: Vec<bool>,
+    /// A phrase's words per listing: how many held, head weight, weakest weight.
+    phrase: Vec<(u8, f32, f32)>,
     /// Whether the alternative being applied counts as a match of the word.
     covering: bool,
 }
 
+thread_local! {
+    /// Accumulators kept between the searches of a thread, all zero between
+    /// searches, so that a search neither allocates nor clears one slot per
+    /// listing held.
+    static SCRATCH: std::cell::RefCell<Option<Scores>> = const { std::cell::RefCell::new(None) };
+}
+
 impl Scores {
+    /// Zeroed accumulators for `n` listings: this thread's, or new ones.
+    fn take(n: usize) -> Self {
+        let mut scores = SCRATCH
+            .with(|s| s.borrow_mut().take())
+            .unwrap_or_else(|| Self {
+                score: Vec::new(),
+                weak: Vec::new(),
+                cover: Vec::new(),
+                best: Vec::new(),
+                best_related: Vec::new(),
+                touched: Vec::new(),
+                candidates: Vec::new(),
+                seen: Vec::new(),
+                phrase: Vec::new(),
+                covering: true,
+            });
+        scores.score.resize(n, 0.0);
+        scores.weak.resize(n, 0.0);
+        scores.cover.resize(n, 0);
+        scores.best.resize(n, 0.0);
+        scores.best_related.resize(n, 0.0);
+        scores.seen.resize(n, false);
+        scores.phrase.resize(n, (0, 0.0, 0.0));
+        scores.covering = true;
+        scores
+    }
+
+    /// Zeroes what this search wrote and keeps the accumulators for the next
+    /// search of this thread.
+    fn give_back(mut self) {
+        for &slot in self.candidates.iter().chain(&self.touched) {
+            let s = slot as usize;
+            self.score[s] = 0.0;
+            self.weak[s] = 0.0;
+            self.cover[s] = 0;
+            self.best[s] = 0.0;
+            self.best_related[s] = 0.0;
+            self.seen[s] = false;
+        }
+        self.candidates.clear();
+        self.touched.clear();
+        SCRATCH.with(|s| *s.borrow_mut() = Some(self));
+    }
+
     fn bump(&mut self, slot: u32, value: f32) {
         let s = slot as usize;
         if self.best[s] == 0.0 && self.best_related[s] == 0.0 {
@@ -112,16 +171,7 @@ impl Index {
             },
             ..Hits::default()
         };
-        let n = self.docs.len();
-        let mut scores = Scores {
-            score: vec![0.0; n],
-            weak: vec![0.0; n],
-            cover: vec![0; n],
-            best: vec![0.0; n],
-            best_related: vec![0.0; n],
-            touched: Vec::new(),
-            covering: true,
-        };
+        let mut scores = Scores::take(self.docs.len());
         let live = self.len().max(1) as f32;
         for concept in &plan.concepts {
             for alternative in &concept.alternatives {
@@ -138,6 +188,10 @@ impl Index {
             let rarity = (1.0 + live / scores.touched.len().max(1) as f32).ln() / (1.0 + live).ln();
             let factor = 0.8 + 0.2 * rarity.clamp(0.0, 1.0);
             for slot in std::mem::take(&mut scores.touched) {
+                if !scores.seen[slot as usize] {
+                    scores.seen[slot as usize] = true;
+                    scores.candidates.push(slot);
+                }
                 let slot = slot as usize;
                 if scores.best[slot] > 0.0 {
                     scores.score[slot] += scores.best[slot] * factor;
@@ -155,8 +209,10 @@ impl Index {
             .iter()
             .flat_map(|c| c.own_terms.iter().copied())
             .collect();
-        let mut found: Vec<(u8, f32, u32)> = Vec::new();
-        for (slot, doc) in self.docs.iter().enumerate() {
+        let mut found: Vec<Found> = Vec::with_capacity(scores.candidates.len());
+        for &candidate in &scores.candidates {
+            let slot = candidate as usize;
+            let doc = &self.docs[slot];
             let cover = scores.cover[slot];
             let base = if cover > 0 {
                 scores.score[slot]
@@ -170,21 +226,28 @@ impl Index {
             if !doc.in_stock {
                 score *= OUT_OF_STOCK;
             }
-            found.push((cover, score, u32::try_from(slot).unwrap_or(u32::MAX)));
+            found.push(Found {
+                cover,
+                score,
+                price_idr: doc.price_idr,
+                updated_at_ms: doc.updated_at_ms,
+                rowid: doc.rowid,
+            });
         }
-        let matching = found.iter().filter(|f| f.0 > 0).count();
+        scores.give_back();
+        let matching = found.iter().filter(|f| f.cover > 0).count();
         if matching >= RELATED_FILL_BELOW {
             // Enough listings have the buyer's words: related products would
             // only pad the list.
-            found.retain(|f| f.0 > 0);
+            found.retain(|f| f.cover > 0);
         }
         if query.sort != Sort::Relevance {
             // Ordered by price or date: only the listings that match best.
-            let most = found.iter().map(|f| f.0).max().unwrap_or(0);
-            found.retain(|f| f.0 == most);
+            let most = found.iter().map(|f| f.cover).max().unwrap_or(0);
+            found.retain(|f| f.cover == most);
         }
         hits.total = found.len() as u64;
-        let by = |a: &(u8, f32, u32), b: &(u8, f32, u32)| self.order(query.sort, a, b);
+        let by = |a: &Found, b: &Found| order(query.sort, a, b);
         let wanted = (query.offset as usize).saturating_add(query.limit as usize);
         if found.len() > wanted && wanted > 0 {
             found.select_nth_unstable_by(wanted - 1, by);
@@ -195,7 +258,7 @@ impl Index {
             .iter()
             .skip(query.offset as usize)
             .take(query.limit as usize)
-            .map(|&(_, _, slot)| self.docs[slot as usize].rowid)
+            .map(|f| f.rowid)
             .collect();
         if hits.total == 0 {
             hits.hints.suggestions = self.suggestions(&plan);
@@ -213,7 +276,7 @@ impl Index {
                     if !scores.covering && bits & IN_TITLE == 0 {
                         continue;
                     }
-                    if self.docs[slot as usize].alive {
+                    if self.alive(slot) {
                         scores.bump(slot, weight * field_weight(bits));
                     }
                 }
@@ -226,64 +289,61 @@ impl Index {
                 };
                 let mut order = ids.clone();
                 order.sort_by_key(|&id| self.df(id));
-                let n = self.docs.len();
-                // How many of the phrase's words each listing has, and their weights.
-                let mut seen = vec![0u8; n];
-                let mut head_w = vec![0f32; n];
-                let mut min_w = vec![f32::MAX; n];
+                // For the rarest word's listings: how many of the phrase's
+                // words each has, its head's weight and the weakest (in this
+                // thread's accumulators, zeroed again after).
+                let mut holders: Vec<u32> = Vec::new();
                 for (round, &id) in order.iter().enumerate() {
                     let round = u8::try_from(round).unwrap_or(u8::MAX);
                     for &p in &self.terms[id as usize].postings {
                         let (slot, bits) = posting(p);
                         let s = slot as usize;
-                        if seen[s] != round || !self.docs[s].alive {
+                        let entry = &mut scores.phrase[s];
+                        if entry.0 != round || !self.alive(slot) {
                             continue;
                         }
-                        seen[s] = round.saturating_add(1);
+                        if round == 0 {
+                            holders.push(slot);
+                        }
+                        entry.0 = round.saturating_add(1);
                         let w = field_weight(bits);
-                        min_w[s] = min_w[s].min(w);
+                        entry.2 = if round == 0 { w } else { entry.2.min(w) };
                         if id == head {
-                            head_w[s] = w;
+                            entry.1 = w;
                         }
                     }
                 }
                 let all = u8::try_from(order.len()).unwrap_or(u8::MAX);
-                for &p in &self.terms[order[order.len() - 1] as usize].postings {
-                    let s = posting(p).0 as usize;
-                    if seen[s] == all {
-                        seen[s] = 0;
-                        scores.bump(posting(p).0, weight * (head_w[s] + min_w[s]) / 2.0);
+                for slot in holders {
+                    let entry = std::mem::take(&mut scores.phrase[slot as usize]);
+                    if entry.0 == all {
+                        scores.bump(slot, weight * (entry.1 + entry.2) / 2.0);
                     }
                 }
             }
             Target::Category(category) => {
-                for (slot, doc) in self.docs.iter().enumerate() {
-                    if doc.alive && doc.category == *category {
-                        scores.bump(u32::try_from(slot).unwrap_or(u32::MAX), weight);
-                    }
+                if let Some(id) = self.term_id(&category_term(*category)) {
+                    self.bump_all(id, weight, scores);
                 }
             }
             Target::Centers(centers) => {
-                for (slot, doc) in self.docs.iter().enumerate() {
-                    if doc.alive && centers.contains(&doc.center) {
-                        scores.bump(u32::try_from(slot).unwrap_or(u32::MAX), weight);
+                for &center in centers {
+                    if let Some(id) = self.term_id(&center_term(center)) {
+                        self.bump_all(id, weight, scores);
                     }
                 }
             }
         }
     }
 
-    fn order(&self, sort: Sort, a: &(u8, f32, u32), b: &(u8, f32, u32)) -> std::cmp::Ordering {
-        let (da, db) = (&self.docs[a.2 as usize], &self.docs[b.2 as usize]);
-        let first = match sort {
-            Sort::Relevance => b.0.cmp(&a.0).then(b.1.total_cmp(&a.1)),
-            Sort::Newest => std::cmp::Ordering::Equal,
-            Sort::PriceAsc => da.price_idr.cmp(&db.price_idr),
-            Sort::PriceDesc => db.price_idr.cmp(&da.price_idr),
-        };
-        first
-            .then(db.updated_at_ms.cmp(&da.updated_at_ms))
-            .then(da.rowid.cmp(&db.rowid))
+    /// Bumps every live listing holding the hidden term `id` by `weight`.
+    fn bump_all(&self, id: u32, weight: f32, scores: &mut Scores) {
+        for &p in &self.terms[id as usize].postings {
+            let slot = posting(p).0;
+            if self.alive(slot) {
+                scores.bump(slot, weight);
+            }
+        }
     }
 
     /// Near written words for each word of a query that found nothing.
@@ -313,6 +373,30 @@ fn passes(doc: &Doc, query: &SearchQuery, center: Option<Option<u32>>) -> bool {
         && query.max_price_idr.is_none_or(|max| doc.price_idr <= max)
 }
 
+/// A listing found, with what ordering it needs at hand (so that ordering
+/// thousands of hits never goes back to the index).
+struct Found {
+    /// Query words it matches.
+    cover: u8,
+    score: f32,
+    price_idr: i64,
+    updated_at_ms: i64,
+    rowid: i64,
+}
+
+/// The order of results: by `sort`, then newest first, then by row.
+fn order(sort: Sort, a: &Found, b: &Found) -> std::cmp::Ordering {
+    let first = match sort {
+        Sort::Relevance => b.cover.cmp(&a.cover).then(b.score.total_cmp(&a.score)),
+        Sort::Newest => std::cmp::Ordering::Equal,
+        Sort::PriceAsc => a.price_idr.cmp(&b.price_idr),
+        Sort::PriceDesc => b.price_idr.cmp(&a.price_idr),
+    };
+    first
+        .then(b.updated_at_ms.cmp(&a.updated_at_ms))
+        .then(a.rowid.cmp(&b.rowid))
+}
+
 /// 0.25 for each two neighbouring query words that stand side by side, in the
 /// same order, in the listing's title.
 fn phrase_bonus(sequence: &[Option<u32>], doc: &Doc) -> f32 {
@@ -321,7 +405,7 @@ fn phrase_bonus(sequence: &[Option<u32>], doc: &Doc) -> f32 {
         let (Some(a), Some(b)) = (pair[0], pair[1]) else {
             continue;
         };
-        if doc.title.windows(2).any(|w| w[0] == a && w[1] == b) {
+        if doc.title.has_pair(a, b) {
             bonus += PHRASE_BONUS;
         }
     }
