@@ -274,6 +274,17 @@ pub(crate) fn edit(config: &Config) {
             if s.carried || repoll {
                 bodies += s.sent + s.received;
                 requests += 1;
+                if std::env::var("TELECENTER_BENCH_VERBOSE").is_ok_and(|v| v == "1") {
+                    note!(
+                        "  node {} → {} {}: sent {} B, received {} B{}",
+                        s.from,
+                        s.url,
+                        s.path,
+                        s.sent,
+                        s.received,
+                        if repoll { " (the long poll again)" } else { "" }
+                    );
+                }
             }
             if s.path.ends_with("/sync/summary") {
                 last_poll.insert(key, s.carried);
