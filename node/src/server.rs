@@ -28,4 +28,4 @@ pub use serve::{
     shutdown_signal,
 };
 pub use session::{OperatorSession, OperatorState};
-pub use state::{AppState, OwnCenter, PublicUrl};
+pub use state::{AppState, Merged, OwnCenter, PolledMaps, PublicUrl};

@@ -18,11 +18,10 @@ use std::time::Duration;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use telecenter_protocol::envelope::VerifiedChange;
 use telecenter_protocol::epoch::epoch_of_actor;
 use telecenter_protocol::sync::{
-    Changes, FetchRequest, PushResponse, SYNC_BODY_BYTES_MAX, SYNC_WAIT_MS_MAX, SummaryRequest,
-    SummaryResponse, lacking,
+    Changes, PushResponse, SYNC_BODY_BYTES_MAX, SYNC_WAIT_MS_MAX, SummaryRequest, SummaryResponse,
+    lacking,
 };
 use telecenter_protocol::{CenterId, ChainId};
 use tokio::task::JoinSet;
@@ -31,16 +30,19 @@ use telecenter_protocol::address::NodeAddress;
 
 use crate::api::{ErrorBody, InfoView};
 use crate::net::Outgoing;
-use crate::node::{Ingested, Node, NodeError, run_blocking as blocking};
+use crate::node::{Node, NodeError, run_blocking as blocking};
 use crate::store::PeerRow;
 use backoff::Backoff;
 
 pub mod backoff;
 mod images;
 pub mod mail;
+mod polls;
+mod pull;
 pub mod transport;
 
 pub use images::{fetch_image, fetch_image_from_peers};
+use polls::POLL_STATE_UNKNOWN;
 pub use transport::HttpTransport;
 use transport::{OutRequest, Reach, Transport};
 
@@ -71,6 +73,8 @@ pub enum SyncError {
         url: String,
         /// HTTP status.
         status: u16,
+        /// The peer's error code (empty when it gave none).
+        code: String,
         /// The peer's reason.
         message: String,
     },
@@ -188,6 +192,7 @@ pub async fn fetch_info(
         return Err(SyncError::Refused {
             url: url.to_owned(),
             status: status.as_u16(),
+            code: String::new(),
             message: "it does not answer like a telecenter node".to_owned(),
         });
     }
@@ -239,6 +244,8 @@ pub struct SyncEngine {
     theirs: Arc<std::sync::Mutex<BTreeMap<CenterId, BTreeMap<String, u64>>>>,
     /// The digest of this node's routes each center last said it holds.
     routes_seen: Arc<std::sync::Mutex<std::collections::HashMap<CenterId, String>>>,
+    /// What each peer was last told we hold (so long polls send only changes).
+    polls: Arc<polls::PollViews>,
 }
 
 impl SyncEngine {
@@ -271,6 +278,7 @@ impl SyncEngine {
             node,
             theirs: Arc::default(),
             routes_seen: Arc::default(),
+            polls: Arc::default(),
         }
     }
 
@@ -337,12 +345,13 @@ impl SyncEngine {
             .await?;
         let (status, signature, body) = (answer.status, answer.signature, answer.body);
         if !(200..300).contains(&status) {
-            let message = serde_json::from_slice::<ErrorBody>(&body)
-                .map(|b| b.error.message)
-                .unwrap_or_else(|_| "no reason given".to_owned());
+            let (code, message) = serde_json::from_slice::<ErrorBody>(&body)
+                .map(|b| (b.error.code, b.error.message))
+                .unwrap_or_else(|_| (String::new(), "no reason given".to_owned()));
             return Err(SyncError::Refused {
                 url,
                 status,
+                code,
                 message,
             });
         }
@@ -368,11 +377,44 @@ impl SyncEngine {
     /// until it has news for us or the time is up.
     async fn summary(&self, peer: &PeerRow, wait_ms: u32) -> Result<SummaryResponse, SyncError> {
         let have = self.node.have();
-        let request = SummaryRequest { have, wait_ms };
+        // A long poll sends only what changed since the last summary request
+        // to this peer (a repair round always sends the whole map).
+        let (sent, delta) = self.polls.request(&peer.center_id, &have, wait_ms > 0);
         let timeout = REQUEST_TIMEOUT + Duration::from_millis(u64::from(wait_ms));
-        let summary: SummaryResponse = self
-            .post(peer, "/api/v1/sync/summary", &request, timeout)
-            .await?;
+        let mut answer = self
+            .post::<_, SummaryResponse>(
+                peer,
+                "/api/v1/sync/summary",
+                &SummaryRequest {
+                    have: sent,
+                    wait_ms,
+                    delta,
+                },
+                timeout,
+            )
+            .await;
+        if let (
+            true,
+            Err(SyncError::Refused {
+                status: 400, code, ..
+            }),
+        ) = (delta, &answer)
+        {
+            // The peer forgot what we hold (it restarted), or predates
+            // deltas: send the whole map.
+            self.polls
+                .refused_delta(&peer.center_id, code != POLL_STATE_UNKNOWN);
+            let (sent, _) = self.polls.request(&peer.center_id, &have, false);
+            let request = SummaryRequest {
+                have: sent,
+                wait_ms,
+                delta: false,
+            };
+            answer = self
+                .post(peer, "/api/v1/sync/summary", &request, timeout)
+                .await;
+        }
+        let summary = answer.inspect_err(|_| self.polls.forget(&peer.center_id))?;
         if summary.center_id != peer.center_id.to_string() {
             return Err(SyncError::BadAnswer {
                 url: peer.url.clone().unwrap_or_default(),
@@ -404,117 +446,6 @@ impl SyncEngine {
             .unwrap_or_else(|p| p.into_inner())
             .get(peer)
             .cloned()
-    }
-
-    async fn apply_envelopes(&self, peer: &PeerRow, texts: &[String]) -> Result<u64, SyncError> {
-        let (verified, envelopes) = self.verify_envelopes(peer, texts).await?;
-        self.apply_verified(verified, envelopes).await
-    }
-
-    /// Decodes and verifies changes a peer handed over (no lock held).
-    async fn verify_envelopes(
-        &self,
-        peer: &PeerRow,
-        texts: &[String],
-    ) -> Result<(Vec<Result<VerifiedChange, NodeError>>, Vec<Vec<u8>>), SyncError> {
-        let mut envelopes = Vec::with_capacity(texts.len());
-        for text in texts {
-            let bytes =
-                telecenter_protocol::b64::decode(text).map_err(|e| SyncError::BadAnswer {
-                    url: peer.url.clone().unwrap_or_default(),
-                    reason: format!("a change is not base64: {e}"),
-                })?;
-            envelopes.push(bytes);
-        }
-        let node = self.node.clone();
-        Ok(blocking(move || Ok((node.verify_received(&envelopes), envelopes))).await?)
-    }
-
-    /// Applies verified changes; returns how many were new.
-    async fn apply_verified(
-        &self,
-        verified: Vec<Result<VerifiedChange, NodeError>>,
-        envelopes: Vec<Vec<u8>>,
-    ) -> Result<u64, SyncError> {
-        let node = self.node.clone();
-        let outcomes = blocking(move || node.receive_verified(verified, &envelopes)).await?;
-        Ok(outcomes
-            .iter()
-            .filter(|o| matches!(o, Ok(Ingested::Applied)))
-            .count() as u64)
-    }
-
-    /// Pulls from `peer` every change it offers (per `theirs`) that this node
-    /// accepts and lacks.
-    async fn pull(&self, peer: &PeerRow, theirs: &BTreeMap<String, u64>) -> Result<u64, SyncError> {
-        let mut want = lacking(theirs, &self.node.have());
-        if want.is_empty() {
-            return Ok(0);
-        }
-        let mut received = 0;
-        let mut applying: Option<tokio::task::JoinHandle<Result<u64, SyncError>>> = None;
-        let mut next = Some(self.spawn_fetch(peer, want.clone()));
-        for _ in 0..ROUND_REQUESTS_MAX {
-            let Some(fetching) = next.take() else { break };
-            let changes = fetching
-                .await
-                .map_err(|e| NodeError::Internal(e.to_string()))??;
-            if changes.changes.is_empty() {
-                break;
-            }
-            // Ask for the next slice while this one is verified and applied: the
-            // answer is in order, so the last change of each chain says where
-            // the next slice starts.
-            if changes.more {
-                let mut seen = std::collections::BTreeSet::new();
-                for text in changes.changes.iter().rev() {
-                    // Only the last change of each chain needs its seq.
-                    let Some((chain, seq)) = chain_and_seq(text) else {
-                        continue;
-                    };
-                    if seen.insert(chain.clone()) {
-                        want.insert(chain, seq);
-                    }
-                }
-                next = Some(self.spawn_fetch(peer, want.clone()));
-            }
-            // Verify this slice while the previous one is applied; apply in order.
-            let (verified, envelopes) = self.verify_envelopes(peer, &changes.changes).await?;
-            if let Some(previous) = applying.take() {
-                received += previous
-                    .await
-                    .map_err(|e| NodeError::Internal(e.to_string()))??;
-            }
-            let engine = self.clone();
-            applying = Some(tokio::spawn(async move {
-                engine.apply_verified(verified, envelopes).await
-            }));
-        }
-        if let Some(previous) = applying {
-            received += previous
-                .await
-                .map_err(|e| NodeError::Internal(e.to_string()))??;
-        }
-        Ok(received)
-    }
-
-    fn spawn_fetch(
-        &self,
-        peer: &PeerRow,
-        want: BTreeMap<String, u64>,
-    ) -> tokio::task::JoinHandle<Result<Changes, SyncError>> {
-        let engine = self.clone();
-        let peer = peer.clone();
-        tokio::spawn(async move {
-            engine
-                .post(
-                    &peer,
-                    "/api/v1/sync/fetch",
-                    &FetchRequest { want },
-                    REQUEST_TIMEOUT,
-                )
-                .await
-        })
     }
 
     /// Pushes to `peer` what this node holds beyond what the peer is known to
@@ -600,10 +531,16 @@ impl SyncEngine {
             return Ok(());
         }
         self.remember(&peer.center_id, &news.have, false);
+        let mut received = 0;
         if !news.changes.is_empty() {
-            self.apply_envelopes(peer, &news.changes).await?;
+            received += self.apply_envelopes(peer, &news.changes).await?;
         }
-        self.pull(peer, &news.have).await?;
+        received += self.pull(peer, &news.have).await?;
+        if received == 0 {
+            // News that brought nothing: the peer's idea of what we hold is
+            // behind (a poll it never got); the next poll sends the whole map.
+            self.polls.forget(&peer.center_id);
+        }
         self.pull_thumbnails(peer).await;
         Ok(())
     }

@@ -336,6 +336,7 @@ pub struct Touched {
 mod doc;
 pub mod input;
 mod reader;
+mod touched;
 
 pub use doc::CatalogDoc;
 

@@ -63,6 +63,16 @@ pub struct SummaryRequest {
     /// something the caller lacks (long poll; lets a node behind NAT hear of news promptly).
     #[serde(default)]
     pub wait_ms: u32,
+    /// `have` lists only the chains that changed since the caller's last
+    /// summary request to this node, which the node merges into the map it
+    /// remembers for the caller (protocol §10.3); absent or `false`: `have` is
+    /// the whole map.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub delta: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 /// `POST /api/v1/sync/summary` answer.

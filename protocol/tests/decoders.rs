@@ -255,6 +255,7 @@ fn sync_samples() -> Vec<(&'static str, Vec<u8>)> {
                 &SummaryRequest {
                     have: have.clone(),
                     wait_ms: 20_000,
+                    delta: true,
                 },
             ),
         ),

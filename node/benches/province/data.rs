@@ -168,7 +168,8 @@ pub(crate) const QUERIES: &[&str] = &[
 /// Words in most listings: the worst case for ranking and counting.
 pub(crate) const COMMON: &[&str] = &["umkm", "asli", "produk"];
 
-const PRODUCTS: &[(&str, &str)] = &[
+/// Part of the product vocabulary.
+pub(crate) const PRODUCTS: &[(&str, &str)] = &[
     ("Keripik Pisang", "makanan"),
     ("Keripik Tempe", "makanan"),
     ("Kripik Singkong", "makanan"),
@@ -211,7 +212,8 @@ const PRODUCTS: &[(&str, &str)] = &[
     ("Servis Laptop", "jasa"),
 ];
 
-const MODIFIERS: &[&str] = &[
+/// Part of the product vocabulary.
+pub(crate) const MODIFIERS: &[&str] = &[
     "Original",
     "Pedas",
     "Manis",
@@ -244,7 +246,8 @@ const MODIFIERS: &[&str] = &[
     "Warna Alam",
 ];
 
-const REGIONS: &[&str] = &[
+/// Part of the product vocabulary.
+pub(crate) const REGIONS: &[&str] = &[
     "Malang",
     "Blitar",
     "Kediri",
@@ -277,7 +280,8 @@ const REGIONS: &[&str] = &[
     "Batu",
 ];
 
-const DESCRIPTION_WORDS: &[&str] = &[
+/// Part of the product vocabulary.
+pub(crate) const DESCRIPTION_WORDS: &[&str] = &[
     "renyah",
     "gurih",
     "tanpa",

@@ -50,9 +50,6 @@ struct Log {
     recording: bool,
     marker: String,
     seen: Vec<Seen>,
-    /// Bodies of every request, whenever made (for the header estimate).
-    bodies: u64,
-    requests: u64,
 }
 
 impl Transport for Logging {
@@ -66,8 +63,6 @@ impl Transport for Logging {
             let answer = self.inner.post(request).await;
             let received: &[u8] = answer.as_ref().map_or(&[], |a| &a.body);
             let mut log = self.log.lock().unwrap();
-            log.bodies += (sent.len() + received.len()) as u64;
-            log.requests += 1;
             if log.recording {
                 let marker = log.marker.as_bytes();
                 let has =
@@ -222,11 +217,6 @@ pub(crate) fn edit(config: &Config) {
         let watchers: Vec<usize> = (0..centers)
             .filter(|m| *m != HUBS && nodes[*m].accepts(&source.center_id()))
             .collect();
-        let wire_before = wire();
-        let (bodies_before, requests_before) = {
-            let log = log.lock().unwrap();
-            (log.bodies, log.requests)
-        };
         {
             let mut log = log.lock().unwrap();
             log.recording = true;
@@ -290,8 +280,6 @@ pub(crate) fn edit(config: &Config) {
                 last_poll.insert(key, s.carried);
             }
         }
-        let header_per_request = (wire() - wire_before).saturating_sub(log.bodies - bodies_before) as f64
-            / (log.requests - requests_before).max(1) as f64;
         let catalog_json = catalog_json_bytes(source);
         let body_per_hop = bodies as f64 / hops;
         let mut latencies: Vec<(usize, Duration)> = seen_at.into_iter().collect();
@@ -310,10 +298,9 @@ pub(crate) fn edit(config: &Config) {
             by_hops.entry(hop_count(*m)).or_default().push(*latency);
         }
         note!(
-            "one price edit: signed change {envelope_len} B; {requests} requests carried it to {hops} nodes: {:.0} B of bodies per hop ({:.2}×), about {:.0} B of headers per request; catalog as JSON {catalog_json} B ({:.0}× a hop)",
+            "one price edit: signed change {envelope_len} B; {requests} requests carried it to {hops} nodes: {:.0} B of bodies per hop ({:.2}×), plus the headers of each request (see join); catalog as JSON {catalog_json} B ({:.0}× a hop)",
             body_per_hop,
             body_per_hop / envelope_len as f64,
-            header_per_request,
             catalog_json as f64 / body_per_hop
         );
         for (k, mut v) in by_hops.clone() {
@@ -323,7 +310,6 @@ pub(crate) fn edit(config: &Config) {
         result("edit_change_bytes", envelope_len as f64);
         result("edit_hop_body_bytes", body_per_hop);
         result("edit_hop_bytes_ratio", body_per_hop / envelope_len as f64);
-        result("edit_header_bytes_per_request", header_per_request);
         result("edit_requests_per_hop", requests as f64 / hops);
         result("edit_catalog_json_bytes", catalog_json as f64);
         result("edit_catalog_json_vs_hop_ratio", catalog_json as f64 / body_per_hop);

@@ -194,6 +194,11 @@ pub(crate) fn join(config: &Config, hub_url: &str, hub_id: CenterId) {
     result("join_wire_mb", wire as f64 / 1e6);
     result("join_header_mb", wire.saturating_sub(bodies) as f64 / 1e6);
     result("join_requests", transport.requests() as f64);
+    // Headers of a request and its answer, from the wire less the bodies.
+    result(
+        "header_bytes_per_request",
+        wire.saturating_sub(bodies) as f64 / transport.requests().max(1) as f64,
+    );
     result("join_peak_rss_mb", peak);
     result("join_rss_growth_mb", rss_after - rss_before);
 

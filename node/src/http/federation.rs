@@ -21,7 +21,7 @@ use crate::node::routes::ADVERT_ENTRIES_MAX;
 use crate::node::{Ingested, Node, NodeError, reject_code};
 use crate::node::{MAIL_BATCH_MAX, MAIL_PATH, MAIL_WAIT_MS_MAX, RECEIPTS_MAX};
 use crate::server::{
-    AdminToken, ApiError, ApiJson, ApiPath, ApiResult, AppState, PairHop, PeerHop, Stopping,
+    AdminToken, ApiError, ApiJson, ApiPath, ApiResult, AppState, Merged, PairHop, PeerHop, Stopping,
 };
 use crate::sync::{RoundReport, add_peer_by_url};
 use telecenter_protocol::sealed::MailExchange;
@@ -46,11 +46,28 @@ pub(super) async fn summary(
     stopping: Stopping,
     PeerHop { auth, body }: PeerHop,
 ) -> ApiResult<Json<SummaryResponse>> {
-    let _ = auth;
     let request: SummaryRequest = parse(&body)?;
     if request.have.len() > SYNC_DOCS_MAX {
         return Err(too_many("documents", SYNC_DOCS_MAX));
     }
+    // A delta lists only what changed since the caller's last summary request:
+    // merged into the map remembered for it (protocol §10.3).
+    let caller_has = if request.delta {
+        match state.polled.merge(&auth.from, &request.have, SYNC_DOCS_MAX) {
+            Merged::Map(map) => map,
+            Merged::Unknown => {
+                return Err(ApiError::BadRequest {
+                    code: "poll_state_unknown",
+                    message: "this node does not remember what you hold; send your whole have map"
+                        .into(),
+                });
+            }
+            Merged::TooMany => return Err(too_many("documents", SYNC_DOCS_MAX)),
+        }
+    } else {
+        state.polled.set(auth.from, &request.have);
+        request.have
+    };
     if request.wait_ms > SYNC_WAIT_MS_MAX {
         return Err(ApiError::BadRequest {
             code: "invalid_wait",
@@ -76,7 +93,7 @@ pub(super) async fn summary(
         let mine = state.node.have();
         // The chains the caller lacks changes of (a later writing epoch of a
         // catalog it follows counts as held up to 0), with the seq it holds.
-        let want = lacking(&mine, &request.have);
+        let want = lacking(&mine, &caller_has);
         if !want.is_empty() {
             let news: BTreeMap<String, u64> = want
                 .keys()

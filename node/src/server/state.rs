@@ -2,6 +2,7 @@
 //! the peers' rate limits, the operator sessions, the peer body budget and the
 //! live `public_url`.
 
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, RwLock};
 
 use super::auth::SharedRateLimiter;
@@ -9,6 +10,7 @@ use super::gate::HopBodies;
 use crate::data_dir::{DataDir, DataDirError};
 use crate::node::{Node, NodeError};
 use crate::sync::SyncEngine;
+use telecenter_protocol::CenterId;
 use telecenter_protocol::address::NodeAddress;
 use telecenter_protocol::catalog::Profile;
 
@@ -37,6 +39,61 @@ pub struct AppState {
     pub requests: Arc<super::request_limit::RequestLimiter>,
     /// The own profile the page headers name, kept until the catalog changes.
     pub here: Arc<OwnCenter>,
+    /// What each peer last said it holds (a delta long poll merges into it).
+    pub polled: Arc<PolledMaps>,
+}
+
+/// What each peer's summary requests said it holds: a whole map replaces the
+/// peer's, a delta (protocol §10.3) is merged into it. Only configured peers
+/// send summary requests, and at most [`PolledMaps::PEERS_MAX`] are kept.
+#[derive(Debug, Default)]
+pub struct PolledMaps {
+    maps: Mutex<HashMap<CenterId, BTreeMap<String, u64>>>,
+}
+
+/// The map a delta long poll stands for.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Merged {
+    /// The peer's map with the delta merged in.
+    Map(BTreeMap<String, u64>),
+    /// This node does not remember the peer's map (it restarted).
+    Unknown,
+    /// The merged map would list more than the limit of chains.
+    TooMany,
+}
+
+impl PolledMaps {
+    /// Peers whose maps are kept; beyond, all are forgotten (each peer then
+    /// sends its whole map once more).
+    pub const PEERS_MAX: usize = 4_096;
+
+    /// `peer` holds `have` (a whole map).
+    pub fn set(&self, peer: CenterId, have: &BTreeMap<String, u64>) {
+        let mut maps = self.maps.lock().unwrap_or_else(|p| p.into_inner());
+        if maps.len() >= Self::PEERS_MAX && !maps.contains_key(&peer) {
+            maps.clear();
+        }
+        maps.insert(peer, have.clone());
+    }
+
+    /// Merges `delta` into `peer`'s map (a chain's seq only goes up), at most
+    /// `keys_max` chains.
+    pub fn merge(&self, peer: &CenterId, delta: &BTreeMap<String, u64>, keys_max: usize) -> Merged {
+        let mut maps = self.maps.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(map) = maps.get_mut(peer) else {
+            return Merged::Unknown;
+        };
+        let added = delta.keys().filter(|k| !map.contains_key(*k)).count();
+        if map.len() + added > keys_max {
+            maps.remove(peer);
+            return Merged::TooMany;
+        }
+        for (chain, seq) in delta {
+            let held = map.entry(chain.clone()).or_insert(0);
+            *held = (*held).max(*seq);
+        }
+        Merged::Map(map.clone())
+    }
 }
 
 /// The address buyers' links start with (`public_url` of `config.toml`): read
@@ -141,6 +198,7 @@ impl AppState {
             sitemap: Arc::default(),
             requests: Arc::default(),
             here: Arc::default(),
+            polled: Arc::default(),
         }
     }
 

@@ -424,3 +424,86 @@ async fn nonce_pool_full_answers_429_and_peers_are_still_served() {
     let response = app.oneshot(post(path, authorization, body)).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
 }
+
+/// Issue 16: a node that takes in a change reopens its long poll to every peer;
+/// the whole have map each time cost ten times the change. A long poll may now
+/// send only what changed (`"delta": true`), merged into the map the answering
+/// node remembers for the peer; one it does not remember is refused with
+/// `poll_state_unknown`, and the caller sends its whole map.
+#[tokio::test]
+async fn a_delta_long_poll_is_answered_against_the_peers_remembered_map() {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode, header};
+    use tower::ServiceExt;
+
+    let dir = TempDir::new().unwrap();
+    let clock = Arc::new(ManualClock::new(T0));
+    let node = Arc::new(crate::testing::center_with(
+        dir.path(),
+        (MALANG_SEED, MALANG_SEED.wrapping_add(1_000)),
+        &profile("Telecenter Kota Malang", "Kota Malang"),
+        clock.clone(),
+    ));
+    let n_center = node.center_id();
+    let p = TestNode::batu();
+    node.add_peer(&p.node.center_id(), "Telecenter Batu", None)
+        .unwrap();
+    let app = crate::app::router(crate::server::AppState::new(node.clone(), None));
+    let path = "/api/v1/sync/summary";
+    let ask = |body: String| {
+        let authorization = p
+            .node
+            .sign_request(&n_center, "POST", path, body.as_bytes())
+            .unwrap();
+        let request = Request::builder()
+            .method("POST")
+            .uri(path)
+            .header(header::AUTHORIZATION, authorization)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body))
+            .unwrap();
+        let app = app.clone();
+        async move {
+            let response = app.oneshot(request).await.unwrap();
+            let status = response.status();
+            let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+                .await
+                .unwrap();
+            (status, String::from_utf8_lossy(&bytes).into_owned())
+        }
+    };
+    let chain = DocId::catalog(n_center).to_string();
+    let seq = node.have()[&chain];
+    assert!(seq > 0);
+
+    // A delta before any whole map: refused, nothing remembered.
+    let (status, text) = ask(r#"{"have":{},"wait_ms":0,"delta":true}"#.to_owned()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{text}");
+    assert!(text.contains("\"poll_state_unknown\""), "{text}");
+
+    // The whole map: P holds nothing of N's catalog.
+    let (status, _) = ask(format!(r#"{{"have":{{"{chain}":0}},"wait_ms":0}}"#)).await;
+    assert_eq!(status, StatusCode::OK);
+    // An empty delta stands for that map: N has news for P at once.
+    let (status, text) = ask(r#"{"have":{},"wait_ms":20000,"delta":true}"#.to_owned()).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert!(text.contains(&format!("\"{chain}\":{seq}")), "{text}");
+    assert!(
+        text.contains("\"changes\":[\""),
+        "the news comes inline: {text}"
+    );
+
+    // A delta saying P now holds it all: nothing new, the poll times out.
+    let (status, text) = ask(format!(
+        r#"{{"have":{{"{chain}":{seq}}},"wait_ms":200,"delta":true}}"#
+    ))
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(text.contains("\"have\":{}"), "{text}");
+    // A seq never goes back through a delta.
+    let (_, text) = ask(format!(
+        r#"{{"have":{{"{chain}":0}},"wait_ms":200,"delta":true}}"#
+    ))
+    .await;
+    assert!(text.contains("\"have\":{}"), "{text}");
+}
