@@ -415,6 +415,7 @@ impl SyncEngine {
                 .await;
         }
         let summary = answer.inspect_err(|_| self.polls.forget(&peer.center_id))?;
+        self.polls.answered(&peer.center_id, have);
         if summary.center_id != peer.center_id.to_string() {
             return Err(SyncError::BadAnswer {
                 url: peer.url.clone().unwrap_or_default(),

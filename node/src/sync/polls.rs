@@ -4,10 +4,10 @@
 //! whole have map (about 75 bytes per accepted catalog) each time would cost
 //! far more than the change itself.
 //!
-//! The view is only a guess of what the peer remembers: it is set when a
-//! request is sent (a dropped long poll may never have arrived), and forgotten
-//! — so that the next request sends the whole map — after any failure, and
-//! after news that brought nothing new (the peer's view was behind).
+//! The view is what the peer last answered a request for (a long poll given up
+//! before its answer may never have arrived); it is forgotten — so that the
+//! next request sends the whole map — after any failure, and after news that
+//! brought nothing new (the peer's view was behind).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -35,23 +35,24 @@ pub(crate) struct PollViews {
 impl PollViews {
     /// The map to send to `peer` for `have`, and whether it is a delta (only
     /// when `may_delta`, the peer takes deltas, and nothing held went back or
-    /// away since the last one); notes `have` as sent.
+    /// away since the map it last answered).
     pub(crate) fn request(
         &self,
         peer: &CenterId,
         have: &BTreeMap<String, u64>,
         may_delta: bool,
     ) -> (BTreeMap<String, u64>, bool) {
-        let mut views = self.views.lock().unwrap_or_else(|p| p.into_inner());
-        let view = views.entry(*peer).or_default();
-        let base = view.sent.as_ref().filter(|sent| {
-            may_delta
-                && !view.no_delta
-                && sent
-                    .iter()
-                    .all(|(chain, seq)| have.get(chain).is_some_and(|held| held >= seq))
+        let views = self.views.lock().unwrap_or_else(|p| p.into_inner());
+        let base = views.get(peer).and_then(|view| {
+            view.sent.as_ref().filter(|sent| {
+                may_delta
+                    && !view.no_delta
+                    && sent
+                        .iter()
+                        .all(|(chain, seq)| have.get(chain).is_some_and(|held| held >= seq))
+            })
         });
-        let out = match base {
+        match base {
             Some(sent) => (
                 have.iter()
                     .filter(|(chain, seq)| sent.get(*chain) != Some(seq))
@@ -60,9 +61,16 @@ impl PollViews {
                 true,
             ),
             None => (have.clone(), false),
-        };
-        view.sent = Some(have.clone());
-        out
+        }
+    }
+
+    /// `peer` answered a request made for `have`: it holds that map now. (A
+    /// request given up before its answer may never have arrived, so only an
+    /// answer moves the base of the next delta; a delta from an older base only
+    /// repeats chains, which the peer merges again.)
+    pub(crate) fn answered(&self, peer: &CenterId, have: BTreeMap<String, u64>) {
+        let mut views = self.views.lock().unwrap_or_else(|p| p.into_inner());
+        views.entry(*peer).or_default().sent = Some(have);
     }
 
     /// The next request to `peer` sends the whole map.
@@ -96,26 +104,38 @@ mod tests {
         let peer = CenterId::from_bytes([1; 32]);
         let first = map(&[("a", 3), ("b", 0)]);
         assert_eq!(views.request(&peer, &first, true), (first.clone(), false));
+        // Given up before an answer: the next one is whole again.
+        assert_eq!(views.request(&peer, &first, true), (first.clone(), false));
+        views.answered(&peer, first.clone());
         let later = map(&[("a", 4), ("b", 0), ("c", 0)]);
         assert_eq!(
             views.request(&peer, &later, true),
             (map(&[("a", 4), ("c", 0)]), true)
         );
+        // That poll was given up: the next delta still counts from the last
+        // map answered.
+        let more = map(&[("a", 5), ("b", 0), ("c", 0)]);
+        assert_eq!(
+            views.request(&peer, &more, true),
+            (map(&[("a", 5), ("c", 0)]), true)
+        );
+        views.answered(&peer, more.clone());
         // Nothing changed: an empty delta.
-        assert_eq!(views.request(&peer, &later, true), (map(&[]), true));
+        assert_eq!(views.request(&peer, &more, true), (map(&[]), true));
         // A repair round sends the whole map.
-        assert_eq!(views.request(&peer, &later, false), (later.clone(), false));
+        assert_eq!(views.request(&peer, &more, false), (more.clone(), false));
         // A chain gone (a catalog no longer accepted) or gone back: whole map.
-        let fewer = map(&[("a", 4), ("b", 0)]);
+        let fewer = map(&[("a", 5), ("b", 0)]);
         assert_eq!(views.request(&peer, &fewer, true), (fewer.clone(), false));
-        let back = map(&[("a", 2), ("b", 0)]);
+        let back = map(&[("a", 2), ("b", 0), ("c", 0)]);
         assert_eq!(views.request(&peer, &back, true), (back.clone(), false));
         // After a failure, the whole map.
         views.forget(&peer);
-        assert_eq!(views.request(&peer, &back, true), (back.clone(), false));
+        assert_eq!(views.request(&peer, &more, true), (more.clone(), false));
         // A peer that predates deltas gets whole maps from then on.
+        views.answered(&peer, more.clone());
         views.refused_delta(&peer, true);
-        assert_eq!(views.request(&peer, &back, true), (back.clone(), false));
-        assert_eq!(views.request(&peer, &back, true), (back, false));
+        views.answered(&peer, more.clone());
+        assert_eq!(views.request(&peer, &more, true), (more, false));
     }
 }
