@@ -382,7 +382,7 @@ impl Writer {
         {
             return Ok(false);
         }
-        let changes: Vec<VerifiedChange> = run.iter().map(|(c, _)| c.clone()).collect();
+        let changes: Vec<&VerifiedChange> = run.iter().map(|(c, _)| c).collect();
         let Some(touched) = self.doc_mut(&own, &center).apply_run(&changes)? else {
             return Ok(false);
         };

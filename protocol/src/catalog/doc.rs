@@ -168,7 +168,7 @@ impl CatalogDoc {
     /// applied, and the caller applies the changes one by one.
     pub fn apply_run(
         &mut self,
-        changes: &[VerifiedChange],
+        changes: &[&VerifiedChange],
     ) -> Result<Option<Vec<Touched>>, CatalogError> {
         let Some(first) = changes.first() else {
             return Ok(Some(Vec::new()));

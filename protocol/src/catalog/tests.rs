@@ -5,7 +5,7 @@ use rand::rngs::StdRng;
 
 use super::input::{ListingPatch, NewListing, ProfileInput, ValidNewListing};
 use super::*;
-use crate::envelope::SignedChange;
+use crate::envelope::{SignedChange, VerifiedChange};
 use crate::id::DocId;
 use crate::identity::Identity;
 
@@ -583,10 +583,11 @@ fn a_run_applied_in_one_batch_gives_the_document_and_touched_parts_of_one_by_one
     let friend = Identity::generate(&mut StdRng::seed_from_u64(6)).center_id();
     changes.push(doc.set_vouch(&identity, &friend, true, T0 + 5).unwrap());
     changes.push(doc.remove_listing(&identity, &a, T0 + 6).unwrap());
-    let verified: Vec<_> = changes
+    let owned: Vec<_> = changes
         .iter()
         .map(|c| c.clone().verify(&doc.doc_id()).unwrap())
         .collect();
+    let verified: Vec<&VerifiedChange> = owned.iter().collect();
 
     let mut one_by_one = CatalogDoc::empty(identity.center_id());
     let each: Vec<Touched> = verified
