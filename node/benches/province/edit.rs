@@ -11,10 +11,9 @@ use std::time::{Duration, Instant};
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use telecenter_node::server::AppState;
 use telecenter_node::sync::transport::{AnswerFuture, OutRequest, Transport};
 use telecenter_node::sync::{HttpTransport, SyncEngine};
-use telecenter_node::{Node, SystemClock, app};
+use telecenter_node::{Node, SystemClock};
 use telecenter_protocol::catalog::input::ListingPatch;
 use telecenter_protocol::{DocId, ListingId};
 
@@ -85,11 +84,7 @@ impl Transport for Logging {
 /// Part `edit`.
 pub(crate) fn edit(config: &Config) {
     let centers = config.centers.max(HUBS + 4);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runtime = crate::net::runtime();
     let dir = tempfile::tempdir().expect("temp dir");
     let started = Instant::now();
     // The nodes, each writing its own catalog.
@@ -168,13 +163,7 @@ pub(crate) fn edit(config: &Config) {
     runtime.block_on(async {
         let mut proxies = Vec::new();
         for hub in nodes.iter().take(HUBS) {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let url = format!("http://{}", listener.local_addr().unwrap());
-            tokio::spawn(app::serve(
-                AppState::new(hub.clone(), None),
-                listener,
-                std::future::pending(),
-            ));
+            let url = crate::net::serve(hub).await;
             proxies.push(Proxy::start(&url).await);
         }
         for (n, node) in nodes.iter().enumerate() {

@@ -13,9 +13,8 @@ use automerge::sync::{Message, State, SyncDoc};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use telecenter_node::search::SearchQuery;
-use telecenter_node::server::AppState;
 use telecenter_node::sync::{HttpTransport, SyncEngine};
-use telecenter_node::{Node, SystemClock, app};
+use telecenter_node::{Node, SystemClock};
 use telecenter_protocol::{CenterId, DocId, SignedChange};
 
 use crate::config::Config;
@@ -91,19 +90,9 @@ pub(crate) fn hub(config: &Config) {
     result("ingest_changes_per_s", total as f64 / seconds);
     drop(catalogs);
     let hub = Arc::new(hub);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runtime = crate::net::runtime();
     runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(app::serve(
-            AppState::new(hub.clone(), None),
-            listener,
-            std::future::pending(),
-        ));
+        let url = crate::net::serve(&hub).await;
         println!("READY {url} {}", hub.center_id());
         // Serve until the parent closes our standard input.
         tokio::task::spawn_blocking(|| {
@@ -123,11 +112,7 @@ pub(crate) fn hub(config: &Config) {
 pub(crate) fn join(config: &Config, hub_url: &str, hub_id: CenterId) {
     let dir = tempfile::tempdir().expect("temp dir");
     let expected = config.centers * config.listings;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runtime = crate::net::runtime();
     let joiner = Arc::new(
         Node::create(
             &dir.path().join("new.db"),

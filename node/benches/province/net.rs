@@ -230,3 +230,26 @@ impl Transport for FabricTransport {
         })
     }
 }
+
+/// The runtime of a part: two workers, as on the 2-core machines the figures
+/// are for.
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// Serves `node` over HTTP on `127.0.0.1:0` until the runtime ends; returns
+/// its address.
+pub(crate) async fn serve(node: &Arc<telecenter_node::Node>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("listener");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    tokio::spawn(telecenter_node::app::serve(
+        telecenter_node::server::AppState::new(node.clone(), None),
+        listener,
+        std::future::pending(),
+    ));
+    url
+}

@@ -46,11 +46,7 @@ pub(crate) struct SimRun {
 
 /// Part `sim`: runs `n` nodes and prints their figures under `sim{n}_…`.
 pub(crate) fn sim(n: usize, now_ms: i64) -> SimRun {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runtime = crate::net::runtime();
     let dir = tempfile::tempdir().expect("temp dir");
     let clock = Arc::new(ManualClock::new(now_ms));
     let regions = n.div_ceil(REGION);
