@@ -19,10 +19,11 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use automerge::ChangeHash;
 use rand::RngCore;
 use telecenter_protocol::catalog::input::ProfileInput;
 use telecenter_protocol::catalog::{CatalogDoc, Touched};
-use telecenter_protocol::{CenterId, DocId, Identity, ListingId, Profile, SignedChange};
+use telecenter_protocol::{CenterId, DocId, EpochId, Identity, ListingId, Profile};
 use tokio::sync::watch;
 
 use crate::clock::Clock;
@@ -51,7 +52,8 @@ pub const VOUCH_DEPTH_DEFAULT: u32 = 2;
 struct Writer {
     store: Store,
     own: CatalogDoc,
-    others: HashMap<CenterId, CatalogDoc>,
+    /// Other centers' catalogs (states of all, documents of the most recently used).
+    held: held::Held,
     /// Verified changes waiting for their predecessors, bounded in count and bytes.
     pending: pending::PendingQueue,
     trust: HashMap<CenterId, TrustState>,
@@ -65,6 +67,7 @@ mod demand;
 mod edit;
 mod epoch;
 mod error;
+mod held;
 mod hop;
 mod import;
 mod ingest;
@@ -86,6 +89,7 @@ pub use demand::{
     local_month,
 };
 pub use error::{NodeError, reject_code};
+pub use held::DOCS_IN_MEMORY_MAX;
 pub use hop::{PeerAuthError, RESPONSE_HEADER, RESPONSE_METHOD};
 pub use mail::{
     LATER_RESEND_FIRST_MS, MAIL_AHEAD_MS_MAX, MAIL_BATCH_BYTES_MAX, MAIL_BATCH_MAX, MAIL_EXPIRY_MS,
@@ -159,28 +163,6 @@ fn search_words(db_path: &Path) -> crate::search::Words {
     words
 }
 
-/// Loads a document from its snapshot and the changes stored after it,
-/// re-verifying each change.
-fn load_catalog(
-    store: &Store,
-    doc_id: &DocId,
-    snapshot: Option<&[u8]>,
-    upto: i64,
-) -> Result<CatalogDoc, NodeError> {
-    let mut doc = match snapshot {
-        Some(bytes) => CatalogDoc::load(doc_id.owner, bytes)?,
-        None => CatalogDoc::empty(doc_id.owner),
-    };
-    // One change at a time: large batches are slow and memory-hungry in Automerge.
-    for envelope in store.changes_after(doc_id, upto)? {
-        let verified = SignedChange::from_bytes(&envelope)
-            .and_then(|s| s.verify(doc_id))
-            .map_err(|e| StoreError::Corrupt(format!("stored change of {doc_id}: {e}")))?;
-        doc.apply(&verified)?;
-    }
-    Ok(doc)
-}
-
 /// Runs blocking node work (SQLite, Automerge, image decoding) off the async
 /// threads; the one place async code hands work to the blocking pool.
 pub async fn run_blocking<T: Send + 'static>(
@@ -192,21 +174,71 @@ pub async fn run_blocking<T: Send + 'static>(
 }
 
 impl Writer {
-    fn doc(&self, own: &CenterId, center: &CenterId) -> Option<&CatalogDoc> {
+    /// `center`'s catalog document, loaded if need be (this center's own is
+    /// always loaded).
+    fn doc_mut(&mut self, own: &CenterId, center: &CenterId) -> Result<&mut CatalogDoc, NodeError> {
         if center == own {
-            Some(&self.own)
+            Ok(&mut self.own)
         } else {
-            self.others.get(center)
+            self.held.doc_mut(&mut self.store, *center)
         }
     }
 
-    fn doc_mut(&mut self, own: &CenterId, center: &CenterId) -> &mut CatalogDoc {
+    /// The highest seq held of `center`'s chain of `epoch` (0 if none).
+    fn seq_of(&self, own: &CenterId, center: &CenterId, epoch: Option<EpochId>) -> u64 {
         if center == own {
-            &mut self.own
+            self.own.seq_of(epoch)
         } else {
-            self.others
-                .entry(*center)
-                .or_insert_with(|| CatalogDoc::empty(*center))
+            self.held.state(center).map_or(0, |s| s.seq_of(epoch))
+        }
+    }
+
+    /// The writing epochs of `center`'s catalog of which changes are held.
+    fn epochs_of(&self, own: &CenterId, center: &CenterId) -> Vec<Option<EpochId>> {
+        if center == own {
+            self.own.epochs().collect()
+        } else {
+            self.held
+                .state(center)
+                .map(|s| s.epochs().collect())
+                .unwrap_or_default()
+        }
+    }
+
+    /// How many changes of `center`'s catalog are held, and its heads.
+    fn seq_and_heads(&self, own: &CenterId, center: &CenterId) -> (u64, Vec<ChangeHash>) {
+        if center == own {
+            (self.own.seq(), self.own.heads())
+        } else {
+            self.held
+                .state(center)
+                .map(|s| (s.seq(), s.heads.clone()))
+                .unwrap_or_default()
+        }
+    }
+
+    /// Whether the change with `hash` of `center`'s catalog is held: asked of
+    /// the document when it is loaded (it may hold changes of a batch not yet
+    /// committed), else of the store.
+    fn holds_change(
+        &self,
+        own: &CenterId,
+        center: &CenterId,
+        hash: &ChangeHash,
+    ) -> Result<bool, NodeError> {
+        if center == own {
+            return Ok(self.own.has_change(hash));
+        }
+        match self.held.loaded(center) {
+            Some(doc) => Ok(doc.has_change(hash)),
+            None => Ok(self.store.has_change(&hash.0)?),
+        }
+    }
+
+    /// Notes that changes were applied to `center`'s document.
+    fn note_applied(&mut self, own: &CenterId, center: &CenterId) {
+        if center != own {
+            self.held.applied(*center);
         }
     }
 }
@@ -224,7 +256,7 @@ impl Node {
     ) -> Result<Self, NodeError> {
         let profile = profile.validate_new()?;
         let mut store = Store::open(db_path)?;
-        if !store.documents()?.is_empty() {
+        if !store.document_states()?.is_empty() {
             return Err(NodeError::AlreadyCreated(db_path.to_owned()));
         }
         let (own, genesis) = CatalogDoc::create(&identity, &profile, clock.now_ms())?;
@@ -252,37 +284,22 @@ impl Node {
     ) -> Result<Self, NodeError> {
         let mut store = Store::open(db_path)?;
         let own_id = DocId::catalog(identity.center_id());
-        let mut own = None;
-        let mut others = HashMap::new();
-        for row in store.documents()? {
-            let loaded = load_catalog(
-                &store,
-                &row.doc_id,
-                row.snapshot.as_deref(),
-                row.snapshot_upto,
-            );
-            match loaded {
-                Ok(doc) if row.doc_id == own_id => own = Some(doc),
-                Ok(doc) => {
-                    others.insert(row.doc_id.owner, doc);
-                }
-                Err(error) if row.doc_id == own_id => return Err(error),
-                Err(error) => {
-                    // Another center's catalog that no longer verifies (e.g. a
-                    // compressed change stored before such changes were refused)
-                    // is forgotten and fetched again from peers, never a reason
-                    // not to start.
-                    tracing::warn!(doc = %row.doc_id, %error, "stored catalog does not load; forgotten, it will be fetched again");
-                    store.purge_document(&row.doc_id)?;
-                }
-            }
-        }
-        let mut own = own.ok_or_else(|| {
-            StoreError::Corrupt(format!(
+        // Only this center's own document is loaded; of the others, what
+        // `held` keeps (their documents are loaded when changes arrive).
+        let Some(own_row) = store.document(&own_id)? else {
+            return Err(StoreError::Corrupt(format!(
                 "the database holds no catalog for {}",
                 identity.center_id()
             ))
-        })?;
+            .into());
+        };
+        let mut own = held::load_catalog(
+            &store,
+            &own_id,
+            own_row.snapshot.as_deref(),
+            own_row.snapshot_upto,
+        )?;
+        let held = held::Held::open(&mut store, &identity.center_id())?;
         own.set_writing_epoch(store.writing_epoch()?);
         let trust = store.trust_list()?.into_iter().collect();
         let mut reader = Store::open_read_only(db_path)?;
@@ -292,7 +309,7 @@ impl Node {
         let mut writer = Writer {
             store,
             own,
-            others,
+            held,
             pending: pending::PendingQueue::default(),
             trust,
             accepted: HashMap::new(),
@@ -390,18 +407,6 @@ impl Node {
     /// Where the database lives.
     pub fn db_path(&self) -> &Path {
         &self.db_path
-    }
-}
-
-/// Loads a document again from what the store holds (after a failed commit).
-fn reload(store: &Store, doc_id: &DocId) -> Result<CatalogDoc, NodeError> {
-    let row = store
-        .documents()?
-        .into_iter()
-        .find(|row| row.doc_id == *doc_id);
-    match row {
-        Some(row) => load_catalog(store, doc_id, row.snapshot.as_deref(), row.snapshot_upto),
-        None => Ok(CatalogDoc::empty(doc_id.owner)),
     }
 }
 

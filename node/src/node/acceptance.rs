@@ -34,21 +34,21 @@ impl Writer {
                     continue;
                 }
                 accepted.insert(center, depth);
-                if let Some(doc) = self.others.get(&center) {
-                    next.extend(doc.vouches());
+                if let Some(state) = self.held.state(&center) {
+                    next.extend(state.vouches.iter().copied());
                 }
             }
             frontier = next;
         }
         let forgotten: Vec<CenterId> = self
-            .others
-            .keys()
+            .held
+            .centers()
             .filter(|c| !accepted.contains_key(c))
             .copied()
             .collect();
         for center in &forgotten {
             self.store.purge_document(&DocId::catalog(*center))?;
-            self.others.remove(center);
+            self.held.forget(center);
             tracing::info!(%center, "catalog no longer accepted: forgotten");
         }
         self.pending.retain_docs(|c| accepted.contains_key(c));

@@ -8,7 +8,8 @@ use telecenter_protocol::{Identity, ListingId, Profile, SignedChange};
 
 use crate::store::{ListingRow, NewChange, PairWrite};
 
-use super::{Node, NodeError, SNAPSHOT_EVERY_CHANGES, Writer, index_commit, lock, reload};
+use super::held::reload;
+use super::{Node, NodeError, SNAPSHOT_EVERY_CHANGES, Writer, index_commit, lock};
 
 /// Makes one signed change of this center's catalog: (doc, identity, rng, now).
 type MakeChange<'a> = Box<

@@ -15,7 +15,8 @@ use crate::sheet::{
 };
 use crate::store::NewChange;
 
-use super::{Node, NodeError, SNAPSHOT_EVERY_CHANGES, Writer, index_commit, lock, reload};
+use super::held::reload;
+use super::{Node, NodeError, SNAPSHOT_EVERY_CHANGES, Writer, index_commit, lock};
 
 impl Node {
     /// Reads a spreadsheet and says what importing it would do; writes nothing.

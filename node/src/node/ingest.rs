@@ -11,9 +11,8 @@ use telecenter_protocol::{CenterId, DocId, EpochId, SignedChange, VerifyError};
 
 use crate::store::{Commit, NewChange};
 
-use super::{
-    Ingested, Node, NodeError, SNAPSHOT_EVERY_CHANGES, Writer, index_commit, lock, reload,
-};
+use super::held::reload;
+use super::{Ingested, Node, NodeError, SNAPSHOT_EVERY_CHANGES, Writer, index_commit, lock};
 
 /// Batches of at least this many changes are verified on several threads.
 const VERIFY_PARALLEL_MIN: usize = 32;
@@ -139,8 +138,10 @@ impl Node {
         if let Err(error) = writer.commit_batch(own, &mut batch, now) {
             tracing::warn!(%error, "could not store received changes; reloading");
             writer.reload_others(own, batch.touched.docs.keys());
+            writer.held.trim();
             return Err(error);
         }
+        writer.held.trim();
         if batch
             .touched
             .docs
@@ -316,12 +317,9 @@ impl Writer {
             return Err(NodeError::NotAccepted(center));
         }
         let seq = verified.change.seq();
-        let held = self.doc(&own, &center).map_or(0, |d| d.seq_of(epoch));
+        let held = self.seq_of(&own, &center, epoch);
         if seq <= held {
-            let same = self
-                .doc(&own, &center)
-                .is_some_and(|d| d.has_change(&verified.hash()));
-            return if same {
+            return if self.holds_change(&own, &center, &verified.hash())? {
                 Ok(Ingested::Duplicate)
             } else {
                 Err(NodeError::Conflict(format!(
@@ -337,7 +335,7 @@ impl Writer {
         // The change must build on exactly the history held here: a change
         // with the next seq but other dependencies of its own epoch is a fork;
         // one that waits only for other epochs' changes is held.
-        let doc = self.doc_mut(&own, &center);
+        let doc = self.doc_mut(&own, &center)?;
         match readiness(doc, &verified) {
             Readiness::Now => {}
             Readiness::Waiting => {
@@ -352,8 +350,9 @@ impl Writer {
             }
         }
         let applied = doc.apply(&verified)?;
+        self.note_applied(&own, &center);
         batch.applied(center, applied, &verified, envelope.to_vec());
-        self.apply_queued(own, center, batch);
+        self.apply_queued(own, center, batch)?;
         Ok(Ingested::Applied)
     }
 
@@ -373,8 +372,11 @@ impl Writer {
             return Ok(false);
         };
         let center = first.signed.doc.owner;
+        // A run that does not begin right after what is held (duplicates,
+        // a gap) is placed one by one, without loading the document.
         if center == own
             || !self.accepted.contains_key(&center)
+            || first.change.seq() != self.seq_of(&own, &center, first.epoch()) + 1
             || !self.pending.epochs(&center).is_empty()
             || self
                 .check_epoch_bound(&own, &center, first.epoch())
@@ -383,9 +385,10 @@ impl Writer {
             return Ok(false);
         }
         let changes: Vec<&VerifiedChange> = run.iter().map(|(c, _)| c).collect();
-        let Some(touched) = self.doc_mut(&own, &center).apply_run(&changes)? else {
+        let Some(touched) = self.doc_mut(&own, &center)?.apply_run(&changes)? else {
             return Ok(false);
         };
+        self.note_applied(&own, &center);
         for ((change, envelope), touched) in run.iter().zip(touched) {
             batch.applied(center, touched, change, envelope.to_vec());
         }
@@ -403,9 +406,7 @@ impl Writer {
     ) -> Result<(), NodeError> {
         // Epoch 0 always counts: every catalog begins with it.
         let mut known = BTreeSet::from([None]);
-        if let Some(doc) = self.doc(own, center) {
-            known.extend(doc.epochs());
-        }
+        known.extend(self.epochs_of(own, center));
         known.extend(self.pending.epochs(center));
         if known.contains(&epoch) || known.len() < EPOCHS_PER_CATALOG_MAX {
             Ok(())
@@ -420,20 +421,26 @@ impl Writer {
     /// Applies every queued change of `center` that now follows what is held
     /// of its epoch and whose dependencies are all held, until none does; a
     /// queued fork is dropped, a change still waiting for other epochs stays.
-    fn apply_queued(&mut self, own: CenterId, center: CenterId, batch: &mut Batch) {
+    fn apply_queued(
+        &mut self,
+        own: CenterId,
+        center: CenterId,
+        batch: &mut Batch,
+    ) -> Result<(), NodeError> {
         loop {
             let mut progressed = false;
             for epoch in self.pending.epochs(&center) {
-                let held = self.doc(&own, &center).map_or(0, |d| d.seq_of(epoch));
+                let held = self.seq_of(&own, &center, epoch);
                 self.pending.drop_upto(&center, epoch, held);
                 let Some((queued, queued_envelope)) = self.pending.take(&center, epoch, held + 1)
                 else {
                     continue;
                 };
-                let doc = self.doc_mut(&own, &center);
+                let doc = self.doc_mut(&own, &center)?;
                 match readiness(doc, &queued) {
                     Readiness::Now => match doc.apply(&queued) {
                         Ok(applied) => {
+                            self.note_applied(&own, &center);
                             batch.applied(center, applied, &queued, queued_envelope);
                             progressed = true;
                         }
@@ -456,7 +463,7 @@ impl Writer {
                 }
             }
             if !progressed {
-                break;
+                return Ok(());
             }
         }
     }
@@ -474,18 +481,24 @@ impl Writer {
             ..Commit::default()
         };
         for (center, doc_touched) in &batch.touched.docs {
-            let doc = self.doc_mut(&own, center);
+            let doc = self.doc_mut(&own, center)?;
             let part = index_commit(doc, doc_touched)?;
             commit.profiles.extend(part.profiles);
             commit.listings.extend(part.listings);
             commit.unindex.extend(part.unindex);
+            if *center != own {
+                let vouches = doc_touched.vouches || doc_touched.everything;
+                if let Some(state) = self.held.settle(*center, vouches) {
+                    commit.states.push((DocId::catalog(*center), state));
+                }
+            }
         }
         for center in batch.touched.docs.keys() {
             let doc_id = DocId::catalog(*center);
             let since = self.store.changes_since_snapshot(&doc_id)?;
             let adding = commit.changes.iter().filter(|c| c.doc == doc_id).count() as u64;
             if since + adding >= SNAPSHOT_EVERY_CHANGES && commit.snapshot.is_none() {
-                commit.snapshot = Some((doc_id, self.doc_mut(&own, center).save()));
+                commit.snapshot = Some((doc_id, self.doc_mut(&own, center)?.save()));
             }
         }
         self.store.commit(&commit, now)?;
@@ -498,17 +511,17 @@ impl Writer {
     fn reload_others<'a>(&mut self, own: CenterId, centers: impl Iterator<Item = &'a CenterId>) {
         for center in centers {
             let doc_id = DocId::catalog(*center);
-            match reload(&self.store, &doc_id) {
-                Ok(mut doc) if *center == own => {
+            let reloaded = if *center == own {
+                reload(&self.store, &doc_id).map(Some)
+            } else {
+                self.held.reload(&self.store, *center).map(|()| None)
+            };
+            match reloaded {
+                Ok(Some(mut doc)) => {
                     doc.set_writing_epoch(self.own.writing_epoch());
                     self.own = doc;
                 }
-                Ok(doc) if doc.seq() > 0 => {
-                    self.others.insert(*center, doc);
-                }
-                Ok(_) => {
-                    self.others.remove(center);
-                }
+                Ok(_) => {}
                 Err(reload_error) => {
                     tracing::error!(%reload_error, doc = %doc_id, "cannot reload a catalog; restart the node");
                 }

@@ -49,9 +49,9 @@ impl Node {
                 .map(|(c, _)| *c)
                 .filter(|c| {
                     writer
-                        .others
-                        .get(c)
-                        .is_some_and(|doc| doc.vouches().contains(&current))
+                        .held
+                        .state(c)
+                        .is_some_and(|state| state.vouches.contains(&current))
                 })
                 .min();
             let Some(voucher) = voucher else {

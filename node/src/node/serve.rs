@@ -27,10 +27,8 @@ impl Node {
     /// The current heads of a catalog this node holds, as hex hashes.
     pub fn heads_of(&self, center: &CenterId) -> Vec<String> {
         let writer = lock(&self.writer);
-        writer
-            .doc(&self.center_id(), center)
-            .map(|d| d.heads().iter().map(|h| h.to_string()).collect())
-            .unwrap_or_default()
+        let (_, heads) = writer.seq_and_heads(&self.center_id(), center);
+        heads.iter().map(|h| h.to_string()).collect()
     }
 
     /// Every accepted catalog with the seq held and its heads, sorted by center.
@@ -40,13 +38,9 @@ impl Node {
         let mut out: Vec<_> = writer
             .accepted
             .keys()
-            .map(|center| match writer.doc(&own, center) {
-                Some(doc) => (
-                    *center,
-                    doc.seq(),
-                    doc.heads().iter().map(|h| h.to_string()).collect(),
-                ),
-                None => (*center, 0, Vec::new()),
+            .map(|center| {
+                let (seq, heads) = writer.seq_and_heads(&own, center);
+                (*center, seq, heads.iter().map(|h| h.to_string()).collect())
             })
             .collect();
         out.sort_by_key(|(center, _, _)| *center);
@@ -63,10 +57,11 @@ impl Node {
         for center in writer.accepted.keys() {
             let doc = DocId::catalog(*center);
             have.insert(ChainId::base(doc).to_string(), 0);
-            if let Some(catalog) = writer.doc(&own, center) {
-                for epoch in catalog.epochs() {
-                    have.insert(ChainId { doc, epoch }.to_string(), catalog.seq_of(epoch));
-                }
+            for epoch in writer.epochs_of(&own, center) {
+                have.insert(
+                    ChainId { doc, epoch }.to_string(),
+                    writer.seq_of(&own, center, epoch),
+                );
             }
         }
         have

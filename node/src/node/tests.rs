@@ -22,6 +22,7 @@ use super::*;
 use crate::clock::ManualClock;
 
 mod epoch;
+mod held;
 mod ingest;
 use crate::sample::add_sample_listings;
 use crate::search::{RawSearch, SearchQuery, Sort};

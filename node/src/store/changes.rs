@@ -38,6 +38,9 @@ pub struct Commit {
     pub pair: PairWrite,
     /// Product codes to record: (kode, own listing id), see [`Store::listing_keys`].
     pub listing_keys: Vec<(String, String)>,
+    /// The state kept of a document (see [`Store::document_states`]), for
+    /// documents this commit changes.
+    pub states: Vec<(DocId, String)>,
 }
 
 /// One signed change to store.
@@ -99,6 +102,61 @@ impl Store {
             });
         }
         Ok(documents)
+    }
+
+    /// One stored document (its snapshot), if it is held.
+    pub fn document(&self, doc: &DocId) -> Result<Option<DocumentRow>, StoreError> {
+        let row = self
+            .conn
+            .prepare_cached("SELECT snapshot, snapshot_upto FROM documents WHERE doc_id = ?1")?
+            .query_row(params![doc.to_string()], |row| {
+                Ok((row.get::<_, Option<Vec<u8>>>(0)?, row.get::<_, i64>(1)?))
+            })
+            .optional()?;
+        Ok(row.map(|(snapshot, snapshot_upto)| DocumentRow {
+            doc_id: *doc,
+            snapshot,
+            snapshot_upto,
+        }))
+    }
+
+    /// Every stored document with the state kept of it (`None`: not written
+    /// yet), without loading any snapshot.
+    pub fn document_states(&self) -> Result<Vec<(DocId, Option<String>)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT doc_id, state FROM documents ORDER BY doc_id")?;
+        let rows = stmt.query_map([], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, Option<String>>(1)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (doc_id, state) = row?;
+            let doc_id = doc_id
+                .parse()
+                .map_err(|e| StoreError::Corrupt(format!("document id: {e}")))?;
+            out.push((doc_id, state));
+        }
+        Ok(out)
+    }
+
+    /// Writes the state kept of a stored document (see [`Store::document_states`]).
+    pub fn set_document_state(&mut self, doc: &DocId, state: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE documents SET state = ?2 WHERE doc_id = ?1",
+            params![doc.to_string(), state],
+        )?;
+        Ok(())
+    }
+
+    /// Whether a change with this Automerge hash is stored.
+    pub fn has_change(&self, hash: &[u8; 32]) -> Result<bool, StoreError> {
+        let found = self
+            .conn
+            .prepare_cached("SELECT 1 FROM changes WHERE hash = ?1")?
+            .query_row(params![hash.as_slice()], |_| Ok(()))
+            .optional()?;
+        Ok(found.is_some())
     }
 
     /// The envelopes of a document's changes committed after `seq_no`, in commit order.
@@ -230,6 +288,10 @@ impl Store {
                  WHERE doc_id = ?1",
                 params![doc.to_string(), snapshot],
             )?;
+        }
+        for (doc, state) in &commit.states {
+            tx.prepare_cached("UPDATE documents SET state = ?2 WHERE doc_id = ?1")?
+                .execute(params![doc.to_string(), state])?;
         }
         pair_write::apply(&tx, &commit.pair, now_ms)?;
         super::listing_keys::record(&tx, &commit.listing_keys)?;

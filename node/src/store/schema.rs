@@ -383,6 +383,13 @@ pub const MIGRATIONS: &[&str] = &[
         began_at_ms INTEGER NOT NULL
     ) STRICT;
     "#,
+    // Version 13: what a node keeps in memory of each held catalog whose
+    // document it does not load (chains held, heads, vouches), as JSON, written
+    // with every commit that changes it. NULL: not written yet (a database from
+    // before this version); the node computes it from the document once.
+    r#"
+    ALTER TABLE documents ADD COLUMN state TEXT;
+    "#,
 ];
 
 impl Store {

@@ -334,6 +334,12 @@ fn a_stored_compressed_change_from_before_the_fix_does_not_stop_the_node() {
         )
         .unwrap();
     drop(store);
+    // Stored before the fix is stored before catalog states were kept (schema
+    // 13): such a database has none, and its catalogs are loaded once at start.
+    rusqlite::Connection::open(n.db_path())
+        .unwrap()
+        .execute("UPDATE documents SET state = NULL", [])
+        .unwrap();
 
     let reopened = n.reopen(7);
     assert!(reopened.accepts(&a_center));
