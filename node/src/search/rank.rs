@@ -86,8 +86,10 @@ struct Scores {
     /// looks at again, so its cost grows with its hits, not with the index.
     candidates: Vec<u32>,
     seen: Vec<bool>,
-    /// A phrase's words per listing: how many held, head weight, weakest weight.
-    phrase: Vec<(u8, f32, f32)>,
+    /// A phrase's words per listing: how many held, and the field bits of its
+    /// head's posting and of the weakest (3 bytes per listing, not 12: this
+    /// thread keeps them for every listing held).
+    phrase: Vec<(u8, u8, u8)>,
     /// Whether the alternative being applied counts as a match of the word.
     covering: bool,
 }
@@ -122,7 +124,7 @@ impl Scores {
         scores.best.resize(n, 0.0);
         scores.best_related.resize(n, 0.0);
         scores.seen.resize(n, false);
-        scores.phrase.resize(n, (0, 0.0, 0.0));
+        scores.phrase.resize(n, (0, 0, 0));
         scores.covering = true;
         scores
     }
@@ -306,10 +308,13 @@ impl Index {
                             holders.push(slot);
                         }
                         entry.0 = round.saturating_add(1);
-                        let w = field_weight(bits);
-                        entry.2 = if round == 0 { w } else { entry.2.min(w) };
+                        // Field bits fit in a byte (`FIELD_BITS`).
+                        let bits = u8::try_from(bits).unwrap_or_default();
+                        if round == 0 || field_weight(bits.into()) < field_weight(entry.2.into()) {
+                            entry.2 = bits;
+                        }
                         if id == head {
-                            entry.1 = w;
+                            entry.1 = bits;
                         }
                     }
                 }
@@ -317,7 +322,9 @@ impl Index {
                 for slot in holders {
                     let entry = std::mem::take(&mut scores.phrase[slot as usize]);
                     if entry.0 == all {
-                        scores.bump(slot, weight * (entry.1 + entry.2) / 2.0);
+                        let (head, weakest) =
+                            (field_weight(entry.1.into()), field_weight(entry.2.into()));
+                        scores.bump(slot, weight * (head + weakest) / 2.0);
                     }
                 }
             }
