@@ -74,6 +74,7 @@ mod ingest;
 mod mail;
 mod names;
 mod nonces;
+mod open_polls;
 mod orders;
 mod pending;
 mod producers;
@@ -99,6 +100,7 @@ pub use mail::{
 };
 pub use names::CenterNames;
 pub use nonces::{NONCES_NON_PEER_MAX, NONCES_PER_SENDER_MAX};
+pub use open_polls::{OpenPoll, POLL_GRACE_MS};
 pub use orders::{MessageResult, OrderDetail, PairUrl, PlaceOrder, balance_with};
 pub use pending::{
     PENDING_PER_DOC_BYTES_MAX, PENDING_PER_DOC_MAX, PENDING_TOTAL_BYTES_MAX, PENDING_TOTAL_MAX,
@@ -126,6 +128,8 @@ pub struct Node {
     images: crate::images::ImageGuards,
     /// Pair messages taken in per sender in the current minute.
     pair_rate: rate::PairRate,
+    /// Peers whose long poll is open here (they get news in its answer, not pushed).
+    open_polls: open_polls::OpenPolls,
     /// How outgoing connections are made (TLS roots, address rules).
     outgoing: Mutex<Arc<crate::net::Outgoing>>,
     /// Sealed mail: routes, relay rates, resend times.
@@ -328,6 +332,7 @@ impl Node {
             outbox_changed: watch::channel(0).0,
             images: crate::images::ImageGuards::default(),
             pair_rate: rate::PairRate::default(),
+            open_polls: open_polls::OpenPolls::default(),
             outgoing: Mutex::default(),
             mail: mail::MailState::default(),
             demand: Mutex::default(),

@@ -654,6 +654,12 @@ impl SyncEngine {
             changes.mark_unchanged();
             let result = if full_round_due {
                 self.round_and_record(&peer).await.ok
+            } else if self.node.polls_here(&peer.center_id) {
+                // The peer long-polls this node: the answer to its poll (or
+                // the next poll it opens) brings it the news; pushing them too
+                // would send every change twice.
+                self.pull_thumbnails(&peer).await;
+                true
             } else {
                 // A local or received change: push it on at once (no summary needed),
                 // and fetch the thumbnails of listings that just arrived.

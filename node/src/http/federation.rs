@@ -83,7 +83,10 @@ pub(super) async fn summary(
         }));
     }
     // Long poll: answer as soon as this node has something the caller lacks,
-    // or at once (with nothing) when this node shuts down.
+    // or at once (with nothing) when this node shuts down. While the caller
+    // polls, this node's sync engine does not push to it (the answer brings
+    // the news).
+    let _open = state.node.poll_opened(auth.from);
     let mut changed = state.node.subscribe();
     let deadline = tokio::time::Instant::now() + Duration::from_millis(u64::from(request.wait_ms));
     let stopping = stopping.wait();
