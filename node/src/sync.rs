@@ -39,6 +39,8 @@ mod images;
 pub mod mail;
 mod polls;
 mod pull;
+#[cfg(test)]
+mod tests;
 pub mod transport;
 
 pub use images::{fetch_image, fetch_image_from_peers};
