@@ -265,10 +265,27 @@ impl Held {
                 let doc_id = DocId::catalog(center);
                 let doc = match reload(store, &doc_id) {
                     Ok(doc) => doc,
+                    // The database failing is no reason to forget anything.
+                    Err(NodeError::Store(StoreError::Sqlite(error))) => {
+                        return Err(StoreError::Sqlite(error).into());
+                    }
                     Err(error) => {
                         tracing::warn!(doc = %doc_id, %error, "stored catalog does not load; forgotten, it will be fetched again");
                         store.purge_document(&doc_id)?;
-                        self.states.remove(&center);
+                        // Its vouches stay until it is fetched again, so the
+                        // centers it vouches for are not forgotten meanwhile.
+                        let vouches = self
+                            .states
+                            .remove(&center)
+                            .map(|state| state.vouches)
+                            .unwrap_or_default();
+                        if !vouches.is_empty() {
+                            let state = CatalogState {
+                                vouches,
+                                ..CatalogState::default()
+                            };
+                            self.states.insert(center, state);
+                        }
                         CatalogDoc::empty(center)
                     }
                 };
@@ -314,7 +331,19 @@ impl Held {
     /// so that memory never runs ahead of disk).
     pub(super) fn reload(&mut self, store: &Store, center: CenterId) -> Result<(), NodeError> {
         self.forget(&center);
-        let doc = reload(store, &DocId::catalog(center))?;
+        let doc_id = DocId::catalog(center);
+        let doc = match reload(store, &doc_id) {
+            Ok(doc) => doc,
+            Err(error) => {
+                // Not loadable now: what the last commit stored stands, so
+                // the catalog is neither offered beyond the disk nor lost.
+                let stored = store.document_state(&doc_id).ok().flatten();
+                if let Some(state) = stored.and_then(|t| CatalogState::from_text(&t).ok()) {
+                    self.states.insert(center, state);
+                }
+                return Err(error);
+            }
+        };
         if doc.seq() > 0 {
             self.states.insert(center, CatalogState::of(&doc));
             self.docs.insert(

@@ -120,9 +120,24 @@ impl Node {
                 };
                 run.push((next, envelope));
             }
-            if run.len() > 1 && writer.sequence_run(own, &run, &mut batch)? {
-                outcomes.extend(run.iter().map(|_| Ok(Ingested::Applied)));
-                continue;
+            if run.len() > 1 {
+                match writer.sequence_run(own, &run, &mut batch) {
+                    Ok(true) => {
+                        outcomes.extend(run.iter().map(|_| Ok(Ingested::Applied)));
+                        continue;
+                    }
+                    Ok(false) => {}
+                    Err(error) => {
+                        // Failed part way: memory may be ahead of disk for this
+                        // catalog and every one the batch touched; none of the
+                        // batch is kept (the peer sends it again).
+                        let center = chain.doc.owner;
+                        let touched = batch.touched.docs.keys();
+                        writer.reload_others(own, touched.chain(std::iter::once(&center)));
+                        writer.held.trim();
+                        return Err(error);
+                    }
+                }
             }
             for (change, envelope) in run {
                 let outcome = writer.sequence(own, change, envelope, &mut batch);
@@ -133,6 +148,8 @@ impl Node {
             }
         }
         if batch.changes.is_empty() {
+            // Documents loaded only to find changes waiting or refused.
+            writer.held.trim();
             return Ok(outcomes);
         }
         if let Err(error) = writer.commit_batch(own, &mut batch, now) {

@@ -38,7 +38,7 @@ impl Drop for OpenPoll<'_> {
             *open = open.saturating_sub(1);
             *at = now;
         }
-        polls.retain(|_, (open, at)| *open > 0 || now.saturating_sub(*at) < POLL_GRACE_MS);
+        polls.retain(|_, (open, at)| *open > 0 || recent(now, *at));
     }
 }
 
@@ -66,8 +66,14 @@ impl Node {
         self.open_polls
             .lock()
             .get(peer)
-            .is_some_and(|(open, at)| *open > 0 || now.saturating_sub(*at) < POLL_GRACE_MS)
+            .is_some_and(|(open, at)| *open > 0 || recent(now, *at))
     }
+}
+
+/// Whether `at` is less than [`POLL_GRACE_MS`] before `now` (a clock that
+/// stepped back makes it old, not recent forever).
+fn recent(now: i64, at: i64) -> bool {
+    (0..POLL_GRACE_MS).contains(&now.saturating_sub(at))
 }
 
 #[cfg(test)]
@@ -99,7 +105,12 @@ mod tests {
         assert!(node.polls_here(&peer), "just closed");
         clock.advance(POLL_GRACE_MS);
         assert!(!node.polls_here(&peer), "stopped polling");
+        // A clock stepped back does not make a closed poll recent for ever.
+        drop(node.poll_opened(peer));
+        clock.advance(-POLL_GRACE_MS * 10);
+        assert!(!node.polls_here(&peer), "clock stepped back");
         // A closed poll of another peer drops the stale entry.
+        clock.advance(POLL_GRACE_MS * 20);
         drop(node.poll_opened(telecenter_protocol::CenterId::from_bytes([8; 32])));
         assert_eq!(node.open_polls.lock().len(), 1);
     }

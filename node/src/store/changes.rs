@@ -140,6 +140,18 @@ impl Store {
         Ok(out)
     }
 
+    /// The state kept of one stored document (see [`Store::document_states`]).
+    pub fn document_state(&self, doc: &DocId) -> Result<Option<String>, StoreError> {
+        let state = self
+            .conn
+            .prepare_cached("SELECT state FROM documents WHERE doc_id = ?1")?
+            .query_row(params![doc.to_string()], |row| {
+                row.get::<_, Option<String>>(0)
+            })
+            .optional()?;
+        Ok(state.flatten())
+    }
+
     /// Writes the state kept of a stored document (see [`Store::document_states`]).
     pub fn set_document_state(&mut self, doc: &DocId, state: &str) -> Result<(), StoreError> {
         self.conn.execute(

@@ -85,6 +85,14 @@ async fn a_peer_that_long_polls_gets_a_change_in_the_answer_and_is_not_pushed_it
     })
     .await;
     until("B long-polls A", || a.polls_here(&b.center_id())).await;
+    // A's first full round (which may push) is over once A records it.
+    until("A's first round with B is recorded", || {
+        a.peers()
+            .unwrap()
+            .iter()
+            .any(|p| p.center_id == b.center_id() && p.last_ok_ms.is_some())
+    })
+    .await;
 
     paths.lock().unwrap().clear();
     for round in 0..3 {
