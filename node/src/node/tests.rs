@@ -115,6 +115,31 @@ impl TestNode {
         DocId::catalog(self.node.center_id())
     }
 
+    /// This node after a restart without a clean shutdown: dropped, and its
+    /// database opened again.
+    fn restarted(self, rng_seed: u64) -> Self {
+        let Self {
+            dir,
+            seed,
+            clock,
+            node,
+        } = self;
+        drop(node);
+        let node = Node::open(
+            &dir.path().join("node.db"),
+            identity(seed),
+            clock.clone(),
+            rng(rng_seed),
+        )
+        .unwrap();
+        Self {
+            dir,
+            seed,
+            clock,
+            node,
+        }
+    }
+
     /// Adds a listing (see [`new_listing`]); returns its id.
     fn add(&self, title: &str, category: &str, price_idr: i64) -> ListingId {
         self.node
@@ -478,25 +503,7 @@ fn drop_without_shutdown_then_reopen_keeps_every_acknowledged_listing() {
     let heads = t.node.heads_of(&center);
     let rows = all_rows(&t.node, center);
     let changes = t.node.changes_of(&t.doc_id()).unwrap();
-    let TestNode {
-        dir,
-        seed,
-        clock,
-        node,
-    } = t;
-    drop(node);
-    let t = TestNode {
-        node: Node::open(
-            &dir.path().join("node.db"),
-            identity(seed),
-            clock.clone(),
-            rng(7),
-        )
-        .unwrap(),
-        dir,
-        seed,
-        clock,
-    };
+    let t = t.restarted(7);
 
     assert_eq!(t.node.center_id(), center);
     assert_same_listings(&t.node, &acknowledged);

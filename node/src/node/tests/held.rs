@@ -15,30 +15,6 @@ fn held_center(hub: &TestNode, seed: u64) -> TestNode {
     center
 }
 
-/// `t` after a restart: its node dropped, its database opened again.
-fn restart(t: TestNode) -> TestNode {
-    let TestNode {
-        dir,
-        seed,
-        clock,
-        node,
-    } = t;
-    drop(node);
-    let node = Node::open(
-        &dir.path().join("node.db"),
-        identity(seed),
-        clock.clone(),
-        rng(7),
-    )
-    .unwrap();
-    TestNode {
-        dir,
-        seed,
-        clock,
-        node,
-    }
-}
-
 fn loaded(t: &TestNode) -> usize {
     lock(&t.node.writer).held.loaded_count()
 }
@@ -110,7 +86,7 @@ fn more_catalogs_than_fit_in_memory_take_changes_answer_peers_and_reopen_unloade
     // and changes as before.
     let have = hub.node.have();
     let catalogs = hub.node.catalogs();
-    let reopened = restart(hub);
+    let reopened = hub.restarted(7);
     assert_eq!(loaded(&reopened), 0);
     assert_eq!(reopened.node.have(), have);
     assert_eq!(reopened.node.catalogs(), catalogs);
@@ -180,7 +156,7 @@ fn a_held_catalog_that_no_longer_loads_when_a_change_arrives_is_forgotten_and_ta
         [a.doc_id().to_string()],
     )
     .unwrap();
-    let hub = restart(hub);
+    let hub = hub.restarted(7);
     assert!(!is_loaded(&hub, &a_id));
 
     a.add("Sambal Roa", "makanan", 25_000);
