@@ -190,16 +190,16 @@ impl Held {
             if center == *own {
                 continue;
             }
-            let read = text.as_deref().map(CatalogState::from_text);
-            let state = match read {
-                Some(Ok(state)) => state,
+            let stored = match text.as_deref().map(CatalogState::from_text) {
+                Some(Ok(state)) => Some(state),
                 Some(Err(error)) => {
                     tracing::warn!(doc = %doc_id, %error, "stored catalog state unreadable; computed again");
-                    match held.compute_state(store, &doc_id)? {
-                        Some(state) => state,
-                        None => continue,
-                    }
+                    None
                 }
+                None => None,
+            };
+            let state = match stored {
+                Some(state) => state,
                 None => match held.compute_state(store, &doc_id)? {
                     Some(state) => state,
                     None => continue,
