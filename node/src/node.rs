@@ -15,7 +15,7 @@
 //! authentication), `rate` (messages per sender per minute), `read`, `error`,
 //! `orders`, `mail`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -59,6 +59,8 @@ struct Writer {
     trust: HashMap<CenterId, TrustState>,
     /// Accepted centers and their trust depth (own center: 0).
     accepted: HashMap<CenterId, u32>,
+    /// The same centers, readable without the writer lock (see [`Node::accepted_now`]).
+    accepted_now: Arc<Mutex<HashSet<CenterId>>>,
     vouch_depth: u32,
 }
 
@@ -138,6 +140,10 @@ pub struct Node {
     demand: Mutex<demand::DemandBuffer>,
     /// The search index the writing and reading connections share.
     search: Arc<crate::store::SearchIndex>,
+    /// Which centers are accepted, as the writer last computed it: read before
+    /// verifying a batch without waiting for the writer lock (its own lock,
+    /// taken only briefly and never held with another).
+    accepted_now: Arc<Mutex<HashSet<CenterId>>>,
     /// Uploaded spreadsheets waiting for the operator's confirmation.
     held_sheets: Mutex<crate::sheet::held::HeldSheets>,
 }
@@ -317,8 +323,10 @@ impl Node {
             pending: pending::PendingQueue::default(),
             trust,
             accepted: HashMap::new(),
+            accepted_now: Arc::default(),
             vouch_depth: VOUCH_DEPTH_DEFAULT,
         };
+        let accepted_now = writer.accepted_now.clone();
         writer.recompute_acceptance(identity.center_id())?;
         Ok(Self {
             identity,
@@ -338,6 +346,7 @@ impl Node {
             demand: Mutex::default(),
             held_sheets: Mutex::default(),
             search,
+            accepted_now,
         })
     }
 

@@ -52,6 +52,7 @@ impl Writer {
             tracing::info!(%center, "catalog no longer accepted: forgotten");
         }
         self.pending.retain_docs(|c| accepted.contains_key(c));
+        *lock(&self.accepted_now) = accepted.keys().copied().collect();
         self.accepted = accepted;
         Ok(forgotten)
     }

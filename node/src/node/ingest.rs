@@ -177,20 +177,18 @@ impl Node {
     /// lock (a large batch on every core).
     pub fn verify_received(&self, envelopes: &[Vec<u8>]) -> Vec<Result<VerifiedChange, NodeError>> {
         let own = self.center_id();
-        // 1. Frame each envelope and note (under a brief lock) whether its catalog
-        //    is accepted.
+        // 1. Frame each envelope and note whether its catalog is accepted (from
+        //    the view the writer keeps: a batch being applied does not hold up
+        //    the verification of the next).
         let framed: Vec<Result<SignedChange, NodeError>> = envelopes
             .iter()
             .map(|envelope| SignedChange::from_bytes(envelope).map_err(NodeError::from))
             .collect();
         let accepted: Vec<bool> = {
-            let writer = lock(&self.writer);
+            let accepted = lock(&self.accepted_now);
             framed
                 .iter()
-                .map(|f| {
-                    f.as_ref()
-                        .is_ok_and(|s| writer.accepted.contains_key(&s.doc.owner))
-                })
+                .map(|f| f.as_ref().is_ok_and(|s| accepted.contains(&s.doc.owner)))
                 .collect()
         };
         // 2. Verify without any lock, a large batch on every core.

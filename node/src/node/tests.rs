@@ -6,6 +6,7 @@
 //! paging, ranking).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
 
 use base64::Engine;
 use rand::SeedableRng;
@@ -1153,6 +1154,58 @@ fn changes_of_an_untrusted_center_are_refused_and_leave_no_trace() {
     assert_all_applied(&send_catalog(&a, &b), "after trust");
     assert_eq!(all_rows(&b.node, a_center), all_rows(&a.node, a_center));
     assert_eq!(b.node.search(&raw_search("keripik")).unwrap().total, 1);
+}
+
+/// The hub's ingest ran one batch at a time: verifying a peer's next batch
+/// waited for the writer lock that the batch before it held while applied.
+/// Verification now reads which catalogs are accepted from the writer's own
+/// view, so it goes on while the writer is busy, and still refuses, unverified,
+/// the changes of a center not accepted.
+#[test]
+fn a_batch_is_verified_while_the_writer_applies_another() {
+    let a = TestNode::malang();
+    let b = TestNode::lumajang();
+    let a_center = a.node.center_id();
+    a.add("Keripik Tempe Sanan", "makanan", 15_000);
+    let a_changes = a.node.changes_of(&a.doc_id()).unwrap();
+    let verify_while_busy = || {
+        let busy = lock(&b.node.writer);
+        std::thread::scope(|scope| {
+            let verifying = scope.spawn(|| b.node.verify_received(&a_changes));
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while !verifying.is_finished() && Instant::now() < deadline {
+                std::thread::yield_now();
+            }
+            let finished = verifying.is_finished();
+            // Let a verification that waits for the lock end before failing.
+            drop(busy);
+            assert!(finished, "verification waited for the writer lock");
+            verifying.join().unwrap()
+        })
+    };
+
+    let refused = verify_while_busy();
+    assert!(
+        refused
+            .iter()
+            .all(|v| matches!(v, Err(NodeError::NotAccepted(c)) if *c == a_center)),
+        "not accepted yet"
+    );
+    b.node.trust(&a_center).unwrap();
+    let verified = verify_while_busy();
+    assert!(verified.iter().all(Result::is_ok), "accepted now");
+    assert_all_applied(
+        &b.node.receive_verified(verified, &a_changes).unwrap(),
+        "verified while the writer was busy",
+    );
+    assert_eq!(all_rows(&b.node, a_center), all_rows(&a.node, a_center));
+    b.node.block(&a_center).unwrap();
+    assert!(
+        verify_while_busy()
+            .iter()
+            .all(|v| matches!(v, Err(NodeError::NotAccepted(_)))),
+        "blocked"
+    );
 }
 
 #[test]

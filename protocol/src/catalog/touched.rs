@@ -2,6 +2,7 @@
 //! everything — read from the change's own operations (never by diffing the
 //! document), so that the cost grows with the change, not the catalog.
 
+use automerge::legacy::{Key, ObjectId, OpId, OpType};
 use automerge::{Prop, ReadDoc};
 
 use super::{CatalogDoc, Touched};
@@ -16,21 +17,17 @@ impl CatalogDoc {
         // follows from their parent's without asking the document.
         let mut made = Made::new();
         for (i, op) in decoded.operations.iter().enumerate() {
-            if matches!(op.action, automerge::legacy::OpType::Make(_)) {
-                let id = automerge::legacy::OpId(
-                    decoded.start_op.get() + i as u64,
-                    decoded.actor_id.clone(),
-                );
-                made.insert(id.to_string(), (op.obj.to_string(), map_key(&op.key)));
+            if matches!(op.action, OpType::Make(_)) {
+                let id = OpId(decoded.start_op.get() + i as u64, decoded.actor_id.clone());
+                made.insert(ObjectId::Id(id), (&op.obj, map_key(&op.key)));
             }
         }
         // A change touches few objects but has many ops: place each object once.
         let mut places = Places::new();
         for op in &decoded.operations {
             let key = map_key(&op.key);
-            let obj = op.obj.to_string();
-            if obj == "_root" {
-                match key.as_deref() {
+            if op.obj == ObjectId::Root {
+                match key {
                     Some("center") => touched.profile = true,
                     Some("vouches") => touched.vouches = true,
                     Some("listings") => touched.everything = true,
@@ -38,7 +35,7 @@ impl CatalogDoc {
                 }
                 continue;
             }
-            match self.place_of(&obj, &made, &mut places) {
+            match self.place_of(&op.obj, &made, &mut places) {
                 None => touched.everything = true,
                 Some((top, listing)) if top == "listings" => match (listing, key) {
                     (Some(id), _) => {
@@ -46,7 +43,7 @@ impl CatalogDoc {
                     }
                     // The op is on the listings map itself: its key is the listing id.
                     (None, Some(key)) => {
-                        touched.listings.insert(key);
+                        touched.listings.insert(key.to_owned());
                     }
                     (None, None) => touched.everything = true,
                 },
@@ -61,28 +58,28 @@ impl CatalogDoc {
     /// Where `obj` sits (see [`Place`]): objects `made` by the change being read
     /// are placed from their parent's place, walking up to an object that was
     /// there before (placed by asking the document) or to the root.
-    fn place_of(&self, obj: &str, made: &Made, places: &mut Places) -> Place {
+    fn place_of<'c>(&self, obj: &'c ObjectId, made: &Made<'c>, places: &mut Places<'c>) -> Place {
         // Made objects from `obj` upwards, with their key under their parent.
-        let mut chain: Vec<(String, Option<String>)> = Vec::new();
-        let mut current = obj.to_owned();
+        let mut chain: Vec<(&'c ObjectId, Option<&'c str>)> = Vec::new();
+        let mut current = obj;
         let mut place = loop {
-            if let Some(place) = places.get(&current) {
+            if let Some(place) = places.get(current) {
                 break place.clone();
             }
-            match made.get(&current) {
+            match made.get(current) {
                 // (The walk is bounded: ids only grow, and never more steps
                 // than objects made.)
                 Some((parent, key)) if chain.len() <= made.len() => {
-                    if parent == "_root" {
-                        let place = key.clone().map(|key| (key, None));
+                    if **parent == ObjectId::Root {
+                        let place = key.map(|key| (key.to_owned(), None));
                         places.insert(current, place.clone());
                         break place;
                     }
-                    chain.push((current, key.clone()));
-                    current = parent.clone();
+                    chain.push((current, *key));
+                    current = parent;
                 }
                 _ => {
-                    let place = self.place_in_document(&current);
+                    let place = self.place_in_document(&current.to_string());
                     places.insert(current, place.clone());
                     break place;
                 }
@@ -91,7 +88,7 @@ impl CatalogDoc {
         // Down again: a made object's place follows from its parent's.
         while let Some((child, key)) = chain.pop() {
             place = match place {
-                Some((top, None)) => Some((top, key)),
+                Some((top, None)) => Some((top, key.map(str::to_owned))),
                 other => other,
             };
             places.insert(child, place.clone());
@@ -122,14 +119,14 @@ impl CatalogDoc {
 /// (`None`: somewhere a catalog has nothing).
 type Place = Option<(String, Option<String>)>;
 /// Objects placed so far.
-type Places = std::collections::HashMap<String, Place>;
+type Places<'c> = std::collections::HashMap<&'c ObjectId, Place>;
 /// Objects a change makes: their parent and key.
-type Made = std::collections::HashMap<String, (String, Option<String>)>;
+type Made<'c> = std::collections::HashMap<ObjectId, (&'c ObjectId, Option<&'c str>)>;
 
 /// The key of a map op (`None` for a list position).
-fn map_key(key: &automerge::legacy::Key) -> Option<String> {
+fn map_key(key: &Key) -> Option<&str> {
     match key {
-        automerge::legacy::Key::Map(key) => Some(key.to_string()),
-        automerge::legacy::Key::Seq(_) => None,
+        Key::Map(key) => Some(key.as_str()),
+        Key::Seq(_) => None,
     }
 }
