@@ -339,6 +339,7 @@ mod reader;
 mod touched;
 
 pub use doc::CatalogDoc;
+pub use touched::ChangeOps;
 
 #[cfg(test)]
 mod tests;

@@ -23,6 +23,7 @@
 use automerge::{ActorId, Change, ChangeHash};
 use ed25519_dalek::{Signature, VerifyingKey};
 
+use crate::catalog::ChangeOps;
 use crate::epoch::{ChainId, EpochId, actor_for_epoch, epoch_of_actor};
 use crate::id::{CenterId, DOC_ID_BYTES, DocId, DocKind};
 use crate::identity::Identity;
@@ -152,6 +153,8 @@ pub struct VerifiedChange {
     pub signed: SignedChange,
     /// The decoded Automerge change.
     pub change: Change,
+    /// Where its operations go (decoded here, off any lock).
+    pub ops: ChangeOps,
 }
 
 impl VerifiedChange {
@@ -328,9 +331,11 @@ impl SignedChange {
                 found: change.actor_id().to_hex_string(),
             });
         }
+        let ops = ChangeOps::of(&change);
         Ok(VerifiedChange {
             signed: self,
             change,
+            ops,
         })
     }
 }

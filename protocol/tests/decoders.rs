@@ -172,7 +172,11 @@ fn check_change_payload(change: &[u8], genesis: &VerifiedChange) {
     let mut doc = CatalogDoc::empty(sender().center_id());
     doc.apply(genesis).expect("genesis applies");
     if doc.apply(&verified).is_ok() {
-        let _ = doc.touched_by(&verified.change);
+        // What the ops decoded at verification say is what the change says.
+        assert_eq!(
+            doc.touched_by(&verified.change),
+            doc.touched_by_ops(&verified.ops)
+        );
         read_all(&doc);
     }
 }

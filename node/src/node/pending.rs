@@ -37,6 +37,7 @@ fn cost(verified: &VerifiedChange, envelope: &[u8]) -> usize {
         .len()
         .saturating_add(verified.signed.change.len())
         .saturating_add(verified.change.raw_bytes().len())
+        .saturating_add(verified.ops.held_bytes())
 }
 
 /// Every catalog's queue, with the totals over all of them.

@@ -158,7 +158,7 @@ impl CatalogDoc {
             .ok_or(CatalogError::NotOwner(change.signed.signer))?;
         self.doc.apply_changes([change.change.clone()])?;
         self.note(epoch, change.change.seq(), change.hash());
-        Ok(self.touched_by(&change.change))
+        Ok(self.touched_by_ops(&change.ops))
     }
 
     /// Applies a run of verified changes of one writing epoch of this catalog
@@ -205,7 +205,7 @@ impl CatalogDoc {
                 .iter()
                 .map(|change| {
                     self.note(epoch, change.change.seq(), change.hash());
-                    self.touched_by(&change.change)
+                    self.touched_by_ops(&change.ops)
                 })
                 .collect(),
         ))

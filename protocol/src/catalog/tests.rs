@@ -601,6 +601,12 @@ fn a_run_applied_in_one_batch_gives_the_document_and_touched_parts_of_one_by_one
     assert!(each[4].profile && each[4].listings.is_empty());
     assert!(each[5].vouches && each[5].listings.is_empty());
     assert!(each[6].listings.contains(&a.to_string()));
+    // The ops decoded once at verification say what the change itself says.
+    let from_changes: Vec<Touched> = verified
+        .iter()
+        .map(|v| one_by_one.touched_by(&v.change))
+        .collect();
+    assert_eq!(from_changes, each);
 
     let mut batched = CatalogDoc::empty(identity.center_id());
     let all = batched.apply_run(&verified).unwrap().expect("a run");
