@@ -338,8 +338,8 @@ pub mod input;
 mod reader;
 mod touched;
 
+pub use crate::change_ops::ChangeOps;
 pub use doc::CatalogDoc;
-pub use touched::ChangeOps;
 
 #[cfg(test)]
 mod tests;

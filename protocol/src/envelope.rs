@@ -23,7 +23,7 @@
 use automerge::{ActorId, Change, ChangeHash};
 use ed25519_dalek::{Signature, VerifyingKey};
 
-use crate::catalog::ChangeOps;
+use crate::change_ops::ChangeOps;
 use crate::epoch::{ChainId, EpochId, actor_for_epoch, epoch_of_actor};
 use crate::id::{CenterId, DOC_ID_BYTES, DocId, DocKind};
 use crate::identity::Identity;

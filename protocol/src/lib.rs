@@ -19,6 +19,7 @@ pub mod address;
 pub mod b64;
 pub mod card;
 pub mod catalog;
+pub mod change_ops;
 pub mod envelope;
 pub mod epoch;
 pub mod fee;

@@ -1,0 +1,62 @@
+//! What a change's operations write, read from the change alone (no
+//! document): decoded once, when a received change is verified.
+
+use std::collections::HashMap;
+
+use automerge::legacy::{Key, ObjectId, OpId, OpType};
+
+/// Objects a change makes: their parent and key.
+pub(crate) type Made = HashMap<ObjectId, (ObjectId, Key)>;
+
+/// Where a change's operations go, read from the change alone: each op's
+/// object and key, and the objects the change makes with their parent and key.
+/// Decoding it is most of the cost of working out what a change touched in a
+/// catalog, so a received change is decoded once when it is verified (no lock
+/// held), and the writer only places it in the document (`touched_by_ops` of
+/// the catalog). Bounded by the change: one entry per op, at most
+/// [`CHANGE_OPS_MAX`](crate::limits::CHANGE_OPS_MAX).
+#[derive(Clone, Debug, Default)]
+pub struct ChangeOps {
+    /// Each op's object and key, in order; an op on the same object and key
+    /// as the one before it is left out.
+    pub(crate) ops: Vec<(ObjectId, Key)>,
+    /// The objects the change makes: their parent and key.
+    pub(crate) made: Made,
+}
+
+impl ChangeOps {
+    /// Decodes `change`'s operations.
+    pub fn of(change: &automerge::Change) -> Self {
+        let decoded = change.decode();
+        let start = decoded.start_op.get();
+        let mut made = Made::new();
+        let mut ops: Vec<(ObjectId, Key)> = Vec::with_capacity(decoded.operations.len());
+        for (i, op) in decoded.operations.into_iter().enumerate() {
+            if matches!(op.action, OpType::Make(_)) {
+                let id = OpId(start + i as u64, decoded.actor_id.clone());
+                made.insert(ObjectId::Id(id), (op.obj.clone(), op.key.clone()));
+            }
+            if ops
+                .last()
+                .is_some_and(|(obj, key)| *obj == op.obj && *key == op.key)
+            {
+                continue;
+            }
+            ops.push((op.obj, op.key));
+        }
+        Self { ops, made }
+    }
+
+    /// About how many bytes this holds (for bounding queues that keep it).
+    pub fn held_bytes(&self) -> usize {
+        let key = |key: &Key| match key {
+            Key::Map(text) if text.is_heap_allocated() => text.len(),
+            _ => 0,
+        };
+        let ops: usize = self.ops.iter().map(|(_, k)| key(k)).sum();
+        let made: usize = self.made.values().map(|(_, k)| key(k)).sum();
+        ops + made
+            + self.ops.len() * std::mem::size_of::<(ObjectId, Key)>()
+            + self.made.len() * 2 * std::mem::size_of::<(ObjectId, Key)>()
+    }
+}
