@@ -33,7 +33,7 @@ impl ChangeOps {
         let mut ops: Vec<(ObjectId, Key)> = Vec::with_capacity(decoded.operations.len());
         for (i, op) in decoded.operations.into_iter().enumerate() {
             if matches!(op.action, OpType::Make(_)) {
-                let id = OpId(start + i as u64, decoded.actor_id.clone());
+                let id = OpId(start.saturating_add(i as u64), decoded.actor_id.clone());
                 made.insert(ObjectId::Id(id), (op.obj.clone(), op.key.clone()));
             }
             if ops
