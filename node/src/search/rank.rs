@@ -18,7 +18,7 @@
 //! listings match; it does not count as a match of the word.
 
 use super::index::{
-    Doc, IN_HEAD, IN_PRODUCER, IN_TITLE, Index, category_term, center_term, posting,
+    Doc, IN_HEAD, IN_PRODUCER, IN_TITLE, Index, TitleTerms, category_term, center_term, posting,
 };
 use super::plan::{Plan, Target, plan};
 use super::{SearchQuery, Sort};
@@ -70,22 +70,44 @@ fn field_weight(bits: u32) -> f32 {
     }
 }
 
-/// Per-listing accumulators for one query.
-struct Scores {
-    score: Vec<f32>,
+/// One listing's accumulators for one query, together so that touching a
+/// listing reads and writes one place, not six arrays.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Acc {
+    score: f32,
     /// Score from related products only: counts for listings that match no
     /// word of the query, which then come after every listing that does.
-    weak: Vec<f32>,
-    cover: Vec<u8>,
-    /// The current concept's best match per listing by the word or its
-    /// meanings, and by a related product only.
-    best: Vec<f32>,
-    best_related: Vec<f32>,
+    weak: f32,
+    /// The current concept's best match by the word or its meanings, and by a
+    /// related product only.
+    best: f32,
+    best_related: f32,
+    cover: u8,
+    seen: bool,
+}
+
+impl Acc {
+    /// Adds the best match of the concept just applied, by `factor` (how rare
+    /// the concept is), and clears it for the next concept.
+    fn settle(&mut self, factor: f32) {
+        if self.best > 0.0 {
+            self.score += self.best * factor;
+            self.cover = self.cover.saturating_add(1);
+        } else {
+            self.weak += self.best_related * factor;
+        }
+        self.best = 0.0;
+        self.best_related = 0.0;
+    }
+}
+
+/// Per-listing accumulators for one query.
+struct Scores {
+    acc: Vec<Acc>,
     touched: Vec<u32>,
     /// Every listing any concept touched (each once): the only ones a query
     /// looks at again, so its cost grows with its hits, not with the index.
     candidates: Vec<u32>,
-    seen: Vec<bool>,
     /// A phrase's words per listing: how many held, and the field bits of its
     /// head's posting and of the weakest (3 bytes per listing, not 12: this
     /// thread keeps them for every listing held).
@@ -107,54 +129,41 @@ impl Scores {
         let mut scores = SCRATCH
             .with(|s| s.borrow_mut().take())
             .unwrap_or_else(|| Self {
-                score: Vec::new(),
-                weak: Vec::new(),
-                cover: Vec::new(),
-                best: Vec::new(),
-                best_related: Vec::new(),
+                acc: Vec::new(),
                 touched: Vec::new(),
                 candidates: Vec::new(),
-                seen: Vec::new(),
                 phrase: Vec::new(),
                 covering: true,
             });
-        scores.score.resize(n, 0.0);
-        scores.weak.resize(n, 0.0);
-        scores.cover.resize(n, 0);
-        scores.best.resize(n, 0.0);
-        scores.best_related.resize(n, 0.0);
-        scores.seen.resize(n, false);
+        scores.acc.resize(n, Acc::default());
         scores.phrase.resize(n, (0, 0, 0));
         scores.covering = true;
         scores
     }
 
-    /// Zeroes what this search wrote and keeps the accumulators for the next
-    /// search of this thread.
+    /// Keeps the accumulators for the next search of this thread; ranking
+    /// zeroed every one this search wrote.
     fn give_back(mut self) {
-        for &slot in self.candidates.iter().chain(&self.touched) {
-            let s = slot as usize;
-            self.score[s] = 0.0;
-            self.weak[s] = 0.0;
-            self.cover[s] = 0;
-            self.best[s] = 0.0;
-            self.best_related[s] = 0.0;
-            self.seen[s] = false;
-        }
+        debug_assert!(
+            self.candidates
+                .iter()
+                .chain(&self.touched)
+                .all(|&slot| self.acc[slot as usize] == Acc::default())
+        );
         self.candidates.clear();
         self.touched.clear();
         SCRATCH.with(|s| *s.borrow_mut() = Some(self));
     }
 
     fn bump(&mut self, slot: u32, value: f32) {
-        let s = slot as usize;
-        if self.best[s] == 0.0 && self.best_related[s] == 0.0 {
+        let acc = &mut self.acc[slot as usize];
+        if acc.best == 0.0 && acc.best_related == 0.0 {
             self.touched.push(slot);
         }
         let best = if self.covering {
-            &mut self.best[s]
+            &mut acc.best
         } else {
-            &mut self.best_related[s]
+            &mut acc.best_related
         };
         *best = best.max(value);
     }
@@ -175,7 +184,8 @@ impl Index {
         };
         let mut scores = Scores::take(self.docs.len());
         let live = self.len().max(1) as f32;
-        for concept in &plan.concepts {
+        let mut factor = 1.0;
+        for (n, concept) in plan.concepts.iter().enumerate() {
             for alternative in &concept.alternatives {
                 scores.covering = alternative.covers;
                 self.apply(&alternative.target, alternative.weight, &mut scores);
@@ -183,27 +193,25 @@ impl Index {
             if !scores
                 .touched
                 .iter()
-                .any(|&slot| scores.best[slot as usize] > 0.0)
+                .any(|&slot| scores.acc[slot as usize].best > 0.0)
             {
                 hits.hints.missed.push(concept.typed.clone());
             }
             let rarity = (1.0 + live / scores.touched.len().max(1) as f32).ln() / (1.0 + live).ln();
-            let factor = 0.8 + 0.2 * rarity.clamp(0.0, 1.0);
-            for slot in std::mem::take(&mut scores.touched) {
-                if !scores.seen[slot as usize] {
-                    scores.seen[slot as usize] = true;
+            factor = 0.8 + 0.2 * rarity.clamp(0.0, 1.0);
+            if n + 1 == plan.concepts.len() {
+                // The last concept is settled as its listings are ranked, below.
+                break;
+            }
+            for &slot in &scores.touched {
+                let acc = &mut scores.acc[slot as usize];
+                if !acc.seen {
+                    acc.seen = true;
                     scores.candidates.push(slot);
                 }
-                let slot = slot as usize;
-                if scores.best[slot] > 0.0 {
-                    scores.score[slot] += scores.best[slot] * factor;
-                    scores.cover[slot] = scores.cover[slot].saturating_add(1);
-                } else {
-                    scores.weak[slot] += scores.best_related[slot] * factor;
-                }
-                scores.best[slot] = 0.0;
-                scores.best_related[slot] = 0.0;
+                acc.settle(factor);
             }
+            scores.touched.clear();
         }
         let center_filter = query.center.map(|c| self.center_slot_of(&c));
         let sequence: Vec<Option<u32>> = plan
@@ -211,57 +219,82 @@ impl Index {
             .iter()
             .flat_map(|c| c.own_terms.iter().copied())
             .collect();
-        let mut found: Vec<Found> = Vec::with_capacity(scores.candidates.len());
-        for &candidate in &scores.candidates {
-            let slot = candidate as usize;
+        // Neighbouring query words, for the phrase bonus: a title is read only
+        // when there are some.
+        let pairs: Vec<(u32, u32)> = sequence
+            .windows(2)
+            .filter_map(|w| Some((w[0]?, w[1]?)))
+            .collect();
+        let wanted = (query.offset as usize).saturating_add(query.limit as usize);
+        let mut best = Best::new(query.sort, wanted);
+        // Listings found per number of query words matched.
+        let mut per_cover = [0u64; 256];
+        let mut rank = |slot: usize, acc: Acc| {
+            let base = if acc.cover > 0 { acc.score } else { acc.weak };
             let doc = &self.docs[slot];
-            let cover = scores.cover[slot];
-            let base = if cover > 0 {
-                scores.score[slot]
-            } else {
-                scores.weak[slot]
-            };
             if base == 0.0 || !doc.alive || !passes(doc, query, center_filter) {
-                continue;
+                return;
             }
-            let mut score = base + phrase_bonus(&sequence, doc);
-            if !doc.in_stock {
-                score *= OUT_OF_STOCK;
+            per_cover[usize::from(acc.cover)] += 1;
+            let stock = if doc.in_stock { 1.0 } else { OUT_OF_STOCK };
+            let mut score = base;
+            if !pairs.is_empty() && query.sort == Sort::Relevance {
+                // The title is read only for a listing that could be shown
+                // with the whole bonus (plus a margin for rounding).
+                let bound = (base + PHRASE_BONUS * pairs.len() as f32) * stock + 1e-3;
+                if !best.may_take(acc.cover, bound) {
+                    return;
+                }
+                score += phrase_bonus(&pairs, &self.cold[slot].title);
             }
-            found.push(Found {
-                cover,
+            score *= stock;
+            best.offer(Found {
+                cover: acc.cover,
                 score,
                 price_idr: doc.price_idr,
                 updated_at_ms: doc.updated_at_ms,
                 rowid: doc.rowid,
             });
+        };
+        // Each listing is ranked once, its accumulators read and zeroed for
+        // the next search in one go: first those the last concept did not
+        // touch, then the last concept's, settled on the way.
+        for &slot in &scores.candidates {
+            let acc = &mut scores.acc[slot as usize];
+            if acc.best == 0.0 && acc.best_related == 0.0 {
+                rank(slot as usize, std::mem::take(acc));
+            }
         }
-        scores.give_back();
-        let matching = found.iter().filter(|f| f.cover > 0).count();
-        if matching >= RELATED_FILL_BELOW {
+        for &slot in &scores.touched {
+            let mut acc = std::mem::take(&mut scores.acc[slot as usize]);
+            acc.settle(factor);
+            rank(slot as usize, acc);
+        }
+        scores.touched.clear();
+        scores.candidates.clear();
+        let matching: u64 = per_cover[1..].iter().sum();
+        let most = per_cover.iter().rposition(|&n| n > 0).unwrap_or(0);
+        // The numbers of query words a shown listing matches.
+        let shown = if query.sort != Sort::Relevance {
+            // Ordered by price or date: only the listings that match best.
+            most..=most
+        } else if matching >= RELATED_FILL_BELOW as u64 {
             // Enough listings have the buyer's words: related products would
             // only pad the list.
-            found.retain(|f| f.cover > 0);
-        }
-        if query.sort != Sort::Relevance {
-            // Ordered by price or date: only the listings that match best.
-            let most = found.iter().map(|f| f.cover).max().unwrap_or(0);
-            found.retain(|f| f.cover == most);
-        }
-        hits.total = found.len() as u64;
-        let by = |a: &Found, b: &Found| order(query.sort, a, b);
-        let wanted = (query.offset as usize).saturating_add(query.limit as usize);
-        if found.len() > wanted && wanted > 0 {
-            found.select_nth_unstable_by(wanted - 1, by);
-            found.truncate(wanted);
-        }
-        found.sort_unstable_by(by);
-        hits.rowids = found
-            .iter()
+            1..=usize::from(u8::MAX)
+        } else {
+            0..=usize::from(u8::MAX)
+        };
+        hits.total = per_cover[shown.clone()].iter().sum();
+        hits.rowids = best
+            .into_sorted()
+            .into_iter()
+            .filter(|f| shown.contains(&usize::from(f.cover)))
             .skip(query.offset as usize)
             .take(query.limit as usize)
             .map(|f| f.rowid)
             .collect();
+        scores.give_back();
         if hits.total == 0 {
             hits.hints.suggestions = self.suggestions(&plan);
         }
@@ -290,7 +323,16 @@ impl Index {
                     return;
                 };
                 let mut order = ids.clone();
-                order.sort_by_key(|&id| self.df(id));
+                // A word said twice ("oleh oleh") is one word to hold.
+                order.sort_by_key(|&id| (self.df(id), id));
+                order.dedup();
+                if let [only] = order[..]
+                    && scores.covering
+                {
+                    // Every word the same: its head and weakest field are the
+                    // posting's own, so this is the word alone.
+                    return self.apply(&Target::Term(only), weight, scores);
+                }
                 // For the rarest word's listings: how many of the phrase's
                 // words each has, its head's weight and the weakest (in this
                 // thread's accumulators, zeroed again after).
@@ -391,6 +433,86 @@ struct Found {
     rowid: i64,
 }
 
+/// The best `wanted` listings found, by the number of query words matched
+/// and then by [`order`]: a heap whose top is the worst one kept, so that a
+/// search with tens of thousands of hits compares most of them once and
+/// keeps only a page of them.
+struct Best {
+    heap: std::collections::BinaryHeap<Ranked>,
+    sort: Sort,
+    wanted: usize,
+}
+
+/// A listing found, ordered for [`Best`]: the better one is the lesser.
+struct Ranked(Found, Sort);
+
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        ranked(self.1, &self.0, &other.0)
+    }
+}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl Eq for Ranked {}
+
+impl Best {
+    fn new(sort: Sort, wanted: usize) -> Self {
+        Self {
+            heap: std::collections::BinaryHeap::with_capacity(wanted.saturating_add(1)),
+            sort,
+            wanted,
+        }
+    }
+
+    fn offer(&mut self, found: Found) {
+        if self.heap.len() < self.wanted {
+            self.heap.push(Ranked(found, self.sort));
+        } else if let Some(mut worst) = self.heap.peek_mut()
+            && ranked(self.sort, &found, &worst.0).is_lt()
+        {
+            worst.0 = found;
+        }
+    }
+
+    /// Whether a listing matching `cover` query words with a relevance score
+    /// of at most `bound` could be kept (the order is by relevance).
+    fn may_take(&self, cover: u8, bound: f32) -> bool {
+        match self.heap.peek() {
+            Some(worst) if self.heap.len() >= self.wanted => {
+                cover > worst.0.cover || (cover == worst.0.cover && bound >= worst.0.score)
+            }
+            _ => true,
+        }
+    }
+
+    /// Those kept, best first.
+    fn into_sorted(self) -> Vec<Found> {
+        self.heap
+            .into_sorted_vec()
+            .into_iter()
+            .map(|r| r.0)
+            .collect()
+    }
+}
+
+/// More query words matched first, then [`order`]. For the relevance order
+/// this is the order itself; for the others it puts the listings that match
+/// best (the only ones shown) first.
+fn ranked(sort: Sort, a: &Found, b: &Found) -> std::cmp::Ordering {
+    b.cover.cmp(&a.cover).then_with(|| order(sort, a, b))
+}
+
 /// The order of results: by `sort`, then newest first, then by row.
 fn order(sort: Sort, a: &Found, b: &Found) -> std::cmp::Ordering {
     let first = match sort {
@@ -404,15 +526,12 @@ fn order(sort: Sort, a: &Found, b: &Found) -> std::cmp::Ordering {
         .then(a.rowid.cmp(&b.rowid))
 }
 
-/// 0.25 for each two neighbouring query words that stand side by side, in the
-/// same order, in the listing's title.
-fn phrase_bonus(sequence: &[Option<u32>], doc: &Doc) -> f32 {
+/// 0.25 for each two neighbouring query words (`pairs`) that stand side by
+/// side, in the same order, in the listing's title.
+fn phrase_bonus(pairs: &[(u32, u32)], title: &TitleTerms) -> f32 {
     let mut bonus = 0.0;
-    for pair in sequence.windows(2) {
-        let (Some(a), Some(b)) = (pair[0], pair[1]) else {
-            continue;
-        };
-        if doc.title.has_pair(a, b) {
+    for &(a, b) in pairs {
+        if title.has_pair(a, b) {
             bonus += PHRASE_BONUS;
         }
     }

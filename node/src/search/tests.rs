@@ -753,3 +753,75 @@ fn a_word_found_only_in_a_misspelt_listing_still_offers_the_common_spelling() {
     }
     assert_eq!(index.search(&query("sarung")).hints.corrected, None);
 }
+
+/// A page is the slice of the one ordered list of all results: what the
+/// search keeps of each page's best (a heap the size of the page and its
+/// offset) agrees with the whole list, for each order, with ties of score,
+/// price and date, and with listings matching some or all words.
+#[test]
+fn pages_are_slices_of_the_whole_ordered_list() {
+    use rand::Rng;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(16);
+    let mut index = Index::new(Arc::new(Words::builtin()));
+    let c = center(1);
+    let words = ["keripik", "pisang", "pedas", "manis", "kopi", "tempe"];
+    for rowid in 1..=300 {
+        let title: Vec<&str> = (0..rng.gen_range(1..4))
+            .map(|_| words[rng.gen_range(0..words.len())])
+            .collect();
+        index.put(&IndexedListing {
+            price_idr: rng.gen_range(1..6) * 5_000,
+            stock: rng.gen_range(0..3),
+            updated_at_ms: rng.gen_range(1..4),
+            ..listing(rowid, c, &title.join(" "), "")
+        });
+    }
+    for text in [
+        "keripik",
+        "keripik pisang",
+        "pisang pedas manis",
+        "kopi tempe",
+    ] {
+        for sort in [
+            Sort::Relevance,
+            Sort::Newest,
+            Sort::PriceAsc,
+            Sort::PriceDesc,
+        ] {
+            let mut q = query(text);
+            q.sort = sort;
+            q.limit = 10_000;
+            let whole = index.search(&q);
+            assert_eq!(whole.total as usize, whole.rowids.len(), "{text} {sort:?}");
+            // Ordered by price or date, only those matching the most words.
+            let least = if sort == Sort::Relevance { 20 } else { 0 };
+            assert!(whole.total > least, "{text} {sort:?}: {}", whole.total);
+            q.limit = 7;
+            let mut paged = Vec::new();
+            for offset in (0..whole.rowids.len() + 7).step_by(7) {
+                q.offset = offset as u32;
+                let page = index.search(&q);
+                assert_eq!(page.total, whole.total, "{text} {sort:?} {offset}");
+                paged.extend(page.rowids);
+            }
+            assert_eq!(paged, whole.rowids, "{text} {sort:?}");
+            let doc = |r: &i64| index.docs[index.slot_of[r] as usize];
+            let key = |r: &i64| (doc(r).price_idr, -doc(r).updated_at_ms, *r);
+            let keys: Vec<_> = whole.rowids.iter().map(key).collect();
+            match sort {
+                Sort::PriceAsc => assert!(keys.is_sorted(), "{text}: {keys:?}"),
+                Sort::PriceDesc => assert!(
+                    keys.windows(2)
+                        .all(|w| (-w[0].0, w[0].1, w[0].2) <= (-w[1].0, w[1].1, w[1].2)),
+                    "{text}: {keys:?}"
+                ),
+                Sort::Newest => assert!(
+                    keys.windows(2)
+                        .all(|w| (w[0].1, w[0].2) <= (w[1].1, w[1].2)),
+                    "{text}: {keys:?}"
+                ),
+                Sort::Relevance => {}
+            }
+        }
+    }
+}
