@@ -60,3 +60,37 @@ impl ChangeOps {
             + self.made.len() * 2 * std::mem::size_of::<(ObjectId, Key)>()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::num::NonZeroU64;
+
+    use automerge::transaction::Transactable;
+    use automerge::{ExpandedChange, ObjType, ROOT};
+
+    use super::*;
+
+    /// A change whose ops would be numbered past `u64::MAX` (its start op is
+    /// the signer's to choose) gives ids that stop at the top, not ones that
+    /// wrap around to 0 or a panic.
+    #[test]
+    fn a_start_op_near_u64_max_saturates_op_ids() {
+        let mut doc = automerge::AutoCommit::new();
+        doc.put(ROOT, "a", 1).unwrap();
+        doc.put(ROOT, "b", 2).unwrap();
+        let listing = doc.put_object(ROOT, "listing", ObjType::Map).unwrap();
+        doc.put(&listing, "price", 3).unwrap();
+        let change = doc.get_changes(&[]).pop().unwrap().clone();
+        let mut expanded = ExpandedChange::from(&change);
+        expanded.start_op = NonZeroU64::new(u64::MAX - 1).unwrap();
+        let hostile = automerge::Change::from(expanded);
+        let ops = ChangeOps::of(&hostile);
+        let made: Vec<&ObjectId> = ops.made.keys().collect();
+        assert_eq!(made.len(), 1, "{made:?}");
+        let ObjectId::Id(OpId(counter, _)) = made[0] else {
+            panic!("{made:?}");
+        };
+        assert_eq!(*counter, u64::MAX);
+        assert_eq!(ops.ops.len(), 4);
+    }
+}
