@@ -270,8 +270,6 @@ impl Index {
             acc.settle(factor);
             rank(slot as usize, acc);
         }
-        scores.touched.clear();
-        scores.candidates.clear();
         let matching: u64 = per_cover[1..].iter().sum();
         let most = per_cover.iter().rposition(|&n| n > 0).unwrap_or(0);
         // The numbers of query words a shown listing matches.
