@@ -214,19 +214,20 @@ impl Index {
             scores.touched.clear();
         }
         let center_filter = query.center.map(|c| self.center_slot_of(&c));
-        let sequence: Vec<Option<u32>> = plan
+        // Neighbouring query words, for the phrase bonus: a title is read only
+        // when there are some.
+        let pairs: Vec<(u32, u32)> = plan
             .concepts
             .iter()
             .flat_map(|c| c.own_terms.iter().copied())
-            .collect();
-        // Neighbouring query words, for the phrase bonus: a title is read only
-        // when there are some.
-        let pairs: Vec<(u32, u32)> = sequence
+            .collect::<Vec<Option<u32>>>()
             .windows(2)
             .filter_map(|w| Some((w[0]?, w[1]?)))
             .collect();
         let wanted = (query.offset as usize).saturating_add(query.limit as usize);
-        let mut best = Best::new(query.sort, wanted);
+        // Room for the page, or for every listing touched if they are fewer.
+        let touched = scores.candidates.len() + scores.touched.len();
+        let mut best = Best::new(query.sort, wanted, touched);
         // Listings found per number of query words matched.
         let mut per_cover = [0u64; 256];
         let mut rank = |slot: usize, acc: Acc| {
@@ -465,9 +466,10 @@ impl PartialEq for Ranked {
 impl Eq for Ranked {}
 
 impl Best {
-    fn new(sort: Sort, wanted: usize) -> Self {
+    /// Keeps the best `wanted`, with room made for at most `room`.
+    fn new(sort: Sort, wanted: usize, room: usize) -> Self {
         Self {
-            heap: std::collections::BinaryHeap::with_capacity(wanted.saturating_add(1)),
+            heap: std::collections::BinaryHeap::with_capacity(wanted.min(room)),
             sort,
             wanted,
         }
