@@ -22,6 +22,7 @@ use tempfile::TempDir;
 use super::*;
 use crate::clock::ManualClock;
 
+mod catch_up;
 mod epoch;
 mod held;
 mod ingest;
