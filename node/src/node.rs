@@ -442,11 +442,7 @@ fn index_commit(doc: &CatalogDoc, touched: &Touched) -> Result<Commit, NodeError
     } else {
         touched.listings.iter().cloned().collect()
     };
-    for key in keys {
-        let read = key
-            .parse::<ListingId>()
-            .map_err(|e| e.to_string())
-            .and_then(|id| doc.listing(&id).map_err(|e| e.to_string()));
+    for (key, read) in read_listings(doc, keys) {
         match read {
             Ok(Some(listing)) => commit.listings.push((owner, listing)),
             Ok(None) => commit.unindex.push((owner, key)),
@@ -457,6 +453,51 @@ fn index_commit(doc: &CatalogDoc, touched: &Touched) -> Result<Commit, NodeError
         }
     }
     Ok(commit)
+}
+
+/// Touched listings of one batch are read on several threads from this many on.
+pub(crate) const READ_PARALLEL_MIN: usize = 64;
+/// The most threads that read one batch's listings.
+const READ_THREADS_MAX: usize = 2;
+
+/// Reads the listings under `keys` from `doc`, in order; many of them on
+/// several threads (the document is only read), since reading a listing back
+/// is a fifth of what the writer does with a received batch.
+fn read_listings(
+    doc: &CatalogDoc,
+    keys: Vec<String>,
+) -> Vec<(String, Result<Option<telecenter_protocol::Listing>, String>)> {
+    let read = |keys: &[String]| -> Vec<_> {
+        keys.iter()
+            .map(|key| {
+                let read = key
+                    .parse::<ListingId>()
+                    .map_err(|e| e.to_string())
+                    .and_then(|id| doc.listing(&id).map_err(|e| e.to_string()));
+                (key.clone(), read)
+            })
+            .collect()
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(READ_THREADS_MAX));
+    if keys.len() < READ_PARALLEL_MIN || threads < 2 {
+        return read(&keys);
+    }
+    let share = keys.len().div_ceil(threads);
+    let read = &read;
+    std::thread::scope(|scope| {
+        let mut parts = keys.chunks(share);
+        let first = parts.next().unwrap_or_default();
+        let others: Vec<_> = parts.map(|part| scope.spawn(move || read(part))).collect();
+        let mut all = read(first);
+        for other in others {
+            all.extend(
+                other
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            );
+        }
+        all
+    })
 }
 
 #[cfg(test)]

@@ -27,7 +27,8 @@ fn catalog_with(from: TestNode, listings: usize) -> TestNode {
 
 #[test]
 fn a_catch_up_in_order_checks_one_signature_per_chain() {
-    let a = catalog_with(TestNode::malang(), 30);
+    // A's batch touches more listings than are read back on one thread.
+    let a = catalog_with(TestNode::malang(), crate::node::READ_PARALLEL_MIN + 10);
     let b = catalog_with(TestNode::batu(), 20);
     let c = TestNode::lumajang();
     for from in [&a, &b] {
@@ -35,10 +36,11 @@ fn a_catch_up_in_order_checks_one_signature_per_chain() {
     }
     let mut batch = a.node.changes_of(&a.doc_id()).unwrap();
     batch.extend(b.node.changes_of(&b.doc_id()).unwrap());
-    assert_eq!(batch.len(), 31 + 21);
+    let a_changes = 1 + crate::node::READ_PARALLEL_MIN + 10;
+    assert_eq!(batch.len(), a_changes + 21);
 
     let verified = c.node.verify_received(&batch);
-    assert_eq!(authenticated_by(&verified), (2, 50));
+    assert_eq!(authenticated_by(&verified), (2, a_changes + 19));
     assert_all_applied(
         &c.node.receive_verified(verified, &batch).unwrap(),
         "both catalogs",
