@@ -19,11 +19,6 @@
 //! author who signed. Between the two,
 //! [`bounds`] measures the chunk without decoding it: only uncompressed change
 //! chunks within the limits of [`crate::limits`] reach Automerge's decoder.
-//!
-//! In a batch, a change may instead be authenticated by its hash: when a later
-//! change of the same catalog in the batch, itself authenticated, names it as a
-//! dependency, its chunk is the one the owner built on ([`cover`]). It is still
-//! authenticated before it is measured or decoded.
 
 use automerge::{ActorId, Change, ChangeHash};
 use ed25519_dalek::{Signature, VerifyingKey};
@@ -35,7 +30,6 @@ use crate::identity::Identity;
 use crate::limits::CHANGE_BYTES_MAX;
 
 pub mod bounds;
-pub mod cover;
 
 /// The envelope format version this crate writes and reads.
 pub const ENVELOPE_VERSION: u8 = 1;
@@ -161,18 +155,6 @@ pub struct VerifiedChange {
     pub change: Change,
     /// Where its operations go (decoded here, off any lock).
     pub ops: ChangeOps,
-    /// How it was authenticated.
-    pub authenticated: Authenticated,
-}
-
-/// How a [`VerifiedChange`] was authenticated.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Authenticated {
-    /// Its own signature verified.
-    Signature,
-    /// Its hash is named by a later authenticated change of the same catalog
-    /// received with it ([`cover`]).
-    HashChain,
 }
 
 impl VerifiedChange {
@@ -303,47 +285,6 @@ impl SignedChange {
         expected_doc: &DocId,
         keys: &mut SignerKeys,
     ) -> Result<VerifiedChange, VerifyError> {
-        self.check_addressed(expected_doc)?;
-        let key = keys.get(&self.signer)?;
-        let mut message =
-            Vec::with_capacity(CATALOG_CHANGE_DOMAIN.len() + DOC_ID_BYTES + 32 + self.change.len());
-        message.extend_from_slice(domain_for(self.doc.kind));
-        message.extend_from_slice(&self.doc.to_bytes());
-        message.extend_from_slice(self.signer.as_bytes());
-        message.extend_from_slice(&self.change);
-        key.verify_strict(&message, &Signature::from_bytes(&self.signature))
-            .map_err(|_| VerifyError::BadSignature {
-                signer: self.signer,
-            })?;
-        self.decode(Authenticated::Signature)
-    }
-
-    /// Every check of [`SignedChange::verify`] except the signature: the
-    /// change is authenticated instead by `hash`, which a later authenticated
-    /// change of the same catalog names as a dependency ([`cover::plan`]). The
-    /// chunk must hash to exactly `hash` before it is measured and decoded.
-    pub fn verify_covered(
-        self,
-        expected_doc: &DocId,
-        hash: ChangeHash,
-    ) -> Result<VerifiedChange, VerifyError> {
-        self.check_addressed(expected_doc)?;
-        if cover::chunk_hash(&self.change) != Some(hash) {
-            return Err(VerifyError::BadSignature {
-                signer: self.signer,
-            });
-        }
-        let verified = self.decode(Authenticated::HashChain)?;
-        if verified.hash() != hash {
-            return Err(VerifyError::BadSignature {
-                signer: verified.signed.signer,
-            });
-        }
-        Ok(verified)
-    }
-
-    /// The size limit, the document and the signer's right to write it.
-    fn check_addressed(&self, expected_doc: &DocId) -> Result<(), VerifyError> {
         if self.change.len() > CHANGE_BYTES_MAX {
             return Err(VerifyError::TooLarge {
                 found_bytes: self.change.len(),
@@ -361,12 +302,17 @@ impl SignedChange {
                 doc: self.doc,
             });
         }
-        Ok(())
-    }
-
-    /// After authentication: measures the chunk, decodes it and checks its
-    /// actor against the signer.
-    fn decode(self, authenticated: Authenticated) -> Result<VerifiedChange, VerifyError> {
+        let key = keys.get(&self.signer)?;
+        let mut message =
+            Vec::with_capacity(CATALOG_CHANGE_DOMAIN.len() + DOC_ID_BYTES + 32 + self.change.len());
+        message.extend_from_slice(domain_for(self.doc.kind));
+        message.extend_from_slice(&self.doc.to_bytes());
+        message.extend_from_slice(self.signer.as_bytes());
+        message.extend_from_slice(&self.change);
+        key.verify_strict(&message, &Signature::from_bytes(&self.signature))
+            .map_err(|_| VerifyError::BadSignature {
+                signer: self.signer,
+            })?;
         // Measure the chunk before Automerge decodes (and possibly inflates) it.
         bounds::measure(&self.change).map_err(|e| match e {
             bounds::BoundsError::Compressed(reason) => VerifyError::CompressedChange { reason },
@@ -390,7 +336,6 @@ impl SignedChange {
             signed: self,
             change,
             ops,
-            authenticated,
         })
     }
 }

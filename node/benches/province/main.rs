@@ -5,7 +5,7 @@
 //! the search page, memory and disk of a node holding 20k, 100k and 1M
 //! listings, and scale simulations of 39, 300 and 3,000 nodes. Prints one
 //! table and one `RESULT name=value` line per figure. Asserts only
-//! correctness (every node converged, every change authenticated).
+//! correctness (every node converged, every signature verified).
 //!
 //! Each part runs in a process of its own (this program again, told which part
 //! by `TELECENTER_BENCH_PART`), so that its memory figures are its own.
@@ -231,7 +231,7 @@ fn table(config: &Config, results: &BTreeMap<String, f64>) {
     // (what, figure, target, at most / at least)
     let rows: Vec<Row> = vec![
         (
-            "join, every change authenticated (s)".into(),
+            "join, every signature verified (s)".into(),
             "join_s".into(),
             Some((3.0, true)),
         ),

@@ -4,9 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use automerge::ChangeHash;
 use telecenter_protocol::catalog::{CatalogDoc, Touched};
-use telecenter_protocol::envelope::cover::{self, Check};
 use telecenter_protocol::envelope::{SignerKeys, VerifiedChange};
 use telecenter_protocol::limits::EPOCHS_PER_CATALOG_MAX;
 use telecenter_protocol::{CenterId, DocId, EpochId, SignedChange, VerifyError};
@@ -175,133 +173,73 @@ impl Node {
     }
 
     /// Steps 1 and 2 of [`Node::receive`]: frames each envelope, notes under a
-    /// brief lock whether its catalog is accepted, then authenticates without
-    /// any lock (a large batch on every core).
-    ///
-    /// A change is authenticated by its own signature, or by its hash when a
-    /// later authenticated change of its catalog in the batch names it
-    /// ([`cover`]): a catch-up in order checks one signature per chain. The
-    /// signatures are checked first; if one fails, the plan is made again
-    /// without it, so a change is covered only by authenticated changes.
+    /// brief lock whether its catalog is accepted, then verifies without any
+    /// lock (a large batch on every core).
     pub fn verify_received(&self, envelopes: &[Vec<u8>]) -> Vec<Result<VerifiedChange, NodeError>> {
         let own = self.center_id();
         // 1. Frame each envelope and note whether its catalog is accepted (from
         //    the view the writer keeps: a batch being applied does not hold up
         //    the verification of the next).
-        let mut framed: Vec<Result<SignedChange, NodeError>> = envelopes
+        let framed: Vec<Result<SignedChange, NodeError>> = envelopes
             .iter()
             .map(|envelope| SignedChange::from_bytes(envelope).map_err(NodeError::from))
             .collect();
-        {
+        let accepted: Vec<bool> = {
             let accepted = lock(&self.accepted_now);
-            for item in &mut framed {
-                if let Ok(signed) = item {
-                    let center = signed.doc.owner;
-                    if center != own && !accepted.contains(&center) {
-                        *item = Err(NodeError::NotAccepted(center));
-                    }
-                }
-            }
-        }
-        // 2. Plan which changes need their own signature, and check those.
-        let links: Vec<Option<cover::Link>> = framed
-            .iter()
-            .map(|item| item.as_ref().ok().map(cover::Link::of))
-            .collect();
-        let mut outcomes: Vec<Option<Result<VerifiedChange, NodeError>>> =
-            (0..framed.len()).map(|_| None).collect();
-        let mut refused = vec![false; framed.len()];
-        let checks = loop {
-            let checks = cover::plan(&links, &refused);
-            let due: Vec<(usize, SignedChange)> = checks
+            framed
                 .iter()
-                .enumerate()
-                .filter(|(index, check)| **check == Check::Signature && outcomes[*index].is_none())
-                .filter_map(|(index, _)| framed[index].as_ref().ok().map(|s| (index, s.clone())))
-                .collect();
-            if due.is_empty() {
-                break checks;
-            }
-            let mut failed = false;
-            for (index, outcome) in on_cores(due, |signed, keys| {
-                let doc = DocId::catalog(signed.doc.owner);
-                signed.verify_with(&doc, keys)
-            }) {
-                failed |= outcome.is_err();
-                refused[index] = outcome.is_err();
-                outcomes[index] = Some(outcome.map_err(NodeError::from));
-            }
-            if !failed {
-                break checks;
-            }
+                .map(|f| f.as_ref().is_ok_and(|s| accepted.contains(&s.doc.owner)))
+                .collect()
         };
-        // 3. Measure and decode the covered changes.
-        let covered: Vec<(usize, (SignedChange, ChangeHash))> = checks
-            .iter()
-            .enumerate()
-            .filter_map(|(index, check)| match check {
-                Check::Covered(hash) => framed[index]
-                    .as_ref()
-                    .ok()
-                    .map(|signed| (index, (signed.clone(), *hash))),
-                Check::Signature => None,
-            })
-            .collect();
-        for (index, outcome) in on_cores(covered, |(signed, hash), _| {
-            let doc = DocId::catalog(signed.doc.owner);
-            signed.verify_covered(&doc, hash)
-        }) {
-            outcomes[index] = Some(outcome.map_err(NodeError::from));
+        // 2. Verify without any lock, a large batch on every core.
+        let check =
+            |keys: &mut SignerKeys,
+             (framed, accepted): (Result<SignedChange, NodeError>, &bool)| {
+                let signed = framed?;
+                let center = signed.doc.owner;
+                if center != own && !accepted {
+                    return Err(NodeError::NotAccepted(center));
+                }
+                Ok(signed.verify_with(&DocId::catalog(center), keys)?)
+            };
+        let cores =
+            std::thread::available_parallelism().map_or(1, |n| n.get().min(VERIFY_THREADS_MAX));
+        if framed.len() < VERIFY_PARALLEL_MIN || cores < 2 {
+            let mut keys = SignerKeys::default();
+            return framed
+                .into_iter()
+                .zip(&accepted)
+                .map(|item| check(&mut keys, item))
+                .collect();
         }
-        framed
-            .into_iter()
-            .zip(outcomes)
-            .map(|(framed, outcome)| match (framed, outcome) {
-                (_, Some(outcome)) => outcome,
-                (Err(error), None) => Err(error),
-                (Ok(_), None) => Err(NodeError::Internal("a change was not authenticated".into())),
-            })
-            .collect()
+        let share = framed.len().div_ceil(cores);
+        let mut parts: Vec<Vec<_>> = Vec::new();
+        let mut framed = framed.into_iter().zip(&accepted).peekable();
+        while framed.peek().is_some() {
+            parts.push(framed.by_ref().take(share).collect());
+        }
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = parts
+                .into_iter()
+                .map(|part| {
+                    scope.spawn(move || {
+                        let mut keys = SignerKeys::default();
+                        part.into_iter()
+                            .map(|item| check(&mut keys, item))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|handle| {
+                    handle
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect()
+        })
     }
-}
-
-/// Runs `check` over `items` (each with its index in the batch), a large batch
-/// split over the cores; returns each index with its result.
-fn on_cores<T: Send, R: Send>(
-    items: Vec<(usize, T)>,
-    check: impl Fn(T, &mut SignerKeys) -> R + Sync,
-) -> Vec<(usize, R)> {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get().min(VERIFY_THREADS_MAX));
-    let run = |part: Vec<(usize, T)>| {
-        let mut keys = SignerKeys::default();
-        part.into_iter()
-            .map(|(index, item)| (index, check(item, &mut keys)))
-            .collect::<Vec<_>>()
-    };
-    if items.len() < VERIFY_PARALLEL_MIN || cores < 2 {
-        return run(items);
-    }
-    let share = items.len().div_ceil(cores);
-    let mut parts: Vec<Vec<(usize, T)>> = Vec::new();
-    let mut items = items.into_iter().peekable();
-    while items.peek().is_some() {
-        parts.push(items.by_ref().take(share).collect());
-    }
-    let run = &run;
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = parts
-            .into_iter()
-            .map(|part| scope.spawn(move || run(part)))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|handle| {
-                handle
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    })
 }
 
 /// What one received batch adds: the changes to store and what they touched.

@@ -388,36 +388,3 @@ pub fn measure(chunk: &[u8]) -> Result<ChangeShape, BoundsError> {
     }
     Ok(totals.shape)
 }
-
-/// Reads the dependencies (change hashes) a change chunk names in its header,
-/// without decoding anything else. The chunk must be an uncompressed change
-/// whose stated length is exactly the bytes that follow; the count of
-/// dependencies is bounded by the bytes, so nothing is allocated beyond them.
-pub fn dependencies(chunk: &[u8]) -> Result<Vec<automerge::ChangeHash>, BoundsError> {
-    let mut cursor = Cursor { bytes: chunk };
-    if cursor.take(4, "the magic bytes")? != MAGIC {
-        return Err(BoundsError::Malformed(
-            "not an automerge chunk (wrong magic bytes)".into(),
-        ));
-    }
-    cursor.take(4, "the checksum")?;
-    if cursor.byte("the chunk type")? != CHUNK_TYPE_CHANGE {
-        return Err(BoundsError::Malformed("not a change chunk".into()));
-    }
-    let length = cursor.uleb("the chunk length")?;
-    if usize::try_from(length).ok() != Some(cursor.bytes.len()) {
-        return Err(BoundsError::Malformed(
-            "the chunk's length does not match its bytes".into(),
-        ));
-    }
-    let count = cursor.uleb("the dependencies")?;
-    let hashes = cursor.take(count.saturating_mul(32), "the dependencies")?;
-    Ok(hashes
-        .chunks_exact(32)
-        .map(|hash| {
-            let mut bytes = [0u8; 32];
-            bytes.copy_from_slice(hash);
-            automerge::ChangeHash(bytes)
-        })
-        .collect())
-}
