@@ -21,7 +21,7 @@
 //! chunks within the limits of [`crate::limits`] reach Automerge's decoder.
 
 use automerge::{ActorId, Change, ChangeHash};
-use ed25519_dalek::{Signature, VerifyingKey};
+use ed25519_dalek::VerifyingKey;
 
 use crate::change_ops::ChangeOps;
 use crate::epoch::{ChainId, EpochId, actor_for_epoch, epoch_of_actor};
@@ -29,6 +29,7 @@ use crate::id::{CenterId, DOC_ID_BYTES, DocId, DocKind};
 use crate::identity::Identity;
 use crate::limits::CHANGE_BYTES_MAX;
 
+pub mod batch;
 pub mod bounds;
 
 /// The envelope format version this crate writes and reads.
@@ -267,12 +268,14 @@ impl SignedChange {
 
     /// Checks everything that makes a change trustworthy, in this order:
     /// size limit; the change is for `expected_doc`; the signer may write that
-    /// document; the signature verifies (strictly) over the exact received bytes;
-    /// the chunk is an uncompressed change within the operation, predecessor and
-    /// expanded-size limits ([`bounds::measure`], which reads it without decoding);
-    /// only then the bytes are decoded as an Automerge change; and the change's
-    /// actor is the signer's key, alone (epoch 0) or followed by an 8-byte epoch
-    /// id (a later writing epoch); any other actor is refused.
+    /// document and its key is a point not of small order; the signature
+    /// verifies (under ZIP 215's rules, see [`batch`]) over the exact received
+    /// bytes; the chunk is an uncompressed change within the operation,
+    /// predecessor and expanded-size limits ([`bounds::measure`], which reads it
+    /// without decoding); only then the bytes are decoded as an Automerge
+    /// change; and the change's actor is the signer's key, alone (epoch 0) or
+    /// followed by an 8-byte epoch id (a later writing epoch); any other actor
+    /// is refused.
     pub fn verify(self, expected_doc: &DocId) -> Result<VerifiedChange, VerifyError> {
         self.verify_with(expected_doc, &mut SignerKeys::default())
     }
@@ -280,11 +283,28 @@ impl SignedChange {
     /// [`SignedChange::verify`], reusing the signers' public keys decoded for
     /// earlier changes in `keys` (decoding a key costs about a third of a
     /// verification, and a batch from a peer has few signers).
+    /// [`batch::verify_batch`] checks many changes' signatures at once.
     pub fn verify_with(
         self,
         expected_doc: &DocId,
         keys: &mut SignerKeys,
     ) -> Result<VerifiedChange, VerifyError> {
+        let key = self.check_header(expected_doc, keys)?;
+        let signature = ed25519_zebra::Signature::from_bytes(&self.signature);
+        key.verify(&signature, &self.signed_bytes())
+            .map_err(|_| VerifyError::BadSignature {
+                signer: self.signer,
+            })?;
+        self.decode_signed()
+    }
+
+    /// The checks before the signature: size, document, authorisation and the
+    /// signer's key (returned).
+    fn check_header(
+        &self,
+        expected_doc: &DocId,
+        keys: &mut SignerKeys,
+    ) -> Result<ed25519_zebra::VerificationKey, VerifyError> {
         if self.change.len() > CHANGE_BYTES_MAX {
             return Err(VerifyError::TooLarge {
                 found_bytes: self.change.len(),
@@ -302,18 +322,23 @@ impl SignedChange {
                 doc: self.doc,
             });
         }
-        let key = keys.get(&self.signer)?;
+        keys.get(&self.signer)
+    }
+
+    /// The bytes the signature covers: domain tag, document, signer, change.
+    fn signed_bytes(&self) -> Vec<u8> {
         let mut message =
             Vec::with_capacity(CATALOG_CHANGE_DOMAIN.len() + DOC_ID_BYTES + 32 + self.change.len());
         message.extend_from_slice(domain_for(self.doc.kind));
         message.extend_from_slice(&self.doc.to_bytes());
         message.extend_from_slice(self.signer.as_bytes());
         message.extend_from_slice(&self.change);
-        key.verify_strict(&message, &Signature::from_bytes(&self.signature))
-            .map_err(|_| VerifyError::BadSignature {
-                signer: self.signer,
-            })?;
-        // Measure the chunk before Automerge decodes (and possibly inflates) it.
+        message
+    }
+
+    /// The checks after the signature: the chunk is measured before Automerge
+    /// decodes (and possibly inflates) it, then decoded, then its actor checked.
+    fn decode_signed(self) -> Result<VerifiedChange, VerifyError> {
         bounds::measure(&self.change).map_err(|e| match e {
             bounds::BoundsError::Compressed(reason) => VerifyError::CompressedChange { reason },
             bounds::BoundsError::OverLimit { what, limit } => {
@@ -340,22 +365,31 @@ impl SignedChange {
     }
 }
 
-/// Signers' public keys, decoded once (see [`SignedChange::verify_with`]).
+/// Signers' public keys, checked and decoded once (see
+/// [`SignedChange::verify_with`]).
 #[derive(Default)]
 pub struct SignerKeys {
-    keys: std::collections::HashMap<CenterId, VerifyingKey>,
+    keys: std::collections::HashMap<CenterId, ed25519_zebra::VerificationKey>,
 }
 
 impl SignerKeys {
     /// At most this many keys are kept; then the cache starts again.
     const MAX: usize = 1_024;
 
-    fn get(&mut self, signer: &CenterId) -> Result<VerifyingKey, VerifyError> {
+    /// The key of `signer`: 32 bytes that decode to a point (else `BadKey`),
+    /// which must not be of small order (else `BadSignature`: with such a key
+    /// anybody could sign, so no signature by it counts).
+    fn get(&mut self, signer: &CenterId) -> Result<ed25519_zebra::VerificationKey, VerifyError> {
         if let Some(key) = self.keys.get(signer) {
             return Ok(*key);
         }
-        let key = VerifyingKey::from_bytes(signer.as_bytes())
-            .map_err(|_| VerifyError::BadKey { signer: *signer })?;
+        let bad = || VerifyError::BadKey { signer: *signer };
+        let point = VerifyingKey::from_bytes(signer.as_bytes()).map_err(|_| bad())?;
+        if point.is_weak() {
+            return Err(VerifyError::BadSignature { signer: *signer });
+        }
+        let key =
+            ed25519_zebra::VerificationKey::try_from(*signer.as_bytes()).map_err(|_| bad())?;
         if self.keys.len() >= Self::MAX {
             self.keys.clear();
         }

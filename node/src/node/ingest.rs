@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use telecenter_protocol::catalog::{CatalogDoc, Touched};
+use telecenter_protocol::envelope::batch::verify_batch;
 use telecenter_protocol::envelope::{SignerKeys, VerifiedChange};
 use telecenter_protocol::limits::EPOCHS_PER_CATALOG_MAX;
 use telecenter_protocol::{CenterId, DocId, EpochId, SignedChange, VerifyError};
@@ -191,54 +192,69 @@ impl Node {
                 .map(|f| f.as_ref().is_ok_and(|s| accepted.contains(&s.doc.owner)))
                 .collect()
         };
-        // 2. Verify without any lock, a large batch on every core.
-        let check =
-            |keys: &mut SignerKeys,
-             (framed, accepted): (Result<SignedChange, NodeError>, &bool)| {
-                let signed = framed?;
-                let center = signed.doc.owner;
-                if center != own && !accepted {
-                    return Err(NodeError::NotAccepted(center));
+        // 2. Verify without any lock, the signatures of each part in one
+        //    batch check, a large batch on every core.
+        let mut outcomes: Vec<Option<Result<VerifiedChange, NodeError>>> = Vec::new();
+        let mut checked: Vec<(SignedChange, DocId)> = Vec::new();
+        for (framed, accepted) in framed.into_iter().zip(accepted) {
+            match framed {
+                Ok(signed) if signed.doc.owner == own || accepted => {
+                    let doc = DocId::catalog(signed.doc.owner);
+                    checked.push((signed, doc));
+                    outcomes.push(None);
                 }
-                Ok(signed.verify_with(&DocId::catalog(center), keys)?)
-            };
+                Ok(signed) => outcomes.push(Some(Err(NodeError::NotAccepted(signed.doc.owner)))),
+                Err(error) => outcomes.push(Some(Err(error))),
+            }
+        }
+        // Each part's batch coefficients come from a generator seeded from the
+        // node's random source (they must be unpredictable to the signers).
+        let check = |(part, seed): (Vec<(SignedChange, DocId)>, [u8; 32])| {
+            let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::from_seed(seed);
+            verify_batch(part, &mut SignerKeys::default(), &mut rng)
+        };
+        let seed = || {
+            let mut seed = [0u8; 32];
+            self.fill_random(&mut seed);
+            seed
+        };
         let cores =
             std::thread::available_parallelism().map_or(1, |n| n.get().min(VERIFY_THREADS_MAX));
-        if framed.len() < VERIFY_PARALLEL_MIN || cores < 2 {
-            let mut keys = SignerKeys::default();
-            return framed
-                .into_iter()
-                .zip(&accepted)
-                .map(|item| check(&mut keys, item))
-                .collect();
-        }
-        let share = framed.len().div_ceil(cores);
-        let mut parts: Vec<Vec<_>> = Vec::new();
-        let mut framed = framed.into_iter().zip(&accepted).peekable();
-        while framed.peek().is_some() {
-            parts.push(framed.by_ref().take(share).collect());
-        }
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = parts
-                .into_iter()
-                .map(|part| {
-                    scope.spawn(move || {
-                        let mut keys = SignerKeys::default();
-                        part.into_iter()
-                            .map(|item| check(&mut keys, item))
-                            .collect::<Vec<_>>()
-                    })
+        let verified: Vec<Result<VerifiedChange, VerifyError>> =
+            if checked.len() < VERIFY_PARALLEL_MIN || cores < 2 {
+                check((checked, seed()))
+            } else {
+                let share = checked.len().div_ceil(cores);
+                let mut parts: Vec<(Vec<_>, [u8; 32])> = Vec::new();
+                let mut checked = checked.into_iter().peekable();
+                while checked.peek().is_some() {
+                    parts.push((checked.by_ref().take(share).collect(), seed()));
+                }
+                std::thread::scope(|scope| {
+                    let handles: Vec<_> = parts
+                        .into_iter()
+                        .map(|part| scope.spawn(move || check(part)))
+                        .collect();
+                    handles
+                        .into_iter()
+                        .flat_map(|handle| {
+                            handle
+                                .join()
+                                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                        })
+                        .collect()
                 })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|handle| {
-                    handle
-                        .join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            };
+        let mut verified = verified.into_iter();
+        outcomes
+            .into_iter()
+            .map(|outcome| {
+                outcome.unwrap_or_else(|| match verified.next() {
+                    Some(result) => result.map_err(NodeError::from),
+                    None => Err(NodeError::Internal("a change was not verified".into())),
                 })
-                .collect()
-        })
+            })
+            .collect()
     }
 }
 
