@@ -442,7 +442,23 @@ fn index_commit(doc: &CatalogDoc, touched: &Touched) -> Result<Commit, NodeError
     } else {
         touched.listings.iter().cloned().collect()
     };
-    for (key, read) in read_listings(doc, keys) {
+    // A listing a change of the batch made is read from that change's
+    // operations when it can be (see `CatalogDoc::fresh_listing`); the others
+    // from the document.
+    let mut read = Vec::with_capacity(keys.len());
+    let mut from_doc = Vec::new();
+    for key in keys {
+        let fresh = touched.fresh.get(&key).and_then(|made| {
+            let id = key.parse::<ListingId>().ok()?;
+            doc.fresh_listing(&id, made)
+        });
+        match fresh {
+            Some(listing) => read.push((key, listing.map(Some).map_err(|e| e.to_string()))),
+            None => from_doc.push(key),
+        }
+    }
+    read.extend(read_listings(doc, from_doc));
+    for (key, read) in read {
         match read {
             Ok(Some(listing)) => commit.listings.push((owner, listing)),
             Ok(None) => commit.unindex.push((owner, key)),

@@ -22,13 +22,16 @@
 //! because nothing ever deletes `removed_at` (a listing with it is removed, whatever
 //! its `status`).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use automerge::AutomergeError;
+use automerge::legacy::ObjectId;
 use serde::{Deserialize, Serialize};
 
+use crate::change_ops::fresh::FreshObjects;
 use crate::fee::FeeTerms;
 use crate::id::{CenterId, ListingId};
 use crate::limits::*;
@@ -321,7 +324,7 @@ pub enum CatalogError {
 }
 
 /// Which parts of a catalog a change touched, for re-indexing.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct Touched {
     /// The profile changed.
     pub profile: bool,
@@ -331,6 +334,18 @@ pub struct Touched {
     pub vouches: bool,
     /// The change touched the document's structure itself: re-read everything.
     pub everything: bool,
+    /// Listings the change made, by id, readable from the change's own
+    /// operations ([`CatalogDoc::fresh_listing`]) while no later change
+    /// touches them.
+    pub fresh: BTreeMap<String, FreshListing>,
+}
+
+/// A listing one change made: the objects the change made and which of them
+/// is the listing's map.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FreshListing {
+    pub(crate) objects: Arc<FreshObjects>,
+    pub(crate) obj: ObjectId,
 }
 
 mod doc;

@@ -2,8 +2,13 @@
 //! document): decoded once, when a received change is verified.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use automerge::legacy::{Key, ObjectId, OpId, OpType};
+
+pub mod fresh;
+
+use fresh::FreshObjects;
 
 /// Objects a change makes: their parent and key.
 pub(crate) type Made = HashMap<ObjectId, (ObjectId, Key)>;
@@ -22,6 +27,9 @@ pub struct ChangeOps {
     pub(crate) ops: Vec<(ObjectId, Key)>,
     /// The objects the change makes: their parent and key.
     pub(crate) made: Made,
+    /// What the change writes into the objects it makes (shared: a change is
+    /// cloned into the queues that hold it).
+    pub(crate) fresh: Arc<FreshObjects>,
 }
 
 impl ChangeOps {
@@ -29,12 +37,19 @@ impl ChangeOps {
     pub fn of(change: &automerge::Change) -> Self {
         let decoded = change.decode();
         let start = decoded.start_op.get();
+        // Op ids that would pass u64::MAX saturate and may repeat: the objects
+        // such a change makes are never read from the change itself.
+        let ids_unique = start.checked_add(decoded.operations.len() as u64).is_some();
         let mut made = Made::new();
+        let mut fresh = FreshObjects::default();
         let mut ops: Vec<(ObjectId, Key)> = Vec::with_capacity(decoded.operations.len());
         for (i, op) in decoded.operations.into_iter().enumerate() {
+            let id = || OpId(start.saturating_add(i as u64), decoded.actor_id.clone());
+            if ids_unique {
+                fresh.note(id, &op);
+            }
             if matches!(op.action, OpType::Make(_)) {
-                let id = OpId(start.saturating_add(i as u64), decoded.actor_id.clone());
-                made.insert(ObjectId::Id(id), (op.obj.clone(), op.key.clone()));
+                made.insert(ObjectId::Id(id()), (op.obj.clone(), op.key.clone()));
             }
             if ops
                 .last()
@@ -44,7 +59,11 @@ impl ChangeOps {
             }
             ops.push((op.obj, op.key));
         }
-        Self { ops, made }
+        Self {
+            ops,
+            made,
+            fresh: Arc::new(fresh),
+        }
     }
 
     /// About how many bytes this holds (for bounding queues that keep it).
@@ -56,6 +75,9 @@ impl ChangeOps {
         let ops: usize = self.ops.iter().map(|(_, k)| key(k)).sum();
         let made: usize = self.made.values().map(|(_, k)| key(k)).sum();
         ops + made
+            + self.fresh.bytes
+            + self.fresh.objects.len() * std::mem::size_of::<(ObjectId, fresh::FreshObject)>()
+            + self.ops.len() * 2 * std::mem::size_of::<(Option<String>, fresh::FreshValue)>()
             + self.ops.len() * std::mem::size_of::<(ObjectId, Key)>()
             + self.made.len() * 2 * std::mem::size_of::<(ObjectId, Key)>()
     }

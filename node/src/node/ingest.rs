@@ -27,11 +27,24 @@ struct BatchTouched {
 }
 
 impl BatchTouched {
-    fn add(&mut self, center: CenterId, touched: Touched) {
+    fn add(&mut self, center: CenterId, mut touched: Touched) {
         let entry = self.docs.entry(center).or_default();
         entry.profile |= touched.profile;
         entry.vouches |= touched.vouches;
         entry.everything |= touched.everything;
+        // A listing can be read from the change that made it only while no
+        // later change of the batch touched it (a change that touched
+        // everything may have touched any).
+        if touched.everything {
+            entry.fresh.clear();
+        } else {
+            for listing in &touched.listings {
+                match touched.fresh.remove(listing) {
+                    Some(made) => entry.fresh.insert(listing.clone(), made),
+                    None => entry.fresh.remove(listing),
+                };
+            }
+        }
         entry.listings.extend(touched.listings);
     }
 }

@@ -8,7 +8,7 @@ use automerge::{
 use rand::RngCore;
 
 use super::input::{self, ValidNewListing, ValidPatch, ValidProfile};
-use super::reader::Reader;
+use super::reader::{Reader, Source};
 use super::*;
 use std::collections::BTreeMap;
 
@@ -627,7 +627,43 @@ impl CatalogDoc {
         let Some(obj) = self.listing_obj(id)? else {
             return Ok(None);
         };
-        let reader = Reader::new(&self.doc, &obj, format!("listings/{id}"));
+        read_listing(&self.doc, &obj, id).map(Some)
+    }
+
+    /// The listing `fresh` (made by a change applied here, see
+    /// [`Touched::fresh`]) read from that change's own operations, with the
+    /// same checks and the same answer as [`CatalogDoc::listing`] — without
+    /// reading it back out of the document. `None` unless the document's one
+    /// value under `id` is that very map and the change wrote it plainly (see
+    /// [`crate::change_ops::fresh`]); then the caller reads the document. The
+    /// caller must not use it once a later change touched the listing.
+    pub fn fresh_listing(
+        &self,
+        id: &ListingId,
+        fresh: &FreshListing,
+    ) -> Option<Result<Listing, SchemaError>> {
+        let listings = self.listings_obj().ok()?;
+        let values = self.doc.get_all(&listings, id.as_str()).ok()?;
+        let [(Value::Object(ObjType::Map), held)] = values.as_slice() else {
+            return None;
+        };
+        let made = self.doc.import_obj(&fresh.obj.to_string()).ok()?;
+        if made != *held || !fresh.objects.clean_under(&fresh.obj) {
+            return None;
+        }
+        Some(read_listing(fresh.objects.as_ref(), &fresh.obj, id))
+    }
+}
+
+/// Reads the listing `id` from its map `obj` in `source`, checked against the
+/// schema and every limit.
+fn read_listing<S: Source>(
+    source: &S,
+    obj: &S::Obj,
+    id: &ListingId,
+) -> Result<Listing, SchemaError> {
+    {
+        let reader = Reader::new(source, obj, format!("listings/{id}"));
         let title = reader.localized("title", 1, TITLE_CHARS_MAX)?;
         let description = reader.localized("description", 0, DESCRIPTION_CHARS_MAX)?;
         let category = reader
@@ -645,7 +681,7 @@ impl CatalogDoc {
             "hidden" => ListingStatus::Hidden,
             _ => return Err(reader.bad("status", "expected active or hidden")),
         };
-        Ok(Some(Listing {
+        Ok(Listing {
             id: id.clone(),
             title,
             description,
@@ -667,7 +703,7 @@ impl CatalogDoc {
             status,
             created_at_ms: reader.time("created_at")?,
             updated_at_ms: reader.time("updated_at")?,
-        }))
+        })
     }
 }
 

@@ -629,3 +629,5 @@ fn a_run_applied_in_one_batch_gives_the_document_and_touched_parts_of_one_by_one
     );
     assert_eq!(partial.heads(), one_by_one.heads());
 }
+
+mod fresh;

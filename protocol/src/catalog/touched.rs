@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use automerge::legacy::{Key, ObjectId};
 use automerge::{Prop, ReadDoc};
 
-use super::{CatalogDoc, Touched};
+use super::{CatalogDoc, FreshListing, Touched};
 use crate::change_ops::{ChangeOps, Made};
 
 impl CatalogDoc {
@@ -49,6 +49,25 @@ impl CatalogDoc {
                 Some((top, _)) if top == "center" => touched.profile = true,
                 Some((top, _)) if top == "vouches" => touched.vouches = true,
                 Some(_) => {}
+            }
+        }
+        // The listings the change made: a map made under the listings map.
+        if !touched.everything {
+            for (obj, (parent, key)) in &change.made {
+                let Some(id) = map_key(key).filter(|id| touched.listings.contains(*id)) else {
+                    continue;
+                };
+                if self.place_of(parent, &change.made, &mut places)
+                    == Some(("listings".into(), None))
+                {
+                    touched.fresh.insert(
+                        id.to_owned(),
+                        FreshListing {
+                            objects: change.fresh.clone(),
+                            obj: obj.clone(),
+                        },
+                    );
+                }
             }
         }
         touched

@@ -68,3 +68,37 @@ fn a_damaged_signature_under_a_signed_change_is_refused_and_never_stored() {
     assert_all_applied(&n.node.receive(&genuine[1..2]).unwrap(), "seq 2");
     assert_caught_up(&n, &a, a_center);
 }
+
+/// A listing a change of the batch made is indexed from that change's own
+/// operations; a later change of the same batch that touches it (a price, a
+/// status, a removal) must win, whether it comes in the same run or after.
+#[test]
+fn a_listing_made_and_changed_in_one_batch_is_indexed_as_changed() {
+    let a = catalog_with(TestNode::malang(), 6);
+    let ids: Vec<ListingId> = all_rows(&a.node, a.node.center_id())
+        .into_iter()
+        .map(|row| row.listing.id)
+        .collect();
+    a.set_price(&ids[0], 77_000);
+    a.set_status(&ids[1], "hidden");
+    a.set_status(&ids[2], "removed");
+    a.set_price(&ids[3], 1);
+    a.set_price(&ids[3], 2);
+    let b = TestNode::lumajang();
+    b.node.trust(&a.node.center_id()).unwrap();
+    let changes = a.node.changes_of(&a.doc_id()).unwrap();
+    assert_all_applied(&b.node.receive(&changes).unwrap(), "the catalog");
+    assert_caught_up(&b, &a, a.node.center_id());
+    let rows = all_rows(&b.node, a.node.center_id());
+    let row = |id: &ListingId| rows.iter().find(|r| r.listing.id == *id).unwrap();
+    assert_eq!(row(&ids[0]).listing.price_idr, 77_000);
+    assert_eq!(row(&ids[1]).listing.status, ListingStatus::Hidden);
+    assert_eq!(row(&ids[3]).listing.price_idr, 2);
+    // Changed one by one in two batches: the second batch's change wins too.
+    let c = TestNode::batu();
+    c.node.trust(&a.node.center_id()).unwrap();
+    let (first, second) = changes.split_at(7);
+    assert_all_applied(&c.node.receive(first).unwrap(), "the listings");
+    assert_all_applied(&c.node.receive(second).unwrap(), "their changes");
+    assert_caught_up(&c, &a, a.node.center_id());
+}
