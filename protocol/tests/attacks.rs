@@ -4,11 +4,16 @@
 //! nonces, malleated signatures, keys that are not points, and changes whose
 //! author, actor or document do not match.
 //!
-//! Two checks are under attack: [`SignedChange::verify`] (catalog changes) and
-//! [`identity::verify`] (hop headers, pair messages, sealed mail). Where a case is
-//! a real forgery, the test first shows that ed25519-dalek's *lenient*
-//! `Verifier::verify` (the cofactorless equation with no small-order checks)
-//! accepts it, so the test proves that the strict check is what stops it.
+//! Two checks are under attack: [`SignedChange::verify`] (catalog changes,
+//! ZIP 215's rules with small-order keys refused, so that a batch of them can be
+//! checked at once with the same answer) and [`identity::verify`] (hop headers,
+//! pair messages, sealed mail: strict RFC 8032). Where a case is a real forgery,
+//! the test first shows that ed25519-dalek's *lenient* `Verifier::verify` (the
+//! cofactorless equation with no small-order checks) accepts it, so the test
+//! proves that the check under attack is what stops it: for catalog changes,
+//! refusing small-order keys, and the equation itself (ZIP 215 accepts a
+//! non-canonical or small-order-tainted `R` when the cofactored equation holds,
+//! which only the key's owner can arrange: see `envelope/batch.rs`).
 
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{ActorId, Automerge, ROOT, ReadDoc};
@@ -332,7 +337,9 @@ fn s_with_high_bits_is_refused() {
 }
 
 /// R written non-canonically (y = p + 1 encodes the identity, as does x = -0):
-/// refused, even with the identity as key, where the point equation holds.
+/// refused, even with the identity as key, where the point equation holds (by
+/// the strict check of `identity::verify`; for catalog changes by refusing the
+/// small-order key, and with S = 0 the equation fails for any real key).
 #[test]
 fn non_canonical_r_encodings_are_refused() {
     let malang = identity(1);

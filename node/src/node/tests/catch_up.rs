@@ -102,3 +102,100 @@ fn a_listing_made_and_changed_in_one_batch_is_indexed_as_changed() {
     assert_all_applied(&c.node.receive(second).unwrap(), "their changes");
     assert_caught_up(&c, &a, a.node.center_id());
 }
+
+/// From the review of the batch check (session 8): on the threaded path
+/// (32 changes or more, in parts), each outcome lines up with its envelope
+/// when unframable, not accepted and badly signed envelopes are mixed in; and
+/// changes whose signatures carry a nonce with a small-order part (ZIP 215
+/// accepts them) are stored, and the node reloads and restarts with them.
+#[test]
+fn outcomes_line_up_in_a_mixed_batch_and_edge_signatures_reload() {
+    use curve25519_dalek::constants::{ED25519_BASEPOINT_POINT, EIGHT_TORSION};
+    use curve25519_dalek::scalar::Scalar;
+    use sha2::{Digest, Sha512};
+
+    let a = TestNode::malang();
+    let n = TestNode::lumajang();
+    let c = TestNode::batu();
+    let a_center = a.node.center_id();
+    n.node.trust(&a_center).unwrap();
+    for i in 0..40 {
+        a.clock.advance(1_000);
+        a.node
+            .add_listing(&new_listing(
+                &format!("Keripik nomor {i}"),
+                "makanan",
+                10_000 + i,
+            ))
+            .unwrap();
+    }
+    let ours = a.node.changes_of(&a.doc_id()).unwrap();
+    assert!(ours.len() > 32);
+    let theirs = c.node.changes_of(&c.doc_id()).unwrap();
+    let secret: [u8; 32] = hex::decode(identity(MALANG_SEED).to_secret_hex())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let a_scalar = ed25519_dalek::SigningKey::from_bytes(&secret).to_scalar();
+    let torsioned = |envelope: &Vec<u8>, n: u64| -> Vec<u8> {
+        let mut signed = SignedChange::from_bytes(envelope).unwrap();
+        let mut message = Vec::new();
+        message.extend_from_slice(telecenter_protocol::envelope::CATALOG_CHANGE_DOMAIN);
+        message.extend_from_slice(&signed.doc.to_bytes());
+        message.extend_from_slice(signed.signer.as_bytes());
+        message.extend_from_slice(&signed.change);
+        let r = Scalar::from(1_000 + n);
+        let big_r = (r * ED25519_BASEPOINT_POINT + EIGHT_TORSION[1]).compress();
+        let k = Scalar::from_hash(
+            Sha512::new()
+                .chain_update(big_r.as_bytes())
+                .chain_update(signed.signer.as_bytes())
+                .chain_update(&message),
+        );
+        signed.signature[..32].copy_from_slice(big_r.as_bytes());
+        signed.signature[32..].copy_from_slice((r + k * a_scalar).as_bytes());
+        signed.to_bytes()
+    };
+    #[derive(Debug, PartialEq)]
+    enum Want {
+        Applied,
+        Code(&'static str),
+    }
+    let mut batch = Vec::new();
+    let mut want = Vec::new();
+    for (i, envelope) in ours.iter().enumerate() {
+        batch.push(torsioned(envelope, i as u64));
+        want.push(Want::Applied);
+        if i % 5 == 0 {
+            batch.push(vec![1, 2, 3]);
+            want.push(Want::Code("too_short"));
+            batch.push(theirs[0].clone());
+            want.push(Want::Code("not_accepted"));
+            let mut bad = envelope.clone();
+            bad[66 + 40] ^= 1;
+            batch.push(bad);
+            want.push(Want::Code("bad_signature"));
+        }
+    }
+    let outcomes = n.node.receive(&batch).unwrap();
+    let got: Vec<Want> = outcomes
+        .iter()
+        .map(|o| match o {
+            Ok(Ingested::Applied) => Want::Applied,
+            Ok(other) => panic!("{other:?}"),
+            Err(NodeError::NotAccepted(_)) => Want::Code("not_accepted"),
+            Err(e) => Want::Code(reject_code(e)),
+        })
+        .collect();
+    assert_eq!(got, want);
+    assert_eq!(n.node.heads_of(&a_center), a.node.heads_of(&a_center));
+
+    // Stored as received, and reloaded (each checked alone again): fine.
+    assert_eq!(n.node.changes_of(&a.doc_id()).unwrap().len(), ours.len());
+    {
+        let writer = lock(&n.node.writer);
+        crate::node::held::reload(&writer.store, &a.doc_id()).unwrap();
+    }
+    let n = n.restarted(9);
+    assert_eq!(n.node.heads_of(&a_center), a.node.heads_of(&a_center));
+}
