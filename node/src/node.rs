@@ -483,28 +483,50 @@ fn read_listings(
     doc: &CatalogDoc,
     keys: Vec<String>,
 ) -> Vec<(String, Result<Option<telecenter_protocol::Listing>, String>)> {
-    let read = |keys: &[String]| -> Vec<_> {
-        keys.iter()
+    let read = |keys: Vec<String>| -> Vec<_> {
+        keys.into_iter()
             .map(|key| {
                 let read = key
                     .parse::<ListingId>()
                     .map_err(|e| e.to_string())
                     .and_then(|id| doc.listing(&id).map_err(|e| e.to_string()));
-                (key.clone(), read)
+                (key, read)
             })
             .collect()
     };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(READ_THREADS_MAX));
-    if keys.len() < READ_PARALLEL_MIN || threads < 2 {
-        return read(&keys);
+    let threads = if keys.len() < READ_PARALLEL_MIN {
+        1
+    } else {
+        READ_THREADS_MAX
+    };
+    in_parts(keys, threads, read)
+}
+
+/// `work` over `items` cut into at most `threads` parts (no more than the
+/// machine's cores), each part on a thread of its own but the first, which
+/// runs on the caller's; the results in the order of `items`.
+pub(crate) fn in_parts<T: Send, R: Send>(
+    items: Vec<T>,
+    threads: usize,
+    work: impl Fn(Vec<T>) -> Vec<R> + Sync,
+) -> Vec<R> {
+    let threads =
+        threads.min(std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get));
+    if threads < 2 || items.len() < 2 {
+        return work(items);
     }
-    let share = keys.len().div_ceil(threads);
-    let read = &read;
+    let share = items.len().div_ceil(threads);
+    let mut parts: Vec<Vec<T>> = Vec::new();
+    let mut items = items.into_iter().peekable();
+    while items.peek().is_some() {
+        parts.push(items.by_ref().take(share).collect());
+    }
+    let work = &work;
     std::thread::scope(|scope| {
-        let mut parts = keys.chunks(share);
+        let mut parts = parts.into_iter();
         let first = parts.next().unwrap_or_default();
-        let others: Vec<_> = parts.map(|part| scope.spawn(move || read(part))).collect();
-        let mut all = read(first);
+        let others: Vec<_> = parts.map(|part| scope.spawn(move || work(part))).collect();
+        let mut all = work(first);
         for other in others {
             all.extend(
                 other

@@ -290,12 +290,17 @@ impl SignedChange {
         keys: &mut SignerKeys,
     ) -> Result<VerifiedChange, VerifyError> {
         let key = self.check_header(expected_doc, keys)?;
+        self.check_signature(&key)?;
+        self.decode_signed()
+    }
+
+    /// The signature alone, under ZIP 215's rules, with the signer's `key`.
+    fn check_signature(&self, key: &ed25519_zebra::VerificationKey) -> Result<(), VerifyError> {
         let signature = ed25519_zebra::Signature::from_bytes(&self.signature);
         key.verify(&signature, &self.signed_bytes())
             .map_err(|_| VerifyError::BadSignature {
                 signer: self.signer,
-            })?;
-        self.decode_signed()
+            })
     }
 
     /// The checks before the signature: size, document, authorisation and the

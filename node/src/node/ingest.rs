@@ -222,42 +222,18 @@ impl Node {
         }
         // Each part's batch coefficients come from a generator seeded from the
         // node's random source (they must be unpredictable to the signers).
-        let check = |(part, seed): (Vec<(SignedChange, DocId)>, [u8; 32])| {
+        let check = |part: Vec<(SignedChange, DocId)>| {
+            let mut seed = [0u8; 32];
+            self.fill_random(&mut seed);
             let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::from_seed(seed);
             verify_batch(part, &mut SignerKeys::default(), &mut rng)
         };
-        let seed = || {
-            let mut seed = [0u8; 32];
-            self.fill_random(&mut seed);
-            seed
+        let threads = if checked.len() < VERIFY_PARALLEL_MIN {
+            1
+        } else {
+            VERIFY_THREADS_MAX
         };
-        let cores =
-            std::thread::available_parallelism().map_or(1, |n| n.get().min(VERIFY_THREADS_MAX));
-        let verified: Vec<Result<VerifiedChange, VerifyError>> =
-            if checked.len() < VERIFY_PARALLEL_MIN || cores < 2 {
-                check((checked, seed()))
-            } else {
-                let share = checked.len().div_ceil(cores);
-                let mut parts: Vec<(Vec<_>, [u8; 32])> = Vec::new();
-                let mut checked = checked.into_iter().peekable();
-                while checked.peek().is_some() {
-                    parts.push((checked.by_ref().take(share).collect(), seed()));
-                }
-                std::thread::scope(|scope| {
-                    let handles: Vec<_> = parts
-                        .into_iter()
-                        .map(|part| scope.spawn(move || check(part)))
-                        .collect();
-                    handles
-                        .into_iter()
-                        .flat_map(|handle| {
-                            handle
-                                .join()
-                                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                        })
-                        .collect()
-                })
-            };
+        let verified = super::in_parts(checked, threads, check);
         let mut verified = verified.into_iter();
         outcomes
             .into_iter()

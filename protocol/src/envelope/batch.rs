@@ -9,10 +9,8 @@
 //! each signature alone on our machines) accepts exactly the batches whose
 //! every signature passes alone. A node may therefore check a peer's batch in
 //! one go, store each change, and later check any one of them alone (when it
-//! reloads a catalog) with the same answer. Every signature that strict
-//! RFC 8032 checking accepts passes these rules too; an honest signer's
-//! signatures pass both. On top of ZIP 215, no signature by a signer key of
-//! small order counts ([`SignerKeys`]).
+//! reloads a catalog) with the same answer. On top of ZIP 215, no signature by
+//! a signer key of small order counts ([`SignerKeys`]).
 //!
 //! A batch that fails is checked again one signature at a time (with the keys
 //! decoded once), and only the changes whose own signature fails are refused.
@@ -20,10 +18,10 @@
 //! batch check and a single check of each signature: about 1.25 times what
 //! checking each alone cost before batches, never more.
 //!
-//! ZIP 215 accepts every signature strict RFC 8032 checking accepts, and more:
-//! those with a small-order part in the nonce point `R`, or non-canonical
-//! encodings, which only a signer that sets out to can make. A node built
-//! before this rule refuses those (see docs/protocol.md §13).
+//! ZIP 215 accepts every signature strict RFC 8032 checking accepts (so every
+//! honest signer's), and more: those with a small-order part in the nonce point
+//! `R`, or non-canonical encodings, which only a signer that sets out to can
+//! make. A node built before this rule refuses those (docs/protocol.md §13).
 
 use ed25519_zebra::batch;
 use rand::{CryptoRng, RngCore};
@@ -66,14 +64,7 @@ pub fn verify_batch(
     // One signature: no batch to gain from.
     let all_good = signed.len() > 1 && verifier.verify(&mut *rng).is_ok();
     for (place, change, key) in signed {
-        let good = all_good
-            || key
-                .verify(
-                    &ed25519_zebra::Signature::from_bytes(&change.signature),
-                    &change.signed_bytes(),
-                )
-                .is_ok();
-        if good {
+        if all_good || change.check_signature(&key).is_ok() {
             outcomes[place] = change.decode_signed();
         }
     }

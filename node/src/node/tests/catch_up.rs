@@ -14,19 +14,28 @@ fn catalog_with(from: TestNode, listings: usize) -> TestNode {
 
 #[test]
 fn a_catch_up_touching_many_listings_indexes_each_as_its_owner_does() {
-    // A's batch touches more listings than are read back on one thread.
-    let a = catalog_with(TestNode::malang(), crate::node::READ_PARALLEL_MIN + 10);
+    let made = crate::node::READ_PARALLEL_MIN + 10;
+    let a = catalog_with(TestNode::malang(), made);
     let b = catalog_with(TestNode::batu(), 20);
     let c = TestNode::lumajang();
     for from in [&a, &b] {
         c.node.trust(&from.node.center_id()).unwrap();
     }
+    // The listings as made: read from the changes that made them.
     let mut batch = a.node.changes_of(&a.doc_id()).unwrap();
     batch.extend(b.node.changes_of(&b.doc_id()).unwrap());
-    assert_eq!(batch.len(), 1 + crate::node::READ_PARALLEL_MIN + 10 + 21);
+    assert_eq!(batch.len(), 1 + made + 21);
     assert_all_applied(&c.node.receive(&batch).unwrap(), "both catalogs");
     assert_caught_up(&c, &a, a.node.center_id());
     assert_caught_up(&c, &b, b.node.center_id());
+    // Then a batch that changes more listings than are read back on one
+    // thread: each is read back out of the document.
+    for row in all_rows(&a.node, a.node.center_id()) {
+        a.set_price(&row.listing.id, row.listing.price_idr + 1);
+    }
+    let changes = a.node.changes_of(&a.doc_id()).unwrap();
+    assert_all_applied(&c.node.receive(&changes[1 + made..]).unwrap(), "the prices");
+    assert_caught_up(&c, &a, a.node.center_id());
 }
 
 /// Finding (issue 16, session 7 review): authenticating a change by the hash a
