@@ -115,4 +115,31 @@ mod tests {
         assert_eq!(*counter, u64::MAX);
         assert_eq!(ops.ops.len(), 4);
     }
+
+    /// Finding (session 8 reread): each key written into an object a change
+    /// makes was checked against every key before it and kept, so a change
+    /// writing thousands of keys into one made map cost time quadratic in its
+    /// ops and memory for all of them. Past `FRESH_ENTRIES_MAX` entries the
+    /// object is left to the document and nothing more of it is kept.
+    #[test]
+    fn a_made_map_written_with_thousands_of_keys_is_kept_bounded_and_left_to_the_document() {
+        let mut doc = automerge::AutoCommit::new();
+        let listing = doc.put_object(ROOT, "listing", ObjType::Map).unwrap();
+        for n in 0..3_000 {
+            doc.put(&listing, format!("key number {n}"), n).unwrap();
+        }
+        let small = doc.put_object(ROOT, "small", ObjType::Map).unwrap();
+        doc.put(&small, "a", 1).unwrap();
+        let change = doc.get_changes(&[]).pop().unwrap().clone();
+        let ops = ChangeOps::of(&change);
+        let objects = &ops.fresh.objects;
+        let (big, small): (Vec<_>, Vec<_>) = objects.values().partition(|o| !o.clean);
+        assert_eq!(big.len(), 1, "{}", objects.len());
+        assert!(big[0].entries.is_empty());
+        assert_eq!(small.len(), 1);
+        assert_eq!(small[0].entries.len(), 1);
+        assert!(ops.fresh.bytes < 64 * 64, "{}", ops.fresh.bytes);
+        let big_id = objects.iter().find(|(_, o)| !o.clean).map(|(id, _)| id);
+        assert!(!ops.fresh.clean_under(big_id.unwrap()));
+    }
 }

@@ -662,49 +662,46 @@ fn read_listing<S: Source>(
     obj: &S::Obj,
     id: &ListingId,
 ) -> Result<Listing, SchemaError> {
-    {
-        let reader = Reader::new(source, obj, format!("listings/{id}"));
-        let title = reader.localized("title", 1, TITLE_CHARS_MAX)?;
-        let description = reader.localized("description", 0, DESCRIPTION_CHARS_MAX)?;
-        let category = reader
-            .string("category")?
-            .parse::<Category>()
-            .map_err(|_| reader.bad("category", "unknown category"))?;
-        let price_idr = input::price_idr(reader.int("price_idr")?)
-            .map_err(|e| reader.bad("price_idr", &e.message))?;
-        let stock =
-            input::stock(reader.int("stock")?).map_err(|e| reader.bad("stock", &e.message))?;
-        let removed = reader.has("removed_at");
-        let status = match reader.string("status")?.as_str() {
-            _ if removed => ListingStatus::Removed,
-            "active" => ListingStatus::Active,
-            "hidden" => ListingStatus::Hidden,
-            _ => return Err(reader.bad("status", "expected active or hidden")),
-        };
-        Ok(Listing {
-            id: id.clone(),
-            title,
-            description,
-            category,
-            price_idr,
-            unit: reader.line("unit", 1, UNIT_CHARS_MAX)?,
-            stock,
-            producer: reader.line("producer", 0, PRODUCER_CHARS_MAX)?,
-            // Added after the first release: absent in older listings, and a
-            // value that breaks the rules reads as absent (the listing stays).
-            producer_village: if reader.has("producer_village") {
-                reader
-                    .line("producer_village", 0, PRODUCER_VILLAGE_CHARS_MAX)
-                    .unwrap_or_default()
-            } else {
-                String::new()
-            },
-            photos: reader.photos()?,
-            status,
-            created_at_ms: reader.time("created_at")?,
-            updated_at_ms: reader.time("updated_at")?,
-        })
-    }
+    let reader = Reader::new(source, obj, format!("listings/{id}"));
+    let title = reader.localized("title", 1, TITLE_CHARS_MAX)?;
+    let description = reader.localized("description", 0, DESCRIPTION_CHARS_MAX)?;
+    let category = reader
+        .string("category")?
+        .parse::<Category>()
+        .map_err(|_| reader.bad("category", "unknown category"))?;
+    let price_idr = input::price_idr(reader.int("price_idr")?)
+        .map_err(|e| reader.bad("price_idr", &e.message))?;
+    let stock = input::stock(reader.int("stock")?).map_err(|e| reader.bad("stock", &e.message))?;
+    let removed = reader.has("removed_at");
+    let status = match reader.string("status")?.as_str() {
+        _ if removed => ListingStatus::Removed,
+        "active" => ListingStatus::Active,
+        "hidden" => ListingStatus::Hidden,
+        _ => return Err(reader.bad("status", "expected active or hidden")),
+    };
+    Ok(Listing {
+        id: id.clone(),
+        title,
+        description,
+        category,
+        price_idr,
+        unit: reader.line("unit", 1, UNIT_CHARS_MAX)?,
+        stock,
+        producer: reader.line("producer", 0, PRODUCER_CHARS_MAX)?,
+        // Added after the first release: absent in older listings, and a
+        // value that breaks the rules reads as absent (the listing stays).
+        producer_village: if reader.has("producer_village") {
+            reader
+                .line("producer_village", 0, PRODUCER_VILLAGE_CHARS_MAX)
+                .unwrap_or_default()
+        } else {
+            String::new()
+        },
+        photos: reader.photos()?,
+        status,
+        created_at_ms: reader.time("created_at")?,
+        updated_at_ms: reader.time("updated_at")?,
+    })
 }
 
 /// Replaces a listing's photo list.

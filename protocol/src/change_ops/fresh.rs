@@ -15,6 +15,12 @@ use std::collections::HashMap;
 use automerge::ScalarValue;
 use automerge::legacy::{ElementId, Key, ObjectId, Op, OpId, OpType};
 
+/// The most entries an object is read with from its change (a listing's map
+/// has about 16 keys, its photo list at most a few); an object written with
+/// more is left to the document. This bounds the memory a change's objects
+/// take and keeps checking each key against the ones before it cheap.
+pub(crate) const FRESH_ENTRIES_MAX: usize = 64;
+
 /// A value a change wrote into an object it made.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum FreshValue {
@@ -48,7 +54,15 @@ impl FreshObjects {
     /// Notes an op (`id` gives its id): an object it makes, and what it
     /// writes into an object made earlier in the change.
     pub(crate) fn note(&mut self, id: impl Fn() -> OpId, op: &Op) {
-        if let Some(object) = self.objects.get_mut(&op.obj) {
+        // What an object already unclean is written is not kept.
+        if let Some(object) = self.objects.get_mut(&op.obj)
+            && object.clean
+            && object.entries.len() >= FRESH_ENTRIES_MAX
+        {
+            object.clean = false;
+            object.entries = Vec::new();
+        }
+        if let Some(object) = self.objects.get_mut(&op.obj).filter(|o| o.clean) {
             let value = match &op.action {
                 OpType::Put(value) => Some(FreshValue::Scalar(value.clone())),
                 OpType::Make(_) => Some(FreshValue::Object(ObjectId::Id(id()))),
