@@ -21,13 +21,13 @@ use crate::config::Config;
 use crate::data::{self, profile};
 use crate::net::{CountingTransport, Proxy};
 use crate::note;
-use crate::report::{peak_rss_mb, result, rss_mb};
+use crate::report::{cpu_s, peak_rss_mb, result, rss_mb};
 
 /// The joining node's number (its key).
 const JOINER: usize = 100_001;
 
-/// A fetch answer's worth: how a peer hands over changes (at most 200).
-pub(crate) const BATCH: usize = 200;
+/// A fetch answer's worth: how a peer hands over changes.
+pub(crate) const BATCH: usize = telecenter_node::node::FETCH_CHANGES_MAX;
 
 /// Receives `changes` into `node` in peer-sized batches as the sync engine
 /// does with a peer's answers: each batch is verified while the one before it
@@ -45,12 +45,15 @@ pub(crate) struct IngestTimes {
     pub(crate) apply: f64,
     /// Verifying (`Node::verify_received`), beside the applying.
     pub(crate) verify: f64,
+    /// CPU time of the whole process meanwhile (every thread).
+    pub(crate) cpu: f64,
 }
 
 /// [`ingest`], with the time spent applying and verifying apart: the larger
 /// of the two is the critical path.
 pub(crate) fn ingest_timed(node: &Node, changes: &[Vec<u8>]) -> IngestTimes {
     let started = Instant::now();
+    let cpu_before = cpu_s();
     let mut apply_s = 0.0;
     let mut apply = |verified, batch: &[Vec<u8>]| {
         let started = Instant::now();
@@ -84,6 +87,7 @@ pub(crate) fn ingest_timed(node: &Node, changes: &[Vec<u8>]) -> IngestTimes {
         whole: started.elapsed().as_secs_f64(),
         apply: apply_s,
         verify: verify_s,
+        cpu: cpu_s() - cpu_before,
     }
 }
 
@@ -122,6 +126,7 @@ pub(crate) fn hub(config: &Config) {
     );
     result("ingest_apply_s", times.apply);
     result("ingest_verify_s", times.verify);
+    result("ingest_cpu_s", times.cpu);
     result("ingest_changes", total as f64);
     result("ingest_s", seconds);
     result("ingest_changes_per_s", total as f64 / seconds);

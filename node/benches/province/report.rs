@@ -44,6 +44,26 @@ pub(crate) fn rss_mb() -> f64 {
     status_kb("VmRSS:") as f64 / 1024.0
 }
 
+/// CPU time this process has used, user and system, in seconds (from
+/// `/proc/self/stat`, in the kernel's ticks of 1/100 s; 0 where there is none).
+pub(crate) fn cpu_s() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The fields after the command name, which is in parentheses.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    // utime and stime are fields 14 and 15 of the whole line.
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 /// Peak resident memory of this process, MB.
 pub(crate) fn peak_rss_mb() -> f64 {
     status_kb("VmHWM:") as f64 / 1024.0
