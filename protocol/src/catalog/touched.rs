@@ -23,6 +23,8 @@ impl CatalogDoc {
         let mut touched = Touched::default();
         // A change touches few objects but has many ops: place each object once.
         let mut places = Places::new();
+        // The ops of one object come together: its place is looked up once.
+        let mut last: Option<(&ObjectId, Place)> = None;
         for (obj, key) in &change.ops {
             let key = map_key(key);
             if *obj == ObjectId::Root {
@@ -34,11 +36,18 @@ impl CatalogDoc {
                 }
                 continue;
             }
-            match self.place_of(obj, &change.made, &mut places) {
+            let place = match last.take() {
+                Some((last_obj, place)) if last_obj == obj => place,
+                _ => self.place_of(obj, &change.made, &mut places),
+            };
+            let place = &last.insert((obj, place)).1;
+            match place {
                 None => touched.everything = true,
                 Some((top, listing)) if top == "listings" => match (listing, key) {
                     (Some(id), _) => {
-                        touched.listings.insert(id);
+                        if !touched.listings.contains(id) {
+                            touched.listings.insert(id.clone());
+                        }
                     }
                     // The op is on the listings map itself: its key is the listing id.
                     (None, Some(key)) => {
