@@ -50,53 +50,63 @@ pub struct FreshObjects {
     pub(crate) bytes: usize,
 }
 
+impl FreshObject {
+    /// Notes what `op` writes into this clean object; it stays clean only if
+    /// the op writes plainly. Returns the bytes it keeps.
+    fn write(&mut self, id: &impl Fn() -> OpId, op: &Op) -> usize {
+        let mut added = 0;
+        let value = match &op.action {
+            OpType::Put(value) => Some(FreshValue::Scalar(value.clone())),
+            OpType::Make(_) => Some(FreshValue::Object(ObjectId::Id(id()))),
+            _ => None,
+        };
+        let plain = op.pred.is_empty();
+        match (value, &op.key, self.list) {
+            (Some(value), Key::Map(key), false) if plain && !op.insert => {
+                if self
+                    .entries
+                    .iter()
+                    .any(|(k, _)| k.as_deref() == Some(key.as_str()))
+                {
+                    self.clean = false;
+                } else {
+                    added = key.len() + text_bytes(&value);
+                    self.entries.push((Some(key.to_string()), value));
+                }
+            }
+            (Some(value), Key::Seq(after), true) if plain && op.insert => {
+                let follows = match (after, &self.last) {
+                    (ElementId::Head, None) => true,
+                    (ElementId::Id(after), Some(last)) => after == last,
+                    _ => false,
+                };
+                if follows {
+                    added = text_bytes(&value);
+                    self.entries.push((None, value));
+                    self.last = Some(id());
+                } else {
+                    self.clean = false;
+                }
+            }
+            _ => self.clean = false,
+        }
+        added
+    }
+}
+
 impl FreshObjects {
     /// Notes an op (`id` gives its id): an object it makes, and what it
     /// writes into an object made earlier in the change.
     pub(crate) fn note(&mut self, id: impl Fn() -> OpId, op: &Op) {
-        // What an object already unclean is written is not kept.
-        if let Some(object) = self.objects.get_mut(&op.obj)
-            && object.clean
-            && object.entries.len() >= FRESH_ENTRIES_MAX
-        {
-            object.clean = false;
-            object.entries = Vec::new();
-        }
-        if let Some(object) = self.objects.get_mut(&op.obj).filter(|o| o.clean) {
-            let value = match &op.action {
-                OpType::Put(value) => Some(FreshValue::Scalar(value.clone())),
-                OpType::Make(_) => Some(FreshValue::Object(ObjectId::Id(id()))),
-                _ => None,
-            };
-            let plain = op.pred.is_empty();
-            match (value, &op.key, object.list) {
-                (Some(value), Key::Map(key), false) if plain && !op.insert => {
-                    if object
-                        .entries
-                        .iter()
-                        .any(|(k, _)| k.as_deref() == Some(key.as_str()))
-                    {
-                        object.clean = false;
-                    } else {
-                        self.bytes += key.len() + text_bytes(&value);
-                        object.entries.push((Some(key.to_string()), value));
-                    }
-                }
-                (Some(value), Key::Seq(after), true) if plain && op.insert => {
-                    let follows = match (after, &object.last) {
-                        (ElementId::Head, None) => true,
-                        (ElementId::Id(after), Some(last)) => after == last,
-                        _ => false,
-                    };
-                    if follows {
-                        self.bytes += text_bytes(&value);
-                        object.entries.push((None, value));
-                        object.last = Some(id());
-                    } else {
-                        object.clean = false;
-                    }
-                }
-                _ => object.clean = false,
+        // One lookup per op: this runs for every op of every change verified.
+        if let Some(object) = self.objects.get_mut(&op.obj) {
+            if object.clean && object.entries.len() >= FRESH_ENTRIES_MAX {
+                // Past the bound the object is left to the document, and
+                // nothing more of it is kept.
+                object.clean = false;
+                object.entries = Vec::new();
+            } else if object.clean {
+                self.bytes += object.write(&id, op);
             }
         }
         if let OpType::Make(kind) = &op.action {
